@@ -1,0 +1,119 @@
+import type { Phase, ConditionType } from './phases';
+
+/** What an operator asks for: one DPU on one host, flashed with one BFB. */
+export interface DpuSpec {
+  /** DPU name, unique in the fleet (a DNS-1123 label), e.g. `host-1-dpu-0`. */
+  name: string;
+  /** The host node the DPU sits in; its host worker polls `xpuflow-host-<node>`. */
+  node: string;
+  /** The DPU's physical function on the host, `DDDD:BB:DD.F`. */
+  pciAddress: string;
+  bfb: BfbRef;
+  /** gRPC address (`host:port`) of the DPU's DMS (gNOI OS/System server). */
+  dmsAddress: string;
+  /** SR-IOV VFs to create on the host PF in Host Network Configuration (0 to leave none). */
+  numVfs: number;
+  /** Reboot through DMS when the flash is done; when false, wait for an operator's signal. */
+  automaticReboot: boolean;
+  /** Values rendered into the bf.cfg sent to DMS with the BFB. */
+  bfCfg?: BfCfgValues;
+  /** Timing knobs; defaults suit real hardware. */
+  timing?: Partial<ProvisionTiming>;
+}
+
+export interface BfbRef {
+  /** http(s) URL of the BFB bundle. */
+  url: string;
+  /** Expected sha256 of the file, 64 lowercase hex digits. */
+  sha256: string;
+}
+
+export interface BfCfgValues {
+  /** Hostname the DPU's OS takes; defaults to the DPU name. */
+  hostname?: string;
+  /** Crypt(3) hash for the `ubuntu` user (never a clear password). */
+  ubuntuPasswordHash?: string;
+  /** mlxconfig parameters applied during install, e.g. `{ SRIOV_EN: '1' }`. */
+  nvconfig?: Record<string, string>;
+}
+
+export interface ProvisionTiming {
+  /** How long a flash is expected to take (for progress estimates). */
+  expectedFlashSeconds: number;
+  /** Give up on a flash that has not finished after this long. */
+  flashTimeoutSeconds: number;
+  /** Give up when the DPU has not come back from a reboot after this long. */
+  rebootTimeoutSeconds: number;
+  /** First and largest interval between DMS status polls (backoff doubles). */
+  pollInitialSeconds: number;
+  pollMaxSeconds: number;
+  /** How long an activity routed to a host may wait for that host's worker to pick it up. */
+  hostScheduleToStartSeconds: number;
+  /** Delay DMS waits before rebooting, so the caller returns first. */
+  rebootDelaySeconds: number;
+}
+
+export const DEFAULT_TIMING: ProvisionTiming = {
+  expectedFlashSeconds: 20 * 60,
+  flashTimeoutSeconds: 90 * 60,
+  rebootTimeoutSeconds: 30 * 60,
+  pollInitialSeconds: 5,
+  pollMaxSeconds: 60,
+  hostScheduleToStartSeconds: 120,
+  rebootDelaySeconds: 2,
+};
+
+export function timingOf(spec: DpuSpec): ProvisionTiming {
+  return { ...DEFAULT_TIMING, ...(spec.timing ?? {}) };
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+export interface Condition {
+  type: ConditionType;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+}
+
+export interface Progress {
+  /** What is being done, in plain words: "flashing bf-bundle-2.9.bfb". */
+  step: string;
+  percent?: number;
+  bytesDone?: number;
+  bytesTotal?: number;
+}
+
+export interface PhaseRecord {
+  phase: Phase;
+  startedAt: string;
+  endedAt?: string;
+  result: 'running' | 'done' | 'skipped' | 'failed';
+  message?: string;
+}
+
+export interface LastError {
+  phase: Phase;
+  message: string;
+  /** True when retrying cannot fix it without an operator's change. */
+  nonRetryable: boolean;
+  at: string;
+}
+
+/** What the status query returns. */
+export interface DpuStatus {
+  dpu: string;
+  node: string;
+  phase: Phase;
+  conditions: Condition[];
+  progress?: Progress;
+  /** Set while the flow waits on a person, saying what to do. */
+  waitingFor?: string;
+  lastError?: LastError;
+  /** Compensations done after the last failure, in the order they ran. */
+  compensated: string[];
+  phases: PhaseRecord[];
+  /** How many times an operator restarted this DPU's flow from a phase. */
+  retries: number;
+}
