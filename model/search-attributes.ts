@@ -1,15 +1,12 @@
 /**
- * Custom search attributes xpuflow registers on the Temporal namespace
- * (temporal-dev.sh creates them on the dev server; see README for a real cluster).
+ * Custom search attributes xpuflow writes on its workflows. temporal-dev.sh
+ * registers them on the dev server; on a real cluster run
+ * `temporal operator search-attribute create --name XpuflowPhase --type Keyword` (and the others).
  */
-export const SearchAttribute = {
-  Phase: 'XpuflowPhase',
-  Dpu: 'XpuflowDpu',
-  Node: 'XpuflowNode',
-} as const;
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 
-export const SEARCH_ATTRIBUTE_TYPES: Record<string, 'Keyword'> = {
-  [SearchAttribute.Phase]: 'Keyword',
-  [SearchAttribute.Dpu]: 'Keyword',
-  [SearchAttribute.Node]: 'Keyword',
-};
+export const PHASE_KEY = defineSearchAttributeKey('XpuflowPhase', SearchAttributeType.KEYWORD);
+export const DPU_KEY = defineSearchAttributeKey('XpuflowDpu', SearchAttributeType.KEYWORD);
+export const NODE_KEY = defineSearchAttributeKey('XpuflowNode', SearchAttributeType.KEYWORD);
+
+export const SEARCH_ATTRIBUTE_KEYS = [PHASE_KEY, DPU_KEY, NODE_KEY] as const;

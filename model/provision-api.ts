@@ -1,0 +1,35 @@
+/**
+ * The ProvisionDpu workflow's messages: input, query, signal and update names
+ * and payloads. Imported by the workflow and by every client (CLI, demo, tests).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BfbRef, DpuSpec, DpuStatus } from './dpu';
+import type { Phase } from './phases';
+
+export interface ProvisionDpuInput {
+  spec: DpuSpec;
+  /** Start from this phase instead of Initializing (used by `xpuflow reset`-like starts). */
+  startFrom?: Phase;
+}
+
+export interface RetryRequest {
+  /** Phase to restart from; defaults to the phase that failed. */
+  fromPhase?: Phase;
+  /** A corrected BFB (url and sha256) to use from now on, e.g. after a wrong URL. */
+  bfb?: BfbRef;
+  /** Who asked, for the record. */
+  by?: string;
+}
+
+export interface RetryAccepted {
+  restartingFrom: Phase;
+  retry: number;
+}
+
+export interface OperatorRebooted {
+  by?: string;
+}
+
+export const statusQuery = defineQuery<DpuStatus>('status');
+export const operatorRebootedSignal = defineSignal<[OperatorRebooted]>('operatorRebooted');
+export const retryUpdate = defineUpdate<RetryAccepted, [RetryRequest]>('retry');

@@ -1,0 +1,27 @@
+/**
+ * Entry point of the control worker process.
+ *   node dist/workers/control/main.js [--bfb-cache DIR]
+ * Temporal connection settings come from the environment (see connection/temporal.ts).
+ */
+import path from 'node:path';
+import { connectWorker, temporalSettings } from '../../connection/temporal';
+import { createControlWorker } from './worker';
+
+export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Promise<void> {
+  const settings = temporalSettings();
+  const connection = await connectWorker(settings);
+  const bfbCacheDir =
+    opts.bfbCacheDir ?? process.env.XPUFLOW_BFB_CACHE ?? path.resolve('.xpuflow', 'bfb-cache');
+  const worker = await createControlWorker({ connection, namespace: settings.namespace, bfbCacheDir });
+  console.log(`control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace})`);
+  await worker.run(); // returns after SIGINT/SIGTERM, once in-flight work is handed back
+  await connection.close();
+}
+
+if (require.main === module) {
+  const i = process.argv.indexOf('--bfb-cache');
+  runControlWorker({ bfbCacheDir: i > 0 ? process.argv[i + 1] : undefined }).catch((err) => {
+    console.error(`control worker: ${(err as Error).message}`);
+    process.exit(1);
+  });
+}

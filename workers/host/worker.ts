@@ -1,0 +1,29 @@
+/**
+ * The host worker: one per host node, polling `xpuflow-host-<node>`. It does
+ * the node-local work (sysfs SR-IOV) that only a process on that host can do.
+ */
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createSysfsActivities } from '../../activities/sysfs';
+import { hostTaskQueue } from '../../model/task-queues';
+import { checkNodeName } from '../../model/validation';
+
+export interface HostWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  node: string;
+  /** Root of sysfs: `/sys` on a real host, a simulator's tree in tests and the demo. */
+  sysfsRoot: string;
+  identity?: string;
+}
+
+export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker> {
+  const bad = checkNodeName(opts.node);
+  if (bad) throw new Error(bad);
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: hostTaskQueue(opts.node),
+    identity: opts.identity ?? `host-worker@${opts.node}`,
+    activities: createSysfsActivities({ sysfsRoot: opts.sysfsRoot, node: opts.node }),
+  });
+}

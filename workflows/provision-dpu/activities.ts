@@ -1,0 +1,49 @@
+/**
+ * Activity proxies for ProvisionDpu, each with an explicit timeout and retry
+ * policy. Control-side activities run on `xpuflow-control`; sysfs work is
+ * routed to the DPU's host by its task queue, with a schedule-to-start bound
+ * so a host whose worker is gone fails clearly instead of hanging.
+ */
+import { proxyActivities } from '@temporalio/workflow';
+import type { createBfbActivities } from '../../activities/bfb';
+import type { createDmsActivities } from '../../activities/dms';
+import type { createSysfsActivities } from '../../activities/sysfs';
+import type { ProvisionTiming } from '../../model/dpu';
+import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
+
+type BfbActivities = ReturnType<typeof createBfbActivities>;
+type DmsActivities = ReturnType<typeof createDmsActivities>;
+type SysfsActivities = ReturnType<typeof createSysfsActivities>;
+
+/** Calls to DMS: short, retried through a few minutes of UNAVAILABLE. */
+export const dms = proxyActivities<DmsActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
+});
+
+/** Streaming a BFB to DMS: long, alive through heartbeats (a dead worker is noticed in 30 s). */
+export const dmsTransfer = proxyActivities<DmsActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '45 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+/** Downloading a BFB into the control worker's cache. */
+export const bfb = proxyActivities<BfbActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '1 hour',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+});
+
+/** Sysfs work on the DPU's host. */
+export function hostActivities(node: string, timing: ProvisionTiming): SysfsActivities {
+  return proxyActivities<SysfsActivities>({
+    taskQueue: hostTaskQueue(node),
+    scheduleToStartTimeout: `${timing.hostScheduleToStartSeconds} seconds`,
+    startToCloseTimeout: '1 minute',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 5 },
+  });
+}

@@ -1,0 +1,31 @@
+/** What the phases of one ProvisionDpu run share. */
+import type { DpuSpec, ProvisionTiming } from '../../model/dpu';
+import type { Compensations } from './compensation';
+import type { StatusBook } from './status-book';
+import type { hostActivities } from './activities';
+
+export interface HostBefore {
+  totalVfs: number;
+  numVfs: number;
+}
+
+export interface FetchedBfb {
+  fileName: string;
+  sizeBytes: number;
+}
+
+export interface FlowContext {
+  spec: DpuSpec;
+  timing: ProvisionTiming;
+  book: StatusBook;
+  undo: Compensations;
+  host: ReturnType<typeof hostActivities>;
+  /** Facts learnt by earlier phases, kept across an operator's retry. */
+  learnt: { hostBefore?: HostBefore; bfb?: FetchedBfb };
+  /** Set by the operatorRebooted signal. */
+  operatorRebooted: boolean;
+}
+
+/** A phase returns the sentence its record and condition carry. */
+export type PhaseStep = (ctx: FlowContext) => Promise<PhaseOutcome>;
+export type PhaseOutcome = { done: string } | { skipped: string };

@@ -1,0 +1,131 @@
+/**
+ * The DPU's status as the workflow keeps it: phase, conditions, progress and
+ * the last error. Every change is mirrored to the XpuflowPhase search attribute
+ * and to the run's "current details" text in the Temporal UI.
+ */
+import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Condition, ConditionStatus, DpuSpec, DpuStatus, LastError, Progress } from '../../model/dpu';
+import { PHASE_CONDITION, Phase } from '../../model/phases';
+import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
+
+function now(): string {
+  return new Date().toISOString(); // deterministic inside the workflow sandbox
+}
+
+export class StatusBook {
+  private readonly status: DpuStatus;
+
+  constructor(spec: DpuSpec) {
+    this.status = {
+      dpu: spec.name,
+      node: spec.node,
+      phase: Phase.Initializing,
+      conditions: [],
+      compensated: [],
+      phases: [],
+      retries: 0,
+    };
+    upsertSearchAttributes([
+      { key: DPU_KEY, value: spec.name },
+      { key: NODE_KEY, value: spec.node },
+    ]);
+  }
+
+  snapshot(): DpuStatus {
+    return structuredClone(this.status);
+  }
+
+  get phase(): Phase {
+    return this.status.phase;
+  }
+
+  get lastError(): LastError | undefined {
+    return this.status.lastError;
+  }
+
+  enter(phase: Phase, details?: string): void {
+    this.status.phase = phase;
+    this.status.progress = undefined;
+    this.status.waitingFor = undefined;
+    this.status.phases.push({ phase, startedAt: now(), result: 'running' });
+    upsertSearchAttributes([{ key: PHASE_KEY, value: phase }]);
+    this.details(details ?? phase);
+  }
+
+  /** The phase finished; its condition turns True. */
+  done(phase: Phase, message: string): void {
+    this.closeRecord(phase, 'done', message);
+    this.setCondition(phase, 'True', 'Done', message);
+    this.status.progress = undefined;
+  }
+
+  /** The phase had nothing to do here (e.g. no cluster configured). */
+  skip(phase: Phase, reason: string): void {
+    this.closeRecord(phase, 'skipped', reason);
+    this.setCondition(phase, 'True', 'Skipped', reason);
+    this.details(`${phase}: ${reason}`);
+  }
+
+  fail(phase: Phase, message: string, nonRetryable: boolean): void {
+    this.closeRecord(phase, 'failed', message);
+    this.setCondition(phase, 'False', 'Failed', message);
+    this.status.lastError = { phase, message, nonRetryable, at: now() };
+    this.status.progress = undefined;
+  }
+
+  enterError(): void {
+    this.status.phase = Phase.Error;
+    this.status.waitingFor = `operator: fix the cause, then \`xpuflow dpu retry ${this.status.dpu}\` (optionally --from <phase>)`;
+    upsertSearchAttributes([{ key: PHASE_KEY, value: Phase.Error }]);
+    this.details(`Error in ${this.status.lastError?.phase}: ${this.status.lastError?.message}`);
+  }
+
+  progress(progress: Progress): void {
+    this.status.progress = progress;
+    const pct = progress.percent !== undefined ? `: ${Math.floor(progress.percent)} %` : '';
+    this.details(`${progress.step}${pct}`);
+  }
+
+  waitFor(what: string | undefined): void {
+    this.status.waitingFor = what;
+    if (what) this.details(`waiting for ${what}`);
+  }
+
+  compensated(what: string): void {
+    this.status.compensated.push(what);
+  }
+
+  /** A new attempt after an operator's retry: old errors and compensations are history. */
+  retried(): void {
+    this.status.retries += 1;
+    this.status.compensated = [];
+    this.status.waitingFor = undefined;
+  }
+
+  private details(text: string): void {
+    setCurrentDetails(`**${this.status.dpu}** on ${this.status.node}: ${text}`);
+  }
+
+  private closeRecord(phase: Phase, result: 'done' | 'skipped' | 'failed', message: string): void {
+    const rec = [...this.status.phases].reverse().find((r) => r.phase === phase && r.result === 'running');
+    if (rec) {
+      rec.result = result;
+      rec.endedAt = now();
+      rec.message = message;
+    } else {
+      this.status.phases.push({ phase, startedAt: now(), endedAt: now(), result, message });
+    }
+  }
+
+  private setCondition(phase: Phase, status: ConditionStatus, reason: string, message: string): void {
+    const type = PHASE_CONDITION[phase];
+    if (!type) return;
+    const existing = this.status.conditions.find((c) => c.type === type);
+    const cond: Condition = { type, status, reason, message, lastTransitionTime: now() };
+    if (!existing) this.status.conditions.push(cond);
+    else {
+      if (existing.status === status) cond.lastTransitionTime = existing.lastTransitionTime;
+      Object.assign(existing, cond);
+    }
+  }
+}
