@@ -1,38 +1,56 @@
 /**
  * Entry point of a host worker process.
  *   node dist/workers/host/main.js --node NODE [--sysfs-root /sys]
+ *   node dist/workers/host/main.js --nodes nodes.json   (simulated hosts: [{ "node", "sysfsRoot" }, …])
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
+import fs from 'node:fs';
 import { connectWorker, temporalSettings } from '../../connection/temporal';
 import { hostTaskQueue } from '../../model/task-queues';
 import { createHostWorker } from './worker';
 
-export async function runHostWorker(opts: { node: string; sysfsRoot?: string }): Promise<void> {
+export interface HostPlacement {
+  node: string;
+  sysfsRoot?: string;
+}
+
+/** Runs one host worker per placement on one connection until SIGINT/SIGTERM. */
+export async function runHostWorkers(placements: HostPlacement[]): Promise<void> {
   const settings = temporalSettings();
   const connection = await connectWorker(settings);
-  const worker = await createHostWorker({
-    connection,
-    namespace: settings.namespace,
-    node: opts.node,
-    sysfsRoot: opts.sysfsRoot ?? '/sys',
-  });
-  console.log(`host worker for ${opts.node} polling ${hostTaskQueue(opts.node)} (sysfs ${opts.sysfsRoot ?? '/sys'})`);
-  await worker.run();
+  const workers = await Promise.all(
+    placements.map((p) =>
+      createHostWorker({ connection, namespace: settings.namespace, node: p.node, sysfsRoot: p.sysfsRoot ?? '/sys' }),
+    ),
+  );
+  for (const p of placements) {
+    console.log(`host worker for ${p.node} polling ${hostTaskQueue(p.node)} (sysfs ${p.sysfsRoot ?? '/sys'})`);
+  }
+  await Promise.all(workers.map((w) => w.run()));
   await connection.close();
 }
 
-if (require.main === module) {
+export async function runHostWorker(opts: { node: string; sysfsRoot?: string }): Promise<void> {
+  await runHostWorkers([opts]);
+}
+
+function placementsFromArgs(argv: string[]): HostPlacement[] {
   const arg = (name: string) => {
-    const i = process.argv.indexOf(name);
-    return i > 0 ? process.argv[i + 1] : undefined;
+    const i = argv.indexOf(name);
+    return i > 0 ? argv[i + 1] : undefined;
   };
+  const file = arg('--nodes');
+  if (file) return JSON.parse(fs.readFileSync(file, 'utf8')) as HostPlacement[];
   const node = arg('--node') ?? process.env.XPUFLOW_NODE_NAME;
-  if (!node) {
-    console.error('host worker: say which node this is: --node NODE (or XPUFLOW_NODE_NAME)');
-    process.exit(2);
-  }
-  runHostWorker({ node, sysfsRoot: arg('--sysfs-root') }).catch((err) => {
-    console.error(`host worker: ${(err as Error).message}`);
-    process.exit(1);
-  });
+  if (!node) throw new Error('say which node this is: --node NODE (or XPUFLOW_NODE_NAME), or --nodes FILE');
+  return [{ node, sysfsRoot: arg('--sysfs-root') }];
+}
+
+if (require.main === module) {
+  Promise.resolve()
+    .then(() => runHostWorkers(placementsFromArgs(process.argv)))
+    .catch((err) => {
+      console.error(`host worker: ${(err as Error).message}`);
+      process.exit(1);
+    });
 }

@@ -21,11 +21,11 @@ export async function osInstalling(ctx: FlowContext): Promise<PhaseOutcome> {
   }
 
   book.progress({ step: `sending ${target.fileName} to DMS`, bytesDone: 0, bytesTotal: target.sizeBytes, percent: 0 });
-  await dmsTransfer.dmsInstallFile.executeWithOptions({ staticSummary: `send ${target.fileName} to DMS` }, [
+  await dmsTransfer.dmsInstallFile.executeWithOptions({ summary: `send ${target.fileName} to DMS` }, [
     { ...at, version: target.fileName, filePath: target.path },
   ]);
   const cfg = await bfb.renderBfCfg(spec);
-  await dms.dmsInstallContent.executeWithOptions({ staticSummary: `send ${cfg.fileName} to DMS` }, [
+  await dms.dmsInstallContent.executeWithOptions({ summary: `send ${cfg.fileName} to DMS` }, [
     { ...at, version: cfg.fileName, content: cfg.content },
   ]);
   await dms.dmsActivate({ ...at, version: target.fileName });
@@ -61,7 +61,7 @@ export async function osInstalling(ctx: FlowContext): Promise<PhaseOutcome> {
 
 /** The BFB the Pending phase cached; fetched again (a cache hit) when a retry starts here. */
 async function bfbInCache(ctx: FlowContext): Promise<FetchedBfb & { path: string }> {
-  const fetched = await bfb.fetchBfb.executeWithOptions({ staticSummary: `BFB in cache: ${ctx.spec.bfb.url}` }, [
+  const fetched = await bfb.fetchBfb.executeWithOptions({ summary: `BFB in cache: ${ctx.spec.bfb.url}` }, [
     { url: ctx.spec.bfb.url, sha256: ctx.spec.bfb.sha256 },
   ]);
   ctx.learnt.bfb = { fileName: fetched.fileName, sizeBytes: fetched.sizeBytes };

@@ -6,7 +6,7 @@ export async function pending(ctx: FlowContext): Promise<PhaseOutcome> {
   const { url, sha256 } = ctx.spec.bfb;
   ctx.book.progress({ step: `downloading ${url}` });
   const fetched = await bfb.fetchBfb.executeWithOptions(
-    { staticSummary: `download BFB ${url}`, heartbeatTimeout: '30 seconds', startToCloseTimeout: '1 hour' },
+    { summary: `download BFB ${url}`, heartbeatTimeout: '30 seconds', startToCloseTimeout: '1 hour' },
     [{ url, sha256 }],
   );
   ctx.learnt.bfb = { fileName: fetched.fileName, sizeBytes: fetched.sizeBytes };

@@ -1,0 +1,109 @@
+/**
+ * The demo: a simulated fleet (sysfs trees, DMS simulators, a BFB server) in
+ * this process, the control worker and the host workers as child processes,
+ * and one ProvisionDpu workflow per DPU on the Temporal server of the
+ * environment (the local dev server by default).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { connectClient, temporalSettings } from '../../connection/temporal';
+import { waitForPollers } from '../../connection/pollers';
+import { Phase } from '../../model/phases';
+import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
+import { startSimFleet } from '../../sim/fleet';
+import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
+import { startProvision } from '../dpu/start-provision';
+import { watchDpus } from '../dpu/watch';
+import { renderFleet } from './fleet-view';
+
+export interface DemoOptions {
+  hosts: number;
+  dpus: number;
+  flashSeconds: number;
+  rebootSeconds: number;
+  bfbMib: number;
+  numVfs: number;
+  timeoutSeconds: number;
+  workDir: string;
+}
+
+export async function runDemo(o: DemoOptions): Promise<number> {
+  const settings = temporalSettings();
+  const client = await connectClient(settings);
+  const fleetId = `demo-${Date.now().toString(36).slice(-5)}`;
+  const dir = path.resolve(o.workDir, fleetId);
+  fs.mkdirSync(dir, { recursive: true });
+  console.log(
+    `xpuflow demo ${fleetId}: ${o.hosts} hosts × ${o.dpus} DPUs, flash ${o.flashSeconds} s, reboot ${o.rebootSeconds} s, ` +
+      `BFB ${o.bfbMib} MiB; Temporal ${settings.address} (namespace ${settings.namespace})`,
+  );
+
+  const fleet = await startSimFleet({
+    dir,
+    hosts: o.hosts,
+    dpusPerHost: o.dpus,
+    prefix: `${fleetId}-`,
+    flashMs: o.flashSeconds * 1000,
+    rebootMs: o.rebootSeconds * 1000,
+    bfbSizeBytes: Math.round(o.bfbMib * 2 ** 20),
+    numVfs: o.numVfs,
+    timing: {
+      expectedFlashSeconds: o.flashSeconds,
+      pollInitialSeconds: 1,
+      pollMaxSeconds: Math.max(2, Math.min(30, o.flashSeconds / 4)),
+      hostScheduleToStartSeconds: 30,
+      rebootDelaySeconds: 1,
+    },
+  });
+  const workers: WorkerProcess[] = [];
+  const cleanup = async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await fleet.stop();
+  };
+  const onSignal = () => {
+    console.log('\ninterrupted: stopping workers and simulators (the workflows stay in Temporal)');
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    workers.push(spawnControlWorker({ bfbCacheDir: path.join(dir, 'bfb-cache'), logFile: path.join(dir, 'control-worker.log') }));
+    workers.push(
+      spawnHostWorkers({
+        placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
+        logFile: path.join(dir, 'host-workers.log'),
+      }),
+    );
+    await waitForPollers(client, [
+      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+      ...fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+    ]);
+
+    const started = Date.now();
+    for (const d of fleet.dpus) await startProvision(client, d.spec);
+    const uiQuery = encodeURIComponent(`XpuflowDpu STARTS_WITH "${fleetId}"`);
+    console.log(`Temporal UI: ${settings.uiUrl}/namespaces/${settings.namespace}/workflows?query=${uiQuery}`);
+
+    const views = await watchDpus(
+      client,
+      fleet.dpus.map((d) => d.spec.name),
+      { timeoutMs: o.timeoutSeconds * 1000, intervalMs: 1000, render: (v) => renderFleet(v, Date.now() - started) },
+    );
+    const ready = views.filter((v) => v.status?.phase === Phase.Ready).length;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    if (ready === views.length) {
+      console.log(`all ${ready} DPUs Ready in ${seconds} s; logs in ${dir}`);
+      return 0;
+    }
+    console.log(`${ready} of ${views.length} DPUs Ready after ${seconds} s; logs in ${dir}`);
+    for (const v of views.filter((x) => x.status?.phase !== Phase.Ready)) {
+      console.log(`  ${v.workflowId}: ${v.status?.phase ?? v.execution}${v.status?.lastError ? `: ${v.status.lastError.message}` : ''}`);
+    }
+    return 1;
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await cleanup();
+  }
+}

@@ -1,0 +1,151 @@
+/** `xpuflow dpu …`: provision, status, retry, reboot-done. */
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { connectClient, temporalSettings, workflowUiLink } from '../../connection/temporal';
+import type { DpuSpec } from '../../model/dpu';
+import { parsePhase, Phase, RETRYABLE_FROM } from '../../model/phases';
+import { operatorRebootedSignal, retryUpdate, type RetryRequest } from '../../model/provision-api';
+import { provisionDpuWorkflowId } from '../../model/workflow-ids';
+import { readDpuView } from './read-status';
+import { renderPhases, renderStatus } from './render-status';
+import { startProvision } from './start-provision';
+import { watchDpus } from './watch';
+import { CliError } from '../cli-error';
+
+export function dpuCommand(): Command {
+  const dpu = new Command('dpu').description('provision DPUs and follow them');
+
+  dpu
+    .command('provision')
+    .description('start provisioning one DPU (refuses bad input before anything is written)')
+    .option('--spec <file>', 'a JSON file with the whole DPU spec (flags below override it)')
+    .option('--name <dpu>', 'DPU name, a DNS-1123 label')
+    .option('--node <node>', 'the host node the DPU sits in')
+    .option('--pci <address>', "the DPU's PF on the host, DDDD:BB:DD.F")
+    .option('--bfb-url <url>', 'http(s) URL of the BFB')
+    .option('--bfb-sha256 <hex>', 'sha256 of the BFB')
+    .option('--dms <host:port>', "address of the DPU's DMS (gNOI)")
+    .option('--num-vfs <n>', 'SR-IOV VFs to create on the host PF', (v) => Number(v))
+    .option('--no-auto-reboot', 'wait for an operator to reboot the DPU (then `xpuflow dpu reboot-done`)')
+    .option('--no-check-node', 'skip the check that a host worker polls the node')
+    .option('--wait', 'follow the DPU until it is Ready (exit 0) or in Error (exit 1)')
+    .action(async (o) => {
+      const spec = specFromFlags(o);
+      const client = await connectClient();
+      const { workflowId } = await startProvision(client, spec, { checkNode: o.checkNode });
+      const link = workflowUiLink(temporalSettings(), workflowId);
+      console.log(`provisioning ${spec.name} on ${spec.node}: workflow ${workflowId}\n  ${link}`);
+      if (o.wait) process.exitCode = await follow(spec.name);
+    });
+
+  dpu
+    .command('status <dpu>')
+    .description("a DPU's phase, conditions, progress and last error")
+    .option('--watch', 'keep a live view (progress bar of the flash) until Ready or Error')
+    .option('--json', 'print the status as JSON, for scripts')
+    .option('--phases', 'list each phase with its result and duration')
+    .action(async (name: string, o) => {
+      const client = await connectClient();
+      if (o.json) {
+        console.log(JSON.stringify(await readDpuView(client, name), null, 2));
+        return;
+      }
+      if (o.watch) {
+        process.exitCode = await follow(name);
+        return;
+      }
+      const view = await readDpuView(client, name);
+      const lines = renderStatus(view, workflowUiLink(temporalSettings(), view.workflowId));
+      if (o.phases) lines.push(...renderPhases(view));
+      else for (const c of view.status?.conditions ?? []) lines.push(`  ${c.type}=${c.status} (${c.reason}): ${c.message}`);
+      console.log(lines.join('\n'));
+    });
+
+  dpu
+    .command('retry <dpu>')
+    .description('restart a DPU in Error from a phase (default: the phase that failed)')
+    .addOption(new Option('--from <phase>', `one of: ${RETRYABLE_FROM.join(', ')}`))
+    .option('--bfb-url <url>', 'use a corrected BFB URL from now on (restarts from Pending)')
+    .option('--bfb-sha256 <hex>', 'the corrected BFB sha256 (with --bfb-url)')
+    .action(async (name: string, o) => {
+      const req: RetryRequest = { by: process.env.USER ?? 'cli' };
+      if (o.from) {
+        const phase = parsePhase(o.from);
+        if (!phase) throw new CliError(`unknown phase ${JSON.stringify(o.from)}: choose one of ${RETRYABLE_FROM.join(', ')}`);
+        req.fromPhase = phase;
+      }
+      if (o.bfbUrl || o.bfbSha256) {
+        if (!o.bfbUrl || !o.bfbSha256) throw new CliError('give both --bfb-url and --bfb-sha256');
+        req.bfb = { url: o.bfbUrl, sha256: o.bfbSha256 };
+      }
+      const client = await connectClient();
+      const handle = client.workflow.getHandle(provisionDpuWorkflowId(name));
+      try {
+        const accepted = await handle.executeUpdate(retryUpdate, { args: [req] });
+        console.log(`${name}: retry ${accepted.retry} restarts from ${accepted.restartingFrom}`);
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw new CliError(`retry refused: ${err.cause?.message ?? err.message}`);
+        throw err;
+      }
+    });
+
+  dpu
+    .command('reboot-done <dpu>')
+    .description('tell a DPU waiting for a manual reboot that its host was power-cycled')
+    .action(async (name: string) => {
+      const client = await connectClient();
+      const view = await readDpuView(client, name);
+      if (view.status?.phase !== Phase.Rebooting || !view.status.waitingFor) {
+        throw new CliError(`${name} is not waiting for an operator's reboot (phase ${view.status?.phase ?? view.execution})`);
+      }
+      await client.workflow.getHandle(view.workflowId).signal(operatorRebootedSignal, { by: process.env.USER ?? 'cli' });
+      console.log(`${name}: reboot noted; the flow checks the DPU is back`);
+    });
+
+  return dpu;
+}
+
+async function follow(name: string): Promise<number> {
+  const client = await connectClient();
+  const [view] = await watchDpus(client, [name]);
+  return view.status?.phase === Phase.Ready ? 0 : 1;
+}
+
+interface ProvisionFlags {
+  spec?: string;
+  name?: string;
+  node?: string;
+  pci?: string;
+  bfbUrl?: string;
+  bfbSha256?: string;
+  dms?: string;
+  numVfs?: number;
+  autoReboot: boolean;
+}
+
+function specFromFlags(o: ProvisionFlags): DpuSpec {
+  let base: Partial<DpuSpec> = {};
+  if (o.spec) {
+    try {
+      base = JSON.parse(fs.readFileSync(o.spec, 'utf8')) as Partial<DpuSpec>;
+    } catch (err) {
+      throw new CliError(`cannot read the spec file ${o.spec}: ${(err as Error).message}`);
+    }
+  }
+  const spec = {
+    ...base,
+    name: o.name ?? base.name,
+    node: o.node ?? base.node,
+    pciAddress: o.pci ?? base.pciAddress,
+    bfb: { url: o.bfbUrl ?? base.bfb?.url, sha256: o.bfbSha256 ?? base.bfb?.sha256 },
+    dmsAddress: o.dms ?? base.dmsAddress,
+    numVfs: o.numVfs ?? base.numVfs ?? 0,
+    automaticReboot: o.autoReboot === false ? false : (base.automaticReboot ?? true),
+  } as DpuSpec;
+  const missing = (['name', 'node', 'pciAddress', 'dmsAddress'] as const).filter((k) => spec[k] === undefined);
+  if (!spec.bfb.url) missing.push('bfb.url' as never);
+  if (!spec.bfb.sha256) missing.push('bfb.sha256' as never);
+  if (missing.length) throw new CliError(`missing ${missing.join(', ')}: give them as flags or in --spec`);
+  return spec;
+}

@@ -1,0 +1,77 @@
+/**
+ * A DPU's status as a client sees it: the workflow's status query, plus the
+ * heartbeat of a BFB transfer in flight (bytes sent), from DescribeWorkflowExecution.
+ */
+import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { DpuStatus } from '../../model/dpu';
+import { statusQuery } from '../../model/provision-api';
+import { provisionDpuWorkflowId } from '../../model/workflow-ids';
+
+export interface TransferInFlight {
+  activity: string;
+  attempt: number;
+  bytesSent?: number;
+  bytesTotal?: number;
+  lastFailure?: string;
+}
+
+export interface DpuView {
+  workflowId: string;
+  runId: string;
+  /** RUNNING, COMPLETED, FAILED, TERMINATED… */
+  execution: string;
+  status?: DpuStatus;
+  /** Activities in flight, with what their heartbeats say. */
+  activities: TransferInFlight[];
+  /** Set when the run ended without a status (e.g. refused input). */
+  failure?: string;
+}
+
+export async function readDpuView(client: Client, dpu: string): Promise<DpuView> {
+  const workflowId = provisionDpuWorkflowId(dpu);
+  const handle = client.workflow.getHandle(workflowId);
+  let desc;
+  try {
+    desc = await handle.describe();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) {
+      throw new Error(`no provisioning run for DPU ${JSON.stringify(dpu)} (workflow ${workflowId}); start one with \`xpuflow dpu provision\``);
+    }
+    throw err;
+  }
+  const view: DpuView = {
+    workflowId,
+    runId: desc.runId,
+    execution: desc.status.name,
+    activities: (desc.raw.pendingActivities ?? []).map((a) => {
+      const details = a.heartbeatDetails?.payloads?.[0]
+        ? (defaultPayloadConverter.fromPayload(a.heartbeatDetails.payloads[0]) as Record<string, unknown>)
+        : undefined;
+      return {
+        activity: a.activityType?.name ?? '?',
+        attempt: a.attempt ?? 1,
+        bytesSent: numberOf(details?.bytesSent ?? details?.bytesDone),
+        bytesTotal: numberOf(details?.bytesTotal),
+        lastFailure: a.lastFailure?.message ?? undefined,
+      };
+    }),
+  };
+  try {
+    view.status = await handle.query(statusQuery);
+  } catch (err) {
+    if (desc.status.name === 'RUNNING') throw err;
+  }
+  if (desc.status.name === 'FAILED' || desc.status.name === 'TERMINATED' || desc.status.name === 'TIMED_OUT') {
+    try {
+      await handle.result();
+    } catch (err) {
+      view.failure = (err as Error & { cause?: Error }).cause?.message ?? (err as Error).message;
+    }
+  }
+  return view;
+}
+
+function numberOf(v: unknown): number | undefined {
+  return typeof v === 'number' ? v : typeof v === 'string' && v !== '' ? Number(v) : undefined;
+}

@@ -1,0 +1,41 @@
+/** Plain-text rendering of a DPU's status for people (the CLI and the demo). */
+import type { DpuView } from './read-status';
+import { formatBytes, progressBar } from '../progress-bar';
+
+export function renderStatus(view: DpuView, uiLink?: string): string[] {
+  const s = view.status;
+  const lines: string[] = [];
+  if (!s) {
+    lines.push(`${view.workflowId}: ${view.execution}${view.failure ? `: ${view.failure}` : ''}`);
+    return lines;
+  }
+  lines.push(`DPU ${s.dpu} on ${s.node}: ${s.phase}${s.retries ? ` (retry ${s.retries})` : ''}`);
+  const transfer = view.activities.find((a) => a.bytesTotal);
+  if (transfer && transfer.bytesTotal) {
+    const sent = transfer.bytesSent ?? 0;
+    lines.push(
+      `  ${transfer.activity} ${progressBar((sent / transfer.bytesTotal) * 100)} ${formatBytes(sent)} / ${formatBytes(transfer.bytesTotal)}`,
+    );
+  } else if (s.progress) {
+    const pct = s.progress.percent;
+    lines.push(`  ${s.progress.step}${pct !== undefined ? ` ${progressBar(pct)}` : ''}`);
+  }
+  for (const a of view.activities) {
+    if (a.attempt > 1) lines.push(`  retrying ${a.activity} (attempt ${a.attempt})${a.lastFailure ? `: ${a.lastFailure}` : ''}`);
+  }
+  if (s.waitingFor) lines.push(`  waiting for ${s.waitingFor}`);
+  if (s.lastError && s.phase === 'Error') {
+    lines.push(`  error in ${s.lastError.phase}${s.lastError.nonRetryable ? ' (needs an operator)' : ''}: ${s.lastError.message}`);
+    for (const c of s.compensated) lines.push(`  undone: ${c}`);
+  }
+  if (uiLink) lines.push(`  ${uiLink}`);
+  return lines;
+}
+
+/** One line per phase with its result and time, for `dpu status --phases`. */
+export function renderPhases(view: DpuView): string[] {
+  return (view.status?.phases ?? []).map((p) => {
+    const secs = p.endedAt ? ((Date.parse(p.endedAt) - Date.parse(p.startedAt)) / 1000).toFixed(1) + ' s' : '…';
+    return `  ${p.result.padEnd(7)} ${p.phase.padEnd(27)} ${secs.padStart(9)}  ${p.message ?? ''}`;
+  });
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+/** The xpuflow command. */
+import { Command, CommanderError } from 'commander';
+import { CliError } from './cli-error';
+import { demoCommand } from './demo/command';
+import { dpuCommand } from './dpu/commands';
+import { InputRefused } from './dpu/start-provision';
+import { workerCommand } from './worker-commands';
+
+const program = new Command('xpuflow')
+  .description(
+    'Durable DPU/IPU provisioning on Temporal.\n' +
+      'Temporal is found through TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TLS_* and TEMPORAL_API_KEY\n' +
+      '(or a Temporal envconfig TOML file); by default the local dev server of ./temporal-dev.sh.',
+  )
+  .showHelpAfterError()
+  .exitOverride()
+  .addCommand(dpuCommand())
+  .addCommand(demoCommand())
+  .addCommand(workerCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CommanderError) {
+    process.exit(err.exitCode);
+  }
+  if (err instanceof CliError || err instanceof InputRefused) {
+    console.error(`xpuflow: ${err.message}`);
+    process.exit(err instanceof CliError ? err.exitCode : 2);
+  }
+  console.error(`xpuflow: ${(err as Error).message ?? err}`);
+  process.exit(1);
+});

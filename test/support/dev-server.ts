@@ -1,0 +1,76 @@
+/**
+ * A real Temporal dev server (`temporal server start-dev`) owned by one test
+ * file: its own ports and SQLite file, so it can be stopped and started again
+ * with its state intact.
+ */
+import { spawn, type ChildProcess, execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './free-port';
+import { temporalCli } from './tools';
+
+const run = promisify(execFile);
+
+export class DevServer {
+  private proc?: ChildProcess;
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-devserver-'));
+  port = 0;
+  uiPort = 0;
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    if (!this.port) {
+      this.port = await freePort();
+      this.uiPort = await freePort();
+    }
+    const log = fs.openSync(path.join(this.dir, 'server.log'), 'a');
+    this.proc = spawn(
+      temporalCli(),
+      [
+        'server', 'start-dev', '--ip', '127.0.0.1', '--port', String(this.port), '--ui-port', String(this.uiPort),
+        '--db-filename', path.join(this.dir, 'temporal.db'), '--log-level', 'warn',
+        '--search-attribute', 'XpuflowPhase=Keyword', '--search-attribute', 'XpuflowDpu=Keyword',
+        '--search-attribute', 'XpuflowNode=Keyword',
+      ],
+      { stdio: ['ignore', log, log] },
+    );
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      try {
+        await run(temporalCli(), ['operator', 'cluster', 'health', '--address', this.address]);
+        return;
+      } catch {
+        if (this.proc.exitCode !== null) throw new Error(`dev server exited: ${this.log()}`);
+        if (Date.now() > deadline) throw new Error(`dev server did not answer in 60 s: ${this.log()}`);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
+  }
+
+  async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    const p = this.proc;
+    if (!p || p.exitCode !== null) return;
+    const exited = new Promise((r) => p.once('exit', r));
+    p.kill(signal);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    if (p.exitCode === null) p.kill('SIGKILL');
+  }
+
+  log(): string {
+    try {
+      return fs.readFileSync(path.join(this.dir, 'server.log'), 'utf8').slice(-2000);
+    } catch {
+      return '';
+    }
+  }
+
+  async dispose(): Promise<void> {
+    await this.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
