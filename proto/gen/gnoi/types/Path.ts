@@ -1,0 +1,25 @@
+// Original file: proto/gnoi/types.proto
+
+import type { PathElem as _gnoi_types_PathElem, PathElem__Output as _gnoi_types_PathElem__Output } from '../../gnoi/types/PathElem';
+
+/**
+ * Path encodes a data tree path as a series of repeated strings, with each
+ * element of the path representing a data tree node name and the associated
+ * attributes (gNMI Specification section 2.2.2). Used only to name reboot
+ * subcomponents, which xpuflow never sets.
+ */
+export interface Path {
+  'origin'?: (string);
+  'elem'?: (_gnoi_types_PathElem)[];
+}
+
+/**
+ * Path encodes a data tree path as a series of repeated strings, with each
+ * element of the path representing a data tree node name and the associated
+ * attributes (gNMI Specification section 2.2.2). Used only to name reboot
+ * subcomponents, which xpuflow never sets.
+ */
+export interface Path__Output {
+  'origin': (string);
+  'elem': (_gnoi_types_PathElem__Output)[];
+}

@@ -1,0 +1,4 @@
+export { startDmsSimulator, type DmsSimulator, type DmsSimulatorOptions } from './simulator';
+export { startDmsFleet, type DmsFleet } from './fleet';
+export { DMS_RPCS, type DmsFault, type DmsRpcName } from './faults';
+export type { DmsCounters, DmsTargetState, FlashInProgress, StagedImage, RebootRecord } from './target';

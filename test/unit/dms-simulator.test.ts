@@ -1,0 +1,303 @@
+/**
+ * The DMS simulator over real gRPC on 127.0.0.1, driven by a raw gNOI client
+ * (no xpuflow activity code): the contract documented in sim/dms/simulator.ts.
+ */
+import { createHash } from 'node:crypto';
+import * as grpc from '@grpc/grpc-js';
+import {
+  osClientConstructor,
+  systemClientConstructor,
+  type InstallResponse__Output,
+  type OSClient,
+  type SystemClient,
+} from '../../proto/load';
+import { startDmsFleet, startDmsSimulator, type DmsSimulator } from '../../sim/dms';
+
+const MiB = 1024 * 1024;
+const T0 = 1_700_000_000_000;
+
+let nowMs = T0;
+const clock = async (): Promise<number> => nowMs;
+
+let sim: DmsSimulator;
+let os: OSClient;
+let system: SystemClient;
+
+beforeEach(async () => {
+  nowMs = T0;
+  sim = await startDmsSimulator({ flashMs: 60_000, rebootMs: 30_000, clock, initialVersion: 'bf-old' });
+  const OS = osClientConstructor();
+  const System = systemClientConstructor();
+  os = new OS(sim.address, grpc.credentials.createInsecure());
+  system = new System(sim.address, grpc.credentials.createInsecure());
+});
+
+afterEach(async () => {
+  os.close();
+  system.close();
+  await sim.stop();
+});
+
+function deadline(ms = 2000): grpc.CallOptions {
+  return { deadline: Date.now() + ms };
+}
+
+function unary<Res>(invoke: (cb: grpc.requestCallback<Res>) => void): Promise<Res> {
+  return new Promise((resolve, reject) => invoke((err, res) => (err ? reject(err) : resolve(res as Res))));
+}
+
+const verify = () =>
+  unary<{ version: string; activationFailMessage: string }>((cb) => os.verify({}, deadline(), cb));
+const activate = (version: string) =>
+  unary<{ response?: string; activateError?: { type: string; detail: string } | null }>((cb) =>
+    os.activate({ version }, deadline(), cb),
+  );
+const reboot = (delayMs: number, message = 'test') =>
+  unary<object>((cb) =>
+    system.reboot({ method: 'COLD', delay: String(delayMs * 1_000_000), message }, deadline(), cb),
+  );
+const rebootStatus = () =>
+  unary<{ active: boolean; wait: string; when: string; count: number; reason: string }>((cb) =>
+    system.rebootStatus({}, deadline(), cb),
+  );
+
+/** Raw Install: request, then (if asked) content in `chunk`-byte pieces and TransferEnd; returns every answer. */
+async function rawInstall(
+  version: string,
+  content: Buffer,
+  opts: { chunk?: number; sendEnd?: boolean } = {},
+): Promise<InstallResponse__Output[]> {
+  const call = os.install(deadline(5000));
+  const answers: InstallResponse__Output[] = [];
+  const done = new Promise<void>((resolve, reject) => {
+    call.on('data', (r: InstallResponse__Output) => {
+      answers.push(r);
+      if (r.response === 'transferReady') {
+        const chunk = opts.chunk ?? 256 * 1024;
+        for (let i = 0; i < content.length; i += chunk)
+          call.write({ transferContent: content.subarray(i, i + chunk) });
+        if (opts.sendEnd !== false) call.write({ transferEnd: {} });
+        else call.cancel();
+      }
+    });
+    call.on('end', () => resolve());
+    call.on('error', (err: grpc.ServiceError) =>
+      err.code === grpc.status.CANCELLED ? resolve() : reject(err),
+    );
+  });
+  call.write({ transferRequest: { version } });
+  await done;
+  call.end();
+  return answers;
+}
+
+async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('DMS simulator: Install', () => {
+  it('stages a streamed image: TransferReady, progress every MiB, Validated', async () => {
+    const image = Buffer.alloc(3 * MiB + 5, 7);
+    const answers = await rawInstall('bf-new', image);
+    expect(answers.map((a) => a.response)).toEqual([
+      'transferReady',
+      'transferProgress',
+      'transferProgress',
+      'transferProgress',
+      'validated',
+    ]);
+    expect(answers[1]?.transferProgress?.bytesReceived).toBe(String(MiB));
+    expect(answers[4]?.validated?.version).toBe('bf-new');
+    const state = await sim.state();
+    expect(state.staged).toEqual(['bf-old', 'bf-new']);
+    expect(state.stagedImages[1]).toEqual({
+      version: 'bf-new',
+      kind: 'bfb',
+      bytes: image.length,
+      sha256: createHash('sha256').update(image).digest('hex'),
+    });
+    expect(sim.counters.transfers).toBe(1);
+  });
+
+  it('answers Validated at once for a staged version, and the running one; transfers does not grow', async () => {
+    await rawInstall('bf-new', Buffer.from('image'));
+    expect(sim.counters.transfers).toBe(1);
+    const again = await rawInstall('bf-new', Buffer.from('image'));
+    expect(again.map((a) => a.response)).toEqual(['validated']);
+    const running = await rawInstall('bf-old', Buffer.from('image'));
+    expect(running.map((a) => a.response)).toEqual(['validated']);
+    expect(sim.counters.transfers).toBe(1);
+  });
+
+  it('stages nothing when the stream is cancelled before TransferEnd, and takes the next install', async () => {
+    await rawInstall('bf-new', Buffer.alloc(MiB), { sendEnd: false });
+    await waitFor(async () => (await sim.state()).installing === undefined, 'the cancelled install to end');
+    expect((await sim.state()).staged).toEqual(['bf-old']);
+    expect(sim.counters.transfers).toBe(0);
+    const answers = await rawInstall('bf-new', Buffer.alloc(MiB));
+    expect(answers.at(-1)?.response).toBe('validated');
+  });
+
+  it('refuses a second concurrent install with INSTALL_IN_PROGRESS', async () => {
+    const first = os.install(deadline(5000));
+    const ready = new Promise<void>((resolve) => first.on('data', () => resolve()));
+    first.on('error', () => undefined);
+    first.write({ transferRequest: { version: 'bf-a' } });
+    await ready;
+    const second = await rawInstall('bf-b', Buffer.from('x'));
+    expect(second).toHaveLength(1);
+    expect(second[0]?.installError?.type).toBe('INSTALL_IN_PROGRESS');
+    expect(second[0]?.installError?.detail).toContain('bf-a');
+    first.cancel();
+  });
+
+  it('fails validation once with INTEGRITY_FAIL when armed, naming the version', async () => {
+    sim.injectFault({ kind: 'INTEGRITY_FAIL' });
+    const bad = await rawInstall('bf-new', Buffer.from('image'));
+    expect(bad.at(-1)?.installError).toEqual({
+      type: 'INTEGRITY_FAIL',
+      detail: expect.stringContaining('bf-new'),
+    });
+    expect((await sim.state()).staged).toEqual(['bf-old']);
+    const good = await rawInstall('bf-new', Buffer.from('image'));
+    expect(good.at(-1)?.response).toBe('validated');
+  });
+});
+
+describe('DMS simulator: Activate and Verify', () => {
+  it('refuses a version that is not staged with NON_EXISTENT_VERSION', async () => {
+    const res = await activate('bf-missing');
+    expect(res.response).toBe('activateError');
+    expect(res.activateError?.type).toBe('NON_EXISTENT_VERSION');
+    expect(res.activateError?.detail).toContain('bf-missing');
+  });
+
+  it('flashes once for two Activates; Verify shows the new version only after flashMs', async () => {
+    await rawInstall('dpu-0.bf.cfg', Buffer.from('HOSTNAME=dpu-0\n'));
+    await rawInstall('bf-new', Buffer.from('image'));
+    expect((await activate('bf-new')).response).toBe('activateOk');
+    nowMs += 1000;
+    expect((await activate('bf-new')).response).toBe('activateOk');
+    expect(sim.counters.flashes).toBe(1);
+    expect((await sim.state()).flashing).toEqual({ version: 'bf-new', cfg: 'dpu-0.bf.cfg', startedAtMs: T0 });
+
+    nowMs = T0 + 59_999;
+    expect((await verify()).version).toBe('bf-old');
+    nowMs = T0 + 60_000;
+    expect(await verify()).toEqual({ version: 'bf-new', activationFailMessage: '' });
+    const state = await sim.state();
+    expect(state.flashing).toBeUndefined();
+    expect(state.runningCfg).toBe('dpu-0.bf.cfg');
+    expect((await activate('bf-new')).response).toBe('activateOk');
+    expect(sim.counters.flashes).toBe(1);
+  });
+
+  it('keeps the old version and says why when FLASH_FAIL is armed; a new activation clears it', async () => {
+    await rawInstall('bf-new', Buffer.from('image'));
+    sim.injectFault({ kind: 'FLASH_FAIL' });
+    await activate('bf-new');
+    nowMs += 60_000;
+    const res = await verify();
+    expect(res.version).toBe('bf-old');
+    expect(res.activationFailMessage).toContain('bf-new');
+
+    await activate('bf-new');
+    expect(sim.counters.flashes).toBe(2);
+    expect((await verify()).activationFailMessage).toBe('');
+    nowMs += 60_000;
+    expect(await verify()).toEqual({ version: 'bf-new', activationFailMessage: '' });
+    expect((await sim.state()).runningVersion).toBe('bf-new');
+  });
+
+  it('answers ABORTED while another version is being flashed', async () => {
+    await rawInstall('bf-a', Buffer.from('a'));
+    await rawInstall('bf-b', Buffer.from('b'));
+    await activate('bf-a');
+    await expect(activate('bf-b')).rejects.toMatchObject({ code: grpc.status.ABORTED });
+  });
+});
+
+describe('DMS simulator: Reboot', () => {
+  it('reports a delayed reboot by count, active and wait over the clock', async () => {
+    expect(await rebootStatus()).toMatchObject({ active: false, count: 0, when: '0' });
+    await reboot(2000, 'flashed bf-new');
+    expect(await rebootStatus()).toMatchObject({ active: false, count: 0 });
+    await expect(reboot(0)).rejects.toMatchObject({ code: grpc.status.ALREADY_EXISTS });
+
+    nowMs = T0 + 2000;
+    const during = await rebootStatus();
+    expect(during).toMatchObject({ active: true, count: 1, reason: 'flashed bf-new' });
+    expect(during.when).toBe(String(BigInt(T0 + 2000) * 1_000_000n));
+    expect(during.wait).toBe(String(30_000 * 1_000_000));
+    nowMs = T0 + 2000 + 29_999;
+    expect((await rebootStatus()).active).toBe(true);
+    nowMs = T0 + 2000 + 30_000;
+    expect(await rebootStatus()).toMatchObject({ active: false, count: 1 });
+    expect(sim.counters.reboots).toBe(1);
+
+    await reboot(0);
+    expect(await rebootStatus()).toMatchObject({ active: true, count: 2 });
+  });
+});
+
+describe('DMS simulator: faults', () => {
+  it('fails the next 2 calls with UNAVAILABLE, then answers', async () => {
+    sim.injectFault({ kind: 'UNAVAILABLE', calls: 2 });
+    await expect(verify()).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    await expect(rebootStatus()).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    expect((await verify()).version).toBe('bf-old');
+  });
+
+  it('fails every call with UNAVAILABLE until a clock time', async () => {
+    sim.injectFault({ kind: 'UNAVAILABLE', untilMs: T0 + 5000 });
+    await expect(verify()).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
+    await expect(rawInstall('bf-new', Buffer.from('x'))).rejects.toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+    });
+    nowMs = T0 + 5000;
+    expect((await verify()).version).toBe('bf-old');
+  });
+
+  it('hangs matching RPCs until cleared; others answer', async () => {
+    sim.injectFault({ kind: 'HANG', rpcs: ['Verify'] });
+    await expect(unary((cb) => os.verify({}, deadline(200), cb))).rejects.toMatchObject({
+      code: grpc.status.DEADLINE_EXCEEDED,
+    });
+    expect((await rebootStatus()).count).toBe(0);
+    const hung = verify();
+    await new Promise((r) => setTimeout(r, 100));
+    sim.clearFaults();
+    expect((await hung).version).toBe('bf-old');
+  });
+
+  it('stops promptly with a hung call open', async () => {
+    sim.injectFault({ kind: 'HANG' });
+    const hung = unary((cb) => os.verify({}, deadline(10_000), cb));
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    await sim.stop();
+    await expect(hung).rejects.toMatchObject({ code: expect.any(Number) });
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+
+  it('rejects faults it cannot apply', () => {
+    expect(() => sim.injectFault({ kind: 'UNAVAILABLE', calls: 0 })).toThrow(/calls 0/);
+    expect(() => sim.injectFault({ kind: 'HANG', rpcs: ['Nope' as 'Verify'] })).toThrow(/Nope/);
+  });
+});
+
+describe('DMS fleet', () => {
+  it('starts many simulators on distinct ports', async () => {
+    const fleet = await startDmsFleet(3, { flashMs: 10, rebootMs: 10 });
+    try {
+      expect(new Set(fleet.addresses).size).toBe(3);
+      for (const a of fleet.addresses) expect(a).toMatch(/^127\.0\.0\.1:\d+$/);
+    } finally {
+      await fleet.stop();
+    }
+  });
+});
