@@ -1,0 +1,137 @@
+/**
+ * Benchmark: provision a simulated fleet on a private Temporal dev server.
+ *   node dist/bench/provision-fleet.js [--hosts 20] [--dpus 10] [--flash-seconds 30] [--reboot-seconds 5] [--bfb-mib 4]
+ * Prints the makespan, the ideal makespan (one DPU's flow run alone on the
+ * same setup), their ratio (goal ≤ 1.10), workflow starts per second, and the
+ * control worker's peak RSS (goal ≤ 300 MiB). Never fails for being slow.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { startProvision } from '../cli/dpu/start-provision';
+import { waitForPollers } from '../connection/pollers';
+import type { DpuStatus } from '../model/dpu';
+import { Phase } from '../model/phases';
+import { statusQuery } from '../model/provision-api';
+import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
+import { provisionDpuWorkflowId } from '../model/workflow-ids';
+import { startSimFleet, type SimFleet } from '../sim/fleet';
+import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, '..', '..');
+
+function arg(name: string, dflt: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : dflt;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function peakRssMiB(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function provisionAll(client: Client, fleet: SimFleet): Promise<{ makespanMs: number; startsPerSec: number; statuses: DpuStatus[] }> {
+  const t0 = Date.now();
+  const inFlight = new Set<Promise<unknown>>();
+  for (const d of fleet.dpus) {
+    const p = startProvision(client, d.spec).finally(() => inFlight.delete(p));
+    inFlight.add(p);
+    if (inFlight.size >= 16) await Promise.race(inFlight);
+  }
+  await Promise.all(inFlight);
+  const startsPerSec = fleet.dpus.length / ((Date.now() - t0) / 1000);
+  const names = fleet.dpus.map((d) => d.spec.name);
+  let statuses: DpuStatus[] = [];
+  for (;;) {
+    statuses = await Promise.all(names.map((n) => client.workflow.getHandle(provisionDpuWorkflowId(n)).query(statusQuery)));
+    if (statuses.every((s) => s.phase === Phase.Ready || s.phase === Phase.Error)) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const end = Math.max(...statuses.map((s) => Date.parse(s.phases[s.phases.length - 1].endedAt ?? new Date().toISOString())));
+  return { makespanMs: end - t0, startsPerSec, statuses };
+}
+
+async function main(): Promise<void> {
+  const hosts = arg('hosts', 20);
+  const dpus = arg('dpus', 10);
+  const flashSeconds = arg('flash-seconds', 30);
+  const rebootSeconds = arg('reboot-seconds', 5);
+  const bfbMib = arg('bfb-mib', 4);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-'));
+  const port = await freePort();
+  const devEnv = {
+    ...process.env,
+    XPUFLOW_STATE_DIR: path.join(dir, 'temporal'),
+    XPUFLOW_TEMPORAL_PORT: String(port),
+    XPUFLOW_UI_PORT: String(await freePort()),
+  };
+  await run(path.join(REPO, 'temporal-dev.sh'), ['start'], { env: devEnv });
+  const env = { TEMPORAL_ADDRESS: `127.0.0.1:${port}` };
+  const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
+  const procs: WorkerProcess[] = [];
+  const fleets: SimFleet[] = [];
+  try {
+    const common = {
+      flashMs: flashSeconds * 1000,
+      rebootMs: rebootSeconds * 1000,
+      bfbSizeBytes: bfbMib * 2 ** 20,
+      timing: { expectedFlashSeconds: flashSeconds, pollInitialSeconds: 1, pollMaxSeconds: 2, rebootDelaySeconds: 1 },
+    };
+    const solo = await startSimFleet({ ...common, dir: path.join(dir, 'solo'), hosts: 1, dpusPerHost: 1, prefix: 'solo-' });
+    const fleet = await startSimFleet({ ...common, dir: path.join(dir, 'fleet'), hosts, dpusPerHost: dpus, prefix: 'bench-' });
+    fleets.push(solo, fleet);
+    const control = spawnControlWorker({ bfbCacheDir: path.join(dir, 'cache'), logFile: path.join(dir, 'control.log'), env });
+    procs.push(control);
+    procs.push(
+      spawnHostWorkers({
+        placements: [...solo.hosts, ...fleet.hosts].map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
+        logFile: path.join(dir, 'hosts.log'),
+        env,
+      }),
+    );
+    await waitForPollers(client, [
+      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+      ...[...solo.hosts, ...fleet.hosts].map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+    ]);
+
+    console.log(`ideal: one DPU alone (flash ${flashSeconds} s, reboot ${rebootSeconds} s, BFB ${bfbMib} MiB)…`);
+    const ideal = await provisionAll(client, solo);
+    console.log(`fleet: ${hosts * dpus} DPUs over ${hosts} hosts…`);
+    const result = await provisionAll(client, fleet);
+    const ready = result.statuses.filter((s) => s.phase === Phase.Ready).length;
+    const rss = peakRssMiB(control.proc.pid!);
+    const ratio = result.makespanMs / ideal.makespanMs;
+    console.log(`DPUs Ready:                 ${ready} / ${result.statuses.length}`);
+    console.log(`makespan:                   ${(result.makespanMs / 1000).toFixed(1)} s`);
+    console.log(`ideal makespan (one DPU):   ${(ideal.makespanMs / 1000).toFixed(1)} s`);
+    console.log(`ratio:                      ${ratio.toFixed(3)} (goal ≤ 1.10)`);
+    console.log(`workflow starts per second: ${result.startsPerSec.toFixed(1)}`);
+    console.log(`control worker peak RSS:    ${rss.toFixed(0)} MiB (goal ≤ 300 MiB)`);
+  } finally {
+    await Promise.all(procs.map((p) => p.stop()));
+    await Promise.all(fleets.map((f) => f.stop()));
+    await client.connection.close();
+    await run(path.join(REPO, 'temporal-dev.sh'), ['stop'], { env: devEnv });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

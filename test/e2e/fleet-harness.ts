@@ -1,0 +1,111 @@
+/**
+ * End-to-end harness: a real dev server (its own ports and SQLite file), the
+ * simulators in the test process, and the workers as real child processes
+ * that can be killed with SIGKILL.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { waitForPollers } from '../../connection/pollers';
+import type { DpuStatus } from '../../model/dpu';
+import { statusQuery } from '../../model/provision-api';
+import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
+import { provisionDpuWorkflowId } from '../../model/workflow-ids';
+import { startSimFleet, type SimFleet, type SimFleetOptions } from '../../sim/fleet';
+import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
+import { DevServer } from '../support/dev-server';
+import { REPO_ROOT } from '../support/tools';
+
+export class Harness {
+  readonly server = new DevServer();
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-e2e-'));
+  client!: Client;
+  control?: WorkerProcess;
+  private readonly others: WorkerProcess[] = [];
+  private readonly fleets: SimFleet[] = [];
+  private controlStarts = 0;
+
+  get env(): NodeJS.ProcessEnv {
+    return { TEMPORAL_ADDRESS: this.server.address, TEMPORAL_NAMESPACE: 'default' };
+  }
+
+  async start(): Promise<void> {
+    await this.server.start();
+    const connection = await Connection.connect({ address: this.server.address });
+    this.client = new Client({ connection, namespace: 'default' });
+    await this.startControlWorker();
+  }
+
+  async startControlWorker(): Promise<void> {
+    this.control = spawnControlWorker({
+      bfbCacheDir: path.join(this.dir, 'bfb-cache'),
+      logFile: path.join(this.dir, `control-${++this.controlStarts}.log`),
+      env: this.env,
+    });
+    await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
+  }
+
+  /** A fleet of its own (names prefixed) with a host-workers process for its hosts. */
+  async fleet(name: string, opts: Omit<SimFleetOptions, 'dir' | 'prefix'>): Promise<SimFleet> {
+    const fleet = await startSimFleet({ ...opts, dir: path.join(this.dir, name), prefix: `${name}-` });
+    this.fleets.push(fleet);
+    this.others.push(
+      spawnHostWorkers({
+        placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
+        logFile: path.join(this.dir, `${name}-hosts.log`),
+        env: this.env,
+      }),
+    );
+    await waitForPollers(this.client, fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })));
+    return fleet;
+  }
+
+  status(dpu: string): Promise<DpuStatus> {
+    return this.client.workflow.getHandle(provisionDpuWorkflowId(dpu)).query(statusQuery);
+  }
+
+  /** Polls statuses until `pred` holds for all, or fails with what they were. */
+  async waitAll(dpus: string[], pred: (s: DpuStatus) => boolean, timeoutMs = 120_000): Promise<DpuStatus[]> {
+    const deadline = Date.now() + timeoutMs;
+    let last: DpuStatus[] = [];
+    for (;;) {
+      try {
+        last = await Promise.all(dpus.map((d) => this.status(d)));
+        if (last.every(pred)) return last;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out; statuses: ${JSON.stringify(last.map((s) => [s.dpu, s.phase, s.lastError?.message]))}\n${this.logs()}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** Saves a run's history under test/histories/ when XPUFLOW_WRITE_HISTORIES=1 (see README). */
+  async captureHistory(dpu: string, fileName: string): Promise<void> {
+    if (process.env.XPUFLOW_WRITE_HISTORIES !== '1') return;
+    const history = await this.client.workflow.getHandle(provisionDpuWorkflowId(dpu)).fetchHistory();
+    fs.writeFileSync(path.join(REPO_ROOT, 'test', 'histories', fileName), historyToJSON(history) + '\n');
+  }
+
+  logs(): string {
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => `--- ${f}\n${fs.readFileSync(path.join(this.dir, f), 'utf8').slice(-3000)}`)
+      .join('\n');
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.control, ...this.others].map((w) => w?.stop(5_000)));
+    await Promise.all(this.fleets.map((f) => f.stop()));
+    await this.client?.connection.close();
+    await this.server.dispose();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}

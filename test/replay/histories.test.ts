@@ -1,0 +1,23 @@
+/**
+ * Every history under test/histories/ (captured from end-to-end runs, see
+ * README "Changing a workflow") replays against the current workflow code: a
+ * change that breaks determinism for runs in flight fails here.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { Worker } from '@temporalio/worker';
+
+const dir = path.join(__dirname, '..', 'histories');
+const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
+
+jest.setTimeout(120_000);
+
+test('there are captured histories to replay', () => {
+  expect(files.length).toBeGreaterThanOrEqual(2);
+});
+
+test.each(files)('%s replays against the current workflow code', async (file) => {
+  const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
+  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, file);
+});

@@ -1,0 +1,245 @@
+/**
+ * ProvisionDpu on Temporal's time-skipping test server, with the real
+ * activities against the real simulators (gRPC DMS, sysfs tree + kernel, BFB
+ * HTTP server). The DMS simulators read the test server's clock, so a
+ * 40-minute flash and a 10-minute reboot pass in seconds of wall time.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { WorkflowFailedError } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { DpuSpec, DpuStatus } from '../../model/dpu';
+import { Phase } from '../../model/phases';
+import { operatorRebootedSignal, retryUpdate, statusQuery } from '../../model/provision-api';
+import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
+import { startSimFleet, type SimFleet } from '../../sim/fleet';
+import { readNumVfs } from '../../activities/sysfs';
+import { createControlWorker } from '../../workers/control/worker';
+import { createHostWorker } from '../../workers/host/worker';
+import { testServerBinary } from '../support/tools';
+
+jest.setTimeout(180_000);
+
+let env: TestWorkflowEnvironment;
+let fleet: SimFleet;
+let dir: string;
+let workers: Worker[];
+let running: Promise<void>;
+let seq = 0;
+
+beforeAll(async () => {
+  env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: testServerBinary() } },
+  });
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-wf-'));
+  fleet = await startSimFleet({
+    dir,
+    hosts: 1,
+    dpusPerHost: 8,
+    flashMs: 40 * 60_000,
+    rebootMs: 10 * 60_000,
+    bfbSizeBytes: 3 * 2 ** 20 + 123,
+    clock: () => env.currentTimeMs(),
+    timing: {
+      expectedFlashSeconds: 40 * 60,
+      flashTimeoutSeconds: 120 * 60,
+      pollInitialSeconds: 10,
+      pollMaxSeconds: 120,
+      hostScheduleToStartSeconds: 30,
+    },
+  });
+  const connection = env.nativeConnection;
+  workers = [
+    await createControlWorker({ connection, namespace: 'default', bfbCacheDir: path.join(dir, 'cache') }),
+    await createHostWorker({ connection, namespace: 'default', node: fleet.hosts[0].node, sysfsRoot: fleet.hosts[0].sysfsRoot }),
+  ];
+  running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+});
+
+afterAll(async () => {
+  workers?.forEach((w) => w.shutdown());
+  await running;
+  await fleet?.stop();
+  await env?.teardown();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** Each test takes its own DPU of the fleet. */
+function nextDpu() {
+  const d = fleet.dpus[seq++];
+  return { d, spec: structuredClone(d.spec) as DpuSpec };
+}
+
+function start(spec: DpuSpec) {
+  return env.client.workflow.start('provisionDpu', {
+    taskQueue: CONTROL_TASK_QUEUE,
+    workflowId: `wf-test-${spec.name}-${seq}`,
+    args: [{ spec }],
+  });
+}
+
+async function until(handle: ReturnType<typeof env.client.workflow.getHandle>, pred: (s: DpuStatus) => boolean): Promise<DpuStatus> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const s = await handle.query(statusQuery);
+    if (pred(s)) return s;
+    if (Date.now() > deadline) throw new Error(`status never matched; last: ${JSON.stringify(s)}`);
+    await env.sleep(5_000); // advances the test server's clock
+  }
+}
+
+test('a 40-minute flash and a 10-minute reboot finish in seconds, through every phase to Ready', async () => {
+  const { d, spec } = nextDpu();
+  const wall = Date.now();
+  const startedAt = await env.currentTimeMs();
+  const status: DpuStatus = await env.client.workflow.execute('provisionDpu', {
+    taskQueue: CONTROL_TASK_QUEUE,
+    workflowId: `wf-test-${spec.name}`,
+    args: [{ spec }],
+  });
+  const skipped = (await env.currentTimeMs()) - startedAt;
+  expect(Date.now() - wall).toBeLessThan(60_000);
+  expect(skipped).toBeGreaterThanOrEqual(50 * 60_000);
+  expect(status.phase).toBe(Phase.Ready);
+  expect(status.phases.map((p) => [p.phase, p.result])).toEqual([
+    [Phase.Initializing, 'done'],
+    [Phase.NodeEffect, 'skipped'],
+    [Phase.Pending, 'done'],
+    [Phase.DmsDeployment, 'skipped'],
+    [Phase.OsInstalling, 'done'],
+    [Phase.Rebooting, 'done'],
+    [Phase.HostNetworkConfiguration, 'done'],
+    [Phase.DpuClusterConfig, 'skipped'],
+    [Phase.Ready, 'done'],
+  ]);
+  expect(status.phases[1].message).toBe('skipped: no cluster configured');
+  expect(status.conditions.every((c) => c.status === 'True')).toBe(true);
+  const dms = await d.dms.state();
+  expect(dms.runningVersion).toBe('bf-bundle-2.9.1-sim.bfb');
+  expect(d.dms.counters.flashes).toBe(1);
+  expect(d.dms.counters.reboots).toBe(1);
+  expect(await readNumVfs(d.host.sysfsRoot, spec.pciAddress)).toBe(spec.numVfs);
+});
+
+test('without automatic reboot the flow says it waits for an operator, then goes on after the signal', async () => {
+  const { d, spec } = nextDpu();
+  spec.automaticReboot = false;
+  const handle = await start(spec);
+  const waiting = await until(handle, (s) => s.phase === Phase.Rebooting && !!s.waitingFor);
+  expect(waiting.waitingFor).toContain(`xpuflow dpu reboot-done ${spec.name}`);
+  expect(d.dms.counters.reboots).toBe(0);
+  await handle.signal(operatorRebootedSignal, { by: 'test' });
+  const status = await handle.result();
+  expect(status.phase).toBe(Phase.Ready);
+  expect(status.phases.find((p) => p.phase === Phase.Rebooting)?.message).toContain('rebooted by an operator');
+});
+
+test('DMS UNAVAILABLE for a while is retried to success', async () => {
+  const { d, spec } = nextDpu();
+  d.dms.injectFault({ kind: 'UNAVAILABLE', calls: 4 });
+  const status = await (await start(spec)).result();
+  expect(status.phase).toBe(Phase.Ready);
+  expect(d.dms.counters.flashes).toBe(1);
+});
+
+test('INTEGRITY_FAIL ends in Error with the reason; an operator retry from OS Installing reaches Ready with one flash', async () => {
+  const { d, spec } = nextDpu();
+  d.dms.injectFault({ kind: 'INTEGRITY_FAIL' });
+  const handle = await start(spec);
+  const failed = await until(handle, (s) => s.phase === Phase.Error);
+  expect(failed.lastError?.phase).toBe(Phase.OsInstalling);
+  expect(failed.lastError?.message).toMatch(/INTEGRITY_FAIL/);
+  expect(failed.lastError?.nonRetryable).toBe(true);
+  expect(failed.waitingFor).toContain('xpuflow dpu retry');
+  expect(d.dms.counters.flashes).toBe(0);
+  // Nothing on the host was touched before the failure.
+  expect(await readNumVfs(d.host.sysfsRoot, spec.pciAddress)).toBe(0);
+
+  await expect(handle.executeUpdate(retryUpdate, { args: [{ fromPhase: Phase.Rebooting }] })).rejects.toThrow(
+    /comes after OS Installing/,
+  );
+  const accepted = await handle.executeUpdate(retryUpdate, { args: [{}] });
+  expect(accepted).toEqual({ restartingFrom: Phase.OsInstalling, retry: 1 });
+  const status = await handle.result();
+  expect(status.phase).toBe(Phase.Ready);
+  expect(status.retries).toBe(1);
+  expect(d.dms.counters.flashes).toBe(1);
+});
+
+test('a host network failure undoes the VF change and parks the DPU in Error', async () => {
+  const { d, spec } = nextDpu();
+  // The PF already has 2 VFs; the driver then refuses every new count (as with SR-IOV off in firmware).
+  const { setNumVfs } = await import('../../activities/sysfs');
+  await setNumVfs(d.host.sysfsRoot, spec.pciAddress, 2);
+  spec.numVfs = 6;
+  d.host.kernel.failWrites(spec.pciAddress, 5, 'ENOMEM');
+  const handle = await start(spec);
+  const failed = await until(handle, (s) => s.phase === Phase.Error);
+  expect(failed.lastError?.phase).toBe(Phase.HostNetworkConfiguration);
+  expect(failed.compensated).toEqual([`restore sriov_numvfs of ${spec.pciAddress} on ${spec.node} to 2: done`]);
+  expect(await readNumVfs(d.host.sysfsRoot, spec.pciAddress)).toBe(2);
+  await handle.terminate('test done');
+});
+
+describe('bad input is refused before anything is written', () => {
+  test('a malformed PCI address or a non-http BFB URL fails the run at once, naming the value', async () => {
+    const { d, spec } = nextDpu();
+    const before = fleet.bfb.requests;
+    const cases: Array<[Partial<DpuSpec>, string]> = [
+      [{ pciAddress: '0000:03:00' }, '"0000:03:00"'],
+      [{ pciAddress: '../../etc/passwd' }, '"../../etc/passwd"'],
+      [{ bfb: { ...spec.bfb, url: 'ftp://x/y.bfb' } }, '"ftp://x/y.bfb"'],
+    ];
+    for (const [bad, named] of cases) {
+      const err = await (await start({ ...spec, ...bad })).result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      const msg = (err as WorkflowFailedError).cause?.message ?? '';
+      expect(msg).toContain('invalid DPU spec');
+      expect(msg).toContain(named);
+    }
+    expect(d.dms.counters.transfers).toBe(0);
+    expect(fleet.bfb.requests).toBe(before);
+  });
+
+  test('a PCI address the host does not have, numVfs over sriov_totalvfs: Error in Initializing, nothing written', async () => {
+    const { d, spec } = nextDpu();
+    const before = fleet.bfb.requests;
+    for (const [bad, words] of [
+      [{ pciAddress: '0000:7f:00.0' }, /PCI device 0000:7f:00.0 not found on node/],
+      [{ numVfs: 17 }, /numVfs 17 is over sriov_totalvfs 16/],
+    ] as const) {
+      const handle = await start({ ...spec, ...bad } as DpuSpec);
+      const s = await until(handle, (x) => x.phase === Phase.Error);
+      expect(s.lastError?.phase).toBe(Phase.Initializing);
+      expect(s.lastError?.message).toMatch(words);
+      expect(s.lastError?.nonRetryable).toBe(true);
+      await handle.terminate('test done');
+    }
+    expect(fleet.bfb.requests).toBe(before);
+    expect(d.dms.counters.transfers).toBe(0);
+    expect(await readNumVfs(d.host.sysfsRoot, spec.pciAddress)).toBe(0);
+  });
+
+  test('an unknown node: Error saying its host worker is not polling', async () => {
+    const { spec } = nextDpu();
+    const handle = await start({ ...spec, node: 'no-such-node' });
+    const s = await until(handle, (x) => x.phase === Phase.Error);
+    expect(s.lastError?.message).toContain('host worker for no-such-node is not polling');
+    await handle.terminate('test done');
+  });
+
+  test('a checksum mismatch stops in Pending; a retry with the right BFB reaches Ready', async () => {
+    const { d, spec } = nextDpu();
+    const good = spec.bfb;
+    const handle = await start({ ...spec, bfb: { url: good.url, sha256: 'f'.repeat(64) } });
+    const s = await until(handle, (x) => x.phase === Phase.Error);
+    expect(s.lastError?.phase).toBe(Phase.Pending);
+    expect(s.lastError?.message).toContain('f'.repeat(64));
+    expect(s.lastError?.message).toContain(good.sha256);
+    expect(d.dms.counters.transfers).toBe(0);
+    await handle.executeUpdate(retryUpdate, { args: [{ bfb: good }] });
+    expect((await handle.result()).phase).toBe(Phase.Ready);
+  });
+});
