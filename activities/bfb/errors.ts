@@ -1,0 +1,40 @@
+/** Failures of the BFB activities; only network and server trouble is worth a retry. */
+import { ApplicationFailure } from '@temporalio/common';
+
+export const BfbErrorType = {
+  InvalidBfbUrl: 'InvalidBfbUrl',
+  InvalidSha256: 'InvalidSha256',
+  /** The server answered 4xx (404, 403, 410, ...): the URL is wrong. */
+  BfbUrlRejected: 'BfbUrlRejected',
+  /** 5xx, 408, 429: the server may recover. */
+  BfbServerError: 'BfbServerError',
+  /** Connection refused or reset, a body cut short, a stalled transfer. */
+  BfbDownloadFailed: 'BfbDownloadFailed',
+  BfbChecksumMismatch: 'BfbChecksumMismatch',
+  InvalidBfCfg: 'InvalidBfCfg',
+} as const;
+export type BfbErrorType = (typeof BfbErrorType)[keyof typeof BfbErrorType];
+
+export function nonRetryable(type: BfbErrorType, message: string, details?: unknown): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: true,
+    details: details ? [details] : undefined,
+  });
+}
+
+export function retryable(
+  type: BfbErrorType,
+  message: string,
+  details?: unknown,
+  cause?: Error,
+): ApplicationFailure {
+  return ApplicationFailure.create({
+    type,
+    message,
+    nonRetryable: false,
+    details: details ? [details] : undefined,
+    cause,
+  });
+}
