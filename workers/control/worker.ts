@@ -21,7 +21,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? CONTROL_TASK_QUEUE,
-    identity: opts.identity,
+    ...(opts.identity ? { identity: opts.identity } : {}),
     workflowsPath: require.resolve('../../workflows'),
     activities: {
       ...createBfbActivities({ cacheDir: opts.bfbCacheDir }),

@@ -32,7 +32,7 @@ export class StatusBook {
   }
 
   snapshot(): DpuStatus {
-    return structuredClone(this.status);
+    return JSON.parse(JSON.stringify(this.status)) as DpuStatus;
   }
 
   get phase(): Phase {
