@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { execFileSync } from 'node:child_process';
 import { waitForPollers } from '../../connection/pollers';
 import type { DpuStatus } from '../../model/dpu';
 import { statusQuery } from '../../model/provision-api';
@@ -16,7 +16,7 @@ import { provisionDpuWorkflowId } from '../../model/workflow-ids';
 import { startSimFleet, type SimFleet, type SimFleetOptions } from '../../sim/fleet';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
-import { REPO_ROOT } from '../support/tools';
+import { REPO_ROOT, temporalCli } from '../support/tools';
 
 export class Harness {
   readonly server = new DevServer();
@@ -89,8 +89,11 @@ export class Harness {
   /** Saves a run's history under test/histories/ when XPUFLOW_WRITE_HISTORIES=1 (see README). */
   async captureHistory(dpu: string, fileName: string): Promise<void> {
     if (process.env.XPUFLOW_WRITE_HISTORIES !== '1') return;
-    const history = await this.client.workflow.getHandle(provisionDpuWorkflowId(dpu)).fetchHistory();
-    fs.writeFileSync(path.join(REPO_ROOT, 'test', 'histories', fileName), historyToJSON(history) + '\n');
+    // The same JSON the Temporal UI and `temporal workflow show --output json` export.
+    const json = execFileSync(temporalCli(), [
+      'workflow', 'show', '--workflow-id', provisionDpuWorkflowId(dpu), '--output', 'json', '--address', this.server.address,
+    ]);
+    fs.writeFileSync(path.join(REPO_ROOT, 'test', 'histories', fileName), json);
   }
 
   logs(): string {

@@ -55,7 +55,7 @@ test('kill -9 of the control worker mid OS Installing: a new worker completes th
   }
 });
 
-test('INTEGRITY_FAIL ends in Error with the reason and compensation in the status; a retry reaches Ready', async () => {
+test('INTEGRITY_FAIL ends in Error with the reason in the status and nothing left changed; a retry reaches Ready', async () => {
   const fleet = await h.fleet('integrity', { hosts: 1, dpusPerHost: 1, ...FAST });
   const [d] = fleet.dpus;
   d.dms.injectFault({ kind: 'INTEGRITY_FAIL' });
@@ -64,6 +64,7 @@ test('INTEGRITY_FAIL ends in Error with the reason and compensation in the statu
   expect(failed.lastError).toMatchObject({ phase: Phase.OsInstalling, nonRetryable: true });
   expect(failed.lastError?.message).toMatch(/INTEGRITY_FAIL/);
   expect(failed.conditions.find((c) => c.type === 'OSInstalled')).toMatchObject({ status: 'False', reason: 'Failed' });
+  expect(failed.compensated).toEqual([]); // nothing on the host was changed before OS Installing
   expect(d.dms.counters.flashes).toBe(0);
   expect(d.host.kernel.numVfs(d.spec.pciAddress)).toBe(0);
 
