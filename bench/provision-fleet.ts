@@ -45,7 +45,10 @@ function peakRssMiB(pid: number): number {
   return kb / 1024;
 }
 
-async function provisionAll(client: Client, fleet: SimFleet): Promise<{ makespanMs: number; startsPerSec: number; statuses: DpuStatus[] }> {
+async function provisionAll(
+  client: Client,
+  fleet: SimFleet,
+): Promise<{ makespanMs: number; startsPerSec: number; statuses: DpuStatus[] }> {
   const t0 = Date.now();
   const inFlight = new Set<Promise<unknown>>();
   for (const d of fleet.dpus) {
@@ -56,13 +59,17 @@ async function provisionAll(client: Client, fleet: SimFleet): Promise<{ makespan
   await Promise.all(inFlight);
   const startsPerSec = fleet.dpus.length / ((Date.now() - t0) / 1000);
   const names = fleet.dpus.map((d) => d.spec.name);
-  let statuses: DpuStatus[] = [];
+  let statuses: DpuStatus[];
   for (;;) {
-    statuses = await Promise.all(names.map((n) => client.workflow.getHandle(provisionDpuWorkflowId(n)).query(statusQuery)));
+    statuses = await Promise.all(
+      names.map((n) => client.workflow.getHandle(provisionDpuWorkflowId(n)).query(statusQuery)),
+    );
     if (statuses.every((s) => s.phase === Phase.Ready || s.phase === Phase.Error)) break;
     await new Promise((r) => setTimeout(r, 500));
   }
-  const end = Math.max(...statuses.map((s) => Date.parse(s.phases[s.phases.length - 1].endedAt ?? new Date().toISOString())));
+  const end = Math.max(
+    ...statuses.map((s) => Date.parse(s.phases[s.phases.length - 1].endedAt ?? new Date().toISOString())),
+  );
   return { makespanMs: end - t0, startsPerSec, statuses };
 }
 
@@ -90,12 +97,33 @@ async function main(): Promise<void> {
       flashMs: flashSeconds * 1000,
       rebootMs: rebootSeconds * 1000,
       bfbSizeBytes: bfbMib * 2 ** 20,
-      timing: { expectedFlashSeconds: flashSeconds, pollInitialSeconds: 1, pollMaxSeconds: 2, rebootDelaySeconds: 1 },
+      timing: {
+        expectedFlashSeconds: flashSeconds,
+        pollInitialSeconds: 1,
+        pollMaxSeconds: 2,
+        rebootDelaySeconds: 1,
+      },
     };
-    const solo = await startSimFleet({ ...common, dir: path.join(dir, 'solo'), hosts: 1, dpusPerHost: 1, prefix: 'solo-' });
-    const fleet = await startSimFleet({ ...common, dir: path.join(dir, 'fleet'), hosts, dpusPerHost: dpus, prefix: 'bench-' });
+    const solo = await startSimFleet({
+      ...common,
+      dir: path.join(dir, 'solo'),
+      hosts: 1,
+      dpusPerHost: 1,
+      prefix: 'solo-',
+    });
+    const fleet = await startSimFleet({
+      ...common,
+      dir: path.join(dir, 'fleet'),
+      hosts,
+      dpusPerHost: dpus,
+      prefix: 'bench-',
+    });
     fleets.push(solo, fleet);
-    const control = spawnControlWorker({ bfbCacheDir: path.join(dir, 'cache'), logFile: path.join(dir, 'control.log'), env });
+    const control = spawnControlWorker({
+      bfbCacheDir: path.join(dir, 'cache'),
+      logFile: path.join(dir, 'control.log'),
+      env,
+    });
     procs.push(control);
     procs.push(
       spawnHostWorkers({
@@ -109,7 +137,9 @@ async function main(): Promise<void> {
       ...[...solo.hosts, ...fleet.hosts].map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
     ]);
 
-    console.log(`ideal: one DPU alone (flash ${flashSeconds} s, reboot ${rebootSeconds} s, BFB ${bfbMib} MiB)…`);
+    console.log(
+      `ideal: one DPU alone (flash ${flashSeconds} s, reboot ${rebootSeconds} s, BFB ${bfbMib} MiB)…`,
+    );
     const ideal = await provisionAll(client, solo);
     console.log(`fleet: ${hosts * dpus} DPUs over ${hosts} hosts…`);
     const result = await provisionAll(client, fleet);

@@ -4,11 +4,16 @@ import { runControlWorker } from '../workers/control/main';
 import { runHostWorker } from '../workers/host/main';
 
 export function workerCommand(): Command {
-  const worker = new Command('worker').description('run an xpuflow worker (Temporal connection from the environment)');
+  const worker = new Command('worker').description(
+    'run an xpuflow worker (Temporal connection from the environment)',
+  );
   worker
     .command('control')
     .description('the control worker: all workflows, DMS and BFB activities (queue xpuflow-control)')
-    .option('--bfb-cache <dir>', 'where downloaded BFBs are cached (default .xpuflow/bfb-cache or $XPUFLOW_BFB_CACHE)')
+    .option(
+      '--bfb-cache <dir>',
+      'where downloaded BFBs are cached (default .xpuflow/bfb-cache or $XPUFLOW_BFB_CACHE)',
+    )
     .action(async (o) => runControlWorker({ bfbCacheDir: o.bfbCache }));
   worker
     .command('host')

@@ -4,7 +4,11 @@ import { temporal } from '@temporalio/proto';
 
 export type QueueKind = 'workflow' | 'activity';
 
-export async function queueHasPollers(client: Client, taskQueue: string, kind: QueueKind = 'activity'): Promise<boolean> {
+export async function queueHasPollers(
+  client: Client,
+  taskQueue: string,
+  kind: QueueKind = 'activity',
+): Promise<boolean> {
   const resp = await client.workflowService.describeTaskQueue({
     namespace: client.options.namespace,
     taskQueue: { name: taskQueue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
@@ -29,7 +33,9 @@ export async function waitForPollers(
     missing = missing.filter((_, i) => !polled[i]);
     if (missing.length === 0) return;
     if (Date.now() > deadline) {
-      throw new Error(`no worker polls ${missing.map((q) => q.taskQueue).join(', ')} after ${timeoutMs / 1000} s`);
+      throw new Error(
+        `no worker polls ${missing.map((q) => q.taskQueue).join(', ')} after ${timeoutMs / 1000} s`,
+      );
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -52,7 +52,7 @@ export async function connectClient(s: TemporalSettings = temporalSettings()): P
     const connection = await Connection.connect({ ...s.connectionOptions, connectTimeout: '10 seconds' });
     return new Client({ connection, namespace: s.namespace });
   } catch (err) {
-    throw new Error(unreachable(s, err));
+    throw new Error(unreachable(s, err), { cause: err });
   }
 }
 
@@ -60,7 +60,7 @@ export async function connectWorker(s: TemporalSettings = temporalSettings()): P
   try {
     return await NativeConnection.connect(s.connectionOptions);
   } catch (err) {
-    throw new Error(unreachable(s, err));
+    throw new Error(unreachable(s, err), { cause: err });
   }
 }
 

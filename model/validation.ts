@@ -62,7 +62,8 @@ export function checkDmsAddress(value: string): string | undefined {
     return `DMS address ${JSON.stringify(value)} is not host:port`;
   }
   const port = Number(value.slice(value.lastIndexOf(':') + 1));
-  if (port < 1 || port > 65535) return `DMS address ${JSON.stringify(value)} has port ${port} outside 1-65535`;
+  if (port < 1 || port > 65535)
+    return `DMS address ${JSON.stringify(value)} has port ${port} outside 1-65535`;
   return undefined;
 }
 

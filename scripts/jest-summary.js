@@ -13,5 +13,7 @@ try {
 }
 const skipped = (r.numPendingTests || 0) + (r.numTodoTests || 0);
 // A suite that failed to run (syntax error, failed beforeAll) counts as a failure too.
-const brokenSuites = (r.testResults || []).filter((s) => s.status === 'failed' && (s.assertionResults || []).every((a) => a.status !== 'failed')).length;
+const brokenSuites = (r.testResults || []).filter(
+  (s) => s.status === 'failed' && (s.assertionResults || []).every((a) => a.status !== 'failed'),
+).length;
 console.log(`${r.numPassedTests} passed, ${r.numFailedTests + brokenSuites} failed, ${skipped} skipped`);

@@ -25,12 +25,20 @@ function distRoot(): string {
   return compiled ? path.resolve(here, '..') : path.resolve(here, '..', 'dist');
 }
 
-function startProcess(script: string, args: string[], logFile: string, env: NodeJS.ProcessEnv): WorkerProcess {
+function startProcess(
+  script: string,
+  args: string[],
+  logFile: string,
+  env: NodeJS.ProcessEnv,
+): WorkerProcess {
   const entry = path.join(distRoot(), script);
   if (!fs.existsSync(entry)) throw new Error(`${entry} is missing: build first (npm run build)`);
   fs.mkdirSync(path.dirname(logFile), { recursive: true });
   const out = fs.openSync(logFile, 'a');
-  const proc = spawn(process.execPath, [entry, ...args], { stdio: ['ignore', out, out], env: { ...process.env, ...env } });
+  const proc = spawn(process.execPath, [entry, ...args], {
+    stdio: ['ignore', out, out],
+    env: { ...process.env, ...env },
+  });
   fs.closeSync(out);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   const waitExit = async (graceMs: number) => {
@@ -54,8 +62,17 @@ function startProcess(script: string, args: string[], logFile: string, env: Node
   };
 }
 
-export function spawnControlWorker(opts: { bfbCacheDir: string; logFile: string; env?: NodeJS.ProcessEnv }): WorkerProcess {
-  return startProcess('workers/control/main.js', ['--bfb-cache', opts.bfbCacheDir], opts.logFile, opts.env ?? {});
+export function spawnControlWorker(opts: {
+  bfbCacheDir: string;
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+}): WorkerProcess {
+  return startProcess(
+    'workers/control/main.js',
+    ['--bfb-cache', opts.bfbCacheDir],
+    opts.logFile,
+    opts.env ?? {},
+  );
 }
 
 export function spawnHostWorkers(opts: {

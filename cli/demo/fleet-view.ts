@@ -15,8 +15,13 @@ export function renderFleet(views: DpuView[], elapsedMs: number): string[] {
     .map(([p, n]) => `${p}: ${n}`)
     .join('  ');
   const ready = byPhase.get(Phase.Ready) ?? 0;
-  const lines = [`${progressBar((ready / Math.max(1, views.length)) * 100)} ${ready}/${views.length} Ready  (${(elapsedMs / 1000).toFixed(0)} s)`, `  ${counts}`];
-  const flashing = views.filter((v) => v.status?.phase === Phase.OsInstalling && v.status.progress?.percent !== undefined);
+  const lines = [
+    `${progressBar((ready / Math.max(1, views.length)) * 100)} ${ready}/${views.length} Ready  (${(elapsedMs / 1000).toFixed(0)} s)`,
+    `  ${counts}`,
+  ];
+  const flashing = views.filter(
+    (v) => v.status?.phase === Phase.OsInstalling && v.status.progress?.percent !== undefined,
+  );
   if (flashing.length > 0) {
     const mean = flashing.reduce((s, v) => s + (v.status!.progress!.percent ?? 0), 0) / flashing.length;
     lines.push(`  flashing ${flashing.length} DPUs, ${Math.floor(mean)} % on average`);

@@ -68,7 +68,12 @@ export async function runDemo(o: DemoOptions): Promise<number> {
   process.once('SIGTERM', onSignal);
 
   try {
-    workers.push(spawnControlWorker({ bfbCacheDir: path.join(dir, 'bfb-cache'), logFile: path.join(dir, 'control-worker.log') }));
+    workers.push(
+      spawnControlWorker({
+        bfbCacheDir: path.join(dir, 'bfb-cache'),
+        logFile: path.join(dir, 'control-worker.log'),
+      }),
+    );
     workers.push(
       spawnHostWorkers({
         placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
@@ -88,7 +93,11 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     const views = await watchDpus(
       client,
       fleet.dpus.map((d) => d.spec.name),
-      { timeoutMs: o.timeoutSeconds * 1000, intervalMs: 1000, render: (v) => renderFleet(v, Date.now() - started) },
+      {
+        timeoutMs: o.timeoutSeconds * 1000,
+        intervalMs: 1000,
+        render: (v) => renderFleet(v, Date.now() - started),
+      },
     );
     const ready = views.filter((v) => v.status?.phase === Phase.Ready).length;
     const seconds = ((Date.now() - started) / 1000).toFixed(1);
@@ -98,7 +107,9 @@ export async function runDemo(o: DemoOptions): Promise<number> {
     }
     console.log(`${ready} of ${views.length} DPUs Ready after ${seconds} s; logs in ${dir}`);
     for (const v of views.filter((x) => x.status?.phase !== Phase.Ready)) {
-      console.log(`  ${v.workflowId}: ${v.status?.phase ?? v.execution}${v.status?.lastError ? `: ${v.status.lastError.message}` : ''}`);
+      console.log(
+        `  ${v.workflowId}: ${v.status?.phase ?? v.execution}${v.status?.lastError ? `: ${v.status.lastError.message}` : ''}`,
+      );
     }
     return 1;
   } finally {

@@ -58,7 +58,9 @@ export function dpuCommand(): Command {
       const view = await readDpuView(client, name);
       const lines = renderStatus(view, workflowUiLink(temporalSettings(), view.workflowId));
       if (o.phases) lines.push(...renderPhases(view));
-      else for (const c of view.status?.conditions ?? []) lines.push(`  ${c.type}=${c.status} (${c.reason}): ${c.message}`);
+      else
+        for (const c of view.status?.conditions ?? [])
+          lines.push(`  ${c.type}=${c.status} (${c.reason}): ${c.message}`);
       console.log(lines.join('\n'));
     });
 
@@ -72,7 +74,10 @@ export function dpuCommand(): Command {
       const req: RetryRequest = { by: process.env.USER ?? 'cli' };
       if (o.from) {
         const phase = parsePhase(o.from);
-        if (!phase) throw new CliError(`unknown phase ${JSON.stringify(o.from)}: choose one of ${RETRYABLE_FROM.join(', ')}`);
+        if (!phase)
+          throw new CliError(
+            `unknown phase ${JSON.stringify(o.from)}: choose one of ${RETRYABLE_FROM.join(', ')}`,
+          );
         req.fromPhase = phase;
       }
       if (o.bfbUrl || o.bfbSha256) {
@@ -85,7 +90,8 @@ export function dpuCommand(): Command {
         const accepted = await handle.executeUpdate(retryUpdate, { args: [req] });
         console.log(`${name}: retry ${accepted.retry} restarts from ${accepted.restartingFrom}`);
       } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw new CliError(`retry refused: ${err.cause?.message ?? err.message}`);
+        if (err instanceof WorkflowUpdateFailedError)
+          throw new CliError(`retry refused: ${err.cause?.message ?? err.message}`);
         throw err;
       }
     });
@@ -97,9 +103,13 @@ export function dpuCommand(): Command {
       const client = await connectClient();
       const view = await readDpuView(client, name);
       if (view.status?.phase !== Phase.Rebooting || !view.status.waitingFor) {
-        throw new CliError(`${name} is not waiting for an operator's reboot (phase ${view.status?.phase ?? view.execution})`);
+        throw new CliError(
+          `${name} is not waiting for an operator's reboot (phase ${view.status?.phase ?? view.execution})`,
+        );
       }
-      await client.workflow.getHandle(view.workflowId).signal(operatorRebootedSignal, { by: process.env.USER ?? 'cli' });
+      await client.workflow
+        .getHandle(view.workflowId)
+        .signal(operatorRebootedSignal, { by: process.env.USER ?? 'cli' });
       console.log(`${name}: reboot noted; the flow checks the DPU is back`);
     });
 
@@ -143,7 +153,9 @@ function specFromFlags(o: ProvisionFlags): DpuSpec {
     numVfs: o.numVfs ?? base.numVfs ?? 0,
     automaticReboot: o.autoReboot === false ? false : (base.automaticReboot ?? true),
   } as DpuSpec;
-  const missing = (['name', 'node', 'pciAddress', 'dmsAddress'] as const).filter((k) => spec[k] === undefined);
+  const missing = (['name', 'node', 'pciAddress', 'dmsAddress'] as const).filter(
+    (k) => spec[k] === undefined,
+  );
   if (!spec.bfb.url) missing.push('bfb.url' as never);
   if (!spec.bfb.sha256) missing.push('bfb.sha256' as never);
   if (missing.length) throw new CliError(`missing ${missing.join(', ')}: give them as flags or in --spec`);

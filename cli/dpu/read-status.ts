@@ -36,7 +36,10 @@ export async function readDpuView(client: Client, dpu: string): Promise<DpuView>
     desc = await handle.describe();
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) {
-      throw new Error(`no provisioning run for DPU ${JSON.stringify(dpu)} (workflow ${workflowId}); start one with \`xpuflow dpu provision\``);
+      throw new Error(
+        `no provisioning run for DPU ${JSON.stringify(dpu)} (workflow ${workflowId}); start one with \`xpuflow dpu provision\``,
+        { cause: err },
+      );
     }
     throw err;
   }
@@ -62,7 +65,11 @@ export async function readDpuView(client: Client, dpu: string): Promise<DpuView>
   } catch (err) {
     if (desc.status.name === 'RUNNING') throw err;
   }
-  if (desc.status.name === 'FAILED' || desc.status.name === 'TERMINATED' || desc.status.name === 'TIMED_OUT') {
+  if (
+    desc.status.name === 'FAILED' ||
+    desc.status.name === 'TERMINATED' ||
+    desc.status.name === 'TIMED_OUT'
+  ) {
     try {
       await handle.result();
     } catch (err) {

@@ -21,11 +21,16 @@ export function renderStatus(view: DpuView, uiLink?: string): string[] {
     lines.push(`  ${s.progress.step}${pct !== undefined ? ` ${progressBar(pct)}` : ''}`);
   }
   for (const a of view.activities) {
-    if (a.attempt > 1) lines.push(`  retrying ${a.activity} (attempt ${a.attempt})${a.lastFailure ? `: ${a.lastFailure}` : ''}`);
+    if (a.attempt > 1)
+      lines.push(
+        `  retrying ${a.activity} (attempt ${a.attempt})${a.lastFailure ? `: ${a.lastFailure}` : ''}`,
+      );
   }
   if (s.waitingFor) lines.push(`  waiting for ${s.waitingFor}`);
   if (s.lastError && s.phase === 'Error') {
-    lines.push(`  error in ${s.lastError.phase}${s.lastError.nonRetryable ? ' (needs an operator)' : ''}: ${s.lastError.message}`);
+    lines.push(
+      `  error in ${s.lastError.phase}${s.lastError.nonRetryable ? ' (needs an operator)' : ''}: ${s.lastError.message}`,
+    );
     for (const c of s.compensated) lines.push(`  undone: ${c}`);
   }
   if (uiLink) lines.push(`  ${uiLink}`);
@@ -35,7 +40,9 @@ export function renderStatus(view: DpuView, uiLink?: string): string[] {
 /** One line per phase with its result and time, for `dpu status --phases`. */
 export function renderPhases(view: DpuView): string[] {
   return (view.status?.phases ?? []).map((p) => {
-    const secs = p.endedAt ? ((Date.parse(p.endedAt) - Date.parse(p.startedAt)) / 1000).toFixed(1) + ' s' : '…';
+    const secs = p.endedAt
+      ? ((Date.parse(p.endedAt) - Date.parse(p.startedAt)) / 1000).toFixed(1) + ' s'
+      : '…';
     return `  ${p.result.padEnd(7)} ${p.phase.padEnd(27)} ${secs.padStart(9)}  ${p.message ?? ''}`;
   });
 }

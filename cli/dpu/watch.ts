@@ -15,7 +15,12 @@ export function settled(view: DpuView): boolean {
 export async function watchDpus(
   client: Client,
   dpus: string[],
-  opts: { intervalMs?: number; out?: NodeJS.WriteStream; timeoutMs?: number; render?: (views: DpuView[]) => string[] } = {},
+  opts: {
+    intervalMs?: number;
+    out?: NodeJS.WriteStream;
+    timeoutMs?: number;
+    render?: (views: DpuView[]) => string[];
+  } = {},
 ): Promise<DpuView[]> {
   const out = opts.out ?? process.stdout;
   const tty = Boolean(out.isTTY);

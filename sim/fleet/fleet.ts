@@ -86,7 +86,11 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
       const host: SimHost = { node, sysfsRoot, kernel: startSimKernel(sysfsRoot, { persistent: false }) };
       hosts.push(host);
       for (let d = 0; d < opts.dpusPerHost; d++) {
-        const dms = await startDmsSimulator({ flashMs: opts.flashMs, rebootMs: opts.rebootMs, clock: opts.clock });
+        const dms = await startDmsSimulator({
+          flashMs: opts.flashMs,
+          rebootMs: opts.rebootMs,
+          clock: opts.clock,
+        });
         dpus.push({
           host,
           dms,

@@ -58,7 +58,10 @@ export class Harness {
         env: this.env,
       }),
     );
-    await waitForPollers(this.client, fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })));
+    await waitForPollers(
+      this.client,
+      fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+    );
     return fleet;
   }
 
@@ -91,7 +94,14 @@ export class Harness {
     if (process.env.XPUFLOW_WRITE_HISTORIES !== '1') return;
     // The same JSON the Temporal UI and `temporal workflow show --output json` export.
     const json = execFileSync(temporalCli(), [
-      'workflow', 'show', '--workflow-id', provisionDpuWorkflowId(dpu), '--output', 'json', '--address', this.server.address,
+      'workflow',
+      'show',
+      '--workflow-id',
+      provisionDpuWorkflowId(dpu),
+      '--output',
+      'json',
+      '--address',
+      this.server.address,
     ]);
     fs.writeFileSync(path.join(REPO_ROOT, 'test', 'histories', fileName), json);
   }

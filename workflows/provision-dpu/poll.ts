@@ -24,7 +24,8 @@ export async function pollUntil<T>(
     const result = await check();
     if (result !== undefined) return result;
     const elapsed = Date.now() - started;
-    if (elapsed >= opts.timeoutSeconds * 1000) throw ApplicationFailure.create({ message: opts.timeoutMessage, type: 'PollTimeout' });
+    if (elapsed >= opts.timeoutSeconds * 1000)
+      throw ApplicationFailure.create({ message: opts.timeoutMessage, type: 'PollTimeout' });
     onWait?.(elapsed);
     await sleep(Math.min(interval, opts.timeoutSeconds - elapsed / 1000) * 1000);
     interval = Math.min(interval * 2, opts.maxSeconds);

@@ -91,7 +91,10 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
 
   ctx.undo.clear();
   book.enter(Phase.Ready);
-  book.done(Phase.Ready, `${spec.name} runs ${ctx.learnt.bfb?.fileName ?? 'its BFB'} with ${spec.numVfs} VFs`);
+  book.done(
+    Phase.Ready,
+    `${spec.name} runs ${ctx.learnt.bfb?.fileName ?? 'its BFB'} with ${spec.numVfs} VFs`,
+  );
   return book.snapshot();
 }
 
@@ -105,7 +108,10 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
       if ('skipped' in outcome) ctx.book.skip(phase, outcome.skipped);
       else ctx.book.done(phase, outcome.done);
     } catch (err) {
-      const why = describeFailure(err, phase === Phase.Initializing || phase === Phase.HostNetworkConfiguration ? ctx.spec.node : undefined);
+      const why = describeFailure(
+        err,
+        phase === Phase.Initializing || phase === Phase.HostNetworkConfiguration ? ctx.spec.node : undefined,
+      );
       ctx.book.fail(phase, why.message, why.nonRetryable);
       return phase;
     }
@@ -124,7 +130,9 @@ function validateRetry(req: RetryRequest, book: StatusBook): void {
   const failed = book.lastError?.phase ?? Phase.Initializing;
   const from = restartPhase(req, book);
   if (!RETRYABLE_FROM.includes(from)) {
-    throw new Error(`cannot restart from ${JSON.stringify(from)}: choose one of ${RETRYABLE_FROM.join(', ')}`);
+    throw new Error(
+      `cannot restart from ${JSON.stringify(from)}: choose one of ${RETRYABLE_FROM.join(', ')}`,
+    );
   }
   if (PROVISION_SEQUENCE.indexOf(from) > PROVISION_SEQUENCE.indexOf(failed)) {
     throw new Error(`cannot restart from ${from}: it comes after ${failed}, the phase that failed`);

@@ -20,7 +20,12 @@ export async function osInstalling(ctx: FlowContext): Promise<PhaseOutcome> {
     return { done: `DPU already runs ${target.fileName}: nothing to flash` };
   }
 
-  book.progress({ step: `sending ${target.fileName} to DMS`, bytesDone: 0, bytesTotal: target.sizeBytes, percent: 0 });
+  book.progress({
+    step: `sending ${target.fileName} to DMS`,
+    bytesDone: 0,
+    bytesTotal: target.sizeBytes,
+    percent: 0,
+  });
   await dmsTransfer.dmsInstallFile.executeWithOptions({ summary: `send ${target.fileName} to DMS` }, [
     { ...at, version: target.fileName, filePath: target.path },
   ]);

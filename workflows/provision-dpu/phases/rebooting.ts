@@ -24,7 +24,11 @@ export async function rebooting(ctx: FlowContext): Promise<PhaseOutcome> {
 
   if (spec.automaticReboot) {
     const before = await dms.dmsRebootStatus(at);
-    await dms.dmsReboot({ ...at, delaySeconds: timing.rebootDelaySeconds, message: 'xpuflow: activate new BFB' });
+    await dms.dmsReboot({
+      ...at,
+      delaySeconds: timing.rebootDelaySeconds,
+      message: 'xpuflow: activate new BFB',
+    });
     book.progress({ step: `rebooting ${spec.name}` });
     await pollUntil(
       async () => {
