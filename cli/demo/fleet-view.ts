@@ -3,7 +3,8 @@ import { Phase, PROVISION_SEQUENCE } from '../../model/phases';
 import type { DpuView } from '../dpu/read-status';
 import { progressBar } from '../progress-bar';
 
-export function renderFleet(views: DpuView[], elapsedMs: number): string[] {
+/** `elapsedMs` is shown only on a terminal, so a log gets a line per change, not per second. */
+export function renderFleet(views: DpuView[], elapsedMs?: number): string[] {
   const byPhase = new Map<string, number>();
   for (const v of views) {
     const p = v.status?.phase ?? v.execution;
@@ -16,7 +17,7 @@ export function renderFleet(views: DpuView[], elapsedMs: number): string[] {
     .join('  ');
   const ready = byPhase.get(Phase.Ready) ?? 0;
   const lines = [
-    `${progressBar((ready / Math.max(1, views.length)) * 100)} ${ready}/${views.length} Ready  (${(elapsedMs / 1000).toFixed(0)} s)`,
+    `${progressBar((ready / Math.max(1, views.length)) * 100)} ${ready}/${views.length} Ready${elapsedMs === undefined ? '' : `  (${(elapsedMs / 1000).toFixed(0)} s)`}`,
     `  ${counts}`,
   ];
   const flashing = views.filter(

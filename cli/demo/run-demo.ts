@@ -96,7 +96,7 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       {
         timeoutMs: o.timeoutSeconds * 1000,
         intervalMs: 1000,
-        render: (v) => renderFleet(v, Date.now() - started),
+        render: (v, tty) => renderFleet(v, tty ? Date.now() - started : undefined),
       },
     );
     const ready = views.filter((v) => v.status?.phase === Phase.Ready).length;

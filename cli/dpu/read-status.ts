@@ -60,16 +60,19 @@ export async function readDpuView(client: Client, dpu: string): Promise<DpuView>
       };
     }),
   };
-  try {
-    view.status = await handle.query(statusQuery);
-  } catch (err) {
-    if (desc.status.name === 'RUNNING') throw err;
-  }
-  if (
-    desc.status.name === 'FAILED' ||
-    desc.status.name === 'TERMINATED' ||
-    desc.status.name === 'TIMED_OUT'
-  ) {
+  if (desc.status.name === 'COMPLETED') {
+    // A finished run's result is its final status; no worker is needed to read it.
+    view.status = (await handle.result()) as DpuStatus;
+  } else if (desc.status.name === 'RUNNING') {
+    try {
+      view.status = await handle.query(statusQuery);
+    } catch (err) {
+      throw new Error(
+        `cannot read the status of ${workflowId}: ${(err as Error).message}; is a control worker running (xpuflow worker control)?`,
+        { cause: err },
+      );
+    }
+  } else {
     try {
       await handle.result();
     } catch (err) {

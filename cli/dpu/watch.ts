@@ -19,7 +19,7 @@ export async function watchDpus(
     intervalMs?: number;
     out?: NodeJS.WriteStream;
     timeoutMs?: number;
-    render?: (views: DpuView[]) => string[];
+    render?: (views: DpuView[], tty: boolean) => string[];
   } = {},
 ): Promise<DpuView[]> {
   const out = opts.out ?? process.stdout;
@@ -30,7 +30,7 @@ export async function watchDpus(
   let last = '';
   for (;;) {
     const views = await Promise.all(dpus.map((d) => readDpuView(client, d)));
-    const lines = render(views);
+    const lines = render(views, tty);
     const text = lines.join('\n');
     if (tty) {
       if (drawn > 0) out.write(`\x1b[${drawn}F\x1b[J`);
