@@ -6,7 +6,6 @@ import { connectClient, temporalSettings, workflowUiLink } from '../../connectio
 import type { DpuSpec } from '../../model/dpu';
 import { parsePhase, Phase, RETRYABLE_FROM } from '../../model/phases';
 import { operatorRebootedSignal, retryUpdate, type RetryRequest } from '../../model/provision-api';
-import { provisionDpuWorkflowId } from '../../model/workflow-ids';
 import { readDpuView } from './read-status';
 import { renderPhases, renderStatus } from './render-status';
 import { startProvision } from './start-provision';
@@ -85,7 +84,14 @@ export function dpuCommand(): Command {
         req.bfb = { url: o.bfbUrl, sha256: o.bfbSha256 };
       }
       const client = await connectClient();
-      const handle = client.workflow.getHandle(provisionDpuWorkflowId(name));
+      const view = await readDpuView(client, name);
+      if (view.execution !== 'RUNNING') {
+        throw new CliError(
+          `retry refused: the run for ${name} has finished (${view.execution}${view.status ? `, ${view.status.phase}` : ''}); ` +
+            'start a new one with `xpuflow dpu provision`',
+        );
+      }
+      const handle = client.workflow.getHandle(view.workflowId);
       try {
         const accepted = await handle.executeUpdate(retryUpdate, { args: [req] });
         console.log(`${name}: retry ${accepted.retry} restarts from ${accepted.restartingFrom}`);
