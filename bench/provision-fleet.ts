@@ -58,15 +58,23 @@ async function provisionAll(
   }
   await Promise.all(inFlight);
   const startsPerSec = fleet.dpus.length / ((Date.now() - t0) / 1000);
-  const names = fleet.dpus.map((d) => d.spec.name);
-  let statuses: DpuStatus[];
-  for (;;) {
-    statuses = await Promise.all(
-      names.map((n) => client.workflow.getHandle(provisionDpuWorkflowId(n)).query(statusQuery)),
-    );
-    if (statuses.every((s) => s.phase === Phase.Ready || s.phase === Phase.Error)) break;
+  // Watch through visibility (the XpuflowPhase search attribute), not queries: queries to
+  // 200 running workflows would load the very worker being measured.
+  const prefix = fleet.dpus[0].spec.node.replace(/host-\d+$/, '');
+  const settledQuery = `XpuflowDpu STARTS_WITH "${prefix}" AND XpuflowPhase IN ("Ready", "Error")`;
+  while ((await client.workflow.count(settledQuery)).count < fleet.dpus.length) {
     await new Promise((r) => setTimeout(r, 500));
   }
+  const statuses = await Promise.all(
+    fleet.dpus.map(async (d) => {
+      const handle = client.workflow.getHandle(provisionDpuWorkflowId(d.spec.name));
+      const desc = await handle.describe();
+      // A Ready run has completed and its result is its final status; one in Error is still open.
+      return desc.status.name === 'COMPLETED'
+        ? ((await handle.result()) as DpuStatus)
+        : await handle.query(statusQuery);
+    }),
+  );
   const end = Math.max(
     ...statuses.map((s) => Date.parse(s.phases[s.phases.length - 1].endedAt ?? new Date().toISOString())),
   );

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { SEARCH_ATTRIBUTE_KEYS } from '../../model/search-attributes';
 import { freePort } from './free-port';
 import { temporalCli } from './tools';
 
@@ -18,6 +19,9 @@ export class DevServer {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-devserver-'));
   port = 0;
   uiPort = 0;
+
+  /** `registerSearchAttributes: false` starts a namespace without xpuflow's search attributes. */
+  constructor(private readonly opts: { registerSearchAttributes?: boolean } = {}) {}
 
   get address(): string {
     return `127.0.0.1:${this.port}`;

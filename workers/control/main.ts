@@ -4,11 +4,15 @@
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import path from 'node:path';
-import { connectWorker, temporalSettings } from '../../connection/temporal';
+import { requireSearchAttributes } from '../../connection/search-attributes-check';
+import { connectClient, connectWorker, temporalSettings } from '../../connection/temporal';
 import { createControlWorker } from './worker';
 
 export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Promise<void> {
   const settings = temporalSettings();
+  const client = await connectClient(settings);
+  await requireSearchAttributes(client);
+  await client.connection.close();
   const connection = await connectWorker(settings);
   const bfbCacheDir =
     opts.bfbCacheDir ?? process.env.XPUFLOW_BFB_CACHE ?? path.resolve('.xpuflow', 'bfb-cache');

@@ -4,7 +4,7 @@
  * routed to the DPU's host by its task queue, with a schedule-to-start bound
  * so a host whose worker is gone fails clearly instead of hanging.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { createBfbActivities } from '../../activities/bfb';
 import type { createDmsActivities } from '../../activities/dms';
 import type { createSysfsActivities } from '../../activities/sysfs';
@@ -27,30 +27,27 @@ export const dms = proxyActivities<DmsActivities>({
   },
 });
 
-/** Streaming a BFB to DMS: long, alive through heartbeats (a dead worker is noticed in 30 s). */
+/** Long transfers (BFB download, BFB to DMS): alive through heartbeats, so a dead worker is noticed in 30 s. */
+const TRANSFER_RETRY: RetryPolicy = {
+  initialInterval: '2 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 8,
+};
+
 export const dmsTransfer = proxyActivities<DmsActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '45 minutes',
   heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 8,
-  },
+  retry: TRANSFER_RETRY,
 });
 
-/** Downloading a BFB into the control worker's cache. */
+/** Downloading a BFB into the control worker's cache (and the bf.cfg rendering beside it). */
 export const bfb = proxyActivities<BfbActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '30 seconds',
-  retry: {
-    initialInterval: '2 seconds',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 8,
-  },
+  retry: TRANSFER_RETRY,
 });
 
 /** Sysfs work on the DPU's host. */
