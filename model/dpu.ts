@@ -80,7 +80,11 @@ export interface Condition {
 export interface Progress {
   /** What is being done, in plain words: "flashing bf-bundle-2.9.bfb". */
   step: string;
+  /** As of the workflow's last step; with startedAt and expectedSeconds a client can estimate it live. */
   percent?: number;
+  /** When a step of known expected duration (a flash) began. */
+  startedAt?: string;
+  expectedSeconds?: number;
   bytesDone?: number;
   bytesTotal?: number;
 }

@@ -37,5 +37,6 @@ stamp=dist/.build-stamp
 if [[ ! -f "$stamp" ]] || [[ -n "$(find model connection workflows activities workers proto sim cli bench package.json tsconfig*.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]]; then
   echo "building (tsc)" >&2
   npx tsc -p tsconfig.build.json
+  node dist/workers/control/bundle-workflows.js >&2
   touch "$stamp"
 fi

@@ -13,3 +13,5 @@ export { DmsClients } from './clients';
 export { DmsFailureType } from './failures';
 export type { InstallStreamResult } from './install-stream';
 export type { TransferProgress } from './context';
+export { createInstallBfbActivity } from './install-bfb';
+export type { DmsInstallBfbInput, DmsInstallBfbResult } from './install-bfb';

@@ -2,6 +2,7 @@
 import { Phase, PROVISION_SEQUENCE } from '../../model/phases';
 import type { DpuView } from '../dpu/read-status';
 import { progressBar } from '../progress-bar';
+import { livePercent } from '../dpu/render-status';
 
 /** `elapsedMs` is shown only on a terminal, so a log gets a line per change, not per second. */
 export function renderFleet(views: DpuView[], elapsedMs?: number): string[] {
@@ -21,10 +22,10 @@ export function renderFleet(views: DpuView[], elapsedMs?: number): string[] {
     `  ${counts}`,
   ];
   const flashing = views.filter(
-    (v) => v.status?.phase === Phase.OsInstalling && v.status.progress?.percent !== undefined,
+    (v) => v.status?.phase === Phase.OsInstalling && v.status.progress?.startedAt !== undefined,
   );
   if (flashing.length > 0) {
-    const mean = flashing.reduce((s, v) => s + (v.status!.progress!.percent ?? 0), 0) / flashing.length;
+    const mean = flashing.reduce((s, v) => s + (livePercent(v.status!.progress!) ?? 0), 0) / flashing.length;
     lines.push(`  flashing ${flashing.length} DPUs, ${Math.floor(mean)} % on average`);
   }
   for (const v of views) {

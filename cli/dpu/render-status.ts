@@ -1,6 +1,16 @@
 /** Plain-text rendering of a DPU's status for people (the CLI and the demo). */
+import type { Progress } from '../../model/dpu';
 import type { DpuView } from './read-status';
 import { formatBytes, progressBar } from '../progress-bar';
+
+/** A step's percent now: estimated from its start and expected duration when it has them (capped at 99). */
+export function livePercent(p: Progress, nowMs = Date.now()): number | undefined {
+  if (p.startedAt && p.expectedSeconds) {
+    const est = ((nowMs - Date.parse(p.startedAt)) / 1000 / p.expectedSeconds) * 100;
+    return Math.max(p.percent ?? 0, Math.min(99, est));
+  }
+  return p.percent;
+}
 
 export function renderStatus(view: DpuView, uiLink?: string): string[] {
   const s = view.status;
@@ -17,7 +27,7 @@ export function renderStatus(view: DpuView, uiLink?: string): string[] {
       `  ${transfer.activity} ${progressBar((sent / transfer.bytesTotal) * 100)} ${formatBytes(sent)} / ${formatBytes(transfer.bytesTotal)}`,
     );
   } else if (s.progress) {
-    const pct = s.progress.percent;
+    const pct = livePercent(s.progress);
     lines.push(`  ${s.progress.step}${pct !== undefined ? ` ${progressBar(pct)}` : ''}`);
   }
   for (const a of view.activities) {

@@ -3,6 +3,8 @@
  * process) against a real dev server, workers and simulators.
  */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { promisify } from 'node:util';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { DpuView } from '../../cli/dpu/read-status';
@@ -76,7 +78,10 @@ test.each([
 
 test('dpu provision --wait follows the DPU to Ready (exit 0); status --json and --phases tell the story', async () => {
   const [d] = fleet.dpus;
-  const r = await xpuflow(...provisionArgs(d.spec), '--wait');
+  // The flags give the spec; a spec file adds the simulator's short timings (a real flash takes 20 minutes).
+  const specFile = path.join(h.dir, 'timing.json');
+  fs.writeFileSync(specFile, JSON.stringify({ timing: d.spec.timing }));
+  const r = await xpuflow(...provisionArgs(d.spec), '--spec', specFile, '--wait');
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   expect(r.stdout).toContain(`provisioning ${d.spec.name} on ${d.spec.node}`);

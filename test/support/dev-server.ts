@@ -48,12 +48,9 @@ export class DevServer {
         path.join(this.dir, 'temporal.db'),
         '--log-level',
         'warn',
-        '--search-attribute',
-        'XpuflowPhase=Keyword',
-        '--search-attribute',
-        'XpuflowDpu=Keyword',
-        '--search-attribute',
-        'XpuflowNode=Keyword',
+        ...(this.opts.registerSearchAttributes === false
+          ? []
+          : SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`])),
       ],
       { stdio: ['ignore', log, log] },
     );

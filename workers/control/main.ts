@@ -1,6 +1,7 @@
 /**
  * Entry point of the control worker process.
  *   node dist/workers/control/main.js [--bfb-cache DIR]
+ * XPUFLOW_MAX_TRANSFERS bounds the BFB transfers to DMS it runs at once (default 16).
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import path from 'node:path';
@@ -16,7 +17,15 @@ export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Pro
   const connection = await connectWorker(settings);
   const bfbCacheDir =
     opts.bfbCacheDir ?? process.env.XPUFLOW_BFB_CACHE ?? path.resolve('.xpuflow', 'bfb-cache');
-  const worker = await createControlWorker({ connection, namespace: settings.namespace, bfbCacheDir });
+  const maxConcurrentTransfers = process.env.XPUFLOW_MAX_TRANSFERS
+    ? Number(process.env.XPUFLOW_MAX_TRANSFERS)
+    : undefined;
+  const worker = await createControlWorker({
+    connection,
+    namespace: settings.namespace,
+    bfbCacheDir,
+    maxConcurrentTransfers,
+  });
   console.log(
     `control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace})`,
   );

@@ -2,16 +2,20 @@
  * The control worker: every workflow, plus the activities that reach DMS and
  * download BFBs. Wiring only; the work lives in workflows/ and activities/.
  */
+import fs from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createBfbActivities } from '../../activities/bfb';
-import { createDmsActivities } from '../../activities/dms';
+import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
+import { WORKFLOW_BUNDLE } from './bundle-workflows';
 
 export interface ControlWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   /** Where downloaded BFBs are cached (content-addressed by sha256). */
   bfbCacheDir: string;
+  /** BFB transfers to DMS this worker runs at once (default 16). */
+  maxConcurrentTransfers?: number;
   taskQueue?: string;
   identity?: string;
 }
@@ -22,10 +26,25 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? CONTROL_TASK_QUEUE,
     ...(opts.identity ? { identity: opts.identity } : {}),
-    workflowsPath: require.resolve('../../workflows'),
-    activities: {
-      ...createBfbActivities({ cacheDir: opts.bfbCacheDir }),
-      ...createDmsActivities(),
-    },
+    // The prebuilt bundle when the build made one (dist/), else bundle the sources now (tests).
+    ...(fs.existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
+      ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
+      : { workflowsPath: require.resolve('../../workflows') }),
+    activities: controlActivities(opts.bfbCacheDir, opts.maxConcurrentTransfers),
   });
+}
+
+/** The control queue's activities: BFB cache, DMS calls, and the two joined for one transfer. */
+export function controlActivities(bfbCacheDir: string, maxConcurrentTransfers?: number) {
+  const bfb = createBfbActivities({ cacheDir: bfbCacheDir });
+  const dms = createDmsActivities();
+  return {
+    ...bfb,
+    ...dms,
+    ...createInstallBfbActivity({
+      fetchBfb: bfb.fetchBfb,
+      dmsInstallFile: dms.dmsInstallFile,
+      maxConcurrentTransfers,
+    }),
+  };
 }

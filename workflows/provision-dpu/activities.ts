@@ -6,13 +6,13 @@
  */
 import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { createBfbActivities } from '../../activities/bfb';
-import type { createDmsActivities } from '../../activities/dms';
+import type { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import type { createSysfsActivities } from '../../activities/sysfs';
 import type { ProvisionTiming } from '../../model/dpu';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 
 type BfbActivities = ReturnType<typeof createBfbActivities>;
-type DmsActivities = ReturnType<typeof createDmsActivities>;
+type DmsActivities = ReturnType<typeof createDmsActivities> & ReturnType<typeof createInstallBfbActivity>;
 type SysfsActivities = ReturnType<typeof createSysfsActivities>;
 
 /** Calls to DMS: short, retried through a few minutes of UNAVAILABLE. */

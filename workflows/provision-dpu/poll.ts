@@ -5,6 +5,12 @@ export interface PollOptions {
   initialSeconds: number;
   maxSeconds: number;
   timeoutSeconds: number;
+  /**
+   * Nothing is expected before this long (e.g. most of a flash's known
+   * duration): after the first check, wait this long before polling on. It
+   * keeps a fleet's polls, and the worker load they make, to the end of the wait.
+   */
+  quietSeconds?: number;
   /** Error message when the time runs out. */
   timeoutMessage: string;
 }
@@ -27,7 +33,9 @@ export async function pollUntil<T>(
     if (elapsed >= opts.timeoutSeconds * 1000)
       throw ApplicationFailure.create({ message: opts.timeoutMessage, type: 'PollTimeout' });
     onWait?.(elapsed);
-    await sleep(Math.min(interval, opts.timeoutSeconds - elapsed / 1000) * 1000);
-    interval = Math.min(interval * 2, opts.maxSeconds);
+    const quietLeft = (opts.quietSeconds ?? 0) - elapsed / 1000;
+    const wait = quietLeft > 0 ? quietLeft : interval;
+    await sleep(Math.min(wait, opts.timeoutSeconds - elapsed / 1000) * 1000);
+    if (quietLeft <= 0) interval = Math.min(interval * 2, opts.maxSeconds);
   }
 }

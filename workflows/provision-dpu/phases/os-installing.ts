@@ -7,28 +7,28 @@
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import { bfb, dms, dmsTransfer } from '../activities';
-import type { FetchedBfb, FlowContext, PhaseOutcome } from '../context';
+import type { FlowContext, PhaseOutcome } from '../context';
 import { pollUntil } from '../poll';
 
 export async function osInstalling(ctx: FlowContext): Promise<PhaseOutcome> {
   const { spec, book, timing } = ctx;
-  const target = await bfbInCache(ctx);
   const at = { dpu: spec.name, address: spec.dmsAddress };
 
   const before = await dms.dmsVerify(at);
+  if (ctx.learnt.bfb && before.version === ctx.learnt.bfb.fileName) {
+    return { done: `DPU already runs ${ctx.learnt.bfb.fileName}: nothing to flash` };
+  }
+
+  book.progress({ step: `sending ${ctx.learnt.bfb?.fileName ?? spec.bfb.url} to DMS`, percent: 0 });
+  const sent = await dmsTransfer.dmsInstallBfb.executeWithOptions(
+    { summary: `send BFB to DMS of ${spec.name}` },
+    [{ ...at, bfb: { url: spec.bfb.url, sha256: spec.bfb.sha256 } }],
+  );
+  const target = { fileName: sent.version, sizeBytes: sent.sizeBytes };
+  ctx.learnt.bfb = target;
   if (before.version === target.fileName) {
     return { done: `DPU already runs ${target.fileName}: nothing to flash` };
   }
-
-  book.progress({
-    step: `sending ${target.fileName} to DMS`,
-    bytesDone: 0,
-    bytesTotal: target.sizeBytes,
-    percent: 0,
-  });
-  await dmsTransfer.dmsInstallFile.executeWithOptions({ summary: `send ${target.fileName} to DMS` }, [
-    { ...at, version: target.fileName, filePath: target.path },
-  ]);
   const cfg = await bfb.renderBfCfg(spec);
   await dms.dmsInstallContent.executeWithOptions({ summary: `send ${cfg.fileName} to DMS` }, [
     { ...at, version: cfg.fileName, content: cfg.content },
@@ -36,7 +36,12 @@ export async function osInstalling(ctx: FlowContext): Promise<PhaseOutcome> {
   await dms.dmsActivate({ ...at, version: target.fileName });
 
   const started = Date.now();
-  book.progress({ step: `flashing ${target.fileName}`, percent: 0 });
+  const flashing = {
+    step: `flashing ${target.fileName}`,
+    startedAt: new Date(started).toISOString(),
+    expectedSeconds: timing.expectedFlashSeconds,
+  };
+  book.progress({ ...flashing, percent: 0 });
   await pollUntil(
     async () => {
       const v = await dms.dmsVerify(at);
@@ -52,23 +57,15 @@ export async function osInstalling(ctx: FlowContext): Promise<PhaseOutcome> {
       initialSeconds: timing.pollInitialSeconds,
       maxSeconds: timing.pollMaxSeconds,
       timeoutSeconds: timing.flashTimeoutSeconds,
+      quietSeconds: timing.expectedFlashSeconds * 0.8,
       timeoutMessage: `flash of ${target.fileName} on ${spec.name} did not finish within ${timing.flashTimeoutSeconds} s; check DMS at ${spec.dmsAddress}, then retry from "OS Installing"`,
     },
     (elapsedMs) =>
       book.progress({
-        step: `flashing ${target.fileName}`,
+        ...flashing,
         percent: Math.min(99, (elapsedMs / 1000 / timing.expectedFlashSeconds) * 100),
       }),
   );
   const minutes = ((Date.now() - started) / 60000).toFixed(1);
   return { done: `flashed ${target.fileName} (${minutes} min)` };
-}
-
-/** The BFB the Pending phase cached; fetched again (a cache hit) when a retry starts here. */
-async function bfbInCache(ctx: FlowContext): Promise<FetchedBfb & { path: string }> {
-  const fetched = await bfb.fetchBfb.executeWithOptions({ summary: `BFB in cache: ${ctx.spec.bfb.url}` }, [
-    { url: ctx.spec.bfb.url, sha256: ctx.spec.bfb.sha256 },
-  ]);
-  ctx.learnt.bfb = { fileName: fetched.fileName, sizeBytes: fetched.sizeBytes };
-  return { fileName: fetched.fileName, sizeBytes: fetched.sizeBytes, path: fetched.path };
 }
