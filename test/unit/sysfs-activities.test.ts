@@ -2,12 +2,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
 import { createSysfsActivities, listVfs } from '../../activities/sysfs';
 import type { SysfsActivities } from '../../activities/sysfs';
 import { createSysfsTree, startSimKernel } from '../../sim/sysfs';
+import { failure } from '../support/failure';
 import type { SimKernel } from '../../sim/sysfs';
 
 const PF = '0000:03:00.0';
@@ -19,16 +19,6 @@ let acts: SysfsActivities;
 let env: MockActivityEnvironment;
 
 const numvfsChanges = () => kernel.events.filter((e) => e.kind === 'numvfs').map((e) => [e.from, e.to]);
-
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure))
-    throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
 
 /** env.run with the activity's own types (MockActivityEnvironment.run cannot infer its result). */
 function run<A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> {

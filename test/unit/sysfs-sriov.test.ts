@@ -16,6 +16,7 @@ import {
   setNumVfs,
 } from '../../activities/sysfs';
 import { createSysfsTree, startSimKernel } from '../../sim/sysfs';
+import { failure } from '../support/failure';
 import type { SimKernel } from '../../sim/sysfs';
 
 const PF = '0000:3b:00.0';
@@ -24,16 +25,6 @@ let root: string;
 let kernel: SimKernel;
 
 const numvfsChanges = () => kernel.events.filter((e) => e.kind === 'numvfs').map((e) => [e.from, e.to]);
-
-async function failure(p: Promise<unknown>): Promise<ApplicationFailure> {
-  const err = await p.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ApplicationFailure))
-    throw new Error(`expected an ApplicationFailure, got ${String(err)}`);
-  return err;
-}
 
 /** Everything under root with its content or link target: proof that nothing was written. */
 function snapshot(dir = root): Record<string, string> {
