@@ -7,7 +7,6 @@
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -20,6 +19,7 @@ import { statusQuery } from '../model/provision-api';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
 import { provisionDpuWorkflowId } from '../model/workflow-ids';
 import { startSimFleet, type SimFleet } from '../sim/fleet';
+import { freePort } from '../sim/free-port';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
 
 const run = promisify(execFile);
@@ -28,15 +28,6 @@ const REPO = path.resolve(__dirname, '..', '..');
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function peakRssMiB(pid: number): number {

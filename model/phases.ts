@@ -33,10 +33,6 @@ export const PROVISION_SEQUENCE: readonly Phase[] = [
 /** Phases an operator may restart a failed run from. */
 export const RETRYABLE_FROM: readonly Phase[] = PROVISION_SEQUENCE.filter((p) => p !== Phase.Ready);
 
-export function isPhase(value: string): value is Phase {
-  return (Object.values(Phase) as string[]).includes(value);
-}
-
 /** Parses a phase name as an operator types it: case-insensitive, spaces, dashes or none. */
 export function parsePhase(value: string): Phase | undefined {
   const norm = (s: string) => s.toLowerCase().replace(/[\s_-]+/g, '');

@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../model/search-attributes';
-import { freePort } from './free-port';
+import { freePort } from '../../sim/free-port';
 import { temporalCli } from './tools';
 
 const run = promisify(execFile);

@@ -1,3 +1,4 @@
+/** Free TCP ports on loopback, for the private servers the tests and the benchmark start. */
 import net from 'node:net';
 
 /** A TCP port nobody listens on right now, on 127.0.0.1. */
