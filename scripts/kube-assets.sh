@@ -29,6 +29,9 @@ need_go() {
 }
 
 mkdir -p "$BIN"
+# One build at a time: parallel test files and CI share the cache.
+exec 9>"$OUT/.lock"
+flock 9
 
 if [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/etcd" ]]; then
   ln -sf "$KUBEBUILDER_ASSETS/kube-apiserver" "$BIN/kube-apiserver"
@@ -42,8 +45,8 @@ build_in_module() { # <name> <module dir> <go.mod body> <package> <version> <out
   mkdir -p "$dir"
   printf '%s\n' "$gomod" >"$dir/go.mod"
   log "building $name ($pkg) — the first time this takes several minutes"
-  (cd "$dir" && GOFLAGS=-mod=mod go get "$pkg@$version" >&2 && GOFLAGS=-mod=mod go build -trimpath -o "$out.tmp" "$pkg" >&2)
-  mv "$out.tmp" "$out"
+  (cd "$dir" && GOFLAGS=-mod=mod go get "$pkg@$version" >&2 && GOFLAGS=-mod=mod go build -trimpath -o "$out.tmp.$$" "$pkg" >&2)
+  mv "$out.tmp.$$" "$out"
   log "built $out"
 }
 
