@@ -1,3 +1,4 @@
+import type { DpuClusterBinding, NodeEffect, ObjectRef } from '../kube/resources';
 import type { Phase, ConditionType } from './phases';
 
 /** What an operator asks for: one DPU on one host, flashed with one BFB. */
@@ -19,6 +20,23 @@ export interface DpuSpec {
   bfCfg?: BfCfgValues;
   /** Timing knobs; defaults suit real hardware. */
   timing?: Partial<ProvisionTiming>;
+  /** Set when the DPU is a Kubernetes object: the cluster phases run for real and status is written back. */
+  kube?: KubeBinding;
+}
+
+/** A DPU object in Kubernetes, as its flows need it. */
+export interface KubeBinding {
+  ref: ObjectRef;
+  generation: number;
+  /** Link to this DPU's lifecycle run in the Temporal UI, written into the object's status. */
+  workflowUrl?: string;
+  nodeEffect?: NodeEffect;
+  cluster?: DpuClusterBinding;
+  /** The DMS pod's port on the host node (spec.dmsAddress is `<node IP>:<port>`). */
+  dmsPort: number;
+  dmsImage: string;
+  /** How long the DMS pod and the DPU's node in the DPU cluster may take to be Ready. */
+  readyTimeoutSeconds?: number;
 }
 
 export interface BfbRef {

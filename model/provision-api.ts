@@ -10,6 +10,12 @@ export interface ProvisionDpuInput {
   spec: DpuSpec;
   /** Start from this phase instead of Initializing (used by `xpuflow reset`-like starts). */
   startFrom?: Phase;
+  /**
+   * What a permanent failure does after undoing the attempt: 'park' (default)
+   * keeps the run open in Error for an operator's retry; 'return' ends it with
+   * the Error status (a DPU object's lifecycle decides what comes next).
+   */
+  onError?: 'park' | 'return';
 }
 
 export interface RetryRequest {

@@ -1,2 +1,7 @@
 /** Every workflow the control worker runs (the bundle's entry point). */
 export { provisionDpu } from './provision-dpu/provision-dpu';
+export { dpuLifecycle } from './dpu-lifecycle/dpu-lifecycle';
+export { updateDpu } from './dpu-lifecycle/update-dpu';
+export { deleteDpu } from './dpu-lifecycle/delete-dpu';
+export { dpusetRollout } from './dpuset-rollout/dpuset-rollout';
+export { rolloutDpu } from './dpuset-rollout/rollout-dpu';

@@ -29,6 +29,8 @@ export interface SimFleetOptions {
   clock?: () => number | Promise<number>;
   /** Timing written into each spec. */
   timing?: Partial<ProvisionTiming>;
+  /** Where the d-th DPU of the h-th host serves DMS (default: 127.0.0.1, a free port). */
+  dmsListen?: (h: number, d: number) => { host: string; port: number };
 }
 
 export interface SimHost {
@@ -87,6 +89,7 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
       hosts.push(host);
       for (let d = 0; d < opts.dpusPerHost; d++) {
         const dms = await startDmsSimulator({
+          ...(opts.dmsListen ? opts.dmsListen(h, d) : {}),
           flashMs: opts.flashMs,
           rebootMs: opts.rebootMs,
           clock: opts.clock,

@@ -2,11 +2,13 @@
  * Entry point of the control worker process.
  *   node dist/workers/control/main.js [--bfb-cache DIR]
  * XPUFLOW_MAX_TRANSFERS bounds the BFB transfers to DMS it runs at once (default 16).
+ * XPUFLOW_KUBECONFIG (or KUBECONFIG, or the pod's service account) names the cluster of DPU objects.
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import path from 'node:path';
 import { requireSearchAttributes } from '../../connection/search-attributes-check';
 import { connectClient, connectWorker, temporalSettings } from '../../connection/temporal';
+import { kubeConfigFromEnv } from '../../kube/config';
 import { createControlWorker } from './worker';
 
 export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Promise<void> {
@@ -25,6 +27,7 @@ export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Pro
     namespace: settings.namespace,
     bfbCacheDir,
     maxConcurrentTransfers,
+    kubeConfig: kubeConfigFromEnv(),
   });
   console.log(
     `control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace})`,

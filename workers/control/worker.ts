@@ -6,6 +6,8 @@ import fs from 'node:fs';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createBfbActivities } from '../../activities/bfb';
 import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
+import { createKubeActivities } from '../../activities/kube';
+import type * as k8s from '@kubernetes/client-node';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { WORKFLOW_BUNDLE } from './bundle-workflows';
 
@@ -18,6 +20,8 @@ export interface ControlWorkerOptions {
   maxConcurrentTransfers?: number;
   taskQueue?: string;
   identity?: string;
+  /** The Kubernetes cluster of DPU objects (XPUFLOW_KUBECONFIG); without one the cluster phases are skipped. */
+  kubeConfig?: k8s.KubeConfig;
 }
 
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
@@ -30,17 +34,18 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     ...(fs.existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
       : { workflowsPath: require.resolve('../../workflows') }),
-    activities: controlActivities(opts.bfbCacheDir, opts.maxConcurrentTransfers),
+    activities: controlActivities(opts.bfbCacheDir, opts.maxConcurrentTransfers, opts.kubeConfig),
   });
 }
 
-/** The control queue's activities: BFB cache, DMS calls, and the two joined for one transfer. */
-export function controlActivities(bfbCacheDir: string, maxConcurrentTransfers?: number) {
+/** The control queue's activities: BFB cache, DMS calls, the two joined for one transfer, and Kubernetes. */
+export function controlActivities(bfbCacheDir: string, maxConcurrentTransfers?: number, kubeConfig?: k8s.KubeConfig) {
   const bfb = createBfbActivities({ cacheDir: bfbCacheDir });
   const dms = createDmsActivities();
   return {
     ...bfb,
     ...dms,
+    ...createKubeActivities(kubeConfig),
     ...createInstallBfbActivity({
       fetchBfb: bfb.fetchBfb,
       dmsInstallFile: dms.dmsInstallFile,

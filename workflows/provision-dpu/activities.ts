@@ -64,3 +64,22 @@ export function hostActivities(node: string, timing: ProvisionTiming): SysfsActi
     },
   });
 }
+
+type KubeActivities = import('../../activities/kube').KubeActivities;
+
+/** Kubernetes API calls: short, retried through an API server restart. */
+export const kube = proxyActivities<KubeActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+});
+
+/** Waiting on Kubernetes (drain, pod Ready, node Ready): alive through heartbeats. */
+export function kubeWait(timeoutSeconds: number): KubeActivities {
+  return proxyActivities<KubeActivities>({
+    taskQueue: CONTROL_TASK_QUEUE,
+    startToCloseTimeout: `${timeoutSeconds + 60} seconds`,
+    heartbeatTimeout: '30 seconds',
+    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+  });
+}

@@ -1,4 +1,5 @@
 /** What the phases of one ProvisionDpu run share. */
+import type { NodeEffectInput } from '../../activities/kube';
 import type { DpuSpec, ProvisionTiming } from '../../model/dpu';
 import type { Compensations } from './compensation';
 import type { StatusBook } from './status-book';
@@ -24,6 +25,8 @@ export interface FlowContext {
   learnt: { hostBefore?: HostBefore; bfb?: FetchedBfb };
   /** Set by the operatorRebooted signal. */
   operatorRebooted: boolean;
+  /** The node effect Node Effect applied, to lift when the DPU is Ready. */
+  nodeEffectApplied?: NodeEffectInput;
 }
 
 /** A phase returns the sentence its record and condition carry. */

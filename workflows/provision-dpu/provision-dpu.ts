@@ -9,7 +9,7 @@
  * in Error — alive, queryable, and waiting for an operator's `retry` update,
  * which restarts from any phase up to the one that failed.
  */
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
 import { timingOf, type DpuSpec, type DpuStatus } from '../../model/dpu';
 import { Phase, PROVISION_SEQUENCE, RETRYABLE_FROM } from '../../model/phases';
 import {
@@ -20,27 +20,30 @@ import {
   type RetryRequest,
 } from '../../model/provision-api';
 import { checkBfbUrl, checkSha256, specProblems } from '../../model/validation';
-import { hostActivities } from './activities';
+import { hostActivities, kube } from './activities';
 import { Compensations } from './compensation';
 import type { FlowContext, PhaseStep } from './context';
 import { describeFailure } from './failures';
+import { reportToKube } from './kube-report';
+import { dmsDeployment } from './phases/dms-deployment';
+import { dpuClusterConfig } from './phases/dpu-cluster-config';
 import { hostNetworkConfiguration } from './phases/host-network';
 import { initializing } from './phases/initializing';
 import { osInstalling } from './phases/os-installing';
+import { nodeEffect } from './phases/node-effect';
 import { pending } from './phases/pending';
 import { rebooting } from './phases/rebooting';
-import { skippedWithoutCluster } from './phases/skipped-without-cluster';
 import { StatusBook } from './status-book';
 
 const STEPS: ReadonlyArray<[Phase, PhaseStep]> = [
   [Phase.Initializing, initializing],
-  [Phase.NodeEffect, skippedWithoutCluster],
+  [Phase.NodeEffect, nodeEffect],
   [Phase.Pending, pending],
-  [Phase.DmsDeployment, skippedWithoutCluster],
+  [Phase.DmsDeployment, dmsDeployment],
   [Phase.OsInstalling, osInstalling],
   [Phase.Rebooting, rebooting],
   [Phase.HostNetworkConfiguration, hostNetworkConfiguration],
-  [Phase.DpuClusterConfig, skippedWithoutCluster],
+  [Phase.DpuClusterConfig, dpuClusterConfig],
 ];
 
 export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus> {
@@ -80,8 +83,16 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
     const failedAt = await runPhases(ctx, from);
     if (failedAt === undefined) break;
 
-    for (const line of await ctx.undo.runAll()) book.compensated(line);
-    book.enterError();
+    await CancellationScope.nonCancellable(async () => {
+      for (const line of await ctx.undo.runAll()) book.compensated(line);
+      book.enterError();
+      await reportToKube(ctx, {
+        type: 'Warning',
+        reason: 'ProvisioningFailed',
+        message: `${book.lastError?.phase} failed: ${book.lastError?.message}`,
+      });
+    });
+    if (input.onError === 'return') return book.snapshot();
     await condition(() => retry !== undefined);
     from = restartPhase(retry!, book);
     if (retry!.bfb) spec = ctx.spec = { ...spec, bfb: retry!.bfb };
@@ -90,11 +101,11 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
   }
 
   ctx.undo.clear();
+  if (ctx.nodeEffectApplied) await kube.removeNodeEffect(ctx.nodeEffectApplied);
   book.enter(Phase.Ready);
-  book.done(
-    Phase.Ready,
-    `${spec.name} runs ${ctx.learnt.bfb?.fileName ?? 'its BFB'} with ${spec.numVfs} VFs`,
-  );
+  const ready = `${spec.name} runs ${ctx.learnt.bfb?.fileName ?? 'its BFB'} with ${spec.numVfs} VFs`;
+  book.done(Phase.Ready, ready);
+  await reportToKube(ctx, { type: 'Normal', reason: 'Ready', message: ready });
   return book.snapshot();
 }
 
@@ -104,10 +115,19 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
   for (const [phase, step] of STEPS.slice(start)) {
     ctx.book.enter(phase);
     try {
+      await reportToKube(ctx, { type: 'Normal', reason: 'PhaseChanged', message: `entered ${phase}` });
       const outcome = await step(ctx);
       if ('skipped' in outcome) ctx.book.skip(phase, outcome.skipped);
       else ctx.book.done(phase, outcome.done);
     } catch (err) {
+      if (isCancellation(err)) {
+        // The DPU object was deleted or changed: undo this attempt, then end as cancelled.
+        await CancellationScope.nonCancellable(async () => {
+          ctx.book.fail(phase, 'cancelled', true);
+          for (const line of await ctx.undo.runAll()) ctx.book.compensated(line);
+        });
+        throw err;
+      }
       const why = describeFailure(
         err,
         phase === Phase.Initializing || phase === Phase.HostNetworkConfiguration ? ctx.spec.node : undefined,

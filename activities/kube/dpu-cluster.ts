@@ -1,0 +1,127 @@
+/**
+ * DPU Cluster Config: the DPU joins the DPU cluster named by its DPUCluster
+ * (reached through a kubeconfig Secret). xpuflow makes a bootstrap join token
+ * there, waits for the DPU's node to be Ready, and labels it. The token's
+ * secret never leaves the DPU cluster: only its ID goes into history.
+ */
+import { randomBytes } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { isConflict, isNotFound, Kube } from '../../kube/client';
+import { kubeConfigFromYaml } from '../../kube/config';
+import { DPU_NODE_LABEL, HOST_NODE_LABEL, type DpuClusterResource, type ObjectRef } from '../../kube/resources';
+
+export interface DpuClusterInput {
+  /** The DPUCluster object (in the DPU's namespace). */
+  cluster: ObjectRef;
+  /** The DPU's node name in the DPU cluster (the DPU object's name). */
+  dpuNode: string;
+}
+
+const TOKEN_TTL_SECONDS = 3600;
+
+export function dpuClusterActivities(kube: () => Kube) {
+  async function dpuCluster(ref: ObjectRef): Promise<Kube> {
+    const host = kube();
+    const dc = await host.get<DpuClusterResource>('DPUCluster', ref);
+    if (!dc) {
+      throw ApplicationFailure.nonRetryable(
+        `DPUCluster ${ref.namespace}/${ref.name} does not exist: create it or fix the DPU's spec.cluster.name`,
+        'DpuClusterNotFound',
+      );
+    }
+    const { name, key = 'kubeconfig' } = dc.spec.kubeconfigSecret;
+    const secret = await host.getSecret(ref.namespace, name);
+    const data = secret?.data?.[key];
+    if (!data) {
+      throw ApplicationFailure.nonRetryable(
+        `Secret ${ref.namespace}/${name} ${secret ? `has no key ${JSON.stringify(key)}` : 'does not exist'}: DPUCluster ${ref.name} needs a kubeconfig there`,
+        'DpuClusterKubeconfigMissing',
+      );
+    }
+    return new Kube(kubeConfigFromYaml(Buffer.from(data, 'base64').toString('utf8'), `Secret ${ref.namespace}/${name} key ${key}`));
+  }
+
+  return {
+    /** A bootstrap token in the DPU cluster for this DPU; returns its ID (never the secret). */
+    async createJoinToken(input: DpuClusterInput): Promise<{ tokenId: string }> {
+      const k = await dpuCluster(input.cluster);
+      const existing = await k.core.listNamespacedSecret({
+        namespace: 'kube-system',
+        labelSelector: `${DPU_NODE_LABEL}=${input.dpuNode}`,
+      });
+      const live = existing.items.find((s) => s.type === 'bootstrap.kubernetes.io/token');
+      if (live?.data?.['token-id']) return { tokenId: Buffer.from(live.data['token-id'], 'base64').toString() };
+      const tokenId = randomBytes(3).toString('hex');
+      const tokenSecret = randomBytes(8).toString('hex');
+      try {
+        await k.core.createNamespacedSecret({
+          namespace: 'kube-system',
+          body: {
+            metadata: { name: `bootstrap-token-${tokenId}`, labels: { [DPU_NODE_LABEL]: input.dpuNode } },
+            type: 'bootstrap.kubernetes.io/token',
+            stringData: {
+              'token-id': tokenId,
+              'token-secret': tokenSecret,
+              description: `xpuflow join token for DPU ${input.dpuNode}`,
+              expiration: new Date(Date.now() + TOKEN_TTL_SECONDS * 1000).toISOString(),
+              'usage-bootstrap-authentication': 'true',
+              'usage-bootstrap-signing': 'true',
+              'auth-extra-groups': 'system:bootstrappers:kubeadm:default-node-token',
+            },
+          },
+        });
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+      return { tokenId };
+    },
+
+    async awaitDpuNodeReady(input: DpuClusterInput & { timeoutSeconds: number }): Promise<void> {
+      const k = await dpuCluster(input.cluster);
+      const deadline = Date.now() + input.timeoutSeconds * 1000;
+      for (;;) {
+        const node = await k.getNode(input.dpuNode);
+        const ready = node?.status?.conditions?.find((c) => c.type === 'Ready');
+        if (ready?.status === 'True') return;
+        const seen = node ? `node present, Ready=${ready?.status ?? 'Unknown'}` : 'node not joined yet';
+        Context.current().heartbeat({ node: input.dpuNode, seen });
+        if (Date.now() > deadline) {
+          throw ApplicationFailure.nonRetryable(
+            `DPU ${input.dpuNode} did not become a Ready node of DPUCluster ${input.cluster.name} in ${input.timeoutSeconds} s (${seen}): check the DPU's kubelet and its join token`,
+            'DpuNodeNotReady',
+          );
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    },
+
+    async labelDpuNode(input: DpuClusterInput & { hostNode: string; labels: Record<string, string> }): Promise<void> {
+      const k = await dpuCluster(input.cluster);
+      await k.patchNode(input.dpuNode, {
+        metadata: { labels: { ...input.labels, [DPU_NODE_LABEL]: input.dpuNode, [HOST_NODE_LABEL]: input.hostNode } },
+      });
+    },
+
+    /** Removes the DPU's node and join tokens from the DPU cluster; a cluster or node already gone is fine. */
+    async removeDpuFromCluster(input: DpuClusterInput): Promise<string> {
+      let k: Kube;
+      try {
+        k = await dpuCluster(input.cluster);
+      } catch (err) {
+        if (err instanceof ApplicationFailure) return `DPU cluster unreachable (${err.message}); nothing removed`;
+        throw err;
+      }
+      try {
+        await k.core.deleteNode({ name: input.dpuNode });
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+      }
+      await k.core.deleteCollectionNamespacedSecret({
+        namespace: 'kube-system',
+        labelSelector: `${DPU_NODE_LABEL}=${input.dpuNode}`,
+      });
+      return `removed node ${input.dpuNode} from DPUCluster ${input.cluster.name}`;
+    },
+  };
+}
+

@@ -1,0 +1,120 @@
+/**
+ * Node Effect: what provisioning does to the host node while its DPU is
+ * down. Cordon and taint are marked with an annotation naming the DPU, so
+ * undoing removes only what xpuflow put there. Drain evicts through the
+ * Eviction API, so PodDisruptionBudgets are honoured, and fails with the pods
+ * that held it when its time is up.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type * as k8s from '@kubernetes/client-node';
+import { apiMessage, statusCode, type Kube } from '../../kube/client';
+import { GROUP, type NodeEffect } from '../../kube/resources';
+
+const CORDONED_BY = `${GROUP}/cordoned-by`;
+
+export interface NodeEffectInput {
+  node: string;
+  dpu: string;
+  effect: NodeEffect;
+}
+
+export function nodeEffectActivities(kube: () => Kube) {
+  return {
+    async applyNodeEffect(input: NodeEffectInput): Promise<string> {
+      const { node, effect, dpu } = input;
+      const k = kube();
+      const n = await k.getNode(node);
+      if (!n) {
+        throw ApplicationFailure.nonRetryable(
+          `node ${node} does not exist in the cluster: check the DPU's spec.nodeName`,
+          'NodeNotFound',
+        );
+      }
+      if (effect.noEffect) return `no node effect asked for ${node}`;
+      if (effect.taint) {
+        const taints = n.spec?.taints ?? [];
+        if (!taints.some((t) => t.key === effect.taint!.key && t.effect === effect.taint!.effect)) {
+          await k.patchNode(node, {
+            spec: { taints: [...taints, { key: effect.taint.key, value: effect.taint.value, effect: effect.taint.effect }] },
+          });
+        }
+        return `tainted ${node} with ${effect.taint.key}:${effect.taint.effect}`;
+      }
+      // cordon (the default effect) and drain both cordon first
+      await cordon(k, n, dpu);
+      if (!effect.drain) return `cordoned ${node}`;
+      const evicted = await drain(k, node, effect.drain.timeoutSeconds ?? 600);
+      return `drained ${node} (${evicted} pods evicted)`;
+    },
+
+    async removeNodeEffect(input: NodeEffectInput): Promise<string> {
+      const { node, effect, dpu } = input;
+      const k = kube();
+      const n = await k.getNode(node);
+      if (!n || effect.noEffect) return `nothing to undo on ${node}`;
+      if (effect.taint) {
+        const taints = n.spec?.taints ?? [];
+        const left = taints.filter((t) => !(t.key === effect.taint!.key && t.effect === effect.taint!.effect));
+        if (left.length !== taints.length) await k.patchNode(node, { spec: { taints: left } });
+        return `removed taint ${effect.taint.key} from ${node}`;
+      }
+      const by = n.metadata?.annotations?.[CORDONED_BY];
+      if (by === dpu) {
+        await k.patchNode(node, { spec: { unschedulable: null }, metadata: { annotations: { [CORDONED_BY]: null } } });
+        return `uncordoned ${node}`;
+      }
+      return by ? `${node} stays cordoned for ${by}` : `${node} was not cordoned by xpuflow`;
+    },
+  };
+}
+
+async function cordon(k: Kube, n: k8s.V1Node, dpu: string): Promise<void> {
+  if (n.spec?.unschedulable) return; // someone else's cordon (or ours): leave its owner in place
+  await k.patchNode(n.metadata!.name!, { spec: { unschedulable: true }, metadata: { annotations: { [CORDONED_BY]: dpu } } });
+}
+
+/** Pods a drain must move: not mirror pods, not DaemonSet pods, not finished. */
+function evictable(p: k8s.V1Pod): boolean {
+  if (p.metadata?.annotations?.['kubernetes.io/config.mirror']) return false;
+  if (p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet')) return false;
+  return p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
+}
+
+async function drain(k: Kube, node: string, timeoutSeconds: number): Promise<number> {
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  const evicted = new Set<string>();
+  const blocked = new Map<string, string>();
+  for (;;) {
+    const pods = (await k.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })).items.filter(evictable);
+    if (pods.length === 0) return evicted.size;
+    blocked.clear();
+    for (const p of pods) {
+      const id = `${p.metadata!.namespace}/${p.metadata!.name}`;
+      if (p.metadata?.deletionTimestamp) continue; // evicted, waiting for the kubelet
+      try {
+        await k.core.createNamespacedPodEviction({
+          namespace: p.metadata!.namespace!,
+          name: p.metadata!.name!,
+          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata!.name!, namespace: p.metadata!.namespace! } },
+        });
+        evicted.add(id);
+      } catch (err) {
+        const code = statusCode(err);
+        if (code === 404) continue;
+        if (code === 429 || code === 500) blocked.set(id, apiMessage(err));
+        else throw err;
+      }
+    }
+    Context.current().heartbeat({ node, remaining: pods.length, blocked: [...blocked.keys()] });
+    if (Date.now() > deadline) {
+      const why = pods
+        .map((p) => `${p.metadata!.namespace}/${p.metadata!.name}${blocked.has(`${p.metadata!.namespace}/${p.metadata!.name}`) ? ` (eviction refused: ${blocked.get(`${p.metadata!.namespace}/${p.metadata!.name}`)})` : ' (still terminating)'}`)
+        .join(', ');
+      throw ApplicationFailure.nonRetryable(
+        `drain of node ${node} timed out after ${timeoutSeconds} s; pods still there: ${why}. Relax the PodDisruptionBudget, move the pods, or raise nodeEffect.drain.timeoutSeconds`,
+        'DrainTimeout',
+      );
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}

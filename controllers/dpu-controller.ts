@@ -1,0 +1,89 @@
+/**
+ * DPU controller: keeps one lifecycle workflow per DPU object informed.
+ *
+ *   new generation ─▶ signalWithStart(dpu-<ns>-<name>, specChanged{generation, spec})
+ *   deleted        ─▶ signalWithStart(…, deleteRequested) — the workflow runs
+ *                     DeleteDpu and releases the finalizer
+ *
+ * The workflow ID derives from the object and the workflow ignores a
+ * generation it has seen, so a restarted controller starts nothing twice.
+ */
+import type { Client } from '@temporalio/client';
+import { setCondition } from '../kube/conditions';
+import type { Kube } from '../kube/client';
+import { dpuLifecycleWorkflowId } from '../kube/names';
+import { DPU_FINALIZER, refOf, type DpuResource } from '../kube/resources';
+import type { DesiredDpu, DpuLifecycleInput } from '../model/dpu-lifecycle-api';
+import { CONTROL_TASK_QUEUE } from '../model/task-queues';
+import { resolveDpu, type Lookups, type ResolveSettings } from './resolve-dpu';
+
+export class DpuController {
+  /** Generations already signalled by this process, per object UID. */
+  private readonly signalled = new Map<string, number>();
+  private readonly problems = new Map<string, string>();
+
+  constructor(
+    private readonly kube: Kube,
+    private readonly temporal: Client,
+    private readonly look: Lookups & { dpu(namespace: string, name: string): DpuResource | undefined },
+    private readonly settings: ResolveSettings,
+  ) {}
+
+  async reconcile(namespace: string, name: string): Promise<void> {
+    const dpu = this.look.dpu(namespace, name);
+    if (!dpu) return;
+    const ref = refOf(dpu.metadata);
+    const workflowId = dpuLifecycleWorkflowId(ref);
+    const finalizers = dpu.metadata.finalizers ?? [];
+
+    if (dpu.metadata.deletionTimestamp) {
+      if (!finalizers.includes(DPU_FINALIZER)) return;
+      if (this.signalled.get(`${dpu.metadata.uid}/delete`) === 1) return;
+      await this.temporal.workflow.signalWithStart('dpuLifecycle', {
+        workflowId,
+        taskQueue: CONTROL_TASK_QUEUE,
+        args: [{ ref } satisfies DpuLifecycleInput],
+        signal: 'deleteRequested',
+        signalArgs: [],
+      });
+      this.signalled.set(`${dpu.metadata.uid}/delete`, 1);
+      return;
+    }
+
+    if (!finalizers.includes(DPU_FINALIZER)) {
+      await this.kube.patch('DPU', ref, { metadata: { finalizers: [...finalizers, DPU_FINALIZER] } });
+      return; // the update event brings the object back here
+    }
+
+    const generation = dpu.metadata.generation ?? 1;
+    const resolved = resolveDpu(dpu, this.look, this.settings, workflowId);
+    if ('problem' in resolved) {
+      const { phase, reason, message } = resolved.problem;
+      if (this.problems.get(dpu.metadata.uid ?? name) === message && dpu.status?.message === message) return;
+      await this.kube.patchStatus('DPU', ref, {
+        phase,
+        message,
+        conditions: setCondition(dpu.status?.conditions, { type: 'Ready', status: 'False', reason, message, observedGeneration: generation }, new Date().toISOString()),
+      });
+      await this.kube.event({ kind: 'DPU', ref }, 'Warning', reason, message);
+      this.problems.set(dpu.metadata.uid ?? name, message);
+      return;
+    }
+    this.problems.delete(dpu.metadata.uid ?? name);
+
+    if (this.signalled.get(dpu.metadata.uid ?? name) === generation) return;
+    if ((dpu.status?.observedGeneration ?? 0) >= generation && dpu.status?.workflowId) {
+      this.signalled.set(dpu.metadata.uid ?? name, generation); // a run before a restart took it
+      return;
+    }
+    const desired: DesiredDpu = { generation, spec: resolved.spec };
+    await this.temporal.workflow.signalWithStart('dpuLifecycle', {
+      workflowId,
+      taskQueue: CONTROL_TASK_QUEUE,
+      args: [{ ref } satisfies DpuLifecycleInput],
+      signal: 'specChanged',
+      signalArgs: [desired],
+    });
+    this.signalled.set(dpu.metadata.uid ?? name, generation);
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * DPUSet controller: one DPU object per DPU the selected nodes report, made
+ * from the set's template; a changed template rolled out by a DpuSetRollout
+ * workflow (RollingUpdate) or left for deletion (OnDelete); counts in status.
+ */
+import type * as k8s from '@kubernetes/client-node';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { setCondition } from '../kube/conditions';
+import { isConflict, type Kube } from '../kube/client';
+import { dpusetRolloutWorkflowId } from '../kube/names';
+import { dpuObjectName, reportedPciAddresses } from '../kube/pci-labels';
+import {
+  API_VERSION,
+  DPUSET_LABEL,
+  TEMPLATE_HASH_ANNOTATION,
+  refOf,
+  type BfbResource,
+  type DpuResource,
+  type DpuSetResource,
+} from '../kube/resources';
+import { resolveMaxUnavailable, type DpuSetRolloutInput } from '../model/dpuset-rollout-api';
+import { CONTROL_TASK_QUEUE } from '../model/task-queues';
+import { isDpuReady } from '../activities/kube/dpuset';
+import { matchesSelector } from './label-selector';
+import { templateHash } from './template-hash';
+
+export interface DpuSetLookups {
+  set(namespace: string, name: string): DpuSetResource | undefined;
+  dpus(namespace: string): DpuResource[];
+  bfb(namespace: string, name: string): BfbResource | undefined;
+  nodes(): k8s.V1Node[];
+}
+
+export interface DpuSetSettings {
+  settleTimeoutSeconds: number;
+  workflowUrl: (workflowId: string) => string | undefined;
+}
+
+export class DpuSetController {
+  private readonly pausedSent = new Map<string, boolean>();
+
+  constructor(
+    private readonly kube: Kube,
+    private readonly temporal: Client,
+    private readonly look: DpuSetLookups,
+    private readonly settings: DpuSetSettings,
+  ) {}
+
+  async reconcile(namespace: string, name: string): Promise<void> {
+    const set = this.look.set(namespace, name);
+    const mine = this.look.dpus(namespace).filter((d) => d.metadata.labels?.[DPUSET_LABEL] === name);
+    if (!set || set.metadata.deletionTimestamp) {
+      // No garbage collector is assumed: the set's DPUs go with it (each through its delete flow).
+      for (const d of mine) if (!d.metadata.deletionTimestamp) await this.kube.delete('DPU', refOf(d.metadata));
+      return;
+    }
+    const ref = refOf(set.metadata);
+    const now = new Date().toISOString();
+    const template = set.spec.dpuTemplate;
+    const bfbName = template.spec.bfb;
+    if (!this.look.bfb(namespace, bfbName)) {
+      const message = `waiting for BFB ${bfbName} in namespace ${namespace}: create it or fix spec.dpuTemplate.spec.bfb`;
+      if (set.status?.conditions?.find((c) => c.type === 'BFBReady')?.message !== message) {
+        await this.kube.patchStatus('DPUSet', ref, {
+          observedGeneration: set.metadata.generation,
+          conditions: setCondition(set.status?.conditions, { type: 'BFBReady', status: 'False', reason: 'BFBNotFound', message }, now),
+        });
+        await this.kube.event({ kind: 'DPUSet', ref }, 'Warning', 'BFBNotFound', message);
+      }
+      return;
+    }
+
+    const hash = templateHash(template);
+    const wanted = new Map<string, { node: string; pci: string }>();
+    for (const node of this.look.nodes()) {
+      if (!matchesSelector(set.spec.nodeSelector, node.metadata?.labels)) continue;
+      for (const pci of reportedPciAddresses(node.metadata?.labels)) {
+        wanted.set(dpuObjectName(node.metadata!.name!, pci), { node: node.metadata!.name!, pci });
+      }
+    }
+    for (const [dpuName, at] of wanted) {
+      if (mine.some((d) => d.metadata.name === dpuName)) continue;
+      try {
+        await this.kube.create('DPU', namespace, {
+          metadata: {
+            name: dpuName,
+            namespace,
+            labels: { ...(template.metadata?.labels ?? {}), [DPUSET_LABEL]: name },
+            annotations: { ...(template.metadata?.annotations ?? {}), [TEMPLATE_HASH_ANNOTATION]: hash },
+            ownerReferences: [{ apiVersion: API_VERSION, kind: 'DPUSet', name, uid: set.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+          },
+          spec: { ...template.spec, nodeName: at.node, pciAddress: at.pci },
+        });
+        await this.kube.event({ kind: 'DPUSet', ref }, 'Normal', 'DPUCreated', `created DPU ${dpuName} for ${at.pci} on ${at.node}`);
+      } catch (err) {
+        if (!isConflict(err)) throw err;
+      }
+    }
+    for (const d of mine) {
+      if (!wanted.has(d.metadata.name) && !d.metadata.deletionTimestamp) {
+        await this.kube.delete('DPU', refOf(d.metadata));
+        await this.kube.event({ kind: 'DPUSet', ref }, 'Normal', 'DPUDeleted', `deleted DPU ${d.metadata.name}: its node no longer matches or reports it`);
+      }
+    }
+
+    const live = mine.filter((d) => wanted.has(d.metadata.name));
+    const outdated = live.filter((d) => d.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] !== hash).map((d) => d.metadata.name).sort();
+    const rolloutId = dpusetRolloutWorkflowId(ref, hash);
+    let rolloutStatus: Record<string, unknown> = {};
+    if (outdated.length > 0 && (set.spec.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
+      await this.startRollout(set, hash, outdated, wanted.size, rolloutId);
+      rolloutStatus = { rolloutWorkflowId: rolloutId, ...(this.settings.workflowUrl(rolloutId) ? { rolloutWorkflowUrl: this.settings.workflowUrl(rolloutId) } : {}) };
+    }
+
+    const counts = {
+      dpus: wanted.size,
+      ready: live.filter(isDpuReady).length,
+      updated: live.filter((d) => d.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] === hash).length,
+      failed: live.filter((d) => d.status?.phase === 'Error').length,
+    };
+    const s = set.status ?? {};
+    const bfbCond = s.conditions?.find((c) => c.type === 'BFBReady');
+    if (
+      s.observedGeneration !== set.metadata.generation ||
+      s.dpus !== counts.dpus || s.ready !== counts.ready || s.updated !== counts.updated || s.failed !== counts.failed ||
+      bfbCond?.status !== 'True' || (rolloutStatus.rolloutWorkflowId && s.rolloutWorkflowId !== rolloutStatus.rolloutWorkflowId)
+    ) {
+      await this.kube.patchStatus('DPUSet', ref, {
+        observedGeneration: set.metadata.generation,
+        ...counts,
+        ...rolloutStatus,
+        conditions: setCondition(s.conditions, { type: 'BFBReady', status: 'True', reason: 'Found', message: `BFB ${bfbName} exists` }, now),
+      });
+    }
+  }
+
+  private async startRollout(set: DpuSetResource, hash: string, outdated: string[], size: number, workflowId: string): Promise<void> {
+    const ref = refOf(set.metadata);
+    const paused = set.spec.paused ?? false;
+    const input: DpuSetRolloutInput = {
+      set: ref,
+      templateHash: hash,
+      template: set.spec.dpuTemplate.spec,
+      dpus: outdated,
+      maxUnavailable: resolveMaxUnavailable(set.spec.strategy?.rollingUpdate?.maxUnavailable, size),
+      failureBudget: set.spec.failureBudget ?? 0,
+      paused,
+      dryRun: set.spec.dryRun ?? false,
+      settleTimeoutSeconds: this.settings.settleTimeoutSeconds,
+      ...(this.settings.workflowUrl(workflowId) ? { workflowUrl: this.settings.workflowUrl(workflowId) } : {}),
+    };
+    const previous = set.status?.rolloutWorkflowId;
+    if (previous && previous !== workflowId) {
+      // A newer template replaces a rollout in flight.
+      await this.temporal.workflow.getHandle(previous).cancel().catch(() => undefined);
+    }
+    try {
+      await this.temporal.workflow.start('dpusetRollout', {
+        workflowId,
+        taskQueue: CONTROL_TASK_QUEUE,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+      this.pausedSent.set(workflowId, paused);
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (this.pausedSent.get(workflowId) !== paused) {
+        await this.temporal.workflow.getHandle(workflowId).signal('setPaused', paused).catch(() => undefined);
+        this.pausedSent.set(workflowId, paused);
+      }
+    }
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * From a DPU object to the spec its flows run with: the BFB's URL and
+ * sha256, the flavor's VFs, the DMS address on the host node. What cannot be
+ * resolved is a problem the DPU's status shows (and nothing starts).
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { BfbResource, DpuFlavorResource, DpuResource } from '../kube/resources';
+import { refOf } from '../kube/resources';
+import { PCI_LABEL_PREFIX, reportedPciAddresses } from '../kube/pci-labels';
+import type { DpuSpec, ProvisionTiming } from '../model/dpu';
+
+export interface ResolveSettings {
+  dmsBasePort: number;
+  dmsImage: string;
+  workflowUrl: (workflowId: string) => string | undefined;
+  timing?: Partial<ProvisionTiming>;
+  readyTimeoutSeconds?: number;
+}
+
+export interface Lookups {
+  bfb(namespace: string, name: string): BfbResource | undefined;
+  flavor(namespace: string, name: string): DpuFlavorResource | undefined;
+  node(name: string): k8s.V1Node | undefined;
+}
+
+export type Resolved =
+  | { spec: DpuSpec }
+  | { problem: { phase: 'Pending' | 'Error'; reason: string; message: string } };
+
+export function resolveDpu(dpu: DpuResource, look: Lookups, s: ResolveSettings, lifecycleId: string): Resolved {
+  const ns = dpu.metadata.namespace ?? 'default';
+  const { spec } = dpu;
+  const bfb = look.bfb(ns, spec.bfb);
+  if (!bfb) {
+    return { problem: { phase: 'Pending', reason: 'BFBNotFound', message: `waiting for BFB ${spec.bfb} in namespace ${ns}: create it or fix spec.bfb` } };
+  }
+  const flavor = spec.flavor ? look.flavor(ns, spec.flavor) : undefined;
+  if (spec.flavor && !flavor) {
+    return { problem: { phase: 'Pending', reason: 'FlavorNotFound', message: `waiting for DPUFlavor ${spec.flavor} in namespace ${ns}: create it or fix spec.flavor` } };
+  }
+  const node = look.node(spec.nodeName);
+  if (!node) {
+    return { problem: { phase: 'Error', reason: 'NodeNotFound', message: `node ${spec.nodeName} does not exist: fix spec.nodeName (DPU ${dpu.metadata.name})` } };
+  }
+  const pci = spec.pciAddress.toLowerCase();
+  const reported = reportedPciAddresses(node.metadata?.labels);
+  const index = reported.indexOf(pci);
+  if (index < 0) {
+    return {
+      problem: {
+        phase: 'Error',
+        reason: 'PCIAddressNotReported',
+        message: `node ${spec.nodeName} does not report a DPU at ${pci} (it reports ${reported.length ? reported.join(', ') : 'none'} through ${PCI_LABEL_PREFIX}<n> labels): fix spec.pciAddress or the node's labels`,
+      },
+    };
+  }
+  const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  if (!ip) {
+    return { problem: { phase: 'Error', reason: 'NodeAddressUnknown', message: `node ${spec.nodeName} reports no InternalIP: DMS cannot be reached on it` } };
+  }
+  const port = spec.dmsPort ?? s.dmsBasePort + index;
+  const generation = dpu.metadata.generation ?? 1;
+  const url = s.workflowUrl(lifecycleId);
+  return {
+    spec: {
+      name: dpu.metadata.name,
+      node: spec.nodeName,
+      pciAddress: pci,
+      bfb: { url: bfb.spec.url, sha256: bfb.spec.sha256 },
+      dmsAddress: ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`,
+      numVfs: spec.numVfs ?? flavor?.spec.numVfs ?? 0,
+      automaticReboot: spec.automaticReboot ?? true,
+      bfCfg: { hostname: dpu.metadata.name },
+      ...(s.timing ? { timing: s.timing } : {}),
+      kube: {
+        ref: refOf(dpu.metadata),
+        generation,
+        ...(url ? { workflowUrl: url } : {}),
+        ...(spec.nodeEffect ? { nodeEffect: spec.nodeEffect } : {}),
+        ...(spec.cluster ? { cluster: spec.cluster } : {}),
+        dmsPort: port,
+        dmsImage: s.dmsImage,
+        ...(s.readyTimeoutSeconds ? { readyTimeoutSeconds: s.readyTimeoutSeconds } : {}),
+      },
+    },
+  };
+}

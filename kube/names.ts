@@ -1,0 +1,31 @@
+/**
+ * Names derived from a resource, so a restarted controller or worker finds
+ * what it made before instead of making it again. Pure: workflows use them.
+ */
+import type { ObjectRef } from './resources';
+
+/** The long-lived workflow that owns one DPU object. */
+export function dpuLifecycleWorkflowId(ref: ObjectRef): string {
+  return `dpu-${ref.namespace}-${ref.name}`;
+}
+
+/** One generation's provisioning (or update) run of a DPU object. */
+export function dpuGenerationWorkflowId(kind: 'provision' | 'update' | 'delete', ref: ObjectRef, generation: number): string {
+  return kind === 'delete'
+    ? `delete-dpu-${ref.namespace}-${ref.name}`
+    : `${kind}-dpu-${ref.namespace}-${ref.name}-g${generation}`;
+}
+
+/** A DPUSet's rollout of one template. */
+export function dpusetRolloutWorkflowId(ref: ObjectRef, templateHash: string): string {
+  return `dpuset-rollout-${ref.namespace}-${ref.name}-${templateHash}`;
+}
+
+export function rolloutDpuWorkflowId(set: ObjectRef, templateHash: string, dpu: string): string {
+  return `dpuset-rollout-${set.namespace}-${set.name}-${templateHash}-${dpu}`;
+}
+
+/** The DMS pod of one DPU, on its host node. */
+export function dmsPodName(dpu: string): string {
+  return `dms-${dpu}`.slice(0, 63).replace(/-+$/, '');
+}

@@ -1,0 +1,168 @@
+/**
+ * xpuflow's custom resources (group provisioning.xpuflow.dev, v1alpha1) as
+ * the controllers and activities read and write them. The schemas with their
+ * validation live in charts/xpuflow/crds/; these types follow them.
+ */
+export const GROUP = 'provisioning.xpuflow.dev';
+export const VERSION = 'v1alpha1';
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+export const Plural = {
+  BFB: 'bfbs',
+  DPUFlavor: 'dpuflavors',
+  DPU: 'dpus',
+  DPUSet: 'dpusets',
+  DPUCluster: 'dpuclusters',
+} as const;
+export type Kind = keyof typeof Plural;
+
+/** Keeps a DPU object until its delete flow has put the host back as it was. */
+export const DPU_FINALIZER = `${GROUP}/delete-flow`;
+/** Set on DPUs a DPUSet made, naming the set. */
+export const DPUSET_LABEL = `${GROUP}/dpuset`;
+/** The DPUSet template a DPU was last given (a hash), to tell which DPUs a rollout must update. */
+export const TEMPLATE_HASH_ANNOTATION = `${GROUP}/template-hash`;
+/** Set on DPU nodes in the DPU cluster: the DPU object and its host. */
+export const DPU_NODE_LABEL = `${GROUP}/dpu`;
+export const HOST_NODE_LABEL = `${GROUP}/host`;
+
+export interface ObjectMeta {
+  name: string;
+  namespace?: string;
+  uid?: string;
+  generation?: number;
+  resourceVersion?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  finalizers?: string[];
+  deletionTimestamp?: string | Date;
+  ownerReferences?: Array<{
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+  }>;
+}
+
+export interface KubeCondition {
+  type: string;
+  status: 'True' | 'False' | 'Unknown';
+  reason: string;
+  message: string;
+  lastTransitionTime: string;
+  observedGeneration?: number;
+}
+
+export interface Resource<S, T = unknown> {
+  apiVersion: string;
+  kind: string;
+  metadata: ObjectMeta;
+  spec: S;
+  status?: T;
+}
+
+export interface BfbResourceSpec {
+  url: string;
+  sha256: string;
+}
+export type BfbResource = Resource<BfbResourceSpec>;
+
+export interface DpuFlavorSpec {
+  numVfs?: number;
+  bfCfg?: string;
+  kernelParameters?: string[];
+}
+export type DpuFlavorResource = Resource<DpuFlavorSpec>;
+
+export type TaintEffect = 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+
+/** What provisioning does to the host node while the DPU is down (DPF's node effect). */
+export interface NodeEffect {
+  cordon?: boolean;
+  taint?: { key: string; value?: string; effect: TaintEffect };
+  drain?: { timeoutSeconds?: number };
+  noEffect?: boolean;
+}
+
+export interface DpuClusterBinding {
+  /** A DPUCluster in the DPU's namespace. */
+  name: string;
+  /** Labels put on the DPU's node in the DPU cluster. */
+  nodeLabels?: Record<string, string>;
+}
+
+export interface DpuResourceSpec {
+  nodeName: string;
+  pciAddress: string;
+  bfb: string;
+  flavor?: string;
+  numVfs?: number;
+  automaticReboot?: boolean;
+  dmsPort?: number;
+  nodeEffect?: NodeEffect;
+  cluster?: DpuClusterBinding;
+}
+
+export interface DpuResourceStatus {
+  phase?: string;
+  message?: string;
+  observedGeneration?: number;
+  workflowId?: string;
+  workflowUrl?: string;
+  conditions?: KubeCondition[];
+}
+export type DpuResource = Resource<DpuResourceSpec, DpuResourceStatus>;
+
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+}
+
+export type DpuTemplateSpec = Omit<DpuResourceSpec, 'nodeName' | 'pciAddress' | 'dmsPort'>;
+
+export interface DpuSetSpec {
+  nodeSelector?: LabelSelector;
+  dpuTemplate: {
+    metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec: DpuTemplateSpec;
+  };
+  strategy?: {
+    type?: 'RollingUpdate' | 'OnDelete';
+    rollingUpdate?: { maxUnavailable?: number | string };
+  };
+  failureBudget?: number;
+  paused?: boolean;
+  dryRun?: boolean;
+}
+
+export interface DpuSetStatus {
+  observedGeneration?: number;
+  dpus?: number;
+  ready?: number;
+  updated?: number;
+  failed?: number;
+  conditions?: KubeCondition[];
+  rolloutWorkflowId?: string;
+  rolloutWorkflowUrl?: string;
+  plannedBatches?: string[][];
+}
+export type DpuSetResource = Resource<DpuSetSpec, DpuSetStatus>;
+
+export interface DpuClusterSpec {
+  kubeconfigSecret: { name: string; key?: string };
+  maxNodes?: number;
+}
+export type DpuClusterResource = Resource<DpuClusterSpec, { phase?: string; conditions?: KubeCondition[] }>;
+
+/** A reference to one namespaced object, as workflows carry it. */
+export interface ObjectRef {
+  namespace: string;
+  name: string;
+  uid?: string;
+}
+
+export function refOf(meta: ObjectMeta): ObjectRef {
+  return { namespace: meta.namespace ?? 'default', name: meta.name, ...(meta.uid ? { uid: meta.uid } : {}) };
+}

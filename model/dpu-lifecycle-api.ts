@@ -1,0 +1,40 @@
+/**
+ * Messages of a DPU object's lifecycle workflow (one per DPU object): the
+ * controller signals each new generation of the spec and the deletion; the
+ * workflow runs provision, update and delete flows one at a time.
+ */
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { ObjectRef } from '../kube/resources';
+import type { DpuSpec } from './dpu';
+
+export interface DesiredDpu {
+  generation: number;
+  spec: DpuSpec;
+}
+
+export interface DpuLifecycleInput {
+  ref: ObjectRef;
+  desired?: DesiredDpu;
+  /** The generation whose flow has run (0: none yet). */
+  applied?: number;
+  /** The spec the DPU was last provisioned with (what a delete must undo). */
+  provisioned?: DpuSpec;
+  deleting?: boolean;
+}
+
+export interface DpuLifecycleState {
+  desiredGeneration?: number;
+  appliedGeneration: number;
+  running?: string;
+  deleting: boolean;
+}
+
+export const specChangedSignal = defineSignal<[DesiredDpu]>('specChanged');
+export const deleteRequestedSignal = defineSignal('deleteRequested');
+/** Run the current generation's flow again (after fixing what made it fail). */
+export const reprovisionSignal = defineSignal('reprovision');
+export const lifecycleStateQuery = defineQuery<DpuLifecycleState>('lifecycle');
+
+export interface DeleteDpuInput {
+  spec: DpuSpec;
+}

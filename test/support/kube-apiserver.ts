@@ -1,0 +1,201 @@
+/**
+ * Real Kubernetes API servers for the controller tests, envtest style: one
+ * etcd and one kube-apiserver per cluster on loopback (the host cluster and,
+ * when asked, a second one playing the DPU cluster, sharing the etcd under
+ * its own key prefix). Binaries come from scripts/kube-assets.sh.
+ *
+ * There is no kubelet, scheduler or controller-manager: tests play those by
+ * writing pod, node and PodDisruptionBudget status themselves.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { freePort } from '../../sim/free-port';
+
+const REPO = path.resolve(__dirname, '../..');
+
+let assetsDir: string | undefined;
+/** The directory with kube-apiserver, etcd and helm (built once, then cached). */
+export function kubeAssets(): string {
+  assetsDir ??= execFileSync('bash', [path.join(REPO, 'scripts/kube-assets.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  return assetsDir;
+}
+
+export interface KubeCluster {
+  name: string;
+  url: string;
+  /** A kubeconfig file with cluster-admin rights (system:masters). */
+  kubeconfigPath: string;
+  kubeconfigYaml: string;
+  kc: k8s.KubeConfig;
+}
+
+export class KubeApiservers {
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-kube-'));
+  private procs: ChildProcess[] = [];
+  private etcdUrl = '';
+  readonly clusters: KubeCluster[] = [];
+
+  /** Starts etcd and one apiserver per name, e.g. ['host', 'dpu']. */
+  async start(names: string[] = ['host']): Promise<KubeCluster[]> {
+    const bin = kubeAssets();
+    const clientPort = await freePort();
+    const peerPort = await freePort();
+    this.etcdUrl = `http://127.0.0.1:${clientPort}`;
+    this.spawn('etcd', path.join(bin, 'etcd'), [
+      '--data-dir',
+      path.join(this.dir, 'etcd'),
+      '--listen-client-urls',
+      this.etcdUrl,
+      '--advertise-client-urls',
+      this.etcdUrl,
+      '--listen-peer-urls',
+      `http://127.0.0.1:${peerPort}`,
+      '--initial-advertise-peer-urls',
+      `http://127.0.0.1:${peerPort}`,
+      '--initial-cluster',
+      `default=http://127.0.0.1:${peerPort}`,
+      '--unsafe-no-fsync',
+      '--log-level',
+      'warn',
+    ]);
+    const started = await Promise.all(names.map((n) => this.startApiserver(n, bin)));
+    this.clusters.push(...started);
+    return started;
+  }
+
+  cluster(name: string): KubeCluster {
+    const c = this.clusters.find((x) => x.name === name);
+    if (!c) throw new Error(`no cluster named ${name}; started: ${this.clusters.map((x) => x.name).join(', ')}`);
+    return c;
+  }
+
+  private async startApiserver(name: string, bin: string): Promise<KubeCluster> {
+    const dir = path.join(this.dir, name);
+    fs.mkdirSync(path.join(dir, 'certs'), { recursive: true });
+    const { publicKey, privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+      privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    });
+    fs.writeFileSync(path.join(dir, 'sa.pub'), publicKey);
+    fs.writeFileSync(path.join(dir, 'sa.key'), privateKey);
+    const token = `admin-${name}-${Math.random().toString(36).slice(2)}`;
+    fs.writeFileSync(path.join(dir, 'tokens.csv'), `${token},admin,admin,system:masters\n`);
+    const port = await freePort();
+    const url = `https://127.0.0.1:${port}`;
+    this.spawn(`kube-apiserver-${name}`, path.join(bin, 'kube-apiserver'), [
+      `--etcd-servers=${this.etcdUrl}`,
+      `--etcd-prefix=/registry-${name}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--cert-dir=${path.join(dir, 'certs')}`,
+      `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
+      '--authorization-mode=RBAC',
+      `--service-account-issuer=https://kubernetes.default.svc`,
+      `--service-account-key-file=${path.join(dir, 'sa.pub')}`,
+      `--service-account-signing-key-file=${path.join(dir, 'sa.key')}`,
+      '--service-cluster-ip-range=10.0.0.0/24',
+      '--allow-privileged=true',
+      // No controller-manager creates the default ServiceAccount of a namespace.
+      '--disable-admission-plugins=ServiceAccount',
+      '--v=0',
+    ]);
+    const ca = path.join(dir, 'certs', 'apiserver.crt');
+    const deadline = Date.now() + 90_000;
+    while (!fs.existsSync(ca)) {
+      this.assertRunning();
+      if (Date.now() > deadline) throw new Error(`kube-apiserver ${name} wrote no certificate in 90 s: ${this.log(`kube-apiserver-${name}`)}`);
+      await sleep(200);
+    }
+    const kubeconfigYaml = [
+      'apiVersion: v1',
+      'kind: Config',
+      'clusters:',
+      `- name: ${name}`,
+      '  cluster:',
+      `    server: ${url}`,
+      `    certificate-authority-data: ${fs.readFileSync(ca).toString('base64')}`,
+      'users:',
+      '- name: admin',
+      '  user:',
+      `    token: ${token}`,
+      'contexts:',
+      `- name: ${name}`,
+      '  context:',
+      `    cluster: ${name}`,
+      '    user: admin',
+      `current-context: ${name}`,
+      '',
+    ].join('\n');
+    const kubeconfigPath = path.join(dir, 'kubeconfig');
+    fs.writeFileSync(kubeconfigPath, kubeconfigYaml);
+    const kc = new k8s.KubeConfig();
+    kc.loadFromString(kubeconfigYaml);
+    await this.waitReady(name, kc, deadline);
+    return { name, url, kubeconfigPath, kubeconfigYaml, kc };
+  }
+
+  private async waitReady(name: string, kc: k8s.KubeConfig, deadline: number): Promise<void> {
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    for (;;) {
+      this.assertRunning();
+      try {
+        await core.readNamespace({ name: 'default' });
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) {
+          throw new Error(`kube-apiserver ${name} not ready in 90 s (${String(err)}): ${this.log(`kube-apiserver-${name}`)}`);
+        }
+        await sleep(300);
+      }
+    }
+  }
+
+  private spawn(name: string, file: string, args: string[]): void {
+    const log = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
+    const p = spawn(file, args, { stdio: ['ignore', log, log] });
+    (p as ChildProcess & { xpuName?: string }).xpuName = name;
+    this.procs.push(p);
+  }
+
+  private assertRunning(): void {
+    for (const p of this.procs) {
+      if (p.exitCode !== null) {
+        const name = (p as ChildProcess & { xpuName?: string }).xpuName ?? 'process';
+        throw new Error(`${name} exited with ${p.exitCode}: ${this.log(name)}`);
+      }
+    }
+  }
+
+  log(name: string): string {
+    try {
+      return fs.readFileSync(path.join(this.dir, `${name}.log`), 'utf8').slice(-3000);
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  async stop(): Promise<void> {
+    for (const p of [...this.procs].reverse()) {
+      if (p.exitCode !== null) continue;
+      const exited = new Promise((r) => p.once('exit', r));
+      p.kill('SIGTERM');
+      await Promise.race([exited, sleep(10_000)]);
+      if (p.exitCode === null) p.kill('SIGKILL');
+    }
+    this.procs = [];
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
