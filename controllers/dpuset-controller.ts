@@ -50,7 +50,10 @@ export class DpuSetController {
     const set = this.look.set(namespace, name);
     const mine = this.look.dpus(namespace).filter((d) => d.metadata.labels?.[DPUSET_LABEL] === name);
     if (!set || set.metadata.deletionTimestamp) {
-      // No garbage collector is assumed: the set's DPUs go with it (each through its delete flow).
+      // The cache may lag: only a set the API server no longer has (or is deleting) takes its DPUs along,
+      // each through its delete flow (no garbage collector is assumed).
+      const live = await this.kube.get<DpuSetResource>('DPUSet', { namespace, name });
+      if (live && !live.metadata.deletionTimestamp) return;
       for (const d of mine) if (!d.metadata.deletionTimestamp) await this.kube.delete('DPU', refOf(d.metadata));
       return;
     }

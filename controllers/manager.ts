@@ -70,7 +70,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
       set: (n, name) => sets.get(name, n) as DpuSetResource | undefined,
       dpus: (n) => dpus.list(n) as DpuResource[],
       bfb: (n, name) => bfbs.get(name, n) as BfbResource | undefined,
-      nodes: () => nodes.list(),
+      nodes: () => [...nodes.list()],
     },
     { settleTimeoutSeconds: opts.settleTimeoutSeconds ?? 7200, workflowUrl },
   );
@@ -118,6 +118,8 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
     [sets as unknown as Informer<k8s.KubernetesObject>, 'dpusets'],
   ];
   for (const [inf, name] of informers) await run(inf, name, log, isStopped);
+  dpuQueue.start();
+  setQueue.start();
   log(`watching xpuflow objects in namespace ${ns}`);
 
   return {

@@ -8,7 +8,8 @@ export class WorkQueue {
   private readonly failures = new Map<string, number>();
   private running = false;
   private stopped = false;
-  private idleWaiters: Array<() => void> = [];
+  /** Keys wait until start(): reconciling before every informer has synced would act on a partial cache. */
+  private started = false;
 
   constructor(
     private readonly reconcile: (key: string) => Promise<void>,
@@ -21,13 +22,18 @@ export class WorkQueue {
     void this.drain();
   }
 
+  start(): void {
+    this.started = true;
+    void this.drain();
+  }
+
   stop(): void {
     this.stopped = true;
     this.pending.clear();
   }
 
   private async drain(): Promise<void> {
-    if (this.running) return;
+    if (this.running || !this.started) return;
     this.running = true;
     try {
       while (this.pending.size > 0 && !this.stopped) {
@@ -45,7 +51,6 @@ export class WorkQueue {
       }
     } finally {
       this.running = false;
-      for (const w of this.idleWaiters.splice(0)) w();
     }
   }
 }

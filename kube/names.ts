@@ -4,9 +4,12 @@
  */
 import type { ObjectRef } from './resources';
 
-/** The long-lived workflow that owns one DPU object. */
+/**
+ * The long-lived workflow that owns one DPU object. The UID's first block
+ * tells a DPU re-created under the same name from the one being deleted.
+ */
 export function dpuLifecycleWorkflowId(ref: ObjectRef): string {
-  return `dpu-${ref.namespace}-${ref.name}`;
+  return `dpu-${ref.namespace}-${ref.name}${ref.uid ? `-${ref.uid.slice(0, 8)}` : ''}`;
 }
 
 /** One generation's provisioning (or update) run of a DPU object. */

@@ -1,0 +1,144 @@
+/**
+ * The DPU lifecycle in Kubernetes, against real kube-apiservers (host and DPU
+ * cluster), a real Temporal dev server and the simulators: a DPUSet yields
+ * DPUs that reach Ready with status and events right, a controller restart
+ * starts nothing twice, a new BFB rolls with maxUnavailable honoured, a bad
+ * BFB stops at the failure budget.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DPU_FINALIZER, DPU_NODE_LABEL, HOST_NODE_LABEL, type DpuResource, type DpuSetResource } from '../../kube/resources';
+import { dpuObjectName } from '../../kube/pci-labels';
+import type { SimFleet } from '../../sim/fleet';
+import { KubeHarness, NS } from './kube-harness';
+
+jest.setTimeout(300_000);
+
+const h = new KubeHarness();
+let fleet: SimFleet;
+let names: string[];
+
+const readyAt = (d: DpuResource | undefined, gen?: number) =>
+  !!d &&
+  d.status?.phase === 'Ready' &&
+  d.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
+  (d.status.observedGeneration ?? 0) >= (gen ?? d.metadata.generation ?? 0);
+
+beforeAll(async () => {
+  await h.start();
+  fleet = await h.hosts('rack1', 3, { 'xpuflow.dev/dpu-host': 'true' });
+  names = fleet.dpus.map((d) => dpuObjectName(d.host.node, d.spec.pciAddress));
+  await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
+  await h.startControllers();
+});
+afterAll(() => h.dispose());
+
+test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status and events; a controller restart starts nothing twice', async () => {
+  await h.kube.create('DPUSet', NS, {
+    metadata: { name: 'rack1' },
+    spec: {
+      nodeSelector: { matchLabels: { 'xpuflow.dev/dpu-host': 'true' } },
+      dpuTemplate: {
+        spec: {
+          bfb: 'bf-2-9-1',
+          numVfs: 4,
+          nodeEffect: { cordon: true },
+          cluster: { name: 'dpu-cluster', nodeLabels: { 'xpuflow.dev/role': 'dpu' } },
+        },
+      },
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+    },
+  });
+  await h.waitFor('3 DPU objects', async () => (await h.kube.list<DpuResource>('DPU', NS)).length === 3);
+
+  // Restart the controllers while the DPUs provision.
+  await h.waitFor('a DPU in OS Installing', async () =>
+    (await h.kube.list<DpuResource>('DPU', NS)).some((d) => d.status?.phase === 'OS Installing'),
+  );
+  await h.stopControllers();
+  await sleep(1000);
+  await h.startControllers();
+
+  for (const n of names) await h.waitFor(`${n} Ready`, async () => readyAt(await h.dpu(n)));
+
+  for (const [i, n] of names.entries()) {
+    const d = (await h.dpu(n))!;
+    expect(d.metadata.finalizers).toContain(DPU_FINALIZER);
+    expect(d.status!.observedGeneration).toBe(d.metadata.generation);
+    expect(d.status!.workflowId).toBe(`provision-dpu-${NS}-${n}-g1`);
+    expect(d.status!.workflowUrl).toContain(encodeURIComponent(`dpu-${NS}-${n}`));
+    const types = d.status!.conditions!.filter((c) => c.status === 'True').map((c) => c.type);
+    expect(types).toEqual(expect.arrayContaining(['Initialized', 'NodeEffectApplied', 'BFBReady', 'DMSReady', 'OSInstalled', 'Rebooted', 'HostNetworkConfigured', 'DPUClusterJoined', 'Ready']));
+    // sysfs: the VFs exist; the host node is schedulable again; the DPU is a labelled node of the DPU cluster.
+    expect(fleet.dpus[i].dms.counters.flashes).toBe(1);
+    const host = await h.kube.getNode(fleet.hosts[i].node);
+    expect(host!.spec?.unschedulable).toBeFalsy();
+    const dpuNode = await h.dpuKube.getNode(n);
+    expect(dpuNode!.metadata!.labels).toMatchObject({ 'xpuflow.dev/role': 'dpu', [DPU_NODE_LABEL]: n, [HOST_NODE_LABEL]: fleet.hosts[i].node });
+    const reasons = (await h.events(n)).map((e) => e.reason);
+    expect(reasons).toEqual(expect.arrayContaining(['PhaseChanged', 'Ready']));
+  }
+
+  // One lifecycle and one provisioning run per DPU, despite the restart.
+  const lifecycles = await h.workflowIds('dpuLifecycle');
+  expect(lifecycles.sort()).toEqual(names.map((n) => expect.stringMatching(new RegExp(`^dpu-${NS}-${n}-[0-9a-f]{8}$`))));
+  const provisions = await h.workflowIds('provisionDpu');
+  expect(provisions.sort()).toEqual(names.map((n) => `provision-dpu-${NS}-${n}-g1`).sort());
+
+  const set = await h.waitFor('DPUSet counts', async () => {
+    const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'rack1' });
+    return s?.status?.ready === 3 ? s : undefined;
+  });
+  expect(set.status).toMatchObject({ dpus: 3, ready: 3, updated: 3, failed: 0 });
+});
+
+test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at once', async () => {
+  await h.createBfb('bf-2-9-2', 'bf-bundle-2.9.2.bfb');
+  const from = h.dpuEvents.length;
+  await h.kube.patch('DPUSet', { namespace: NS, name: 'rack1' }, { spec: { dpuTemplate: { spec: { bfb: 'bf-2-9-2' } } } });
+  for (const n of names) {
+    await h.waitFor(`${n} Ready on the new BFB`, async () => {
+      const d = await h.dpu(n);
+      return readyAt(d, 2) && d!.spec.bfb === 'bf-2-9-2';
+    }, 120_000);
+  }
+  // Replay the watch: at no moment were two DPUs not Ready (and each was down once).
+  const seen = h.dpuEvents.slice(from);
+  for (const n of names) expect(seen.some((e) => e.name === n && !e.ready)).toBe(true);
+  const ready = new Map(names.map((n) => [n, true]));
+  let worst = 0;
+  for (const e of seen) {
+    ready.set(e.name, e.ready);
+    worst = Math.max(worst, [...ready.values()].filter((r) => !r).length);
+  }
+  expect(worst).toBe(1);
+  for (const d of fleet.dpus) expect(d.dms.counters.flashes).toBe(2);
+  const set = await h.waitFor('DPUSet rollout complete', async () => {
+    const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'rack1' });
+    return s?.status?.conditions?.find((c) => c.type === 'RolloutProgressing' && c.reason === 'RolloutComplete') ? s : undefined;
+  });
+  expect(set.status).toMatchObject({ dpus: 3, ready: 3, updated: 3 });
+  expect(await h.workflowIds('updateDpu')).toHaveLength(3);
+});
+
+test('a BFB that fails its checksum stops the rollout at the failure budget', async () => {
+  await h.createBfb('bf-broken', 'bf-bundle-2.9.1.bfb', 'f'.repeat(64));
+  await h.kube.patch('DPUSet', { namespace: NS, name: 'rack1' }, { spec: { failureBudget: 0, dpuTemplate: { spec: { bfb: 'bf-broken' } } } });
+  const set = await h.waitFor('RolloutStopped', async () => {
+    const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'rack1' });
+    return s?.status?.conditions?.find((c) => c.type === 'RolloutProgressing' && c.reason === 'RolloutStopped') ? s : undefined;
+  }, 120_000);
+  const stopped = set.status!.conditions!.find((c) => c.reason === 'RolloutStopped')!;
+  expect(stopped.message).toMatch(/1 DPUs failed \(budget 0\)/);
+  expect(stopped.message).toContain('sha256');
+  const dpus = await Promise.all(names.map((n) => h.dpu(n)));
+  const broken = dpus.filter((d) => d!.spec.bfb === 'bf-broken');
+  expect(broken).toHaveLength(1);
+  expect(broken[0]!.status!.phase).toBe('Error');
+  // The others were never touched: still Ready on the previous BFB.
+  for (const d of dpus.filter((x) => x!.spec.bfb !== 'bf-broken')) {
+    expect(d!.spec.bfb).toBe('bf-2-9-2');
+    expect(readyAt(d)).toBe(true);
+  }
+  const warnings = (await h.events('rack1')).filter((e) => e.type === 'Warning').map((e) => e.reason);
+  expect(warnings).toContain('RolloutStopped');
+});

@@ -1,0 +1,329 @@
+/**
+ * The Kubernetes end-to-end harness: real kube-apiservers (host cluster and
+ * DPU cluster) with xpuflow's CRDs installed, a real Temporal dev server, the
+ * control and host workers as child processes, the controllers in the test
+ * process, and the simulators. The test plays the kubelets: it marks DMS pods
+ * Ready, finishes evicted pods, and joins DPUs to the DPU cluster when their
+ * join token appears. Nothing else is faked.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import * as k8s from '@kubernetes/client-node';
+import { startControllers, type RunningControllers } from '../../controllers/manager';
+import { waitForPollers } from '../../connection/pollers';
+import { Kube } from '../../kube/client';
+import { DPU_NODE_LABEL, type DpuResource } from '../../kube/resources';
+import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../kube/pci-labels';
+import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
+import { startBfbServer, type BfbServer } from '../../sim/bfb-server';
+import { startSimFleet, type SimFleet } from '../../sim/fleet';
+import { freePort } from '../../sim/free-port';
+import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
+import { DevServer } from '../support/dev-server';
+import { KubeApiservers, type KubeCluster } from '../support/kube-apiserver';
+import { REPO_ROOT } from '../support/tools';
+
+export const NS = 'xpuflow-test';
+
+export const TIMING = {
+  expectedFlashSeconds: 2,
+  pollInitialSeconds: 1,
+  pollMaxSeconds: 1,
+  rebootDelaySeconds: 1,
+  hostScheduleToStartSeconds: 20,
+};
+
+export class KubeHarness {
+  readonly apis = new KubeApiservers();
+  readonly temporal = new DevServer();
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-kube-e2e-'));
+  host!: KubeCluster;
+  dpuCluster!: KubeCluster;
+  kube!: Kube;
+  dpuKube!: Kube;
+  client!: Client;
+  bfb!: BfbServer;
+  dmsBasePort = 0;
+  controllers?: RunningControllers;
+  private workers: WorkerProcess[] = [];
+  private fleets: SimFleet[] = [];
+  private kubelet?: NodeJS.Timeout;
+  private kubeletBusy = false;
+  readonly dpuEvents: Array<{ at: number; name: string; phase: string; ready: boolean; generation: number }> = [];
+  private dpuWatch?: { abort(): void };
+  private disposed = false;
+
+  async start(): Promise<void> {
+    [this.host, this.dpuCluster] = await this.apis.start(['host', 'dpu']);
+    this.kube = new Kube(this.host.kc);
+    this.dpuKube = new Kube(this.dpuCluster.kc);
+    await this.installCrds();
+    await this.kube.core.createNamespace({ body: { metadata: { name: NS } } });
+    await this.kube.core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: 'dpu-cluster-kubeconfig' }, stringData: { kubeconfig: this.dpuCluster.kubeconfigYaml } },
+    });
+    await this.kube.create('DPUCluster', NS, {
+      metadata: { name: 'dpu-cluster' },
+      spec: { kubeconfigSecret: { name: 'dpu-cluster-kubeconfig' } },
+    });
+    this.bfb = await startBfbServer({
+      files: [
+        { name: 'bf-bundle-2.9.1.bfb', sizeBytes: 2 * 2 ** 20 },
+        { name: 'bf-bundle-2.9.2.bfb', sizeBytes: 2 * 2 ** 20 },
+      ],
+    });
+    this.dmsBasePort = await freePort();
+    await this.temporal.start();
+    this.client = new Client({ connection: await Connection.connect({ address: this.temporal.address }), namespace: 'default' });
+    const control = spawnControlWorker({
+      bfbCacheDir: path.join(this.dir, 'bfb-cache'),
+      logFile: path.join(this.dir, 'control.log'),
+      env: { ...this.temporalEnv, XPUFLOW_KUBECONFIG: this.host.kubeconfigPath },
+    });
+    this.workers.push(control);
+    await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
+    this.kubelet = setInterval(() => void this.playKubelets(), 300);
+    await this.watchDpus();
+  }
+
+  get temporalEnv(): NodeJS.ProcessEnv {
+    return { TEMPORAL_ADDRESS: this.temporal.address, TEMPORAL_NAMESPACE: 'default' };
+  }
+
+  async startControllers(): Promise<void> {
+    this.controllers = await startControllers({
+      kc: this.host.kc,
+      temporal: this.client,
+      namespace: NS,
+      dmsBasePort: this.dmsBasePort,
+      dmsImage: 'xpuflow-dms:test',
+      workflowUrlBase: `http://127.0.0.1:${this.temporal.uiPort}/namespaces/default/workflows/`,
+      timing: TIMING,
+      readyTimeoutSeconds: 60,
+      settleTimeoutSeconds: 120,
+      log: (l) => fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
+    });
+  }
+
+  async stopControllers(): Promise<void> {
+    await this.controllers?.stop();
+    this.controllers = undefined;
+  }
+
+  /**
+   * Hosts with one DPU each: a sysfs tree and host worker per host, a DMS
+   * simulator on the node's own loopback address, and a Node object that
+   * reports the DPU's PCI address through its labels.
+   */
+  async hosts(prefix: string, count: number, labels: Record<string, string>, opts: { flashMs?: number } = {}): Promise<SimFleet> {
+    const octet = 10 + this.fleets.length;
+    const fleet = await startSimFleet({
+      dir: path.join(this.dir, prefix),
+      prefix: `${prefix}-`,
+      hosts: count,
+      dpusPerHost: 1,
+      flashMs: opts.flashMs ?? 1500,
+      rebootMs: 500,
+      bfbSizeBytes: 1024,
+      dmsListen: (h) => ({ host: `127.0.${octet}.${h + 1}`, port: this.dmsBasePort }),
+    });
+    this.fleets.push(fleet);
+    this.workers.push(
+      spawnHostWorkers({
+        placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
+        logFile: path.join(this.dir, `${prefix}-hosts.log`),
+        env: this.temporalEnv,
+      }),
+    );
+    await waitForPollers(this.client, fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })));
+    for (const [i, h] of fleet.hosts.entries()) {
+      await this.kube.core.createNode({
+        body: {
+          metadata: {
+            name: h.node,
+            labels: { ...labels, [`${PCI_LABEL_PREFIX}0`]: pciToLabelValue(fleet.dpus[i].spec.pciAddress) },
+          },
+        },
+      });
+      await this.kube.core.patchNodeStatus(
+        {
+          name: h.node,
+          body: {
+            status: {
+              addresses: [{ type: 'InternalIP', address: `127.0.${octet}.${i + 1}` }],
+              conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'played by the test' }],
+            },
+          },
+        },
+        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      );
+    }
+    return fleet;
+  }
+
+  async createBfb(name: string, file: string, sha256?: string): Promise<void> {
+    await this.kube.create('BFB', NS, {
+      metadata: { name },
+      spec: { url: this.bfb.url(file), sha256: sha256 ?? this.bfb.sha256(file) },
+    });
+  }
+
+  dpu(name: string): Promise<DpuResource | undefined> {
+    return this.kube.get<DpuResource>('DPU', { namespace: NS, name });
+  }
+
+  async waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const v = await probe();
+        if (v) return v;
+      } catch (err) {
+        last = err;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}\n${await this.describeDpus()}\n${this.logs()}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  async events(name: string): Promise<k8s.CoreV1Event[]> {
+    const list = await this.kube.core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name}` });
+    return list.items;
+  }
+
+  /** Workflow IDs of a type, from visibility. */
+  async workflowIds(type: string): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const w of this.client.workflow.list({ query: `WorkflowType = '${type}'` })) ids.push(w.workflowId);
+    return ids;
+  }
+
+  private async installCrds(): Promise<void> {
+    const ext = this.host.kc.makeApiClient(k8s.ApiextensionsV1Api);
+    const dir = path.join(REPO_ROOT, 'charts/xpuflow/crds');
+    const names: string[] = [];
+    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+      // k8s.loadYaml maps x-kubernetes-* keys onto the typed model (a plain object would lose them).
+      const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(fs.readFileSync(path.join(dir, f), 'utf8'));
+      await ext.createCustomResourceDefinition({ body: crd });
+      names.push(crd.metadata!.name!);
+    }
+    for (const name of names) {
+      await this.waitFor(`CRD ${name} Established`, async () => {
+        const c = await ext.readCustomResourceDefinition({ name });
+        return c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
+      });
+    }
+  }
+
+  /** Records every DPU status change, to check what was down at every moment; a dropped watch is restarted. */
+  private async watchDpus(): Promise<void> {
+    if (this.disposed) return;
+    const watch = new k8s.Watch(this.host.kc);
+    this.dpuWatch = await watch.watch(
+      `/apis/provisioning.xpuflow.dev/v1alpha1/namespaces/${NS}/dpus`,
+      {},
+      (_type, obj: DpuResource) => {
+        const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+        this.dpuEvents.push({
+          at: Date.now(),
+          name: obj.metadata.name,
+          phase: obj.status?.phase ?? '',
+          ready: ready?.status === 'True' && (obj.status?.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0),
+          generation: obj.metadata.generation ?? 0,
+        });
+      },
+      () => {
+        if (!this.disposed) setTimeout(() => void this.watchDpus().catch(() => undefined), 300);
+      },
+    );
+  }
+
+  /** The kubelets of both clusters, played: pods become Ready, evicted pods go, DPUs join. */
+  private async playKubelets(): Promise<void> {
+    if (this.kubeletBusy) return;
+    this.kubeletBusy = true;
+    try {
+      const pods = await this.kube.core.listPodForAllNamespaces();
+      for (const p of pods.items) {
+        const ns = p.metadata!.namespace!;
+        const name = p.metadata!.name!;
+        if (p.metadata?.deletionTimestamp) {
+          await this.kube.core.deleteNamespacedPod({ namespace: ns, name, gracePeriodSeconds: 0 }).catch(() => undefined);
+        } else if (p.spec?.nodeName && p.status?.phase !== 'Running' && !p.metadata?.labels?.['test/never-ready']) {
+          await this.kube.core
+            .patchNamespacedPodStatus(
+              {
+                namespace: ns,
+                name,
+                body: {
+                  status: {
+                    phase: 'Running',
+                    conditions: [{ type: 'Ready', status: 'True' }],
+                  },
+                },
+              },
+              k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+            )
+            .catch(() => undefined);
+        }
+      }
+      const tokens = await this.dpuKube.core.listNamespacedSecret({ namespace: 'kube-system', labelSelector: DPU_NODE_LABEL });
+      for (const t of tokens.items) {
+        const dpuName = t.metadata!.labels![DPU_NODE_LABEL];
+        if (await this.dpuKube.getNode(dpuName)) continue;
+        await this.dpuKube.core.createNode({ body: { metadata: { name: dpuName } } });
+        await this.dpuKube.core.patchNodeStatus(
+          { name: dpuName, body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'joined with its bootstrap token' }] } } },
+          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+        );
+      }
+    } catch {
+      // an API server stopping at the end of a test
+    } finally {
+      this.kubeletBusy = false;
+    }
+  }
+
+  /** Each DPU's phase and message, for failure messages. */
+  async describeDpus(): Promise<string> {
+    try {
+      const dpus = await this.kube.list<DpuResource>('DPU', NS);
+      return dpus
+        .map((d) => `DPU ${d.metadata.name} gen ${d.metadata.generation} bfb ${d.spec.bfb}: ${d.status?.phase ?? '-'} (observed ${d.status?.observedGeneration ?? '-'}) ${d.status?.message ?? ''}`)
+        .join('\n');
+    } catch (err) {
+      return `(cannot list DPUs: ${String(err)})`;
+    }
+  }
+
+  logs(): string {
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => `--- ${f}\n${fs.readFileSync(path.join(this.dir, f), 'utf8').slice(-2500)}`)
+      .join('\n');
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.kubelet) clearInterval(this.kubelet);
+    this.dpuWatch?.abort();
+    await this.stopControllers();
+    await Promise.all(this.workers.map((w) => w.stop(5_000)));
+    await Promise.all(this.fleets.map((f) => f.stop()));
+    await this.bfb?.stop();
+    await this.client?.connection.close();
+    await this.temporal.dispose();
+    await this.apis.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
