@@ -167,6 +167,13 @@ describe('default values', () => {
     }
   });
 
+  test('the controller watches the release namespace unless told otherwise', () => {
+    const e = env(pod(objs, 'Deployment', 'xpuflow-controller').containers[0]);
+    expect(e.get('XPUFLOW_WATCH_NAMESPACE')?.value).toBe(NS);
+    expect(e.has('XPUFLOW_DMS_IMAGE')).toBe(false);
+    expect(e.has('XPUFLOW_DMS_BASE_PORT')).toBe(false);
+  });
+
   test('the control worker gets its transfer bound and a BFB cache volume', () => {
     const p = pod(objs, 'Deployment', 'xpuflow-control-worker');
     const e = env(p.containers[0]);
@@ -262,7 +269,7 @@ describe('default values', () => {
     expect(cr.some((r) => (r.resources ?? []).includes('secrets'))).toBe(false);
   });
 
-  test('secrets are readable in the release namespace only, through a Role', () => {
+  test('secrets are readable in the release (watched) namespace only, through a Role', () => {
     const role = find(objs, 'Role', 'xpuflow-secrets');
     expect(role.metadata.namespace).toBe(NS);
     expect(role.rules).toEqual([
@@ -344,12 +351,14 @@ describe('Temporal TLS and API key', () => {
 });
 
 describe('other values', () => {
-  test('an existing PVC for the BFB cache, a watch namespace and a host node selector are honoured', () => {
+  test('an existing PVC for the BFB cache, a watch namespace, DMS settings and a host node selector are honoured', () => {
     const objs = renderChart(
       {
         'controlWorker.bfbCache.existingClaim': 'bfb-cache',
         'controlWorker.replicas': '2',
         'controller.watchNamespace': 'dpus',
+        'controller.dmsImage': 'dms:1.2',
+        'controller.dmsBasePort': '9400',
         'hostWorker.sysfsRoot': '/hostsys',
       },
       ['--set-string', 'hostWorker.nodeSelector.feature\\.node\\.kubernetes\\.io/pci-15b3\\.present=true'],
@@ -360,8 +369,13 @@ describe('other values', () => {
       name: 'bfb-cache',
       persistentVolumeClaim: { claimName: 'bfb-cache' },
     });
-    const ctl = pod(objs, 'Deployment', 'xpuflow-controller').containers[0];
-    expect(env(ctl).get('XPUFLOW_WATCH_NAMESPACE')?.value).toBe('dpus');
+    const ctl = env(pod(objs, 'Deployment', 'xpuflow-controller').containers[0]);
+    expect(ctl.get('XPUFLOW_WATCH_NAMESPACE')?.value).toBe('dpus');
+    expect(ctl.get('XPUFLOW_DMS_IMAGE')?.value).toBe('dms:1.2');
+    expect(ctl.get('XPUFLOW_DMS_BASE_PORT')?.value).toBe('9400');
+    // Secrets are read where the DPUClusters are: the watched namespace.
+    expect(find(objs, 'Role', 'xpuflow-secrets').metadata.namespace).toBe('dpus');
+    expect(find(objs, 'RoleBinding', 'xpuflow-secrets').metadata.namespace).toBe('dpus');
     const host = pod(objs, 'DaemonSet', 'xpuflow-host-worker');
     expect(host.nodeSelector).toEqual({ 'feature.node.kubernetes.io/pci-15b3.present': 'true' });
     expect(host.containers[0].args).toEqual([

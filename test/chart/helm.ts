@@ -1,24 +1,18 @@
 /**
  * helm for the chart tests: the binary scripts/kube-assets.sh builds once
- * from the Go module proxy into a cache outside the repository.
+ * from the Go module proxy into a cache outside the repository (the same
+ * directory the kube-apiserver harness uses).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { kubeAssets } from '../support/kube-apiserver';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CHART = path.join(REPO, 'charts', 'xpuflow');
 
-let helmPath: string | undefined;
 export function helmBinary(): string {
-  helmPath ??= path.join(
-    execFileSync('bash', [path.join(REPO, 'scripts/kube-assets.sh')], {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }).trim(),
-    'helm',
-  );
-  return helmPath;
+  return path.join(kubeAssets(), 'helm');
 }
 
 export interface HelmResult {

@@ -37,6 +37,11 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
+{{/* The namespace the controller watches, and where it may read DPUCluster kubeconfig Secrets. */}}
+{{- define "xpuflow.watchNamespace" -}}
+{{- default .Release.Namespace .Values.controller.watchNamespace -}}
+{{- end -}}
+
 {{- define "xpuflow.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
