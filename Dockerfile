@@ -1,0 +1,32 @@
+# The xpuflow image the Helm chart runs (charts/xpuflow: image.repository,
+# tag = the chart's appVersion = package.json's version). One image for every
+# process: the entrypoint is the xpuflow CLI, the chart picks the command
+# (controller, worker control, worker host, worker dpu).
+#
+#   docker build -t xpuflow:0.1.0 .
+#
+# Build stage: all dependencies, TypeScript build and the prebuilt workflow bundle.
+FROM node:20-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# npm install, not npm ci: npm 11 leaves other platforms' optional packages
+# (e.g. the arm64 ones a BlueField needs) out of the lock file, which npm ci
+# then refuses; --no-save keeps the lock file as committed.
+RUN npm install --no-save --no-audit --no-fund --loglevel=error
+# The sources (.dockerignore leaves out node_modules, dist, tests and local state).
+COPY . .
+RUN npm run build
+
+# Runtime stage: production dependencies, dist/ and the .proto files only.
+FROM node:20-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm install --no-save --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
+COPY --from=build /app/dist dist
+COPY proto/gnoi proto/gnoi
+# The image's own user (node, uid 1000), numeric so runAsNonRoot can check it.
+# The host worker's DaemonSet runs as root instead: it writes sysfs.
+USER 1000:1000
+ENTRYPOINT ["node", "/app/dist/cli/main.js"]
+CMD ["--help"]

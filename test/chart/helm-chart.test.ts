@@ -1,0 +1,447 @@
+/**
+ * The Helm chart, rendered by a real helm: lint, the four workloads, their
+ * commands and Temporal settings, least-privilege RBAC, no service account
+ * token in the node workers, TLS only when asked, and values.schema.json
+ * refusing bad values with the field named.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { CHART, REPO, helm, helmBinary, renderChart, type K8sObject } from './helm';
+
+interface EnvVar {
+  name: string;
+  value?: string;
+  valueFrom?: { fieldRef?: { fieldPath: string }; secretKeyRef?: { name: string; key: string } };
+}
+interface Container {
+  name: string;
+  image: string;
+  args?: string[];
+  env?: EnvVar[];
+  volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
+  securityContext?: { privileged?: boolean; runAsNonRoot?: boolean };
+}
+interface Volume {
+  name: string;
+  hostPath?: { path: string };
+  secret?: { secretName: string };
+  emptyDir?: { sizeLimit?: string };
+  persistentVolumeClaim?: { claimName: string };
+  projected?: unknown;
+}
+interface PodSpec {
+  serviceAccountName?: string;
+  automountServiceAccountToken?: boolean;
+  containers: Container[];
+  volumes?: Volume[];
+  nodeSelector?: Record<string, string>;
+}
+interface Workload extends K8sObject {
+  spec: { replicas?: number; template: { spec: PodSpec } };
+}
+interface Rule {
+  apiGroups?: string[];
+  resources?: string[];
+  verbs: string[];
+  resourceNames?: string[];
+  nonResourceURLs?: string[];
+}
+
+const NS = 'xpuflow-system';
+const WORKLOADS = [
+  { kind: 'Deployment', name: 'xpuflow-controller' },
+  { kind: 'Deployment', name: 'xpuflow-control-worker' },
+  { kind: 'DaemonSet', name: 'xpuflow-host-worker' },
+  { kind: 'DaemonSet', name: 'xpuflow-dpu-worker' },
+] as const;
+
+function find(objs: K8sObject[], kind: string, name: string): K8sObject {
+  const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
+  if (!o) {
+    throw new Error(
+      `no ${kind} ${name} rendered; got ${objs.map((x) => `${x.kind}/${x.metadata.name}`).join(', ')}`,
+    );
+  }
+  return o;
+}
+function workload(objs: K8sObject[], kind: string, name: string): Workload {
+  return find(objs, kind, name) as Workload;
+}
+function pod(objs: K8sObject[], kind: string, name: string): PodSpec {
+  return workload(objs, kind, name).spec.template.spec;
+}
+function env(c: Container): Map<string, EnvVar> {
+  return new Map((c.env ?? []).map((e) => [e.name, e]));
+}
+function rulesOf(objs: K8sObject[]): Array<{ owner: string; rule: Rule }> {
+  return objs
+    .filter((o) => o.kind === 'ClusterRole' || o.kind === 'Role')
+    .flatMap((o) =>
+      ((o.rules as Rule[]) ?? []).map((rule) => ({ owner: `${o.kind}/${o.metadata.name}`, rule })),
+    );
+}
+/** Whether some rule grants verb on group/resource. */
+function grants(rules: Rule[], group: string, resource: string, verb: string): boolean {
+  return rules.some(
+    (r) =>
+      (r.apiGroups ?? []).includes(group) && (r.resources ?? []).includes(resource) && r.verbs.includes(verb),
+  );
+}
+
+let tmp: string;
+beforeAll(() => {
+  helmBinary(); // the first run on a machine builds helm (minutes); later runs reuse the cache
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-chart-'));
+}, 1_800_000);
+afterAll(() => {
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('helm lint', () => {
+  test('the chart lints clean in strict mode', () => {
+    const r = helm(['lint', '--strict', CHART]);
+    expect(`${r.stdout}${r.stderr}`).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(r.status).toBe(0);
+  });
+
+  test("the chart's appVersion is package.json's version", () => {
+    const chart = parse(fs.readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')) as {
+      appVersion: string;
+      version: string;
+    };
+    const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
+    expect(chart.appVersion).toBe(pkg.version);
+    expect(chart.version).toBe(pkg.version);
+  });
+});
+
+describe('default values', () => {
+  let objs: K8sObject[];
+  beforeAll(() => {
+    objs = renderChart();
+  });
+
+  test('all four workloads render, in the release namespace, with the chart-version image', () => {
+    for (const w of WORKLOADS) {
+      const o = workload(objs, w.kind, w.name);
+      expect(o.metadata.namespace).toBe(NS);
+      expect(o.spec.template.spec.containers).toHaveLength(1);
+      expect(o.spec.template.spec.containers[0].image).toBe('xpuflow:0.1.0');
+    }
+  });
+
+  test('each workload runs its xpuflow command', () => {
+    const args = (kind: string, name: string) => pod(objs, kind, name).containers[0].args;
+    expect(args('Deployment', 'xpuflow-controller')).toEqual(['controller']);
+    expect(args('Deployment', 'xpuflow-control-worker')).toEqual(['worker', 'control']);
+    expect(args('DaemonSet', 'xpuflow-host-worker')).toEqual([
+      'worker',
+      'host',
+      '--node',
+      '$(NODE_NAME)',
+      '--sysfs-root',
+      '/host/sys',
+    ]);
+    expect(args('DaemonSet', 'xpuflow-dpu-worker')).toEqual(['worker', 'dpu', '--dpu', '$(NODE_NAME)']);
+    for (const name of ['xpuflow-host-worker', 'xpuflow-dpu-worker']) {
+      const nodeName = env(pod(objs, 'DaemonSet', name).containers[0]).get('NODE_NAME');
+      expect(nodeName?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
+    }
+  });
+
+  test('every container gets TEMPORAL_ADDRESS and TEMPORAL_NAMESPACE from the values', () => {
+    for (const w of WORKLOADS) {
+      for (const c of pod(objs, w.kind, w.name).containers) {
+        const e = env(c);
+        expect({ workload: w.name, value: e.get('TEMPORAL_ADDRESS')?.value }).toEqual({
+          workload: w.name,
+          value: 'temporal-frontend.temporal:7233',
+        });
+        expect({ workload: w.name, value: e.get('TEMPORAL_NAMESPACE')?.value }).toEqual({
+          workload: w.name,
+          value: 'default',
+        });
+      }
+    }
+  });
+
+  test('the controller watches the release namespace unless told otherwise', () => {
+    const e = env(pod(objs, 'Deployment', 'xpuflow-controller').containers[0]);
+    expect(e.get('XPUFLOW_WATCH_NAMESPACE')?.value).toBe(NS);
+    expect(e.has('XPUFLOW_DMS_IMAGE')).toBe(false);
+    expect(e.has('XPUFLOW_DMS_BASE_PORT')).toBe(false);
+  });
+
+  test('the control worker gets its transfer bound and a BFB cache volume', () => {
+    const p = pod(objs, 'Deployment', 'xpuflow-control-worker');
+    const e = env(p.containers[0]);
+    expect(e.get('XPUFLOW_MAX_TRANSFERS')?.value).toBe('16');
+    expect(e.get('XPUFLOW_BFB_CACHE')?.value).toBe('/var/cache/xpuflow/bfb');
+    expect(p.containers[0].volumeMounts).toContainEqual({
+      name: 'bfb-cache',
+      mountPath: '/var/cache/xpuflow/bfb',
+    });
+    expect(p.volumes).toContainEqual({ name: 'bfb-cache', emptyDir: { sizeLimit: '20Gi' } });
+  });
+
+  test('controller and control worker share one ServiceAccount that the RBAC bindings name', () => {
+    const sa = find(objs, 'ServiceAccount', 'xpuflow');
+    expect(sa.metadata.namespace).toBe(NS);
+    expect(pod(objs, 'Deployment', 'xpuflow-controller').serviceAccountName).toBe('xpuflow');
+    expect(pod(objs, 'Deployment', 'xpuflow-control-worker').serviceAccountName).toBe('xpuflow');
+    for (const [kind, name] of [
+      ['ClusterRoleBinding', 'xpuflow'],
+      ['RoleBinding', 'xpuflow-secrets'],
+    ]) {
+      const b = find(objs, kind, name) as K8sObject & {
+        subjects: Array<{ kind: string; name: string; namespace: string }>;
+      };
+      expect(b.subjects).toEqual([{ kind: 'ServiceAccount', name: 'xpuflow', namespace: NS }]);
+    }
+  });
+
+  test("host and DPU workers mount no service account token and use no service account's rights", () => {
+    for (const name of ['xpuflow-host-worker', 'xpuflow-dpu-worker']) {
+      const p = pod(objs, 'DaemonSet', name);
+      expect({ name, automount: p.automountServiceAccountToken }).toEqual({ name, automount: false });
+      expect({ name, serviceAccountName: p.serviceAccountName }).toEqual({
+        name,
+        serviceAccountName: undefined,
+      });
+      expect((p.volumes ?? []).filter((v) => v.projected !== undefined)).toEqual([]);
+      const mounts = p.containers.flatMap((c) => c.volumeMounts ?? []).map((m) => m.mountPath);
+      expect(mounts.filter((m) => m.startsWith('/var/run/secrets'))).toEqual([]);
+    }
+  });
+
+  test('the host worker is privileged with the host /sys mounted where --sysfs-root points', () => {
+    const p = pod(objs, 'DaemonSet', 'xpuflow-host-worker');
+    const c = p.containers[0];
+    expect(c.securityContext?.privileged).toBe(true);
+    const sys = (p.volumes ?? []).find((v) => v.hostPath?.path === '/sys');
+    expect(sys).toBeDefined();
+    const mount = c.volumeMounts?.find((m) => m.name === sys?.name);
+    expect(mount?.mountPath).toBe('/host/sys');
+    expect(c.args?.[c.args.indexOf('--sysfs-root') + 1]).toBe(mount?.mountPath);
+    // The DPU worker needs no such rights.
+    expect(
+      pod(objs, 'DaemonSet', 'xpuflow-dpu-worker').containers[0].securityContext?.privileged,
+    ).toBeUndefined();
+  });
+
+  test('no RBAC rule anywhere holds a wildcard', () => {
+    const rules = rulesOf(objs);
+    expect(rules.length).toBeGreaterThan(0);
+    for (const { owner, rule } of rules) {
+      const fields = [rule.apiGroups, rule.resources, rule.verbs, rule.resourceNames, rule.nonResourceURLs];
+      const wild = fields.flat().filter((x) => typeof x === 'string' && x.includes('*'));
+      expect({ owner, rule, wild }).toEqual({ owner, rule, wild: [] });
+    }
+  });
+
+  test('the ClusterRole grants what the controllers and workflows use, and no secrets', () => {
+    const cr = find(objs, 'ClusterRole', 'xpuflow').rules as Rule[];
+    const group = 'provisioning.xpuflow.dev';
+    for (const res of ['dpus', 'dpusets', 'bfbs', 'dpuflavors', 'dpuclusters']) {
+      for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']) {
+        expect({ res, verb, granted: grants(cr, group, res, verb) }).toEqual({ res, verb, granted: true });
+      }
+      for (const sub of ['status', 'finalizers']) {
+        for (const verb of ['update', 'patch']) {
+          expect({ res: `${res}/${sub}`, verb, granted: grants(cr, group, `${res}/${sub}`, verb) }).toEqual({
+            res: `${res}/${sub}`,
+            verb,
+            granted: true,
+          });
+        }
+      }
+    }
+    expect(grants(cr, '', 'nodes', 'patch')).toBe(true);
+    expect(grants(cr, '', 'nodes', 'delete')).toBe(false);
+    expect(grants(cr, '', 'pods', 'create')).toBe(true);
+    expect(grants(cr, '', 'pods/eviction', 'create')).toBe(true);
+    expect(grants(cr, 'policy', 'poddisruptionbudgets', 'list')).toBe(true);
+    expect(grants(cr, 'policy', 'poddisruptionbudgets', 'update')).toBe(false);
+    expect(grants(cr, '', 'events', 'create')).toBe(true);
+    expect(grants(cr, 'events.k8s.io', 'events', 'create')).toBe(true);
+    expect(cr.some((r) => (r.resources ?? []).includes('secrets'))).toBe(false);
+  });
+
+  test('secrets are readable in the release (watched) namespace only, through a Role', () => {
+    const role = find(objs, 'Role', 'xpuflow-secrets');
+    expect(role.metadata.namespace).toBe(NS);
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+    ]);
+    const holders = rulesOf(objs).filter(({ rule }) => (rule.resources ?? []).includes('secrets'));
+    expect(holders.map((h) => h.owner)).toEqual(['Role/xpuflow-secrets']);
+  });
+
+  test('without a TLS secret no container has TLS settings or the TLS volume', () => {
+    for (const w of WORKLOADS) {
+      const p = pod(objs, w.kind, w.name);
+      const names = p.containers.flatMap((c) => (c.env ?? []).map((e) => e.name));
+      expect(names.filter((n) => n.startsWith('TEMPORAL_TLS') || n === 'TEMPORAL_API_KEY')).toEqual([]);
+      expect((p.volumes ?? []).map((v) => v.name)).not.toContain('temporal-tls');
+    }
+  });
+
+  test('--include-crds renders the five custom resource definitions', () => {
+    const withCrds = renderChart({}, ['--include-crds']);
+    const crds = withCrds.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name);
+    expect(crds.sort()).toEqual([
+      'bfbs.provisioning.xpuflow.dev',
+      'dpuclusters.provisioning.xpuflow.dev',
+      'dpuflavors.provisioning.xpuflow.dev',
+      'dpus.provisioning.xpuflow.dev',
+      'dpusets.provisioning.xpuflow.dev',
+    ]);
+  });
+});
+
+describe('Temporal TLS and API key', () => {
+  let objs: K8sObject[];
+  beforeAll(() => {
+    objs = renderChart({
+      'temporal.address': 'temporal.example.internal:7233',
+      'temporal.namespace': 'dpus',
+      'temporal.tlsSecret': 'temporal-client-tls',
+      'temporal.apiKeySecret.name': 'temporal-api-key',
+      'temporal.apiKeySecret.key': 'token',
+    });
+  });
+
+  test('every workload mounts the TLS secret and points envconfig at its files', () => {
+    for (const w of WORKLOADS) {
+      const p = pod(objs, w.kind, w.name);
+      expect(p.volumes).toContainEqual(
+        expect.objectContaining({
+          name: 'temporal-tls',
+          secret: expect.objectContaining({ secretName: 'temporal-client-tls' }),
+        }),
+      );
+      const c = p.containers[0];
+      expect(c.volumeMounts).toContainEqual({
+        name: 'temporal-tls',
+        mountPath: '/etc/xpuflow/temporal-tls',
+        readOnly: true,
+      });
+      const e = env(c);
+      expect({
+        w: w.name,
+        address: e.get('TEMPORAL_ADDRESS')?.value,
+        ns: e.get('TEMPORAL_NAMESPACE')?.value,
+      }).toEqual({
+        w: w.name,
+        address: 'temporal.example.internal:7233',
+        ns: 'dpus',
+      });
+      expect(e.get('TEMPORAL_TLS_CLIENT_CERT_PATH')?.value).toBe('/etc/xpuflow/temporal-tls/tls.crt');
+      expect(e.get('TEMPORAL_TLS_CLIENT_KEY_PATH')?.value).toBe('/etc/xpuflow/temporal-tls/tls.key');
+      expect(e.get('TEMPORAL_TLS_SERVER_CA_CERT_PATH')?.value).toBe('/etc/xpuflow/temporal-tls/ca.crt');
+      expect(e.get('TEMPORAL_API_KEY')?.valueFrom?.secretKeyRef).toEqual({
+        name: 'temporal-api-key',
+        key: 'token',
+      });
+      expect(e.get('TEMPORAL_API_KEY')?.value).toBeUndefined();
+    }
+  });
+});
+
+describe('other values', () => {
+  test('an existing PVC for the BFB cache, a watch namespace, DMS settings and a host node selector are honoured', () => {
+    const objs = renderChart(
+      {
+        'controlWorker.bfbCache.existingClaim': 'bfb-cache',
+        'controlWorker.replicas': '2',
+        'controller.watchNamespace': 'dpus',
+        'controller.dmsImage': 'dms:1.2',
+        'controller.dmsBasePort': '9400',
+        'hostWorker.sysfsRoot': '/hostsys',
+      },
+      ['--set-string', 'hostWorker.nodeSelector.feature\\.node\\.kubernetes\\.io/pci-15b3\\.present=true'],
+    );
+    const cw = workload(objs, 'Deployment', 'xpuflow-control-worker');
+    expect(cw.spec.replicas).toBe(2);
+    expect(cw.spec.template.spec.volumes).toContainEqual({
+      name: 'bfb-cache',
+      persistentVolumeClaim: { claimName: 'bfb-cache' },
+    });
+    const ctl = env(pod(objs, 'Deployment', 'xpuflow-controller').containers[0]);
+    expect(ctl.get('XPUFLOW_WATCH_NAMESPACE')?.value).toBe('dpus');
+    expect(ctl.get('XPUFLOW_DMS_IMAGE')?.value).toBe('dms:1.2');
+    expect(ctl.get('XPUFLOW_DMS_BASE_PORT')?.value).toBe('9400');
+    // Secrets are read where the DPUClusters are: the watched namespace.
+    expect(find(objs, 'Role', 'xpuflow-secrets').metadata.namespace).toBe('dpus');
+    expect(find(objs, 'RoleBinding', 'xpuflow-secrets').metadata.namespace).toBe('dpus');
+    const host = pod(objs, 'DaemonSet', 'xpuflow-host-worker');
+    expect(host.nodeSelector).toEqual({ 'feature.node.kubernetes.io/pci-15b3.present': 'true' });
+    expect(host.containers[0].args).toEqual([
+      'worker',
+      'host',
+      '--node',
+      '$(NODE_NAME)',
+      '--sysfs-root',
+      '/hostsys',
+    ]);
+    expect(host.containers[0].volumeMounts).toContainEqual({ name: 'sys', mountPath: '/hostsys' });
+  });
+
+  test('disabled parts render nothing; without rbac.create there are no roles', () => {
+    const objs = renderChart({
+      'hostWorker.enabled': 'false',
+      'dpuWorker.enabled': 'false',
+      'rbac.create': 'false',
+    });
+    expect(objs.filter((o) => o.kind === 'DaemonSet')).toEqual([]);
+    expect(objs.filter((o) => /Role/.test(o.kind))).toEqual([]);
+    expect(
+      objs
+        .filter((o) => o.kind === 'Deployment')
+        .map((o) => o.metadata.name)
+        .sort(),
+    ).toEqual(['xpuflow-control-worker', 'xpuflow-controller']);
+  });
+});
+
+describe('values.schema.json', () => {
+  function renderWith(values: string): { status: number | null; stderr: string } {
+    const file = path.join(tmp, `values-${Math.random().toString(36).slice(2)}.yaml`);
+    fs.writeFileSync(file, values);
+    const r = helm(['template', 'xpuflow', CHART, '-f', file]);
+    return { status: r.status, stderr: r.stderr };
+  }
+
+  test('controlWorker.replicas: "two" is refused with the field named', () => {
+    const r = renderWith('controlWorker:\n  replicas: "two"\n');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("values don't meet the specifications of the schema");
+    expect(r.stderr).toMatch(/at '\/controlWorker\/replicas': got string, want integer/);
+  });
+
+  test('a misspelt key, a bad pull policy and a bad Temporal address are refused, each named', () => {
+    const r = renderWith(
+      [
+        'controlWorker:',
+        '  replica: 2',
+        'image:',
+        '  pullPolicy: Sometimes',
+        'temporal:',
+        '  address: temporal-frontend',
+        '',
+      ].join('\n'),
+    );
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/at '\/controlWorker': additional properties 'replica' not allowed/);
+    expect(r.stderr).toMatch(/at '\/image\/pullPolicy'/);
+    expect(r.stderr).toMatch(/at '\/temporal\/address'.*temporal-frontend/);
+  });
+
+  test('a TLS secret that is not a valid Secret name is refused', () => {
+    const r = renderWith('temporal:\n  tlsSecret: Not_A_Name\n');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/\/temporal\/tlsSecret/);
+  });
+});
