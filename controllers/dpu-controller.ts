@@ -63,7 +63,11 @@ export class DpuController {
       await this.kube.patchStatus('DPU', ref, {
         phase,
         message,
-        conditions: setCondition(dpu.status?.conditions, { type: 'Ready', status: 'False', reason, message, observedGeneration: generation }, new Date().toISOString()),
+        conditions: setCondition(
+          dpu.status?.conditions,
+          { type: 'Ready', status: 'False', reason, message, observedGeneration: generation },
+          new Date().toISOString(),
+        ),
       });
       await this.kube.event({ kind: 'DPU', ref }, 'Warning', reason, message);
       this.problems.set(dpu.metadata.uid ?? name, message);

@@ -54,7 +54,8 @@ export class DpuSetController {
       // each through its delete flow (no garbage collector is assumed).
       const live = await this.kube.get<DpuSetResource>('DPUSet', { namespace, name });
       if (live && !live.metadata.deletionTimestamp) return;
-      for (const d of mine) if (!d.metadata.deletionTimestamp) await this.kube.delete('DPU', refOf(d.metadata));
+      for (const d of mine)
+        if (!d.metadata.deletionTimestamp) await this.kube.delete('DPU', refOf(d.metadata));
       return;
     }
     const ref = refOf(set.metadata);
@@ -66,7 +67,11 @@ export class DpuSetController {
       if (set.status?.conditions?.find((c) => c.type === 'BFBReady')?.message !== message) {
         await this.kube.patchStatus('DPUSet', ref, {
           observedGeneration: set.metadata.generation,
-          conditions: setCondition(set.status?.conditions, { type: 'BFBReady', status: 'False', reason: 'BFBNotFound', message }, now),
+          conditions: setCondition(
+            set.status?.conditions,
+            { type: 'BFBReady', status: 'False', reason: 'BFBNotFound', message },
+            now,
+          ),
         });
         await this.kube.event({ kind: 'DPUSet', ref }, 'Warning', 'BFBNotFound', message);
       }
@@ -90,11 +95,25 @@ export class DpuSetController {
             namespace,
             labels: { ...(template.metadata?.labels ?? {}), [DPUSET_LABEL]: name },
             annotations: { ...(template.metadata?.annotations ?? {}), [TEMPLATE_HASH_ANNOTATION]: hash },
-            ownerReferences: [{ apiVersion: API_VERSION, kind: 'DPUSet', name, uid: set.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+            ownerReferences: [
+              {
+                apiVersion: API_VERSION,
+                kind: 'DPUSet',
+                name,
+                uid: set.metadata.uid!,
+                controller: true,
+                blockOwnerDeletion: true,
+              },
+            ],
           },
           spec: { ...template.spec, nodeName: at.node, pciAddress: at.pci },
         });
-        await this.kube.event({ kind: 'DPUSet', ref }, 'Normal', 'DPUCreated', `created DPU ${dpuName} for ${at.pci} on ${at.node}`);
+        await this.kube.event(
+          { kind: 'DPUSet', ref },
+          'Normal',
+          'DPUCreated',
+          `created DPU ${dpuName} for ${at.pci} on ${at.node}`,
+        );
       } catch (err) {
         if (!isConflict(err)) throw err;
       }
@@ -102,17 +121,30 @@ export class DpuSetController {
     for (const d of mine) {
       if (!wanted.has(d.metadata.name) && !d.metadata.deletionTimestamp) {
         await this.kube.delete('DPU', refOf(d.metadata));
-        await this.kube.event({ kind: 'DPUSet', ref }, 'Normal', 'DPUDeleted', `deleted DPU ${d.metadata.name}: its node no longer matches or reports it`);
+        await this.kube.event(
+          { kind: 'DPUSet', ref },
+          'Normal',
+          'DPUDeleted',
+          `deleted DPU ${d.metadata.name}: its node no longer matches or reports it`,
+        );
       }
     }
 
     const live = mine.filter((d) => wanted.has(d.metadata.name));
-    const outdated = live.filter((d) => d.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] !== hash).map((d) => d.metadata.name).sort();
+    const outdated = live
+      .filter((d) => d.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] !== hash)
+      .map((d) => d.metadata.name)
+      .sort();
     const rolloutId = dpusetRolloutWorkflowId(ref, hash);
     let rolloutStatus: Record<string, unknown> = {};
     if (outdated.length > 0 && (set.spec.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
       await this.startRollout(set, hash, outdated, wanted.size, rolloutId);
-      rolloutStatus = { rolloutWorkflowId: rolloutId, ...(this.settings.workflowUrl(rolloutId) ? { rolloutWorkflowUrl: this.settings.workflowUrl(rolloutId) } : {}) };
+      rolloutStatus = {
+        rolloutWorkflowId: rolloutId,
+        ...(this.settings.workflowUrl(rolloutId)
+          ? { rolloutWorkflowUrl: this.settings.workflowUrl(rolloutId) }
+          : {}),
+      };
     }
 
     const counts = {
@@ -125,19 +157,33 @@ export class DpuSetController {
     const bfbCond = s.conditions?.find((c) => c.type === 'BFBReady');
     if (
       s.observedGeneration !== set.metadata.generation ||
-      s.dpus !== counts.dpus || s.ready !== counts.ready || s.updated !== counts.updated || s.failed !== counts.failed ||
-      bfbCond?.status !== 'True' || (rolloutStatus.rolloutWorkflowId && s.rolloutWorkflowId !== rolloutStatus.rolloutWorkflowId)
+      s.dpus !== counts.dpus ||
+      s.ready !== counts.ready ||
+      s.updated !== counts.updated ||
+      s.failed !== counts.failed ||
+      bfbCond?.status !== 'True' ||
+      (rolloutStatus.rolloutWorkflowId && s.rolloutWorkflowId !== rolloutStatus.rolloutWorkflowId)
     ) {
       await this.kube.patchStatus('DPUSet', ref, {
         observedGeneration: set.metadata.generation,
         ...counts,
         ...rolloutStatus,
-        conditions: setCondition(s.conditions, { type: 'BFBReady', status: 'True', reason: 'Found', message: `BFB ${bfbName} exists` }, now),
+        conditions: setCondition(
+          s.conditions,
+          { type: 'BFBReady', status: 'True', reason: 'Found', message: `BFB ${bfbName} exists` },
+          now,
+        ),
       });
     }
   }
 
-  private async startRollout(set: DpuSetResource, hash: string, outdated: string[], size: number, workflowId: string): Promise<void> {
+  private async startRollout(
+    set: DpuSetResource,
+    hash: string,
+    outdated: string[],
+    size: number,
+    workflowId: string,
+  ): Promise<void> {
     const ref = refOf(set.metadata);
     const paused = set.spec.paused ?? false;
     const input: DpuSetRolloutInput = {
@@ -150,12 +196,17 @@ export class DpuSetController {
       paused,
       dryRun: set.spec.dryRun ?? false,
       settleTimeoutSeconds: this.settings.settleTimeoutSeconds,
-      ...(this.settings.workflowUrl(workflowId) ? { workflowUrl: this.settings.workflowUrl(workflowId) } : {}),
+      ...(this.settings.workflowUrl(workflowId)
+        ? { workflowUrl: this.settings.workflowUrl(workflowId) }
+        : {}),
     };
     const previous = set.status?.rolloutWorkflowId;
     if (previous && previous !== workflowId) {
       // A newer template replaces a rollout in flight.
-      await this.temporal.workflow.getHandle(previous).cancel().catch(() => undefined);
+      await this.temporal.workflow
+        .getHandle(previous)
+        .cancel()
+        .catch(() => undefined);
     }
     try {
       await this.temporal.workflow.start('dpusetRollout', {
@@ -168,7 +219,10 @@ export class DpuSetController {
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       if (this.pausedSent.get(workflowId) !== paused) {
-        await this.temporal.workflow.getHandle(workflowId).signal('setPaused', paused).catch(() => undefined);
+        await this.temporal.workflow
+          .getHandle(workflowId)
+          .signal('setPaused', paused)
+          .catch(() => undefined);
         this.pausedSent.set(workflowId, paused);
       }
     }

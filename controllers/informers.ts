@@ -7,14 +7,23 @@ import { GROUP, Plural, VERSION, type Kind } from '../kube/resources';
 
 export type Informer<T extends k8s.KubernetesObject> = k8s.Informer<T> & k8s.ObjectCache<T>;
 
-export function customInformer<T extends k8s.KubernetesObject>(kc: k8s.KubeConfig, kind: Kind, namespace: string): Informer<T> {
+export function customInformer<T extends k8s.KubernetesObject>(
+  kc: k8s.KubeConfig,
+  kind: Kind,
+  namespace: string,
+): Informer<T> {
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
   const plural = Plural[kind];
   return k8s.makeInformer<T>(
     kc,
     `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${plural}`,
     async () =>
-      (await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural })) as k8s.KubernetesListObject<T>,
+      (await custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural,
+      })) as k8s.KubernetesListObject<T>,
   );
 }
 
@@ -24,12 +33,18 @@ export function nodeInformer(kc: k8s.KubeConfig): Informer<k8s.V1Node> {
 }
 
 /** Starts the informer and keeps it running: a watch error restarts it after a second. */
-export async function run<T extends k8s.KubernetesObject>(inf: Informer<T>, name: string, log: (m: string) => void, stopped: () => boolean): Promise<void> {
+export async function run<T extends k8s.KubernetesObject>(
+  inf: Informer<T>,
+  name: string,
+  log: (m: string) => void,
+  stopped: () => boolean,
+): Promise<void> {
   inf.on('error', (err: unknown) => {
     if (stopped()) return;
     log(`watch of ${name} ended (${(err as Error)?.message ?? String(err)}); restarting`);
     setTimeout(() => {
-      if (!stopped()) void inf.start().catch((e: Error) => log(`restart of ${name} watch failed: ${e.message}`));
+      if (!stopped())
+        void inf.start().catch((e: Error) => log(`restart of ${name} watch failed: ${e.message}`));
     }, 1000).unref();
   });
   await inf.start();

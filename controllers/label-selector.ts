@@ -1,7 +1,10 @@
 /** metav1.LabelSelector matching, as the API server defines it (an empty selector matches everything). */
 import type { LabelSelector } from '../kube/resources';
 
-export function matchesSelector(sel: LabelSelector | undefined, labels: Record<string, string> | undefined): boolean {
+export function matchesSelector(
+  sel: LabelSelector | undefined,
+  labels: Record<string, string> | undefined,
+): boolean {
   const l = labels ?? {};
   for (const [k, v] of Object.entries(sel?.matchLabels ?? {})) if (l[k] !== v) return false;
   for (const e of sel?.matchExpressions ?? []) {

@@ -13,19 +13,29 @@ import { startControllers } from './manager';
 export async function runControllers(opts: { namespace?: string } = {}): Promise<void> {
   const kc = kubeConfigFromEnv();
   if (!kc) {
-    throw new Error('no Kubernetes cluster configured: set XPUFLOW_KUBECONFIG (or KUBECONFIG), or run in a pod');
+    throw new Error(
+      'no Kubernetes cluster configured: set XPUFLOW_KUBECONFIG (or KUBECONFIG), or run in a pod',
+    );
   }
   const settings = temporalSettings();
   const temporal = await connectClient(settings);
-  const namespace = opts.namespace ?? process.env.XPUFLOW_WATCH_NAMESPACE ?? kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  const namespace =
+    opts.namespace ??
+    process.env.XPUFLOW_WATCH_NAMESPACE ??
+    kc.getContextObject(kc.getCurrentContext())?.namespace ??
+    'default';
   const running = await startControllers({
     kc,
     temporal,
     namespace,
     ...(process.env.XPUFLOW_DMS_BASE_PORT ? { dmsBasePort: Number(process.env.XPUFLOW_DMS_BASE_PORT) } : {}),
     ...(process.env.XPUFLOW_DMS_IMAGE ? { dmsImage: process.env.XPUFLOW_DMS_IMAGE } : {}),
-    ...(process.env.XPUFLOW_TIMING ? { timing: JSON.parse(process.env.XPUFLOW_TIMING) as Record<string, number> } : {}),
-    ...(process.env.XPUFLOW_READY_TIMEOUT_SECONDS ? { readyTimeoutSeconds: Number(process.env.XPUFLOW_READY_TIMEOUT_SECONDS) } : {}),
+    ...(process.env.XPUFLOW_TIMING
+      ? { timing: JSON.parse(process.env.XPUFLOW_TIMING) as Record<string, number> }
+      : {}),
+    ...(process.env.XPUFLOW_READY_TIMEOUT_SECONDS
+      ? { readyTimeoutSeconds: Number(process.env.XPUFLOW_READY_TIMEOUT_SECONDS) }
+      : {}),
     workflowUrlBase: `${settings.uiUrl}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/`,
   });
   await new Promise<void>((resolve) => {

@@ -7,7 +7,13 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { Kube } from '../kube/client';
-import { DPUSET_LABEL, type BfbResource, type DpuFlavorResource, type DpuResource, type DpuSetResource } from '../kube/resources';
+import {
+  DPUSET_LABEL,
+  type BfbResource,
+  type DpuFlavorResource,
+  type DpuResource,
+  type DpuSetResource,
+} from '../kube/resources';
 import type { ProvisionTiming } from '../model/dpu';
 import { DpuController } from './dpu-controller';
 import { DpuSetController } from './dpuset-controller';
@@ -44,7 +50,8 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
   const bfbs = customInformer<BfbResource & k8s.KubernetesObject>(opts.kc, 'BFB', ns);
   const flavors = customInformer<DpuFlavorResource & k8s.KubernetesObject>(opts.kc, 'DPUFlavor', ns);
   const nodes = nodeInformer(opts.kc);
-  const workflowUrl = (id: string) => (opts.workflowUrlBase ? `${opts.workflowUrlBase}${encodeURIComponent(id)}` : undefined);
+  const workflowUrl = (id: string) =>
+    opts.workflowUrlBase ? `${opts.workflowUrlBase}${encodeURIComponent(id)}` : undefined;
 
   const dpuCtl = new DpuController(
     kube,
@@ -96,14 +103,17 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
     dpus.on(ev, onDpu);
     sets.on(ev, (s) => setQueue.add(keyOf(s)));
     bfbs.on(ev, (b) => {
-      for (const d of dpus.list(ns) as DpuResource[]) if (d.spec.bfb === b.metadata?.name) dpuQueue.add(keyOf(d as k8s.KubernetesObject));
+      for (const d of dpus.list(ns) as DpuResource[])
+        if (d.spec.bfb === b.metadata?.name) dpuQueue.add(keyOf(d as k8s.KubernetesObject));
       allSets();
     });
     flavors.on(ev, (f) => {
-      for (const d of dpus.list(ns) as DpuResource[]) if (d.spec.flavor === f.metadata?.name) dpuQueue.add(keyOf(d as k8s.KubernetesObject));
+      for (const d of dpus.list(ns) as DpuResource[])
+        if (d.spec.flavor === f.metadata?.name) dpuQueue.add(keyOf(d as k8s.KubernetesObject));
     });
     nodes.on(ev, (n) => {
-      for (const d of dpus.list(ns) as DpuResource[]) if (d.spec.nodeName === n.metadata?.name) dpuQueue.add(keyOf(d as k8s.KubernetesObject));
+      for (const d of dpus.list(ns) as DpuResource[])
+        if (d.spec.nodeName === n.metadata?.name) dpuQueue.add(keyOf(d as k8s.KubernetesObject));
       allSets();
     });
   }

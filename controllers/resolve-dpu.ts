@@ -24,23 +24,45 @@ export interface Lookups {
 }
 
 export type Resolved =
-  | { spec: DpuSpec }
-  | { problem: { phase: 'Pending' | 'Error'; reason: string; message: string } };
+  { spec: DpuSpec } | { problem: { phase: 'Pending' | 'Error'; reason: string; message: string } };
 
-export function resolveDpu(dpu: DpuResource, look: Lookups, s: ResolveSettings, lifecycleId: string): Resolved {
+export function resolveDpu(
+  dpu: DpuResource,
+  look: Lookups,
+  s: ResolveSettings,
+  lifecycleId: string,
+): Resolved {
   const ns = dpu.metadata.namespace ?? 'default';
   const { spec } = dpu;
   const bfb = look.bfb(ns, spec.bfb);
   if (!bfb) {
-    return { problem: { phase: 'Pending', reason: 'BFBNotFound', message: `waiting for BFB ${spec.bfb} in namespace ${ns}: create it or fix spec.bfb` } };
+    return {
+      problem: {
+        phase: 'Pending',
+        reason: 'BFBNotFound',
+        message: `waiting for BFB ${spec.bfb} in namespace ${ns}: create it or fix spec.bfb`,
+      },
+    };
   }
   const flavor = spec.flavor ? look.flavor(ns, spec.flavor) : undefined;
   if (spec.flavor && !flavor) {
-    return { problem: { phase: 'Pending', reason: 'FlavorNotFound', message: `waiting for DPUFlavor ${spec.flavor} in namespace ${ns}: create it or fix spec.flavor` } };
+    return {
+      problem: {
+        phase: 'Pending',
+        reason: 'FlavorNotFound',
+        message: `waiting for DPUFlavor ${spec.flavor} in namespace ${ns}: create it or fix spec.flavor`,
+      },
+    };
   }
   const node = look.node(spec.nodeName);
   if (!node) {
-    return { problem: { phase: 'Error', reason: 'NodeNotFound', message: `node ${spec.nodeName} does not exist: fix spec.nodeName (DPU ${dpu.metadata.name})` } };
+    return {
+      problem: {
+        phase: 'Error',
+        reason: 'NodeNotFound',
+        message: `node ${spec.nodeName} does not exist: fix spec.nodeName (DPU ${dpu.metadata.name})`,
+      },
+    };
   }
   const pci = spec.pciAddress.toLowerCase();
   const reported = reportedPciAddresses(node.metadata?.labels);
@@ -56,7 +78,13 @@ export function resolveDpu(dpu: DpuResource, look: Lookups, s: ResolveSettings, 
   }
   const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
   if (!ip) {
-    return { problem: { phase: 'Error', reason: 'NodeAddressUnknown', message: `node ${spec.nodeName} reports no InternalIP: DMS cannot be reached on it` } };
+    return {
+      problem: {
+        phase: 'Error',
+        reason: 'NodeAddressUnknown',
+        message: `node ${spec.nodeName} reports no InternalIP: DMS cannot be reached on it`,
+      },
+    };
   }
   const port = spec.dmsPort ?? s.dmsBasePort + index;
   const generation = dpu.metadata.generation ?? 1;

@@ -15,5 +15,8 @@ function canonical(v: unknown): unknown {
 }
 
 export function templateHash(template: unknown): string {
-  return createHash('sha256').update(JSON.stringify(canonical(template))).digest('hex').slice(0, 10);
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(template)))
+    .digest('hex')
+    .slice(0, 10);
 }

@@ -58,7 +58,14 @@ export class Kube {
 
   async patch<T>(kind: Kind, ref: ObjectRef, body: object): Promise<T> {
     return (await this.custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace: ref.namespace, plural: Plural[kind], name: ref.name, body },
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: ref.namespace,
+        plural: Plural[kind],
+        name: ref.name,
+        body,
+      },
       MERGE,
     )) as T;
   }
@@ -80,7 +87,14 @@ export class Kube {
   /** JSON patch with a test on resourceVersion-free paths (finalizers). */
   async jsonPatch<T>(kind: Kind, ref: ObjectRef, ops: object[]): Promise<T> {
     return (await this.custom.patchNamespacedCustomObject(
-      { group: GROUP, version: VERSION, namespace: ref.namespace, plural: Plural[kind], name: ref.name, body: ops },
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: ref.namespace,
+        plural: Plural[kind],
+        name: ref.name,
+        body: ops,
+      },
       JSON_PATCH,
     )) as T;
   }
@@ -198,6 +212,7 @@ export function apiMessage(err: unknown): string {
       return e.body;
     }
   }
-  if (e?.body && typeof e.body === 'object' && 'message' in e.body) return String((e.body as { message: unknown }).message);
+  if (e?.body && typeof e.body === 'object' && 'message' in e.body)
+    return String((e.body as { message: unknown }).message);
   return e?.message ?? String(err);
 }

@@ -11,7 +11,9 @@ export function kubeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): k8s.Kub
   const kc = new k8s.KubeConfig();
   if (file) {
     if (!fs.existsSync(file)) {
-      throw new Error(`kubeconfig ${file} (from ${env.XPUFLOW_KUBECONFIG ? 'XPUFLOW_KUBECONFIG' : 'KUBECONFIG'}) does not exist: fix the path or unset it`);
+      throw new Error(
+        `kubeconfig ${file} (from ${env.XPUFLOW_KUBECONFIG ? 'XPUFLOW_KUBECONFIG' : 'KUBECONFIG'}) does not exist: fix the path or unset it`,
+      );
     }
     kc.loadFromFile(file);
     return kc;
@@ -28,7 +30,7 @@ export function kubeConfigFromYaml(yaml: string, what: string): k8s.KubeConfig {
   try {
     kc.loadFromString(yaml);
   } catch (err) {
-    throw new Error(`${what} is not a valid kubeconfig: ${(err as Error).message}`);
+    throw new Error(`${what} is not a valid kubeconfig: ${(err as Error).message}`, { cause: err });
   }
   if (!kc.getCurrentCluster()) throw new Error(`${what} names no current cluster: set current-context`);
   return kc;

@@ -13,7 +13,11 @@ export function dpuLifecycleWorkflowId(ref: ObjectRef): string {
 }
 
 /** One generation's provisioning (or update) run of a DPU object. */
-export function dpuGenerationWorkflowId(kind: 'provision' | 'update' | 'delete', ref: ObjectRef, generation: number): string {
+export function dpuGenerationWorkflowId(
+  kind: 'provision' | 'update' | 'delete',
+  ref: ObjectRef,
+  generation: number,
+): string {
   return kind === 'delete'
     ? `delete-dpu-${ref.namespace}-${ref.name}`
     : `${kind}-dpu-${ref.namespace}-${ref.name}-g${generation}`;

@@ -117,7 +117,11 @@ export type DpuResource = Resource<DpuResourceSpec, DpuResourceStatus>;
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;
-  matchExpressions?: Array<{ key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }>;
+  matchExpressions?: Array<{
+    key: string;
+    operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+    values?: string[];
+  }>;
 }
 
 export type DpuTemplateSpec = Omit<DpuResourceSpec, 'nodeName' | 'pciAddress' | 'dmsPort'>;

@@ -46,7 +46,10 @@ export function resolveMaxUnavailable(value: number | string | undefined, size: 
   if (value === undefined) return 1;
   if (typeof value === 'number') return Math.max(1, Math.floor(value));
   const m = /^(\d+)%$/.exec(value);
-  if (!m) throw new Error(`maxUnavailable ${JSON.stringify(value)} is neither an integer nor a percentage like "10%"`);
+  if (!m)
+    throw new Error(
+      `maxUnavailable ${JSON.stringify(value)} is neither an integer nor a percentage like "10%"`,
+    );
   return Math.max(1, Math.floor((Number(m[1]) * size) / 100));
 }
 

@@ -29,7 +29,11 @@ export function dmsDeploymentActivities(kube: () => Kube) {
               namespace: input.dpu.namespace,
               labels: { 'app.kubernetes.io/name': 'xpuflow-dms', [`${GROUP}/dpu`]: input.dpu.name },
               ...(input.dpu.uid
-                ? { ownerReferences: [{ apiVersion: API_VERSION, kind: 'DPU', name: input.dpu.name, uid: input.dpu.uid }] }
+                ? {
+                    ownerReferences: [
+                      { apiVersion: API_VERSION, kind: 'DPU', name: input.dpu.name, uid: input.dpu.uid },
+                    ],
+                  }
                 : {}),
             },
             spec: {
@@ -57,7 +61,12 @@ export function dmsDeploymentActivities(kube: () => Kube) {
     },
 
     /** Waits for the kubelet to report the DMS pod Ready; heartbeats what it sees. */
-    async awaitDmsPodReady(input: { namespace: string; pod: string; node: string; timeoutSeconds: number }): Promise<void> {
+    async awaitDmsPodReady(input: {
+      namespace: string;
+      pod: string;
+      node: string;
+      timeoutSeconds: number;
+    }): Promise<void> {
       const deadline = Date.now() + input.timeoutSeconds * 1000;
       let seen = 'not created';
       for (;;) {

@@ -8,7 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isConflict, isNotFound, Kube } from '../../kube/client';
 import { kubeConfigFromYaml } from '../../kube/config';
-import { DPU_NODE_LABEL, HOST_NODE_LABEL, type DpuClusterResource, type ObjectRef } from '../../kube/resources';
+import {
+  DPU_NODE_LABEL,
+  HOST_NODE_LABEL,
+  type DpuClusterResource,
+  type ObjectRef,
+} from '../../kube/resources';
 
 export interface DpuClusterInput {
   /** The DPUCluster object (in the DPU's namespace). */
@@ -38,7 +43,12 @@ export function dpuClusterActivities(kube: () => Kube) {
         'DpuClusterKubeconfigMissing',
       );
     }
-    return new Kube(kubeConfigFromYaml(Buffer.from(data, 'base64').toString('utf8'), `Secret ${ref.namespace}/${name} key ${key}`));
+    return new Kube(
+      kubeConfigFromYaml(
+        Buffer.from(data, 'base64').toString('utf8'),
+        `Secret ${ref.namespace}/${name} key ${key}`,
+      ),
+    );
   }
 
   return {
@@ -50,7 +60,8 @@ export function dpuClusterActivities(kube: () => Kube) {
         labelSelector: `${DPU_NODE_LABEL}=${input.dpuNode}`,
       });
       const live = existing.items.find((s) => s.type === 'bootstrap.kubernetes.io/token');
-      if (live?.data?.['token-id']) return { tokenId: Buffer.from(live.data['token-id'], 'base64').toString() };
+      if (live?.data?.['token-id'])
+        return { tokenId: Buffer.from(live.data['token-id'], 'base64').toString() };
       const tokenId = randomBytes(3).toString('hex');
       const tokenSecret = randomBytes(8).toString('hex');
       try {
@@ -95,10 +106,14 @@ export function dpuClusterActivities(kube: () => Kube) {
       }
     },
 
-    async labelDpuNode(input: DpuClusterInput & { hostNode: string; labels: Record<string, string> }): Promise<void> {
+    async labelDpuNode(
+      input: DpuClusterInput & { hostNode: string; labels: Record<string, string> },
+    ): Promise<void> {
       const k = await dpuCluster(input.cluster);
       await k.patchNode(input.dpuNode, {
-        metadata: { labels: { ...input.labels, [DPU_NODE_LABEL]: input.dpuNode, [HOST_NODE_LABEL]: input.hostNode } },
+        metadata: {
+          labels: { ...input.labels, [DPU_NODE_LABEL]: input.dpuNode, [HOST_NODE_LABEL]: input.hostNode },
+        },
       });
     },
 
@@ -108,7 +123,8 @@ export function dpuClusterActivities(kube: () => Kube) {
       try {
         k = await dpuCluster(input.cluster);
       } catch (err) {
-        if (err instanceof ApplicationFailure) return `DPU cluster unreachable (${err.message}); nothing removed`;
+        if (err instanceof ApplicationFailure)
+          return `DPU cluster unreachable (${err.message}); nothing removed`;
         throw err;
       }
       try {
@@ -124,4 +140,3 @@ export function dpuClusterActivities(kube: () => Kube) {
     },
   };
 }
-

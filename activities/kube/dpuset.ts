@@ -44,11 +44,20 @@ export function dpusetActivities(kube: () => Kube) {
     },
 
     /** Gives one DPU the set's new template; returns the generation to wait for. */
-    async updateDpuToTemplate(input: { dpu: ObjectRef; spec: DpuTemplateSpec; templateHash: string }): Promise<number> {
+    async updateDpuToTemplate(input: {
+      dpu: ObjectRef;
+      spec: DpuTemplateSpec;
+      templateHash: string;
+    }): Promise<number> {
       const k = kube();
       const dpu = await k.get<DpuResource>('DPU', input.dpu);
-      if (!dpu) throw ApplicationFailure.nonRetryable(`DPU ${input.dpu.namespace}/${input.dpu.name} is gone`, 'DpuGone');
-      if (dpu.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] === input.templateHash) return dpu.metadata.generation ?? 1;
+      if (!dpu)
+        throw ApplicationFailure.nonRetryable(
+          `DPU ${input.dpu.namespace}/${input.dpu.name} is gone`,
+          'DpuGone',
+        );
+      if (dpu.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] === input.templateHash)
+        return dpu.metadata.generation ?? 1;
       const updated = await k.patch<DpuResource>('DPU', input.dpu, {
         metadata: { annotations: { [TEMPLATE_HASH_ANNOTATION]: input.templateHash } },
         spec: {
@@ -64,7 +73,11 @@ export function dpusetActivities(kube: () => Kube) {
     },
 
     /** Waits until the DPU's flow settles at `generation`: Ready, or Error. */
-    async awaitDpuSettled(input: { dpu: ObjectRef; generation: number; timeoutSeconds: number }): Promise<{ ready: boolean; message: string }> {
+    async awaitDpuSettled(input: {
+      dpu: ObjectRef;
+      generation: number;
+      timeoutSeconds: number;
+    }): Promise<{ ready: boolean; message: string }> {
       const deadline = Date.now() + input.timeoutSeconds * 1000;
       for (;;) {
         const d = await kube().get<DpuResource>('DPU', input.dpu);
@@ -76,7 +89,10 @@ export function dpusetActivities(kube: () => Kube) {
         }
         Context.current().heartbeat({ dpu: input.dpu.name, phase: d.status?.phase, observed });
         if (Date.now() > deadline) {
-          return { ready: false, message: `DPU ${input.dpu.name} not Ready ${input.timeoutSeconds} s after its update (phase ${d.status?.phase ?? 'unknown'})` };
+          return {
+            ready: false,
+            message: `DPU ${input.dpu.name} not Ready ${input.timeoutSeconds} s after its update (phase ${d.status?.phase ?? 'unknown'})`,
+          };
         }
         await new Promise((r) => setTimeout(r, 1000));
       }
@@ -84,7 +100,13 @@ export function dpusetActivities(kube: () => Kube) {
 
     async reportDpuSet(input: {
       set: ObjectRef;
-      status: { updated?: number; failed?: number; rolloutWorkflowId?: string; rolloutWorkflowUrl?: string; plannedBatches?: string[][] };
+      status: {
+        updated?: number;
+        failed?: number;
+        rolloutWorkflowId?: string;
+        rolloutWorkflowUrl?: string;
+        plannedBatches?: string[][];
+      };
       condition?: Omit<KubeCondition, 'lastTransitionTime'>;
       event?: { type: 'Normal' | 'Warning'; reason: string; message: string };
     }): Promise<void> {
@@ -97,7 +119,13 @@ export function dpusetActivities(kube: () => Kube) {
           conditions = setCondition(cur.status?.conditions, input.condition, new Date().toISOString());
         }
         await k.patchStatus('DPUSet', input.set, { ...input.status, ...(conditions ? { conditions } : {}) });
-        if (input.event) await k.event({ kind: 'DPUSet', ref: input.set }, input.event.type, input.event.reason, input.event.message);
+        if (input.event)
+          await k.event(
+            { kind: 'DPUSet', ref: input.set },
+            input.event.type,
+            input.event.reason,
+            input.event.message,
+          );
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }

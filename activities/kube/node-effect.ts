@@ -35,7 +35,12 @@ export function nodeEffectActivities(kube: () => Kube) {
         const taints = n.spec?.taints ?? [];
         if (!taints.some((t) => t.key === effect.taint!.key && t.effect === effect.taint!.effect)) {
           await k.patchNode(node, {
-            spec: { taints: [...taints, { key: effect.taint.key, value: effect.taint.value, effect: effect.taint.effect }] },
+            spec: {
+              taints: [
+                ...taints,
+                { key: effect.taint.key, value: effect.taint.value, effect: effect.taint.effect },
+              ],
+            },
           });
         }
         return `tainted ${node} with ${effect.taint.key}:${effect.taint.effect}`;
@@ -54,13 +59,18 @@ export function nodeEffectActivities(kube: () => Kube) {
       if (!n || effect.noEffect) return `nothing to undo on ${node}`;
       if (effect.taint) {
         const taints = n.spec?.taints ?? [];
-        const left = taints.filter((t) => !(t.key === effect.taint!.key && t.effect === effect.taint!.effect));
+        const left = taints.filter(
+          (t) => !(t.key === effect.taint!.key && t.effect === effect.taint!.effect),
+        );
         if (left.length !== taints.length) await k.patchNode(node, { spec: { taints: left } });
         return `removed taint ${effect.taint.key} from ${node}`;
       }
       const by = n.metadata?.annotations?.[CORDONED_BY];
       if (by === dpu) {
-        await k.patchNode(node, { spec: { unschedulable: null }, metadata: { annotations: { [CORDONED_BY]: null } } });
+        await k.patchNode(node, {
+          spec: { unschedulable: null },
+          metadata: { annotations: { [CORDONED_BY]: null } },
+        });
         return `uncordoned ${node}`;
       }
       return by ? `${node} stays cordoned for ${by}` : `${node} was not cordoned by xpuflow`;
@@ -70,7 +80,10 @@ export function nodeEffectActivities(kube: () => Kube) {
 
 async function cordon(k: Kube, n: k8s.V1Node, dpu: string): Promise<void> {
   if (n.spec?.unschedulable) return; // someone else's cordon (or ours): leave its owner in place
-  await k.patchNode(n.metadata!.name!, { spec: { unschedulable: true }, metadata: { annotations: { [CORDONED_BY]: dpu } } });
+  await k.patchNode(n.metadata!.name!, {
+    spec: { unschedulable: true },
+    metadata: { annotations: { [CORDONED_BY]: dpu } },
+  });
 }
 
 /** Pods a drain must move: not mirror pods, not DaemonSet pods, not finished. */
@@ -85,7 +98,9 @@ async function drain(k: Kube, node: string, timeoutSeconds: number): Promise<num
   const evicted = new Set<string>();
   const blocked = new Map<string, string>();
   for (;;) {
-    const pods = (await k.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })).items.filter(evictable);
+    const pods = (
+      await k.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })
+    ).items.filter(evictable);
     if (pods.length === 0) return evicted.size;
     blocked.clear();
     for (const p of pods) {
@@ -95,7 +110,11 @@ async function drain(k: Kube, node: string, timeoutSeconds: number): Promise<num
         await k.core.createNamespacedPodEviction({
           namespace: p.metadata!.namespace!,
           name: p.metadata!.name!,
-          body: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name: p.metadata!.name!, namespace: p.metadata!.namespace! } },
+          body: {
+            apiVersion: 'policy/v1',
+            kind: 'Eviction',
+            metadata: { name: p.metadata!.name!, namespace: p.metadata!.namespace! },
+          },
         });
         evicted.add(id);
       } catch (err) {
@@ -108,7 +127,10 @@ async function drain(k: Kube, node: string, timeoutSeconds: number): Promise<num
     Context.current().heartbeat({ node, remaining: pods.length, blocked: [...blocked.keys()] });
     if (Date.now() > deadline) {
       const why = pods
-        .map((p) => `${p.metadata!.namespace}/${p.metadata!.name}${blocked.has(`${p.metadata!.namespace}/${p.metadata!.name}`) ? ` (eviction refused: ${blocked.get(`${p.metadata!.namespace}/${p.metadata!.name}`)})` : ' (still terminating)'}`)
+        .map(
+          (p) =>
+            `${p.metadata!.namespace}/${p.metadata!.name}${blocked.has(`${p.metadata!.namespace}/${p.metadata!.name}`) ? ` (eviction refused: ${blocked.get(`${p.metadata!.namespace}/${p.metadata!.name}`)})` : ' (still terminating)'}`,
+        )
         .join(', ');
       throw ApplicationFailure.nonRetryable(
         `drain of node ${node} timed out after ${timeoutSeconds} s; pods still there: ${why}. Relax the PodDisruptionBudget, move the pods, or raise nodeEffect.drain.timeoutSeconds`,

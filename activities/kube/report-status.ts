@@ -46,7 +46,8 @@ export function reportActivities(kube: () => Kube) {
           ...(r.workflowUrl ? { workflowUrl: r.workflowUrl } : {}),
           conditions,
         });
-        if (r.event) await kube().event({ kind: 'DPU', ref: r.ref }, r.event.type, r.event.reason, r.event.message);
+        if (r.event)
+          await kube().event({ kind: 'DPU', ref: r.ref }, r.event.type, r.event.reason, r.event.message);
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }

@@ -6,7 +6,13 @@
  * BFB stops at the failure budget.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DPU_FINALIZER, DPU_NODE_LABEL, HOST_NODE_LABEL, type DpuResource, type DpuSetResource } from '../../kube/resources';
+import {
+  DPU_FINALIZER,
+  DPU_NODE_LABEL,
+  HOST_NODE_LABEL,
+  type DpuResource,
+  type DpuSetResource,
+} from '../../kube/resources';
 import { dpuObjectName } from '../../kube/pci-labels';
 import type { SimFleet } from '../../sim/fleet';
 import { KubeHarness, NS } from './kube-harness';
@@ -67,20 +73,38 @@ test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status
     expect(d.status!.workflowId).toBe(`provision-dpu-${NS}-${n}-g1`);
     expect(d.status!.workflowUrl).toContain(encodeURIComponent(`dpu-${NS}-${n}`));
     const types = d.status!.conditions!.filter((c) => c.status === 'True').map((c) => c.type);
-    expect(types).toEqual(expect.arrayContaining(['Initialized', 'NodeEffectApplied', 'BFBReady', 'DMSReady', 'OSInstalled', 'Rebooted', 'HostNetworkConfigured', 'DPUClusterJoined', 'Ready']));
+    expect(types).toEqual(
+      expect.arrayContaining([
+        'Initialized',
+        'NodeEffectApplied',
+        'BFBReady',
+        'DMSReady',
+        'OSInstalled',
+        'Rebooted',
+        'HostNetworkConfigured',
+        'DPUClusterJoined',
+        'Ready',
+      ]),
+    );
     // sysfs: the VFs exist; the host node is schedulable again; the DPU is a labelled node of the DPU cluster.
     expect(fleet.dpus[i].dms.counters.flashes).toBe(1);
     const host = await h.kube.getNode(fleet.hosts[i].node);
     expect(host!.spec?.unschedulable).toBeFalsy();
     const dpuNode = await h.dpuKube.getNode(n);
-    expect(dpuNode!.metadata!.labels).toMatchObject({ 'xpuflow.dev/role': 'dpu', [DPU_NODE_LABEL]: n, [HOST_NODE_LABEL]: fleet.hosts[i].node });
+    expect(dpuNode!.metadata!.labels).toMatchObject({
+      'xpuflow.dev/role': 'dpu',
+      [DPU_NODE_LABEL]: n,
+      [HOST_NODE_LABEL]: fleet.hosts[i].node,
+    });
     const reasons = (await h.events(n)).map((e) => e.reason);
     expect(reasons).toEqual(expect.arrayContaining(['PhaseChanged', 'Ready']));
   }
 
   // One lifecycle and one provisioning run per DPU, despite the restart.
   const lifecycles = await h.workflowIds('dpuLifecycle');
-  expect(lifecycles.sort()).toEqual(names.map((n) => expect.stringMatching(new RegExp(`^dpu-${NS}-${n}-[0-9a-f]{8}$`))));
+  expect(lifecycles.sort()).toEqual(
+    names.map((n) => expect.stringMatching(new RegExp(`^dpu-${NS}-${n}-[0-9a-f]{8}$`))),
+  );
   const provisions = await h.workflowIds('provisionDpu');
   expect(provisions.sort()).toEqual(names.map((n) => `provision-dpu-${NS}-${n}-g1`).sort());
 
@@ -94,12 +118,20 @@ test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status
 test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at once', async () => {
   await h.createBfb('bf-2-9-2', 'bf-bundle-2.9.2.bfb');
   const from = h.dpuEvents.length;
-  await h.kube.patch('DPUSet', { namespace: NS, name: 'rack1' }, { spec: { dpuTemplate: { spec: { bfb: 'bf-2-9-2' } } } });
+  await h.kube.patch(
+    'DPUSet',
+    { namespace: NS, name: 'rack1' },
+    { spec: { dpuTemplate: { spec: { bfb: 'bf-2-9-2' } } } },
+  );
   for (const n of names) {
-    await h.waitFor(`${n} Ready on the new BFB`, async () => {
-      const d = await h.dpu(n);
-      return readyAt(d, 2) && d!.spec.bfb === 'bf-2-9-2';
-    }, 120_000);
+    await h.waitFor(
+      `${n} Ready on the new BFB`,
+      async () => {
+        const d = await h.dpu(n);
+        return readyAt(d, 2) && d!.spec.bfb === 'bf-2-9-2';
+      },
+      120_000,
+    );
   }
   // Replay the watch: at no moment were two DPUs not Ready (and each was down once).
   const seen = h.dpuEvents.slice(from);
@@ -114,7 +146,11 @@ test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at o
   for (const d of fleet.dpus) expect(d.dms.counters.flashes).toBe(2);
   const set = await h.waitFor('DPUSet rollout complete', async () => {
     const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'rack1' });
-    return s?.status?.conditions?.find((c) => c.type === 'RolloutProgressing' && c.reason === 'RolloutComplete') ? s : undefined;
+    return s?.status?.conditions?.find(
+      (c) => c.type === 'RolloutProgressing' && c.reason === 'RolloutComplete',
+    )
+      ? s
+      : undefined;
   });
   expect(set.status).toMatchObject({ dpus: 3, ready: 3, updated: 3 });
   expect(await h.workflowIds('updateDpu')).toHaveLength(3);
@@ -122,11 +158,23 @@ test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at o
 
 test('a BFB that fails its checksum stops the rollout at the failure budget', async () => {
   await h.createBfb('bf-broken', 'bf-bundle-2.9.1.bfb', 'f'.repeat(64));
-  await h.kube.patch('DPUSet', { namespace: NS, name: 'rack1' }, { spec: { failureBudget: 0, dpuTemplate: { spec: { bfb: 'bf-broken' } } } });
-  const set = await h.waitFor('RolloutStopped', async () => {
-    const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'rack1' });
-    return s?.status?.conditions?.find((c) => c.type === 'RolloutProgressing' && c.reason === 'RolloutStopped') ? s : undefined;
-  }, 120_000);
+  await h.kube.patch(
+    'DPUSet',
+    { namespace: NS, name: 'rack1' },
+    { spec: { failureBudget: 0, dpuTemplate: { spec: { bfb: 'bf-broken' } } } },
+  );
+  const set = await h.waitFor(
+    'RolloutStopped',
+    async () => {
+      const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'rack1' });
+      return s?.status?.conditions?.find(
+        (c) => c.type === 'RolloutProgressing' && c.reason === 'RolloutStopped',
+      )
+        ? s
+        : undefined;
+    },
+    120_000,
+  );
   const stopped = set.status!.conditions!.find((c) => c.reason === 'RolloutStopped')!;
   expect(stopped.message).toMatch(/1 DPUs failed \(budget 0\)/);
   expect(stopped.message).toContain('sha256');

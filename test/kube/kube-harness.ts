@@ -51,7 +51,8 @@ export class KubeHarness {
   private fleets: SimFleet[] = [];
   private kubelet?: NodeJS.Timeout;
   private kubeletBusy = false;
-  readonly dpuEvents: Array<{ at: number; name: string; phase: string; ready: boolean; generation: number }> = [];
+  readonly dpuEvents: Array<{ at: number; name: string; phase: string; ready: boolean; generation: number }> =
+    [];
   private dpuWatch?: { abort(): void };
   private disposed = false;
 
@@ -63,7 +64,10 @@ export class KubeHarness {
     await this.kube.core.createNamespace({ body: { metadata: { name: NS } } });
     await this.kube.core.createNamespacedSecret({
       namespace: NS,
-      body: { metadata: { name: 'dpu-cluster-kubeconfig' }, stringData: { kubeconfig: this.dpuCluster.kubeconfigYaml } },
+      body: {
+        metadata: { name: 'dpu-cluster-kubeconfig' },
+        stringData: { kubeconfig: this.dpuCluster.kubeconfigYaml },
+      },
     });
     await this.kube.create('DPUCluster', NS, {
       metadata: { name: 'dpu-cluster' },
@@ -77,7 +81,10 @@ export class KubeHarness {
     });
     this.dmsBasePort = await freePort();
     await this.temporal.start();
-    this.client = new Client({ connection: await Connection.connect({ address: this.temporal.address }), namespace: 'default' });
+    this.client = new Client({
+      connection: await Connection.connect({ address: this.temporal.address }),
+      namespace: 'default',
+    });
     const control = spawnControlWorker({
       bfbCacheDir: path.join(this.dir, 'bfb-cache'),
       logFile: path.join(this.dir, 'control.log'),
@@ -104,7 +111,8 @@ export class KubeHarness {
       timing: TIMING,
       readyTimeoutSeconds: 60,
       settleTimeoutSeconds: 120,
-      log: (l) => fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
+      log: (l) =>
+        fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
     });
   }
 
@@ -118,7 +126,12 @@ export class KubeHarness {
    * simulator on the node's own loopback address, and a Node object that
    * reports the DPU's PCI address through its labels.
    */
-  async hosts(prefix: string, count: number, labels: Record<string, string>, opts: { flashMs?: number } = {}): Promise<SimFleet> {
+  async hosts(
+    prefix: string,
+    count: number,
+    labels: Record<string, string>,
+    opts: { flashMs?: number } = {},
+  ): Promise<SimFleet> {
     const octet = 10 + this.fleets.length;
     const fleet = await startSimFleet({
       dir: path.join(this.dir, prefix),
@@ -138,7 +151,10 @@ export class KubeHarness {
         env: this.temporalEnv,
       }),
     );
-    await waitForPollers(this.client, fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })));
+    await waitForPollers(
+      this.client,
+      fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+    );
     for (const [i, h] of fleet.hosts.entries()) {
       await this.kube.core.createNode({
         body: {
@@ -154,7 +170,9 @@ export class KubeHarness {
           body: {
             status: {
               addresses: [{ type: 'InternalIP', address: `127.0.${octet}.${i + 1}` }],
-              conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'played by the test' }],
+              conditions: [
+                { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'played by the test' },
+              ],
             },
           },
         },
@@ -175,7 +193,11 @@ export class KubeHarness {
     return this.kube.get<DpuResource>('DPU', { namespace: NS, name });
   }
 
-  async waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+  async waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    timeoutMs = 90_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
@@ -195,14 +217,18 @@ export class KubeHarness {
   }
 
   async events(name: string): Promise<k8s.CoreV1Event[]> {
-    const list = await this.kube.core.listNamespacedEvent({ namespace: NS, fieldSelector: `involvedObject.name=${name}` });
+    const list = await this.kube.core.listNamespacedEvent({
+      namespace: NS,
+      fieldSelector: `involvedObject.name=${name}`,
+    });
     return list.items;
   }
 
   /** Workflow IDs of a type, from visibility. */
   async workflowIds(type: string): Promise<string[]> {
     const ids: string[] = [];
-    for await (const w of this.client.workflow.list({ query: `WorkflowType = '${type}'` })) ids.push(w.workflowId);
+    for await (const w of this.client.workflow.list({ query: `WorkflowType = '${type}'` }))
+      ids.push(w.workflowId);
     return ids;
   }
 
@@ -237,7 +263,9 @@ export class KubeHarness {
           at: Date.now(),
           name: obj.metadata.name,
           phase: obj.status?.phase ?? '',
-          ready: ready?.status === 'True' && (obj.status?.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0),
+          ready:
+            ready?.status === 'True' &&
+            (obj.status?.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0),
           generation: obj.metadata.generation ?? 0,
         });
       },
@@ -257,8 +285,14 @@ export class KubeHarness {
         const ns = p.metadata!.namespace!;
         const name = p.metadata!.name!;
         if (p.metadata?.deletionTimestamp) {
-          await this.kube.core.deleteNamespacedPod({ namespace: ns, name, gracePeriodSeconds: 0 }).catch(() => undefined);
-        } else if (p.spec?.nodeName && p.status?.phase !== 'Running' && !p.metadata?.labels?.['test/never-ready']) {
+          await this.kube.core
+            .deleteNamespacedPod({ namespace: ns, name, gracePeriodSeconds: 0 })
+            .catch(() => undefined);
+        } else if (
+          p.spec?.nodeName &&
+          p.status?.phase !== 'Running' &&
+          !p.metadata?.labels?.['test/never-ready']
+        ) {
           await this.kube.core
             .patchNamespacedPodStatus(
               {
@@ -276,13 +310,30 @@ export class KubeHarness {
             .catch(() => undefined);
         }
       }
-      const tokens = await this.dpuKube.core.listNamespacedSecret({ namespace: 'kube-system', labelSelector: DPU_NODE_LABEL });
+      const tokens = await this.dpuKube.core.listNamespacedSecret({
+        namespace: 'kube-system',
+        labelSelector: DPU_NODE_LABEL,
+      });
       for (const t of tokens.items) {
         const dpuName = t.metadata!.labels![DPU_NODE_LABEL];
         if (await this.dpuKube.getNode(dpuName)) continue;
         await this.dpuKube.core.createNode({ body: { metadata: { name: dpuName } } });
         await this.dpuKube.core.patchNodeStatus(
-          { name: dpuName, body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'joined with its bootstrap token' }] } } },
+          {
+            name: dpuName,
+            body: {
+              status: {
+                conditions: [
+                  {
+                    type: 'Ready',
+                    status: 'True',
+                    reason: 'KubeletReady',
+                    message: 'joined with its bootstrap token',
+                  },
+                ],
+              },
+            },
+          },
           k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
         );
       }
@@ -298,7 +349,10 @@ export class KubeHarness {
     try {
       const dpus = await this.kube.list<DpuResource>('DPU', NS);
       return dpus
-        .map((d) => `DPU ${d.metadata.name} gen ${d.metadata.generation} bfb ${d.spec.bfb}: ${d.status?.phase ?? '-'} (observed ${d.status?.observedGeneration ?? '-'}) ${d.status?.message ?? ''}`)
+        .map(
+          (d) =>
+            `DPU ${d.metadata.name} gen ${d.metadata.generation} bfb ${d.spec.bfb}: ${d.status?.phase ?? '-'} (observed ${d.status?.observedGeneration ?? '-'}) ${d.status?.message ?? ''}`,
+        )
         .join('\n');
     } catch (err) {
       return `(cannot list DPUs: ${String(err)})`;

@@ -72,7 +72,8 @@ export class KubeApiservers {
 
   cluster(name: string): KubeCluster {
     const c = this.clusters.find((x) => x.name === name);
-    if (!c) throw new Error(`no cluster named ${name}; started: ${this.clusters.map((x) => x.name).join(', ')}`);
+    if (!c)
+      throw new Error(`no cluster named ${name}; started: ${this.clusters.map((x) => x.name).join(', ')}`);
     return c;
   }
 
@@ -112,7 +113,10 @@ export class KubeApiservers {
     const deadline = Date.now() + 90_000;
     while (!fs.existsSync(ca)) {
       this.assertRunning();
-      if (Date.now() > deadline) throw new Error(`kube-apiserver ${name} wrote no certificate in 90 s: ${this.log(`kube-apiserver-${name}`)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `kube-apiserver ${name} wrote no certificate in 90 s: ${this.log(`kube-apiserver-${name}`)}`,
+        );
       await sleep(200);
     }
     const kubeconfigYaml = [
@@ -152,7 +156,10 @@ export class KubeApiservers {
         return;
       } catch (err) {
         if (Date.now() > deadline) {
-          throw new Error(`kube-apiserver ${name} not ready in 90 s (${String(err)}): ${this.log(`kube-apiserver-${name}`)}`);
+          throw new Error(
+            `kube-apiserver ${name} not ready in 90 s (${String(err)}): ${this.log(`kube-apiserver-${name}`)}`,
+            { cause: err },
+          );
         }
         await sleep(300);
       }

@@ -39,7 +39,11 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
 }
 
 /** The control queue's activities: BFB cache, DMS calls, the two joined for one transfer, and Kubernetes. */
-export function controlActivities(bfbCacheDir: string, maxConcurrentTransfers?: number, kubeConfig?: k8s.KubeConfig) {
+export function controlActivities(
+  bfbCacheDir: string,
+  maxConcurrentTransfers?: number,
+  kubeConfig?: k8s.KubeConfig,
+) {
   const bfb = createBfbActivities({ cacheDir: bfbCacheDir });
   const dms = createDmsActivities();
   return {

@@ -26,7 +26,10 @@ export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {
       await run();
       report.push(`${what}: done`);
     } catch (err) {
-      const why = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.message : (err as Error).message;
+      const why =
+        err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
+          ? err.cause.message
+          : (err as Error).message;
       report.push(`${what}: FAILED (${why})`);
       await kube.kubeReportDpu({
         ref: k.ref,
@@ -56,7 +59,10 @@ export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {
   );
   if (k.cluster) {
     await step(`remove ${spec.name} from DPUCluster ${k.cluster.name}`, () =>
-      kube.removeDpuFromCluster({ cluster: { namespace: k.ref.namespace, name: k.cluster!.name }, dpuNode: spec.name }),
+      kube.removeDpuFromCluster({
+        cluster: { namespace: k.ref.namespace, name: k.cluster!.name },
+        dpuNode: spec.name,
+      }),
     );
   }
   await step(`delete DMS pod ${dmsPodName(spec.name)}`, () =>

@@ -66,7 +66,10 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
     const flow = scope.run(() =>
       executeChild(kind === 'update' ? updateDpu : provisionDpu, {
         workflowId: running!,
-        args: kind === 'update' ? [{ spec: d.spec, previous: provisioned!, onError: 'return' as const }] : [{ spec: d.spec, onError: 'return' as const }],
+        args:
+          kind === 'update'
+            ? [{ spec: d.spec, previous: provisioned!, onError: 'return' as const }]
+            : [{ spec: d.spec, onError: 'return' as const }],
         cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       }),
@@ -83,7 +86,8 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
     applied = d.generation;
     // What the host carries now: the new spec once any of its flow ran.
     provisioned = d.spec;
-    if (outcome && outcome !== 'deleting' && outcome.phase !== Phase.Ready && outcome.phase !== Phase.Error) break;
+    if (outcome && outcome !== 'deleting' && outcome.phase !== Phase.Ready && outcome.phase !== Phase.Error)
+      break;
     if (workflowInfo().continueAsNewSuggested && !deleting) {
       await continueAsNew<typeof dpuLifecycle>({ ref: input.ref, desired, applied, provisioned, deleting });
     }

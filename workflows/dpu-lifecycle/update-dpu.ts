@@ -20,7 +20,8 @@ export async function updateDpu(input: UpdateDpuInput): Promise<DpuStatus> {
     changes.push(`BFB ${fileOf(previous.bfb.url)} → ${fileOf(spec.bfb.url)}`);
   }
   if (spec.numVfs !== previous.numVfs) changes.push(`VFs ${previous.numVfs} → ${spec.numVfs}`);
-  if (JSON.stringify(spec.bfCfg ?? {}) !== JSON.stringify(previous.bfCfg ?? {})) changes.push('bf.cfg (flavor) changed');
+  if (JSON.stringify(spec.bfCfg ?? {}) !== JSON.stringify(previous.bfCfg ?? {}))
+    changes.push('bf.cfg (flavor) changed');
   if (spec.kube) {
     await kube.kubeReportDpu({
       ref: spec.kube.ref,

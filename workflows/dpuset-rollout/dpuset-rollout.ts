@@ -9,13 +9,7 @@
  * maxUnavailable counts every DPU of the set that is not Ready, not only the
  * rollout's own, so a DPU already down elsewhere takes a slot.
  */
-import {
-  ChildWorkflowHandle,
-  condition,
-  setHandler,
-
-  startChild,
-} from '@temporalio/workflow';
+import { ChildWorkflowHandle, condition, setHandler, startChild } from '@temporalio/workflow';
 import { rolloutDpuWorkflowId } from '../../kube/names';
 import {
   plannedBatches,
@@ -60,14 +54,23 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
   const queue = [...input.dpus];
   const running = new Map<string, ChildWorkflowHandle<typeof rolloutDpu>>();
   let changed = 0; // bumps when a child ends, to wake the loop
-  const say = (status: 'True' | 'False', reason: string, message: string, type: 'Normal' | 'Warning' = 'Normal') =>
+  const say = (
+    status: 'True' | 'False',
+    reason: string,
+    message: string,
+    type: 'Normal' | 'Warning' = 'Normal',
+  ) =>
     kube.reportDpuSet({
       set,
       status: { updated: progress.updated.length, failed: progress.failed.length, ...link },
       condition: { type: 'RolloutProgressing', status, reason, message },
       event: { type, reason, message },
     });
-  await say('True', 'RolloutStarted', `updating ${queue.length} DPUs, at most ${input.maxUnavailable} unavailable at once`);
+  await say(
+    'True',
+    'RolloutStarted',
+    `updating ${queue.length} DPUs, at most ${input.maxUnavailable} unavailable at once`,
+  );
 
   while (queue.length > 0 || running.size > 0) {
     if (!progress.stopped && progress.failed.length > input.failureBudget) {
@@ -81,13 +84,23 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
         const dpu = queue.shift()!;
         const child = await startChild(rolloutDpu, {
           workflowId: rolloutDpuWorkflowId(set, input.templateHash, dpu),
-          args: [{ set, dpu, template: input.template, templateHash: input.templateHash, settleTimeoutSeconds: input.settleTimeoutSeconds }],
+          args: [
+            {
+              set,
+              dpu,
+              template: input.template,
+              templateHash: input.templateHash,
+              settleTimeoutSeconds: input.settleTimeoutSeconds,
+            },
+          ],
         });
         running.set(dpu, child);
         progress.inFlight = [...running.keys()];
         void child
           .result()
-          .then((r) => (r.ready ? progress.updated.push(dpu) : progress.failed.push({ dpu, message: r.message })))
+          .then((r) =>
+            r.ready ? progress.updated.push(dpu) : progress.failed.push({ dpu, message: r.message }),
+          )
           .catch((err: Error) => progress.failed.push({ dpu, message: err.message }))
           .finally(() => {
             running.delete(dpu);
@@ -99,9 +112,15 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
     if (progress.stopped && running.size === 0) break;
     const seen = changed;
     const paused = progress.paused;
-    await condition(() => changed !== seen || progress.paused !== paused, `${input.healthPollSeconds ?? 5} seconds`);
+    await condition(
+      () => changed !== seen || progress.paused !== paused,
+      `${input.healthPollSeconds ?? 5} seconds`,
+    );
     if (changed !== seen) {
-      await kube.reportDpuSet({ set, status: { updated: progress.updated.length, failed: progress.failed.length, ...link } });
+      await kube.reportDpuSet({
+        set,
+        status: { updated: progress.updated.length, failed: progress.failed.length, ...link },
+      });
     }
   }
 
@@ -114,4 +133,3 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
   );
   return progress;
 }
-

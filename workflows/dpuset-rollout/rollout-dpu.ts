@@ -11,7 +11,11 @@ import { kube } from '../provision-dpu/activities';
 
 export async function rolloutDpu(input: RolloutDpuInput): Promise<{ ready: boolean; message: string }> {
   const ref = { namespace: input.set.namespace, name: input.dpu };
-  const generation = await kube.updateDpuToTemplate({ dpu: ref, spec: input.template, templateHash: input.templateHash });
+  const generation = await kube.updateDpuToTemplate({
+    dpu: ref,
+    spec: input.template,
+    templateHash: input.templateHash,
+  });
   const waiter = proxyActivities<KubeActivities>({
     taskQueue: CONTROL_TASK_QUEUE,
     startToCloseTimeout: `${input.settleTimeoutSeconds + 60} seconds`,

@@ -71,7 +71,12 @@ type KubeActivities = import('../../activities/kube').KubeActivities;
 export const kube = proxyActivities<KubeActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 10,
+  },
 });
 
 /** Waiting on Kubernetes (drain, pod Ready, node Ready): alive through heartbeats. */
@@ -80,6 +85,11 @@ export function kubeWait(timeoutSeconds: number): KubeActivities {
     taskQueue: CONTROL_TASK_QUEUE,
     startToCloseTimeout: `${timeoutSeconds + 60} seconds`,
     heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+    retry: {
+      initialInterval: '2 seconds',
+      backoffCoefficient: 2,
+      maximumInterval: '30 seconds',
+      maximumAttempts: 5,
+    },
   });
 }

@@ -8,7 +8,10 @@ import { Phase } from '../../model/phases';
 import { kube } from './activities';
 import type { FlowContext } from './context';
 
-export async function reportToKube(ctx: FlowContext, event?: { type: 'Normal' | 'Warning'; reason: string; message: string }): Promise<void> {
+export async function reportToKube(
+  ctx: FlowContext,
+  event?: { type: 'Normal' | 'Warning'; reason: string; message: string },
+): Promise<void> {
   const k = ctx.spec.kube;
   if (!k) return;
   const s = ctx.book.snapshot();

@@ -25,8 +25,15 @@ export async function dmsDeployment(ctx: FlowContext): Promise<PhaseOutcome> {
     },
   });
   ctx.book.waitFor(`DMS pod ${pod} on ${spec.node} to be Ready`);
-  await kubeWait(timeoutSeconds).awaitDmsPodReady({ namespace: k.ref.namespace, pod, node: spec.node, timeoutSeconds });
+  await kubeWait(timeoutSeconds).awaitDmsPodReady({
+    namespace: k.ref.namespace,
+    pod,
+    node: spec.node,
+    timeoutSeconds,
+  });
   ctx.book.waitFor(undefined);
   const v = await dms.dmsVerify({ dpu: spec.name, address: spec.dmsAddress });
-  return { done: `DMS pod ${pod} Ready on ${spec.node}; DMS at ${spec.dmsAddress} answers (running ${v.version || 'no OS yet'})` };
+  return {
+    done: `DMS pod ${pod} Ready on ${spec.node}; DMS at ${spec.dmsAddress} answers (running ${v.version || 'no OS yet'})`,
+  };
 }

@@ -19,7 +19,9 @@ export async function dpuClusterConfig(ctx: FlowContext): Promise<PhaseOutcome> 
       await kube.removeDpuFromCluster(input);
     },
   });
-  ctx.book.waitFor(`DPU ${spec.name} to join DPUCluster ${k.cluster.name} as a Ready node (token ${tokenId})`);
+  ctx.book.waitFor(
+    `DPU ${spec.name} to join DPUCluster ${k.cluster.name} as a Ready node (token ${tokenId})`,
+  );
   await kubeWait(timeoutSeconds).awaitDpuNodeReady({ ...input, timeoutSeconds });
   ctx.book.waitFor(undefined);
   await kube.labelDpuNode({ ...input, hostNode: spec.node, labels: k.cluster.nodeLabels ?? {} });
