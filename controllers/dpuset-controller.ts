@@ -7,7 +7,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { setCondition } from '../kube/conditions';
 import { isConflict, type Kube } from '../kube/client';
-import { dpusetRolloutWorkflowId } from '../kube/names';
+import { dpusetRolloutWorkflowId, rolloutTemplateHash } from '../kube/names';
 import { dpuObjectName, reportedPciAddresses } from '../kube/pci-labels';
 import {
   API_VERSION,
@@ -135,10 +135,9 @@ export class DpuSetController {
       .filter((d) => d.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] !== hash)
       .map((d) => d.metadata.name)
       .sort();
-    const rolloutId = dpusetRolloutWorkflowId(ref, hash);
     let rolloutStatus: Record<string, unknown> = {};
     if (outdated.length > 0 && (set.spec.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
-      await this.startRollout(set, hash, outdated, wanted.size, rolloutId);
+      const rolloutId = await this.ensureRollout(set, hash, outdated, wanted.size);
       rolloutStatus = {
         rolloutWorkflowId: rolloutId,
         ...(this.settings.workflowUrl(rolloutId)
@@ -177,15 +176,28 @@ export class DpuSetController {
     }
   }
 
-  private async startRollout(
+  /** Starts the rollout of this template, or finds the one running; pause changes are signalled to it. Returns its ID. */
+  private async ensureRollout(
     set: DpuSetResource,
     hash: string,
     outdated: string[],
     size: number,
-    workflowId: string,
-  ): Promise<void> {
+  ): Promise<string> {
     const ref = refOf(set.metadata);
     const paused = set.spec.paused ?? false;
+    const previous = set.status?.rolloutWorkflowId;
+    if (previous && (await this.isRunning(previous))) {
+      if (rolloutTemplateHash(previous) === hash) {
+        await this.sendPaused(previous, paused);
+        return previous;
+      }
+      // A newer template replaces a rollout in flight.
+      await this.temporal.workflow
+        .getHandle(previous)
+        .cancel()
+        .catch(() => undefined);
+    }
+    const workflowId = dpusetRolloutWorkflowId(ref, hash, set.metadata.generation ?? 1);
     const input: DpuSetRolloutInput = {
       set: ref,
       templateHash: hash,
@@ -200,31 +212,37 @@ export class DpuSetController {
         ? { workflowUrl: this.settings.workflowUrl(workflowId) }
         : {}),
     };
-    const previous = set.status?.rolloutWorkflowId;
-    if (previous && previous !== workflowId) {
-      // A newer template replaces a rollout in flight.
-      await this.temporal.workflow
-        .getHandle(previous)
-        .cancel()
-        .catch(() => undefined);
-    }
     try {
       await this.temporal.workflow.start('dpusetRollout', {
         workflowId,
         taskQueue: CONTROL_TASK_QUEUE,
         args: [input],
+        // A rollout that ended (done, or stopped at its failure budget) is not run again for the same edit.
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
       });
       this.pausedSent.set(workflowId, paused);
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      if (this.pausedSent.get(workflowId) !== paused) {
-        await this.temporal.workflow
-          .getHandle(workflowId)
-          .signal('setPaused', paused)
-          .catch(() => undefined);
-        this.pausedSent.set(workflowId, paused);
-      }
+      await this.sendPaused(workflowId, paused);
     }
+    return workflowId;
+  }
+
+  private async isRunning(workflowId: string): Promise<boolean> {
+    try {
+      const d = await this.temporal.workflow.getHandle(workflowId).describe();
+      return d.status.name === 'RUNNING';
+    } catch {
+      return false;
+    }
+  }
+
+  private async sendPaused(workflowId: string, paused: boolean): Promise<void> {
+    if (this.pausedSent.get(workflowId) === paused) return;
+    await this.temporal.workflow
+      .getHandle(workflowId)
+      .signal('setPaused', paused)
+      .catch(() => undefined);
+    this.pausedSent.set(workflowId, paused);
   }
 }

@@ -23,9 +23,18 @@ export function dpuGenerationWorkflowId(
     : `${kind}-dpu-${ref.namespace}-${ref.name}-g${generation}`;
 }
 
-/** A DPUSet's rollout of one template. */
-export function dpusetRolloutWorkflowId(ref: ObjectRef, templateHash: string): string {
-  return `dpuset-rollout-${ref.namespace}-${ref.name}-${templateHash}`;
+/**
+ * A DPUSet's rollout of one template, started at one generation of the set:
+ * a restarted controller finds it again; a later edit (a rollback to an old
+ * template after a stopped rollout) gets a rollout of its own.
+ */
+export function dpusetRolloutWorkflowId(ref: ObjectRef, templateHash: string, generation: number): string {
+  return `dpuset-rollout-${ref.namespace}-${ref.name}-${templateHash}-g${generation}`;
+}
+
+/** The template hash a rollout workflow ID was made for. */
+export function rolloutTemplateHash(workflowId: string): string | undefined {
+  return /-([0-9a-f]{10})-g\d+$/.exec(workflowId)?.[1];
 }
 
 export function rolloutDpuWorkflowId(set: ObjectRef, templateHash: string, dpu: string): string {

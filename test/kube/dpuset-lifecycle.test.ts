@@ -190,3 +190,43 @@ test('a BFB that fails its checksum stops the rollout at the failure budget', as
   const warnings = (await h.events('rack1')).filter((e) => e.type === 'Warning').map((e) => e.reason);
   expect(warnings).toContain('RolloutStopped');
 });
+
+test('a paused rollout launches nothing until resumed; the DPU left in Error is updated first', async () => {
+  const ref = { namespace: NS, name: 'rack1' };
+  await h.kube.patch('DPUSet', ref, {
+    spec: { paused: true, failureBudget: 1, dpuTemplate: { spec: { bfb: 'bf-2-9-1' } } },
+  });
+  const started = await h.waitFor('a rollout for the new template', async () => {
+    const s = await h.kube.get<DpuSetResource>('DPUSet', ref);
+    return s?.status?.rolloutWorkflowId &&
+      /-g\d+$/.test(s.status.rolloutWorkflowId) &&
+      s.metadata.generation === s.status.observedGeneration
+      ? s
+      : undefined;
+  });
+  const flashesBefore = fleet.dpus.map((d) => d.dms.counters.flashes);
+  await sleep(3000);
+  const specs = await Promise.all(names.map((n) => h.dpu(n)));
+  expect(specs.filter((d) => d!.spec.bfb === 'bf-2-9-1')).toHaveLength(0);
+  expect(fleet.dpus.map((d) => d.dms.counters.flashes)).toEqual(flashesBefore);
+
+  const brokenDpu = specs.find((d) => d!.spec.bfb === 'bf-broken')!.metadata.name;
+  const genBefore = new Map(specs.map((d) => [d!.metadata.name, d!.metadata.generation ?? 0]));
+  const from = h.dpuEvents.length;
+  await h.kube.patch('DPUSet', ref, { spec: { paused: false } });
+  for (const n of names) {
+    await h.waitFor(
+      `${n} Ready on bf-2-9-1`,
+      async () => {
+        const d = await h.dpu(n);
+        return readyAt(d) && d!.spec.bfb === 'bf-2-9-1';
+      },
+      120_000,
+    );
+  }
+  // The broken DPU (already down) went first; the same rollout ran paused and resumed.
+  const firstUpdated = h.dpuEvents.slice(from).find((e) => e.generation > genBefore.get(e.name)!);
+  expect(firstUpdated?.name).toBe(brokenDpu);
+  const s = await h.kube.get<DpuSetResource>('DPUSet', ref);
+  expect(s!.status!.rolloutWorkflowId).toBe(started.status!.rolloutWorkflowId);
+});

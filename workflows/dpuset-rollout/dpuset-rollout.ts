@@ -66,6 +66,30 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
       condition: { type: 'RolloutProgressing', status, reason, message },
       event: { type, reason, message },
     });
+  const launch = async (dpu: string) => {
+    const child = await startChild(rolloutDpu, {
+      workflowId: rolloutDpuWorkflowId(set, input.templateHash, dpu),
+      args: [
+        {
+          set,
+          dpu,
+          template: input.template,
+          templateHash: input.templateHash,
+          settleTimeoutSeconds: input.settleTimeoutSeconds,
+        },
+      ],
+    });
+    void child
+      .result()
+      .then((r) => (r.ready ? progress.updated.push(dpu) : progress.failed.push({ dpu, message: r.message })))
+      .catch((err: Error) => progress.failed.push({ dpu, message: err.message }))
+      .finally(() => {
+        running.delete(dpu);
+        progress.inFlight = [...running.keys()];
+        changed++;
+      });
+    return child;
+  };
   await say(
     'True',
     'RolloutStarted',
@@ -79,34 +103,17 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
     }
     if (!progress.paused && !progress.stopped && queue.length > 0) {
       const health = await kube.readDpuSetHealth(set);
-      const othersDown = health.filter((h) => !h.ready && !running.has(h.name)).length;
-      while (queue.length > 0 && running.size + othersDown < input.maxUnavailable) {
+      const down = new Set(health.filter((x) => !x.ready).map((x) => x.name));
+      // DPUs already down go first: updating them costs no availability (as a DaemonSet replaces unhealthy pods first).
+      queue.sort((a, b) => Number(down.has(b)) - Number(down.has(a)));
+      let othersDown = [...down].filter((n) => !running.has(n)).length;
+      while (queue.length > 0) {
+        const alreadyDown = down.has(queue[0]);
+        if (!alreadyDown && running.size + othersDown >= input.maxUnavailable) break;
         const dpu = queue.shift()!;
-        const child = await startChild(rolloutDpu, {
-          workflowId: rolloutDpuWorkflowId(set, input.templateHash, dpu),
-          args: [
-            {
-              set,
-              dpu,
-              template: input.template,
-              templateHash: input.templateHash,
-              settleTimeoutSeconds: input.settleTimeoutSeconds,
-            },
-          ],
-        });
-        running.set(dpu, child);
+        if (alreadyDown) othersDown--;
+        running.set(dpu, await launch(dpu));
         progress.inFlight = [...running.keys()];
-        void child
-          .result()
-          .then((r) =>
-            r.ready ? progress.updated.push(dpu) : progress.failed.push({ dpu, message: r.message }),
-          )
-          .catch((err: Error) => progress.failed.push({ dpu, message: err.message }))
-          .finally(() => {
-            running.delete(dpu);
-            progress.inFlight = [...running.keys()];
-            changed++;
-          });
       }
     }
     if (progress.stopped && running.size === 0) break;
