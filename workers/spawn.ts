@@ -85,3 +85,8 @@ export function spawnHostWorkers(opts: {
   fs.writeFileSync(nodesFile, JSON.stringify(opts.placements, null, 2));
   return startProcess('workers/host/main.js', ['--nodes', nodesFile], opts.logFile, opts.env ?? {});
 }
+
+/** The Kubernetes controllers as a child process (`controllers/main.js`); cluster and settings through env. */
+export function spawnController(opts: { logFile: string; env?: NodeJS.ProcessEnv }): WorkerProcess {
+  return startProcess('controllers/main.js', [], opts.logFile, opts.env ?? {});
+}

@@ -6,7 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { kubeAssets } from '../support/kube-apiserver';
+import { kubeAssets } from '../../sim/kube';
 
 export const REPO = path.resolve(__dirname, '..', '..');
 export const CHART = path.join(REPO, 'charts', 'xpuflow');

@@ -14,16 +14,21 @@ import * as k8s from '@kubernetes/client-node';
 import { startControllers, type RunningControllers } from '../../controllers/manager';
 import { waitForPollers } from '../../connection/pollers';
 import { Kube } from '../../kube/client';
-import { DPU_NODE_LABEL, type DpuResource } from '../../kube/resources';
-import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../kube/pci-labels';
+import type { DpuResource } from '../../kube/resources';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { startBfbServer, type BfbServer } from '../../sim/bfb-server';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { freePort } from '../../sim/free-port';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
-import { KubeApiservers, type KubeCluster } from '../support/kube-apiserver';
-import { REPO_ROOT } from '../support/tools';
+import {
+  createHostNode,
+  installCrds,
+  KubeApiservers,
+  playKubelets,
+  type KubeCluster,
+  type PlayedKubelets,
+} from '../../sim/kube';
 
 export const NS = 'xpuflow-test';
 
@@ -49,8 +54,7 @@ export class KubeHarness {
   controllers?: RunningControllers;
   private workers: WorkerProcess[] = [];
   private fleets: SimFleet[] = [];
-  private kubelet?: NodeJS.Timeout;
-  private kubeletBusy = false;
+  private kubelets?: PlayedKubelets;
   readonly dpuEvents: Array<{ at: number; name: string; phase: string; ready: boolean; generation: number }> =
     [];
   private dpuWatch?: { abort(): void };
@@ -60,7 +64,7 @@ export class KubeHarness {
     [this.host, this.dpuCluster] = await this.apis.start(['host', 'dpu']);
     this.kube = new Kube(this.host.kc);
     this.dpuKube = new Kube(this.dpuCluster.kc);
-    await this.installCrds();
+    await installCrds(this.host.kc);
     await this.kube.core.createNamespace({ body: { metadata: { name: NS } } });
     await this.kube.core.createNamespacedSecret({
       namespace: NS,
@@ -92,7 +96,7 @@ export class KubeHarness {
     });
     this.workers.push(control);
     await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
-    this.kubelet = setInterval(() => void this.playKubelets(), 300);
+    this.kubelets = playKubelets(this.kube, this.dpuKube);
     await this.watchDpus();
   }
 
@@ -156,27 +160,12 @@ export class KubeHarness {
       fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
     );
     for (const [i, h] of fleet.hosts.entries()) {
-      await this.kube.core.createNode({
-        body: {
-          metadata: {
-            name: h.node,
-            labels: { ...labels, [`${PCI_LABEL_PREFIX}0`]: pciToLabelValue(fleet.dpus[i].spec.pciAddress) },
-          },
-        },
-      });
-      await this.kube.core.patchNodeStatus(
-        {
-          name: h.node,
-          body: {
-            status: {
-              addresses: [{ type: 'InternalIP', address: `127.0.${octet}.${i + 1}` }],
-              conditions: [
-                { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'played by the test' },
-              ],
-            },
-          },
-        },
-        k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+      await createHostNode(
+        this.kube,
+        h.node,
+        `127.0.${octet}.${i + 1}`,
+        [fleet.dpus[i].spec.pciAddress],
+        labels,
       );
     }
     return fleet;
@@ -232,24 +221,6 @@ export class KubeHarness {
     return ids;
   }
 
-  private async installCrds(): Promise<void> {
-    const ext = this.host.kc.makeApiClient(k8s.ApiextensionsV1Api);
-    const dir = path.join(REPO_ROOT, 'charts/xpuflow/crds');
-    const names: string[] = [];
-    for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
-      // k8s.loadYaml maps x-kubernetes-* keys onto the typed model (a plain object would lose them).
-      const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(fs.readFileSync(path.join(dir, f), 'utf8'));
-      await ext.createCustomResourceDefinition({ body: crd });
-      names.push(crd.metadata!.name!);
-    }
-    for (const name of names) {
-      await this.waitFor(`CRD ${name} Established`, async () => {
-        const c = await ext.readCustomResourceDefinition({ name });
-        return c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True');
-      });
-    }
-  }
-
   /** Records every DPU status change, to check what was down at every moment; a dropped watch is restarted. */
   private async watchDpus(): Promise<void> {
     if (this.disposed) return;
@@ -273,71 +244,6 @@ export class KubeHarness {
         if (!this.disposed) setTimeout(() => void this.watchDpus().catch(() => undefined), 300);
       },
     );
-  }
-
-  /** The kubelets of both clusters, played: pods become Ready, evicted pods go, DPUs join. */
-  private async playKubelets(): Promise<void> {
-    if (this.kubeletBusy) return;
-    this.kubeletBusy = true;
-    try {
-      const pods = await this.kube.core.listPodForAllNamespaces();
-      for (const p of pods.items) {
-        const ns = p.metadata!.namespace!;
-        const name = p.metadata!.name!;
-        if (p.metadata?.deletionTimestamp) {
-          await this.kube.core
-            .deleteNamespacedPod({ namespace: ns, name, gracePeriodSeconds: 0 })
-            .catch(() => undefined);
-        } else if (p.spec?.nodeName && p.status?.phase !== 'Running') {
-          await this.kube.core
-            .patchNamespacedPodStatus(
-              {
-                namespace: ns,
-                name,
-                body: {
-                  status: {
-                    phase: 'Running',
-                    conditions: [{ type: 'Ready', status: 'True' }],
-                  },
-                },
-              },
-              k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-            )
-            .catch(() => undefined);
-        }
-      }
-      const tokens = await this.dpuKube.core.listNamespacedSecret({
-        namespace: 'kube-system',
-        labelSelector: DPU_NODE_LABEL,
-      });
-      for (const t of tokens.items) {
-        const dpuName = t.metadata!.labels![DPU_NODE_LABEL];
-        if (await this.dpuKube.getNode(dpuName)) continue;
-        await this.dpuKube.core.createNode({ body: { metadata: { name: dpuName } } });
-        await this.dpuKube.core.patchNodeStatus(
-          {
-            name: dpuName,
-            body: {
-              status: {
-                conditions: [
-                  {
-                    type: 'Ready',
-                    status: 'True',
-                    reason: 'KubeletReady',
-                    message: 'joined with its bootstrap token',
-                  },
-                ],
-              },
-            },
-          },
-          k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
-        );
-      }
-    } catch {
-      // an API server stopping at the end of a test
-    } finally {
-      this.kubeletBusy = false;
-    }
   }
 
   /** Each DPU's phase and message, for failure messages. */
@@ -365,7 +271,7 @@ export class KubeHarness {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    if (this.kubelet) clearInterval(this.kubelet);
+    this.kubelets?.stop();
     this.dpuWatch?.abort();
     await this.stopControllers();
     await Promise.all(this.workers.map((w) => w.stop(5_000)));

@@ -1,26 +1,33 @@
 /**
- * Real Kubernetes API servers for the controller tests, envtest style: one
+ * Real Kubernetes API servers for the controller tests and benchmark, envtest style: one
  * etcd and one kube-apiserver per cluster on loopback (the host cluster and,
  * when asked, a second one playing the DPU cluster, sharing the etcd under
  * its own key prefix). Binaries come from scripts/kube-assets.sh.
  *
  * There is no kubelet, scheduler or controller-manager: tests play those by
- * writing pod, node and PodDisruptionBudget status themselves.
+ * writing pod, node and PodDisruptionBudget status themselves (see kubelets.ts).
  */
+
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { freePort } from '../../sim/free-port';
+import { freePort } from '../free-port';
 
-const REPO = path.resolve(__dirname, '../..');
+/** The repository root, from the sources (sim/kube) or the build (dist/sim/kube). */
+export function repoRoot(): string {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'scripts', 'kube-assets.sh'))) return dir;
+  }
+  throw new Error(`scripts/kube-assets.sh not found above ${__dirname}`);
+}
 
 let assetsDir: string | undefined;
 /** The directory with kube-apiserver, etcd and helm (built once, then cached). */
 export function kubeAssets(): string {
-  assetsDir ??= execFileSync('bash', [path.join(REPO, 'scripts/kube-assets.sh')], {
+  assetsDir ??= execFileSync('bash', [path.join(repoRoot(), 'scripts/kube-assets.sh')], {
     encoding: 'utf8',
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();

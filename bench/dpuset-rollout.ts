@@ -1,0 +1,251 @@
+/**
+ * Benchmark: a DPUSet rollout over simulated DPUs, on real kube-apiservers
+ * (host and DPU cluster), a private Temporal dev server, and the controller,
+ * control worker and host workers as their own processes.
+ *   node dist/bench/dpuset-rollout.js [--hosts 10] [--dpus 10] [--max-unavailable 10%] [--flash-seconds 6] [--reboot-seconds 1]
+ * Prints the rollout's makespan (template change → every DPU Ready on the new
+ * BFB), the ideal (batches × one DPU's update flow, measured alone on a
+ * one-DPU set), their ratio (goal ≤ 1.15), the most DPUs seen down at once,
+ * and the controller's and control worker's peak RSS. Never fails for being slow.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { waitForPollers } from '../connection/pollers';
+import { Kube } from '../kube/client';
+import type { DpuResource } from '../kube/resources';
+import { resolveMaxUnavailable } from '../model/dpuset-rollout-api';
+import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
+import { startBfbServer } from '../sim/bfb-server';
+import { startSimFleet, type SimFleet } from '../sim/fleet';
+import { freePort } from '../sim/free-port';
+import { createHostNode, installCrds, KubeApiservers, playKubelets } from '../sim/kube';
+import { isDpuReady } from '../activities/kube';
+import { spawnControlWorker, spawnController, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, '..', '..');
+const NS = 'bench';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : dflt;
+}
+
+function peakRssMiB(pid: number): number {
+  const kb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
+  return kb / 1024;
+}
+
+/** Waits until every DPU of the set is Ready on `bfb`; returns the most DPUs seen not Ready at once. */
+async function settle(kube: Kube, set: string, count: number, bfb: string): Promise<number> {
+  let worstDown = 0;
+  for (;;) {
+    const dpus = await kube.list<DpuResource>('DPU', NS, `provisioning.xpuflow.dev/dpuset=${set}`);
+    const down = dpus.filter((d) => !isDpuReady(d)).length;
+    worstDown = Math.max(worstDown, down);
+    if (dpus.length === count && dpus.every((d) => d.spec.bfb === bfb && isDpuReady(d))) return worstDown;
+    const errors = dpus.filter((d) => d.status?.phase === 'Error');
+    if (errors.length > 0)
+      throw new Error(`DPU ${errors[0].metadata.name} failed: ${errors[0].status?.message}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+async function main(): Promise<void> {
+  const hosts = Number(arg('hosts', '10'));
+  const perHost = Number(arg('dpus', '10'));
+  const maxUnavailable = arg('max-unavailable', '10%');
+  const flashSeconds = Number(arg('flash-seconds', '6'));
+  const rebootSeconds = Number(arg('reboot-seconds', '1'));
+  const total = hosts * perHost;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-rollout-'));
+  const apis = new KubeApiservers();
+  const procs: WorkerProcess[] = [];
+  const fleets: SimFleet[] = [];
+  const tPort = await freePort();
+  const devEnv = {
+    ...process.env,
+    XPUFLOW_STATE_DIR: path.join(dir, 'temporal'),
+    XPUFLOW_TEMPORAL_PORT: String(tPort),
+    XPUFLOW_UI_PORT: String(await freePort()),
+  };
+  const bfbServer = await startBfbServer({
+    files: [
+      { name: 'bf-bundle-a.bfb', sizeBytes: 2 ** 20 },
+      { name: 'bf-bundle-b.bfb', sizeBytes: 2 ** 20 },
+    ],
+  });
+  let kubelets: { stop(): void } | undefined;
+  try {
+    const [host, dpuCluster] = await apis.start(['host', 'dpu']);
+    await installCrds(host.kc);
+    const kube = new Kube(host.kc);
+    await kube.core.createNamespace({ body: { metadata: { name: NS } } });
+    await kube.core.createNamespacedSecret({
+      namespace: NS,
+      body: { metadata: { name: 'dpu-cluster' }, stringData: { kubeconfig: dpuCluster.kubeconfigYaml } },
+    });
+    await kube.create('DPUCluster', NS, {
+      metadata: { name: 'dpu-cluster' },
+      spec: { kubeconfigSecret: { name: 'dpu-cluster' } },
+    });
+    for (const [name, file] of [
+      ['bfb-a', 'bf-bundle-a.bfb'],
+      ['bfb-b', 'bf-bundle-b.bfb'],
+    ]) {
+      await kube.create('BFB', NS, {
+        metadata: { name },
+        spec: { url: bfbServer.url(file), sha256: bfbServer.sha256(file) },
+      });
+    }
+    kubelets = playKubelets(kube, new Kube(dpuCluster.kc));
+
+    await run(path.join(REPO, 'temporal-dev.sh'), ['start'], { env: devEnv });
+    const temporalEnv = { TEMPORAL_ADDRESS: `127.0.0.1:${tPort}`, TEMPORAL_NAMESPACE: 'default' };
+    const client = new Client({
+      connection: await Connection.connect({ address: temporalEnv.TEMPORAL_ADDRESS }),
+    });
+
+    const dmsBasePort = await freePort();
+    const common = { flashMs: flashSeconds * 1000, rebootMs: rebootSeconds * 1000, bfbSizeBytes: 1024 };
+    const solo = await startSimFleet({
+      ...common,
+      dir: path.join(dir, 'solo'),
+      prefix: 'solo-',
+      hosts: 1,
+      dpusPerHost: 1,
+      dmsListen: (_h, d) => ({ host: '127.0.19.1', port: dmsBasePort + d }),
+    });
+    const fleet = await startSimFleet({
+      ...common,
+      dir: path.join(dir, 'fleet'),
+      prefix: 'bench-',
+      hosts,
+      dpusPerHost: perHost,
+      dmsListen: (h, d) => ({
+        host: `127.0.${20 + Math.floor(h / 250)}.${(h % 250) + 1}`,
+        port: dmsBasePort + d,
+      }),
+    });
+    fleets.push(solo, fleet);
+    await createHostNode(kube, solo.hosts[0].node, '127.0.19.1', [solo.dpus[0].spec.pciAddress], {
+      bench: 'solo',
+    });
+    for (const [h, x] of fleet.hosts.entries()) {
+      const pcis = fleet.dpus.filter((d) => d.host === x).map((d) => d.spec.pciAddress);
+      await createHostNode(kube, x.node, `127.0.${20 + Math.floor(h / 250)}.${(h % 250) + 1}`, pcis, {
+        bench: 'fleet',
+      });
+    }
+
+    const kubeEnv = { ...temporalEnv, XPUFLOW_KUBECONFIG: host.kubeconfigPath };
+    const control = spawnControlWorker({
+      bfbCacheDir: path.join(dir, 'cache'),
+      logFile: path.join(dir, 'control.log'),
+      env: kubeEnv,
+    });
+    const controller = spawnController({
+      logFile: path.join(dir, 'controller.log'),
+      env: {
+        ...kubeEnv,
+        XPUFLOW_WATCH_NAMESPACE: NS,
+        XPUFLOW_DMS_BASE_PORT: String(dmsBasePort),
+        XPUFLOW_TIMING: JSON.stringify({
+          expectedFlashSeconds: flashSeconds,
+          pollInitialSeconds: 1,
+          pollMaxSeconds: 1,
+          rebootDelaySeconds: 1,
+        }),
+      },
+    });
+    procs.push(control, controller);
+    procs.push(
+      spawnHostWorkers({
+        placements: [...solo.hosts, ...fleet.hosts].map((x) => ({ node: x.node, sysfsRoot: x.sysfsRoot })),
+        logFile: path.join(dir, 'hosts.log'),
+        env: temporalEnv,
+      }),
+    );
+    await waitForPollers(client, [
+      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+      ...[...solo.hosts, ...fleet.hosts].map((x) => ({ taskQueue: hostTaskQueue(x.node) })),
+    ]);
+
+    const dpuset = (name: string, selector: string) => ({
+      metadata: { name },
+      spec: {
+        nodeSelector: { matchLabels: { bench: selector } },
+        dpuTemplate: { spec: { bfb: 'bfb-a', numVfs: 2, cluster: { name: 'dpu-cluster' } } },
+        strategy: {
+          type: 'RollingUpdate',
+          rollingUpdate: {
+            maxUnavailable: /%$/.test(maxUnavailable) ? maxUnavailable : Number(maxUnavailable),
+          },
+        },
+        failureBudget: 0,
+      },
+    });
+    console.log(`provisioning ${total} + 1 DPUs (flash ${flashSeconds} s, reboot ${rebootSeconds} s)…`);
+    let t = Date.now();
+    await kube.create('DPUSet', NS, dpuset('solo', 'solo'));
+    await kube.create('DPUSet', NS, dpuset('fleet', 'fleet'));
+    await settle(kube, 'solo', 1, 'bfb-a');
+    await settle(kube, 'fleet', total, 'bfb-a');
+    const firstMs = Date.now() - t;
+
+    console.log('one DPU alone: rolling the solo set to bfb-b…');
+    t = Date.now();
+    await kube.patch(
+      'DPUSet',
+      { namespace: NS, name: 'solo' },
+      { spec: { dpuTemplate: { spec: { bfb: 'bfb-b' } } } },
+    );
+    await settle(kube, 'solo', 1, 'bfb-b');
+    const aloneMs = Date.now() - t;
+
+    console.log(`rolling ${total} DPUs to bfb-b with maxUnavailable ${maxUnavailable}…`);
+    t = Date.now();
+    await kube.patch(
+      'DPUSet',
+      { namespace: NS, name: 'fleet' },
+      { spec: { dpuTemplate: { spec: { bfb: 'bfb-b' } } } },
+    );
+    const worstDown = await settle(kube, 'fleet', total, 'bfb-b');
+    const makespanMs = Date.now() - t;
+
+    const slots = resolveMaxUnavailable(
+      /%$/.test(maxUnavailable) ? maxUnavailable : Number(maxUnavailable),
+      total,
+    );
+    const batches = Math.ceil(total / slots);
+    const idealMs = batches * aloneMs;
+    console.log(`first provisioning of ${total} + 1: ${(firstMs / 1000).toFixed(1)} s`);
+    console.log(`one DPU's update alone:      ${(aloneMs / 1000).toFixed(1)} s`);
+    console.log(`rollout makespan:            ${(makespanMs / 1000).toFixed(1)} s`);
+    console.log(
+      `ideal:                       ${(idealMs / 1000).toFixed(1)} s (${batches} batches of ${slots} × one DPU alone)`,
+    );
+    console.log(`ratio:                       ${(makespanMs / idealMs).toFixed(3)} (goal ≤ 1.15)`);
+    console.log(`most DPUs down at once:      ${worstDown} (maxUnavailable ${slots})`);
+    console.log(`controller peak RSS:         ${peakRssMiB(controller.proc.pid!).toFixed(0)} MiB`);
+    console.log(`control worker peak RSS:     ${peakRssMiB(control.proc.pid!).toFixed(0)} MiB`);
+    await client.connection.close();
+  } finally {
+    kubelets?.stop();
+    await Promise.all(procs.map((p) => p.stop()));
+    await Promise.all(fleets.map((f) => f.stop()));
+    await bfbServer.stop();
+    await run(path.join(REPO, 'temporal-dev.sh'), ['stop'], { env: devEnv }).catch(() => undefined);
+    await apis.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`benchmark failed: ${(err as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,27 @@
+/** Installs xpuflow's CRDs (charts/xpuflow/crds) into a cluster and waits until they are served. */
+import fs from 'node:fs';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { repoRoot } from './apiservers';
+
+export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promise<string[]> {
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  const dir = path.join(repoRoot(), 'charts/xpuflow/crds');
+  const names: string[] = [];
+  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+    // k8s.loadYaml maps x-kubernetes-* keys onto the typed model (a plain object would lose them).
+    const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(fs.readFileSync(path.join(dir, f), 'utf8'));
+    await ext.createCustomResourceDefinition({ body: crd });
+    names.push(crd.metadata!.name!);
+  }
+  const deadline = Date.now() + timeoutMs;
+  for (const name of names) {
+    for (;;) {
+      const c = await ext.readCustomResourceDefinition({ name });
+      if (c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) break;
+      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established in ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  return names;
+}

@@ -1,0 +1,3 @@
+export { KubeApiservers, kubeAssets, repoRoot, type KubeCluster } from './apiservers';
+export { installCrds } from './crds';
+export { playKubelets, createHostNode, type PlayedKubelets } from './kubelets';

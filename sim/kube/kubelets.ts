@@ -1,0 +1,113 @@
+/**
+ * The kubelets of both clusters, played (there are none on loopback API
+ * servers): pods bound to a node become Running and Ready, pods being deleted
+ * are finished, and a DPU joins the DPU cluster as a Ready node once its
+ * bootstrap token exists there.
+ */
+import * as k8s from '@kubernetes/client-node';
+import type { Kube } from '../../kube/client';
+import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../kube/pci-labels';
+import { DPU_NODE_LABEL } from '../../kube/resources';
+
+const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+export interface PlayedKubelets {
+  stop(): void;
+}
+
+export function playKubelets(host: Kube, dpuCluster: Kube, everyMs = 300): PlayedKubelets {
+  let busy = false;
+  const tick = async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const pods = await host.core.listPodForAllNamespaces();
+      for (const p of pods.items) {
+        const namespace = p.metadata!.namespace!;
+        const name = p.metadata!.name!;
+        if (p.metadata?.deletionTimestamp) {
+          await host.core
+            .deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 })
+            .catch(() => undefined);
+        } else if (p.spec?.nodeName && p.status?.phase !== 'Running') {
+          await host.core
+            .patchNamespacedPodStatus(
+              {
+                namespace,
+                name,
+                body: { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+              },
+              MERGE,
+            )
+            .catch(() => undefined);
+        }
+      }
+      const tokens = await dpuCluster.core.listNamespacedSecret({
+        namespace: 'kube-system',
+        labelSelector: DPU_NODE_LABEL,
+      });
+      for (const t of tokens.items) {
+        const dpuName = t.metadata!.labels![DPU_NODE_LABEL];
+        if (await dpuCluster.getNode(dpuName)) continue;
+        await dpuCluster.core.createNode({ body: { metadata: { name: dpuName } } });
+        await dpuCluster.core.patchNodeStatus(
+          {
+            name: dpuName,
+            body: {
+              status: {
+                conditions: [
+                  {
+                    type: 'Ready',
+                    status: 'True',
+                    reason: 'KubeletReady',
+                    message: 'joined with its bootstrap token',
+                  },
+                ],
+              },
+            },
+          },
+          MERGE,
+        );
+      }
+    } catch {
+      // an API server stopping at the end of a run
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), everyMs);
+  return { stop: () => clearInterval(timer) };
+}
+
+/** A host node as node discovery expects it: its DPUs' PCI addresses in labels, an InternalIP, Ready. */
+export async function createHostNode(
+  host: Kube,
+  name: string,
+  address: string,
+  pciAddresses: string[],
+  labels: Record<string, string> = {},
+): Promise<void> {
+  await host.core.createNode({
+    body: {
+      metadata: {
+        name,
+        labels: {
+          ...labels,
+          ...Object.fromEntries(pciAddresses.map((p, i) => [`${PCI_LABEL_PREFIX}${i}`, pciToLabelValue(p)])),
+        },
+      },
+    },
+  });
+  await host.core.patchNodeStatus(
+    {
+      name,
+      body: {
+        status: {
+          addresses: [{ type: 'InternalIP', address }],
+          conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'played' }],
+        },
+      },
+    },
+    MERGE,
+  );
+}
