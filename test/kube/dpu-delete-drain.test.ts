@@ -59,6 +59,7 @@ test('deleting a DPU runs the delete flow and releases the finalizer', async () 
   );
   expect((await h.kube.getNode(node))!.spec?.unschedulable).toBeFalsy();
   expect(await h.workflowIds('deleteDpu')).toEqual(['delete-dpu-xpuflow-test-solo-dpu']);
+  h.captureHistory('delete-dpu-xpuflow-test-solo-dpu', 'delete-dpu.json');
 });
 
 test('a drain honours a PodDisruptionBudget and times out with a clear condition; the node effect is undone', async () => {
@@ -127,6 +128,7 @@ test('a drain honours a PodDisruptionBudget and times out with a clear condition
   ).toBe(true);
   // Nothing was flashed.
   expect(fleet.dpus[0].dms.counters.flashes).toBe(0);
+  h.captureHistory(failed.status!.workflowId!, 'provision-dpu-kube-drain-timeout.json');
 });
 
 test('the API server refuses invalid objects with a message that names the field', async () => {

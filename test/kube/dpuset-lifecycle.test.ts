@@ -107,6 +107,7 @@ test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status
   );
   const provisions = await h.workflowIds('provisionDpu');
   expect(provisions.sort()).toEqual(names.map((n) => `provision-dpu-${NS}-${n}-g1`).sort());
+  h.captureHistory(provisions[0], 'provision-dpu-kube-ready.json');
 
   const set = await h.waitFor('DPUSet counts', async () => {
     const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'rack1' });
@@ -153,7 +154,11 @@ test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at o
       : undefined;
   });
   expect(set.status).toMatchObject({ dpus: 3, ready: 3, updated: 3 });
-  expect(await h.workflowIds('updateDpu')).toHaveLength(3);
+  const updates = await h.workflowIds('updateDpu');
+  expect(updates).toHaveLength(3);
+  h.captureHistory(set.status!.rolloutWorkflowId!, 'dpuset-rollout-complete.json');
+  h.captureHistory(updates[0], 'update-dpu-ready.json');
+  h.captureHistory((await h.workflowIds('dpuLifecycle'))[0], 'dpu-lifecycle-updated.json');
 });
 
 test('a BFB that fails its checksum stops the rollout at the failure budget', async () => {

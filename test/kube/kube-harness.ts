@@ -6,6 +6,7 @@
  * Ready, finishes evicted pods, and joins DPUs to the DPU cluster when their
  * join token appears. Nothing else is faked.
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +22,7 @@ import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { freePort } from '../../sim/free-port';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
+import { REPO_ROOT, temporalCli } from '../support/tools';
 import {
   createHostNode,
   installCrds,
@@ -244,6 +246,22 @@ export class KubeHarness {
         if (!this.disposed) setTimeout(() => void this.watchDpus().catch(() => undefined), 300);
       },
     );
+  }
+
+  /** Saves a run's history under test/histories/ when XPUFLOW_WRITE_HISTORIES=1 (see README). */
+  captureHistory(workflowId: string, fileName: string): void {
+    if (process.env.XPUFLOW_WRITE_HISTORIES !== '1') return;
+    const json = execFileSync(temporalCli(), [
+      'workflow',
+      'show',
+      '--workflow-id',
+      workflowId,
+      '--output',
+      'json',
+      '--address',
+      this.temporal.address,
+    ]);
+    fs.writeFileSync(path.join(REPO_ROOT, 'test', 'histories', fileName), json);
   }
 
   /** Each DPU's phase and message, for failure messages. */
