@@ -2,6 +2,7 @@
 /** The xpuflow command. */
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error';
+import { codecServerCommand } from './codec/command';
 import { controllerCommand } from './controller-command';
 import { demoCommand } from './demo/command';
 import { dpuCommand } from './dpu/commands';
@@ -19,7 +20,8 @@ const program = new Command('xpuflow')
   .addCommand(dpuCommand())
   .addCommand(demoCommand())
   .addCommand(workerCommand())
-  .addCommand(controllerCommand());
+  .addCommand(controllerCommand())
+  .addCommand(codecServerCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {

@@ -9,6 +9,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
+import { codecDataConverter } from '../codec/data-converter';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -48,9 +49,10 @@ export function workflowUiLink(s: TemporalSettings, workflowId: string): string 
 }
 
 export async function connectClient(s: TemporalSettings = temporalSettings()): Promise<Client> {
+  const dataConverter = codecDataConverter(); // XPUFLOW_CODEC_KEYS: payloads encrypted (codec/)
   try {
     const connection = await Connection.connect({ ...s.connectionOptions, connectTimeout: '10 seconds' });
-    return new Client({ connection, namespace: s.namespace });
+    return new Client({ connection, namespace: s.namespace, dataConverter });
   } catch (err) {
     throw new Error(unreachable(s, err), { cause: err });
   }

@@ -6,6 +6,7 @@
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import path from 'node:path';
+import { codecDataConverter } from '../../codec/data-converter';
 import { requireSearchAttributes } from '../../connection/search-attributes-check';
 import { connectClient, connectWorker, temporalSettings } from '../../connection/temporal';
 import { kubeConfigFromEnv } from '../../kube/config';
@@ -13,6 +14,7 @@ import { createControlWorker } from './worker';
 
 export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Promise<void> {
   const settings = temporalSettings();
+  const dataConverter = codecDataConverter();
   const client = await connectClient(settings);
   await requireSearchAttributes(client);
   await client.connection.close();
@@ -28,6 +30,7 @@ export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Pro
     bfbCacheDir,
     maxConcurrentTransfers,
     kubeConfig: kubeConfigFromEnv(),
+    dataConverter,
   });
   console.log(
     `control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace})`,

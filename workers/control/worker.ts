@@ -3,6 +3,7 @@
  * download BFBs. Wiring only; the work lives in workflows/ and activities/.
  */
 import fs from 'node:fs';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createBfbActivities } from '../../activities/bfb';
 import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
@@ -22,6 +23,8 @@ export interface ControlWorkerOptions {
   identity?: string;
   /** The Kubernetes cluster of DPU objects (XPUFLOW_KUBECONFIG); without one the cluster phases are skipped. */
   kubeConfig?: k8s.KubeConfig;
+  /** The payload codec (codec/codecDataConverter) when payloads are encrypted. */
+  dataConverter?: DataConverter;
 }
 
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
@@ -30,6 +33,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? CONTROL_TASK_QUEUE,
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     // The prebuilt bundle when the build made one (dist/), else bundle the sources now (tests).
     ...(fs.existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }

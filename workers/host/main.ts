@@ -5,6 +5,7 @@
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import fs from 'node:fs';
+import { codecDataConverter } from '../../codec/data-converter';
 import { connectWorker, temporalSettings } from '../../connection/temporal';
 import { hostTaskQueue } from '../../model/task-queues';
 import { createHostWorker } from './worker';
@@ -17,6 +18,7 @@ export interface HostPlacement {
 /** Runs one host worker per placement on one connection until SIGINT/SIGTERM. */
 export async function runHostWorkers(placements: HostPlacement[]): Promise<void> {
   const settings = temporalSettings();
+  const dataConverter = codecDataConverter();
   const connection = await connectWorker(settings);
   const workers = await Promise.all(
     placements.map((p) =>
@@ -25,6 +27,7 @@ export async function runHostWorkers(placements: HostPlacement[]): Promise<void>
         namespace: settings.namespace,
         node: p.node,
         sysfsRoot: p.sysfsRoot ?? '/sys',
+        dataConverter,
       }),
     ),
   );
