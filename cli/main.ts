@@ -4,6 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error';
 import { codecServerCommand } from './codec/command';
 import { controllerCommand } from './controller-command';
+import { replayCommand } from './replay/command';
+import { resetCommand } from './reset/command';
+import { runsCommand } from './runs/command';
 import { demoCommand } from './demo/command';
 import { dpuCommand } from './dpu/commands';
 import { InputRefused } from './dpu/start-provision';
@@ -21,6 +24,9 @@ const program = new Command('xpuflow')
   .addCommand(demoCommand())
   .addCommand(workerCommand())
   .addCommand(controllerCommand())
+  .addCommand(runsCommand())
+  .addCommand(replayCommand())
+  .addCommand(resetCommand())
   .addCommand(codecServerCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {

@@ -10,9 +10,13 @@ import { codecDataConverter } from '../../codec/data-converter';
 import { requireSearchAttributes } from '../../connection/search-attributes-check';
 import { connectClient, connectWorker, temporalSettings } from '../../connection/temporal';
 import { kubeConfigFromEnv } from '../../kube/config';
+import { installWorkerRuntime } from '../../observability/runtime';
 import { createControlWorker } from './worker';
 
-export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Promise<void> {
+export async function runControlWorker(
+  opts: { bfbCacheDir?: string; metricsAddress?: string } = {},
+): Promise<void> {
+  installWorkerRuntime({ component: 'control-worker', metricsAddress: opts.metricsAddress });
   const settings = temporalSettings();
   const dataConverter = codecDataConverter();
   const client = await connectClient(settings);
@@ -40,8 +44,11 @@ export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Pro
 }
 
 if (require.main === module) {
-  const i = process.argv.indexOf('--bfb-cache');
-  runControlWorker({ bfbCacheDir: i > 0 ? process.argv[i + 1] : undefined }).catch((err) => {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  runControlWorker({ bfbCacheDir: arg('--bfb-cache'), metricsAddress: arg('--metrics') }).catch((err) => {
     console.error(`control worker: ${(err as Error).message}`);
     process.exit(1);
   });

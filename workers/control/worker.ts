@@ -10,6 +10,7 @@ import { createDmsActivities, createInstallBfbActivity } from '../../activities/
 import { createKubeActivities } from '../../activities/kube';
 import type * as k8s from '@kubernetes/client-node';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
+import { flashMetricsInterceptor } from '../../observability/activity-metrics';
 import { WORKFLOW_BUNDLE } from './bundle-workflows';
 
 export interface ControlWorkerOptions {
@@ -39,6 +40,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
       : { workflowsPath: require.resolve('../../workflows') }),
     activities: controlActivities(opts.bfbCacheDir, opts.maxConcurrentTransfers, opts.kubeConfig),
+    interceptors: { activity: [flashMetricsInterceptor] },
   });
 }
 
