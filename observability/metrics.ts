@@ -21,6 +21,21 @@ export const METRIC = {
   rolloutProgress: 'xpuflow_rollout_progress_ratio',
 } as const;
 
+/** Buckets that fit a DPU's times (a phase lasts seconds to an hour) and a BFB transfer's rate. */
+export const HISTOGRAM_BUCKETS: Record<string, number[]> = {
+  [METRIC.phaseDuration]: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
+  [METRIC.flashThroughput]: [
+    2 ** 20,
+    4 * 2 ** 20,
+    16 * 2 ** 20,
+    32 * 2 ** 20,
+    64 * 2 ** 20,
+    128 * 2 ** 20,
+    256 * 2 ** 20,
+    1024 * 2 ** 20,
+  ],
+};
+
 function meter() {
   return Runtime.instance().metricMeter;
 }

@@ -9,7 +9,7 @@
  */
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { jsonLogger } from './json-logger';
-import { METRIC, setRolloutProgress, setVfLeasesHeld } from './metrics';
+import { HISTOGRAM_BUCKETS, METRIC, setRolloutProgress, setVfLeasesHeld } from './metrics';
 
 export interface WorkerRuntimeOptions {
   /** `component` field of every log line: control-worker, host-worker… */
@@ -44,7 +44,17 @@ export function installWorkerRuntime(o: WorkerRuntimeOptions, env: NodeJS.Proces
     logger: format === 'json' ? jsonLogger(o.component, level) : new DefaultLogger(level),
     telemetryOptions: {
       logging: { filter: { core: 'WARN', other: 'ERROR' }, forward: {} },
-      ...(address ? { metrics: { prometheus: { bindAddress: address, useSecondsForDurations: true } } } : {}),
+      ...(address
+        ? {
+            metrics: {
+              prometheus: {
+                bindAddress: address,
+                useSecondsForDurations: true,
+                histogramBucketOverrides: HISTOGRAM_BUCKETS,
+              },
+            },
+          }
+        : {}),
     },
   });
   if (address) {

@@ -56,7 +56,7 @@ export async function fetchRunHistory(
       const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
       return { workflowId, history: checkHistory(history, `workflow ${workflowId}`) };
     } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      if (!isNotFound(err)) throw err;
     }
   }
   throw new CliError(
@@ -64,6 +64,12 @@ export async function fetchRunHistory(
       (id.startsWith('provision-dpu-') ? '' : ` (nor ${provisionDpuWorkflowId(id)})`) +
       ': `xpuflow runs list` shows the runs there are',
   );
+}
+
+/** Not found, as the client says it (describe) or as gRPC does (history fetches: NOT_FOUND = 5). */
+export function isNotFound(err: unknown): boolean {
+  const e = err as { code?: unknown; cause?: { code?: unknown } };
+  return err instanceof WorkflowNotFoundError || e?.code === 5 || e?.cause?.code === 5;
 }
 
 /** A workflow ID, or a DPU name whose provisioning run is meant. */
