@@ -8,6 +8,7 @@
 import path from 'node:path';
 import { codecDataConverter } from '../../codec/data-converter';
 import { requireSearchAttributes } from '../../connection/search-attributes-check';
+import { dmsTlsFromEnv } from '../../connection/dms-tls';
 import { connectClient, connectWorker, temporalSettings } from '../../connection/temporal';
 import { kubeConfigFromEnv } from '../../kube/config';
 import { installWorkerRuntime } from '../../observability/runtime';
@@ -19,6 +20,7 @@ export async function runControlWorker(
   installWorkerRuntime({ component: 'control-worker', metricsAddress: opts.metricsAddress });
   const settings = temporalSettings();
   const dataConverter = codecDataConverter();
+  const dmsTls = dmsTlsFromEnv();
   const client = await connectClient(settings);
   await requireSearchAttributes(client);
   await client.connection.close();
@@ -35,6 +37,7 @@ export async function runControlWorker(
     maxConcurrentTransfers,
     kubeConfig: kubeConfigFromEnv(),
     dataConverter,
+    dmsTls,
   });
   console.log(
     `control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace})`,
