@@ -148,6 +148,17 @@ test('replay of a server run (encrypted history) passes; an unknown ID is named 
   );
 });
 
+test("a parked DPU's current details (the UI's text for the run) say in plain words what is wrong", async () => {
+  const meta = (await h.client.workflow
+    .getHandle(provisionDpuWorkflowId(fleet.dpus[1].spec.name))
+    .query('__temporal_workflow_metadata')) as { currentDetails?: string };
+  expect(meta.currentDetails).toMatch(
+    new RegExp(
+      `^\\*\\*${fleet.dpus[1].spec.name}\\*\\* on ${fleet.dpus[1].spec.node}: Error in OS Installing: .*integrity check`,
+    ),
+  );
+});
+
 test('reset of a DPU in Error retries it in place from the phase asked', async () => {
   const bad = fleet.dpus[1];
   const r = await xpuflow('reset', bad.spec.name, '--to', 'os-installing');
