@@ -159,6 +159,20 @@ test("a parked DPU's current details (the UI's text for the run) say in plain wo
   );
 });
 
+test('with keys that lack the one history was written with, replay and show say which key ID', async () => {
+  const wrong = path.join(keysDir, '..', `wrong-keys-${crypto.randomUUID()}.json`);
+  fs.writeFileSync(wrong, JSON.stringify({ keys: { '2026-01': crypto.randomBytes(32).toString('base64') } }));
+  const r = await run(process.execPath, [distFile('cli/main.js'), 'replay', fleet.dpus[0].spec.name], {
+    env: { ...process.env, ...h.env, XPUFLOW_CODEC_KEYS: wrong },
+  }).then(
+    () => ({ code: 0, stderr: '' }),
+    (e: { code: number; stderr: string }) => e,
+  );
+  fs.rmSync(wrong);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain('key ID "2026-11", which the keyring does not hold');
+});
+
 test('reset of a DPU in Error retries it in place from the phase asked', async () => {
   const bad = fleet.dpus[1];
   const r = await xpuflow('reset', bad.spec.name, '--to', 'os-installing');
