@@ -25,7 +25,8 @@ export interface RunFilters {
 }
 
 export function visibilityQuery(f: RunFilters, now: Date = new Date()): string {
-  const parts = [`WorkflowType = 'provisionDpu'`];
+  // Provisioning runs: ProvisionDpu, and UpdateDpu, which walks the same phases.
+  const parts = [`WorkflowType IN ('provisionDpu', 'updateDpu')`];
   if (f.phase !== undefined) {
     const phase = parsePhase(f.phase);
     if (!phase)
