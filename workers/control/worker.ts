@@ -43,7 +43,12 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     ...(fs.existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
       : { workflowsPath: require.resolve('../../workflows') }),
-    activities: controlActivities(opts.bfbCacheDir, opts.maxConcurrentTransfers, opts.kubeConfig, opts.dmsTls),
+    activities: controlActivities(
+      opts.bfbCacheDir,
+      opts.maxConcurrentTransfers,
+      opts.kubeConfig,
+      opts.dmsTls,
+    ),
     interceptors: { activity: [flashMetricsInterceptor] },
   });
 }
