@@ -60,9 +60,7 @@ export async function connectClient(s: TemporalSettings = temporalSettings()): P
     const connection = await Connection.connect({ ...s.connectionOptions, connectTimeout: '10 seconds' });
     return new Client({ connection, namespace: s.namespace, dataConverter });
   } catch (err) {
-    const tlsConfig = s.connectionOptions.tls;
-    const problem = tlsConfig && (await tlsHandshakeProblem(s.address, tlsConfig === true ? {} : tlsConfig));
-    throw new Error(unreachable(s, problem ? new Error(problem) : err), { cause: err });
+    throw new Error(unreachable(s, await explainTls(s, err)), { cause: err });
   }
 }
 
@@ -70,8 +68,19 @@ export async function connectWorker(s: TemporalSettings = temporalSettings()): P
   try {
     return await NativeConnection.connect(s.connectionOptions);
   } catch (err) {
-    throw new Error(unreachable(s, err), { cause: err });
+    throw new Error(unreachable(s, await explainTls(s, err)), { cause: err });
   }
+}
+
+/**
+ * With TLS on, a failed connection's own error may say only "transport error"
+ * or "deadline"; a plain handshake with the same settings gets the reason.
+ */
+async function explainTls(s: TemporalSettings, err: unknown): Promise<unknown> {
+  const tlsConfig = s.connectionOptions.tls;
+  if (!tlsConfig) return err;
+  const problem = await tlsHandshakeProblem(s.address, tlsConfig === true ? {} : tlsConfig);
+  return problem ? new Error(problem) : err;
 }
 
 function unreachable(s: TemporalSettings, err: unknown): string {

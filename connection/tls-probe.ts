@@ -30,7 +30,7 @@ export async function tlsHandshakeProblem(
     };
     const timer = setTimeout(() => done(undefined), timeoutMs);
     // A server that refuses the client certificate says so after the handshake, with an alert.
-    socket.once('secureConnect', () => setTimeout(() => done(undefined), 300));
+    socket.once('secureConnect', () => setTimeout(() => done(undefined), 1000));
     socket.once('error', (err) => done(err.message));
   });
 }
