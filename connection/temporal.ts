@@ -9,6 +9,9 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
+import { codecDataConverter } from '../codec/data-converter';
+import { checkTemporalTlsFiles } from './temporal-tls-check';
+import { tlsHandshakeProblem } from './tls-probe';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
 export const DEFAULT_NAMESPACE = 'default';
@@ -23,7 +26,11 @@ export interface TemporalSettings {
 }
 
 export function temporalSettings(env: NodeJS.ProcessEnv = process.env): TemporalSettings {
-  const loaded = loadClientConnectConfig({ profile: env.TEMPORAL_PROFILE });
+  checkTemporalTlsFiles(env); // names a missing, expired or mismatched certificate before any handshake
+  const loaded = loadClientConnectConfig({
+    profile: env.TEMPORAL_PROFILE,
+    overrideEnvVars: env as Record<string, string>,
+  });
   const address = loaded.connectionOptions.address ?? DEFAULT_ADDRESS;
   const namespace = loaded.namespace ?? DEFAULT_NAMESPACE;
   const tls = Boolean(loaded.connectionOptions.tls);
@@ -48,11 +55,12 @@ export function workflowUiLink(s: TemporalSettings, workflowId: string): string 
 }
 
 export async function connectClient(s: TemporalSettings = temporalSettings()): Promise<Client> {
+  const dataConverter = codecDataConverter(); // XPUFLOW_CODEC_KEYS: payloads encrypted (codec/)
   try {
     const connection = await Connection.connect({ ...s.connectionOptions, connectTimeout: '10 seconds' });
-    return new Client({ connection, namespace: s.namespace });
+    return new Client({ connection, namespace: s.namespace, dataConverter });
   } catch (err) {
-    throw new Error(unreachable(s, err), { cause: err });
+    throw new Error(unreachable(s, await explainTls(s, err)), { cause: err });
   }
 }
 
@@ -60,14 +68,51 @@ export async function connectWorker(s: TemporalSettings = temporalSettings()): P
   try {
     return await NativeConnection.connect(s.connectionOptions);
   } catch (err) {
-    throw new Error(unreachable(s, err), { cause: err });
+    throw new Error(unreachable(s, await explainTls(s, err)), { cause: err });
   }
 }
 
+/**
+ * With TLS on, a failed connection's own error may say only "transport error"
+ * or "deadline"; a plain handshake with the same settings gets the reason.
+ */
+async function explainTls(s: TemporalSettings, err: unknown): Promise<unknown> {
+  const tlsConfig = s.connectionOptions.tls;
+  if (!tlsConfig) return err;
+  const problem = await tlsHandshakeProblem(s.address, tlsConfig === true ? {} : tlsConfig);
+  return problem ? new Error(problem) : err;
+}
+
 function unreachable(s: TemporalSettings, err: unknown): string {
+  const message = (err as Error).message;
+  const where = `Temporal at ${s.address} (namespace ${s.namespace}, TLS ${s.tls ? 'on' : 'off'})`;
+  const hint = tlsHint(s, message);
+  if (hint) return `TLS handshake with ${where} failed: ${hint} (${message})`;
   return (
-    `cannot reach Temporal at ${s.address} (namespace ${s.namespace}, TLS ${s.tls ? 'on' : 'off'}): ` +
-    `${(err as Error).message}. Start the local dev server with ./temporal-dev.sh start, ` +
+    `cannot reach ${where}: ${message}. Start the local dev server with ./temporal-dev.sh start, ` +
     `or set TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TLS_* for a real cluster.`
   );
+}
+
+/** What a TLS failure means, in the operator's terms, when the error says it was one. */
+function tlsHint(s: TemporalSettings, message: string): string | undefined {
+  if (
+    /UnknownIssuer|unable to get local issuer|unable to verify the first certificate|self[- ]signed|certificate verify failed|unknown ca|BadSignature/i.test(
+      message,
+    )
+  )
+    return s.tls
+      ? "the server's certificate is not signed by the CA this client trusts: check TEMPORAL_TLS_SERVER_CA_CERT_PATH"
+      : 'the server answered with TLS checks this client failed';
+  if (/NotValidForName|hostname|altname|IP address mismatch|name mismatch/i.test(message))
+    return "the server's certificate does not name this address: set TEMPORAL_TLS_SERVER_NAME to a name it carries";
+  if (/expired|CertExpired|certificate has expired/i.test(message))
+    return 'a certificate in the chain has expired: renew it';
+  if (/certificate required|bad certificate|handshake failure|alert/i.test(message))
+    return 'the server refused this client: it wants a client certificate its CA signed (TEMPORAL_TLS_CLIENT_CERT_PATH / _KEY_PATH)';
+  if (/tls|ssl|handshake|InvalidContentType|corrupt message|wrong version number|frame/i.test(message))
+    return s.tls
+      ? 'TLS is on here, but the server may not speak TLS at this address, or the handshake broke'
+      : 'TLS is off here, but the server may require it: set TEMPORAL_TLS=true';
+  return undefined;
 }

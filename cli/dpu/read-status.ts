@@ -4,6 +4,7 @@
  */
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
+import { decode } from '@temporalio/common/lib/internal-non-workflow';
 import type { DpuStatus } from '../../model/dpu';
 import { statusQuery } from '../../model/provision-api';
 import { provisionDpuWorkflowId } from '../../model/workflow-ids';
@@ -47,18 +48,24 @@ export async function readDpuView(client: Client, dpu: string): Promise<DpuView>
     workflowId,
     runId: desc.runId,
     execution: desc.status.name,
-    activities: (desc.raw.pendingActivities ?? []).map((a) => {
-      const details = a.heartbeatDetails?.payloads?.[0]
-        ? (defaultPayloadConverter.fromPayload(a.heartbeatDetails.payloads[0]) as Record<string, unknown>)
-        : undefined;
-      return {
-        activity: a.activityType?.name ?? '?',
-        attempt: a.attempt ?? 1,
-        bytesSent: numberOf(details?.bytesSent ?? details?.bytesDone),
-        bytesTotal: numberOf(details?.bytesTotal),
-        lastFailure: a.lastFailure?.message ?? undefined,
-      };
-    }),
+    activities: await Promise.all(
+      (desc.raw.pendingActivities ?? []).map(async (a) => {
+        // Heartbeats pass through the payload codec (encrypted when XPUFLOW_CODEC_KEYS is set).
+        const [first] = a.heartbeatDetails?.payloads?.length
+          ? await decode(client.options.loadedDataConverter.payloadCodecs, [a.heartbeatDetails.payloads[0]])
+          : [];
+        const details = first
+          ? (defaultPayloadConverter.fromPayload(first) as Record<string, unknown>)
+          : undefined;
+        return {
+          activity: a.activityType?.name ?? '?',
+          attempt: a.attempt ?? 1,
+          bytesSent: numberOf(details?.bytesSent ?? details?.bytesDone),
+          bytesTotal: numberOf(details?.bytesTotal),
+          lastFailure: a.lastFailure?.message ?? undefined,
+        };
+      }),
+    ),
   };
   if (desc.status.name === 'COMPLETED') {
     // A finished run's result is its final status; no worker is needed to read it.

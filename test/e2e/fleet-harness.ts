@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import { execFileSync } from 'node:child_process';
 import { waitForPollers } from '../../connection/pollers';
 import type { DpuStatus } from '../../model/dpu';
@@ -18,8 +19,18 @@ import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../
 import { DevServer } from '../support/dev-server';
 import { REPO_ROOT, temporalCli } from '../support/tools';
 
+export interface HarnessOptions {
+  /** More environment for every worker process (e.g. XPUFLOW_CODEC_KEYS). */
+  env?: NodeJS.ProcessEnv;
+  /** More environment for the control worker only (e.g. XPUFLOW_METRICS_ADDRESS). */
+  controlEnv?: NodeJS.ProcessEnv;
+  /** The test client's data converter (the codec, when the workers encrypt). */
+  dataConverter?: DataConverter;
+  server?: DevServer;
+}
+
 export class Harness {
-  readonly server = new DevServer();
+  readonly server: DevServer;
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-e2e-'));
   client!: Client;
   control?: WorkerProcess;
@@ -27,14 +38,18 @@ export class Harness {
   private readonly fleets: SimFleet[] = [];
   private controlStarts = 0;
 
+  constructor(private readonly opts: HarnessOptions = {}) {
+    this.server = opts.server ?? new DevServer();
+  }
+
   get env(): NodeJS.ProcessEnv {
-    return { TEMPORAL_ADDRESS: this.server.address, TEMPORAL_NAMESPACE: 'default' };
+    return { TEMPORAL_ADDRESS: this.server.address, TEMPORAL_NAMESPACE: 'default', ...this.opts.env };
   }
 
   async start(): Promise<void> {
     await this.server.start();
     const connection = await Connection.connect({ address: this.server.address });
-    this.client = new Client({ connection, namespace: 'default' });
+    this.client = new Client({ connection, namespace: 'default', dataConverter: this.opts.dataConverter });
     await this.startControlWorker();
   }
 
@@ -42,7 +57,7 @@ export class Harness {
     this.control = spawnControlWorker({
       bfbCacheDir: path.join(this.dir, 'bfb-cache'),
       logFile: path.join(this.dir, `control-${++this.controlStarts}.log`),
-      env: this.env,
+      env: { ...this.env, ...this.opts.controlEnv },
     });
     await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
   }

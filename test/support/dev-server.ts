@@ -21,7 +21,13 @@ export class DevServer {
   uiPort = 0;
 
   /** `registerSearchAttributes: false` starts a namespace without xpuflow's search attributes. */
-  constructor(private readonly opts: { registerSearchAttributes?: boolean } = {}) {}
+  constructor(
+    private readonly opts: {
+      registerSearchAttributes?: boolean;
+      /** The UI decodes payloads through this codec server (`--ui-codec-endpoint`). */
+      uiCodecEndpoint?: string;
+    } = {},
+  ) {}
 
   get address(): string {
     return `127.0.0.1:${this.port}`;
@@ -51,6 +57,7 @@ export class DevServer {
         ...(this.opts.registerSearchAttributes === false
           ? []
           : SEARCH_ATTRIBUTE_KEYS.flatMap((k) => ['--search-attribute', `${k.name}=Keyword`])),
+        ...(this.opts.uiCodecEndpoint ? ['--ui-codec-endpoint', this.opts.uiCodecEndpoint] : []),
       ],
       { stdio: ['ignore', log, log] },
     );

@@ -6,13 +6,21 @@
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import path from 'node:path';
+import { codecDataConverter } from '../../codec/data-converter';
 import { requireSearchAttributes } from '../../connection/search-attributes-check';
+import { dmsTlsFromEnv } from '../../connection/dms-tls';
 import { connectClient, connectWorker, temporalSettings } from '../../connection/temporal';
 import { kubeConfigFromEnv } from '../../kube/config';
+import { installWorkerRuntime } from '../../observability/runtime';
 import { createControlWorker } from './worker';
 
-export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Promise<void> {
+export async function runControlWorker(
+  opts: { bfbCacheDir?: string; metricsAddress?: string } = {},
+): Promise<void> {
+  installWorkerRuntime({ component: 'control-worker', metricsAddress: opts.metricsAddress });
   const settings = temporalSettings();
+  const dataConverter = codecDataConverter();
+  const dmsTls = dmsTlsFromEnv();
   const client = await connectClient(settings);
   await requireSearchAttributes(client);
   await client.connection.close();
@@ -28,6 +36,8 @@ export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Pro
     bfbCacheDir,
     maxConcurrentTransfers,
     kubeConfig: kubeConfigFromEnv(),
+    dataConverter,
+    dmsTls,
   });
   console.log(
     `control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace})`,
@@ -37,8 +47,11 @@ export async function runControlWorker(opts: { bfbCacheDir?: string } = {}): Pro
 }
 
 if (require.main === module) {
-  const i = process.argv.indexOf('--bfb-cache');
-  runControlWorker({ bfbCacheDir: i > 0 ? process.argv[i + 1] : undefined }).catch((err) => {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  runControlWorker({ bfbCacheDir: arg('--bfb-cache'), metricsAddress: arg('--metrics') }).catch((err) => {
     console.error(`control worker: ${(err as Error).message}`);
     process.exit(1);
   });

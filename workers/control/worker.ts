@@ -3,12 +3,16 @@
  * download BFBs. Wiring only; the work lives in workflows/ and activities/.
  */
 import fs from 'node:fs';
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createBfbActivities } from '../../activities/bfb';
 import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import { createKubeActivities } from '../../activities/kube';
 import type * as k8s from '@kubernetes/client-node';
+import { DmsClients } from '../../activities/dms/clients';
+import type { DmsTls } from '../../connection/dms-tls';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
+import { flashMetricsInterceptor } from '../../observability/activity-metrics';
 import { WORKFLOW_BUNDLE } from './bundle-workflows';
 
 export interface ControlWorkerOptions {
@@ -22,6 +26,10 @@ export interface ControlWorkerOptions {
   identity?: string;
   /** The Kubernetes cluster of DPU objects (XPUFLOW_KUBECONFIG); without one the cluster phases are skipped. */
   kubeConfig?: k8s.KubeConfig;
+  /** The payload codec (codec/codecDataConverter) when payloads are encrypted. */
+  dataConverter?: DataConverter;
+  /** TLS/mTLS to DMS (connection/dms-tls.ts); plaintext without. */
+  dmsTls?: DmsTls;
 }
 
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
@@ -30,22 +38,32 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? CONTROL_TASK_QUEUE,
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     // The prebuilt bundle when the build made one (dist/), else bundle the sources now (tests).
     ...(fs.existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
       : { workflowsPath: require.resolve('../../workflows') }),
-    activities: controlActivities(opts.bfbCacheDir, opts.maxConcurrentTransfers, opts.kubeConfig),
+    activities: controlActivities(
+      opts.bfbCacheDir,
+      opts.maxConcurrentTransfers,
+      opts.kubeConfig,
+      opts.dmsTls,
+    ),
+    interceptors: { activity: [flashMetricsInterceptor] },
   });
 }
 
-/** The control queue's activities: BFB cache, DMS calls, the two joined for one transfer, and Kubernetes. */
+/** The control queue's activities: BFB cache, DMS calls (TLS when dmsTls), the two joined for one transfer, and Kubernetes. */
 export function controlActivities(
   bfbCacheDir: string,
   maxConcurrentTransfers?: number,
   kubeConfig?: k8s.KubeConfig,
+  dmsTls?: DmsTls,
 ) {
   const bfb = createBfbActivities({ cacheDir: bfbCacheDir });
-  const dms = createDmsActivities();
+  const dms = createDmsActivities(
+    dmsTls ? { clients: new DmsClients(dmsTls.credentials, dmsTls.channelOptions) } : {},
+  );
   return {
     ...bfb,
     ...dms,

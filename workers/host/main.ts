@@ -5,8 +5,10 @@
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import fs from 'node:fs';
+import { codecDataConverter } from '../../codec/data-converter';
 import { connectWorker, temporalSettings } from '../../connection/temporal';
 import { hostTaskQueue } from '../../model/task-queues';
+import { installWorkerRuntime } from '../../observability/runtime';
 import { createHostWorker } from './worker';
 
 export interface HostPlacement {
@@ -15,8 +17,14 @@ export interface HostPlacement {
 }
 
 /** Runs one host worker per placement on one connection until SIGINT/SIGTERM. */
-export async function runHostWorkers(placements: HostPlacement[]): Promise<void> {
+export async function runHostWorkers(placements: HostPlacement[], metricsAddress?: string): Promise<void> {
+  installWorkerRuntime({
+    component: 'host-worker',
+    metricsAddress,
+    node: placements.map((p) => p.node).join(','),
+  });
   const settings = temporalSettings();
+  const dataConverter = codecDataConverter();
   const connection = await connectWorker(settings);
   const workers = await Promise.all(
     placements.map((p) =>
@@ -25,6 +33,7 @@ export async function runHostWorkers(placements: HostPlacement[]): Promise<void>
         namespace: settings.namespace,
         node: p.node,
         sysfsRoot: p.sysfsRoot ?? '/sys',
+        dataConverter,
       }),
     ),
   );
@@ -37,8 +46,12 @@ export async function runHostWorkers(placements: HostPlacement[]): Promise<void>
   await connection.close();
 }
 
-export async function runHostWorker(opts: { node: string; sysfsRoot?: string }): Promise<void> {
-  await runHostWorkers([opts]);
+export async function runHostWorker(opts: {
+  node: string;
+  sysfsRoot?: string;
+  metricsAddress?: string;
+}): Promise<void> {
+  await runHostWorkers([{ node: opts.node, sysfsRoot: opts.sysfsRoot }], opts.metricsAddress);
 }
 
 function placementsFromArgs(argv: string[]): HostPlacement[] {
@@ -55,7 +68,10 @@ function placementsFromArgs(argv: string[]): HostPlacement[] {
 
 if (require.main === module) {
   Promise.resolve()
-    .then(() => runHostWorkers(placementsFromArgs(process.argv)))
+    .then(() => {
+      const i = process.argv.indexOf('--metrics');
+      return runHostWorkers(placementsFromArgs(process.argv), i > 0 ? process.argv[i + 1] : undefined);
+    })
     .catch((err) => {
       console.error(`host worker: ${(err as Error).message}`);
       process.exit(1);

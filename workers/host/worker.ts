@@ -2,6 +2,7 @@
  * The host worker: one per host node, polling `xpuflow-host-<node>`. It does
  * the node-local work (sysfs SR-IOV) that only a process on that host can do.
  */
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createSysfsActivities } from '../../activities/sysfs';
 import { hostTaskQueue } from '../../model/task-queues';
@@ -14,6 +15,8 @@ export interface HostWorkerOptions {
   /** Root of sysfs: `/sys` on a real host, a simulator's tree in tests and the demo. */
   sysfsRoot: string;
   identity?: string;
+  /** The payload codec (codec/codecDataConverter) when payloads are encrypted. */
+  dataConverter?: DataConverter;
 }
 
 export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker> {
@@ -24,6 +27,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
     namespace: opts.namespace,
     taskQueue: hostTaskQueue(opts.node),
     identity: opts.identity ?? `host-worker@${opts.node}`,
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     activities: createSysfsActivities({ sysfsRoot: opts.sysfsRoot, node: opts.node }),
   });
 }

@@ -7,6 +7,7 @@ import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow'
 import type { Condition, ConditionStatus, DpuSpec, DpuStatus, LastError, Progress } from '../../model/dpu';
 import { PHASE_CONDITION, Phase } from '../../model/phases';
 import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
+import { recordPhaseDuration } from '../metrics/phase-metrics';
 
 function now(): string {
   return new Date().toISOString(); // deterministic inside the workflow sandbox
@@ -112,6 +113,7 @@ export class StatusBook {
       rec.result = result;
       rec.endedAt = now();
       rec.message = message;
+      recordPhaseDuration(phase, result, rec.startedAt, rec.endedAt);
     } else {
       this.status.phases.push({ phase, startedAt: now(), endedAt: now(), result, message });
     }

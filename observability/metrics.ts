@@ -1,0 +1,64 @@
+/**
+ * xpuflow's own metrics, beside the SDK's, on the worker's Prometheus
+ * endpoint (`/metrics`, address from --metrics or XPUFLOW_METRICS_ADDRESS):
+ *
+ *   xpuflow_phase_duration_seconds{phase,result}   histogram, recorded by the workflow (workflows/metrics/)
+ *   xpuflow_flash_bytes_total{dpu}                 counter, BFB bytes sent to DMS
+ *   xpuflow_flash_throughput_bytes_per_second      histogram, per transfer (bytes / activity time, waits included)
+ *   xpuflow_vf_leases_held{node}                   gauge, VF leases this host worker holds
+ *   xpuflow_rollout_progress_ratio{rollout}        gauge, share of a rollout's DPUs done
+ *
+ * The last two are registered at 0 now; the VF-lease and rollout flows feed
+ * them through setVfLeasesHeld / setRolloutProgress.
+ */
+import { Runtime } from '@temporalio/worker';
+
+export const METRIC = {
+  phaseDuration: 'xpuflow_phase_duration_seconds',
+  flashBytes: 'xpuflow_flash_bytes',
+  flashThroughput: 'xpuflow_flash_throughput_bytes_per_second',
+  vfLeasesHeld: 'xpuflow_vf_leases_held',
+  rolloutProgress: 'xpuflow_rollout_progress_ratio',
+} as const;
+
+/** Buckets that fit a DPU's times (a phase lasts seconds to an hour) and a BFB transfer's rate. */
+export const HISTOGRAM_BUCKETS: Record<string, number[]> = {
+  [METRIC.phaseDuration]: [0.1, 0.5, 1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200],
+  [METRIC.flashThroughput]: [
+    2 ** 20,
+    4 * 2 ** 20,
+    16 * 2 ** 20,
+    32 * 2 ** 20,
+    64 * 2 ** 20,
+    128 * 2 ** 20,
+    256 * 2 ** 20,
+    1024 * 2 ** 20,
+  ],
+};
+
+function meter() {
+  return Runtime.instance().metricMeter;
+}
+
+export function recordFlash(dpu: string, bytes: number, seconds: number): void {
+  meter().createCounter(METRIC.flashBytes, 'bytes', 'BFB bytes sent to DMS').add(bytes, { dpu });
+  if (seconds > 0)
+    meter()
+      .createHistogram(
+        METRIC.flashThroughput,
+        'float',
+        '',
+        'BFB transfer throughput to DMS, bytes per second',
+      )
+      .record(bytes / seconds, { dpu });
+}
+
+export function setVfLeasesHeld(node: string, leases: number): void {
+  meter().createGauge(METRIC.vfLeasesHeld, 'int', '', 'VF leases held on this host').set(leases, { node });
+}
+
+export function setRolloutProgress(rollout: string, ratio: number): void {
+  meter()
+    .createGauge(METRIC.rolloutProgress, 'float', '', "share of a rollout's DPUs done")
+    .set(ratio, { rollout });
+}
