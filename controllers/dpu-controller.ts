@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import { setCondition } from '../kube/conditions';
 import type { Kube } from '../kube/client';
 import { dpuLifecycleWorkflowId } from '../kube/names';
-import { DPU_FINALIZER, refOf, type DpuResource } from '../kube/resources';
+import { DPU_FINALIZER, HOST_POWER_CYCLED_ANNOTATION, refOf, type DpuResource } from '../kube/resources';
 import type { DesiredDpu, DpuLifecycleInput } from '../model/dpu-lifecycle-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { resolveDpu, type Lookups, type ResolveSettings } from './resolve-dpu';
@@ -21,6 +21,7 @@ export class DpuController {
   /** Generations already signalled by this process, per object UID. */
   private readonly signalled = new Map<string, number>();
   private readonly problems = new Map<string, string>();
+  private readonly powerCycles = new Map<string, string>();
 
   constructor(
     private readonly kube: Kube,
@@ -28,6 +29,18 @@ export class DpuController {
     private readonly look: Lookups & { dpu(namespace: string, name: string): DpuResource | undefined },
     private readonly settings: ResolveSettings,
   ) {}
+
+  /** A DPU waiting for its host's power cycle is told so when an operator sets the annotation to a new value. */
+  private async forwardPowerCycle(dpu: DpuResource): Promise<void> {
+    const value = dpu.metadata.annotations?.[HOST_POWER_CYCLED_ANNOTATION];
+    const key = `${dpu.metadata.uid}/power-cycle`;
+    if (!value || dpu.status?.phase !== 'Rebooting' || !dpu.status.workflowId) return;
+    if (this.powerCycles.get(key) === value) return;
+    await this.temporal.workflow
+      .getHandle(dpu.status.workflowId)
+      .signal('operatorRebooted', { by: `annotation ${HOST_POWER_CYCLED_ANNOTATION}=${value}` });
+    this.powerCycles.set(key, value);
+  }
 
   async reconcile(namespace: string, name: string): Promise<void> {
     const dpu = this.look.dpu(namespace, name);
@@ -55,6 +68,7 @@ export class DpuController {
       return; // the update event brings the object back here
     }
 
+    await this.forwardPowerCycle(dpu);
     const generation = dpu.metadata.generation ?? 1;
     const resolved = resolveDpu(dpu, this.look, this.settings, workflowId);
     if ('problem' in resolved) {

@@ -22,6 +22,8 @@ export const DPU_FINALIZER = `${GROUP}/delete-flow`;
 export const DPUSET_LABEL = `${GROUP}/dpuset`;
 /** The DPUSet template a DPU was last given (a hash), to tell which DPUs a rollout must update. */
 export const TEMPLATE_HASH_ANNOTATION = `${GROUP}/template-hash`;
+/** Set (to a new value) by an operator on a DPU with automaticReboot false, once its host was power-cycled. */
+export const HOST_POWER_CYCLED_ANNOTATION = `${GROUP}/host-power-cycled`;
 /** Set on DPU nodes in the DPU cluster: the DPU object and its host. */
 export const DPU_NODE_LABEL = `${GROUP}/dpu`;
 export const HOST_NODE_LABEL = `${GROUP}/host`;

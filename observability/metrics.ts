@@ -8,8 +8,8 @@
  *   xpuflow_vf_leases_held{node}                   gauge, VF leases this host worker holds
  *   xpuflow_rollout_progress_ratio{rollout}        gauge, share of a rollout's DPUs done
  *
- * The last two are registered at 0 now; the VF-lease and rollout flows feed
- * them through setVfLeasesHeld / setRolloutProgress.
+ * The rollout gauge is fed by DpuSetRollout's status reports (activities/kube);
+ * the VF-lease gauge by setVfLeasesHeld.
  */
 import { Runtime } from '@temporalio/worker';
 

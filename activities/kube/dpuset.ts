@@ -15,6 +15,7 @@ import {
   type ObjectRef,
 } from '../../kube/resources';
 import { setCondition } from '../../kube/conditions';
+import { setRolloutProgress } from '../../observability/metrics';
 
 export interface DpuHealth {
   name: string;
@@ -109,7 +110,10 @@ export function dpusetActivities(kube: () => Kube) {
       };
       condition?: Omit<KubeCondition, 'lastTransitionTime'>;
       event?: { type: 'Normal' | 'Warning'; reason: string; message: string };
+      /** The rollout's share of DPUs done, for the xpuflow_rollout_progress_ratio gauge. */
+      progress?: { rollout: string; ratio: number };
     }): Promise<void> {
+      if (input.progress) setRolloutProgress(input.progress.rollout, input.progress.ratio);
       const k = kube();
       try {
         let conditions: KubeCondition[] | undefined;

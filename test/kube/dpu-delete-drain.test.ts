@@ -231,3 +231,33 @@ test('a DPUSet whose BFB does not exist waits with a condition naming the BFB, a
   expect(dpus.every((d) => d.spec.bfb === 'bf-later')).toBe(true);
   for (const d of fleet.dpus) expect(d.dms.counters.flashes).toBe(1);
 });
+
+test('without automatic reboot the DPU says what the operator must do, and an annotation lets it go on', async () => {
+  const fleet = await h.hosts('manual', 1, {});
+  await h.kube.create(
+    'DPU',
+    NS,
+    dpuObject('manual-dpu', fleet.hosts[0].node, fleet.dpus[0].spec.pciAddress, { automaticReboot: false }),
+  );
+  const waiting = await h.waitFor('manual-dpu waiting for a power cycle', async () => {
+    const d = await h.dpu('manual-dpu');
+    return d?.status?.phase === 'Rebooting' && d.status.message?.includes('power-cycle host') ? d : undefined;
+  });
+  expect(waiting.status!.message).toContain(
+    'kubectl annotate dpu manual-dpu -n xpuflow-test provisioning.xpuflow.dev/host-power-cycled=',
+  );
+  expect(fleet.dpus[0].dms.counters.reboots).toBe(0);
+  await h.kube.patch(
+    'DPU',
+    { namespace: NS, name: 'manual-dpu' },
+    { metadata: { annotations: { 'provisioning.xpuflow.dev/host-power-cycled': '1700000000' } } },
+  );
+  const ready = await h.waitFor('manual-dpu Ready', async () => {
+    const d = await h.dpu('manual-dpu');
+    return d?.status?.phase === 'Ready' ? d : undefined;
+  });
+  expect(ready.status!.conditions!.find((c) => c.type === 'Rebooted')!.message).toContain(
+    'rebooted by an operator',
+  );
+  expect(fleet.dpus[0].dms.counters.reboots).toBe(0);
+});

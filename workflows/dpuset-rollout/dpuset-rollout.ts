@@ -9,7 +9,7 @@
  * maxUnavailable counts every DPU of the set that is not Ready, not only the
  * rollout's own, so a DPU already down elsewhere takes a slot.
  */
-import { ChildWorkflowHandle, condition, setHandler, startChild } from '@temporalio/workflow';
+import { ChildWorkflowHandle, condition, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { rolloutDpuWorkflowId } from '../../kube/names';
 import {
   plannedBatches,
@@ -35,6 +35,11 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
   });
   setHandler(rolloutProgressQuery, () => progress);
   const link = input.workflowUrl ? { rolloutWorkflowUrl: input.workflowUrl } : {};
+  const share = () => ({
+    rollout: workflowInfo().workflowId,
+    ratio:
+      input.dpus.length === 0 ? 1 : (progress.updated.length + progress.failed.length) / input.dpus.length,
+  });
 
   if (input.dryRun) {
     const batches = plannedBatches(input.dpus, input.maxUnavailable);
@@ -65,6 +70,7 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
       status: { updated: progress.updated.length, failed: progress.failed.length, ...link },
       condition: { type: 'RolloutProgressing', status, reason, message },
       event: { type, reason, message },
+      progress: share(),
     });
   const launch = async (dpu: string) => {
     const child = await startChild(rolloutDpu, {
@@ -127,6 +133,7 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
       await kube.reportDpuSet({
         set,
         status: { updated: progress.updated.length, failed: progress.failed.length, ...link },
+        progress: share(),
       });
     }
   }

@@ -8,7 +8,9 @@
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { dms } from '../activities';
+import { HOST_POWER_CYCLED_ANNOTATION } from '../../../kube/resources';
 import type { FlowContext, PhaseOutcome } from '../context';
+import { reportToKube } from '../kube-report';
 import { pollUntil } from '../poll';
 
 export async function rebooting(ctx: FlowContext): Promise<PhaseOutcome> {
@@ -41,9 +43,20 @@ export async function rebooting(ctx: FlowContext): Promise<PhaseOutcome> {
     how = 'rebooted by DMS';
   } else {
     ctx.operatorRebooted = false;
-    book.waitFor(
-      `operator: power-cycle host ${spec.node} to reboot ${spec.name}, then run \`xpuflow dpu reboot-done ${spec.name}\``,
-    );
+    if (spec.kube) {
+      book.waitFor(
+        `operator: power-cycle host ${spec.node} to reboot ${spec.name}, then \`kubectl annotate dpu ${spec.kube.ref.name} -n ${spec.kube.ref.namespace} ${HOST_POWER_CYCLED_ANNOTATION}=$(date +%s) --overwrite\``,
+      );
+      await reportToKube(ctx, {
+        type: 'Normal',
+        reason: 'WaitingForPowerCycle',
+        message: `power-cycle host ${spec.node}, then annotate the DPU`,
+      });
+    } else {
+      book.waitFor(
+        `operator: power-cycle host ${spec.node} to reboot ${spec.name}, then run \`xpuflow dpu reboot-done ${spec.name}\``,
+      );
+    }
     await condition(() => ctx.operatorRebooted);
     book.waitFor(undefined);
     await pollUntil(async () => {
