@@ -22,13 +22,7 @@ export class Kube {
 
   async get<T>(kind: Kind, ref: ObjectRef): Promise<T | undefined> {
     try {
-      return (await this.custom.getNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: ref.namespace,
-        plural: Plural[kind],
-        name: ref.name,
-      })) as T;
+      return (await this.custom.getNamespacedCustomObject(named(kind, ref))) as T;
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -37,10 +31,7 @@ export class Kube {
 
   async list<T>(kind: Kind, namespace: string, labelSelector?: string): Promise<T[]> {
     const r = (await this.custom.listNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: Plural[kind],
+      ...inNamespace(kind, namespace),
       ...(labelSelector ? { labelSelector } : {}),
     })) as { items: T[] };
     return r.items;
@@ -48,10 +39,7 @@ export class Kube {
 
   async create<T>(kind: Kind, namespace: string, body: object): Promise<T> {
     return (await this.custom.createNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: Plural[kind],
+      ...inNamespace(kind, namespace),
       body: { apiVersion: API_VERSION, kind: kindName(kind), ...body },
     })) as T;
   }
@@ -59,11 +47,7 @@ export class Kube {
   async patch<T>(kind: Kind, ref: ObjectRef, body: object): Promise<T> {
     return (await this.custom.patchNamespacedCustomObject(
       {
-        group: GROUP,
-        version: VERSION,
-        namespace: ref.namespace,
-        plural: Plural[kind],
-        name: ref.name,
+        ...named(kind, ref),
         body,
       },
       MERGE,
@@ -73,11 +57,7 @@ export class Kube {
   async patchStatus<T>(kind: Kind, ref: ObjectRef, status: object): Promise<T> {
     return (await this.custom.patchNamespacedCustomObjectStatus(
       {
-        group: GROUP,
-        version: VERSION,
-        namespace: ref.namespace,
-        plural: Plural[kind],
-        name: ref.name,
+        ...named(kind, ref),
         body: { status },
       },
       MERGE,
@@ -88,11 +68,7 @@ export class Kube {
   async jsonPatch<T>(kind: Kind, ref: ObjectRef, ops: object[]): Promise<T> {
     return (await this.custom.patchNamespacedCustomObject(
       {
-        group: GROUP,
-        version: VERSION,
-        namespace: ref.namespace,
-        plural: Plural[kind],
-        name: ref.name,
+        ...named(kind, ref),
         body: ops,
       },
       JSON_PATCH,
@@ -102,11 +78,7 @@ export class Kube {
   async delete(kind: Kind, ref: ObjectRef): Promise<void> {
     try {
       await this.custom.deleteNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace: ref.namespace,
-        plural: Plural[kind],
-        name: ref.name,
+        ...named(kind, ref),
       });
     } catch (err) {
       if (!isNotFound(err)) throw err;
@@ -183,6 +155,16 @@ export class Kube {
       },
     });
   }
+}
+
+/** Where custom objects of a kind live in a namespace: group, version, namespace, plural. */
+function inNamespace(kind: Kind, namespace: string) {
+  return { group: GROUP, version: VERSION, namespace, plural: Plural[kind] };
+}
+
+/** One custom object: its kind's place and its name. */
+function named(kind: Kind, ref: ObjectRef) {
+  return { ...inNamespace(kind, ref.namespace), name: ref.name };
 }
 
 export function kindName(kind: Kind): string {

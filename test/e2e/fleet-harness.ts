@@ -8,7 +8,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { execFileSync } from 'node:child_process';
 import { waitForPollers } from '../../connection/pollers';
 import type { DpuStatus } from '../../model/dpu';
 import { statusQuery } from '../../model/provision-api';
@@ -17,7 +16,7 @@ import { provisionDpuWorkflowId } from '../../model/workflow-ids';
 import { startSimFleet, type SimFleet, type SimFleetOptions } from '../../sim/fleet';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
-import { REPO_ROOT, temporalCli } from '../support/tools';
+import { captureHistory } from '../support/history-capture';
 
 export interface HarnessOptions {
   /** More environment for every worker process (e.g. XPUFLOW_CODEC_KEYS). */
@@ -106,19 +105,7 @@ export class Harness {
 
   /** Saves a run's history under test/histories/ when XPUFLOW_WRITE_HISTORIES=1 (see README). */
   async captureHistory(dpu: string, fileName: string): Promise<void> {
-    if (process.env.XPUFLOW_WRITE_HISTORIES !== '1') return;
-    // The same JSON the Temporal UI and `temporal workflow show --output json` export.
-    const json = execFileSync(temporalCli(), [
-      'workflow',
-      'show',
-      '--workflow-id',
-      provisionDpuWorkflowId(dpu),
-      '--output',
-      'json',
-      '--address',
-      this.server.address,
-    ]);
-    fs.writeFileSync(path.join(REPO_ROOT, 'test', 'histories', fileName), json);
+    captureHistory(this.server.address, provisionDpuWorkflowId(dpu), fileName);
   }
 
   logs(): string {

@@ -6,7 +6,6 @@
  * Ready, finishes evicted pods, and joins DPUs to the DPU cluster when their
  * join token appears. Nothing else is faked.
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,7 +21,7 @@ import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { freePort } from '../../sim/free-port';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
-import { REPO_ROOT, temporalCli } from '../support/tools';
+import { captureHistory } from '../support/history-capture';
 import {
   createHostNode,
   installCrds,
@@ -248,20 +247,9 @@ export class KubeHarness {
     );
   }
 
-  /** Saves a run's history under test/histories/ when XPUFLOW_WRITE_HISTORIES=1 (see README). */
+  /** Saves a run's history under test/histories/ when XPUFLOW_WRITE_HISTORIES=1. */
   captureHistory(workflowId: string, fileName: string): void {
-    if (process.env.XPUFLOW_WRITE_HISTORIES !== '1') return;
-    const json = execFileSync(temporalCli(), [
-      'workflow',
-      'show',
-      '--workflow-id',
-      workflowId,
-      '--output',
-      'json',
-      '--address',
-      this.temporal.address,
-    ]);
-    fs.writeFileSync(path.join(REPO_ROOT, 'test', 'histories', fileName), json);
+    captureHistory(this.temporal.address, workflowId, fileName);
   }
 
   /** Each DPU's phase and message, for failure messages. */
