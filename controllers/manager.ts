@@ -10,12 +10,14 @@ import { Kube } from '../kube/client';
 import {
   DPUSET_LABEL,
   type BfbResource,
+  type DpuClusterResource,
   type DpuFlavorResource,
   type DpuResource,
   type DpuSetResource,
 } from '../kube/resources';
 import type { ProvisionTiming } from '../model/dpu';
 import { DpuController } from './dpu-controller';
+import { DpuClusterController } from './dpucluster-controller';
 import { DpuSetController } from './dpuset-controller';
 import { customInformer, nodeInformer, run, type Informer } from './informers';
 import { WorkQueue } from './work-queue';
@@ -49,6 +51,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
   const sets = customInformer<DpuSetResource & k8s.KubernetesObject>(opts.kc, 'DPUSet', ns);
   const bfbs = customInformer<BfbResource & k8s.KubernetesObject>(opts.kc, 'BFB', ns);
   const flavors = customInformer<DpuFlavorResource & k8s.KubernetesObject>(opts.kc, 'DPUFlavor', ns);
+  const clusters = customInformer<DpuClusterResource & k8s.KubernetesObject>(opts.kc, 'DPUCluster', ns);
   const nodes = nodeInformer(opts.kc);
   const workflowUrl = (id: string) =>
     opts.workflowUrlBase ? `${opts.workflowUrlBase}${encodeURIComponent(id)}` : undefined;
@@ -91,6 +94,14 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
     (key) => setCtl.reconcile(...split(key)),
     (key, err) => log(`reconcile of DPUSet ${key} failed (will retry): ${(err as Error).message}`),
   );
+  const clusterCtl = new DpuClusterController(
+    kube,
+    (n, name) => clusters.get(name, n) as DpuClusterResource | undefined,
+  );
+  const clusterQueue = new WorkQueue(
+    (key) => clusterCtl.reconcile(...split(key)),
+    (key, err) => log(`reconcile of DPUCluster ${key} failed (will retry): ${(err as Error).message}`),
+  );
   const keyOf = (o: k8s.KubernetesObject) => `${o.metadata?.namespace ?? ns}/${o.metadata?.name}`;
   const allSets = () => sets.list(ns).forEach((s) => setQueue.add(keyOf(s)));
 
@@ -102,6 +113,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
   for (const ev of ['add', 'update', 'delete'] as const) {
     dpus.on(ev, onDpu);
     sets.on(ev, (s) => setQueue.add(keyOf(s)));
+    clusters.on(ev, (c) => clusterQueue.add(keyOf(c)));
     bfbs.on(ev, (b) => {
       for (const d of dpus.list(ns) as DpuResource[])
         if (d.spec.bfb === b.metadata?.name) dpuQueue.add(keyOf(d as k8s.KubernetesObject));
@@ -126,17 +138,24 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
     [flavors as unknown as Informer<k8s.KubernetesObject>, 'dpuflavors'],
     [dpus as unknown as Informer<k8s.KubernetesObject>, 'dpus'],
     [sets as unknown as Informer<k8s.KubernetesObject>, 'dpusets'],
+    [clusters as unknown as Informer<k8s.KubernetesObject>, 'dpuclusters'],
   ];
   for (const [inf, name] of informers) await run(inf, name, log, isStopped);
   dpuQueue.start();
   setQueue.start();
+  clusterQueue.start();
+  // Reachability changes without an event: look again every minute.
+  const recheck = setInterval(() => clusters.list(ns).forEach((c) => clusterQueue.add(keyOf(c))), 60_000);
+  recheck.unref();
   log(`watching xpuflow objects in namespace ${ns}`);
 
   return {
     async stop() {
       stopped = true;
+      clearInterval(recheck);
       dpuQueue.stop();
       setQueue.stop();
+      clusterQueue.stop();
       await Promise.all(informers.map(([inf]) => inf.stop()));
     },
   };

@@ -7,7 +7,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { apiMessage } from '../../kube/client';
 import { dmsPodName } from '../../kube/names';
-import type { DpuResource, DpuSetResource } from '../../kube/resources';
+import type { DpuClusterResource, DpuResource, DpuSetResource } from '../../kube/resources';
 import { readNumVfs } from '../../activities/sysfs';
 import { KubeHarness, NS } from './kube-harness';
 
@@ -260,4 +260,21 @@ test('without automatic reboot the DPU says what the operator must do, and an an
     'rebooted by an operator',
   );
   expect(fleet.dpus[0].dms.counters.reboots).toBe(0);
+});
+
+test('a DPUCluster shows whether its kubeconfig reaches the DPU cluster', async () => {
+  const ready = await h.waitFor('dpu-cluster Ready', async () => {
+    const c = await h.kube.get<DpuClusterResource>('DPUCluster', { namespace: NS, name: 'dpu-cluster' });
+    return c?.status?.phase === 'Ready' ? c : undefined;
+  });
+  expect(ready.status!.conditions![0]).toMatchObject({ type: 'Reachable', status: 'True' });
+  await h.kube.create('DPUCluster', NS, {
+    metadata: { name: 'nowhere' },
+    spec: { kubeconfigSecret: { name: 'no-such-secret' } },
+  });
+  const bad = await h.waitFor('nowhere in Error', async () => {
+    const c = await h.kube.get<DpuClusterResource>('DPUCluster', { namespace: NS, name: 'nowhere' });
+    return c?.status?.phase === 'Error' ? c : undefined;
+  });
+  expect(bad.status!.conditions![0].message).toContain(`Secret ${NS}/no-such-secret does not exist`);
 });
