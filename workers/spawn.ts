@@ -90,3 +90,14 @@ export function spawnHostWorkers(opts: {
 export function spawnController(opts: { logFile: string; env?: NodeJS.ProcessEnv }): WorkerProcess {
   return startProcess('controllers/main.js', [], opts.logFile, opts.env ?? {});
 }
+
+export function spawnDpuWorkers(opts: {
+  placements: Array<{ dpu: string; opiAddress: string }>;
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+}): WorkerProcess {
+  const file = opts.logFile.replace(/\.log$/, '') + '.dpus.json';
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(opts.placements, null, 2));
+  return startProcess('workers/dpu/main.js', ['--dpus', file], opts.logFile, opts.env ?? {});
+}

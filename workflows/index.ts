@@ -5,3 +5,5 @@ export { updateDpu } from './dpu-lifecycle/update-dpu';
 export { deleteDpu } from './dpu-lifecycle/delete-dpu';
 export { dpusetRollout } from './dpuset-rollout/dpuset-rollout';
 export { rolloutDpu } from './dpuset-rollout/rollout-dpu';
+export { vfLease } from './vf-lease';
+export { vmClaim } from './vm-claim';

@@ -22,3 +22,4 @@ export {
   requirePciDevice,
 } from './paths';
 export { SysfsErrorType } from './errors';
+export { readIommuGroup, readNetdevs, readOperstate, readPhysfn, readVendor } from './netdev';

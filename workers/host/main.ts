@@ -1,12 +1,14 @@
 /**
  * Entry point of a host worker process.
- *   node dist/workers/host/main.js --node NODE [--sysfs-root /sys]
+ *   node dist/workers/host/main.js --node NODE [--sysfs-root /sys] [--vf-config vf.json]
  *   node dist/workers/host/main.js --nodes nodes.json   (simulated hosts: [{ "node", "sysfsRoot" }, …])
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import fs from 'node:fs';
 import { codecDataConverter } from '../../codec/data-converter';
-import { connectWorker, temporalSettings } from '../../connection/temporal';
+import { connectClient, connectWorker, temporalSettings } from '../../connection/temporal';
+import { readVfConfig, type VfHostConfig } from '../../hostagent/config';
+import { startVfHostServices, type VfHostServices } from '../../hostagent/services';
 import { hostTaskQueue } from '../../model/task-queues';
 import { installWorkerRuntime } from '../../observability/runtime';
 import { createHostWorker } from './worker';
@@ -14,6 +16,8 @@ import { createHostWorker } from './worker';
 export interface HostPlacement {
   node: string;
   sysfsRoot?: string;
+  /** VF attach services (host agent, device plugins, lease collector): a config or its file. */
+  vf?: VfHostConfig | string;
 }
 
 /** Runs one host worker per placement on one connection until SIGINT/SIGTERM. */
@@ -34,24 +38,41 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
         node: p.node,
         sysfsRoot: p.sysfsRoot ?? '/sys',
         dataConverter,
+        stateDir: vfConfigOf(p)?.stateDir,
       }),
     ),
   );
+  const vfServices: VfHostServices[] = [];
+  if (placements.some((p) => p.vf)) {
+    const client = await connectClient(settings);
+    for (const p of placements) {
+      const config = vfConfigOf(p);
+      if (!config) continue;
+      vfServices.push(await startVfHostServices({ client, node: p.node, sysfsRoot: p.sysfsRoot ?? '/sys', config }));
+      console.log(`host agent for ${p.node} on ${config.hostAgentSocket}; pools ${config.pools.map((x) => x.name).join(', ')}`);
+    }
+  }
   for (const p of placements) {
     console.log(
       `host worker for ${p.node} polling ${hostTaskQueue(p.node)} (sysfs ${p.sysfsRoot ?? '/sys'})`,
     );
   }
   await Promise.all(workers.map((w) => w.run()));
+  await Promise.all(vfServices.map((v) => v.stop()));
   await connection.close();
+}
+
+function vfConfigOf(p: HostPlacement): VfHostConfig | undefined {
+  return typeof p.vf === 'string' ? readVfConfig(p.vf) : p.vf;
 }
 
 export async function runHostWorker(opts: {
   node: string;
   sysfsRoot?: string;
   metricsAddress?: string;
+  vf?: string;
 }): Promise<void> {
-  await runHostWorkers([{ node: opts.node, sysfsRoot: opts.sysfsRoot }], opts.metricsAddress);
+  await runHostWorkers([{ node: opts.node, sysfsRoot: opts.sysfsRoot, vf: opts.vf }], opts.metricsAddress);
 }
 
 function placementsFromArgs(argv: string[]): HostPlacement[] {
@@ -63,7 +84,7 @@ function placementsFromArgs(argv: string[]): HostPlacement[] {
   if (file) return JSON.parse(fs.readFileSync(file, 'utf8')) as HostPlacement[];
   const node = arg('--node') ?? process.env.XPUFLOW_NODE_NAME;
   if (!node) throw new Error('say which node this is: --node NODE (or XPUFLOW_NODE_NAME), or --nodes FILE');
-  return [{ node, sysfsRoot: arg('--sysfs-root') }];
+  return [{ node, sysfsRoot: arg('--sysfs-root'), vf: arg('--vf-config') }];
 }
 
 if (require.main === module) {

@@ -4,7 +4,10 @@
  */
 import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import * as path from 'node:path';
+import { createNetdevActivities } from '../../activities/netdev';
 import { createSysfsActivities } from '../../activities/sysfs';
+import { createVmActivities } from '../../activities/vfio';
 import { hostTaskQueue } from '../../model/task-queues';
 import { checkNodeName } from '../../model/validation';
 
@@ -17,6 +20,8 @@ export interface HostWorkerOptions {
   identity?: string;
   /** The payload codec (codec/codecDataConverter) when payloads are encrypted. */
   dataConverter?: DataConverter;
+  /** Where CNI ADD records live (the VF config's stateDir). Default /var/lib/xpuflow. */
+  stateDir?: string;
 }
 
 export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker> {
@@ -28,6 +33,15 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
     taskQueue: hostTaskQueue(opts.node),
     identity: opts.identity ?? `host-worker@${opts.node}`,
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
-    activities: createSysfsActivities({ sysfsRoot: opts.sysfsRoot, node: opts.node }),
+    activities: {
+      ...createSysfsActivities({ sysfsRoot: opts.sysfsRoot, node: opts.node }),
+      // VF attach (CNI netns moves) and VM claims (vfio-pci, QMP hot-plug).
+      ...createNetdevActivities({
+        node: opts.node,
+        sysfsRoot: opts.sysfsRoot,
+        stateDir: path.join(opts.stateDir ?? '/var/lib/xpuflow', 'attach'),
+      }),
+      ...createVmActivities({ node: opts.node, sysfsRoot: opts.sysfsRoot, stateDir: opts.stateDir }),
+    },
   });
 }

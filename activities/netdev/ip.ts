@@ -1,0 +1,65 @@
+/**
+ * iproute2 through execa with argument arrays: in the host netns, or inside a
+ * pod's netns (nsenter --net=<path>). `ip -j` output is parsed, never scraped.
+ */
+import execa from 'execa';
+import * as fs from 'node:fs';
+
+export interface LinkInfo {
+  ifname: string;
+  address: string;
+  mtu: number;
+  up: boolean;
+  addresses: string[];
+}
+
+interface IpJsonLink {
+  ifname: string;
+  address?: string;
+  mtu: number;
+  flags?: string[];
+  addr_info?: Array<{ family: string; local: string; prefixlen: number }>;
+}
+
+/** Runs `ip ARGS` in the host netns, or in `netns` (a path) when given. */
+export async function ip(args: string[], netns?: string): Promise<string> {
+  const [cmd, argv] = netns ? ['nsenter', [`--net=${netns}`, 'ip', ...args]] : ['ip', args];
+  try {
+    const { stdout } = await execa(cmd, argv);
+    return stdout;
+  } catch (err) {
+    const e = err as execa.ExecaError;
+    throw new Error(`ip ${args.join(' ')}${netns ? ` (in netns ${netns})` : ''} failed: ${(e.stderr || e.message).trim()}`);
+  }
+}
+
+function toLink(l: IpJsonLink): LinkInfo {
+  return {
+    ifname: l.ifname,
+    address: l.address ?? '',
+    mtu: l.mtu,
+    up: (l.flags ?? []).includes('UP'),
+    addresses: (l.addr_info ?? [])
+      .filter((a) => a.family === 'inet' || a.family === 'inet6')
+      .map((a) => `${a.local}/${a.prefixlen}`),
+  };
+}
+
+/** Every link of a netns with its addresses. */
+export async function listLinks(netns?: string): Promise<LinkInfo[]> {
+  const out = await ip(['-j', 'addr', 'show'], netns);
+  return (JSON.parse(out || '[]') as IpJsonLink[]).map(toLink);
+}
+
+export async function findLink(ifname: string, netns?: string): Promise<LinkInfo | undefined> {
+  return (await listLinks(netns)).find((l) => l.ifname === ifname);
+}
+
+export function netnsExists(netns: string): boolean {
+  return fs.existsSync(netns);
+}
+
+/** The host netns as a path another netns can name: this process's. */
+export function hostNetnsPath(): string {
+  return `/proc/${process.pid}/ns/net`;
+}

@@ -1,0 +1,127 @@
+/**
+ * OPI activities, run by the DPU worker of one DPU on queue xpuflow-dpu-<dpu>:
+ * the xPU side of a VF lease. Each checks before it acts, so a retry after a
+ * crash converges: ensure = get, create when missing; delete allows missing.
+ */
+import * as grpc from '@grpc/grpc-js';
+import { ApplicationFailure } from '@temporalio/common';
+import {
+  opiEvpnApi,
+  type BridgePortServiceClient,
+  type BridgePort__Output,
+  type LogicalBridgeServiceClient,
+} from '../../proto/load-vf';
+
+export interface OpiActivitiesOptions {
+  dpu: string;
+  /** host:port of the xPU's OPI server. */
+  opiAddress: string;
+  deadlineMs?: number;
+}
+
+export interface BridgePortRequest {
+  /** bridge_port_id: stable per VF (the lease's). */
+  id: string;
+  mac: string;
+  vlan: number;
+}
+
+export const bridgePortName = (id: string) => `//network.opiproject.org/bridgePorts/${id}`;
+export const logicalBridgeId = (vlan: number) => `vlan-${vlan}`;
+export const logicalBridgeName = (vlan: number) => `//network.opiproject.org/bridges/${logicalBridgeId(vlan)}`;
+
+function unary<Req, Res>(
+  fn: (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => unknown,
+  req: Req,
+  deadlineMs: number,
+): Promise<Res> {
+  return new Promise((resolve, reject) =>
+    fn(req, new grpc.Metadata(), { deadline: Date.now() + deadlineMs }, (err, res) =>
+      err ? reject(err) : resolve(res as Res),
+    ),
+  );
+}
+
+function isCode(err: unknown, code: grpc.status): boolean {
+  return typeof err === 'object' && err !== null && (err as grpc.ServiceError).code === code;
+}
+
+function macBytes(mac: string): Buffer {
+  return Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
+}
+
+export function createOpiActivities(opts: OpiActivitiesOptions) {
+  const api = opiEvpnApi();
+  const deadline = opts.deadlineMs ?? 10_000;
+  let ports: BridgePortServiceClient | undefined;
+  let bridges: LogicalBridgeServiceClient | undefined;
+  const portClient = () => (ports ??= new api.BridgePortService(opts.opiAddress, grpc.credentials.createInsecure()));
+  const bridgeClient = () =>
+    (bridges ??= new api.LogicalBridgeService(opts.opiAddress, grpc.credentials.createInsecure()));
+  const where = `(DPU ${opts.dpu}, OPI ${opts.opiAddress})`;
+
+  const permanent = (err: unknown, what: string): unknown => {
+    if (isCode(err, grpc.status.INVALID_ARGUMENT) || isCode(err, grpc.status.ALREADY_EXISTS)) {
+      return ApplicationFailure.nonRetryable(`${what} ${where}: ${(err as grpc.ServiceError).details}`, 'OpiRefused');
+    }
+    return err;
+  };
+
+  return {
+    /** Logical bridge for the VLAN, then an ACCESS bridge port with the MAC on it. */
+    async opiEnsureBridgePort(req: BridgePortRequest): Promise<{ name: string; mac: string; vlan: number }> {
+      const c = bridgeClient();
+      try {
+        await unary(c.GetLogicalBridge.bind(c), { name: logicalBridgeName(req.vlan) }, deadline);
+      } catch (err) {
+        if (!isCode(err, grpc.status.NOT_FOUND)) throw err;
+        await unary(
+          c.CreateLogicalBridge.bind(c),
+          { logicalBridgeId: logicalBridgeId(req.vlan), logicalBridge: { spec: { vlanId: req.vlan } } },
+          deadline,
+        ).catch((e) => {
+          throw permanent(e, `CreateLogicalBridge VLAN ${req.vlan}`);
+        });
+      }
+      const p = portClient();
+      let port: BridgePort__Output;
+      try {
+        port = await unary(p.GetBridgePort.bind(p), { name: bridgePortName(req.id) }, deadline);
+      } catch (err) {
+        if (!isCode(err, grpc.status.NOT_FOUND)) throw err;
+        port = await unary<unknown, BridgePort__Output>(
+          p.CreateBridgePort.bind(p) as never,
+          {
+            bridgePortId: req.id,
+            bridgePort: {
+              spec: {
+                macAddress: macBytes(req.mac),
+                ptype: 'BRIDGE_PORT_TYPE_ACCESS',
+                logicalBridges: [logicalBridgeName(req.vlan)],
+              },
+            },
+          },
+          deadline,
+        ).catch((e) => {
+          throw permanent(e, `CreateBridgePort ${req.id} MAC ${req.mac} VLAN ${req.vlan}`);
+        });
+      }
+      const mac = [...(port.spec?.macAddress ?? [])].map((b) => b.toString(16).padStart(2, '0')).join(':');
+      if (mac !== req.mac) {
+        throw ApplicationFailure.nonRetryable(
+          `bridge port ${req.id} exists with MAC ${mac}, not ${req.mac} ${where}: delete it (xpuflow vf detach) and retry`,
+          'OpiConflict',
+        );
+      }
+      return { name: port.name, mac, vlan: req.vlan };
+    },
+
+    /** Deletes the bridge port; a port already gone is success. */
+    async opiDeleteBridgePort(req: { id: string }): Promise<void> {
+      const p = portClient();
+      await unary(p.DeleteBridgePort.bind(p), { name: bridgePortName(req.id), allowMissing: true }, deadline);
+    },
+  };
+}
+
+export type OpiActivities = ReturnType<typeof createOpiActivities>;

@@ -1,0 +1,2 @@
+export { createOpiActivities, bridgePortName, logicalBridgeName } from './activities';
+export type { OpiActivities, OpiActivitiesOptions, BridgePortRequest } from './activities';

@@ -1,0 +1,2 @@
+export { createVmActivities } from './activities';
+export type { VmActivities, VmActivitiesOptions, VmClaimedVf } from './activities';

@@ -1,0 +1,2 @@
+export { startOpiSim } from './server';
+export type { OpiSim, OpiSimOptions } from './server';

@@ -1,0 +1,2 @@
+export { startPrivateOvs, ovsUnavailable } from './ovs';
+export type { PrivateOvs } from './ovs';

@@ -1,0 +1,2 @@
+export { startQmpSim } from './server';
+export type { QmpSim } from './server';

@@ -1,0 +1,48 @@
+/**
+ * Entry point of a DPU worker process.
+ *   node dist/workers/dpu/main.js --dpu NAME --opi HOST:PORT
+ *   node dist/workers/dpu/main.js --dpus dpus.json   ([{ "dpu", "opiAddress" }, …])
+ * Temporal connection settings come from the environment (see connection/temporal.ts).
+ */
+import fs from 'node:fs';
+import { connectWorker, temporalSettings } from '../../connection/temporal';
+import { dpuTaskQueue } from '../../model/task-queues';
+import { createDpuWorker } from './worker';
+
+export interface DpuPlacement {
+  dpu: string;
+  opiAddress: string;
+}
+
+export async function runDpuWorkers(placements: DpuPlacement[]): Promise<void> {
+  const settings = temporalSettings();
+  const connection = await connectWorker(settings);
+  const workers = await Promise.all(
+    placements.map((p) => createDpuWorker({ connection, namespace: settings.namespace, ...p })),
+  );
+  for (const p of placements) console.log(`DPU worker for ${p.dpu} polling ${dpuTaskQueue(p.dpu)} (OPI ${p.opiAddress})`);
+  await Promise.all(workers.map((w) => w.run()));
+  await connection.close();
+}
+
+function placementsFromArgs(argv: string[]): DpuPlacement[] {
+  const arg = (name: string) => {
+    const i = argv.indexOf(name);
+    return i > 0 ? argv[i + 1] : undefined;
+  };
+  const file = arg('--dpus');
+  if (file) return JSON.parse(fs.readFileSync(file, 'utf8')) as DpuPlacement[];
+  const dpu = arg('--dpu');
+  const opiAddress = arg('--opi');
+  if (!dpu || !opiAddress) throw new Error('say which DPU and its OPI server: --dpu NAME --opi HOST:PORT, or --dpus FILE');
+  return [{ dpu, opiAddress }];
+}
+
+if (require.main === module) {
+  Promise.resolve()
+    .then(() => runDpuWorkers(placementsFromArgs(process.argv)))
+    .catch((err) => {
+      console.error(`DPU worker: ${(err as Error).message}`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,1 @@
+export { vfLease, DEFAULT_ATTACH_TIMEOUT_MS } from './vf-lease';

@@ -1,0 +1,1 @@
+export { vmClaim } from './vm-claim';
