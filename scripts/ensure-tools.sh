@@ -38,7 +38,7 @@ fi
 
 # Build when any source is newer than the last build.
 stamp=dist/.build-stamp
-if [[ ! -f "$stamp" ]] || [[ -n "$(find model connection codec observability workflows activities workers proto sim cli bench kube controllers package.json tsconfig*.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]]; then
+if [[ ! -f "$stamp" ]] || [[ -n "$(find model connection codec observability workflows activities workers proto sim cli bench kube controllers cni hostagent deviceplugin package.json tsconfig*.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]]; then
   echo "building (tsc)" >&2
   npx tsc -p tsconfig.build.json
   node dist/workers/control/bundle-workflows.js >&2

@@ -1,0 +1,2 @@
+export { startKubeletSim } from './kubelet';
+export type { KubeletSim, KubeletPlugin, KubeletDevice } from './kubelet';

@@ -1,0 +1,250 @@
+/**
+ * End-to-end harness of the VF attach flow: a real dev server; control, host
+ * and DPU workers as real processes; the sysfs simulator whose VF netdevs are
+ * real veth interfaces in the host netns; a private Open vSwitch behind the
+ * OPI simulator; a kubelet peer on the device plugin folder; pods as real
+ * network namespaces; the real xpuflow-cni executable. Every name carries a
+ * per-run tag, and dispose() removes what was created even after a failure.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { waitForPollers } from '../../connection/pollers';
+import { setNumVfs } from '../../activities/sysfs';
+import type { VfHostConfig } from '../../hostagent/config';
+import type { PoolConfig } from '../../deviceplugin/pool';
+import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
+import { startKubeletSim, type KubeletSim } from '../../sim/kubelet';
+import { startOpiSim, type OpiSim } from '../../sim/opi';
+import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
+import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
+import { spawnControlWorker, spawnDpuWorkers, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
+import { DevServer } from '../support/dev-server';
+import { REPO_ROOT } from '../support/tools';
+
+/** Why these tests cannot run here (not root, no ip/nsenter, no OVS), or undefined. */
+export function vfTestsUnavailable(): string | undefined {
+  if (process.getuid?.() !== 0) return 'needs root (network namespaces, veth, Open vSwitch)';
+  for (const bin of ['ip', 'nsenter']) {
+    try {
+      execFileSync('sh', ['-c', `command -v ${bin}`]);
+    } catch {
+      return `${bin} is not installed (apt-get install iproute2 util-linux)`;
+    }
+  }
+  return ovsUnavailable();
+}
+
+export const PF = '0000:3b:00.0';
+
+export interface CniCall {
+  code: number;
+  out: Record<string, unknown>;
+  stderr: string;
+}
+
+export class VfHarness {
+  readonly tag = crypto.randomBytes(2).toString('hex');
+  readonly server = new DevServer();
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-vf-'));
+  readonly node = `vfnode-${this.tag}`;
+  readonly dpu = `dpu-${this.tag}`;
+  readonly pfIfname = `x${this.tag}p`;
+  readonly sysfsRoot = path.join(this.dir, 'sys');
+  readonly stateDir = path.join(this.dir, 'state');
+  readonly socket = path.join(this.dir, 'run', 'hostagent.sock');
+  readonly podsFile = path.join(this.dir, 'pods.json');
+  readonly pluginDir = path.join(this.dir, 'device-plugins');
+  readonly pool: PoolConfig;
+  /** A pool whose selector matches nothing on this node. */
+  readonly emptyPool: PoolConfig;
+  client!: Client;
+  kernel!: SimKernel;
+  ovs!: PrivateOvs;
+  opi!: OpiSim;
+  kubelet!: KubeletSim;
+  control?: WorkerProcess;
+  host?: WorkerProcess;
+  dpuWorker?: WorkerProcess;
+  vfs: string[] = [];
+  private hostStarts = 0;
+  private readonly netnses: string[] = [];
+  private readonly links: string[] = [];
+
+  constructor(readonly numVfs = 4) {
+    this.pool = { name: `pool-${this.tag}`, dpu: this.dpu, vlan: 100, selector: { pfNames: [this.pfIfname], drivers: ['mlx5_core'] } };
+    this.emptyPool = { name: `empty-${this.tag}`, dpu: this.dpu, vlan: 200, selector: { pfNames: ['no-such-pf'] } };
+  }
+
+  get env(): NodeJS.ProcessEnv {
+    return { TEMPORAL_ADDRESS: this.server.address, TEMPORAL_NAMESPACE: 'default' };
+  }
+
+  get resourceName(): string {
+    return `xpuflow.io/${this.pool.name}`;
+  }
+
+  vfIfname(index: number): string {
+    return `${this.pfIfname}v${index}`;
+  }
+
+  async start(): Promise<void> {
+    await this.server.start();
+    const connection = await Connection.connect({ address: this.server.address });
+    this.client = new Client({ connection, namespace: 'default' });
+    const tree = createSysfsTree(this.sysfsRoot, { pfs: [{ pciAddress: PF, totalVfs: 8, ifname: this.pfIfname }] });
+    fs.writeFileSync(path.join(tree.deviceDir(PF), 'net', this.pfIfname, 'operstate'), 'up\n');
+    this.kernel = startSimKernel(this.sysfsRoot, { persistent: false });
+    await setNumVfs(this.sysfsRoot, PF, this.numVfs);
+    for (let k = 0; k < this.numVfs; k++) {
+      this.vfs.push(tree.vfAddress(PF, k));
+      // The VF netdev the kernel would create: a real interface named as sysfs says.
+      this.ip(['link', 'add', this.vfIfname(k), 'type', 'veth', 'peer', 'name', `${this.vfIfname(k)}h`]);
+      this.links.push(this.vfIfname(k), `${this.vfIfname(k)}h`);
+    }
+    this.ovs = await startPrivateOvs(path.join(this.dir, 'ovs'));
+    this.opi = await startOpiSim({ ovs: this.ovs, bridge: `xb${this.tag}`, portPrefix: `xq${this.tag}` });
+    this.kubelet = await startKubeletSim(this.pluginDir);
+    fs.writeFileSync(this.podsFile, '[]');
+    this.control = spawnControlWorker({ bfbCacheDir: path.join(this.dir, 'bfb'), logFile: path.join(this.dir, 'control.log'), env: this.env });
+    this.dpuWorker = spawnDpuWorkers({
+      placements: [{ dpu: this.dpu, opiAddress: this.opi.address }],
+      logFile: path.join(this.dir, 'dpu.log'),
+      env: this.env,
+    });
+    await this.startHost();
+    await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }, { taskQueue: dpuTaskQueue(this.dpu) }]);
+  }
+
+  vfConfig(): VfHostConfig {
+    return {
+      stateDir: this.stateDir,
+      hostAgentSocket: this.socket,
+      devicePluginDir: this.pluginDir,
+      pools: [this.pool, this.emptyPool],
+      pods: { file: this.podsFile },
+      collectIntervalMs: 300,
+      pollIntervalMs: 100,
+      attachTimeoutMs: 120_000,
+    };
+  }
+
+  async startHost(): Promise<void> {
+    this.host = spawnHostWorkers({
+      placements: [{ node: this.node, sysfsRoot: this.sysfsRoot, vf: this.vfConfig() }],
+      logFile: path.join(this.dir, `host-${++this.hostStarts}.log`),
+      env: this.env,
+    });
+    await waitForPollers(this.client, [{ taskQueue: hostTaskQueue(this.node) }]);
+    const deadline = Date.now() + 15_000;
+    while (!fs.existsSync(this.socket)) {
+      if (Date.now() > deadline) throw new Error(`host agent socket did not appear\n${this.logs()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  setPods(pods: Array<{ namespace: string; name: string }>): void {
+    fs.writeFileSync(this.podsFile, JSON.stringify(pods));
+  }
+
+  ip(args: string[], netns?: string): string {
+    return netns
+      ? execFileSync('nsenter', [`--net=${netns}`, 'ip', ...args], { encoding: 'utf8' })
+      : execFileSync('ip', args, { encoding: 'utf8' });
+  }
+
+  link(ifname: string, netns?: string): { ifname: string; address: string; mtu: number; flags: string[]; addr_info: Array<{ local: string; prefixlen: number }> } | undefined {
+    try {
+      return JSON.parse(this.ip(['-j', 'addr', 'show', 'dev', ifname], netns))[0];
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A pod sandbox: a new network namespace. Returns its path. */
+  netns(pod: string): string {
+    const name = `xp${this.tag}-${pod}`;
+    execFileSync('ip', ['netns', 'add', name]);
+    this.netnses.push(name);
+    return `/var/run/netns/${name}`;
+  }
+
+  deleteNetns(netnsPath: string): void {
+    execFileSync('ip', ['netns', 'del', path.basename(netnsPath)]);
+  }
+
+  /** Runs the real xpuflow-cni executable. */
+  cni(command: string, opts: { containerId: string; netns: string; ifname?: string; pod: string; namespace?: string; conf: object }): Promise<CniCall> {
+    return new Promise((resolve, reject) => {
+      const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cni', 'main.js')], {
+        env: {
+          ...process.env,
+          CNI_COMMAND: command,
+          CNI_CONTAINERID: opts.containerId,
+          CNI_NETNS: opts.netns,
+          CNI_IFNAME: opts.ifname ?? 'net1',
+          CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=${opts.namespace ?? 'default'};K8S_POD_NAME=${opts.pod};K8S_POD_UID=uid-${opts.pod}`,
+          CNI_PATH: '/opt/cni/bin',
+        },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let out = '';
+      let err = '';
+      proc.stdout.on('data', (c) => (out += c));
+      proc.stderr.on('data', (c) => (err += c));
+      proc.on('error', reject);
+      proc.on('exit', (code) => {
+        try {
+          resolve({ code: code ?? -1, out: out.trim() ? JSON.parse(out) : {}, stderr: err });
+        } catch {
+          reject(new Error(`xpuflow-cni printed non-JSON: ${out} ${err}`));
+        }
+      });
+      proc.stdin.end(JSON.stringify(opts.conf));
+    });
+  }
+
+  conf(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+    return {
+      cniVersion: '1.0.0',
+      name: `vfnet-${this.tag}`,
+      type: 'xpuflow-cni',
+      resourceName: this.resourceName,
+      hostAgentSocket: this.socket,
+      mtu: 9000,
+      ipam: { type: 'host-local', subnet: '10.77.0.0/24', gateway: '10.77.0.1', routes: [{ dst: '10.78.0.0/16' }] },
+      ...overrides,
+    };
+  }
+
+  logs(): string {
+    return fs
+      .readdirSync(this.dir)
+      .filter((f) => f.endsWith('.log'))
+      .map((f) => `--- ${f}\n${fs.readFileSync(path.join(this.dir, f), 'utf8').slice(-3000)}`)
+      .join('\n');
+  }
+
+  async dispose(): Promise<void> {
+    const quiet = async (f: () => unknown) => {
+      try {
+        await f();
+      } catch {
+        // cleanup goes on
+      }
+    };
+    await Promise.all([this.control, this.host, this.dpuWorker].map((w) => quiet(() => w?.stop(5_000))));
+    for (const ns of this.netnses) await quiet(() => execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }));
+    for (const l of this.links) await quiet(() => execFileSync('ip', ['link', 'del', l], { stdio: 'ignore' }));
+    await quiet(() => this.kubelet?.stop());
+    await quiet(() => this.opi?.stop());
+    await quiet(() => this.ovs?.stop());
+    await quiet(() => this.kernel?.stop());
+    await quiet(() => this.client?.connection.close());
+    await quiet(() => this.server.dispose());
+    if (process.env.XPUFLOW_KEEP_TEST_DIR !== '1') fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
