@@ -9,6 +9,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -139,15 +140,37 @@ export class VfHarness {
       env: this.env,
     });
     await waitForPollers(this.client, [{ taskQueue: hostTaskQueue(this.node) }]);
+    // A killed agent leaves its socket file behind: wait until one answers.
     const deadline = Date.now() + 15_000;
-    while (!fs.existsSync(this.socket)) {
-      if (Date.now() > deadline) throw new Error(`host agent socket did not appear\n${this.logs()}`);
+    while (!(await this.socketAnswers())) {
+      if (Date.now() > deadline) throw new Error(`host agent socket did not answer\n${this.logs()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
   }
 
-  setPods(pods: Array<{ namespace: string; name: string }>): void {
-    fs.writeFileSync(this.podsFile, JSON.stringify(pods));
+  private socketAnswers(): Promise<boolean> {
+    return new Promise((resolve) => {
+      const s = net.createConnection(this.socket);
+      s.once('connect', () => (s.destroy(), resolve(true)));
+      s.once('error', () => resolve(false));
+    });
+  }
+
+  private readonly pods = new Set<string>();
+
+  /** The pods the kubelet peer says exist (the collector's source). */
+  addPod(name: string): void {
+    this.pods.add(name);
+    this.writePods();
+  }
+
+  removePod(name: string): void {
+    this.pods.delete(name);
+    this.writePods();
+  }
+
+  private writePods(): void {
+    fs.writeFileSync(this.podsFile, JSON.stringify([...this.pods].map((name) => ({ namespace: 'default', name }))));
   }
 
   ip(args: string[], netns?: string): string {
@@ -178,6 +201,7 @@ export class VfHarness {
 
   /** Runs the real xpuflow-cni executable. */
   cni(command: string, opts: { containerId: string; netns: string; ifname?: string; pod: string; namespace?: string; conf: object }): Promise<CniCall> {
+    if (command === 'ADD') this.addPod(opts.pod); // a pod being set up exists
     return new Promise((resolve, reject) => {
       const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cni', 'main.js')], {
         env: {
@@ -218,6 +242,13 @@ export class VfHarness {
       ipam: { type: 'host-local', subnet: '10.77.0.0/24', gateway: '10.77.0.1', routes: [{ dst: '10.78.0.0/16' }] },
       ...overrides,
     };
+  }
+
+  /** Who holds host-local IPAM addresses ("<containerId>/<ifname>"). */
+  ipamHolders(): string[] {
+    const dir = path.join(this.stateDir, 'ipam', `vfnet-${this.tag}`);
+    if (!fs.existsSync(dir)) return [];
+    return fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
   }
 
   logs(): string {

@@ -50,10 +50,15 @@ export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
     await acts.qmpDeviceAdd({ qmpSocket: input.qmpSocket, id: status.deviceId as string, pciAddress: claimed.pciAddress });
     status.phase = 'Attached';
   } catch (err) {
-    status.lastError = (err as Error).message;
+    const failedAt = status.phase;
+    const e = err as Error & { cause?: Error };
+    status.lastError = e.cause?.message ?? e.message;
     status.phase = 'Failed';
     await unwind();
-    throw err;
+    throw ApplicationFailure.nonRetryable(
+      `VM ${input.vm}'s VF claim on ${input.node} PF ${input.pf} failed while ${failedAt}: ${status.lastError} (what it had done is undone)`,
+      'VmClaimFailed',
+    );
   }
 
   await condition(() => releaseReason !== undefined);
