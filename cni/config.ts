@@ -70,20 +70,27 @@ export function parseCidr(cidr: string): { ip: number; prefix: number } | undefi
 const bad = (msg: string) => new CniError(CniCode.InvalidConfig, msg);
 
 function checkIpam(ipam: unknown): IpamConfig {
-  if (!ipam || typeof ipam !== 'object') throw bad('network config has no "ipam": add { "type": "static", "addresses": [...] } or { "type": "host-local", "subnet": ... }');
+  if (!ipam || typeof ipam !== 'object')
+    throw bad(
+      'network config has no "ipam": add { "type": "static", "addresses": [...] } or { "type": "host-local", "subnet": ... }',
+    );
   const i = ipam as Record<string, unknown>;
   if (i.type === 'static') {
     const addrs = i.addresses as StaticIpam['addresses'];
-    if (!Array.isArray(addrs) || addrs.length === 0) throw bad('ipam "static" needs "addresses": [{ "address": "10.1.0.5/24" }]');
+    if (!Array.isArray(addrs) || addrs.length === 0)
+      throw bad('ipam "static" needs "addresses": [{ "address": "10.1.0.5/24" }]');
     for (const a of addrs) {
-      if (!a || !parseCidr(a.address)) throw bad(`ipam address ${JSON.stringify(a?.address)} is not an IPv4 CIDR (10.1.0.5/24)`);
-      if (a.gateway !== undefined && ipToInt(a.gateway) === undefined) throw bad(`ipam gateway ${JSON.stringify(a.gateway)} is not an IPv4 address`);
+      if (!a || !parseCidr(a.address))
+        throw bad(`ipam address ${JSON.stringify(a?.address)} is not an IPv4 CIDR (10.1.0.5/24)`);
+      if (a.gateway !== undefined && ipToInt(a.gateway) === undefined)
+        throw bad(`ipam gateway ${JSON.stringify(a.gateway)} is not an IPv4 address`);
     }
   } else if (i.type === 'host-local') {
     const subnet = parseCidr(String(i.subnet));
     if (!subnet) throw bad(`ipam subnet ${JSON.stringify(i.subnet)} is not an IPv4 CIDR (10.1.0.0/24)`);
     for (const k of ['rangeStart', 'rangeEnd', 'gateway'] as const) {
-      if (i[k] !== undefined && ipToInt(String(i[k])) === undefined) throw bad(`ipam ${k} ${JSON.stringify(i[k])} is not an IPv4 address`);
+      if (i[k] !== undefined && ipToInt(String(i[k])) === undefined)
+        throw bad(`ipam ${k} ${JSON.stringify(i[k])} is not an IPv4 address`);
     }
   } else {
     throw bad(`ipam type ${JSON.stringify(i.type)} is not supported: use "static" or "host-local"`);
@@ -91,7 +98,8 @@ function checkIpam(ipam: unknown): IpamConfig {
   const routes = i.routes as StaticIpam['routes'];
   if (routes !== undefined) {
     if (!Array.isArray(routes)) throw bad('ipam routes must be a list of { "dst": "0.0.0.0/0" }');
-    for (const r of routes) if (!r || !parseCidr(r.dst)) throw bad(`ipam route dst ${JSON.stringify(r?.dst)} is not an IPv4 CIDR`);
+    for (const r of routes)
+      if (!r || !parseCidr(r.dst)) throw bad(`ipam route dst ${JSON.stringify(r?.dst)} is not an IPv4 CIDR`);
   }
   return ipam as IpamConfig;
 }
@@ -102,24 +110,38 @@ export function parseNetConf(stdin: string, opts: { forDel?: boolean } = {}): Ne
   try {
     raw = JSON.parse(stdin) as Record<string, unknown>;
   } catch (err) {
-    throw new CniError(CniCode.DecodeFailure, `network config on stdin is not JSON: ${(err as Error).message}`);
+    throw new CniError(
+      CniCode.DecodeFailure,
+      `network config on stdin is not JSON: ${(err as Error).message}`,
+    );
   }
-  if (!raw || typeof raw !== 'object') throw new CniError(CniCode.DecodeFailure, 'network config on stdin is not a JSON object');
+  if (!raw || typeof raw !== 'object')
+    throw new CniError(CniCode.DecodeFailure, 'network config on stdin is not a JSON object');
   const version = raw.cniVersion;
   if (typeof version !== 'string') throw bad('network config has no "cniVersion" (e.g. "1.0.0")');
   if (!SUPPORTED_VERSIONS.includes(version)) {
-    throw new CniError(CniCode.IncompatibleVersion, `cniVersion ${JSON.stringify(version)} is not supported: use one of ${SUPPORTED_VERSIONS.join(', ')}`);
+    throw new CniError(
+      CniCode.IncompatibleVersion,
+      `cniVersion ${JSON.stringify(version)} is not supported: use one of ${SUPPORTED_VERSIONS.join(', ')}`,
+    );
   }
   const runtime = (raw.runtimeConfig ?? {}) as Record<string, unknown>;
   const deviceID = (raw.deviceID ?? runtime.deviceID) as string;
   const conf = { ...raw, deviceID } as unknown as NetConf;
   if (opts.forDel) return conf;
   if (typeof raw.name !== 'string' || !raw.name) throw bad('network config has no "name"');
-  if (typeof raw.resourceName !== 'string' || !raw.resourceName) throw bad('network config has no "resourceName" (the device plugin pool, xpuflow.io/<pool>)');
-  if (typeof deviceID !== 'string') throw bad('network config has no "deviceID" (the VF\'s PCI address; Multus passes the device plugin\'s in runtimeConfig.deviceID)');
+  if (typeof raw.resourceName !== 'string' || !raw.resourceName)
+    throw bad('network config has no "resourceName" (the device plugin pool, xpuflow.io/<pool>)');
+  if (typeof deviceID !== 'string')
+    throw bad(
+      'network config has no "deviceID" (the VF\'s PCI address; Multus passes the device plugin\'s in runtimeConfig.deviceID)',
+    );
   const pciProblem = checkPciAddress(deviceID);
   if (pciProblem) throw bad(`deviceID: ${pciProblem}`);
-  if (raw.mtu !== undefined && (!Number.isInteger(raw.mtu) || (raw.mtu as number) < 68 || (raw.mtu as number) > 65535)) {
+  if (
+    raw.mtu !== undefined &&
+    (!Number.isInteger(raw.mtu) || (raw.mtu as number) < 68 || (raw.mtu as number) > 65535)
+  ) {
     throw bad(`mtu ${JSON.stringify(raw.mtu)} must be a whole number 68-65535`);
   }
   conf.ipam = checkIpam(raw.ipam);
@@ -137,10 +159,17 @@ export function podFromArgs(args: string): PodRef {
         return [p.slice(0, i), p.slice(i + 1)];
       }),
   );
-  const pod: PodRef = { namespace: kv.K8S_POD_NAMESPACE, name: kv.K8S_POD_NAME, uid: kv.K8S_POD_UID || undefined };
+  const pod: PodRef = {
+    namespace: kv.K8S_POD_NAMESPACE,
+    name: kv.K8S_POD_NAME,
+    uid: kv.K8S_POD_UID || undefined,
+  };
   const problem = checkPod(pod);
   if (problem) {
-    throw new CniError(CniCode.InvalidEnv, `CNI_ARGS ${JSON.stringify(args)} does not name a pod (${problem}); it needs K8S_POD_NAMESPACE and K8S_POD_NAME`);
+    throw new CniError(
+      CniCode.InvalidEnv,
+      `CNI_ARGS ${JSON.stringify(args)} does not name a pod (${problem}); it needs K8S_POD_NAMESPACE and K8S_POD_NAME`,
+    );
   }
   return pod;
 }
@@ -149,6 +178,9 @@ const IFNAME = /^[A-Za-z0-9_.-]{1,15}$/;
 
 export function checkIfname(ifname: string): void {
   if (!IFNAME.test(ifname ?? '') || ifname === '.' || ifname === '..') {
-    throw new CniError(CniCode.InvalidEnv, `CNI_IFNAME ${JSON.stringify(ifname)} is not an interface name (1-15 of letters, digits, _ . -)`);
+    throw new CniError(
+      CniCode.InvalidEnv,
+      `CNI_IFNAME ${JSON.stringify(ifname)} is not an interface name (1-15 of letters, digits, _ . -)`,
+    );
   }
 }

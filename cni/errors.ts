@@ -22,7 +22,12 @@ export class CniError extends Error {
   }
 
   toJson(cniVersion: string): string {
-    return JSON.stringify({ cniVersion, code: this.code, msg: this.message, details: this.details || undefined });
+    return JSON.stringify({
+      cniVersion,
+      code: this.code,
+      msg: this.message,
+      details: this.details || undefined,
+    });
   }
 }
 

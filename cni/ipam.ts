@@ -22,7 +22,12 @@ export class Ipam {
     return path.join(this.stateDir, 'ipam', network.replace(/[^A-Za-z0-9_.-]/g, '_'));
   }
 
-  async allocate(network: string, ipam: IpamConfig, containerId: string, ifname: string): Promise<IpamResult> {
+  async allocate(
+    network: string,
+    ipam: IpamConfig,
+    containerId: string,
+    ifname: string,
+  ): Promise<IpamResult> {
     const routes = ipam.routes ?? [];
     if (ipam.type === 'static') return { addresses: ipam.addresses, routes };
     const owner = `${containerId}/${ifname}`;
@@ -40,7 +45,8 @@ export class Ipam {
       routes,
     });
     for (const name of await fs.readdir(dir)) {
-      if ((await fs.readFile(path.join(dir, name), 'utf8').catch(() => '')) === owner) return result(ipToInt(name) as number);
+      if ((await fs.readFile(path.join(dir, name), 'utf8').catch(() => '')) === owner)
+        return result(ipToInt(name) as number);
     }
     for (let ip = start; ip <= end; ip++) {
       if (ip === gateway || ip === base || ip === broadcast) continue;
@@ -60,7 +66,7 @@ export class Ipam {
   /** Frees what `containerId` (and `ifname`, when given) holds in `network`; a no-op when nothing. */
   async release(network: string, containerId: string, ifname?: string): Promise<void> {
     const dir = this.dir(network);
-    let names: string[] = [];
+    let names: string[];
     try {
       names = await fs.readdir(dir);
     } catch {
@@ -68,7 +74,10 @@ export class Ipam {
     }
     for (const name of names) {
       const owner = await fs.readFile(path.join(dir, name), 'utf8').catch(() => '');
-      if (owner === `${containerId}/${ifname}` || (ifname === undefined && owner.startsWith(`${containerId}/`))) {
+      if (
+        owner === `${containerId}/${ifname}` ||
+        (ifname === undefined && owner.startsWith(`${containerId}/`))
+      ) {
         await fs.rm(path.join(dir, name), { force: true });
       }
     }

@@ -38,7 +38,10 @@ export async function runCni(env: NodeJS.ProcessEnv, stdin: string): Promise<{ o
       return { out: JSON.stringify({ cniVersion: version, supportedVersions: SUPPORTED_VERSIONS }), code: 0 };
     }
     if (!['ADD', 'DEL', 'CHECK'].includes(command)) {
-      throw new CniError(CniCode.InvalidEnv, `CNI_COMMAND ${JSON.stringify(command)} is not ADD, DEL, CHECK or VERSION`);
+      throw new CniError(
+        CniCode.InvalidEnv,
+        `CNI_COMMAND ${JSON.stringify(command)} is not ADD, DEL, CHECK or VERSION`,
+      );
     }
     const reply = await callHostAgent(socket, {
       command,

@@ -47,7 +47,11 @@ export function pciEnvName(resourceName: string): string {
 }
 
 function fail(code: grpc.status, details: string): grpc.ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() }) as grpc.ServiceError;
+  return Object.assign(new Error(details), {
+    code,
+    details,
+    metadata: new grpc.Metadata(),
+  }) as grpc.ServiceError;
 }
 
 function inodeOf(file: string): number | undefined {
@@ -71,7 +75,8 @@ export async function startDevicePlugin(opts: DevicePluginOptions): Promise<Runn
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
 
-  const devices = (): Device[] => vfs.map((v) => ({ ID: v.pciAddress, health: v.healthy ? 'Healthy' : 'Unhealthy' }));
+  const devices = (): Device[] =>
+    vfs.map((v) => ({ ID: v.pciAddress, health: v.healthy ? 'Healthy' : 'Unhealthy' }));
   const fingerprint = () => JSON.stringify(devices());
 
   const allocateOne = async (ids: string[]): Promise<ContainerAllocateResponse> => {
@@ -79,7 +84,11 @@ export async function startDevicePlugin(opts: DevicePluginOptions): Promise<Runn
     const vfio = new Set<string>();
     for (const id of ids) {
       const vf = vfs.find((v) => v.pciAddress === id);
-      if (!vf) throw fail(grpc.status.INVALID_ARGUMENT, `device ${id} is not in pool ${resourceName} on node ${opts.node}`);
+      if (!vf)
+        throw fail(
+          grpc.status.INVALID_ARGUMENT,
+          `device ${id} is not in pool ${resourceName} on node ${opts.node}`,
+        );
       try {
         await startOrJoinLease(opts.client, {
           node: opts.node,
@@ -95,7 +104,11 @@ export async function startDevicePlugin(opts: DevicePluginOptions): Promise<Runn
       }
       if (vf.driver === 'vfio-pci') {
         const group = await readIommuGroup(opts.sysfsRoot, id);
-        if (!group) throw fail(grpc.status.FAILED_PRECONDITION, `VF ${id} is bound to vfio-pci but has no iommu_group: is the IOMMU on (intel_iommu=on)?`);
+        if (!group)
+          throw fail(
+            grpc.status.FAILED_PRECONDITION,
+            `VF ${id} is bound to vfio-pci but has no iommu_group: is the IOMMU on (intel_iommu=on)?`,
+          );
         vfio.add(group);
       }
     }
@@ -103,14 +116,19 @@ export async function startDevicePlugin(opts: DevicePluginOptions): Promise<Runn
     if (vfio.size) {
       res.devices = [
         { containerPath: '/dev/vfio/vfio', hostPath: '/dev/vfio/vfio', permissions: 'rw' },
-        ...[...vfio].map((g) => ({ containerPath: `/dev/vfio/${g}`, hostPath: `/dev/vfio/${g}`, permissions: 'rw' })),
+        ...[...vfio].map((g) => ({
+          containerPath: `/dev/vfio/${g}`,
+          hostPath: `/dev/vfio/${g}`,
+          permissions: 'rw',
+        })),
       ];
     }
     return res;
   };
 
   const handlers: DevicePluginHandlers = {
-    GetDevicePluginOptions: (_call, cb) => cb(null, { preStartRequired: false, getPreferredAllocationAvailable: true }),
+    GetDevicePluginOptions: (_call, cb) =>
+      cb(null, { preStartRequired: false, getPreferredAllocationAvailable: true }),
     ListAndWatch: (call) => {
       const stream = call as unknown as grpc.ServerWritableStream<unknown, { devices: Device[] }>;
       streams.add(stream);
@@ -149,7 +167,9 @@ export async function startDevicePlugin(opts: DevicePluginOptions): Promise<Runn
     const oldMask = process.umask(0o177);
     try {
       await new Promise<void>((resolve, reject) =>
-        server!.bindAsync(unixTarget(socketPath), grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+        server!.bindAsync(unixTarget(socketPath), grpc.ServerCredentials.createInsecure(), (err) =>
+          err ? reject(err) : resolve(),
+        ),
       );
     } finally {
       process.umask(oldMask);

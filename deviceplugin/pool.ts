@@ -63,7 +63,8 @@ export function parseRange(spec: string | undefined): ((i: number) => boolean) |
 export function poolProblems(pool: PoolConfig): string[] {
   const out: string[] = [];
   if (!pool || typeof pool !== 'object') return ['pool must be an object'];
-  if (!/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/i.test(pool.name ?? '')) out.push(`pool name ${JSON.stringify(pool.name)} is not a resource name`);
+  if (!/^[a-z0-9]([-a-z0-9_.]{0,61}[a-z0-9])?$/i.test(pool.name ?? ''))
+    out.push(`pool name ${JSON.stringify(pool.name)} is not a resource name`);
   if (!pool.selector || !Array.isArray(pool.selector.pfNames) || pool.selector.pfNames.length === 0) {
     out.push(`pool ${pool.name}: selector.pfNames must list at least one PF`);
   }
@@ -71,7 +72,8 @@ export function poolProblems(pool: PoolConfig): string[] {
   if (typeof r === 'string') out.push(`pool ${pool.name}: ${r}`);
   const v = checkVlan(pool.vlan);
   if (v) out.push(`pool ${pool.name}: ${v}`);
-  if (typeof pool.dpu !== 'string' || !pool.dpu) out.push(`pool ${pool.name}: dpu must name the DPU whose OPI server configures these VFs`);
+  if (typeof pool.dpu !== 'string' || !pool.dpu)
+    out.push(`pool ${pool.name}: dpu must name the DPU whose OPI server configures these VFs`);
   return out;
 }
 
@@ -96,7 +98,9 @@ export async function discoverPool(root: string, pool: PoolConfig): Promise<Pool
   const inRange = parseRange(pool.selector.vfRange);
   if (typeof inRange === 'string') throw new Error(inRange);
   const pfs = (await listPfs(root)).filter(
-    (pf) => pool.selector.pfNames.includes(pf.pciAddress) || (pf.ifname !== undefined && pool.selector.pfNames.includes(pf.ifname)),
+    (pf) =>
+      pool.selector.pfNames.includes(pf.pciAddress) ||
+      (pf.ifname !== undefined && pool.selector.pfNames.includes(pf.ifname)),
   );
   const out: PoolVf[] = [];
   for (const pf of pfs) {
@@ -112,7 +116,16 @@ export async function discoverPool(root: string, pool: PoolConfig): Promise<Pool
       else if (pool.selector.drivers?.length && !pool.selector.drivers.includes(vf.driver)) {
         why = `bound to ${vf.driver}, pool wants ${pool.selector.drivers.join('|')}`;
       } else if (pfLink === 'down') why = `PF ${pf.ifname ?? pf.pciAddress} link is down`;
-      out.push({ pciAddress: vf.pciAddress, pf: pf.pciAddress, pfIfname: pf.ifname, index: vf.index, driver: vf.driver, netdevs: vf.netdevs, healthy: !why, why });
+      out.push({
+        pciAddress: vf.pciAddress,
+        pf: pf.pciAddress,
+        pfIfname: pf.ifname,
+        index: vf.index,
+        driver: vf.driver,
+        netdevs: vf.netdevs,
+        healthy: !why,
+        why,
+      });
     }
   }
   return out;

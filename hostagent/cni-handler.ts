@@ -5,7 +5,11 @@
  * lease, or undoes ADD locally from its record when no lease is left.
  */
 import * as fs from 'node:fs';
-import { Client, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
+import {
+  Client,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { AttachRecords, detachNetdev, findLink } from '../activities/netdev';
 import { checkIfname, parseNetConf, podFromArgs } from '../cni/config';
@@ -46,7 +50,10 @@ export function createCniHandler(opts: CniHandlerOptions) {
     if (!req.containerId) throw new CniError(CniCode.InvalidEnv, 'CNI_CONTAINERID is empty');
     const pod = podFromArgs(req.args);
     if (!req.netns || !fs.existsSync(req.netns)) {
-      throw new CniError(CniCode.UnknownContainer, `CNI_NETNS ${JSON.stringify(req.netns)} does not exist: the pod sandbox is gone or the path is wrong`);
+      throw new CniError(
+        CniCode.UnknownContainer,
+        `CNI_NETNS ${JSON.stringify(req.netns)} does not exist: the pod sandbox is gone or the path is wrong`,
+      );
     }
     const pool = opts.pools.find((p) => resourceNameOf(p) === conf.resourceName);
     if (!pool) {
@@ -57,11 +64,17 @@ export function createCniHandler(opts: CniHandlerOptions) {
     }
     const vfs = await discoverPool(opts.sysfsRoot, pool);
     if (vfs.length === 0) {
-      throw new CniError(CniCode.InvalidConfig, `pool ${conf.resourceName} matches no VF on node ${opts.node}: its selector ${JSON.stringify(pool.selector)} selects nothing; fix the selector or create VFs`);
+      throw new CniError(
+        CniCode.InvalidConfig,
+        `pool ${conf.resourceName} matches no VF on node ${opts.node}: its selector ${JSON.stringify(pool.selector)} selects nothing; fix the selector or create VFs`,
+      );
     }
     const vf = vfs.find((v) => v.pciAddress === conf.deviceID);
     if (!vf) {
-      throw new CniError(CniCode.InvalidConfig, `deviceID ${conf.deviceID} is not a VF of pool ${conf.resourceName} on node ${opts.node} (its VFs: ${vfs.map((v) => v.pciAddress).join(', ')})`);
+      throw new CniError(
+        CniCode.InvalidConfig,
+        `deviceID ${conf.deviceID} is not a VF of pool ${conf.resourceName} on node ${opts.node} (its VFs: ${vfs.map((v) => v.pciAddress).join(', ')})`,
+      );
     }
     try {
       await startOrJoinLease(opts.client, {
@@ -75,25 +88,47 @@ export function createCniHandler(opts: CniHandlerOptions) {
       });
     } catch (err) {
       if (err instanceof LeaseConflict) throw new CniError(CniCode.InvalidConfig, err.message);
-      throw new CniError(CniCode.TryAgainLater, `cannot reach the lease of VF ${vf.pciAddress}: ${(err as Error).message}`);
+      throw new CniError(
+        CniCode.TryAgainLater,
+        `cannot reach the lease of VF ${vf.pciAddress}: ${(err as Error).message}`,
+      );
     }
     const ips = await ipam.allocate(conf.name, conf.ipam, req.containerId, req.ifname);
     try {
       const handle = opts.client.workflow.getHandle(vfLeaseWorkflowId(opts.node, vf.pciAddress));
       const record = await handle.executeUpdate(attachUpdate, {
-        args: [{ pod, containerId: req.containerId, netns: req.netns, ifname: req.ifname, mtu: conf.mtu, addresses: ips.addresses, routes: ips.routes }],
+        args: [
+          {
+            pod,
+            containerId: req.containerId,
+            netns: req.netns,
+            ifname: req.ifname,
+            mtu: conf.mtu,
+            addresses: ips.addresses,
+            routes: ips.routes,
+          },
+        ],
       });
       return addResult(version, record, ips.routes);
     } catch (err) {
       await ipam.release(conf.name, req.containerId, req.ifname);
-      if (err instanceof WorkflowUpdateFailedError && !(err.cause instanceof ApplicationFailure && err.cause.cause)) {
+      if (
+        err instanceof WorkflowUpdateFailedError &&
+        !(err.cause instanceof ApplicationFailure && err.cause.cause)
+      ) {
         // refused by the lease's validator (leased to another pod, being released): nothing changed
         throw new CniError(CniCode.InvalidConfig, rootMessage(err));
       }
       if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-        throw new CniError(CniCode.TryAgainLater, `the lease of VF ${vf.pciAddress} did not answer in time; retry`);
+        throw new CniError(
+          CniCode.TryAgainLater,
+          `the lease of VF ${vf.pciAddress} did not answer in time; retry`,
+        );
       }
-      throw new CniError(CniCode.IoFailure, `attaching VF ${vf.pciAddress} to ${podKey(pod)} failed: ${rootMessage(err)}`);
+      throw new CniError(
+        CniCode.IoFailure,
+        `attaching VF ${vf.pciAddress} to ${podKey(pod)} failed: ${rootMessage(err)}`,
+      );
     }
   }
 
@@ -106,20 +141,30 @@ export function createCniHandler(opts: CniHandlerOptions) {
       pod = undefined; // DEL does its best without one
     }
     const record = await records.findByContainer(req.containerId, req.ifname || undefined);
-    const pci = record?.pciAddress ?? (checkPciAddress(conf.deviceID) === undefined ? conf.deviceID : undefined);
+    const pci =
+      record?.pciAddress ?? (checkPciAddress(conf.deviceID) === undefined ? conf.deviceID : undefined);
     if (pci) {
       const lease = await runningLease(opts.client, opts.node, pci).catch((err: Error) => {
         throw new CniError(CniCode.TryAgainLater, `cannot reach the lease of VF ${pci}: ${err.message}`);
       });
-      const ours = lease && (lease.containerId === req.containerId || (pod && lease.pod && podKey(lease.pod) === podKey(pod)));
+      const ours =
+        lease &&
+        (lease.containerId === req.containerId || (pod && lease.pod && podKey(lease.pod) === podKey(pod)));
       if (lease && ours) {
         try {
           await opts.client.workflow
             .getHandle(vfLeaseWorkflowId(opts.node, pci))
-            .executeUpdate(releaseUpdate, { args: [{ reason: `CNI DEL of container ${req.containerId}`, pod, containerId: req.containerId }] });
+            .executeUpdate(releaseUpdate, {
+              args: [
+                { reason: `CNI DEL of container ${req.containerId}`, pod, containerId: req.containerId },
+              ],
+            });
         } catch (err) {
           if (!(err instanceof WorkflowUpdateFailedError)) {
-            throw new CniError(CniCode.TryAgainLater, `releasing VF ${pci} did not finish: ${rootMessage(err)}; DEL again`);
+            throw new CniError(
+              CniCode.TryAgainLater,
+              `releasing VF ${pci} did not finish: ${rootMessage(err)}; DEL again`,
+            );
           }
         }
       } else if (record) {
@@ -133,16 +178,25 @@ export function createCniHandler(opts: CniHandlerOptions) {
   async function check(req: CniRequest__Output): Promise<void> {
     parseNetConf(req.configJson);
     const record = await records.findByContainer(req.containerId, req.ifname);
-    if (!record) throw new CniError(CniCode.UnknownContainer, `container ${req.containerId} has no VF attached as ${req.ifname}`);
+    if (!record)
+      throw new CniError(
+        CniCode.UnknownContainer,
+        `container ${req.containerId} has no VF attached as ${req.ifname}`,
+      );
     const lease = await runningLease(opts.client, opts.node, record.pciAddress);
     if (!lease || lease.phase !== 'Attached') {
-      throw new CniError(CniCode.IoFailure, `VF ${record.pciAddress} of container ${req.containerId} has no attached lease (${lease?.phase ?? 'none'})`);
+      throw new CniError(
+        CniCode.IoFailure,
+        `VF ${record.pciAddress} of container ${req.containerId} has no attached lease (${lease?.phase ?? 'none'})`,
+      );
     }
     const link = await findLink(req.ifname, req.netns).catch(() => undefined);
     if (!link) throw new CniError(CniCode.IoFailure, `netns ${req.netns} has no interface ${req.ifname}`);
-    if (link.address !== record.mac) throw new CniError(CniCode.IoFailure, `${req.ifname} has MAC ${link.address}, not ${record.mac}`);
+    if (link.address !== record.mac)
+      throw new CniError(CniCode.IoFailure, `${req.ifname} has MAC ${link.address}, not ${record.mac}`);
     for (const a of record.addresses) {
-      if (!link.addresses.includes(a.address)) throw new CniError(CniCode.IoFailure, `${req.ifname} lacks address ${a.address}`);
+      if (!link.addresses.includes(a.address))
+        throw new CniError(CniCode.IoFailure, `${req.ifname} lacks address ${a.address}`);
     }
   }
 
@@ -164,7 +218,10 @@ export function createCniHandler(opts: CniHandlerOptions) {
           await check(req);
           return {};
         default:
-          throw new CniError(CniCode.InvalidEnv, `CNI_COMMAND ${JSON.stringify(req.command)} is not ADD, DEL, CHECK or VERSION`);
+          throw new CniError(
+            CniCode.InvalidEnv,
+            `CNI_COMMAND ${JSON.stringify(req.command)} is not ADD, DEL, CHECK or VERSION`,
+          );
       }
     } catch (err) {
       const e = err instanceof CniError ? err : new CniError(CniCode.IoFailure, (err as Error).message);

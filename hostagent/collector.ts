@@ -23,7 +23,12 @@ export async function collectOnce(client: Client, node: string, pods: PodChecker
   return released;
 }
 
-export function startCollector(client: Client, node: string, pods: PodChecker, intervalMs: number): () => void {
+export function startCollector(
+  client: Client,
+  node: string,
+  pods: PodChecker,
+  intervalMs: number,
+): () => void {
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const tick = async () => {

@@ -31,7 +31,8 @@ export function vfConfigProblems(c: VfHostConfig): string[] {
   if (!c || typeof c !== 'object') return ['VF config must be a JSON object'];
   const out: string[] = [];
   if (typeof c.stateDir !== 'string' || !c.stateDir) out.push('stateDir must be a folder path');
-  if (typeof c.hostAgentSocket !== 'string' || !c.hostAgentSocket) out.push('hostAgentSocket must be a socket path');
+  if (typeof c.hostAgentSocket !== 'string' || !c.hostAgentSocket)
+    out.push('hostAgentSocket must be a socket path');
   if (!Array.isArray(c.pools)) out.push('pools must be a list');
   else for (const p of c.pools) out.push(...poolProblems(p));
   const names = (c.pools ?? []).map((p) => p.name);
@@ -45,7 +46,7 @@ export function readVfConfig(file: string): VfHostConfig {
   try {
     c = JSON.parse(fs.readFileSync(file, 'utf8')) as VfHostConfig;
   } catch (err) {
-    throw new Error(`VF config ${file}: ${(err as Error).message}`);
+    throw new Error(`VF config ${file}: ${(err as Error).message}`, { cause: err });
   }
   const problems = vfConfigProblems(c);
   if (problems.length) throw new Error(`VF config ${file}: ${problems.join('; ')}`);

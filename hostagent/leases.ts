@@ -44,7 +44,11 @@ export async function startOrJoinLease(client: Client, input: VfLeaseInput): Pro
 }
 
 /** The running lease of a VF, or undefined. */
-export async function runningLease(client: Client, node: string, pciAddress: string): Promise<VfLeaseStatus | undefined> {
+export async function runningLease(
+  client: Client,
+  node: string,
+  pciAddress: string,
+): Promise<VfLeaseStatus | undefined> {
   const handle = client.workflow.getHandle(vfLeaseWorkflowId(node, pciAddress));
   try {
     const d = await handle.describe();

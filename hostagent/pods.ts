@@ -21,7 +21,10 @@ export function filePodChecker(file: string): PodChecker {
       } catch {
         return undefined;
       }
-      return pods.some((p) => p.namespace === pod.namespace && p.name === pod.name && (!pod.uid || !p.uid || p.uid === pod.uid));
+      return pods.some(
+        (p) =>
+          p.namespace === pod.namespace && p.name === pod.name && (!pod.uid || !p.uid || p.uid === pod.uid),
+      );
     },
   };
 }

@@ -44,7 +44,9 @@ export async function startVfHostServices(opts: {
       })
     : undefined;
   const pods = config.pods?.file ? filePodChecker(path.resolve(config.pods.file)) : kubeApiPodChecker();
-  const stopCollector = pods ? startCollector(client, node, pods, config.collectIntervalMs ?? 10_000) : () => undefined;
+  const stopCollector = pods
+    ? startCollector(client, node, pods, config.collectIntervalMs ?? 10_000)
+    : () => undefined;
   return {
     async stop() {
       stopCollector();

@@ -117,7 +117,8 @@ const K8S_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
 
 export function checkPod(pod: PodRef | undefined): string | undefined {
   if (!pod || typeof pod !== 'object') return 'pod must be { namespace, name }';
-  if (!K8S_NAME.test(pod.namespace ?? '')) return `pod namespace ${JSON.stringify(pod.namespace)} is not a Kubernetes name`;
+  if (!K8S_NAME.test(pod.namespace ?? ''))
+    return `pod namespace ${JSON.stringify(pod.namespace)} is not a Kubernetes name`;
   if (!K8S_NAME.test(pod.name ?? '')) return `pod name ${JSON.stringify(pod.name)} is not a Kubernetes name`;
   return undefined;
 }

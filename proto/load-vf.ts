@@ -20,7 +20,10 @@ export type { ContainerAllocateResponse } from './gen/v1beta1/ContainerAllocateR
 export type { ListAndWatchResponse__Output } from './gen/v1beta1/ListAndWatchResponse';
 export type { AllocateResponse__Output } from './gen/v1beta1/AllocateResponse';
 export type { RegisterRequest__Output } from './gen/v1beta1/RegisterRequest';
-export type { BridgePortServiceHandlers, BridgePortServiceClient } from './gen/opi_api/network/evpn_gw/v1alpha1/BridgePortService';
+export type {
+  BridgePortServiceHandlers,
+  BridgePortServiceClient,
+} from './gen/opi_api/network/evpn_gw/v1alpha1/BridgePortService';
 export type {
   LogicalBridgeServiceHandlers,
   LogicalBridgeServiceClient,

@@ -39,13 +39,15 @@ export async function attachNetdev(opts: AttachOptions, previous?: AttachRecord)
   if (!record || !inPod) {
     const host = await findLink(opts.hostIfname);
     if (!host) {
-      if (inPod) throw new NetdevError(`netns ${opts.netns} already has an interface ${opts.ifname}`, 'Conflict');
+      if (inPod)
+        throw new NetdevError(`netns ${opts.netns} already has an interface ${opts.ifname}`, 'Conflict');
       throw new NetdevError(
         `VF ${opts.pciAddress} has no netdev ${opts.hostIfname} in the host netns (bound to vfio-pci, or in use by another pod?)`,
         'NotFound',
       );
     }
-    if (inPod) throw new NetdevError(`netns ${opts.netns} already has an interface ${opts.ifname}`, 'Conflict');
+    if (inPod)
+      throw new NetdevError(`netns ${opts.netns} already has an interface ${opts.ifname}`, 'Conflict');
     record = {
       pciAddress: opts.pciAddress,
       containerId: opts.containerId,

@@ -29,7 +29,12 @@ export async function ip(args: string[], netns?: string): Promise<string> {
     return stdout;
   } catch (err) {
     const e = err as execa.ExecaError;
-    throw new Error(`ip ${args.join(' ')}${netns ? ` (in netns ${netns})` : ''} failed: ${(e.stderr || e.message).trim()}`);
+    throw new Error(
+      `ip ${args.join(' ')}${netns ? ` (in netns ${netns})` : ''} failed: ${(e.stderr || e.message).trim()}`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

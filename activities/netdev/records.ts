@@ -35,7 +35,7 @@ export class AttachRecords {
   }
 
   async all(): Promise<AttachRecord[]> {
-    let names: string[] = [];
+    let names: string[];
     try {
       names = await fs.readdir(this.dir);
     } catch (err) {

@@ -28,10 +28,16 @@ export interface BridgePortRequest {
 
 export const bridgePortName = (id: string) => `//network.opiproject.org/bridgePorts/${id}`;
 export const logicalBridgeId = (vlan: number) => `vlan-${vlan}`;
-export const logicalBridgeName = (vlan: number) => `//network.opiproject.org/bridges/${logicalBridgeId(vlan)}`;
+export const logicalBridgeName = (vlan: number) =>
+  `//network.opiproject.org/bridges/${logicalBridgeId(vlan)}`;
 
 function unary<Req, Res>(
-  fn: (req: Req, md: grpc.Metadata, opts: grpc.CallOptions, cb: (e: grpc.ServiceError | null, r?: Res) => void) => unknown,
+  fn: (
+    req: Req,
+    md: grpc.Metadata,
+    opts: grpc.CallOptions,
+    cb: (e: grpc.ServiceError | null, r?: Res) => void,
+  ) => unknown,
   req: Req,
   deadlineMs: number,
 ): Promise<Res> {
@@ -55,14 +61,18 @@ export function createOpiActivities(opts: OpiActivitiesOptions) {
   const deadline = opts.deadlineMs ?? 10_000;
   let ports: BridgePortServiceClient | undefined;
   let bridges: LogicalBridgeServiceClient | undefined;
-  const portClient = () => (ports ??= new api.BridgePortService(opts.opiAddress, grpc.credentials.createInsecure()));
+  const portClient = () =>
+    (ports ??= new api.BridgePortService(opts.opiAddress, grpc.credentials.createInsecure()));
   const bridgeClient = () =>
     (bridges ??= new api.LogicalBridgeService(opts.opiAddress, grpc.credentials.createInsecure()));
   const where = `(DPU ${opts.dpu}, OPI ${opts.opiAddress})`;
 
   const permanent = (err: unknown, what: string): unknown => {
     if (isCode(err, grpc.status.INVALID_ARGUMENT) || isCode(err, grpc.status.ALREADY_EXISTS)) {
-      return ApplicationFailure.nonRetryable(`${what} ${where}: ${(err as grpc.ServiceError).details}`, 'OpiRefused');
+      return ApplicationFailure.nonRetryable(
+        `${what} ${where}: ${(err as grpc.ServiceError).details}`,
+        'OpiRefused',
+      );
     }
     return err;
   };

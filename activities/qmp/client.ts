@@ -24,7 +24,8 @@ export class QmpClient {
   private buf = '';
   private readonly waiting: Array<(msg: Record<string, unknown>) => void> = [];
   readonly events: QmpEvent[] = [];
-  private readonly eventWaiters: Array<{ match: (e: QmpEvent) => boolean; resolve: (e: QmpEvent) => void }> = [];
+  private readonly eventWaiters: Array<{ match: (e: QmpEvent) => boolean; resolve: (e: QmpEvent) => void }> =
+    [];
 
   private constructor(private readonly sock: net.Socket) {
     sock.setEncoding('utf8');
@@ -61,9 +62,18 @@ export class QmpClient {
   static async connect(socketPath: string, timeoutMs = 5000): Promise<QmpClient> {
     const sock = net.createConnection(socketPath);
     await new Promise<void>((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error(`QMP socket ${socketPath}: no answer in ${timeoutMs} ms`)), timeoutMs);
+      const t = setTimeout(
+        () => reject(new Error(`QMP socket ${socketPath}: no answer in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       sock.once('connect', () => (clearTimeout(t), resolve()));
-      sock.once('error', (err) => (clearTimeout(t), reject(new Error(`QMP socket ${socketPath}: ${err.message} (is the VM running?)`))));
+      sock.once(
+        'error',
+        (err) => (
+          clearTimeout(t),
+          reject(new Error(`QMP socket ${socketPath}: ${err.message} (is the VM running?)`))
+        ),
+      );
     });
     const client = new QmpClient(sock);
     const greeting = await client.next();
@@ -74,7 +84,9 @@ export class QmpClient {
 
   async execute<T = unknown>(command: string, args?: Record<string, unknown>): Promise<T> {
     const reply = this.next();
-    this.sock.write(JSON.stringify(args ? { execute: command, arguments: args } : { execute: command }) + '\n');
+    this.sock.write(
+      JSON.stringify(args ? { execute: command, arguments: args } : { execute: command }) + '\n',
+    );
     const msg = await reply;
     if (msg.error) {
       const e = msg.error as { class: string; desc: string };

@@ -31,7 +31,11 @@ export function createVmActivities(opts: VmActivitiesOptions) {
   const root = opts.sysfsRoot;
   const claimsDir = path.join(opts.stateDir ?? '/var/lib/xpuflow', 'vm-claims');
   const claimFile = (pci: string) => path.join(claimsDir, pci.replace(/[:.]/g, '_'));
-  const owner = async (pci: string) => fs.readFile(claimFile(pci), 'utf8').then((t) => JSON.parse(t) as { vm: string; originalDriver: string }, () => undefined);
+  const owner = async (pci: string) =>
+    fs.readFile(claimFile(pci), 'utf8').then(
+      (t) => JSON.parse(t) as { vm: string; originalDriver: string },
+      () => undefined,
+    );
 
   const tryClaim = async (pci: string, vm: string, originalDriver: string): Promise<boolean> => {
     await fs.mkdir(claimsDir, { recursive: true, mode: 0o700 });
@@ -50,16 +54,21 @@ export function createVmActivities(opts: VmActivitiesOptions) {
       const vfs = await listVfs(root, req.pf);
       for (const vf of vfs) {
         const o = await owner(vf.pciAddress);
-        if (o?.vm === req.vm) return { pciAddress: vf.pciAddress, originalDriver: o.originalDriver, created: false };
+        if (o?.vm === req.vm)
+          return { pciAddress: vf.pciAddress, originalDriver: o.originalDriver, created: false };
       }
       for (const vf of vfs) {
         if (vf.driver === 'vfio-pci' || (await owner(vf.pciAddress))) continue;
         const original = vf.driver ?? 'mlx5_core';
-        if (await tryClaim(vf.pciAddress, req.vm, original)) return { pciAddress: vf.pciAddress, originalDriver: original, created: false };
+        if (await tryClaim(vf.pciAddress, req.vm, original))
+          return { pciAddress: vf.pciAddress, originalDriver: original, created: false };
       }
       const [count, total] = [await readNumVfs(root, req.pf), await readTotalVfs(root, req.pf)];
       if (count >= total) {
-        throw ApplicationFailure.nonRetryable(`PF ${req.pf} on node ${opts.node} has all ${total} VFs in use; release one or use another PF`, 'NoFreeVf');
+        throw ApplicationFailure.nonRetryable(
+          `PF ${req.pf} on node ${opts.node} has all ${total} VFs in use; release one or use another PF`,
+          'NoFreeVf',
+        );
       }
       if (count > 0) {
         throw ApplicationFailure.nonRetryable(
@@ -70,7 +79,10 @@ export function createVmActivities(opts: VmActivitiesOptions) {
       await setNumVfs(root, req.pf, count + 1);
       const [fresh] = (await listVfs(root, req.pf)).slice(count);
       if (!fresh || !(await tryClaim(fresh.pciAddress, req.vm, fresh.driver ?? 'mlx5_core'))) {
-        throw ApplicationFailure.retryable(`VF created on ${req.pf} was taken before it could be claimed; retrying`, 'VfRace');
+        throw ApplicationFailure.retryable(
+          `VF created on ${req.pf} was taken before it could be claimed; retrying`,
+          'VfRace',
+        );
       }
       return { pciAddress: fresh.pciAddress, originalDriver: fresh.driver ?? 'mlx5_core', created: true };
     },
@@ -94,12 +106,17 @@ export function createVmActivities(opts: VmActivitiesOptions) {
     async qmpDeviceAdd(req: { qmpSocket: string; id: string; pciAddress: string }): Promise<void> {
       const qmp = await QmpClient.connect(req.qmpSocket);
       try {
-        const plugged = await qmp.execute<Array<{ name: string }>>('qom-list', { path: '/machine/peripheral' });
+        const plugged = await qmp.execute<Array<{ name: string }>>('qom-list', {
+          path: '/machine/peripheral',
+        });
         if (plugged.some((d) => d.name === req.id)) return;
         await qmp.execute('device_add', { driver: 'vfio-pci', host: req.pciAddress, id: req.id });
       } catch (err) {
         if (err instanceof QmpError) {
-          throw ApplicationFailure.nonRetryable(`QMP device_add of ${req.pciAddress} to ${req.qmpSocket}: ${err.message}`, 'QmpRefused');
+          throw ApplicationFailure.nonRetryable(
+            `QMP device_add of ${req.pciAddress} to ${req.qmpSocket}: ${err.message}`,
+            'QmpRefused',
+          );
         }
         throw err;
       } finally {
@@ -111,7 +128,10 @@ export function createVmActivities(opts: VmActivitiesOptions) {
     async qmpDeviceDel(req: { qmpSocket: string; id: string; timeoutMs?: number }): Promise<void> {
       const qmp = await QmpClient.connect(req.qmpSocket);
       try {
-        const deleted = qmp.waitForEvent((e) => e.event === 'DEVICE_DELETED' && e.data?.device === req.id, req.timeoutMs ?? 30_000);
+        const deleted = qmp.waitForEvent(
+          (e) => e.event === 'DEVICE_DELETED' && e.data?.device === req.id,
+          req.timeoutMs ?? 30_000,
+        );
         try {
           await qmp.execute('device_del', { id: req.id });
         } catch (err) {

@@ -36,7 +36,11 @@ export interface KubeletSim {
   socketPath: string;
   registrations: RegisterRequest__Output[];
   plugins: Map<string, KubeletPlugin>;
-  waitForPlugin(resourceName: string, pred?: (p: KubeletPlugin) => boolean, timeoutMs?: number): Promise<KubeletPlugin>;
+  waitForPlugin(
+    resourceName: string,
+    pred?: (p: KubeletPlugin) => boolean,
+    timeoutMs?: number,
+  ): Promise<KubeletPlugin>;
   allocate(resourceName: string, deviceIds: string[][]): Promise<AllocateResponse__Output>;
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -52,8 +56,17 @@ export async function startKubeletSim(dir: string): Promise<KubeletSim> {
 
   const follow = (req: RegisterRequest__Output) => {
     plugins.get(req.resourceName)?.client.close();
-    const client = new api.DevicePlugin(unixTarget(path.join(dir, req.endpoint)), grpc.credentials.createInsecure());
-    const plugin: KubeletPlugin = { resourceName: req.resourceName, endpoint: req.endpoint, devices: [], updates: 0, client };
+    const client = new api.DevicePlugin(
+      unixTarget(path.join(dir, req.endpoint)),
+      grpc.credentials.createInsecure(),
+    );
+    const plugin: KubeletPlugin = {
+      resourceName: req.resourceName,
+      endpoint: req.endpoint,
+      devices: [],
+      updates: 0,
+      client,
+    };
     plugins.set(req.resourceName, plugin);
     const stream = client.ListAndWatch({});
     stream.on('data', (res: { devices: KubeletDevice[] }) => {
@@ -67,10 +80,16 @@ export async function startKubeletSim(dir: string): Promise<KubeletSim> {
     fs.rmSync(socketPath, { force: true });
     server = new grpc.Server();
     server.addService(api.Registration.service, {
-      Register: (call: grpc.ServerUnaryCall<RegisterRequest__Output, object>, cb: grpc.sendUnaryData<object>) => {
+      Register: (
+        call: grpc.ServerUnaryCall<RegisterRequest__Output, object>,
+        cb: grpc.sendUnaryData<object>,
+      ) => {
         const req = call.request;
         if (req.version !== 'v1beta1') {
-          return cb({ code: grpc.status.INVALID_ARGUMENT, details: `version ${req.version} is not v1beta1` } as grpc.ServiceError);
+          return cb({
+            code: grpc.status.INVALID_ARGUMENT,
+            details: `version ${req.version} is not v1beta1`,
+          } as grpc.ServiceError);
         }
         registrations.push(req);
         cb(null, {});
@@ -78,7 +97,9 @@ export async function startKubeletSim(dir: string): Promise<KubeletSim> {
       },
     });
     await new Promise<void>((resolve, reject) =>
-      server!.bindAsync(unixTarget(socketPath), grpc.ServerCredentials.createInsecure(), (err) => (err ? reject(err) : resolve())),
+      server!.bindAsync(unixTarget(socketPath), grpc.ServerCredentials.createInsecure(), (err) =>
+        err ? reject(err) : resolve(),
+      ),
     );
   };
 
@@ -94,7 +115,9 @@ export async function startKubeletSim(dir: string): Promise<KubeletSim> {
         const p = plugins.get(resourceName);
         if (p && pred(p)) return p;
         if (Date.now() > deadline) {
-          throw new Error(`kubelet sim: plugin ${resourceName} not as expected within ${timeoutMs} ms (devices ${JSON.stringify(p?.devices)})`);
+          throw new Error(
+            `kubelet sim: plugin ${resourceName} not as expected within ${timeoutMs} ms (devices ${JSON.stringify(p?.devices)})`,
+          );
         }
         await new Promise((r) => setTimeout(r, 50));
       }
@@ -103,8 +126,10 @@ export async function startKubeletSim(dir: string): Promise<KubeletSim> {
       const p = plugins.get(resourceName);
       if (!p) return Promise.reject(new Error(`kubelet sim: no plugin registered for ${resourceName}`));
       return new Promise((resolve, reject) =>
-        p.client.Allocate({ containerRequests: deviceIds.map((ids) => ({ devicesIds: ids })) }, { deadline: Date.now() + 30_000 }, (err, res) =>
-          err ? reject(err) : resolve(res as AllocateResponse__Output),
+        p.client.Allocate(
+          { containerRequests: deviceIds.map((ids) => ({ devicesIds: ids })) },
+          { deadline: Date.now() + 30_000 },
+          (err, res) => (err ? reject(err) : resolve(res as AllocateResponse__Output)),
         ),
       );
     },
@@ -112,7 +137,8 @@ export async function startKubeletSim(dir: string): Promise<KubeletSim> {
       server?.forceShutdown();
       for (const p of plugins.values()) p.client.close();
       plugins.clear();
-      for (const f of fs.readdirSync(dir)) if (f.endsWith('.sock')) fs.rmSync(path.join(dir, f), { force: true });
+      for (const f of fs.readdirSync(dir))
+        if (f.endsWith('.sock')) fs.rmSync(path.join(dir, f), { force: true });
       await serve();
     },
     async stop() {

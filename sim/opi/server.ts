@@ -6,7 +6,11 @@
  */
 import * as crypto from 'node:crypto';
 import * as grpc from '@grpc/grpc-js';
-import { opiEvpnApi, type BridgePortServiceHandlers, type LogicalBridgeServiceHandlers } from '../../proto/load-vf';
+import {
+  opiEvpnApi,
+  type BridgePortServiceHandlers,
+  type LogicalBridgeServiceHandlers,
+} from '../../proto/load-vf';
 import type { PrivateOvs } from '../ovs';
 
 const BP_PREFIX = '//network.opiproject.org/bridgePorts/';
@@ -30,7 +34,11 @@ export interface OpiSim {
 }
 
 function fail(code: grpc.status, details: string): grpc.ServiceError {
-  return Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() }) as grpc.ServiceError;
+  return Object.assign(new Error(details), {
+    code,
+    details,
+    metadata: new grpc.Metadata(),
+  }) as grpc.ServiceError;
 }
 
 function macString(mac: Buffer): string {
@@ -98,10 +106,22 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
       void (async () => {
         const id = call.request.bridgePortId;
         const spec = call.request.bridgePort?.spec;
-        if (!ID.test(id)) return cb(fail(grpc.status.INVALID_ARGUMENT, `bridge_port_id ${JSON.stringify(id)} is not a lowercase name`));
-        if (!spec || spec.macAddress.length !== 6) return cb(fail(grpc.status.INVALID_ARGUMENT, 'spec.mac_address must be 6 bytes'));
+        if (!ID.test(id))
+          return cb(
+            fail(
+              grpc.status.INVALID_ARGUMENT,
+              `bridge_port_id ${JSON.stringify(id)} is not a lowercase name`,
+            ),
+          );
+        if (!spec || spec.macAddress.length !== 6)
+          return cb(fail(grpc.status.INVALID_ARGUMENT, 'spec.mac_address must be 6 bytes'));
         if (spec.ptype !== 'BRIDGE_PORT_TYPE_ACCESS' || spec.logicalBridges.length !== 1) {
-          return cb(fail(grpc.status.INVALID_ARGUMENT, 'only ACCESS ports on exactly one logical bridge are supported'));
+          return cb(
+            fail(
+              grpc.status.INVALID_ARGUMENT,
+              'only ACCESS ports on exactly one logical bridge are supported',
+            ),
+          );
         }
         const lbName = spec.logicalBridges[0];
         const lb = await getLb(idOf(lbName, LB_PREFIX));
@@ -109,8 +129,14 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
         const mac = macString(spec.macAddress);
         const existing = await findPort(id);
         if (existing) {
-          if (existing.ids['opi-mac'] === mac && existing.ids['opi-lbs'] === lbName) return cb(null, toBridgePort(existing));
-          return cb(fail(grpc.status.ALREADY_EXISTS, `bridge port ${id} exists with MAC ${existing.ids['opi-mac']} on ${existing.ids['opi-lbs']}`));
+          if (existing.ids['opi-mac'] === mac && existing.ids['opi-lbs'] === lbName)
+            return cb(null, toBridgePort(existing));
+          return cb(
+            fail(
+              grpc.status.ALREADY_EXISTS,
+              `bridge port ${id} exists with MAC ${existing.ids['opi-mac']} on ${existing.ids['opi-lbs']}`,
+            ),
+          );
         }
         const port = portName(id);
         await ovs.vsctl([
@@ -167,10 +193,18 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
         const id = call.request.logicalBridgeId;
         const vlan = call.request.logicalBridge?.spec?.vlanId ?? 0;
         const vni = call.request.logicalBridge?.spec?.vni ?? 0;
-        if (!ID.test(id)) return cb(fail(grpc.status.INVALID_ARGUMENT, `logical_bridge_id ${JSON.stringify(id)} is not a lowercase name`));
-        if (vlan < 1 || vlan > 4094) return cb(fail(grpc.status.INVALID_ARGUMENT, `vlan_id ${vlan} is not 1-4094`));
+        if (!ID.test(id))
+          return cb(
+            fail(
+              grpc.status.INVALID_ARGUMENT,
+              `logical_bridge_id ${JSON.stringify(id)} is not a lowercase name`,
+            ),
+          );
+        if (vlan < 1 || vlan > 4094)
+          return cb(fail(grpc.status.INVALID_ARGUMENT, `vlan_id ${vlan} is not 1-4094`));
         const have = await getLb(id);
-        if (have && have.vlan !== vlan) return cb(fail(grpc.status.ALREADY_EXISTS, `logical bridge ${id} has VLAN ${have.vlan}`));
+        if (have && have.vlan !== vlan)
+          return cb(fail(grpc.status.ALREADY_EXISTS, `logical bridge ${id} has VLAN ${have.vlan}`));
         if (!have) await ovs.vsctl(['br-set-external-id', bridge, lbKey(id), `${vlan}/${vni}`]);
         cb(null, { name: LB_PREFIX + id, spec: { vlanId: vlan, vni } });
       })().catch((err: Error) => cb(fail(grpc.status.INTERNAL, `ovs: ${err.message}`)));
@@ -199,7 +233,9 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
   server.addService(api.BridgePortService.service, bridgePorts);
   server.addService(api.LogicalBridgeService.service, logicalBridges);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
   );
   return {
     address: `127.0.0.1:${port}`,
@@ -209,7 +245,13 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
       const out = [];
       for (const name of names) {
         const [row] = parseRows(
-          await ovs.vsctl(['--format=json', '--columns=name,tag,external_ids', 'find', 'port', `name=${name}`]),
+          await ovs.vsctl([
+            '--format=json',
+            '--columns=name,tag,external_ids',
+            'find',
+            'port',
+            `name=${name}`,
+          ]),
         );
         out.push({ name, tag: row?.tag, bridgePort: row?.ids['opi-bridge-port'], mac: row?.ids['opi-mac'] });
       }

@@ -18,7 +18,10 @@ export interface PrivateOvs {
   stop(): Promise<void>;
 }
 
-const SCHEMA_CANDIDATES = ['/usr/share/openvswitch/vswitch.ovsschema', '/usr/local/share/openvswitch/vswitch.ovsschema'];
+const SCHEMA_CANDIDATES = [
+  '/usr/share/openvswitch/vswitch.ovsschema',
+  '/usr/local/share/openvswitch/vswitch.ovsschema',
+];
 
 /** Why OVS cannot run here, or undefined when it can (binaries, schema, root). */
 export function ovsUnavailable(): string | undefined {

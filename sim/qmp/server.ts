@@ -18,7 +18,11 @@ export interface QmpSim {
   stop(): Promise<void>;
 }
 
-export async function startQmpSim(opts: { socketPath: string; sysfsRoot?: string; unplugDelayMs?: number }): Promise<QmpSim> {
+export async function startQmpSim(opts: {
+  socketPath: string;
+  sysfsRoot?: string;
+  unplugDelayMs?: number;
+}): Promise<QmpSim> {
   const commands: QmpSim['commands'] = [];
   const devices = new Map<string, string>();
   const sockets = new Set<net.Socket>();
@@ -31,20 +35,29 @@ export async function startQmpSim(opts: { socketPath: string; sysfsRoot?: string
   const boundToVfio = (host: string): boolean => {
     if (!opts.sysfsRoot) return true;
     try {
-      return path.basename(fs.readlinkSync(path.join(opts.sysfsRoot, 'bus', 'pci', 'devices', host, 'driver'))) === 'vfio-pci';
+      return (
+        path.basename(fs.readlinkSync(path.join(opts.sysfsRoot, 'bus', 'pci', 'devices', host, 'driver'))) ===
+        'vfio-pci'
+      );
     } catch {
       return false;
     }
   };
 
-  const handle = (s: net.Socket, state: { negotiated: boolean }, msg: { execute?: string; arguments?: Record<string, unknown> }) => {
-    if (typeof msg.execute !== 'string') return send(s, error('GenericError', 'QMP input must have an "execute" member'));
+  const handle = (
+    s: net.Socket,
+    state: { negotiated: boolean },
+    msg: { execute?: string; arguments?: Record<string, unknown> },
+  ) => {
+    if (typeof msg.execute !== 'string')
+      return send(s, error('GenericError', 'QMP input must have an "execute" member'));
     commands.push({ execute: msg.execute, arguments: msg.arguments });
     if (msg.execute === 'qmp_capabilities') {
       state.negotiated = true;
       return send(s, { return: {} });
     }
-    if (!state.negotiated) return send(s, error('CommandNotFound', "Expecting capabilities negotiation with 'qmp_capabilities'"));
+    if (!state.negotiated)
+      return send(s, error('CommandNotFound', "Expecting capabilities negotiation with 'qmp_capabilities'"));
     const a = msg.arguments ?? {};
     switch (msg.execute) {
       case 'query-status':
@@ -55,10 +68,17 @@ export async function startQmpSim(opts: { socketPath: string; sysfsRoot?: string
       case 'device_add': {
         const id = String(a.id ?? '');
         const host = String(a.host ?? '');
-        if (a.driver !== 'vfio-pci') return send(s, error('GenericError', `driver ${JSON.stringify(a.driver)} is not simulated`));
+        if (a.driver !== 'vfio-pci')
+          return send(s, error('GenericError', `driver ${JSON.stringify(a.driver)} is not simulated`));
         if (devices.has(id)) return send(s, error('GenericError', `Duplicate device ID '${id}' for device`));
         if (!boundToVfio(host)) {
-          return send(s, error('GenericError', `vfio ${host}: failed to setup container for group: no such host device bound to vfio-pci`));
+          return send(
+            s,
+            error(
+              'GenericError',
+              `vfio ${host}: failed to setup container for group: no such host device bound to vfio-pci`,
+            ),
+          );
         }
         devices.set(id, host);
         return send(s, { return: {} });
@@ -70,7 +90,11 @@ export async function startQmpSim(opts: { socketPath: string; sysfsRoot?: string
         setTimeout(() => {
           if (!devices.delete(id)) return;
           for (const peer of sockets) {
-            send(peer, { event: 'DEVICE_DELETED', data: { device: id, path: `/machine/peripheral/${id}` }, timestamp: now() });
+            send(peer, {
+              event: 'DEVICE_DELETED',
+              data: { device: id, path: `/machine/peripheral/${id}` },
+              timestamp: now(),
+            });
           }
         }, opts.unplugDelayMs ?? 20);
         return;
@@ -102,7 +126,12 @@ export async function startQmpSim(opts: { socketPath: string; sysfsRoot?: string
         }
       }
     });
-    send(s, { QMP: { version: { qemu: { micro: 0, minor: 2, major: 8 }, package: 'xpuflow-sim' }, capabilities: ['oob'] } });
+    send(s, {
+      QMP: {
+        version: { qemu: { micro: 0, minor: 2, major: 8 }, package: 'xpuflow-sim' },
+        capabilities: ['oob'],
+      },
+    });
   });
   await new Promise<void>((resolve) => server.listen(opts.socketPath, resolve));
   return {

@@ -27,7 +27,11 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
 
   const lease = (pci: string) => h.client.workflow.getHandle(vfLeaseWorkflowId(h.node, pci));
   const leaseStatus = (pci: string): Promise<VfLeaseStatus> => lease(pci).query(leaseStatusQuery);
-  async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000): Promise<T> {
+  async function waitFor<T>(
+    what: string,
+    fn: () => Promise<T | undefined> | T | undefined,
+    timeoutMs = 20_000,
+  ): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let last: unknown;
     for (;;) {
@@ -37,13 +41,17 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
       } catch (err) {
         last = err;
       }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} ${last ? `(${String(last)})` : ''}\n${h.logs()}`);
+      if (Date.now() > deadline)
+        throw new Error(`timed out waiting for ${what} ${last ? `(${String(last)})` : ''}\n${h.logs()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
   const leaseClosed = (pci: string) =>
-    waitFor(`lease of ${pci} to finish`, async () => ((await lease(pci).describe()).status.name === 'COMPLETED' ? true : undefined));
-  const portFor = async (pci: string) => (await h.opi.ports()).find((p) => p.bridgePort === `vf-${h.node}-${pci.replace(/[:.]/g, '-')}`);
+    waitFor(`lease of ${pci} to finish`, async () =>
+      (await lease(pci).describe()).status.name === 'COMPLETED' ? true : undefined,
+    );
+  const portFor = async (pci: string) =>
+    (await h.opi.ports()).find((p) => p.bridgePort === `vf-${h.node}-${pci.replace(/[:.]/g, '-')}`);
 
   test('the device plugin registers and lists the pool healthy', async () => {
     const plugin = await h.kubelet.waitForPlugin(h.resourceName, (p) => p.devices.length === 6);
@@ -56,7 +64,9 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     const vf = h.vfs[0];
     const alloc = await h.kubelet.allocate(h.resourceName, [[vf]]);
     expect(alloc.containerResponses[0].envs[pciEnvName(h.resourceName)]).toBe(vf);
-    await waitFor('lease Reserved', async () => ((await leaseStatus(vf)).phase === 'Reserved' ? true : undefined));
+    await waitFor('lease Reserved', async () =>
+      (await leaseStatus(vf)).phase === 'Reserved' ? true : undefined,
+    );
     const port = await portFor(vf);
     expect(port).toMatchObject({ tag: 100, mac: leaseMac(h.node, vf) });
 
@@ -107,7 +117,16 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     ]);
     const results = [b, c].map((r) => (r.code === 0 ? 0 : r.out.code)).sort();
     expect(results).toEqual([0, 7]);
-    const [winner, loser] = b.code === 0 ? [['pod-b', nsB, 'ctr-b'], ['pod-c', nsC, 'ctr-c']] : [['pod-c', nsC, 'ctr-c'], ['pod-b', nsB, 'ctr-b']];
+    const [winner, loser] =
+      b.code === 0
+        ? [
+            ['pod-b', nsB, 'ctr-b'],
+            ['pod-c', nsC, 'ctr-c'],
+          ]
+        : [
+            ['pod-c', nsC, 'ctr-c'],
+            ['pod-b', nsB, 'ctr-b'],
+          ];
     const lost = b.code === 0 ? c : b;
     expect(String(lost.out.msg)).toContain(`leased to pod default/${winner[0]}`);
     expect(String(lost.out.msg)).toContain(vf);
@@ -115,9 +134,13 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     expect(h.link('net1', winner[1])).toBeDefined();
     expect((await leaseStatus(vf)).pod?.name).toBe(winner[0]);
     // The loser's DEL does not release the winner's VF.
-    expect(await h.cni('DEL', { containerId: loser[2], netns: loser[1], pod: loser[0], conf })).toMatchObject(OK);
+    expect(await h.cni('DEL', { containerId: loser[2], netns: loser[1], pod: loser[0], conf })).toMatchObject(
+      OK,
+    );
     expect((await leaseStatus(vf)).phase).toBe('Attached');
-    expect(await h.cni('DEL', { containerId: winner[2], netns: winner[1], pod: winner[0], conf })).toMatchObject(OK);
+    expect(
+      await h.cni('DEL', { containerId: winner[2], netns: winner[1], pod: winner[0], conf }),
+    ).toMatchObject(OK);
     await leaseClosed(vf);
     expect(h.link(h.vfIfname(1))).toBeDefined();
   });
@@ -156,11 +179,29 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     delete noIpam.ipam;
     const cases: Array<[string, Record<string, unknown>, string, number, string]> = [
       ['missing ipam', noIpam, netns, 7, 'ipam'],
-      ['missing resourceName', { ...h.conf({ deviceID: vf }), resourceName: undefined }, netns, 7, 'resourceName'],
+      [
+        'missing resourceName',
+        { ...h.conf({ deviceID: vf }), resourceName: undefined },
+        netns,
+        7,
+        'resourceName',
+      ],
       ['unknown VF', h.conf({ deviceID: '0000:3b:07.7' }), netns, 7, '0000:3b:07.7'],
       ['malformed VF', h.conf({ deviceID: 'not-a-pci' }), netns, 7, 'not-a-pci'],
-      ['netns that does not exist', h.conf({ deviceID: vf }), '/var/run/netns/no-such-ns', 3, '/var/run/netns/no-such-ns'],
-      ['pool selector matching nothing', h.conf({ deviceID: vf, resourceName: `xpuflow.io/${h.emptyPool.name}` }), netns, 7, h.emptyPool.name],
+      [
+        'netns that does not exist',
+        h.conf({ deviceID: vf }),
+        '/var/run/netns/no-such-ns',
+        3,
+        '/var/run/netns/no-such-ns',
+      ],
+      [
+        'pool selector matching nothing',
+        h.conf({ deviceID: vf, resourceName: `xpuflow.io/${h.emptyPool.name}` }),
+        netns,
+        7,
+        h.emptyPool.name,
+      ],
       ['old cniVersion', h.conf({ deviceID: vf, cniVersion: '0.1.0' }), netns, 1, '0.1.0'],
     ];
     for (const [what, conf, ns, code, named] of cases) {
@@ -175,14 +216,18 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     // A VF leased to another pod.
     const other = h.netns('owner');
     const conf = h.conf({ deviceID: vf });
-    expect(await h.cni('ADD', { containerId: 'ctr-owner', netns: other, pod: 'pod-owner', conf })).toMatchObject(OK);
+    expect(
+      await h.cni('ADD', { containerId: 'ctr-owner', netns: other, pod: 'pod-owner', conf }),
+    ).toMatchObject(OK);
     const stolen = await h.cni('ADD', { containerId: 'ctr-bad', netns, pod: 'pod-bad', conf });
     expect(stolen.out).toMatchObject({ code: 7 });
     expect(String(stolen.out.msg)).toContain('leased to pod default/pod-owner');
     expect(h.ip(['-j', 'link', 'show'], netns)).not.toContain('net1');
     expect(h.ipamHolders()).not.toContain('ctr-bad/net1');
     expect((await leaseStatus(vf)).pod?.name).toBe('pod-owner');
-    expect(await h.cni('DEL', { containerId: 'ctr-owner', netns: other, pod: 'pod-owner', conf })).toMatchObject(OK);
+    expect(
+      await h.cni('DEL', { containerId: 'ctr-owner', netns: other, pod: 'pod-owner', conf }),
+    ).toMatchObject(OK);
     await leaseClosed(vf);
   });
 
@@ -217,7 +262,9 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     const vf = h.vfs[0];
     await h.kubelet.allocate(h.resourceName, [[vf]]);
     await h.host?.kill9();
-    await waitFor('lease Reserved', async () => ((await leaseStatus(vf)).phase === 'Reserved' ? true : undefined));
+    await waitFor('lease Reserved', async () =>
+      (await leaseStatus(vf)).phase === 'Reserved' ? true : undefined,
+    );
     await h.startHost();
     const netns = h.netns('k9');
     const conf = h.conf({ deviceID: vf });
@@ -231,10 +278,25 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
   test('health follows sysfs: a PF link going down marks the pool Unhealthy in ListAndWatch', async () => {
     const fs = await import('node:fs');
     const path = await import('node:path');
-    const operstate = path.join(h.sysfsRoot, 'bus', 'pci', 'devices', '0000:3b:00.0', 'net', h.pfIfname, 'operstate');
+    const operstate = path.join(
+      h.sysfsRoot,
+      'bus',
+      'pci',
+      'devices',
+      '0000:3b:00.0',
+      'net',
+      h.pfIfname,
+      'operstate',
+    );
     fs.writeFileSync(operstate, 'down\n');
-    await h.kubelet.waitForPlugin(h.resourceName, (p) => p.devices.length > 0 && p.devices.every((d) => d.health === 'Unhealthy'));
+    await h.kubelet.waitForPlugin(
+      h.resourceName,
+      (p) => p.devices.length > 0 && p.devices.every((d) => d.health === 'Unhealthy'),
+    );
     fs.writeFileSync(operstate, 'up\n');
-    await h.kubelet.waitForPlugin(h.resourceName, (p) => p.devices.length > 0 && p.devices.every((d) => d.health === 'Healthy'));
+    await h.kubelet.waitForPlugin(
+      h.resourceName,
+      (p) => p.devices.length > 0 && p.devices.every((d) => d.health === 'Healthy'),
+    );
   });
 });

@@ -22,7 +22,12 @@ import { startKubeletSim, type KubeletSim } from '../../sim/kubelet';
 import { startOpiSim, type OpiSim } from '../../sim/opi';
 import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
-import { spawnControlWorker, spawnDpuWorkers, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
+import {
+  spawnControlWorker,
+  spawnDpuWorkers,
+  spawnHostWorkers,
+  type WorkerProcess,
+} from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
 import { REPO_ROOT } from '../support/tools';
 
@@ -76,8 +81,18 @@ export class VfHarness {
   private readonly links: string[] = [];
 
   constructor(readonly numVfs = 4) {
-    this.pool = { name: `pool-${this.tag}`, dpu: this.dpu, vlan: 100, selector: { pfNames: [this.pfIfname], drivers: ['mlx5_core'] } };
-    this.emptyPool = { name: `empty-${this.tag}`, dpu: this.dpu, vlan: 200, selector: { pfNames: ['no-such-pf'] } };
+    this.pool = {
+      name: `pool-${this.tag}`,
+      dpu: this.dpu,
+      vlan: 100,
+      selector: { pfNames: [this.pfIfname], drivers: ['mlx5_core'] },
+    };
+    this.emptyPool = {
+      name: `empty-${this.tag}`,
+      dpu: this.dpu,
+      vlan: 200,
+      selector: { pfNames: ['no-such-pf'] },
+    };
   }
 
   get env(): NodeJS.ProcessEnv {
@@ -96,7 +111,9 @@ export class VfHarness {
     await this.server.start();
     const connection = await Connection.connect({ address: this.server.address });
     this.client = new Client({ connection, namespace: 'default' });
-    const tree = createSysfsTree(this.sysfsRoot, { pfs: [{ pciAddress: PF, totalVfs: 8, ifname: this.pfIfname }] });
+    const tree = createSysfsTree(this.sysfsRoot, {
+      pfs: [{ pciAddress: PF, totalVfs: 8, ifname: this.pfIfname }],
+    });
     fs.writeFileSync(path.join(tree.deviceDir(PF), 'net', this.pfIfname, 'operstate'), 'up\n');
     this.kernel = startSimKernel(this.sysfsRoot, { persistent: false });
     await setNumVfs(this.sysfsRoot, PF, this.numVfs);
@@ -110,14 +127,21 @@ export class VfHarness {
     this.opi = await startOpiSim({ ovs: this.ovs, bridge: `xb${this.tag}`, portPrefix: `xq${this.tag}` });
     this.kubelet = await startKubeletSim(this.pluginDir);
     fs.writeFileSync(this.podsFile, '[]');
-    this.control = spawnControlWorker({ bfbCacheDir: path.join(this.dir, 'bfb'), logFile: path.join(this.dir, 'control.log'), env: this.env });
+    this.control = spawnControlWorker({
+      bfbCacheDir: path.join(this.dir, 'bfb'),
+      logFile: path.join(this.dir, 'control.log'),
+      env: this.env,
+    });
     this.dpuWorker = spawnDpuWorkers({
       placements: [{ dpu: this.dpu, opiAddress: this.opi.address }],
       logFile: path.join(this.dir, 'dpu.log'),
       env: this.env,
     });
     await this.startHost();
-    await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }, { taskQueue: dpuTaskQueue(this.dpu) }]);
+    await waitForPollers(this.client, [
+      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+      { taskQueue: dpuTaskQueue(this.dpu) },
+    ]);
   }
 
   vfConfig(): VfHostConfig {
@@ -170,7 +194,10 @@ export class VfHarness {
   }
 
   private writePods(): void {
-    fs.writeFileSync(this.podsFile, JSON.stringify([...this.pods].map((name) => ({ namespace: 'default', name }))));
+    fs.writeFileSync(
+      this.podsFile,
+      JSON.stringify([...this.pods].map((name) => ({ namespace: 'default', name }))),
+    );
   }
 
   ip(args: string[], netns?: string): string {
@@ -179,7 +206,18 @@ export class VfHarness {
       : execFileSync('ip', args, { encoding: 'utf8' });
   }
 
-  link(ifname: string, netns?: string): { ifname: string; address: string; mtu: number; flags: string[]; addr_info: Array<{ local: string; prefixlen: number }> } | undefined {
+  link(
+    ifname: string,
+    netns?: string,
+  ):
+    | {
+        ifname: string;
+        address: string;
+        mtu: number;
+        flags: string[];
+        addr_info: Array<{ local: string; prefixlen: number }>;
+      }
+    | undefined {
     try {
       return JSON.parse(this.ip(['-j', 'addr', 'show', 'dev', ifname], netns))[0];
     } catch {
@@ -200,7 +238,17 @@ export class VfHarness {
   }
 
   /** Runs the real xpuflow-cni executable. */
-  cni(command: string, opts: { containerId: string; netns: string; ifname?: string; pod: string; namespace?: string; conf: object }): Promise<CniCall> {
+  cni(
+    command: string,
+    opts: {
+      containerId: string;
+      netns: string;
+      ifname?: string;
+      pod: string;
+      namespace?: string;
+      conf: object;
+    },
+  ): Promise<CniCall> {
     if (command === 'ADD') this.addPod(opts.pod); // a pod being set up exists
     return new Promise((resolve, reject) => {
       const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cni', 'main.js')], {
@@ -239,7 +287,12 @@ export class VfHarness {
       resourceName: this.resourceName,
       hostAgentSocket: this.socket,
       mtu: 9000,
-      ipam: { type: 'host-local', subnet: '10.77.0.0/24', gateway: '10.77.0.1', routes: [{ dst: '10.78.0.0/16' }] },
+      ipam: {
+        type: 'host-local',
+        subnet: '10.77.0.0/24',
+        gateway: '10.77.0.1',
+        routes: [{ dst: '10.78.0.0/16' }],
+      },
       ...overrides,
     };
   }
@@ -268,8 +321,10 @@ export class VfHarness {
       }
     };
     await Promise.all([this.control, this.host, this.dpuWorker].map((w) => quiet(() => w?.stop(5_000))));
-    for (const ns of this.netnses) await quiet(() => execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }));
-    for (const l of this.links) await quiet(() => execFileSync('ip', ['link', 'del', l], { stdio: 'ignore' }));
+    for (const ns of this.netnses)
+      await quiet(() => execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' }));
+    for (const l of this.links)
+      await quiet(() => execFileSync('ip', ['link', 'del', l], { stdio: 'ignore' }));
     await quiet(() => this.kubelet?.stop());
     await quiet(() => this.opi?.stop());
     await quiet(() => this.ovs?.stop());

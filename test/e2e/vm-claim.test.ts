@@ -11,7 +11,12 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createVmActivities } from '../../activities/vfio';
 import { waitForPollers } from '../../connection/pollers';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
-import { vmClaimStatusQuery, vmReleaseSignal, type VmClaimInput, type VmClaimStatus } from '../../model/vm-claim-api';
+import {
+  vmClaimStatusQuery,
+  vmReleaseSignal,
+  type VmClaimInput,
+  type VmClaimStatus,
+} from '../../model/vm-claim-api';
 import { vmClaimWorkflowId } from '../../model/vf';
 import { startQmpSim, type QmpSim } from '../../sim/qmp';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
@@ -41,7 +46,11 @@ describe('VM claims: create VF, bind vfio-pci, QMP hot-plug, release', () => {
     vf0 = tree.vfAddress(PF, 0);
     kernel = startSimKernel(sysfsRoot, { persistent: false });
     qmp = await startQmpSim({ socketPath: path.join(dir, 'vm1.qmp'), sysfsRoot });
-    control = spawnControlWorker({ bfbCacheDir: path.join(dir, 'bfb'), logFile: path.join(dir, 'control.log'), env: { TEMPORAL_ADDRESS: server.address } });
+    control = spawnControlWorker({
+      bfbCacheDir: path.join(dir, 'bfb'),
+      logFile: path.join(dir, 'control.log'),
+      env: { TEMPORAL_ADDRESS: server.address },
+    });
     hostConnection = await NativeConnection.connect({ address: server.address });
     host = await Worker.create({
       connection: hostConnection,
@@ -49,7 +58,10 @@ describe('VM claims: create VF, bind vfio-pci, QMP hot-plug, release', () => {
       activities: createVmActivities({ node, sysfsRoot, stateDir: path.join(dir, 'state') }),
     });
     hostRun = host.run();
-    await waitForPollers(client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }, { taskQueue: hostTaskQueue(node) }]);
+    await waitForPollers(client, [
+      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+      { taskQueue: hostTaskQueue(node) },
+    ]);
   }, 120_000);
 
   afterAll(async () => {
@@ -73,7 +85,11 @@ describe('VM claims: create VF, bind vfio-pci, QMP hot-plug, release', () => {
   };
   const start = (vm: string) => {
     const input: VmClaimInput = { node, pf: PF, vm, qmpSocket: qmp.socketPath };
-    return client.workflow.start('vmClaim', { taskQueue: CONTROL_TASK_QUEUE, workflowId: vmClaimWorkflowId(node, vm, PF), args: [input] });
+    return client.workflow.start('vmClaim', {
+      taskQueue: CONTROL_TASK_QUEUE,
+      workflowId: vmClaimWorkflowId(node, vm, PF),
+      args: [input],
+    });
   };
   const waitPhase = async (vm: string, phase: VmClaimStatus['phase']) => {
     const handle = client.workflow.getHandle(vmClaimWorkflowId(node, vm, PF));
@@ -81,13 +97,18 @@ describe('VM claims: create VF, bind vfio-pci, QMP hot-plug, release', () => {
     for (;;) {
       const s = await handle.query(vmClaimStatusQuery).catch(() => undefined);
       if (s?.phase === phase) return s;
-      if (Date.now() > deadline) throw new Error(`VM claim ${vm} not ${phase}: ${JSON.stringify(s)}\n${fs.readFileSync(path.join(dir, 'control.log'), 'utf8').slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `VM claim ${vm} not ${phase}: ${JSON.stringify(s)}\n${fs.readFileSync(path.join(dir, 'control.log'), 'utf8').slice(-2000)}`,
+        );
       await new Promise((r) => setTimeout(r, 100));
     }
   };
 
   test('a claim on a PF with no VFs creates one, binds it to vfio-pci and hot-plugs it', async () => {
-    expect(fs.readFileSync(path.join(sysfsRoot, 'bus', 'pci', 'devices', PF, 'sriov_numvfs'), 'utf8').trim()).toBe('0');
+    expect(
+      fs.readFileSync(path.join(sysfsRoot, 'bus', 'pci', 'devices', PF, 'sriov_numvfs'), 'utf8').trim(),
+    ).toBe('0');
     await start('vm1');
     const s = await waitPhase('vm1', 'Attached');
     expect(s.pciAddress).toBe(vf0);
@@ -95,11 +116,21 @@ describe('VM claims: create VF, bind vfio-pci, QMP hot-plug, release', () => {
     // sysfs: one VF, bound to vfio-pci through driver_override
     expect(kernel.numVfs(PF)).toBe(1);
     expect(driverOf(vf0)).toBe('vfio-pci');
-    expect(fs.readFileSync(path.join(sysfsRoot, 'bus', 'pci', 'devices', vf0, 'driver_override'), 'utf8').trim()).toBe('vfio-pci');
-    expect(kernel.events.filter((e) => e.kind === 'unbind' && e.device === vf0).map((e) => (e as { driver: string }).driver)).toEqual(['mlx5_core']);
+    expect(
+      fs.readFileSync(path.join(sysfsRoot, 'bus', 'pci', 'devices', vf0, 'driver_override'), 'utf8').trim(),
+    ).toBe('vfio-pci');
+    expect(
+      kernel.events
+        .filter((e) => e.kind === 'unbind' && e.device === vf0)
+        .map((e) => (e as { driver: string }).driver),
+    ).toEqual(['mlx5_core']);
     // the QMP peer saw the negotiation and the hot-plug
     expect(qmp.commands[0].execute).toBe('qmp_capabilities');
-    expect(qmp.commands.find((c) => c.execute === 'device_add')?.arguments).toEqual({ driver: 'vfio-pci', host: vf0, id: s.deviceId });
+    expect(qmp.commands.find((c) => c.execute === 'device_add')?.arguments).toEqual({
+      driver: 'vfio-pci',
+      host: vf0,
+      id: s.deviceId,
+    });
     expect([...qmp.devices.entries()]).toEqual([[s.deviceId, vf0]]);
   });
 
@@ -121,7 +152,9 @@ describe('VM claims: create VF, bind vfio-pci, QMP hot-plug, release', () => {
     await handle.signal(vmReleaseSignal, { reason: 'VM stopped' });
     const result = (await handle.result()) as VmClaimStatus;
     expect(result.phase).toBe('Released');
-    expect(qmp.commands.some((c) => c.execute === 'device_del' && c.arguments?.id === result.deviceId)).toBe(true);
+    expect(qmp.commands.some((c) => c.execute === 'device_del' && c.arguments?.id === result.deviceId)).toBe(
+      true,
+    );
     expect(qmp.devices.size).toBe(0);
     expect(driverOf(vf0)).toBe('mlx5_core');
     // and the freed VF serves the next claim without a new count

@@ -20,7 +20,8 @@ export async function runDpuWorkers(placements: DpuPlacement[]): Promise<void> {
   const workers = await Promise.all(
     placements.map((p) => createDpuWorker({ connection, namespace: settings.namespace, ...p })),
   );
-  for (const p of placements) console.log(`DPU worker for ${p.dpu} polling ${dpuTaskQueue(p.dpu)} (OPI ${p.opiAddress})`);
+  for (const p of placements)
+    console.log(`DPU worker for ${p.dpu} polling ${dpuTaskQueue(p.dpu)} (OPI ${p.opiAddress})`);
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();
 }
@@ -34,7 +35,8 @@ function placementsFromArgs(argv: string[]): DpuPlacement[] {
   if (file) return JSON.parse(fs.readFileSync(file, 'utf8')) as DpuPlacement[];
   const dpu = arg('--dpu');
   const opiAddress = arg('--opi');
-  if (!dpu || !opiAddress) throw new Error('say which DPU and its OPI server: --dpu NAME --opi HOST:PORT, or --dpus FILE');
+  if (!dpu || !opiAddress)
+    throw new Error('say which DPU and its OPI server: --dpu NAME --opi HOST:PORT, or --dpus FILE');
   return [{ dpu, opiAddress }];
 }
 

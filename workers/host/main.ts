@@ -48,8 +48,12 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
     for (const p of placements) {
       const config = vfConfigOf(p);
       if (!config) continue;
-      vfServices.push(await startVfHostServices({ client, node: p.node, sysfsRoot: p.sysfsRoot ?? '/sys', config }));
-      console.log(`host agent for ${p.node} on ${config.hostAgentSocket}; pools ${config.pools.map((x) => x.name).join(', ')}`);
+      vfServices.push(
+        await startVfHostServices({ client, node: p.node, sysfsRoot: p.sysfsRoot ?? '/sys', config }),
+      );
+      console.log(
+        `host agent for ${p.node} on ${config.hostAgentSocket}; pools ${config.pools.map((x) => x.name).join(', ')}`,
+      );
     }
   }
   for (const p of placements) {

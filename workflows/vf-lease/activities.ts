@@ -14,7 +14,12 @@ export function hostAttach(node: string): NetdevActivities {
     taskQueue: hostTaskQueue(node),
     scheduleToStartTimeout: '30 seconds',
     startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 3 },
+    retry: {
+      initialInterval: '200 milliseconds',
+      backoffCoefficient: 2,
+      maximumInterval: '5 seconds',
+      maximumAttempts: 3,
+    },
   });
 }
 
@@ -34,7 +39,12 @@ export function opi(dpu: string): OpiActivities {
     taskQueue: dpuTaskQueue(dpu),
     scheduleToStartTimeout: '2 minutes',
     startToCloseTimeout: '20 seconds',
-    retry: { initialInterval: '200 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 10 },
+    retry: {
+      initialInterval: '200 milliseconds',
+      backoffCoefficient: 2,
+      maximumInterval: '10 seconds',
+      maximumAttempts: 10,
+    },
   });
 }
 

@@ -37,7 +37,8 @@ export const DEFAULT_ATTACH_TIMEOUT_MS = 10 * 60_000;
 
 export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
   const problems = leaseInputProblems(input);
-  if (problems.length) throw ApplicationFailure.nonRetryable(`VF lease refused: ${problems.join('; ')}`, 'BadLeaseInput');
+  if (problems.length)
+    throw ApplicationFailure.nonRetryable(`VF lease refused: ${problems.join('; ')}`, 'BadLeaseInput');
 
   const status: VfLeaseStatus = {
     node: input.node,
@@ -66,11 +67,19 @@ export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
       status.pod ??= req.pod; // the first ADD binds the lease (synchronously: a racing ADD sees it)
       status.containerId ??= req.containerId;
       await condition(() => xpuReady || release !== undefined);
-      if (release) throw ApplicationFailure.nonRetryable(`VF ${input.pciAddress} was released: ${release.reason}`, 'LeaseReleased');
+      if (release)
+        throw ApplicationFailure.nonRetryable(
+          `VF ${input.pciAddress} was released: ${release.reason}`,
+          'LeaseReleased',
+        );
       attaching = true;
       setPhase('Attaching');
       try {
-        attached = await hostAttach(input.node).attachVfNetdev({ ...req, pciAddress: input.pciAddress, mac: input.mac });
+        attached = await hostAttach(input.node).attachVfNetdev({
+          ...req,
+          pciAddress: input.pciAddress,
+          mac: input.mac,
+        });
         status.podIfname = attached.podIfname;
         setPhase('Attached');
         return attached;
@@ -86,7 +95,8 @@ export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
       validator: (req: AttachRequest) => {
         const bad = checkPod(req?.pod);
         if (bad) throw new Error(bad);
-        if (release) throw new Error(`VF ${input.pciAddress} is being released (${release.reason}); ask for another VF`);
+        if (release)
+          throw new Error(`VF ${input.pciAddress} is being released (${release.reason}); ask for another VF`);
         if (status.pod && podKey(status.pod) !== podKey(req.pod)) {
           throw new Error(
             `VF ${input.pciAddress} on node ${input.node} is leased to pod ${podKey(status.pod)}, not ${podKey(req.pod)}: ` +
@@ -94,7 +104,9 @@ export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
           );
         }
         if (status.containerId && status.containerId !== req.containerId && status.phase === 'Attached') {
-          throw new Error(`VF ${input.pciAddress} is attached to container ${status.containerId} of the same pod; DEL it first`);
+          throw new Error(
+            `VF ${input.pciAddress} is attached to container ${status.containerId} of the same pod; DEL it first`,
+          );
         }
       },
     },
@@ -105,7 +117,9 @@ export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
   };
   const releaseValidator = (req: ReleaseRequest) => {
     if (req?.pod && status.pod && podKey(req.pod) !== podKey(status.pod)) {
-      throw new Error(`VF ${input.pciAddress} is leased to pod ${podKey(status.pod)}, not ${podKey(req.pod)}: not released`);
+      throw new Error(
+        `VF ${input.pciAddress} is leased to pod ${podKey(status.pod)}, not ${podKey(req.pod)}: not released`,
+      );
     }
   };
   setHandler(releaseSignal, (req) => {
@@ -128,7 +142,11 @@ export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
 
   // 1. The xPU side: a bridge port with the pod's MAC on the VLAN's logical bridge.
   try {
-    const port = await opi(input.xpu.dpu).opiEnsureBridgePort({ id: bridgePortId, mac: input.mac, vlan: input.xpu.vlan });
+    const port = await opi(input.xpu.dpu).opiEnsureBridgePort({
+      id: bridgePortId,
+      mac: input.mac,
+      vlan: input.xpu.vlan,
+    });
     status.bridgePort = port.name;
     xpuReady = true;
     if (status.phase === 'Reserving') setPhase('Reserved');

@@ -10,7 +10,12 @@
 import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { VmActivities } from '../../activities/vfio';
 import { hostTaskQueue } from '../../model/task-queues';
-import { vmClaimStatusQuery, vmReleaseSignal, type VmClaimInput, type VmClaimStatus } from '../../model/vm-claim-api';
+import {
+  vmClaimStatusQuery,
+  vmReleaseSignal,
+  type VmClaimInput,
+  type VmClaimStatus,
+} from '../../model/vm-claim-api';
 import { checkPciAddress } from '../../model/validation';
 
 function host(node: string): VmActivities {
@@ -18,12 +23,21 @@ function host(node: string): VmActivities {
     taskQueue: hostTaskQueue(node),
     scheduleToStartTimeout: '1 minute',
     startToCloseTimeout: '1 minute',
-    retry: { initialInterval: '500 milliseconds', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
+    retry: {
+      initialInterval: '500 milliseconds',
+      backoffCoefficient: 2,
+      maximumInterval: '10 seconds',
+      maximumAttempts: 5,
+    },
   });
 }
 
 export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
-  const bad = checkPciAddress(input?.pf) ?? (/^[a-z0-9][-a-z0-9]{0,40}$/.test(input?.vm ?? '') ? undefined : `VM name ${JSON.stringify(input?.vm)} must be lowercase letters, digits and '-'`);
+  const bad =
+    checkPciAddress(input?.pf) ??
+    (/^[a-z0-9][-a-z0-9]{0,40}$/.test(input?.vm ?? '')
+      ? undefined
+      : `VM name ${JSON.stringify(input?.vm)} must be lowercase letters, digits and '-'`);
   if (bad) throw ApplicationFailure.nonRetryable(`VM claim refused: ${bad}`, 'BadClaimInput');
   const status: VmClaimStatus = { phase: 'Claiming', deviceId: `xpuflow-${input.vm}`.slice(0, 31) };
   let releaseReason: string | undefined;
@@ -47,7 +61,11 @@ export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
 
     status.phase = 'HotPlugging';
     undo.push(() => acts.qmpDeviceDel({ qmpSocket: input.qmpSocket, id: status.deviceId as string }));
-    await acts.qmpDeviceAdd({ qmpSocket: input.qmpSocket, id: status.deviceId as string, pciAddress: claimed.pciAddress });
+    await acts.qmpDeviceAdd({
+      qmpSocket: input.qmpSocket,
+      id: status.deviceId as string,
+      pciAddress: claimed.pciAddress,
+    });
     status.phase = 'Attached';
   } catch (err) {
     const failedAt = status.phase;
