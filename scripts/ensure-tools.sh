@@ -36,6 +36,30 @@ if [[ "${1:-}" != "--no-test-server" ]]; then
   scripts/kube-assets.sh >/dev/null
 fi
 
+# The VF attach tests' real network parts: iproute2 (netns, veth), nsenter, Open vSwitch.
+# Installed only when missing (apt-get update only then); the package's own OVS
+# service is kept from starting (policy-rc.d): the tests run a private one.
+apt_pkgs=()
+command -v ip >/dev/null 2>&1 || apt_pkgs+=(iproute2)
+command -v nsenter >/dev/null 2>&1 || apt_pkgs+=(util-linux)
+[[ -x /usr/sbin/ovs-vswitchd && -x /usr/bin/ovs-vsctl ]] || apt_pkgs+=(openvswitch-switch)
+if (( ${#apt_pkgs[@]} )); then
+  if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing ${apt_pkgs[*]} (apt-get)" >&2
+    policy=/usr/sbin/policy-rc.d
+    made_policy=0
+    if [[ ! -e $policy ]]; then printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && made_policy=1; fi
+    if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+      DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >&2; }; then
+      echo "could not install ${apt_pkgs[*]}: the VF attach tests will be skipped" >&2
+      [[ "${CI:-}" == "true" ]] && { [[ $made_policy == 1 ]] && rm -f "$policy"; exit 1; }
+    fi
+    [[ $made_policy == 1 ]] && rm -f "$policy"
+  else
+    echo "missing ${apt_pkgs[*]} (needs root and apt-get to install): the VF attach tests will be skipped" >&2
+  fi
+fi
+
 # Build when any source is newer than the last build.
 stamp=dist/.build-stamp
 if [[ ! -f "$stamp" ]] || [[ -n "$(find model connection codec observability workflows activities workers proto sim cli bench kube controllers cni hostagent deviceplugin package.json tsconfig*.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]]; then
