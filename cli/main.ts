@@ -10,6 +10,7 @@ import { runsCommand } from './runs/command';
 import { demoCommand } from './demo/command';
 import { dpuCommand } from './dpu/commands';
 import { InputRefused } from './dpu/start-provision';
+import { vfCommand } from './vf/commands';
 import { workerCommand } from './worker-commands';
 
 const program = new Command('xpuflow')
@@ -21,6 +22,7 @@ const program = new Command('xpuflow')
   .showHelpAfterError()
   .exitOverride()
   .addCommand(dpuCommand())
+  .addCommand(vfCommand())
   .addCommand(demoCommand())
   .addCommand(workerCommand())
   .addCommand(controllerCommand())

@@ -1,6 +1,7 @@
 /** `xpuflow worker control|host`: run a worker process in the foreground. */
 import { Command } from 'commander';
 import { runControlWorker } from '../workers/control/main';
+import { runDpuWorkers } from '../workers/dpu/main';
 import { runHostWorker } from '../workers/host/main';
 
 export function workerCommand(): Command {
@@ -29,6 +30,18 @@ export function workerCommand(): Command {
       '--metrics <host:port>',
       'serve Prometheus /metrics there (default $XPUFLOW_METRICS_ADDRESS; none)',
     )
-    .action(async (o) => runHostWorker({ node: o.node, sysfsRoot: o.sysfsRoot, metricsAddress: o.metrics }));
+    .option(
+      '--vf-config <file>',
+      'VF attach: host agent socket, device plugin pools, lease collector (see README)',
+    )
+    .action(async (o) =>
+      runHostWorker({ node: o.node, sysfsRoot: o.sysfsRoot, metricsAddress: o.metrics, vf: o.vfConfig }),
+    );
+  worker
+    .command('dpu')
+    .description("a DPU worker: the xPU's OPI calls for VF leases (queue xpuflow-dpu-<dpu>)")
+    .requiredOption('--dpu <dpu>', 'the DPU name')
+    .requiredOption('--opi <host:port>', "the DPU's OPI server")
+    .action(async (o) => runDpuWorkers([{ dpu: o.dpu, opiAddress: o.opi }]));
   return worker;
 }
