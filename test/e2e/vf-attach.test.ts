@@ -3,7 +3,11 @@
  * real OVS) → CNI ADD into a real netns → DEL, and what must not go wrong
  * around it. Needs root and Open vSwitch; skipped elsewhere with the reason.
  */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
 import { leaseStatusQuery } from '../../model/vf-lease-api';
+import { REPO_ROOT } from '../support/tools';
 import { leaseMac, vfLeaseWorkflowId, type VfLeaseStatus } from '../../model/vf';
 import { pciEnvName } from '../../deviceplugin/plugin';
 import { VfHarness, vfTestsUnavailable } from './vf-harness';
@@ -298,5 +302,76 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
       h.resourceName,
       (p) => p.devices.length > 0 && p.devices.every((d) => d.health === 'Healthy'),
     );
+  });
+
+  test('CLI: vf attach, leases, list, a refused second pod, detach --wait', async () => {
+    const cli = (args: string[]) =>
+      new Promise<{ code: number; out: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          [path.join(REPO_ROOT, 'dist', 'cli', 'main.js'), ...args],
+          { env: { ...process.env, ...h.env } },
+          (err, stdout, stderr) =>
+            resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, out: stdout + stderr }),
+        ),
+      );
+    const vf = h.vfs[3];
+    h.addPod('pod-cli'); // the collector releases leases of pods that do not exist
+    const attach = await cli([
+      'vf',
+      'attach',
+      '--node',
+      h.node,
+      '--pci',
+      vf,
+      '--pod',
+      'default/pod-cli',
+      '--dpu',
+      h.dpu,
+      '--vlan',
+      '100',
+    ]);
+    expect(attach).toMatchObject({ code: 0 });
+    expect(attach.out).toContain('leased to default/pod-cli');
+    const other = await cli([
+      'vf',
+      'attach',
+      '--node',
+      h.node,
+      '--pci',
+      vf,
+      '--pod',
+      'default/pod-other',
+      '--dpu',
+      h.dpu,
+      '--vlan',
+      '100',
+    ]);
+    expect(other.code).toBe(2);
+    expect(other.out).toContain('leased to pod default/pod-cli');
+    const listed = await waitFor('the lease in vf leases', async () => {
+      const r = await cli(['vf', 'leases', '--node', h.node, '--json']);
+      const leases = JSON.parse(r.out) as VfLeaseStatus[];
+      return leases.find((l) => l.pciAddress === vf);
+    });
+    expect(listed.pod).toMatchObject({ namespace: 'default', name: 'pod-cli' });
+    const configFile = path.join(h.dir, 'vf.json');
+    fs.writeFileSync(configFile, JSON.stringify(h.vfConfig()));
+    const list = await cli([
+      'vf',
+      'list',
+      '--vf-config',
+      configFile,
+      '--node',
+      h.node,
+      '--sysfs-root',
+      h.sysfsRoot,
+    ]);
+    expect(list.code).toBe(0);
+    expect(list.out).toMatch(new RegExp(`${vf.replace(/\./g, '\\.')}.*Healthy.*default/pod-cli`));
+    const detach = await cli(['vf', 'detach', '--node', h.node, '--pci', vf, '--wait']);
+    expect(detach).toMatchObject({ code: 0 });
+    await leaseClosed(vf);
+    expect(await portFor(vf)).toBeUndefined();
   });
 });
