@@ -107,8 +107,10 @@ export async function detachNetdev(record: AttachRecord): Promise<DetachOutcome>
     if (inPod && inPod.address === record.mac) {
       await ip(['link', 'set', 'dev', record.podIfname, 'down'], record.netns);
       await ip(['addr', 'flush', 'dev', record.podIfname], record.netns);
-      await ip(['link', 'set', 'dev', record.podIfname, 'netns', hostNetnsPath()], record.netns);
-      await restoreInHost(record.podIfname, record);
+      // Renamed before the move: pods' interfaces share names (net1), the host's must not collide.
+      await ip(['link', 'set', 'dev', record.podIfname, 'name', record.hostIfname], record.netns);
+      await ip(['link', 'set', 'dev', record.hostIfname, 'netns', hostNetnsPath()], record.netns);
+      await restoreInHost(record.hostIfname, record);
       return { found: 'pod-netns', hostIfname: record.hostIfname };
     }
   }

@@ -1,0 +1,251 @@
+/**
+ * Attach latency: from the kubelet's Allocate to a finished CNI ADD, over a
+ * private dev server, with real veth "VFs", real netns pods, a private OVS
+ * behind the OPI simulator, and the workers as processes; then the same
+ * steps called directly (OPI bridge port + netns move, no workflow) in the
+ * same run. Prints p50/p99 of both and their ratio. Needs root and OVS.
+ *
+ *   node dist/bench/vf-attach.js [--attaches 500] [--in-flight 8]
+ *
+ * Goal: p99 ≤ 250 ms and ratio ≤ 3. It never fails for being slow.
+ */
+import { execFile, execFileSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { createNetdevActivities } from '../activities/netdev';
+import { createOpiActivities } from '../activities/opi';
+import { setNumVfs } from '../activities/sysfs';
+import { callHostAgent } from '../cni/client';
+import { waitForPollers } from '../connection/pollers';
+import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../model/task-queues';
+import { leaseMac } from '../model/vf';
+import { freePort } from '../sim/free-port';
+import { startKubeletSim } from '../sim/kubelet';
+import { startOpiSim } from '../sim/opi';
+import { ovsUnavailable, startPrivateOvs } from '../sim/ovs';
+import { createSysfsTree, startSimKernel } from '../sim/sysfs';
+import { spawnControlWorker, spawnDpuWorkers, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
+
+const run = promisify(execFile);
+const REPO = path.resolve(__dirname, '..', '..');
+const PF = '0000:af:00.0';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** Runs `total` jobs over `lanes` lanes (lane i always uses VF/pod i). */
+async function lanes(total: number, n: number, job: (lane: number) => Promise<number>): Promise<number[]> {
+  const out: number[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: n }, async (_, lane) => {
+      while (next < total) {
+        next++;
+        out.push(await job(lane));
+      }
+    }),
+  );
+  return out.sort((a, b) => a - b);
+}
+
+async function main(): Promise<void> {
+  const why = process.getuid?.() !== 0 ? 'needs root (netns, veth)' : ovsUnavailable();
+  if (why) {
+    console.log(`vf-attach benchmark skipped: ${why}`);
+    return;
+  }
+  const attaches = arg('attaches', 500);
+  const inFlight = arg('in-flight', 8);
+  const tag = crypto.randomBytes(2).toString('hex');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-vfbench-'));
+  const node = `bench-${tag}`;
+  const dpu = `dpu-${tag}`;
+  const pfIfname = `b${tag}p`;
+  const sysfsRoot = path.join(dir, 'sys');
+  const links: string[] = [];
+  const netnses: string[] = [];
+  const procs: WorkerProcess[] = [];
+  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const port = await freePort();
+  const devEnv = {
+    ...process.env,
+    XPUFLOW_STATE_DIR: path.join(dir, 'temporal'),
+    XPUFLOW_TEMPORAL_PORT: String(port),
+    XPUFLOW_UI_PORT: String(await freePort()),
+  };
+  try {
+    await run(path.join(REPO, 'temporal-dev.sh'), ['start'], { env: devEnv });
+    cleanups.push(() => run(path.join(REPO, 'temporal-dev.sh'), ['stop'], { env: devEnv }));
+    const env = { TEMPORAL_ADDRESS: `127.0.0.1:${port}` };
+    const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
+    cleanups.push(() => client.connection.close());
+
+    const tree = createSysfsTree(sysfsRoot, {
+      pfs: [{ pciAddress: PF, totalVfs: inFlight, ifname: pfIfname }],
+    });
+    const kernel = startSimKernel(sysfsRoot, { persistent: false });
+    cleanups.push(() => kernel.stop());
+    await setNumVfs(sysfsRoot, PF, inFlight);
+    const vfs = Array.from({ length: inFlight }, (_, k) => tree.vfAddress(PF, k));
+    const pods = Array.from({ length: inFlight }, (_, k) => `xb${tag}-${k}`);
+    for (let k = 0; k < inFlight; k++) {
+      execFileSync('ip', [
+        'link',
+        'add',
+        `${pfIfname}v${k}`,
+        'type',
+        'veth',
+        'peer',
+        'name',
+        `${pfIfname}v${k}h`,
+      ]);
+      links.push(`${pfIfname}v${k}`, `${pfIfname}v${k}h`);
+      execFileSync('ip', ['netns', 'add', pods[k]]);
+      netnses.push(pods[k]);
+    }
+    const ovs = await startPrivateOvs(path.join(dir, 'ovs'));
+    cleanups.push(() => ovs.stop());
+    const opi = await startOpiSim({ ovs, bridge: `xbb${tag}`, portPrefix: `xbq${tag}` });
+    cleanups.push(() => opi.stop());
+    const pluginDir = path.join(dir, 'device-plugins');
+    const kubelet = await startKubeletSim(pluginDir);
+    cleanups.push(() => kubelet.stop());
+    const socket = path.join(dir, 'hostagent.sock');
+    const pool = { name: `bench-${tag}`, dpu, vlan: 42, selector: { pfNames: [pfIfname] } };
+    const resourceName = `xpuflow.io/${pool.name}`;
+    procs.push(
+      spawnControlWorker({ bfbCacheDir: path.join(dir, 'bfb'), logFile: path.join(dir, 'control.log'), env }),
+    );
+    procs.push(
+      spawnDpuWorkers({
+        placements: [{ dpu, opiAddress: opi.address }],
+        logFile: path.join(dir, 'dpu.log'),
+        env,
+      }),
+    );
+    procs.push(
+      spawnHostWorkers({
+        placements: [
+          {
+            node,
+            sysfsRoot,
+            vf: {
+              stateDir: path.join(dir, 'state'),
+              hostAgentSocket: socket,
+              devicePluginDir: pluginDir,
+              pools: [pool],
+              pollIntervalMs: 1000,
+            },
+          },
+        ],
+        logFile: path.join(dir, 'host.log'),
+        env,
+      }),
+    );
+    await waitForPollers(client, [
+      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+      { taskQueue: hostTaskQueue(node) },
+      { taskQueue: dpuTaskQueue(dpu) },
+    ]);
+    await kubelet.waitForPlugin(resourceName, (p) => p.devices.length === inFlight, 30_000);
+
+    const conf = (vf: string) =>
+      JSON.stringify({
+        cniVersion: '1.0.0',
+        name: `bench-${tag}`,
+        type: 'xpuflow-cni',
+        resourceName,
+        deviceID: vf,
+        ipam: { type: 'static', addresses: [{ address: `10.99.${vfs.indexOf(vf)}.2/24` }] },
+      });
+    const cni = async (command: string, lane: number, n: number) => {
+      const reply = await callHostAgent(socket, {
+        command,
+        containerId: `ctr-${lane}-${n}`,
+        netns: `/var/run/netns/${pods[lane]}`,
+        ifname: 'net1',
+        args: `K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-${lane}-${n}`,
+        configJson: conf(vfs[lane]),
+      });
+      if (reply.errorCode) throw new Error(`CNI ${command} on lane ${lane}: ${reply.errorMsg}`);
+    };
+
+    // Through the lease workflow: Allocate → CNI ADD timed; DEL (released) untimed.
+    const counters = new Array<number>(inFlight).fill(0);
+    console.log(`${attaches} attaches, ${inFlight} in flight, through the VF lease workflow…`);
+    const viaWorkflow = await lanes(attaches, inFlight, async (lane) => {
+      const n = counters[lane]++;
+      const t0 = performance.now();
+      await kubelet.allocate(resourceName, [[vfs[lane]]]);
+      await cni('ADD', lane, n);
+      const ms = performance.now() - t0;
+      await cni('DEL', lane, n);
+      return ms;
+    });
+
+    // Direct: the same OPI and netns steps, called in this process, no workflow.
+    const opiActs = createOpiActivities({ dpu, opiAddress: opi.address });
+    const netdev = createNetdevActivities({ node, sysfsRoot, stateDir: path.join(dir, 'direct-attach') });
+    console.log(`${attaches} attaches, ${inFlight} in flight, direct calls…`);
+    const direct = await lanes(attaches, inFlight, async (lane) => {
+      const vf = vfs[lane];
+      const id = `direct-${lane}`;
+      const t0 = performance.now();
+      await opiActs.opiEnsureBridgePort({ id, mac: leaseMac(node, vf), vlan: 42 });
+      await netdev.attachVfNetdev({
+        pciAddress: vf,
+        mac: leaseMac(node, vf),
+        pod: { namespace: 'bench', name: `direct-${lane}` },
+        containerId: `direct-${lane}`,
+        netns: `/var/run/netns/${pods[lane]}`,
+        ifname: 'net1',
+        addresses: [{ address: `10.99.${lane}.2/24` }],
+        routes: [],
+      });
+      const ms = performance.now() - t0;
+      await netdev.detachVfNetdev({ pciAddress: vf });
+      await opiActs.opiDeleteBridgePort({ id });
+      return ms;
+    });
+
+    const fmt = (ms: number) => `${ms.toFixed(1)} ms`;
+    const [wp50, wp99, dp50, dp99] = [
+      percentile(viaWorkflow, 50),
+      percentile(viaWorkflow, 99),
+      percentile(direct, 50),
+      percentile(direct, 99),
+    ];
+    console.log(`via lease workflow: p50 ${fmt(wp50)}  p99 ${fmt(wp99)}  (goal p99 ≤ 250 ms)`);
+    console.log(`direct calls:       p50 ${fmt(dp50)}  p99 ${fmt(dp99)}`);
+    console.log(
+      `ratio workflow/direct: p50 ${(wp50 / dp50).toFixed(2)}  p99 ${(wp99 / dp99).toFixed(2)}  (goal ≤ 3)`,
+    );
+  } finally {
+    await Promise.all(procs.map((p) => p.stop(5000).catch(() => undefined)));
+    for (const ns of netnses) execFile('ip', ['netns', 'del', ns], () => undefined);
+    for (const l of links) {
+      try {
+        execFileSync('ip', ['link', 'del', l], { stdio: 'ignore' });
+      } catch {
+        // gone with its peer
+      }
+    }
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  console.error(`vf-attach benchmark: ${(err as Error).message}`);
+  process.exit(1);
+});
