@@ -7,6 +7,7 @@
 import * as fs from 'node:fs';
 import {
   Client,
+  WorkflowNotFoundError,
   WorkflowUpdateFailedError,
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
@@ -76,27 +77,19 @@ export function createCniHandler(opts: CniHandlerOptions) {
         `deviceID ${conf.deviceID} is not a VF of pool ${conf.resourceName} on node ${opts.node} (its VFs: ${vfs.map((v) => v.pciAddress).join(', ')})`,
       );
     }
-    try {
-      await startOrJoinLease(opts.client, {
-        node: opts.node,
-        pciAddress: vf.pciAddress,
-        resourceName: conf.resourceName,
-        xpu: { dpu: pool.dpu, vlan: pool.vlan },
-        mac: leaseMac(opts.node, vf.pciAddress),
-        pod,
-        attachTimeoutMs: opts.attachTimeoutMs,
-      });
-    } catch (err) {
-      if (err instanceof LeaseConflict) throw new CniError(CniCode.InvalidConfig, err.message);
-      throw new CniError(
-        CniCode.TryAgainLater,
-        `cannot reach the lease of VF ${vf.pciAddress}: ${(err as Error).message}`,
-      );
-    }
+    const leaseInput = {
+      node: opts.node,
+      pciAddress: vf.pciAddress,
+      resourceName: conf.resourceName,
+      xpu: { dpu: pool.dpu, vlan: pool.vlan },
+      mac: leaseMac(opts.node, vf.pciAddress),
+      pod,
+      attachTimeoutMs: opts.attachTimeoutMs,
+    };
+    const handle = opts.client.workflow.getHandle(vfLeaseWorkflowId(opts.node, vf.pciAddress));
     const ips = await ipam.allocate(conf.name, conf.ipam, req.containerId, req.ifname);
-    try {
-      const handle = opts.client.workflow.getHandle(vfLeaseWorkflowId(opts.node, vf.pciAddress));
-      const record = await handle.executeUpdate(attachUpdate, {
+    const attach = () =>
+      handle.executeUpdate(attachUpdate, {
         args: [
           {
             pod,
@@ -109,9 +102,22 @@ export function createCniHandler(opts: CniHandlerOptions) {
           },
         ],
       });
+    try {
+      let record;
+      try {
+        // The usual case: Allocate started the lease; the update joins it (its validator refuses another pod).
+        record = await attach();
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // No lease running (no device plugin in the path, or it was released): start one for this pod.
+        await startOrJoinLease(opts.client, leaseInput);
+        record = await attach();
+      }
       return addResult(version, record, ips.routes);
     } catch (err) {
       await ipam.release(conf.name, req.containerId, req.ifname);
+      if (err instanceof CniError) throw err;
+      if (err instanceof LeaseConflict) throw new CniError(CniCode.InvalidConfig, err.message);
       if (
         err instanceof WorkflowUpdateFailedError &&
         !(err.cause instanceof ApplicationFailure && err.cause.cause)

@@ -7,7 +7,7 @@
  * is gone altogether all end in success.
  */
 import type { AttachRecord, AttachRequest } from '../../model/vf';
-import { findLink, hostNetnsPath, ip, listLinks, netnsExists } from './ip';
+import { findLink, hostNetnsPath, ip, ipBatch, listLinks, netnsExists } from './ip';
 
 export class NetdevError extends Error {
   override name = 'NetdevError';
@@ -34,10 +34,12 @@ export async function attachNetdev(opts: AttachOptions, previous?: AttachRecord)
   if (!netnsExists(opts.netns)) {
     throw new NetdevError(`netns ${opts.netns} does not exist (the pod sandbox is gone?)`, 'NotFound');
   }
-  let record = previous;
+  let record = previous && previous.containerId === opts.containerId ? previous : undefined;
   const inPod = await findLink(opts.ifname, opts.netns);
   if (!record || !inPod) {
-    const host = await findLink(opts.hostIfname);
+    // A crash between the move and the rename leaves it in the pod under its host name.
+    const halfMoved = inPod ? undefined : await findLink(opts.hostIfname, opts.netns);
+    const host = halfMoved ?? (await findLink(opts.hostIfname));
     if (!host) {
       if (inPod)
         throw new NetdevError(`netns ${opts.netns} already has an interface ${opts.ifname}`, 'Conflict');
@@ -60,21 +62,28 @@ export async function attachNetdev(opts: AttachOptions, previous?: AttachRecord)
       mtu: opts.mtu ?? host.mtu,
       addresses: opts.addresses,
     };
-    await ip(['link', 'set', 'dev', opts.hostIfname, 'down']);
-    await ip(['link', 'set', 'dev', opts.hostIfname, 'netns', opts.netns]);
-    await ip(['link', 'set', 'dev', opts.hostIfname, 'name', opts.ifname], opts.netns);
+    if (!halfMoved) {
+      await ipBatch([
+        ['link', 'set', 'dev', opts.hostIfname, 'down'],
+        ['link', 'set', 'dev', opts.hostIfname, 'netns', opts.netns],
+      ]);
+    }
   }
-  const ns = opts.netns;
-  await ip(['link', 'set', 'dev', opts.ifname, 'address', record.mac, 'mtu', String(record.mtu)], ns);
-  const have = (await findLink(opts.ifname, ns))?.addresses ?? [];
-  for (const a of opts.addresses) {
-    if (!have.includes(a.address)) await ip(['addr', 'add', a.address, 'dev', opts.ifname], ns);
-  }
-  await ip(['link', 'set', 'dev', opts.ifname, 'up'], ns);
-  for (const r of opts.routes) {
-    const gw = r.gw ?? opts.addresses.find((a) => a.gateway)?.gateway;
-    await ip(['route', 'replace', r.dst, ...(gw ? ['via', gw] : []), 'dev', opts.ifname], ns);
-  }
+  // In the pod: one ip process; replace (not add) keeps a retried ADD idempotent.
+  const renamed = !inPod;
+  await ipBatch(
+    [
+      ...(renamed ? [['link', 'set', 'dev', opts.hostIfname, 'name', opts.ifname]] : []),
+      ['link', 'set', 'dev', opts.ifname, 'address', record.mac, 'mtu', String(record.mtu)],
+      ...opts.addresses.map((a) => ['addr', 'replace', a.address, 'dev', opts.ifname]),
+      ['link', 'set', 'dev', opts.ifname, 'up'],
+      ...opts.routes.map((r) => {
+        const gw = r.gw ?? opts.addresses.find((a) => a.gateway)?.gateway;
+        return ['route', 'replace', r.dst, ...(gw ? ['via', gw] : []), 'dev', opts.ifname];
+      }),
+    ],
+    opts.netns,
+  );
   return record;
 }
 
@@ -85,18 +94,20 @@ export interface DetachOutcome {
 }
 
 async function restoreInHost(name: string, record: AttachRecord): Promise<void> {
-  await ip(['link', 'set', 'dev', name, 'down']);
-  await ip(['addr', 'flush', 'dev', name]);
-  if (name !== record.hostIfname) await ip(['link', 'set', 'dev', name, 'name', record.hostIfname]);
-  await ip([
-    'link',
-    'set',
-    'dev',
-    record.hostIfname,
-    'address',
-    record.originalMac,
-    'mtu',
-    String(record.originalMtu),
+  await ipBatch([
+    ['link', 'set', 'dev', name, 'down'],
+    ['addr', 'flush', 'dev', name],
+    ...(name !== record.hostIfname ? [['link', 'set', 'dev', name, 'name', record.hostIfname]] : []),
+    [
+      'link',
+      'set',
+      'dev',
+      record.hostIfname,
+      'address',
+      record.originalMac,
+      'mtu',
+      String(record.originalMtu),
+    ],
   ]);
 }
 
@@ -105,11 +116,16 @@ export async function detachNetdev(record: AttachRecord): Promise<DetachOutcome>
   if (netnsExists(record.netns)) {
     const inPod = await findLink(record.podIfname, record.netns).catch(() => undefined);
     if (inPod && inPod.address === record.mac) {
-      await ip(['link', 'set', 'dev', record.podIfname, 'down'], record.netns);
-      await ip(['addr', 'flush', 'dev', record.podIfname], record.netns);
       // Renamed before the move: pods' interfaces share names (net1), the host's must not collide.
-      await ip(['link', 'set', 'dev', record.podIfname, 'name', record.hostIfname], record.netns);
-      await ip(['link', 'set', 'dev', record.hostIfname, 'netns', hostNetnsPath()], record.netns);
+      await ipBatch(
+        [
+          ['link', 'set', 'dev', record.podIfname, 'down'],
+          ['addr', 'flush', 'dev', record.podIfname],
+          ['link', 'set', 'dev', record.podIfname, 'name', record.hostIfname],
+          ['link', 'set', 'dev', record.hostIfname, 'netns', hostNetnsPath()],
+        ],
+        record.netns,
+      );
       await restoreInHost(record.hostIfname, record);
       return { found: 'pod-netns', hostIfname: record.hostIfname };
     }

@@ -38,6 +38,27 @@ export async function ip(args: string[], netns?: string): Promise<string> {
   }
 }
 
+/** Runs several `ip` commands in one process (`ip -batch -`), in the host netns or in `netns`. */
+export async function ipBatch(commands: string[][], netns?: string): Promise<void> {
+  if (commands.length === 0) return;
+  const [cmd, argv] = netns ? ['nsenter', [`--net=${netns}`, 'ip', '-batch', '-']] : ['ip', ['-batch', '-']];
+  for (const c of commands) {
+    if (c.some((a) => /\s/.test(a) || a === ''))
+      throw new Error(`ip batch argument with whitespace: ${JSON.stringify(c)}`);
+  }
+  try {
+    await execa(cmd, argv, { input: commands.map((c) => c.join(' ')).join('\n') + '\n' });
+  } catch (err) {
+    const e = err as execa.ExecaError;
+    throw new Error(
+      `ip -batch [${commands.map((c) => c.join(' ')).join('; ')}]${netns ? ` (in netns ${netns})` : ''} failed: ${(e.stderr || e.message).trim()}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
 function toLink(l: IpJsonLink): LinkInfo {
   return {
     ifname: l.ifname,

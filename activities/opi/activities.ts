@@ -80,26 +80,9 @@ export function createOpiActivities(opts: OpiActivitiesOptions) {
   return {
     /** Logical bridge for the VLAN, then an ACCESS bridge port with the MAC on it. */
     async opiEnsureBridgePort(req: BridgePortRequest): Promise<{ name: string; mac: string; vlan: number }> {
-      const c = bridgeClient();
-      try {
-        await unary(c.GetLogicalBridge.bind(c), { name: logicalBridgeName(req.vlan) }, deadline);
-      } catch (err) {
-        if (!isCode(err, grpc.status.NOT_FOUND)) throw err;
-        await unary(
-          c.CreateLogicalBridge.bind(c),
-          { logicalBridgeId: logicalBridgeId(req.vlan), logicalBridge: { spec: { vlanId: req.vlan } } },
-          deadline,
-        ).catch((e) => {
-          throw permanent(e, `CreateLogicalBridge VLAN ${req.vlan}`);
-        });
-      }
       const p = portClient();
-      let port: BridgePort__Output;
-      try {
-        port = await unary(p.GetBridgePort.bind(p), { name: bridgePortName(req.id) }, deadline);
-      } catch (err) {
-        if (!isCode(err, grpc.status.NOT_FOUND)) throw err;
-        port = await unary<unknown, BridgePort__Output>(
+      const create = () =>
+        unary<unknown, BridgePort__Output>(
           p.CreateBridgePort.bind(p) as never,
           {
             bridgePortId: req.id,
@@ -112,7 +95,25 @@ export function createOpiActivities(opts: OpiActivitiesOptions) {
             },
           },
           deadline,
+        );
+      let port: BridgePort__Output;
+      try {
+        // One call in the common case: Create of an existing identical port returns it.
+        port = await create();
+      } catch (err) {
+        if (!isCode(err, grpc.status.NOT_FOUND))
+          throw permanent(err, `CreateBridgePort ${req.id} MAC ${req.mac} VLAN ${req.vlan}`);
+        // The VLAN's logical bridge is missing: create it, then the port.
+        const c = bridgeClient();
+        await unary(
+          c.CreateLogicalBridge.bind(c),
+          { logicalBridgeId: logicalBridgeId(req.vlan), logicalBridge: { spec: { vlanId: req.vlan } } },
+          deadline,
         ).catch((e) => {
+          if (!isCode(e, grpc.status.ALREADY_EXISTS))
+            throw permanent(e, `CreateLogicalBridge VLAN ${req.vlan}`);
+        });
+        port = await create().catch((e) => {
           throw permanent(e, `CreateBridgePort ${req.id} MAC ${req.mac} VLAN ${req.vlan}`);
         });
       }

@@ -159,8 +159,14 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
           `external_ids:opi-mac=${mac}`,
           `external_ids:opi-lbs=${lbName}`,
         ]);
-        const row = await findPort(id);
-        cb(null, toBridgePort(row as OvsRow));
+        cb(
+          null,
+          toBridgePort({
+            name: port,
+            tag: lb.vlan,
+            ids: { 'opi-bridge-port': id, 'opi-mac': mac, 'opi-lbs': lbName },
+          }),
+        );
       })().catch((err: Error) => cb(fail(grpc.status.INTERNAL, `ovs: ${err.message}`)));
     },
     DeleteBridgePort: (call, cb) => {
