@@ -44,7 +44,12 @@ export class AttachRecords {
     }
     const out: AttachRecord[] = [];
     for (const n of names.filter((n) => n.endsWith('.json'))) {
-      out.push(JSON.parse(await fs.readFile(path.join(this.dir, n), 'utf8')) as AttachRecord);
+      try {
+        out.push(JSON.parse(await fs.readFile(path.join(this.dir, n), 'utf8')) as AttachRecord);
+      } catch (err) {
+        // removed by a concurrent DEL between readdir and read
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      }
     }
     return out;
   }
