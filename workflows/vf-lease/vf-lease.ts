@@ -35,6 +35,12 @@ import { hostAttach, hostRelease, opi, opiRelease } from './activities';
 
 export const DEFAULT_ATTACH_TIMEOUT_MS = 10 * 60_000;
 
+/** An activity failure's own message (its cause), not "Activity task failed". */
+function why(err: unknown): string {
+  const e = err as Error & { cause?: Error };
+  return e.cause?.message ?? e.message;
+}
+
 export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
   const problems = leaseInputProblems(input);
   if (problems.length)
@@ -84,7 +90,7 @@ export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
         setPhase('Attached');
         return attached;
       } catch (err) {
-        status.lastError = `CNI ADD of ${podKey(req.pod)}: ${(err as Error).message}`;
+        status.lastError = `CNI ADD of ${podKey(req.pod)}: ${why(err)}`;
         setPhase('Reserved');
         throw err;
       } finally {
@@ -151,7 +157,7 @@ export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
     xpuReady = true;
     if (status.phase === 'Reserving') setPhase('Reserved');
   } catch (err) {
-    status.lastError = `OPI CreateBridgePort on DPU ${input.xpu.dpu}: ${(err as Error).message}`;
+    status.lastError = `OPI CreateBridgePort on DPU ${input.xpu.dpu}: ${why(err)}`;
     release ??= { reason: status.lastError };
   }
 
