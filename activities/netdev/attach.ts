@@ -7,7 +7,7 @@
  * is gone altogether all end in success.
  */
 import type { AttachRecord, AttachRequest } from '../../model/vf';
-import { findLink, hostNetnsPath, ip, ipBatch, listLinks, netnsExists } from './ip';
+import { findLink, hostNetnsPath, ipBatch, listLinks, netnsExists } from './ip';
 
 export class NetdevError extends Error {
   override name = 'NetdevError';
