@@ -52,9 +52,10 @@ if (( ${#apt_pkgs[@]} )); then
     if ! { DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
       DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${apt_pkgs[@]}" >&2; }; then
       echo "could not install ${apt_pkgs[*]}: the VF attach tests will be skipped" >&2
-      [[ "${CI:-}" == "true" ]] && { [[ $made_policy == 1 ]] && rm -f "$policy"; exit 1; }
+      if [[ $made_policy == 1 ]]; then rm -f "$policy"; fi
+      if [[ "${CI:-}" == "true" ]]; then exit 1; fi
     fi
-    [[ $made_policy == 1 ]] && rm -f "$policy"
+    if [[ $made_policy == 1 ]]; then rm -f "$policy"; fi
   else
     echo "missing ${apt_pkgs[*]} (needs root and apt-get to install): the VF attach tests will be skipped" >&2
   fi
