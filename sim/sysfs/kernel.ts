@@ -54,7 +54,13 @@ import {
   unlinkDriver,
   writeAttr,
 } from './layout';
-import { macFor, vfPciAddress } from './pci-address';
+import { macFor, parsePciAddress, routingId, vfPciAddress } from './pci-address';
+
+/** A stable IOMMU group number per function: its routing ID within its domain. */
+function iommuGroupOf(address: string): number {
+  const p = parsePciAddress(address);
+  return p.domain * 0x10000 + routingId(p);
+}
 
 export type SimErrno = 'EBUSY' | 'ERANGE' | 'EINVAL' | 'ENODEV' | 'EIO' | 'ENOMEM';
 
@@ -236,6 +242,10 @@ export function startSimKernel(root: string, options: SimKernelOptions = {}): Si
       writeAttr(path.join(dev, 'class'), '0x020000');
       writeAttr(path.join(dev, 'driver_override'), '(null)');
       symlinkForce(path.relative(dev, pfDir), path.join(dev, 'physfn'));
+      // Each VF in an IOMMU group of its own (what vfio-pci users open as /dev/vfio/<group>).
+      const group = path.join(root, 'kernel', 'iommu_groups', String(iommuGroupOf(vf)));
+      fs.mkdirSync(group, { recursive: true });
+      symlinkForce(path.relative(dev, group), path.join(dev, 'iommu_group'));
       symlinkForce(path.relative(path.dirname(busDeviceLink(root, vf)), dev), busDeviceLink(root, vf));
       if (autoprobe) bindTo(vf, DEFAULT_DRIVER, k, pf);
       // The virtfn link last: a reader that counts N links sees N complete VFs.

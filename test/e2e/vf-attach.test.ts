@@ -6,7 +6,8 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { leaseStatusQuery } from '../../model/vf-lease-api';
+import { bindDriver } from '../../activities/sysfs';
+import { leaseStatusQuery, releaseSignal } from '../../model/vf-lease-api';
 import { REPO_ROOT } from '../support/tools';
 import { leaseMac, vfLeaseWorkflowId, type VfLeaseStatus } from '../../model/vf';
 import { pciEnvName } from '../../deviceplugin/plugin';
@@ -174,6 +175,37 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     h.deleteNetns(netns); // a veth dies with its netns
     expect(await h.cni('DEL', { containerId: 'ctr-e', netns, pod: 'pod-e', conf })).toMatchObject(OK);
     await leaseClosed(vf);
+  });
+
+  test('a vfio-bound VF: Allocate returns the PCI env and /dev/vfio device specs', async () => {
+    const vf = h.vfs[5];
+    const resource = `xpuflow.io/${h.vfioPool.name}`;
+    await bindDriver(h.sysfsRoot, vf, 'vfio-pci');
+    try {
+      await h.kubelet.waitForPlugin(
+        resource,
+        (p) => p.devices.length === 1 && p.devices[0].health === 'Healthy',
+      );
+      const group = path.basename(
+        fs.readlinkSync(path.join(h.sysfsRoot, 'bus', 'pci', 'devices', vf, 'iommu_group')),
+      );
+      const alloc = await h.kubelet.allocate(resource, [[vf]]);
+      const res = alloc.containerResponses[0];
+      expect(res.envs[pciEnvName(resource)]).toBe(vf);
+      expect(res.devices).toEqual([
+        { containerPath: '/dev/vfio/vfio', hostPath: '/dev/vfio/vfio', permissions: 'rw' },
+        { containerPath: `/dev/vfio/${group}`, hostPath: `/dev/vfio/${group}`, permissions: 'rw' },
+      ]);
+      // the mlx5 pool shows it, but not as usable
+      await h.kubelet.waitForPlugin(
+        h.resourceName,
+        (p) => p.devices.find((d) => d.ID === vf)?.health === 'Unhealthy',
+      );
+      await lease(vf).signal(releaseSignal, { reason: 'test done' });
+      await leaseClosed(vf);
+    } finally {
+      await bindDriver(h.sysfsRoot, vf, 'mlx5_core');
+    }
   });
 
   test('bad input: each refused with the spec code, the value named, nothing changed', async () => {

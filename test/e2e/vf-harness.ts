@@ -67,6 +67,8 @@ export class VfHarness {
   readonly pool: PoolConfig;
   /** A pool whose selector matches nothing on this node. */
   readonly emptyPool: PoolConfig;
+  /** VF 5 when bound to vfio-pci (DPDK/VM-style pods). */
+  readonly vfioPool: PoolConfig;
   client!: Client;
   kernel!: SimKernel;
   ovs!: PrivateOvs;
@@ -86,6 +88,12 @@ export class VfHarness {
       dpu: this.dpu,
       vlan: 100,
       selector: { pfNames: [this.pfIfname], drivers: ['mlx5_core'] },
+    };
+    this.vfioPool = {
+      name: `vfio-${this.tag}`,
+      dpu: this.dpu,
+      vlan: 300,
+      selector: { pfNames: [this.pfIfname], vfRange: '5', drivers: ['vfio-pci'] },
     };
     this.emptyPool = {
       name: `empty-${this.tag}`,
@@ -149,7 +157,7 @@ export class VfHarness {
       stateDir: this.stateDir,
       hostAgentSocket: this.socket,
       devicePluginDir: this.pluginDir,
-      pools: [this.pool, this.emptyPool],
+      pools: [this.pool, this.emptyPool, this.vfioPool],
       pods: { file: this.podsFile },
       collectIntervalMs: 300,
       pollIntervalMs: 100,
