@@ -120,6 +120,16 @@ export function createCniHandler(opts: CniHandlerOptions) {
       if (err instanceof LeaseConflict) throw new CniError(CniCode.InvalidConfig, err.message);
       if (
         err instanceof WorkflowUpdateFailedError &&
+        err.cause instanceof ApplicationFailure &&
+        err.cause.type === 'AttachFailed'
+      ) {
+        throw new CniError(
+          CniCode.IoFailure,
+          `attaching VF ${vf.pciAddress} to ${podKey(pod)} failed: ${err.cause.message}`,
+        );
+      }
+      if (
+        err instanceof WorkflowUpdateFailedError &&
         !(err.cause instanceof ApplicationFailure && err.cause.cause)
       ) {
         // refused by the lease's validator (leased to another pod, being released): nothing changed

@@ -16,8 +16,11 @@ import {
   allHandlersFinished,
   condition,
   setHandler,
+  TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
+import { dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
 import { NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
 import { attachUpdate, leaseStatusQuery, releaseSignal, releaseUpdate } from '../../model/vf-lease-api';
 import {
@@ -35,9 +38,15 @@ import { hostAttach, hostRelease, opi, opiRelease } from './activities';
 
 export const DEFAULT_ATTACH_TIMEOUT_MS = 10 * 60_000;
 
-/** An activity failure's own message (its cause), not "Activity task failed". */
-function why(err: unknown): string {
+/**
+ * An activity failure's own message (its cause), not "Activity task failed";
+ * a task nobody picked up says which worker is not polling.
+ */
+function why(err: unknown, worker: string): string {
   const e = err as Error & { cause?: Error };
+  if (e.cause instanceof TimeoutFailure && e.cause.timeoutType === TimeoutType.SCHEDULE_TO_START) {
+    return `${worker} is not polling: no worker took the task in time; start it, or check the name`;
+  }
   return e.cause?.message ?? e.message;
 }
 
@@ -90,9 +99,9 @@ export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
         setPhase('Attached');
         return attached;
       } catch (err) {
-        status.lastError = `CNI ADD of ${podKey(req.pod)}: ${why(err)}`;
+        status.lastError = `CNI ADD of ${podKey(req.pod)}: ${why(err, `host worker for ${input.node} (${hostTaskQueue(input.node)})`)}`;
         setPhase('Reserved');
-        throw err;
+        throw ApplicationFailure.nonRetryable(status.lastError, 'AttachFailed');
       } finally {
         attaching = false;
       }
@@ -157,7 +166,7 @@ export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
     xpuReady = true;
     if (status.phase === 'Reserving') setPhase('Reserved');
   } catch (err) {
-    status.lastError = `OPI CreateBridgePort on DPU ${input.xpu.dpu}: ${why(err)}`;
+    status.lastError = `OPI CreateBridgePort on DPU ${input.xpu.dpu}: ${why(err, `DPU worker for ${input.xpu.dpu} (${dpuTaskQueue(input.xpu.dpu)})`)}`;
     release ??= { reason: status.lastError };
   }
 
