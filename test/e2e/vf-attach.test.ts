@@ -6,12 +6,12 @@
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { bindDriver } from '../../activities/sysfs';
+import { bindDriver, setNumVfs } from '../../activities/sysfs';
 import { leaseStatusQuery, releaseSignal } from '../../model/vf-lease-api';
 import { REPO_ROOT } from '../support/tools';
 import { leaseMac, vfLeaseWorkflowId, type VfLeaseStatus } from '../../model/vf';
 import { pciEnvName } from '../../deviceplugin/plugin';
-import { VfHarness, vfTestsUnavailable } from './vf-harness';
+import { PF, VfHarness, vfTestsUnavailable } from './vf-harness';
 
 const why = vfTestsUnavailable();
 if (why) console.warn(`skipping the VF attach end-to-end tests: ${why}`);
@@ -63,6 +63,9 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     expect(plugin.devices.map((d) => d.ID).sort()).toEqual([...h.vfs].sort());
     expect(plugin.devices.every((d) => d.health === 'Healthy')).toBe(true);
     expect(h.kubelet.registrations.map((r) => r.version)).toContain('v1beta1');
+    // Only root (and the socket's group) may talk to the host agent; the plugin socket is root's.
+    expect(fs.statSync(h.socket).mode & 0o777).toBe(0o660);
+    expect(fs.statSync(path.join(h.pluginDir, `xpuflow-${h.pool.name}.sock`)).mode & 0o777).toBe(0o600);
   });
 
   test('Allocate → lease → ADD → CHECK → DEL round trip', async () => {
@@ -405,5 +408,18 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     expect(detach).toMatchObject({ code: 0 });
     await leaseClosed(vf);
     expect(await portFor(vf)).toBeUndefined();
+  });
+
+  test('ListAndWatch follows VFs going and coming (sriov_numvfs through 0)', async () => {
+    const before = (await h.kubelet.waitForPlugin(h.resourceName)).updates;
+    await setNumVfs(h.sysfsRoot, PF, 0);
+    await h.kubelet.waitForPlugin(h.resourceName, (p) => p.devices.length === 0);
+    await setNumVfs(h.sysfsRoot, PF, 6);
+    const plugin = await h.kubelet.waitForPlugin(
+      h.resourceName,
+      (p) => p.devices.length === 6 && p.devices.every((d) => d.health === 'Healthy'),
+    );
+    expect(plugin.updates).toBeGreaterThanOrEqual(before + 2);
+    expect(plugin.devices.map((d) => d.ID).sort()).toEqual([...h.vfs].sort());
   });
 });
