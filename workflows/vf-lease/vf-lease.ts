@@ -81,26 +81,31 @@ export async function vfLease(input: VfLeaseInput): Promise<VfLeaseStatus> {
     async (req: AttachRequest): Promise<AttachRecord> => {
       status.pod ??= req.pod; // the first ADD binds the lease (synchronously: a racing ADD sees it)
       status.containerId ??= req.containerId;
-      await condition(() => xpuReady || release !== undefined);
-      if (release)
-        throw ApplicationFailure.nonRetryable(
-          `VF ${input.pciAddress} was released: ${release.reason}`,
-          'LeaseReleased',
-        );
       attaching = true;
       setPhase('Attaching');
       try {
-        attached = await hostAttach(input.node).attachVfNetdev({
+        // The netns move runs while the xPU side may still be in progress; ADD answers when both are done.
+        const record = await hostAttach(input.node).attachVfNetdev({
           ...req,
           pciAddress: input.pciAddress,
           mac: input.mac,
         });
+        await condition(() => xpuReady || release !== undefined);
+        if (release) {
+          // the release that follows undoes the move
+          throw ApplicationFailure.nonRetryable(
+            `VF ${input.pciAddress} was released: ${release.reason}`,
+            'LeaseReleased',
+          );
+        }
+        attached = record;
         status.podIfname = attached.podIfname;
         setPhase('Attached');
         return attached;
       } catch (err) {
+        if (err instanceof ApplicationFailure && err.type === 'LeaseReleased') throw err;
         status.lastError = `CNI ADD of ${podKey(req.pod)}: ${why(err, `host worker for ${input.node} (${hostTaskQueue(input.node)})`)}`;
-        setPhase('Reserved');
+        setPhase(xpuReady ? 'Reserved' : 'Reserving');
         throw ApplicationFailure.nonRetryable(status.lastError, 'AttachFailed');
       } finally {
         attaching = false;
