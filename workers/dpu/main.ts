@@ -5,6 +5,7 @@
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import fs from 'node:fs';
+import { codecDataConverter } from '../../codec/data-converter';
 import { connectWorker, temporalSettings } from '../../connection/temporal';
 import { dpuTaskQueue } from '../../model/task-queues';
 import { createDpuWorker } from './worker';
@@ -17,8 +18,11 @@ export interface DpuPlacement {
 export async function runDpuWorkers(placements: DpuPlacement[]): Promise<void> {
   const settings = temporalSettings();
   const connection = await connectWorker(settings);
+  const dataConverter = codecDataConverter(); // XPUFLOW_CODEC_KEYS: the same codec as every process
   const workers = await Promise.all(
-    placements.map((p) => createDpuWorker({ connection, namespace: settings.namespace, ...p })),
+    placements.map((p) =>
+      createDpuWorker({ connection, namespace: settings.namespace, dataConverter, ...p }),
+    ),
   );
   for (const p of placements)
     console.log(`DPU worker for ${p.dpu} polling ${dpuTaskQueue(p.dpu)} (OPI ${p.opiAddress})`);

@@ -2,6 +2,7 @@
  * The DPU worker: one per DPU, polling `xpuflow-dpu-<dpu>`. It reaches the
  * xPU's own OPI server (the xPU side of VF leases). Wiring only.
  */
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createOpiActivities } from '../../activities/opi';
 import { dpuTaskQueue } from '../../model/task-queues';
@@ -13,6 +14,8 @@ export interface DpuWorkerOptions {
   dpu: string;
   /** host:port of the DPU's OPI server. */
   opiAddress: string;
+  /** The payload codec (codec/codecDataConverter) when payloads are encrypted. */
+  dataConverter?: DataConverter;
 }
 
 export async function createDpuWorker(opts: DpuWorkerOptions): Promise<Worker> {
@@ -23,6 +26,7 @@ export async function createDpuWorker(opts: DpuWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: dpuTaskQueue(opts.dpu),
     identity: `dpu-worker@${opts.dpu}`,
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     activities: createOpiActivities({ dpu: opts.dpu, opiAddress: opts.opiAddress }),
   });
 }
