@@ -209,9 +209,11 @@ export class VfHarness {
   }
 
   ip(args: string[], netns?: string): string {
+    // stderr piped, not inherited: a probe for an interface that is (rightly) gone prints nothing
+    const opts = { encoding: 'utf8' as const, stdio: ['ignore', 'pipe', 'pipe'] as ('ignore' | 'pipe')[] };
     return netns
-      ? execFileSync('nsenter', [`--net=${netns}`, 'ip', ...args], { encoding: 'utf8' })
-      : execFileSync('ip', args, { encoding: 'utf8' });
+      ? execFileSync('nsenter', [`--net=${netns}`, 'ip', ...args], opts)
+      : execFileSync('ip', args, opts);
   }
 
   link(
