@@ -2,11 +2,13 @@
  * The lease collector: every interval, the node's running leases whose pod no
  * longer exists are told to release (signal), so no VF stays orphaned when a
  * pod went away without a CNI DEL. Leases no pod ever attached to release
- * themselves after their attach timeout.
+ * themselves after their attach timeout. Each pass also sets the
+ * xpuflow_vf_leases_held gauge of this node.
  */
 import type { Client } from '@temporalio/client';
 import { releaseSignal } from '../model/vf-lease-api';
 import { podKey, vfLeaseWorkflowId } from '../model/vf';
+import { setVfLeasesHeld } from '../observability/metrics';
 import { listLeases } from './leases';
 import type { PodChecker } from './pods';
 
@@ -35,6 +37,10 @@ export function startCollector(
     try {
       const released = await collectOnce(client, node, pods);
       for (const pci of released) console.log(`collector: released the lease of VF ${pci} (pod gone)`);
+      const held = (await listLeases(client, node)).filter(
+        (l) => l.phase !== 'Releasing' && l.phase !== 'Released',
+      );
+      setVfLeasesHeld(node, held.length);
     } catch (err) {
       console.error(`collector: ${(err as Error).message}`);
     }
