@@ -17,6 +17,7 @@ import { startSimFleet, type SimFleet, type SimFleetOptions } from '../../sim/fl
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
+import { logTails } from '../support/log-tails';
 
 export interface HarnessOptions {
   /** More environment for every worker process (e.g. XPUFLOW_CODEC_KEYS). */
@@ -109,11 +110,7 @@ export class Harness {
   }
 
   logs(): string {
-    return fs
-      .readdirSync(this.dir)
-      .filter((f) => f.endsWith('.log'))
-      .map((f) => `--- ${f}\n${fs.readFileSync(path.join(this.dir, f), 'utf8').slice(-3000)}`)
-      .join('\n');
+    return logTails(this.dir);
   }
 
   async dispose(): Promise<void> {

@@ -30,6 +30,7 @@ import {
 } from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
 import { REPO_ROOT } from '../support/tools';
+import { logTails } from '../support/log-tails';
 
 /** Why these tests cannot run here (not root, no ip/nsenter, no OVS), or undefined. */
 export function vfTestsUnavailable(): string | undefined {
@@ -315,11 +316,7 @@ export class VfHarness {
   }
 
   logs(): string {
-    return fs
-      .readdirSync(this.dir)
-      .filter((f) => f.endsWith('.log'))
-      .map((f) => `--- ${f}\n${fs.readFileSync(path.join(this.dir, f), 'utf8').slice(-3000)}`)
-      .join('\n');
+    return logTails(this.dir);
   }
 
   async dispose(): Promise<void> {

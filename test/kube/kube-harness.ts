@@ -30,6 +30,7 @@ import {
   type KubeCluster,
   type PlayedKubelets,
 } from '../../sim/kube';
+import { logTails } from '../support/log-tails';
 
 export const NS = 'xpuflow-test';
 
@@ -268,11 +269,7 @@ export class KubeHarness {
   }
 
   logs(): string {
-    return fs
-      .readdirSync(this.dir)
-      .filter((f) => f.endsWith('.log'))
-      .map((f) => `--- ${f}\n${fs.readFileSync(path.join(this.dir, f), 'utf8').slice(-2500)}`)
-      .join('\n');
+    return logTails(this.dir, 2500);
   }
 
   async dispose(): Promise<void> {
