@@ -144,7 +144,14 @@ describe('default values', () => {
       '--sysfs-root',
       '/host/sys',
     ]);
-    expect(args('DaemonSet', 'xpuflow-dpu-worker')).toEqual(['worker', 'dpu', '--dpu', '$(NODE_NAME)']);
+    expect(args('DaemonSet', 'xpuflow-dpu-worker')).toEqual([
+      'worker',
+      'dpu',
+      '--dpu',
+      '$(NODE_NAME)',
+      '--opi',
+      '127.0.0.1:50151',
+    ]);
     for (const name of ['xpuflow-host-worker', 'xpuflow-dpu-worker']) {
       const nodeName = env(pod(objs, 'DaemonSet', name).containers[0]).get('NODE_NAME');
       expect(nodeName?.valueFrom?.fieldRef?.fieldPath).toBe('spec.nodeName');
