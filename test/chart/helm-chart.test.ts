@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { vfConfigProblems, type VfHostConfig } from '../../hostagent/config';
 import { CHART, REPO, helm, helmBinary, renderChart, type K8sObject } from './helm';
 
 interface EnvVar {
@@ -410,6 +411,49 @@ describe('other values', () => {
         .map((o) => o.metadata.name)
         .sort(),
     ).toEqual(['xpuflow-control-worker', 'xpuflow-controller']);
+  });
+});
+
+describe('VF attach on the host workers', () => {
+  test('off by default: no VF config, no host-worker account, no host network', () => {
+    const objs = renderChart();
+    expect(
+      objs.filter((o) => /host-vf|host-worker$/.test(o.metadata.name) && o.kind !== 'DaemonSet'),
+    ).toEqual([]);
+    expect(
+      (pod(objs, 'DaemonSet', 'xpuflow-host-worker') as PodSpec & { hostNetwork?: boolean }).hostNetwork,
+    ).toBeUndefined();
+  });
+
+  test('on: the host worker reads a vf.json the host agent accepts, on the host network, with pods readable and nothing else', () => {
+    const objs = renderChart({}, [
+      '--set',
+      'hostWorker.vf.enabled=true',
+      '--set-json',
+      'hostWorker.vf.pools=[{"name":"pool-a","dpu":"dpu-1","vlan":100,"selector":{"pfNames":["enp3s0f0"],"vfRange":"0-7"}}]',
+    ]);
+    const host = pod(objs, 'DaemonSet', 'xpuflow-host-worker') as PodSpec & { hostNetwork?: boolean };
+    expect(host.hostNetwork).toBe(true);
+    expect(host.serviceAccountName).toBe('xpuflow-host-worker');
+    expect(host.containers[0].args).toEqual(
+      expect.arrayContaining(['--vf-config', '/etc/xpuflow/vf/vf.json']),
+    );
+    const mounts = host.containers[0].volumeMounts!.map((m) => m.mountPath);
+    expect(mounts).toEqual(
+      expect.arrayContaining([
+        '/etc/xpuflow/vf',
+        '/run/xpuflow',
+        '/var/lib/kubelet/device-plugins',
+        '/var/run/netns',
+      ]),
+    );
+    const cm = find(objs, 'ConfigMap', 'xpuflow-host-vf') as K8sObject & { data: Record<string, string> };
+    const vf = JSON.parse(cm.data['vf.json']) as VfHostConfig;
+    expect(vfConfigProblems(vf)).toEqual([]);
+    expect(vf.pools[0]).toMatchObject({ name: 'pool-a', dpu: 'dpu-1', vlan: 100 });
+    expect(vf.hostAgentSocket).toBe('/run/xpuflow/hostagent.sock');
+    const role = find(objs, 'ClusterRole', 'xpuflow-host-worker') as K8sObject & { rules: Rule[] };
+    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]);
   });
 });
 
