@@ -8,11 +8,9 @@
  * one-DPU set), their ratio (goal ≤ 1.15), the most DPUs seen down at once,
  * and the controller's and control worker's peak RSS. Never fails for being slow.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { waitForPollers } from '../connection/pollers';
 import { Kube } from '../kube/client';
@@ -25,9 +23,8 @@ import { freePort } from '../sim/free-port';
 import { createHostNode, installCrds, KubeApiservers, playKubelets } from '../sim/kube';
 import { isDpuReady } from '../activities/kube';
 import { spawnControlWorker, spawnController, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
+import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
 
-const run = promisify(execFile);
-const REPO = path.resolve(__dirname, '..', '..');
 const NS = 'bench';
 
 function arg(name: string, dflt: string): string {
@@ -66,13 +63,7 @@ async function main(): Promise<void> {
   const apis = new KubeApiservers();
   const procs: WorkerProcess[] = [];
   const fleets: SimFleet[] = [];
-  const tPort = await freePort();
-  const devEnv = {
-    ...process.env,
-    XPUFLOW_STATE_DIR: path.join(dir, 'temporal'),
-    XPUFLOW_TEMPORAL_PORT: String(tPort),
-    XPUFLOW_UI_PORT: String(await freePort()),
-  };
+  let temporal: BenchTemporal | undefined;
   const bfbServer = await startBfbServer({
     files: [
       { name: 'bf-bundle-a.bfb', sizeBytes: 2 ** 20 },
@@ -104,8 +95,8 @@ async function main(): Promise<void> {
     }
     kubelets = playKubelets(kube, new Kube(dpuCluster.kc));
 
-    await run(path.join(REPO, 'temporal-dev.sh'), ['start'], { env: devEnv });
-    const temporalEnv = { TEMPORAL_ADDRESS: `127.0.0.1:${tPort}`, TEMPORAL_NAMESPACE: 'default' };
+    temporal = await startBenchTemporal(path.join(dir, 'temporal'));
+    const temporalEnv = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' };
     const client = new Client({
       connection: await Connection.connect({ address: temporalEnv.TEMPORAL_ADDRESS }),
     });
@@ -239,7 +230,7 @@ async function main(): Promise<void> {
     await Promise.all(procs.map((p) => p.stop()));
     await Promise.all(fleets.map((f) => f.stop()));
     await bfbServer.stop();
-    await run(path.join(REPO, 'temporal-dev.sh'), ['stop'], { env: devEnv }).catch(() => undefined);
+    await temporal?.stop().catch(() => undefined);
     await apis.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -5,11 +5,9 @@
  * their ratio (goal ≤ 1.10), the same DPU flow run alone for comparison, workflow starts per second, and the
  * control worker's peak RSS (goal ≤ 300 MiB). Never fails for being slow.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { startProvision } from '../cli/dpu/start-provision';
 import { waitForPollers } from '../connection/pollers';
@@ -19,11 +17,8 @@ import { statusQuery } from '../model/provision-api';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
 import { provisionDpuWorkflowId } from '../model/workflow-ids';
 import { startSimFleet, type SimFleet } from '../sim/fleet';
-import { freePort } from '../sim/free-port';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
-
-const run = promisify(execFile);
-const REPO = path.resolve(__dirname, '..', '..');
+import { startBenchTemporal } from './temporal-dev-server';
 
 function arg(name: string, dflt: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -104,15 +99,8 @@ async function main(): Promise<void> {
   const rebootSeconds = arg('reboot-seconds', 5);
   const bfbMib = arg('bfb-mib', 4);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-'));
-  const port = await freePort();
-  const devEnv = {
-    ...process.env,
-    XPUFLOW_STATE_DIR: path.join(dir, 'temporal'),
-    XPUFLOW_TEMPORAL_PORT: String(port),
-    XPUFLOW_UI_PORT: String(await freePort()),
-  };
-  await run(path.join(REPO, 'temporal-dev.sh'), ['start'], { env: devEnv });
-  const env = { TEMPORAL_ADDRESS: `127.0.0.1:${port}` };
+  const temporal = await startBenchTemporal(path.join(dir, 'temporal'));
+  const env = { TEMPORAL_ADDRESS: temporal.address };
   const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
   const procs: WorkerProcess[] = [];
   const fleets: SimFleet[] = [];
@@ -193,7 +181,7 @@ async function main(): Promise<void> {
     await Promise.all(procs.map((p) => p.stop()));
     await Promise.all(fleets.map((f) => f.stop()));
     await client.connection.close();
-    await run(path.join(REPO, 'temporal-dev.sh'), ['stop'], { env: devEnv });
+    await temporal.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }

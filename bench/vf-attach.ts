@@ -15,7 +15,6 @@ import * as crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { createNetdevActivities } from '../activities/netdev';
 import { createOpiActivities } from '../activities/opi';
@@ -24,15 +23,13 @@ import { callHostAgent } from '../cni/client';
 import { waitForPollers } from '../connection/pollers';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../model/task-queues';
 import { leaseMac, vfLeaseWorkflowId } from '../model/vf';
-import { freePort } from '../sim/free-port';
 import { startKubeletSim } from '../sim/kubelet';
 import { startOpiSim } from '../sim/opi';
 import { ovsUnavailable, startPrivateOvs } from '../sim/ovs';
 import { createSysfsTree, startSimKernel } from '../sim/sysfs';
 import { spawnControlWorker, spawnDpuWorkers, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
+import { startBenchTemporal } from './temporal-dev-server';
 
-const run = promisify(execFile);
-const REPO = path.resolve(__dirname, '..', '..');
 const PF = '0000:af:00.0';
 
 function arg(name: string, fallback: number): number {
@@ -77,17 +74,10 @@ async function main(): Promise<void> {
   const netnses: string[] = [];
   const procs: WorkerProcess[] = [];
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
-  const port = await freePort();
-  const devEnv = {
-    ...process.env,
-    XPUFLOW_STATE_DIR: path.join(dir, 'temporal'),
-    XPUFLOW_TEMPORAL_PORT: String(port),
-    XPUFLOW_UI_PORT: String(await freePort()),
-  };
   try {
-    await run(path.join(REPO, 'temporal-dev.sh'), ['start'], { env: devEnv });
-    cleanups.push(() => run(path.join(REPO, 'temporal-dev.sh'), ['stop'], { env: devEnv }));
-    const env = { TEMPORAL_ADDRESS: `127.0.0.1:${port}` };
+    const temporal = await startBenchTemporal(path.join(dir, 'temporal'));
+    cleanups.push(() => temporal.stop());
+    const env = { TEMPORAL_ADDRESS: temporal.address };
     const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
     cleanups.push(() => client.connection.close());
 
