@@ -36,8 +36,11 @@ export interface DpuSetSettings {
   workflowUrl: (workflowId: string) => string | undefined;
 }
 
+const RUNNING_CACHE_MS = 5000;
+
 export class DpuSetController {
   private readonly pausedSent = new Map<string, boolean>();
+  private readonly runningSeenAt = new Map<string, number>();
 
   constructor(
     private readonly kube: Kube,
@@ -186,7 +189,7 @@ export class DpuSetController {
     const ref = refOf(set.metadata);
     const paused = set.spec.paused ?? false;
     const previous = set.status?.rolloutWorkflowId;
-    if (previous && (await this.isRunning(previous))) {
+    if (previous && (await this.isRunning(previous, set.metadata.generation ?? 1))) {
       if (rolloutTemplateHash(previous) === hash) {
         await this.sendPaused(previous, paused);
         return previous;
@@ -228,13 +231,24 @@ export class DpuSetController {
     return workflowId;
   }
 
-  private async isRunning(workflowId: string): Promise<boolean> {
+  /**
+   * Whether a rollout still runs. Every status change of a DPU reconciles its
+   * set, so a "running" answer is reused for a few seconds instead of asking
+   * Temporal each time, but never across an edit of the set (its generation).
+   */
+  private async isRunning(workflowId: string, generation: number): Promise<boolean> {
+    const key = `${workflowId}@${generation}`;
+    const seen = this.runningSeenAt.get(key);
+    if (seen !== undefined && Date.now() - seen < RUNNING_CACHE_MS) return true;
+    let running = false;
     try {
-      const d = await this.temporal.workflow.getHandle(workflowId).describe();
-      return d.status.name === 'RUNNING';
+      running = (await this.temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
     } catch {
-      return false;
+      running = false;
     }
+    if (running) this.runningSeenAt.set(key, Date.now());
+    else this.runningSeenAt.delete(key);
+    return running;
   }
 
   private async sendPaused(workflowId: string, paused: boolean): Promise<void> {

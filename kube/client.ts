@@ -40,7 +40,7 @@ export class Kube {
   async create<T>(kind: Kind, namespace: string, body: object): Promise<T> {
     return (await this.custom.createNamespacedCustomObject({
       ...inNamespace(kind, namespace),
-      body: { apiVersion: API_VERSION, kind: kindName(kind), ...body },
+      body: { apiVersion: API_VERSION, kind, ...body },
     })) as T;
   }
 
@@ -138,7 +138,7 @@ export class Kube {
         metadata: { generateName: `${involved.ref.name}.`, namespace: involved.ref.namespace },
         involvedObject: {
           apiVersion: API_VERSION,
-          kind: kindName(involved.kind),
+          kind: involved.kind,
           name: involved.ref.name,
           namespace: involved.ref.namespace,
           ...(involved.ref.uid ? { uid: involved.ref.uid } : {}),
@@ -165,10 +165,6 @@ function inNamespace(kind: Kind, namespace: string) {
 /** One custom object: its kind's place and its name. */
 function named(kind: Kind, ref: ObjectRef) {
   return { ...inNamespace(kind, ref.namespace), name: ref.name };
-}
-
-export function kindName(kind: Kind): string {
-  return kind === 'BFB' ? 'BFB' : kind;
 }
 
 export function statusCode(err: unknown): number | undefined {

@@ -3,7 +3,7 @@
  * one DPU's spec moved to the new template, and the set's rollout status.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { conditionOf } from '../../kube/conditions';
+import { conditionOf, setCondition } from '../../kube/conditions';
 import { isNotFound, type Kube } from '../../kube/client';
 import {
   DPUSET_LABEL,
@@ -14,7 +14,6 @@ import {
   type KubeCondition,
   type ObjectRef,
 } from '../../kube/resources';
-import { setCondition } from '../../kube/conditions';
 import { setRolloutProgress } from '../../observability/metrics';
 
 export interface DpuHealth {

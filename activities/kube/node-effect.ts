@@ -127,9 +127,9 @@ async function drain(k: Kube, node: string, timeoutSeconds: number): Promise<num
     Context.current().heartbeat({ node, remaining: pods.length, blocked: [...blocked.keys()] });
     if (Date.now() > deadline) {
       const why = pods
+        .map((p) => `${p.metadata!.namespace}/${p.metadata!.name}`)
         .map(
-          (p) =>
-            `${p.metadata!.namespace}/${p.metadata!.name}${blocked.has(`${p.metadata!.namespace}/${p.metadata!.name}`) ? ` (eviction refused: ${blocked.get(`${p.metadata!.namespace}/${p.metadata!.name}`)})` : ' (still terminating)'}`,
+          (id) => `${id} (${blocked.has(id) ? `eviction refused: ${blocked.get(id)}` : 'still terminating'})`,
         )
         .join(', ');
       throw ApplicationFailure.nonRetryable(

@@ -21,6 +21,20 @@ export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {
   const k = spec.kube!;
   const host = hostActivities(spec.node, timingOf(spec));
   const report: string[] = [];
+  const deleting = (
+    message: string,
+    event: { type: 'Normal' | 'Warning'; reason: string; message: string },
+  ) =>
+    kube.kubeReportDpu({
+      ref: k.ref,
+      generation: k.generation,
+      phase: 'Deleting',
+      message,
+      conditions: [],
+      workflowId: '',
+      ready: false,
+      event,
+    });
   const step = async (what: string, run: () => Promise<unknown>) => {
     try {
       await run();
@@ -31,28 +45,18 @@ export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {
           ? err.cause.message
           : (err as Error).message;
       report.push(`${what}: FAILED (${why})`);
-      await kube.kubeReportDpu({
-        ref: k.ref,
-        generation: k.generation,
-        phase: 'Deleting',
-        message: `${what} failed: ${why}; undo it by hand`,
-        conditions: [],
-        workflowId: '',
-        ready: false,
-        event: { type: 'Warning', reason: 'DeleteStepFailed', message: `${what}: ${why}` },
+      await deleting(`${what} failed: ${why}; undo it by hand`, {
+        type: 'Warning',
+        reason: 'DeleteStepFailed',
+        message: `${what}: ${why}`,
       });
     }
   };
 
-  await kube.kubeReportDpu({
-    ref: k.ref,
-    generation: k.generation,
-    phase: 'Deleting',
-    message: 'undoing host network, DPU cluster membership, DMS and node effect',
-    conditions: [],
-    workflowId: '',
-    ready: false,
-    event: { type: 'Normal', reason: 'Deleting', message: 'delete flow started' },
+  await deleting('undoing host network, DPU cluster membership, DMS and node effect', {
+    type: 'Normal',
+    reason: 'Deleting',
+    message: 'delete flow started',
   });
   await step(`set sriov_numvfs of ${spec.pciAddress} on ${spec.node} to 0`, () =>
     host.restoreVfs({ pciAddress: spec.pciAddress, numVfs: 0 }),
