@@ -240,12 +240,11 @@ export class DpuSetController {
     const key = `${workflowId}@${generation}`;
     const seen = this.runningSeenAt.get(key);
     if (seen !== undefined && Date.now() - seen < RUNNING_CACHE_MS) return true;
-    let running = false;
-    try {
-      running = (await this.temporal.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
-    } catch {
-      running = false;
-    }
+    const running = await this.temporal.workflow
+      .getHandle(workflowId)
+      .describe()
+      .then((d) => d.status.name === 'RUNNING')
+      .catch(() => false);
     if (running) this.runningSeenAt.set(key, Date.now());
     else this.runningSeenAt.delete(key);
     return running;
