@@ -13,6 +13,10 @@ export const Plural = {
   DPU: 'dpus',
   DPUSet: 'dpusets',
   DPUCluster: 'dpuclusters',
+  DPUService: 'dpuservices',
+  DPUServiceCredentialRequest: 'dpuservicecredentialrequests',
+  DPUServiceInterface: 'dpuserviceinterfaces',
+  DPUServiceChain: 'dpuservicechains',
 } as const;
 export type Kind = keyof typeof Plural;
 
