@@ -39,9 +39,27 @@ export function workerCommand(): Command {
     );
   worker
     .command('dpu')
-    .description("a DPU worker: the xPU's OPI calls for VF leases (queue xpuflow-dpu-<dpu>)")
+    .description(
+      "a DPU worker: the xPU's OPI calls for VF leases, OVS ports and flows of service chains (queue xpuflow-dpu-<dpu>)",
+    )
     .requiredOption('--dpu <dpu>', 'the DPU name')
     .requiredOption('--opi <host:port>', "the DPU's OPI server")
-    .action(async (o) => runDpuWorkers([{ dpu: o.dpu, opiAddress: o.opi }]));
+    .option('--ovs-db <remote>', "the DPU's ovsdb", 'unix:/var/run/openvswitch/db.sock')
+    .option(
+      '--ovs-rundir <dir>',
+      "ovs-vswitchd's rundir (<bridge>.mgmt sockets; default: the db socket's directory)",
+    )
+    .option('--ovs-datapath <type>', 'datapath_type of bridges it creates (netdev: userspace)')
+    .action(async (o) =>
+      runDpuWorkers([
+        {
+          dpu: o.dpu,
+          opiAddress: o.opi,
+          ovsDb: o.ovsDb,
+          ...(o.ovsRundir ? { ovsRundir: o.ovsRundir } : {}),
+          ...(o.ovsDatapath ? { ovsDatapathType: o.ovsDatapath } : {}),
+        },
+      ]),
+    );
   return worker;
 }

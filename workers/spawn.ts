@@ -92,7 +92,13 @@ export function spawnController(opts: { logFile: string; env?: NodeJS.ProcessEnv
 }
 
 export function spawnDpuWorkers(opts: {
-  placements: Array<{ dpu: string; opiAddress: string }>;
+  placements: Array<{
+    dpu: string;
+    opiAddress: string;
+    ovsDb?: string;
+    ovsRundir?: string;
+    ovsDatapathType?: string;
+  }>;
   logFile: string;
   env?: NodeJS.ProcessEnv;
 }): WorkerProcess {

@@ -1,7 +1,7 @@
 /**
  * Entry point of a DPU worker process.
- *   node dist/workers/dpu/main.js --dpu NAME --opi HOST:PORT
- *   node dist/workers/dpu/main.js --dpus dpus.json   ([{ "dpu", "opiAddress" }, …])
+ *   node dist/workers/dpu/main.js --dpu NAME --opi HOST:PORT [--ovs-db unix:SOCK] [--ovs-datapath netdev]
+ *   node dist/workers/dpu/main.js --dpus dpus.json   ([{ "dpu", "opiAddress", "ovsDb"?, "ovsRundir"?, "ovsDatapathType"? }, …])
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import fs from 'node:fs';
@@ -13,6 +13,10 @@ import { createDpuWorker } from './worker';
 export interface DpuPlacement {
   dpu: string;
   opiAddress: string;
+  /** The DPU's ovsdb (default unix:/var/run/openvswitch/db.sock). */
+  ovsDb?: string;
+  ovsRundir?: string;
+  ovsDatapathType?: string;
 }
 
 export async function runDpuWorkers(placements: DpuPlacement[]): Promise<void> {
@@ -25,7 +29,9 @@ export async function runDpuWorkers(placements: DpuPlacement[]): Promise<void> {
     ),
   );
   for (const p of placements)
-    console.log(`DPU worker for ${p.dpu} polling ${dpuTaskQueue(p.dpu)} (OPI ${p.opiAddress})`);
+    console.log(
+      `DPU worker for ${p.dpu} polling ${dpuTaskQueue(p.dpu)} (OPI ${p.opiAddress}, OVS ${p.ovsDb ?? 'default db'})`,
+    );
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();
 }
@@ -41,7 +47,9 @@ function placementsFromArgs(argv: string[]): DpuPlacement[] {
   const opiAddress = arg('--opi');
   if (!dpu || !opiAddress)
     throw new Error('say which DPU and its OPI server: --dpu NAME --opi HOST:PORT, or --dpus FILE');
-  return [{ dpu, opiAddress }];
+  const ovsDb = arg('--ovs-db');
+  const ovsDatapathType = arg('--ovs-datapath');
+  return [{ dpu, opiAddress, ...(ovsDb ? { ovsDb } : {}), ...(ovsDatapathType ? { ovsDatapathType } : {}) }];
 }
 
 if (require.main === module) {

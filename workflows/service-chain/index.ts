@@ -1,0 +1,1 @@
+export { serviceChain } from './service-chain';

@@ -1,0 +1,95 @@
+/**
+ * ServiceChain: the one long-running workflow per DPU that keeps the DPU's
+ * OVS holding the service-chain ports and flows the controller asks for.
+ *
+ *   controller ──desiredChain(rev)──▶ workflow ──reconcileOvs──▶ DPU worker (xpuflow-dpu-<dpu>)
+ *                                        └── again every intervalSeconds: what was removed by hand comes back
+ *
+ * An empty desired state removes every owned port and flow. A DPU worker
+ * that does not pick the task up within scheduleToStartSeconds is reported
+ * ("DPU worker for <dpu> is not polling") and tried again next interval.
+ * History is bounded by continueAsNew every iterationsPerRun reconciles.
+ */
+import {
+  ActivityFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setHandler,
+  TimeoutFailure,
+} from '@temporalio/workflow';
+import { TimeoutType } from '@temporalio/common';
+import type { OvsActivities } from '../../activities/ovs';
+import { emptyDesired } from '../../model/ovs-state';
+import {
+  chainStateQuery,
+  desiredChainSignal,
+  stopChainSignal,
+  type DesiredChainState,
+  type ServiceChainInput,
+  type ServiceChainState,
+} from '../../model/service-chain-api';
+import { dpuTaskQueue } from '../../model/task-queues';
+
+function describe(err: unknown, dpu: string): string {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_START)
+    return `DPU worker for ${dpu} is not polling ${dpuTaskQueue(dpu)}: start it (xpuflow worker dpu --dpu ${dpu})`;
+  const inner = (cause as Error | undefined)?.cause as Error | undefined;
+  return inner?.message ?? (cause as Error | undefined)?.message ?? String(err);
+}
+
+export async function serviceChain(input: ServiceChainInput): Promise<string> {
+  const intervalMs = (input.intervalSeconds ?? 30) * 1000;
+  const perRun = input.iterationsPerRun ?? 200;
+  const ovs = proxyActivities<OvsActivities>({
+    taskQueue: dpuTaskQueue(input.dpu),
+    scheduleToStartTimeout: `${input.scheduleToStartSeconds ?? 30}s`,
+    startToCloseTimeout: '2m',
+    retry: { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+  });
+
+  let desired: DesiredChainState = input.desired ?? { revision: '', desired: emptyDesired() };
+  let changed = true;
+  const state: ServiceChainState = input.last ?? {
+    dpu: input.dpu,
+    lastChanges: [],
+    problems: [],
+    stopping: false,
+  };
+  state.desiredRevision = desired.revision;
+
+  setHandler(desiredChainSignal, (d) => {
+    if (d.revision === desired.revision) return;
+    desired = d;
+    state.desiredRevision = d.revision;
+    changed = true;
+  });
+  setHandler(stopChainSignal, () => {
+    state.stopping = true;
+  });
+  setHandler(chainStateQuery, () => state);
+
+  for (let i = 0; i < perRun; i++) {
+    if (!changed) await condition(() => changed || state.stopping, intervalMs);
+    if (state.stopping) return `service chains of DPU ${input.dpu}: stopped (the DPU is gone)`;
+    changed = false;
+    const applying = desired;
+    try {
+      const result = await ovs.reconcileOvs(applying.desired);
+      state.appliedRevision = applying.revision;
+      state.lastReconciled = new Date().toISOString();
+      state.lastChanges = result.changes;
+      state.problems = result.problems;
+      state.observed = result.state;
+      state.error = undefined;
+    } catch (err) {
+      state.error = describe(err, input.dpu);
+    }
+  }
+  return await continueAsNew<typeof serviceChain>({
+    ...input,
+    desired,
+    last: { ...state, stopping: false },
+  });
+}
