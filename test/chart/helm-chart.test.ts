@@ -152,6 +152,8 @@ describe('default values', () => {
       '$(NODE_NAME)',
       '--opi',
       '127.0.0.1:50151',
+      '--ovs-db',
+      'unix:/var/run/openvswitch/db.sock',
     ]);
     for (const name of ['xpuflow-host-worker', 'xpuflow-dpu-worker']) {
       const nodeName = env(pod(objs, 'DaemonSet', name).containers[0]).get('NODE_NAME');
@@ -266,6 +268,18 @@ describe('default values', () => {
         }
       }
     }
+    // Service chains: read, finalizers and status only; the controller never creates or deletes them.
+    for (const res of ['dpuserviceinterfaces', 'dpuservicechains']) {
+      for (const [r, verb, want] of [
+        [res, 'watch', true],
+        [res, 'patch', true],
+        [res, 'create', false],
+        [res, 'delete', false],
+        [`${res}/status`, 'patch', true],
+        [`${res}/finalizers`, 'update', true],
+      ] as const)
+        expect({ r, verb, granted: grants(cr, group, r, verb) }).toEqual({ r, verb, granted: want });
+    }
     expect(grants(cr, '', 'nodes', 'patch')).toBe(true);
     expect(grants(cr, '', 'nodes', 'delete')).toBe(false);
     expect(grants(cr, '', 'pods', 'create')).toBe(true);
@@ -296,7 +310,7 @@ describe('default values', () => {
     }
   });
 
-  test('--include-crds renders the five custom resource definitions', () => {
+  test('--include-crds renders the custom resource definitions', () => {
     const withCrds = renderChart({}, ['--include-crds']);
     const crds = withCrds.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name);
     expect(crds.sort()).toEqual([
@@ -304,6 +318,8 @@ describe('default values', () => {
       'dpuclusters.provisioning.xpuflow.dev',
       'dpuflavors.provisioning.xpuflow.dev',
       'dpus.provisioning.xpuflow.dev',
+      'dpuservicechains.provisioning.xpuflow.dev',
+      'dpuserviceinterfaces.provisioning.xpuflow.dev',
       'dpusets.provisioning.xpuflow.dev',
     ]);
   });
