@@ -16,6 +16,7 @@ import {
   type DpuSetResource,
 } from '../kube/resources';
 import type { ProvisionTiming } from '../model/dpu';
+import { startChainControllers } from './chain-manager';
 import { DpuController } from './dpu-controller';
 import { DpuClusterController } from './dpucluster-controller';
 import { DpuSetController } from './dpuset-controller';
@@ -147,6 +148,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
   // Reachability changes without an event: look again every minute.
   const recheck = setInterval(() => clusters.list(ns).forEach((c) => clusterQueue.add(keyOf(c))), 60_000);
   recheck.unref();
+  const chainControllers = await startChainControllers({ ...opts, log });
   log(`watching xpuflow objects in namespace ${ns}`);
 
   return {
@@ -156,6 +158,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
       dpuQueue.stop();
       setQueue.stop();
       clusterQueue.stop();
+      await chainControllers.stop();
       await Promise.all(informers.map(([inf]) => inf.stop()));
     },
   };
