@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The xpuflow command. */
 import { Command, CommanderError } from 'commander';
+import { chainCommand } from './chain/command';
 import { CliError } from './cli-error';
 import { codecServerCommand } from './codec/command';
 import { controllerCommand } from './controller-command';
@@ -23,6 +24,7 @@ const program = new Command('xpuflow')
   .exitOverride()
   .addCommand(dpuCommand())
   .addCommand(vfCommand())
+  .addCommand(chainCommand())
   .addCommand(demoCommand())
   .addCommand(workerCommand())
   .addCommand(controllerCommand())
