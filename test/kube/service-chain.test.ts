@@ -1,0 +1,253 @@
+/**
+ * Service chains end to end: a real kube-apiserver with xpuflow's CRDs, a
+ * real Temporal dev server, the control worker and a DPU worker as child
+ * processes, a private Open vSwitch (userspace datapath) whose VF and PF
+ * representors are veth ends made here, and the chain controller in the test
+ * process. Interfaces become OVS ports, a chain becomes flows; what is
+ * removed by hand comes back; a chain naming a missing interface is refused
+ * with the field and value; deleting a chain or interfaces removes exactly
+ * theirs and releases their finalizers; `xpuflow chain show` lists it all.
+ * Needs root, iproute2 and Open vSwitch; skipped elsewhere.
+ */
+import execa from 'execa';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { startChainControllers, type RunningChainControllers } from '../../controllers/chain-manager';
+import { waitForPollers } from '../../connection/pollers';
+import type { DpuServiceChainResource, DpuServiceInterfaceResource } from '../../kube/chain-resources';
+import { Kube } from '../../kube/client';
+import { chainCookie } from '../../model/chain-planner';
+import { CONTROL_TASK_QUEUE, dpuTaskQueue } from '../../model/task-queues';
+import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
+import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
+import { spawnControlWorker, spawnDpuWorkers, type WorkerProcess } from '../../workers/spawn';
+import { DevServer } from '../support/dev-server';
+import { logTails } from '../support/log-tails';
+import { distFile } from '../support/tools';
+
+jest.setTimeout(120_000);
+
+const why = ovsUnavailable();
+if (why) console.warn(`skipping the service-chain end-to-end tests: ${why}`);
+const describeOvs = why ? describe.skip : describe;
+
+const NS = 'xpuflow-chains';
+
+describeOvs('service chains (real apiserver, Temporal, DPU worker, Open vSwitch)', () => {
+  const tag = Math.random().toString(36).slice(2, 6);
+  const pf = 20 + Math.floor(Math.random() * 70);
+  const dpu = `sc-dpu-${tag}`;
+  const bridge = `xs${tag}`;
+  const svcPort = `xf${tag}`;
+  const vfPort = `pf${pf}vf1`;
+  const pfPort = `p${pf}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-chains-'));
+  const apis = new KubeApiservers();
+  const temporal = new DevServer();
+  let host: KubeCluster;
+  let kube: Kube;
+  let client: Client;
+  let ovs: PrivateOvs;
+  let controllers: RunningChainControllers | undefined;
+  const workers: WorkerProcess[] = [];
+
+  const mgmt = () => `unix:${ovs.dir}/${bridge}.mgmt`;
+  const ports = async () =>
+    (await ovs.vsctl(['list-ports', bridge]).catch(() => '')).split('\n').filter(Boolean).sort();
+  const flows = async () =>
+    (await execa('ovs-ofctl', ['--names', '--no-stats', 'dump-flows', mgmt()], { reject: false })).stdout;
+  const chainFlows = async (chain: string) =>
+    (await flows())
+      .split('\n')
+      .filter((l) => l.includes(`cookie=${chainCookie(NS, chain).replace(/^0x0*/, '0x')}`));
+  const logs = () => logTails(dir, 2500);
+  async function waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    ms = 30_000,
+  ): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const v = await probe().catch(() => undefined);
+      if (v) return v;
+      if (Date.now() > deadline)
+        throw new Error(
+          `timed out waiting for ${what}\nports: ${await ports()}\nflows:\n${await flows()}\n${logs()}`,
+        );
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+  const xpuflow = (...args: string[]) =>
+    execa(process.execPath, [distFile('cli/main.js'), ...args], {
+      env: { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' },
+      reject: false,
+    });
+
+  const iface = (name: string, spec: object) =>
+    kube.create('DPUServiceInterface', NS, {
+      metadata: { name },
+      spec: { dpuSelector: { matchLabels: { sfc: tag } }, bridge, ...spec },
+    });
+  const chain = (name: string, ...switches: string[][]) =>
+    kube.create('DPUServiceChain', NS, {
+      metadata: { name },
+      spec: {
+        dpuSelector: { matchLabels: { sfc: tag } },
+        switches: switches.map((p) => ({ ports: p.map((serviceInterface) => ({ serviceInterface })) })),
+      },
+    });
+  const getChain = (name: string) =>
+    kube.get<DpuServiceChainResource>('DPUServiceChain', { namespace: NS, name });
+  const getIface = (name: string) =>
+    kube.get<DpuServiceInterfaceResource>('DPUServiceInterface', { namespace: NS, name });
+
+  beforeAll(async () => {
+    [host] = await apis.start(['host']);
+    kube = new Kube(host.kc);
+    await installCrds(host.kc);
+    await kube.core.createNamespace({ body: { metadata: { name: NS } } });
+    ovs = await startPrivateOvs(path.join(dir, 'ovs'));
+    // The VF and PF representors: veth ends named as on a BlueField (no dummy module here).
+    for (const [i, n] of [vfPort, pfPort].entries()) {
+      await execa('ip', ['link', 'add', n, 'type', 'veth', 'peer', 'name', `xr${tag}${i}`]);
+      await execa('ip', ['link', 'set', n, 'up']);
+    }
+    await temporal.start();
+    client = new Client({
+      connection: await Connection.connect({ address: temporal.address }),
+      namespace: 'default',
+    });
+    const env = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' };
+    workers.push(
+      spawnControlWorker({ bfbCacheDir: path.join(dir, 'bfb'), logFile: path.join(dir, 'control.log'), env }),
+      spawnDpuWorkers({
+        placements: [{ dpu, opiAddress: '127.0.0.1:1', ovsDb: ovs.db, ovsDatapathType: 'netdev' }],
+        logFile: path.join(dir, 'dpu.log'),
+        env,
+      }),
+    );
+    await waitForPollers(client, [
+      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+      { taskQueue: dpuTaskQueue(dpu) },
+    ]);
+    await kube.create('DPU', NS, {
+      metadata: { name: dpu, labels: { sfc: tag } },
+      spec: { nodeName: `node-${tag}`, pciAddress: '0000:03:00.0', bfb: 'bf' },
+    });
+    controllers = await startChainControllers({
+      kc: host.kc,
+      temporal: client,
+      namespace: NS,
+      chainIntervalSeconds: 1,
+      chainStatusIntervalSeconds: 1,
+      log: (l) => fs.appendFileSync(path.join(dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
+    });
+  }, 240_000);
+
+  afterAll(async () => {
+    await controllers?.stop();
+    await Promise.all(workers.map((w) => w.stop(5_000)));
+    await client?.connection.close();
+    await temporal.dispose();
+    await apis.stop();
+    await ovs?.vsctl(['--if-exists', 'del-br', bridge]).catch(() => undefined);
+    await ovs?.stop();
+    for (const n of [vfPort, pfPort]) await execa('ip', ['link', 'del', n], { reject: false });
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('interfaces become ports and a chain becomes flows; what is removed by hand comes back', async () => {
+    await iface('host', { interfaceType: 'vf', vf: { pfId: pf, vfId: 1 } });
+    await iface('uplink', { interfaceType: 'pf', pf: { pfId: pf } });
+    await iface('fw', {
+      interfaceType: 'service',
+      service: { serviceId: 'fw', network: 'sfc', interfaceName: svcPort },
+    });
+    await chain('web', ['host', 'fw', 'uplink']);
+
+    await waitFor('the three ports', async () => (await ports()).length === 3);
+    expect(await ports()).toEqual([svcPort, vfPort, pfPort].sort());
+    const want = [
+      `in_port=${vfPort} actions=output:${svcPort}`,
+      `in_port=${svcPort} actions=output:${vfPort},output:${pfPort}`,
+      `in_port=${pfPort} actions=output:${svcPort}`,
+    ];
+    const have = async () => (await chainFlows('web')).map((l) => l.replace(/^.*priority=100,/, '').trim());
+    await waitFor('the chain flows', async () => (await have()).length === 3);
+    expect((await have()).sort()).toEqual(want.sort());
+    await waitFor(
+      'web Ready',
+      async () => (await getChain('web'))?.status?.conditions?.[0]?.status === 'True',
+    );
+    expect((await getChain('web'))?.status?.dpus).toEqual([{ dpu, applied: true }]);
+    await waitFor(
+      'host Ready',
+      async () => (await getIface('host'))?.status?.conditions?.[0]?.status === 'True',
+    );
+
+    // By hand: a port and a flow go; the next periodic reconcile (1 s) brings them back.
+    await ovs.vsctl(['del-port', bridge, svcPort]);
+    await execa('ovs-ofctl', ['--strict', 'del-flows', mgmt(), `priority=100,in_port=${pfPort}`]);
+    const t0 = Date.now();
+    await waitFor(
+      'the port and flow back',
+      async () => (await ports()).includes(svcPort) && (await have()).length === 3,
+      15_000,
+    );
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    expect((await have()).sort()).toEqual(want.sort());
+  });
+
+  test('a chain naming a missing interface is refused with the field and value, and nothing of it is applied', async () => {
+    await chain('bad', ['uplink', 'nope']);
+    const cond = await waitFor('bad refused', async () => {
+      const c = (await getChain('bad'))?.status?.conditions?.find((x) => x.type === 'Ready');
+      return c?.reason === 'Invalid' ? c : undefined;
+    });
+    expect(cond.status).toBe('False');
+    expect(cond.message).toContain('spec.switches[0].ports[1].serviceInterface');
+    expect(cond.message).toContain('"nope"');
+    expect(await chainFlows('bad')).toEqual([]);
+    expect(await chainFlows('web')).toHaveLength(3);
+  });
+
+  test('xpuflow chain show lists the ports and flows of the DPU', async () => {
+    const r = await xpuflow('chain', 'show', '--dpu', dpu);
+    expect({ code: r.exitCode, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
+    for (const s of [
+      `DPU ${dpu}`,
+      svcPort,
+      vfPort,
+      pfPort,
+      `${NS}/host`,
+      `in_port=${svcPort} actions=output:${vfPort},output:${pfPort}`,
+    ])
+      expect(r.stdout).toContain(s);
+    const j = await xpuflow('chain', 'show', '--json');
+    const parsed = JSON.parse(j.stdout) as {
+      dpus: Array<{ dpu: string; observed: { ports: unknown[]; flows: unknown[] } }>;
+    };
+    const mine = parsed.dpus.find((d) => d.dpu === dpu);
+    expect(mine?.observed.ports).toHaveLength(3);
+    expect(mine?.observed.flows).toHaveLength(3);
+  });
+
+  test('deleting the chain removes its flows; deleting the interfaces removes their ports; finalizers are released', async () => {
+    await kube.delete('DPUServiceChain', { namespace: NS, name: 'bad' });
+    await kube.delete('DPUServiceChain', { namespace: NS, name: 'web' });
+    await waitFor('web flows gone', async () => (await chainFlows('web')).length === 0);
+    await waitFor('chains gone', async () => !(await getChain('web')) && !(await getChain('bad')));
+    expect(await ports()).toHaveLength(3);
+    for (const n of ['host', 'uplink', 'fw'])
+      await kube.delete('DPUServiceInterface', { namespace: NS, name: n });
+    await waitFor('ports gone', async () => (await ports()).length === 0);
+    await waitFor(
+      'interfaces gone',
+      async () => !(await getIface('host')) && !(await getIface('fw')) && !(await getIface('uplink')),
+    );
+    // Others' flows (the bridge's NORMAL) are untouched.
+    expect(await flows()).toMatch(/actions=NORMAL/);
+  });
+});
