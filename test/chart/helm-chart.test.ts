@@ -241,6 +241,17 @@ describe('default values', () => {
     ).toBeUndefined();
   });
 
+  test("the DPU worker reaches the DPU's OVS: --ovs-db's directory is the host's, mounted at the same path", () => {
+    const p = pod(objs, 'DaemonSet', 'xpuflow-dpu-worker');
+    const c = p.containers[0];
+    const db = c.args?.[c.args.indexOf('--ovs-db') + 1] ?? '';
+    const dir = db.replace(/^unix:/, '').replace(/\/[^/]+$/, '');
+    const vol = (p.volumes ?? []).find((v) => v.hostPath?.path === dir);
+    expect(vol).toBeDefined();
+    expect(c.volumeMounts?.find((m) => m.name === vol?.name)?.mountPath).toBe(dir);
+    expect(c.securityContext?.privileged).toBeUndefined();
+  });
+
   test('no RBAC rule anywhere holds a wildcard', () => {
     const rules = rulesOf(objs);
     expect(rules.length).toBeGreaterThan(0);

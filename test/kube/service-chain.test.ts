@@ -19,11 +19,13 @@ import { waitForPollers } from '../../connection/pollers';
 import type { DpuServiceChainResource, DpuServiceInterfaceResource } from '../../kube/chain-resources';
 import { Kube } from '../../kube/client';
 import { chainCookie } from '../../model/chain-planner';
+import { serviceChainWorkflowId } from '../../model/service-chain-api';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue } from '../../model/task-queues';
 import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
 import { spawnControlWorker, spawnDpuWorkers, type WorkerProcess } from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
+import { captureHistory } from '../support/history-capture';
 import { logTails } from '../support/log-tails';
 import { distFile } from '../support/tools';
 
@@ -249,5 +251,12 @@ describeOvs('service chains (real apiserver, Temporal, DPU worker, Open vSwitch)
     );
     // Others' flows (the bridge's NORMAL) are untouched.
     expect(await flows()).toMatch(/actions=NORMAL/);
+  });
+
+  test('a DPU object that goes away stops its workflow', async () => {
+    await kube.delete('DPU', { namespace: NS, name: dpu });
+    const h = client.workflow.getHandle(serviceChainWorkflowId(NS, dpu));
+    await expect(h.result()).resolves.toMatch(/stopped/);
+    captureHistory(temporal.address, serviceChainWorkflowId(NS, dpu), 'service-chain.json');
   });
 });
