@@ -301,6 +301,8 @@ export class ChainController {
       cur.observedGeneration === generation &&
       sameRows(o.status?.dpus ?? [], rows);
     if (same) return;
+    if (invalid && cur?.message !== invalid)
+      await this.kube.event({ kind, ref: refOf(o.metadata) }, 'Warning', 'Invalid', invalid);
     await this.kube.patchStatus(kind, refOf(o.metadata), {
       observedGeneration: generation,
       dpus: rows,

@@ -212,6 +212,11 @@ describeOvs('service chains (real apiserver, Temporal, DPU worker, Open vSwitch)
     expect(cond.message).toContain('spec.switches[0].ports[1].serviceInterface');
     expect(cond.message).toContain('"nope"');
     expect(await chainFlows('bad')).toEqual([]);
+    const events = await kube.core.listNamespacedEvent({
+      namespace: NS,
+      fieldSelector: 'involvedObject.name=bad',
+    });
+    expect(events.items.map((e) => [e.type, e.reason])).toContainEqual(['Warning', 'Invalid']);
     expect(await chainFlows('web')).toHaveLength(3);
   });
 

@@ -1,6 +1,6 @@
 /**
  * Entry point of a DPU worker process.
- *   node dist/workers/dpu/main.js --dpu NAME --opi HOST:PORT [--ovs-db unix:SOCK] [--ovs-datapath netdev]
+ *   node dist/workers/dpu/main.js --dpu NAME --opi HOST:PORT [--ovs-db unix:SOCK] [--ovs-rundir DIR] [--ovs-datapath netdev]
  *   node dist/workers/dpu/main.js --dpus dpus.json   ([{ "dpu", "opiAddress", "ovsDb"?, "ovsRundir"?, "ovsDatapathType"? }, …])
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
@@ -48,8 +48,17 @@ function placementsFromArgs(argv: string[]): DpuPlacement[] {
   if (!dpu || !opiAddress)
     throw new Error('say which DPU and its OPI server: --dpu NAME --opi HOST:PORT, or --dpus FILE');
   const ovsDb = arg('--ovs-db');
+  const ovsRundir = arg('--ovs-rundir');
   const ovsDatapathType = arg('--ovs-datapath');
-  return [{ dpu, opiAddress, ...(ovsDb ? { ovsDb } : {}), ...(ovsDatapathType ? { ovsDatapathType } : {}) }];
+  return [
+    {
+      dpu,
+      opiAddress,
+      ...(ovsDb ? { ovsDb } : {}),
+      ...(ovsRundir ? { ovsRundir } : {}),
+      ...(ovsDatapathType ? { ovsDatapathType } : {}),
+    },
+  ];
 }
 
 if (require.main === module) {
