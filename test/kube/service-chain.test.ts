@@ -17,7 +17,7 @@ import { Client, Connection } from '@temporalio/client';
 import { startChainControllers, type RunningChainControllers } from '../../controllers/chain-manager';
 import { waitForPollers } from '../../connection/pollers';
 import type { DpuServiceChainResource, DpuServiceInterfaceResource } from '../../kube/chain-resources';
-import { Kube } from '../../kube/client';
+import { apiMessage, Kube } from '../../kube/client';
 import { chainCookie } from '../../model/chain-planner';
 import { serviceChainWorkflowId } from '../../model/service-chain-api';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue } from '../../model/task-queues';
@@ -218,6 +218,21 @@ describeOvs('service chains (real apiserver, Temporal, DPU worker, Open vSwitch)
     });
     expect(events.items.map((e) => [e.type, e.reason])).toContainEqual(['Warning', 'Invalid']);
     expect(await chainFlows('web')).toHaveLength(3);
+  });
+
+  test('the API server refuses a malformed interface or chain with a message naming the field', async () => {
+    const refused = async (p: Promise<unknown>) =>
+      p.then(
+        () => 'accepted',
+        (e: unknown) => apiMessage(e),
+      );
+    expect(await refused(iface('no-vf', { interfaceType: 'vf' }))).toContain(
+      'spec.vf is required when spec.interfaceType is vf',
+    );
+    expect(
+      await refused(iface('two', { interfaceType: 'pf', pf: { pfId: 1 }, vf: { pfId: 1, vfId: 1 } })),
+    ).toContain('spec.vf is required when spec.interfaceType is vf, and only then');
+    expect(await refused(chain('short', ['host']))).toMatch(/spec\.switches\[0\]\.ports/);
   });
 
   test('xpuflow chain show lists the ports and flows of the DPU', async () => {
