@@ -16,8 +16,12 @@ export function parseFlowLine(bridge: string, line: string): ObservedFlow | unde
   const t = line.trim();
   const at = t.indexOf(' actions=');
   if (at < 0 || t.startsWith('NXST_') || t.startsWith('OFPST_')) return undefined;
-  const left = t.slice(0, at);
-  const actions = t.slice(at + ' actions='.length).trim();
+  // --names quotes port names that are not plain words ("fw-0", "12x"); we write them bare.
+  const left = t.slice(0, at).replace(/"/g, '');
+  const actions = t
+    .slice(at + ' actions='.length)
+    .trim()
+    .replace(/"/g, '');
   let cookie = '0x0';
   let priority = 32768;
   const match: string[] = [];

@@ -36,6 +36,15 @@ test('dump-flows lines parse into cookie, priority, canonical match and actions'
     owned: false,
     match: '',
   });
+  expect(
+    parseFlowLine(
+      'br',
+      ' cookie=0x5cf1000000000001, priority=9,in_port="a-b.c" actions=output:"a_b",output:p0',
+    ),
+  ).toMatchObject({
+    match: 'in_port=a-b.c',
+    actions: 'output:a_b,output:p0',
+  });
   expect(parseFlowLine('br', 'NXST_FLOW reply (xid=0x4):')).toBeUndefined();
 });
 
@@ -75,7 +84,7 @@ describeOvs('OVS activities on a private Open vSwitch', () => {
           name: 'fw',
           spec: {
             interfaceType: 'service',
-            service: { serviceId: 'fw', network: 'n', interfaceName: `xf${tag}` },
+            service: { serviceId: 'fw', network: 'n', interfaceName: `xf-${tag}` },
             bridge,
           },
         },
@@ -95,20 +104,20 @@ describeOvs('OVS activities on a private Open vSwitch', () => {
     const first = await acts.reconcileOvs(desired);
     expect(first.problems).toEqual([]);
     expect((await ovs.vsctl(['list-ports', bridge])).split('\n').sort()).toEqual(
-      [`p${pf}`, `pf${pf}vf1`, `xf${tag}`].sort(),
+      [`p${pf}`, `pf${pf}vf1`, `xf-${tag}`].sort(),
     );
     expect(first.state.flows.map((f) => `${f.match} ${f.actions}`).sort()).toEqual(
       [
-        `in_port=p${pf} output:xf${tag}`,
-        `in_port=pf${pf}vf1 output:xf${tag}`,
-        `in_port=xf${tag} output:pf${pf}vf1,output:p${pf}`,
+        `in_port=p${pf} output:xf-${tag}`,
+        `in_port=pf${pf}vf1 output:xf-${tag}`,
+        `in_port=xf-${tag} output:pf${pf}vf1,output:p${pf}`,
       ].sort(),
     );
     // Someone else's flow stays.
     await execa('ovs-ofctl', ['add-flow', `unix:${ovs.dir}/${bridge}.mgmt`, 'priority=5,arp,actions=drop']);
     expect((await acts.reconcileOvs(desired)).changes).toEqual([]);
 
-    await ovs.vsctl(['del-port', bridge, `xf${tag}`]);
+    await ovs.vsctl(['del-port', bridge, `xf-${tag}`]);
     await execa('ovs-ofctl', [
       '--strict',
       'del-flows',
@@ -116,7 +125,7 @@ describeOvs('OVS activities on a private Open vSwitch', () => {
       `priority=100,in_port=p${pf}`,
     ]);
     const again = await acts.reconcileOvs(desired);
-    expect(again.changes.join('\n')).toMatch(/added internal port xf/);
+    expect(again.changes.join('\n')).toMatch(/added internal port xf-/);
     expect(again.changes.join('\n')).toMatch(new RegExp(`added flow .*in_port=p${pf}`));
     expect(again.state.flows).toHaveLength(3);
 
