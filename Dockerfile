@@ -20,6 +20,13 @@ RUN npm run build
 # Runtime stage: production dependencies, dist/ and the .proto files only.
 FROM node:20-slim
 ENV NODE_ENV=production
+# The commands the workers run through execa: ovs-vsctl and ovs-ofctl (DPU
+# worker: service chains on the DPU's Open vSwitch, reached through the
+# mounted socket directory; no OVS daemon runs in this image) and ip (host
+# worker: VF netdevs into pod network namespaces).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends openvswitch-switch openvswitch-common iproute2 \
+ && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-save --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
