@@ -296,7 +296,7 @@ describe('default values', () => {
     }
   });
 
-  test('--include-crds renders the five custom resource definitions', () => {
+  test('--include-crds renders the custom resource definitions', () => {
     const withCrds = renderChart({}, ['--include-crds']);
     const crds = withCrds.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name);
     expect(crds.sort()).toEqual([
@@ -305,6 +305,7 @@ describe('default values', () => {
       'dpuflavors.provisioning.xpuflow.dev',
       'dpus.provisioning.xpuflow.dev',
       'dpusets.provisioning.xpuflow.dev',
+      'dpuservicecredentialrequests.provisioning.xpuflow.dev',
     ]);
   });
 });
