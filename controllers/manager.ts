@@ -16,6 +16,7 @@ import {
   type DpuSetResource,
 } from '../kube/resources';
 import type { ProvisionTiming } from '../model/dpu';
+import { startCredentialController } from './credential-manager';
 import { DpuController } from './dpu-controller';
 import { DpuClusterController } from './dpucluster-controller';
 import { DpuSetController } from './dpuset-controller';
@@ -141,6 +142,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
     [clusters as unknown as Informer<k8s.KubernetesObject>, 'dpuclusters'],
   ];
   for (const [inf, name] of informers) await run(inf, name, log, isStopped);
+  const credentials = await startCredentialController({ ...opts, log });
   dpuQueue.start();
   setQueue.start();
   clusterQueue.start();
@@ -156,6 +158,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
       dpuQueue.stop();
       setQueue.stop();
       clusterQueue.stop();
+      await credentials.stop();
       await Promise.all(informers.map(([inf]) => inf.stop()));
     },
   };
