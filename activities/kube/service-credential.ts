@@ -141,6 +141,14 @@ export function createServiceCredentialActivities(
             'NamespaceNotFound',
           );
         if (!isConflict(err)) throw err;
+        // Never mint a token for somebody else's ServiceAccount: that would hand out its rights.
+        const cur = await kube.core.readNamespacedServiceAccount({ name: sa, namespace });
+        const by = cur.metadata?.labels?.[CREDENTIAL_REQUEST_LABEL];
+        if (by !== credentialRequestLabelValue(t.request))
+          throw fail(
+            `spec.serviceAccount ${namespace}/${sa} already exists in ${name} and is ${by ? `request ${by}'s` : 'not made by xpuflow'}: name a ServiceAccount of its own for this request`,
+            'ServiceAccountOwnedElsewhere',
+          );
       }
       const issuedAt = new Date();
       const answer = await kube.core.createNamespacedServiceAccountToken({
