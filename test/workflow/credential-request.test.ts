@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -31,7 +32,7 @@ import {
 } from '../../model/credential-request-api';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
-import { testServerBinary } from '../support/tools';
+import { REPO_ROOT, testServerBinary } from '../support/tools';
 
 jest.setTimeout(240_000);
 
@@ -105,6 +106,38 @@ async function rawHistory(workflowId: string, runId: string): Promise<HistoryEve
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
   } while (nextPageToken);
   return events;
+}
+
+/**
+ * One run's history for test/histories/ (XPUFLOW_WRITE_HISTORIES=1): payloads
+ * decoded with the codec, so the replay test needs no key, and every token
+ * replaced, so no credential (even a dead one) lands in the repository.
+ */
+async function captureDecoded(events: HistoryEvent[], fileName: string): Promise<void> {
+  if (process.env.XPUFLOW_WRITE_HISTORIES !== '1') return;
+  const copy = temporal.api.history.v1.History.decode(
+    temporal.api.history.v1.History.encode({ events }).finish(),
+  );
+  const walk = async (o: unknown): Promise<void> => {
+    if (!o || typeof o !== 'object' || o instanceof Uint8Array) return;
+    const rec = o as { payloads?: Payload[] };
+    if (Array.isArray(rec.payloads)) {
+      rec.payloads = (await codec.decode(rec.payloads)).map((p) => ({
+        ...p,
+        data: Buffer.from(
+          Buffer.from(p.data ?? [])
+            .toString('utf8')
+            .replace(/eyJ[\w.-]+/g, 'redacted-token'),
+        ),
+      }));
+      return;
+    }
+    for (const v of Object.values(o)) await walk(v);
+  };
+  await walk(copy);
+  const json = historyToJSON(copy);
+  if (json.includes('eyJ')) throw new Error(`${fileName} would hold a token`);
+  fs.writeFileSync(path.join(REPO_ROOT, 'test', 'histories', fileName), json);
 }
 
 async function decode<T>(p: Payload | null | undefined): Promise<T> {
@@ -210,6 +243,7 @@ test('a 1h token is renewed 100 times before it expires; history stays small and
     });
     runId = events.at(-1)?.workflowExecutionContinuedAsNewEventAttributes?.newExecutionRunId ?? undefined;
   }
+  await captureDecoded(runs[1].events, 'credential-request-renewal.json');
   const issues = runs.filter((r) => r.token);
   expect(issues.length).toBeGreaterThanOrEqual(RENEWALS + 1);
   // The codec recovers the tokens: the last one issued is the Secret's.

@@ -81,14 +81,17 @@ export async function serviceCredential(input: CredentialRequestInput): Promise<
   const d = desired!;
   changed = false;
 
+  // A status that cannot be written is logged by its activity's failure, and does not stop renewal.
   const say = (status: 'True' | 'False', reason: string, message: string, fields = {}) =>
-    report.reportServiceCredential({
-      request: ref,
-      generation: d.generation,
-      workflowId,
-      ready: { status, reason, message },
-      fields,
-    });
+    report
+      .reportServiceCredential({
+        request: ref,
+        generation: d.generation,
+        workflowId,
+        ready: { status, reason, message },
+        fields,
+      })
+      .catch(() => undefined);
 
   const problems = credentialSpecProblems(d.spec);
   if (problems.length > 0) {
@@ -99,12 +102,9 @@ export async function serviceCredential(input: CredentialRequestInput): Promise<
   }
 
   // A spec that moved the ServiceAccount or the Secret: revoke what the old one made first.
-  if (issuedFor && (moved(issuedFor, d.spec).serviceAccount || moved(issuedFor, d.spec).secret)) {
-    await revoke.revokeServiceCredential({
-      request: ref,
-      spec: issuedFor,
-      deleteSecret: moved(issuedFor, d.spec).secret,
-    });
+  const m = issuedFor && moved(issuedFor, d.spec);
+  if (issuedFor && m && (m.serviceAccount || m.secret)) {
+    await revoke.revokeServiceCredential({ request: ref, spec: issuedFor, deleteSecret: m.secret });
     issuedFor = undefined;
   }
 
@@ -141,6 +141,7 @@ export async function serviceCredential(input: CredentialRequestInput): Promise<
     waitMs = retryDelayMs(failures);
     problem = `${(cause as Error)?.message ?? String(cause)} (attempt ${failures}; next in ${Math.round(waitMs / 1000)} s)`;
     await say('False', reason, problem);
+    // A spec the checks refuse waits for an edit; anything else (a DPUCluster yet to come) is tried again.
     if (reason === 'InvalidSpec') {
       await condition(() => deleting || changed);
       return next();
