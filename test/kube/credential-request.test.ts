@@ -99,6 +99,57 @@ test('tokenFile for the host cluster: token, ca.crt and server work against the 
   expect(await whoAmI(h.clientWith(h.dpuCluster, token))).toBe(401);
 });
 
+test('editing the spec reissues at once: a moved Secret is written anew and the old one removed', async () => {
+  await h.kube.patch(
+    'DPUServiceCredentialRequest',
+    { namespace: NS, name: 'agent' },
+    {
+      spec: { secret: { name: 'agent-token-v2', namespace: NS } },
+    },
+  );
+  const r = await h.waitFor('generation 2 issued', async () => {
+    const cur = await get('agent');
+    return cur?.status?.observedGeneration === 2 && cur.status.secret === `${NS}/agent-token-v2` && cur;
+  });
+  expect(r.status?.issued).toBe(2);
+  expect(await h.kube.getSecret(NS, 'agent-token')).toBeUndefined();
+  const token = (await secretValue('agent-token-v2', 'token'))!;
+  expect(await whoAmI(h.clientWith(h.host, token))).toBe(`system:serviceaccount:${HOST_SERVICES}:agent`);
+});
+
+test("someone else's ServiceAccount gets no token: Ready=False naming it", async () => {
+  await h.kube.core.createNamespacedServiceAccount({
+    namespace: HOST_SERVICES,
+    body: { metadata: { name: 'admin' } },
+  });
+  await h.kube.create('DPUServiceCredentialRequest', NS, {
+    metadata: { name: 'grab' },
+    spec: {
+      serviceAccount: { name: 'admin', namespace: HOST_SERVICES },
+      duration: '1h',
+      type: 'tokenFile',
+      secret: { name: 'grab', namespace: NS },
+    },
+  });
+  const ready = await h.waitFor('the refusal', async () =>
+    (await get('grab'))?.status?.conditions?.find((c) => c.type === 'Ready' && c.status === 'False'),
+  );
+  expect(ready).toMatchObject({
+    reason: 'ServiceAccountOwnedElsewhere',
+    message: expect.stringContaining(
+      `spec.serviceAccount ${HOST_SERVICES}/admin already exists in the host cluster`,
+    ),
+  });
+  expect(await h.kube.getSecret(NS, 'grab')).toBeUndefined();
+  // Deleting it leaves the ServiceAccount it never owned.
+  await h.kube.delete('DPUServiceCredentialRequest', { namespace: NS, name: 'grab' });
+  await h.waitFor('the request to be released and gone', async () => (await get('grab')) === undefined);
+  expect(
+    (await h.kube.core.readNamespacedServiceAccount({ name: 'admin', namespace: HOST_SERVICES })).metadata
+      ?.name,
+  ).toBe('admin');
+});
+
 test.each([
   ['5m', 'spec.duration 5m is out of range: ask for 10m to 24h'],
   ['25h', 'spec.duration 25h is out of range: ask for 10m to 24h'],

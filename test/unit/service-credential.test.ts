@@ -7,7 +7,7 @@ import {
   parseDuration,
   renewDelayMs,
 } from '../../model/service-credential';
-import { secretData } from '../../activities/kube/service-credential';
+import { createServiceCredentialActivities, secretData } from '../../activities/kube/service-credential';
 import * as k8s from '@kubernetes/client-node';
 
 const good: CredentialRequestSpec = {
@@ -114,4 +114,25 @@ test('the Secret: a kubeconfig naming the server, CA and token; or token, ca.crt
     server: issued.server,
     'ca.crt': 'CA PEM',
   });
+});
+
+test('without the payload codec no token is handed out: it would sit in history in clear', async () => {
+  const acts = createServiceCredentialActivities(new k8s.KubeConfig(), { payloadsEncrypted: () => false });
+  await expect(
+    acts.requestServiceAccountToken({ request: { namespace: 'ns', name: 'r' }, spec: good }),
+  ).rejects.toMatchObject({
+    type: 'PayloadsNotEncrypted',
+    nonRetryable: true,
+    message: expect.stringContaining('XPUFLOW_CODEC_KEYS is not set'),
+  });
+});
+
+test('a bad spec is refused before any cluster is touched, naming the field', async () => {
+  const acts = createServiceCredentialActivities(undefined, { payloadsEncrypted: () => true });
+  await expect(
+    acts.requestServiceAccountToken({
+      request: { namespace: 'ns', name: 'r' },
+      spec: { ...good, duration: '5m' },
+    }),
+  ).rejects.toMatchObject({ type: 'InvalidSpec', message: expect.stringContaining('spec.duration "5m"') });
 });
