@@ -31,6 +31,7 @@ import {
   type CredentialRequestInput,
 } from '../../model/credential-request-api';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
+import { startCredentialController } from '../../controllers/credential-manager';
 import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { REPO_ROOT, testServerBinary } from '../support/tools';
 
@@ -335,4 +336,27 @@ test('a missing DPUCluster is a Ready=False condition naming it, retried until i
   expect(await whoAmI(kc)).toBe('system:serviceaccount:svc:agent');
   await handle.signal(credentialDeleteRequestedSignal);
   await env.client.workflow.getHandle('credential-agent').result();
+});
+
+test('without the CRD (a helm upgrade adds none) the credential controller says so and the manager goes on', async () => {
+  const ext = host.kc.makeApiClient(k8s.ApiextensionsV1Api);
+  await ext.deleteCustomResourceDefinition({ name: 'dpuservicecredentialrequests.provisioning.xpuflow.dev' });
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const gone = await kube.list('DPUServiceCredentialRequest', NS).then(
+      () => false,
+      () => true,
+    );
+    if (gone) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const lines: string[] = [];
+  const ctl = await startCredentialController({
+    kc: host.kc,
+    temporal: env.client,
+    namespace: NS,
+    log: (l) => lines.push(l),
+  });
+  await ctl.stop();
+  expect(lines).toEqual([expect.stringContaining('their CRD is not installed; apply charts/xpuflow/crds/')]);
 });
