@@ -22,9 +22,19 @@ import {
   createServiceCredentialActivities,
   type IssuedToken,
 } from '../../activities/kube/service-credential';
-import { AesGcmCodec, codecDataConverter, CODEC_KEYS_ENV, loadKeyring } from '../../codec';
+import {
+  AesGcmCodec,
+  codecDataConverter,
+  CODEC_KEYS_ENV,
+  ENCRYPTED_ENCODING,
+  loadKeyring,
+} from '../../codec';
 import { Kube } from '../../kube/client';
-import type { CredentialRequestResource, CredentialRequestSpec } from '../../kube/credential-resources';
+import {
+  CREDENTIAL_FINALIZER,
+  type CredentialRequestResource,
+  type CredentialRequestSpec,
+} from '../../kube/credential-resources';
 import {
   credentialDeleteRequestedSignal,
   credentialStateQuery,
@@ -140,6 +150,19 @@ async function captureDecoded(events: HistoryEvent[], fileName: string, tokens: 
   fs.writeFileSync(path.join(REPO_ROOT, 'test', 'histories', fileName), json);
 }
 
+/** Every payload anywhere in these events (inputs, results, signals, failures' details). */
+function payloadsOf(events: HistoryEvent[]): Payload[] {
+  const out: Payload[] = [];
+  const walk = (o: unknown): void => {
+    if (!o || typeof o !== 'object' || o instanceof Uint8Array) return;
+    const rec = o as { payloads?: Payload[] };
+    if (Array.isArray(rec.payloads)) out.push(...rec.payloads);
+    else Object.values(o).forEach(walk);
+  };
+  walk(events);
+  return out;
+}
+
 async function decode<T>(p: Payload | null | undefined): Promise<T> {
   const [plain] = await codec.decode([p as Payload]);
   return defaultPayloadConverter.fromPayload(plain) as T;
@@ -221,7 +244,13 @@ test('a 1h token is renewed 100 times before it expires; history stays small and
     const events = await rawHistory(workflowId, runId);
     const raw = Buffer.from(temporal.api.history.v1.History.encode({ events }).finish());
     expect(raw.includes(token)).toBe(false);
-    expect(raw.includes('eyJ')).toBe(false);
+    // A JWT starts with base64 of '{"alg":'. (A bare 'eyJ' turns up by chance in 550 kB of ciphertext.)
+    expect(raw.includes('eyJhbGci')).toBe(false);
+    // Every payload of the run went through the codec: none is in clear.
+    const clear = payloadsOf(events).filter(
+      (p) => Buffer.from(p.metadata?.encoding ?? []).toString() !== ENCRYPTED_ENCODING,
+    );
+    expect(clear).toEqual([]);
     const scheduled = events.find(
       (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'requestServiceAccountToken',
     );
@@ -340,6 +369,60 @@ test('a missing DPUCluster is a Ready=False condition naming it, retried until i
   expect(await whoAmI(kc)).toBe('system:serviceaccount:svc:agent');
   await handle.signal(credentialDeleteRequestedSignal);
   await env.client.workflow.getHandle('credential-agent').result();
+});
+
+test('a target cluster that does not answer keeps the request, saying RevokeFailed, until revoking works', async () => {
+  const unreachable = host.kubeconfigYaml.replace(host.url, 'https://127.0.0.1:1');
+  await kube.core.createNamespacedSecret({
+    namespace: NS,
+    body: { metadata: { name: 'flaky-kubeconfig' }, stringData: { kubeconfig: unreachable } },
+  });
+  await kube.create('DPUCluster', NS, {
+    metadata: { name: 'flaky' },
+    spec: { kubeconfigSecret: { name: 'flaky-kubeconfig' } },
+  });
+  const spec: CredentialRequestSpec = {
+    serviceAccount: { name: 'flaky', namespace: 'svc' },
+    targetCluster: 'flaky',
+    duration: '1h',
+    type: 'kubeconfig',
+    secret: { name: 'flaky', namespace: NS },
+  };
+  const req = await kube.create<CredentialRequestResource>('DPUServiceCredentialRequest', NS, {
+    metadata: { name: 'flaky', finalizers: [CREDENTIAL_FINALIZER] },
+    spec,
+  });
+  const ref = { namespace: NS, name: 'flaky', uid: req.metadata.uid! };
+  const handle = await env.client.workflow.start('serviceCredential', {
+    taskQueue: CONTROL_TASK_QUEUE,
+    workflowId: 'credential-flaky',
+    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialRequestInput],
+  });
+  const ready = async () =>
+    (await kube.get<CredentialRequestResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
+      (c) => c.type === 'Ready',
+    );
+  await env.sleep('2 minutes');
+  expect(await ready()).toMatchObject({ status: 'False', reason: 'IssueFailed' });
+
+  await kube.delete('DPUServiceCredentialRequest', ref);
+  await handle.signal(credentialDeleteRequestedSignal);
+  await env.sleep('3 minutes');
+  expect(await ready()).toMatchObject({
+    status: 'False',
+    reason: 'RevokeFailed',
+    message: expect.stringContaining(`To give up, remove the finalizer ${CREDENTIAL_FINALIZER}`),
+  });
+  expect(await kube.get('DPUServiceCredentialRequest', ref)).toBeDefined();
+
+  // The cluster answers again: revoking finishes and the request goes.
+  await kube.core.replaceNamespacedSecret({
+    name: 'flaky-kubeconfig',
+    namespace: NS,
+    body: { metadata: { name: 'flaky-kubeconfig' }, stringData: { kubeconfig: host.kubeconfigYaml } },
+  });
+  expect(await env.client.workflow.getHandle('credential-flaky').result()).toContain('revoked');
+  expect(await kube.get('DPUServiceCredentialRequest', ref)).toBeUndefined();
 });
 
 test('without the CRD (a helm upgrade adds none) the credential controller says so and the manager goes on', async () => {

@@ -24,8 +24,17 @@ export const report = proxyActivities<ServiceCredentialActivities>({
   },
 });
 
-/** Revocation: idempotent, retried until the cluster answers, so no credential outlives its request. */
+/**
+ * Revocation: idempotent; a minute or so of retries, then the workflow reports
+ * the failure on the request and tries again later, so no credential outlives
+ * its request silently.
+ */
 export const revoke = proxyActivities<ServiceCredentialActivities>({
   startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '30 seconds',
+    maximumAttempts: 6,
+  },
 });

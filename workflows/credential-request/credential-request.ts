@@ -5,7 +5,8 @@
  *   ensure ServiceAccount + TokenRequest (target cluster) ─▶ write Secret (host cluster) ─▶ status Ready
  *     ─▶ durable timer to 80 % of the token's real lifetime (+ ≤5 % jitter) ─▶ continueAsNew ─▶ next run renews
  *   specChanged(new generation) ─▶ continueAsNew at once: the next run reissues (and cleans up what moved)
- *   deleteRequested ─▶ delete the ServiceAccount (its tokens stop working) and the Secret, release the finalizer
+ *   deleteRequested ─▶ delete the ServiceAccount (its tokens stop working) and the Secret, release the finalizer;
+ *                     a target that does not answer is reported (RevokeFailed) and tried again with backoff
  *
  * The token passes from one activity to the next as a workflow value, so it
  * is in history only as the payload codec encrypted it. A run carries only
@@ -17,10 +18,14 @@ import {
   condition,
   continueAsNew,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { CredentialRequestSpec } from '../../kube/credential-resources';
-import { targetName } from '../../kube/credential-resources';
+import {
+  CREDENTIAL_FINALIZER,
+  targetName,
+  type CredentialRequestSpec,
+} from '../../kube/credential-resources';
 import {
   credentialDeleteRequestedSignal,
   credentialSpecChangedSignal,
@@ -76,22 +81,35 @@ export async function serviceCredential(input: CredentialRequestInput): Promise<
       failures,
     });
 
-  await condition(() => deleting || desired !== undefined);
-  if (deleting) return revokeAll(ref, issuedFor, desired?.spec);
-  const d = desired!;
-  changed = false;
-
   // A status that cannot be written is logged by its activity's failure, and does not stop renewal.
   const say = (status: 'True' | 'False', reason: string, message: string, fields = {}) =>
     report
       .reportServiceCredential({
         request: ref,
-        generation: d.generation,
+        ...(desired ? { generation: desired.generation } : {}),
         workflowId,
         ready: { status, reason, message },
         fields,
       })
       .catch(() => undefined);
+
+  await condition(() => deleting || desired !== undefined);
+  if (deleting) {
+    // A target cluster that does not answer keeps the request (and says so) rather than leave a live ServiceAccount behind.
+    try {
+      return await revokeAll(ref, issuedFor, desired?.spec);
+    } catch (err) {
+      failures += 1;
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      const waitMs = retryDelayMs(failures);
+      problem = `revoking failed: ${(cause as Error)?.message ?? String(cause)} (attempt ${failures}; next in ${Math.round(waitMs / 1000)} s). To give up, remove the finalizer ${CREDENTIAL_FINALIZER}: issued tokens then stay valid until they expire`;
+      await say('False', 'RevokeFailed', problem);
+      await sleep(waitMs);
+      return next();
+    }
+  }
+  const d = desired!;
+  changed = false;
 
   const problems = credentialSpecProblems(d.spec);
   if (problems.length > 0) {
@@ -101,15 +119,14 @@ export async function serviceCredential(input: CredentialRequestInput): Promise<
     return next();
   }
 
-  // A spec that moved the ServiceAccount or the Secret: revoke what the old one made first.
-  const m = issuedFor && moved(issuedFor, d.spec);
-  if (issuedFor && m && (m.serviceAccount || m.secret)) {
-    await revoke.revokeServiceCredential({ request: ref, spec: issuedFor, deleteSecret: m.secret });
-    issuedFor = undefined;
-  }
-
   let waitMs: number;
   try {
+    // A spec that moved the ServiceAccount or the Secret: revoke what the old one made first.
+    const m = issuedFor && moved(issuedFor, d.spec);
+    if (issuedFor && m && (m.serviceAccount || m.secret)) {
+      await revoke.revokeServiceCredential({ request: ref, spec: issuedFor, deleteSecret: m.secret });
+      issuedFor = undefined;
+    }
     const token = await issue.requestServiceAccountToken({ request: ref, spec: d.spec });
     const secret = await issue.writeServiceCredentialSecret({ request: ref, spec: d.spec, issued: token });
     issued += 1;
@@ -137,7 +154,8 @@ export async function serviceCredential(input: CredentialRequestInput): Promise<
   } catch (err) {
     failures += 1;
     const cause = err instanceof ActivityFailure ? err.cause : err;
-    const reason = (cause instanceof ApplicationFailure && cause.type) || 'IssueFailed';
+    // Our own refusals name their reason; anything else ran out of retries.
+    const reason = (cause instanceof ApplicationFailure && cause.nonRetryable && cause.type) || 'IssueFailed';
     waitMs = retryDelayMs(failures);
     problem = `${(cause as Error)?.message ?? String(cause)} (attempt ${failures}; next in ${Math.round(waitMs / 1000)} s)`;
     await say('False', reason, problem);
