@@ -17,6 +17,7 @@ import {
 } from '../kube/resources';
 import type { ProvisionTiming } from '../model/dpu';
 import { startChainControllers } from './chain-manager';
+import { startCredentialController } from './credential-manager';
 import { DpuController } from './dpu-controller';
 import { DpuClusterController } from './dpucluster-controller';
 import { DpuSetController } from './dpuset-controller';
@@ -142,6 +143,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
     [clusters as unknown as Informer<k8s.KubernetesObject>, 'dpuclusters'],
   ];
   for (const [inf, name] of informers) await run(inf, name, log, isStopped);
+  const credentials = await startCredentialController({ ...opts, log });
   dpuQueue.start();
   setQueue.start();
   clusterQueue.start();
@@ -159,6 +161,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
       setQueue.stop();
       clusterQueue.stop();
       await chainControllers.stop();
+      await credentials.stop();
       await Promise.all(informers.map(([inf]) => inf.stop()));
     },
   };

@@ -8,3 +8,4 @@ export { rolloutDpu } from './dpuset-rollout/rollout-dpu';
 export { vfLease } from './vf-lease';
 export { vmClaim } from './vm-claim';
 export { serviceChain } from './service-chain';
+export { serviceCredential } from './credential-request/credential-request';

@@ -56,6 +56,7 @@ const EXPECTED: Record<string, string> = {
   DPUCluster: 'dpuclusters',
   DPUServiceInterface: 'dpuserviceinterfaces',
   DPUServiceChain: 'dpuservicechains',
+  DPUServiceCredentialRequest: 'dpuservicecredentialrequests',
 };
 
 function loadCrds(): Map<string, { file: string; crd: Crd }> {

@@ -265,7 +265,14 @@ describe('default values', () => {
   test('the ClusterRole grants what the controllers and workflows use, and no secrets', () => {
     const cr = find(objs, 'ClusterRole', 'xpuflow').rules as Rule[];
     const group = 'provisioning.xpuflow.dev';
-    for (const res of ['dpus', 'dpusets', 'bfbs', 'dpuflavors', 'dpuclusters']) {
+    for (const res of [
+      'dpus',
+      'dpusets',
+      'bfbs',
+      'dpuflavors',
+      'dpuclusters',
+      'dpuservicecredentialrequests',
+    ]) {
       for (const verb of ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete']) {
         expect({ res, verb, granted: grants(cr, group, res, verb) }).toEqual({ res, verb, granted: true });
       }
@@ -299,17 +306,21 @@ describe('default values', () => {
     expect(grants(cr, 'policy', 'poddisruptionbudgets', 'update')).toBe(false);
     expect(grants(cr, '', 'events', 'create')).toBe(true);
     expect(grants(cr, 'events.k8s.io', 'events', 'create')).toBe(true);
+    expect(grants(cr, '', 'serviceaccounts', 'create')).toBe(true);
+    expect(grants(cr, '', 'serviceaccounts/token', 'create')).toBe(true);
+    expect(grants(cr, '', 'serviceaccounts', 'update')).toBe(false);
     expect(cr.some((r) => (r.resources ?? []).includes('secrets'))).toBe(false);
   });
 
-  test('secrets are readable in the release (watched) namespace only, through a Role', () => {
+  test('secrets are readable (and credential Secrets writable) in the release (watched) namespace only, through a Role', () => {
     const role = find(objs, 'Role', 'xpuflow-secrets');
     expect(role.metadata.namespace).toBe(NS);
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update', 'delete'] },
     ]);
     const holders = rulesOf(objs).filter(({ rule }) => (rule.resources ?? []).includes('secrets'));
-    expect(holders.map((h) => h.owner)).toEqual(['Role/xpuflow-secrets']);
+    expect([...new Set(holders.map((h) => h.owner))]).toEqual(['Role/xpuflow-secrets']);
   });
 
   test('without a TLS secret no container has TLS settings or the TLS volume', () => {
@@ -330,6 +341,7 @@ describe('default values', () => {
       'dpuflavors.provisioning.xpuflow.dev',
       'dpus.provisioning.xpuflow.dev',
       'dpuservicechains.provisioning.xpuflow.dev',
+      'dpuservicecredentialrequests.provisioning.xpuflow.dev',
       'dpuserviceinterfaces.provisioning.xpuflow.dev',
       'dpusets.provisioning.xpuflow.dev',
     ]);
