@@ -19,6 +19,7 @@ import type { ProvisionTiming } from '../model/dpu';
 import { DpuController } from './dpu-controller';
 import { DpuClusterController } from './dpucluster-controller';
 import { DpuSetController } from './dpuset-controller';
+import { startDpuServiceControllers } from './dpuservice-manager';
 import { customInformer, nodeInformer, run, type Informer } from './informers';
 import { WorkQueue } from './work-queue';
 
@@ -147,6 +148,13 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
   // Reachability changes without an event: look again every minute.
   const recheck = setInterval(() => clusters.list(ns).forEach((c) => clusterQueue.add(keyOf(c))), 60_000);
   recheck.unref();
+  const dpuServices = await startDpuServiceControllers({
+    kc: opts.kc,
+    temporal: opts.temporal,
+    namespace: ns,
+    log,
+    ...(opts.workflowUrlBase ? { workflowUrlBase: opts.workflowUrlBase } : {}),
+  });
   log(`watching xpuflow objects in namespace ${ns}`);
 
   return {
@@ -156,6 +164,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
       dpuQueue.stop();
       setQueue.stop();
       clusterQueue.stop();
+      await dpuServices.stop();
       await Promise.all(informers.map(([inf]) => inf.stop()));
     },
   };

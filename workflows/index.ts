@@ -7,3 +7,4 @@ export { dpusetRollout } from './dpuset-rollout/dpuset-rollout';
 export { rolloutDpu } from './dpuset-rollout/rollout-dpu';
 export { vfLease } from './vf-lease';
 export { vmClaim } from './vm-claim';
+export { dpuService } from './dpu-service/dpu-service';

@@ -8,6 +8,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createBfbActivities } from '../../activities/bfb';
 import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import { createKubeActivities } from '../../activities/kube';
+import { createDpuServiceActivities } from '../../activities/argocd/dpu-service';
 import type * as k8s from '@kubernetes/client-node';
 import { DmsClients } from '../../activities/dms/clients';
 import type { DmsTls } from '../../connection/dms-tls';
@@ -68,6 +69,7 @@ export function controlActivities(
     ...bfb,
     ...dms,
     ...createKubeActivities(kubeConfig),
+    ...createDpuServiceActivities(kubeConfig),
     ...createInstallBfbActivity({
       fetchBfb: bfb.fetchBfb,
       dmsInstallFile: dms.dmsInstallFile,
