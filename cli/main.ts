@@ -11,6 +11,7 @@ import { demoCommand } from './demo/command';
 import { dpuCommand } from './dpu/commands';
 import { InputRefused } from './dpu/start-provision';
 import { vfCommand } from './vf/commands';
+import { serviceCommand } from './service/commands';
 import { workerCommand } from './worker-commands';
 
 const program = new Command('xpuflow')
@@ -23,6 +24,7 @@ const program = new Command('xpuflow')
   .exitOverride()
   .addCommand(dpuCommand())
   .addCommand(vfCommand())
+  .addCommand(serviceCommand())
   .addCommand(demoCommand())
   .addCommand(workerCommand())
   .addCommand(controllerCommand())

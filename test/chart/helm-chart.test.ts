@@ -296,7 +296,7 @@ describe('default values', () => {
     }
   });
 
-  test('--include-crds renders the five custom resource definitions', () => {
+  test('--include-crds renders every custom resource definition', () => {
     const withCrds = renderChart({}, ['--include-crds']);
     const crds = withCrds.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name);
     expect(crds.sort()).toEqual([
@@ -304,6 +304,7 @@ describe('default values', () => {
       'dpuclusters.provisioning.xpuflow.dev',
       'dpuflavors.provisioning.xpuflow.dev',
       'dpus.provisioning.xpuflow.dev',
+      'dpuservices.provisioning.xpuflow.dev',
       'dpusets.provisioning.xpuflow.dev',
     ]);
   });
