@@ -126,7 +126,7 @@ test('(a) create, update, label-only change, pause/resume and delete of a DPUSer
     const s = await h.service(name);
     return readyAt(s) && s;
   });
-  expect(svc.status?.clusters).toEqual([
+  expect(svc.status?.clusters).toMatchObject([
     { cluster: 'dpu1', sync: 'Synced', health: 'Healthy', revision: '1.0.0' },
     { cluster: 'dpu2', sync: 'Synced', health: 'Healthy', revision: '1.0.0' },
   ]);
