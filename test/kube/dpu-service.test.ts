@@ -174,12 +174,18 @@ test('(a) create, update, label-only change, pause/resume and delete of a DPUSer
     expect((await h.app(c, appName(name)))?.spec.source.targetRevision).toBe('1.2.0');
 
   // Delete: the Applications go first (Argo CD drops its finalizer), then the DPUService.
+  const workflowId = (await h.service(name))!.status!.workflowId!;
   await h.kube.delete('DPUService', { namespace: NS, name });
   await h.waitFor('DPUService gone', async () => !(await h.service(name)));
   for (const c of ['dpu1', 'dpu2'] as const) {
     expect(await h.app(c, appName(name))).toBeUndefined();
     expect(await h.dpu[c].getSecret('dpu-telemetry', 'ghcr-pull')).toBeUndefined();
   }
+  await h.waitFor('the workflow completed', async () => {
+    const d = await h.client.workflow.getHandle(workflowId).describe();
+    return d.status.name === 'COMPLETED';
+  });
+  h.captureHistory(workflowId, 'dpu-service-lifecycle.json');
 });
 
 test('(b) waves: a Degraded canary is rolled back to the last healthy version; the other cluster never sees the new one', async () => {
