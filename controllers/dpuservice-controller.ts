@@ -33,6 +33,8 @@ export interface DpuServiceControllerSettings {
   workflowUrl(id: string): string | undefined;
   /** How often the workflow's health wait polls the Applications (default 5 s). */
   pollSeconds?: number;
+  /** After a failed rollout, how long until the workflow tries the same generation again (default 60 s). */
+  retrySeconds?: number;
 }
 
 /** The DPUClusters a DPUService targets: spec.clusters, else spec.clusterSelector, else all; sorted. */
@@ -63,6 +65,7 @@ export class DpuServiceController {
       ref,
       ...(url ? { workflowUrl: url } : {}),
       ...(this.settings.pollSeconds ? { pollSeconds: this.settings.pollSeconds } : {}),
+      ...(this.settings.retrySeconds ? { retrySeconds: this.settings.retrySeconds } : {}),
     };
   }
 

@@ -21,6 +21,8 @@ export interface DpuServiceControllerOptions {
   workflowUrlBase?: string;
   /** How often a rollout looks at the Applications' health (default 5 s). */
   pollSeconds?: number;
+  /** After a failed rollout, how long until it is tried again (default 60 s). */
+  retrySeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -47,6 +49,7 @@ export async function startDpuServiceControllers(
       workflowUrl: (id) =>
         opts.workflowUrlBase ? `${opts.workflowUrlBase}${encodeURIComponent(id)}` : undefined,
       ...(opts.pollSeconds ? { pollSeconds: opts.pollSeconds } : {}),
+      ...(opts.retrySeconds ? { retrySeconds: opts.retrySeconds } : {}),
     },
   );
   const queue = new WorkQueue(

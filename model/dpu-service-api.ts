@@ -26,6 +26,8 @@ export interface DpuServiceInput {
   workflowUrl?: string;
   /** How often the health wait looks at the Applications (default 5 s). */
   pollSeconds?: number;
+  /** After a failure that retries could not fix, how long until the same generation is tried again (default 60 s). */
+  retrySeconds?: number;
 }
 
 export interface DpuServiceState {

@@ -127,6 +127,7 @@ export class DpuServiceHarness {
       temporal: this.client,
       namespace: NS,
       pollSeconds: 1,
+      retrySeconds: 2,
       workflowUrlBase: `http://127.0.0.1:${this.temporal.uiPort}/namespaces/default/workflows/`,
       log: (l) =>
         fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),

@@ -296,3 +296,33 @@ test('(c) bad input is refused with the field and value: by the API server, and 
     `DPUService "nope" not found in namespace ${NS}`,
   );
 });
+
+test('(d) a missing image pull Secret stops the rollout with a message naming it; once it exists the rollout goes on', async () => {
+  const name = 'needs-secret';
+  h.argo.health = () => 'Healthy';
+  await h.kube.create('DPUService', NS, {
+    metadata: { name },
+    spec: {
+      helmChart: { source: chart('1.0.0') },
+      namespace: 'dpu-late',
+      imagePullSecrets: ['late-pull'],
+      clusters: ['dpu1'],
+    },
+  });
+  const svc = await h.waitFor('Degraded', async () => {
+    const s = await h.service(name);
+    return s?.status?.phase === 'Degraded' && s;
+  });
+  expect(svc.status?.message).toContain(
+    `image pull Secret ${NS}/late-pull (spec.imagePullSecrets of DPUService ${name}) does not exist: create it or remove it from the list`,
+  );
+  expect(await h.app('dpu1', appName(name))).toBeUndefined();
+  await h.kube.core.createNamespacedSecret({
+    namespace: NS,
+    body: { metadata: { name: 'late-pull' }, stringData: { token: 'x' } },
+  });
+  await h.waitFor('Ready once the Secret exists', async () => readyAt(await h.service(name)));
+  expect((await h.dpu.dpu1.getSecret('dpu-late', 'late-pull'))?.data).toEqual({
+    token: Buffer.from('x').toString('base64'),
+  });
+});

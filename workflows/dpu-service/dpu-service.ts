@@ -18,6 +18,7 @@ import {
   continueAsNew,
   isCancellation,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { ClusterServiceStatus, DpuServicePhase, ServiceRelease } from '../../kube/dpuservice-resources';
@@ -36,6 +37,13 @@ import { describeRelease, dpuServiceProblems, planWaves, releaseOf, sameJson } f
 import { argo, waits } from './activities';
 
 type Cond = Omit<KubeCondition, 'lastTransitionTime'>;
+
+/** The innermost message of a failure (an activity's ApplicationFailure inside its ActivityFailure). */
+function failureMessage(err: unknown): string {
+  let e = err as { message?: string; cause?: unknown } | undefined;
+  while (e?.cause) e = e.cause as typeof e;
+  return e?.message ?? String(err);
+}
 const DELETE_TIMEOUT_SECONDS = 600;
 
 export async function dpuService(input: DpuServiceInput): Promise<string> {
@@ -46,6 +54,7 @@ export async function dpuService(input: DpuServiceInput): Promise<string> {
       'BadInput',
     );
   const pollSeconds = input.pollSeconds ?? 5;
+  const retrySeconds = input.retrySeconds ?? 60;
   let desired: DesiredService | undefined = input.desired;
   let applied = input.applied;
   let lastHealthy: ServiceRelease | undefined = input.lastHealthy;
@@ -240,16 +249,31 @@ export async function dpuService(input: DpuServiceInput): Promise<string> {
       const scope = new CancellationScope();
       const run = scope.run(() => rollout(d));
       const outcome = await Promise.race([
-        run.then(() => 'done' as const),
+        run.then(
+          () => 'done' as const,
+          async (err: unknown) => {
+            if (isCancellation(err)) return 'done' as const;
+            // What retries could not fix (a missing Secret or DPUCluster, a refused write): say so, try again later.
+            const msg = `rollout of generation ${d.generation} failed: ${failureMessage(err)}; retrying in ${retrySeconds} s or on the next change`;
+            await report(d, 'Degraded', msg, [notReady('RolloutFailed', msg)], {
+              type: 'Warning',
+              reason: 'RolloutFailed',
+              message: msg,
+            });
+            return 'failed' as const;
+          },
+        ),
         condition(() => deleting).then(() => 'deleting' as const),
         // A newer generation (or a pause) during a long health wait takes over at once.
         condition(() => supersedes(desired!, d)).then(() => 'superseded' as const),
       ]);
-      if (outcome !== 'done') {
+      if (outcome === 'deleting' || outcome === 'superseded') {
         scope.cancel();
-        await run.catch((err: unknown) => {
-          if (!isCancellation(err)) throw err;
-        });
+        await run.catch(() => undefined); // cancelled, or failed while being cancelled: the next pass decides
+      }
+      if (outcome === 'failed') {
+        const moved = await condition(() => deleting || supersedes(desired!, d), `${retrySeconds} seconds`);
+        if (!moved) applied = undefined; // the same generation again
       }
     }
     if (workflowInfo().continueAsNewSuggested && !deleting) {
@@ -270,14 +294,26 @@ export async function dpuService(input: DpuServiceInput): Promise<string> {
   await report(desired, 'Deleting', `deleting the Applications in ${clusters.join(', ') || 'no cluster'}`, [
     notReady('Deleting', 'the DPUService is being deleted'),
   ]);
-  if (clusters.length) {
-    await waits(DELETE_TIMEOUT_SECONDS).dpuServiceDelete({
-      service: ref,
-      clusters,
-      namespace,
-      timeoutSeconds: DELETE_TIMEOUT_SECONDS,
-      pollSeconds,
-    });
+  // Until it works: a DPU cluster whose Argo CD is down keeps the DPUService (and says so), it is never orphaned.
+  while (clusters.length) {
+    try {
+      await waits(DELETE_TIMEOUT_SECONDS).dpuServiceDelete({
+        service: ref,
+        clusters,
+        namespace,
+        timeoutSeconds: DELETE_TIMEOUT_SECONDS,
+        pollSeconds,
+      });
+      break;
+    } catch (err) {
+      const msg = `deleting the Applications failed: ${failureMessage(err)}; trying again in ${retrySeconds} s`;
+      await report(desired, 'Deleting', msg, [notReady('Deleting', msg)], {
+        type: 'Warning',
+        reason: 'DeleteFailed',
+        message: msg,
+      });
+      await sleep(`${retrySeconds} seconds`);
+    }
   }
   await argo.dpuServiceRelease(ref);
   return `DPUService ${ref.namespace}/${ref.name} deleted (Applications removed from ${clusters.length} DPU cluster(s))`;
