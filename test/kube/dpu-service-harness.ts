@@ -122,16 +122,7 @@ export class DpuServiceHarness {
     this.step('control worker spawned');
     await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
     this.step('control worker polls; starting the controller');
-    this.controllers = await startDpuServiceControllers({
-      kc: this.host.kc,
-      temporal: this.client,
-      namespace: NS,
-      pollSeconds: 1,
-      retrySeconds: 2,
-      workflowUrlBase: `http://127.0.0.1:${this.temporal.uiPort}/namespaces/default/workflows/`,
-      log: (l) =>
-        fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
-    });
+    await this.startController();
     this.playArgo();
     this.step('started');
   }
@@ -192,6 +183,25 @@ export class DpuServiceHarness {
       }, 300);
     };
     loop();
+  }
+
+  /** The DPUService controller in this process (a new one after stopController: nothing remembered). */
+  async startController(): Promise<void> {
+    this.controllers = await startDpuServiceControllers({
+      kc: this.host.kc,
+      temporal: this.client,
+      namespace: NS,
+      pollSeconds: 1,
+      retrySeconds: 2,
+      workflowUrlBase: `http://127.0.0.1:${this.temporal.uiPort}/namespaces/default/workflows/`,
+      log: (l) =>
+        fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
+    });
+  }
+
+  async stopController(): Promise<void> {
+    await this.controllers?.stop();
+    this.controllers = undefined;
   }
 
   private appApi(name: string) {

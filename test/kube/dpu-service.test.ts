@@ -60,7 +60,7 @@ afterAll(async () => {
   await h.dispose();
 });
 
-test('(a) create, update, label-only change, pause/resume and delete of a DPUService across two DPU clusters', async () => {
+test('(a) create, update, label-only change, controller restart, pause/resume and delete of a DPUService across two DPU clusters', async () => {
   const name = 'telemetry';
   await h.kube.create('DPUService', NS, {
     metadata: { name },
@@ -154,6 +154,12 @@ test('(a) create, update, label-only change, pause/resume and delete of a DPUSer
   await h.kube.patch('DPUService', { namespace: NS, name }, { metadata: { labels: { team: 'telemetry' } } });
   await sleep(3000);
   expect(await versions()).toEqual(before);
+  // Nor does a restarted controller (it signals the generation again; the workflow has seen it).
+  await h.stopController();
+  await h.startController();
+  await sleep(3000);
+  expect(await versions()).toEqual(before);
+  expect(readyAt(await h.service(name))).toBe(true);
 
   // Pause: a change is held back (nothing written) until resume.
   await cli('pause', name);
@@ -225,6 +231,14 @@ test('(b) waves: a Degraded canary is rolled back to the last healthy version; t
       const s = await h.service(name);
       return s?.status?.phase === 'RolledBack' && s.status.observedGeneration === s.metadata.generation && s;
     });
+    expect(svc.status?.clusters?.find((c) => c.cluster === 'dpu1')).toMatchObject({
+      health: 'Degraded',
+      revision: '2.0.0',
+    });
+    svc = await h.waitFor('the canary healthy again after the roll back', async () => {
+      const s = await h.service(name);
+      return s?.status?.message?.includes('Synced and Healthy again on telemetry 1.0.0') && s;
+    });
     const stopped = svc.status?.conditions?.find((c) => c.type === 'RolloutStopped');
     expect(stopped?.status).toBe('True');
     expect(stopped?.message).toContain('DPUCluster dpu1: Application is Degraded');
@@ -232,8 +246,8 @@ test('(b) waves: a Degraded canary is rolled back to the last healthy version; t
     expect(svc.status?.currentWave).toBe(1);
     expect(svc.status?.lastHealthy?.version).toBe('1.0.0');
     expect(svc.status?.clusters?.find((c) => c.cluster === 'dpu1')).toMatchObject({
-      health: 'Degraded',
-      revision: '2.0.0',
+      health: 'Healthy',
+      revision: '1.0.0',
     });
     expect((await h.app('dpu1', appName(name)))?.spec.source.targetRevision).toBe('1.0.0');
     const dpu2 = (await h.app('dpu2', appName(name)))!;

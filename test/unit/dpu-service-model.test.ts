@@ -1,5 +1,6 @@
 /** DPUService logic without I/O: the spec's checks name field and value; the wave planner; what a release renders to. */
-import type { DpuServiceSpec } from '../../kube/dpuservice-resources';
+import type { DpuServiceResource, DpuServiceSpec } from '../../kube/dpuservice-resources';
+import { renderServiceStatus, rolloutOutcome } from '../../cli/service/render';
 import { DPU_NODE_LABEL } from '../../kube/resources';
 import { supersedes } from '../../model/dpu-service-api';
 import {
@@ -222,5 +223,46 @@ describe('controller helpers', () => {
     expect(supersedes({ ...d, generation: 1 }, d)).toBe(false);
     expect(supersedes({ ...d, generation: 3 }, d)).toBe(true);
     expect(supersedes({ ...d, clusters: ['a', 'b'] }, d)).toBe(true);
+  });
+});
+
+describe('xpuflow service status', () => {
+  const svc: DpuServiceResource = {
+    apiVersion: 'provisioning.xpuflow.dev/v1alpha1',
+    kind: 'DPUService',
+    metadata: { name: 'telemetry', namespace: 'dpus', generation: 3 },
+    spec: good,
+    status: {
+      phase: 'RolledBack',
+      observedGeneration: 3,
+      message: 'rollout of ovn-dataplane 1.2.3 stopped at wave 1/2 (dpu1)',
+      waves: [['dpu1'], ['dpu2']],
+      currentWave: 1,
+      totalWaves: 2,
+      clusters: [
+        { cluster: 'dpu1', sync: 'Synced', health: 'Degraded', revision: '1.2.3' },
+        { cluster: 'dpu2', sync: 'Synced', health: 'Healthy', revision: '' },
+      ],
+      lastHealthy: { repoURL: 'oci://x', chart: 'ovn-dataplane', version: '1.2.2', values: {} },
+    },
+  };
+  test('shows phase, waves, a row per cluster and the last healthy release', () => {
+    expect(renderServiceStatus(svc)).toEqual([
+      'DPUService dpus/telemetry: RolledBack',
+      '  chart ovn-dataplane 1.2.3 from oci://ghcr.io/example/charts into namespace dpu-services',
+      '  generation 3, observed 3',
+      '  wave 1/2: ▶[dpu1] [dpu2]',
+      '  rollout of ovn-dataplane 1.2.3 stopped at wave 1/2 (dpu1)',
+      '  CLUSTER  SYNC    HEALTH    REVISION',
+      '  dpu1     Synced  Degraded  1.2.3',
+      '  dpu2     Synced  Healthy   -',
+      '  last healthy: ovn-dataplane 1.2.2',
+    ]);
+  });
+  test('a rollout is over when its generation is observed and Ready, rolled back, degraded or paused', () => {
+    expect(rolloutOutcome(svc, 3)).toBe('stopped');
+    expect(rolloutOutcome(svc, 4)).toBeUndefined();
+    expect(rolloutOutcome({ ...svc, status: { ...svc.status, phase: 'Ready' } }, 3)).toBe('ready');
+    expect(rolloutOutcome({ ...svc, status: { ...svc.status, phase: 'Progressing' } }, 3)).toBeUndefined();
   });
 });

@@ -213,6 +213,25 @@ export async function dpuService(input: DpuServiceInput): Promise<string> {
           ],
           { type: 'Warning', reason: 'RolloutStopped', message: msg },
         );
+        if (phase === 'RolledBack' && lastHealthy) {
+          // Show what the rolled-back clusters report now (the stop stands either way).
+          const back = await waits(timeout).dpuServiceAwaitHealthy({
+            service: ref,
+            clusters: wave,
+            release: lastHealthy,
+            namespace: d.spec.namespace,
+            timeoutSeconds: timeout,
+            pollSeconds,
+          });
+          for (const st of back.clusters) clusterStatus[st.cluster] = st;
+          const after = back.ok
+            ? `${msg}; ${wave.join(', ')} Synced and Healthy again on ${describeRelease(lastHealthy)}`
+            : `${msg}; after the roll back DPUCluster ${back.failed!.cluster} is ${back.failed!.reason}`;
+          await report(d, phase, after, [
+            notReady('RolloutStopped', after),
+            { type: 'RolloutStopped', status: 'True', reason: 'HealthCheckFailed', message: after },
+          ]);
+        }
         return;
       }
     }
