@@ -264,6 +264,29 @@ test('(b) waves: a Degraded canary is rolled back to the last healthy version; t
     expect(status).toContain('RolledBack');
     expect(status).toContain('RolloutStopped=True');
     h.captureHistory(svc.status!.workflowId!, 'dpu-service-canary-rolled-back.json');
+
+    // A version Argo CD never gets Healthy: the health gate times out and the canary is rolled back again.
+    h.argo.health = (_c, app) => {
+      const v = app.spec.source.targetRevision;
+      return v === '2.0.0' ? 'Degraded' : v === '3.0.0' ? 'Progressing' : 'Healthy';
+    };
+    await h.kube.patch(
+      'DPUService',
+      { namespace: NS, name },
+      { spec: { helmChart: { source: { version: '3.0.0' } }, rollout: { healthTimeoutSeconds: 3 } } },
+    );
+    svc = await h.waitFor('RolledBack after the health timeout', async () => {
+      const s = await h.service(name);
+      return s?.status?.phase === 'RolledBack' && s.status.observedGeneration === s.metadata.generation && s;
+    });
+    expect(svc.status?.conditions?.find((c) => c.type === 'RolloutStopped')?.message).toContain(
+      'DPUCluster dpu1: not Synced and Healthy for telemetry 3.0.0 within 3 s (sync OutOfSync, health Progressing)',
+    );
+    await h.waitFor(
+      'the canary back on 1.0.0',
+      async () => (await h.app('dpu1', appName(name)))?.spec.source.targetRevision === '1.0.0',
+    );
+    expect([...seenOnDpu2]).toEqual(['1.0.0']);
   } finally {
     clearInterval(watch);
   }
