@@ -8,8 +8,14 @@
  *       writes nothing; pause holds a change back until resume; delete removes the Applications first.
  *   (b) waves: the canary goes Degraded → rolled back to the last healthy version, the other cluster never
  *       sees the new version, RolloutStopped names the canary and why.
+ *       A health gate timeout rolls the canary back too.
  *   (c) bad input is refused by the API server (field and value), or by the controller with a status and Event.
+ *   (d) a missing image pull Secret: Degraded naming it, then the rollout goes on once it exists.
+ *   (e) `xpuflow service rollout --values-file`.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ARGO_RESOURCES_FINALIZER,
@@ -362,4 +368,33 @@ test('(d) a missing image pull Secret stops the rollout with a message naming it
   expect((await h.dpu.dpu1.getSecret('dpu-late', 'late-pull'))?.data).toEqual({
     token: Buffer.from('x').toString('base64'),
   });
+});
+
+test('(e) `xpuflow service rollout --values-file` replaces the values; a values file that is not a mapping is refused', async () => {
+  const name = 'needs-secret';
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-values-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'list.yaml'), '- a\n- b\n');
+    await expect(cli('rollout', name, '--values-file', path.join(dir, 'list.yaml'))).rejects.toThrow(
+      'holds a list, not an object of Helm values',
+    );
+    fs.writeFileSync(
+      path.join(dir, 'values.yaml'),
+      'logLevel: debug\nresources: { limits: { memory: 128Mi } }\n',
+    );
+    expect(await cli('rollout', name, '--values-file', path.join(dir, 'values.yaml'), '--no-wait')).toContain(
+      'accepted',
+    );
+    const app = await h.waitFor('the new values in the Application', async () => {
+      const a = await h.app('dpu1', appName(name));
+      return a?.spec.source.helm.valuesObject.logLevel === 'debug' && a;
+    });
+    expect(app.spec.source.helm.valuesObject).toMatchObject({
+      logLevel: 'debug',
+      resources: { limits: { memory: '128Mi' } },
+    });
+    await h.waitFor('Ready with the new values', async () => readyAt(await h.service(name)));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
