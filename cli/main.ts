@@ -12,6 +12,7 @@ import { demoCommand } from './demo/command';
 import { dpuCommand } from './dpu/commands';
 import { InputRefused } from './dpu/start-provision';
 import { vfCommand } from './vf/commands';
+import { serviceCommand } from './service/commands';
 import { workerCommand } from './worker-commands';
 
 const program = new Command('xpuflow')
@@ -25,6 +26,7 @@ const program = new Command('xpuflow')
   .addCommand(dpuCommand())
   .addCommand(vfCommand())
   .addCommand(chainCommand())
+  .addCommand(serviceCommand())
   .addCommand(demoCommand())
   .addCommand(workerCommand())
   .addCommand(controllerCommand())

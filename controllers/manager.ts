@@ -21,6 +21,7 @@ import { startCredentialController } from './credential-manager';
 import { DpuController } from './dpu-controller';
 import { DpuClusterController } from './dpucluster-controller';
 import { DpuSetController } from './dpuset-controller';
+import { startDpuServiceControllers } from './dpuservice-manager';
 import { customInformer, nodeInformer, run, type Informer } from './informers';
 import { WorkQueue } from './work-queue';
 
@@ -151,6 +152,13 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
   const recheck = setInterval(() => clusters.list(ns).forEach((c) => clusterQueue.add(keyOf(c))), 60_000);
   recheck.unref();
   const chainControllers = await startChainControllers({ ...opts, log });
+  const dpuServices = await startDpuServiceControllers({
+    kc: opts.kc,
+    temporal: opts.temporal,
+    namespace: ns,
+    log,
+    ...(opts.workflowUrlBase ? { workflowUrlBase: opts.workflowUrlBase } : {}),
+  });
   log(`watching xpuflow objects in namespace ${ns}`);
 
   return {
@@ -162,6 +170,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
       clusterQueue.stop();
       await chainControllers.stop();
       await credentials.stop();
+      await dpuServices.stop();
       await Promise.all(informers.map(([inf]) => inf.stop()));
     },
   };

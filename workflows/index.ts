@@ -9,3 +9,4 @@ export { vfLease } from './vf-lease';
 export { vmClaim } from './vm-claim';
 export { serviceChain } from './service-chain';
 export { serviceCredential } from './credential-request/credential-request';
+export { dpuService } from './dpu-service/dpu-service';

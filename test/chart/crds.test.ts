@@ -57,6 +57,7 @@ const EXPECTED: Record<string, string> = {
   DPUServiceInterface: 'dpuserviceinterfaces',
   DPUServiceChain: 'dpuservicechains',
   DPUServiceCredentialRequest: 'dpuservicecredentialrequests',
+  DPUService: 'dpuservices',
 };
 
 function loadCrds(): Map<string, { file: string; crd: Crd }> {
@@ -112,7 +113,7 @@ const schemaOf = (kind: string): Schema => {
   return c.crd.spec.versions[0].schema.openAPIV3Schema;
 };
 
-test('one file per kind, exactly the kinds of the issue', () => {
+test('one file per kind, exactly the kinds of the issues', () => {
   expect([...crds.keys()].sort()).toEqual(Object.keys(EXPECTED).sort());
   for (const [kind, { file }] of crds)
     expect({ kind, file }).toEqual({ kind, file: `${GROUP}_${EXPECTED[kind]}.yaml` });
@@ -268,4 +269,26 @@ test('DPUSet defaults: RollingUpdate with maxUnavailable 1, failure budget 0, no
     spec.strategy.properties?.rollingUpdate.properties?.maxUnavailable['x-kubernetes-int-or-string'],
   ).toBe(true);
   expect([spec.failureBudget.default, spec.paused.default, spec.dryRun.default]).toEqual([0, false, false]);
+});
+
+test("the DPUService's CEL rules: repoURL oci:// or http(s)://, waves end at 100, the canary among the clusters", () => {
+  const spec = schemaOf('DPUService').properties?.spec as Schema;
+  const repo = spec.properties?.helmChart?.properties?.source?.properties?.repoURL;
+  const rule = repo?.['x-kubernetes-validations']?.[0].rule ?? '';
+  // The CEL string literal '…' as the RE2 pattern it holds (\\ is one backslash).
+  const re = new RegExp(/matches\('(.*)'\)/.exec(rule)![1].replace(/\\\\/g, '\\'));
+  expect(
+    ['oci://ghcr.io/x/charts', 'https://charts.example', 'http://10.0.0.1:8080/charts'].filter(
+      (u) => !re.test(u),
+    ),
+  ).toEqual([]);
+  expect(['ftp://x', 'ghcr.io/x', 'oci://', 'https:// x', ''].filter((u) => re.test(u))).toEqual([]);
+  expect(spec.properties?.helmChart?.properties?.values).toMatchObject({
+    type: 'object',
+    'x-kubernetes-preserve-unknown-fields': true,
+  });
+  expect(spec.properties?.rollout?.properties?.waves?.['x-kubernetes-validations']?.[0].rule).toBe(
+    'self[size(self) - 1] == 100',
+  );
+  expect(spec['x-kubernetes-validations']?.[0].rule).toContain('self.rollout.canary in self.clusters');
 });

@@ -332,7 +332,7 @@ describe('default values', () => {
     }
   });
 
-  test('--include-crds renders the custom resource definitions', () => {
+  test('--include-crds renders every custom resource definition', () => {
     const withCrds = renderChart({}, ['--include-crds']);
     const crds = withCrds.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name);
     expect(crds.sort()).toEqual([
@@ -343,6 +343,7 @@ describe('default values', () => {
       'dpuservicechains.provisioning.xpuflow.dev',
       'dpuservicecredentialrequests.provisioning.xpuflow.dev',
       'dpuserviceinterfaces.provisioning.xpuflow.dev',
+      'dpuservices.provisioning.xpuflow.dev',
       'dpusets.provisioning.xpuflow.dev',
     ]);
   });

@@ -9,6 +9,7 @@ import { createBfbActivities } from '../../activities/bfb';
 import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import { createKubeActivities } from '../../activities/kube';
 import { createServiceCredentialActivities } from '../../activities/kube/service-credential';
+import { createDpuServiceActivities } from '../../activities/argocd/dpu-service';
 import type * as k8s from '@kubernetes/client-node';
 import { DmsClients } from '../../activities/dms/clients';
 import type { DmsTls } from '../../connection/dms-tls';
@@ -70,6 +71,7 @@ export function controlActivities(
     ...dms,
     ...createKubeActivities(kubeConfig),
     ...createServiceCredentialActivities(kubeConfig),
+    ...createDpuServiceActivities(kubeConfig),
     ...createInstallBfbActivity({
       fetchBfb: bfb.fetchBfb,
       dmsInstallFile: dms.dmsInstallFile,

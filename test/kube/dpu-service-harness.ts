@@ -1,0 +1,312 @@
+/**
+ * The DPUService harness: real kube-apiservers (the host cluster and two DPU
+ * clusters, dpu1 and dpu2, each with Argo CD's real Application CRD), xpuflow's
+ * CRDs, DPUCluster objects with their kubeconfig Secrets, a real Temporal dev
+ * server, the control worker as a child process and the DPUService controller
+ * in the test process. The test plays Argo CD: `argo.health` decides what each
+ * Application reports for its current spec (sync status, health, comparedTo),
+ * and Applications being deleted lose the Argo finalizer when `argo.finalize`.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import * as k8s from '@kubernetes/client-node';
+import {
+  startDpuServiceControllers,
+  type RunningDpuServiceControllers,
+} from '../../controllers/dpuservice-manager';
+import { waitForPollers } from '../../connection/pollers';
+import { isNotFound, Kube } from '../../kube/client';
+import {
+  ARGO_APPLICATIONS,
+  ARGO_GROUP,
+  ARGO_NAMESPACE,
+  ARGO_RESOURCES_FINALIZER,
+  ARGO_VERSION,
+  type Application,
+  type DpuServiceResource,
+} from '../../kube/dpuservice-resources';
+import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
+import { installArgoCrd } from '../../sim/argocd';
+import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
+import { spawnControlWorker, type WorkerProcess } from '../../workers/spawn';
+import { DevServer } from '../support/dev-server';
+import { captureHistory } from '../support/history-capture';
+import { logTails } from '../support/log-tails';
+
+export const NS = 'xpuflow-svc-test';
+export const DPU_CLUSTERS = ['dpu1', 'dpu2'] as const;
+export type DpuClusterName = (typeof DPU_CLUSTERS)[number];
+
+/** What Argo CD reports for an Application's current spec; undefined leaves its status alone. */
+export type ArgoHealth = (
+  cluster: DpuClusterName,
+  app: Application,
+) => 'Healthy' | 'Degraded' | 'Progressing' | undefined;
+
+export class DpuServiceHarness {
+  readonly apis = new KubeApiservers();
+  readonly temporal = new DevServer();
+  readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-dpuservice-e2e-'));
+  host!: KubeCluster;
+  kube!: Kube;
+  readonly dpu = {} as Record<DpuClusterName, Kube>;
+  client!: Client;
+  controllers?: RunningDpuServiceControllers;
+  private worker?: WorkerProcess;
+  private argoTimer?: NodeJS.Timeout;
+  /** The test's Argo CD: what each Application reports (default: nothing, as if Argo CD were slow). */
+  readonly argo: { health: ArgoHealth; finalize: boolean } = { health: () => undefined, finalize: true };
+
+  private t0 = Date.now();
+  /** Start-up steps with their times, in the failure output (a slow machine shows where it waits). */
+  private step(what: string): void {
+    fs.appendFileSync(
+      path.join(this.dir, 'harness.log'),
+      `${((Date.now() - this.t0) / 1000).toFixed(1)} s ${what}\n`,
+    );
+  }
+
+  startLog(): string {
+    const f = path.join(this.dir, 'harness.log');
+    return fs.existsSync(f) ? fs.readFileSync(f, 'utf8') : '(nothing started)';
+  }
+
+  async start(): Promise<void> {
+    this.step('starting kube-apiservers');
+    const clusters = await this.apis.start(['host', ...DPU_CLUSTERS]);
+    this.host = clusters[0];
+    this.kube = new Kube(this.host.kc);
+    await installCrds(this.host.kc);
+    await this.kube.core.createNamespace({ body: { metadata: { name: NS } } });
+    for (const [i, name] of DPU_CLUSTERS.entries()) {
+      const c = clusters[i + 1];
+      this.dpu[name] = new Kube(c.kc);
+      await installArgoCrd(c.kc);
+      await this.dpu[name].core.createNamespace({ body: { metadata: { name: ARGO_NAMESPACE } } });
+      await this.kube.core.createNamespacedSecret({
+        namespace: NS,
+        body: { metadata: { name: `${name}-kubeconfig` }, stringData: { kubeconfig: c.kubeconfigYaml } },
+      });
+      await this.kube.create('DPUCluster', NS, {
+        metadata: { name, labels: { 'xpuflow.dev/site': 'lab' } },
+        spec: { kubeconfigSecret: { name: `${name}-kubeconfig` } },
+      });
+    }
+    await this.kube.core.createNamespacedSecret({
+      namespace: NS,
+      body: {
+        metadata: { name: 'ghcr-pull' },
+        type: 'kubernetes.io/dockerconfigjson',
+        stringData: {
+          '.dockerconfigjson': JSON.stringify({ auths: { 'ghcr.io': { auth: 'dXNlcjpwYXNz' } } }),
+        },
+      },
+    });
+    this.step('clusters ready; starting the Temporal dev server');
+    await this.temporal.start();
+    this.client = new Client({
+      connection: await Connection.connect({ address: this.temporal.address }),
+      namespace: 'default',
+    });
+    this.worker = spawnControlWorker({
+      bfbCacheDir: path.join(this.dir, 'bfb-cache'),
+      logFile: path.join(this.dir, 'control.log'),
+      env: {
+        TEMPORAL_ADDRESS: this.temporal.address,
+        TEMPORAL_NAMESPACE: 'default',
+        XPUFLOW_KUBECONFIG: this.host.kubeconfigPath,
+      },
+    });
+    this.step('control worker spawned');
+    await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
+    this.step('control worker polls; starting the controller');
+    await this.startController();
+    this.playArgo();
+    this.step('started');
+  }
+
+  /** Every 300 ms, as Argo CD would: status for the current spec, finalizer off when deleted. */
+  private playArgo(): void {
+    const tick = async () => {
+      for (const name of DPU_CLUSTERS) {
+        for (const app of await this.apps(name)) {
+          if (app.metadata.deletionTimestamp) {
+            if (this.argo.finalize && app.metadata.finalizers?.includes(ARGO_RESOURCES_FINALIZER))
+              await this.patchApp(name, app.metadata.name, [{ op: 'remove', path: '/metadata/finalizers' }]);
+            continue;
+          }
+          const health = this.argo.health(name, app);
+          if (!health) continue;
+          const st = app.status;
+          const same =
+            st?.health?.status === health &&
+            JSON.stringify(st?.sync?.comparedTo?.source) === JSON.stringify(app.spec.source);
+          if (same) continue;
+          await this.patchApp(name, app.metadata.name, [
+            {
+              op: 'add',
+              path: '/status',
+              value: {
+                sync: {
+                  status: health === 'Progressing' ? 'OutOfSync' : 'Synced',
+                  revision: app.spec.source.targetRevision,
+                  comparedTo: { source: app.spec.source, destination: app.spec.destination },
+                },
+                health: {
+                  status: health,
+                  ...(health === 'Degraded'
+                    ? { message: 'DaemonSet dataplane: 0/1 pods ready (CrashLoopBackOff)' }
+                    : {}),
+                },
+                operationState: {
+                  operation: { sync: { revision: app.spec.source.targetRevision } },
+                  startedAt: new Date().toISOString(),
+                  phase: 'Succeeded',
+                  message: 'successfully synced',
+                  syncResult: { revision: app.spec.source.targetRevision },
+                },
+              },
+            },
+          ]);
+        }
+      }
+    };
+    const loop = () => {
+      this.argoTimer = setTimeout(() => {
+        void tick()
+          .catch(() => undefined)
+          .finally(() => {
+            if (this.argoTimer) loop();
+          });
+      }, 300);
+    };
+    loop();
+  }
+
+  /** The DPUService controller in this process (a new one after stopController: nothing remembered). */
+  async startController(): Promise<void> {
+    this.controllers = await startDpuServiceControllers({
+      kc: this.host.kc,
+      temporal: this.client,
+      namespace: NS,
+      pollSeconds: 1,
+      retrySeconds: 2,
+      workflowUrlBase: `http://127.0.0.1:${this.temporal.uiPort}/namespaces/default/workflows/`,
+      log: (l) =>
+        fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
+    });
+  }
+
+  async stopController(): Promise<void> {
+    await this.controllers?.stop();
+    this.controllers = undefined;
+  }
+
+  private appApi(name: string) {
+    return {
+      group: ARGO_GROUP,
+      version: ARGO_VERSION,
+      namespace: ARGO_NAMESPACE,
+      plural: ARGO_APPLICATIONS,
+      name,
+    };
+  }
+
+  async apps(cluster: DpuClusterName): Promise<Application[]> {
+    const r = (await this.dpu[cluster].custom.listNamespacedCustomObject({
+      group: ARGO_GROUP,
+      version: ARGO_VERSION,
+      namespace: ARGO_NAMESPACE,
+      plural: ARGO_APPLICATIONS,
+    })) as { items: Application[] };
+    return r.items;
+  }
+
+  async app(cluster: DpuClusterName, name: string): Promise<Application | undefined> {
+    try {
+      return (await this.dpu[cluster].custom.getNamespacedCustomObject(this.appApi(name))) as Application;
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async patchApp(cluster: DpuClusterName, name: string, ops: object[]): Promise<void> {
+    await this.dpu[cluster].custom.patchNamespacedCustomObject(
+      { ...this.appApi(name), body: ops },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    );
+  }
+
+  service(name: string): Promise<DpuServiceResource | undefined> {
+    return this.kube.get<DpuServiceResource>('DPUService', { namespace: NS, name });
+  }
+
+  async waitFor<T>(
+    what: string,
+    probe: () => Promise<T | undefined | false>,
+    timeoutMs = 60_000,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    let last: unknown;
+    for (;;) {
+      try {
+        const v = await probe();
+        if (v) return v;
+      } catch (err) {
+        last = err;
+      }
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}\n${await this.describe()}\n${logTails(this.dir, 2500)}`,
+        );
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+
+  async events(name: string): Promise<k8s.CoreV1Event[]> {
+    return (
+      await this.kube.core.listNamespacedEvent({
+        namespace: NS,
+        fieldSelector: `involvedObject.name=${name}`,
+      })
+    ).items;
+  }
+
+  async describe(): Promise<string> {
+    try {
+      const svcs = await this.kube.list<DpuServiceResource>('DPUService', NS);
+      const lines = svcs.map(
+        (s) =>
+          `DPUService ${s.metadata.name} gen ${s.metadata.generation}: ${s.status?.phase ?? '-'} (observed ${s.status?.observedGeneration ?? '-'}) ${s.status?.message ?? ''}`,
+      );
+      for (const c of DPU_CLUSTERS)
+        for (const a of await this.apps(c))
+          lines.push(
+            `${c} Application ${a.metadata.name} ${a.spec.source.targetRevision}: ${a.status?.sync?.status ?? '-'}/${a.status?.health?.status ?? '-'}`,
+          );
+      return lines.join('\n');
+    } catch (err) {
+      return `(cannot describe: ${String(err)})`;
+    }
+  }
+
+  /** Saves a run's history under test/histories/ when XPUFLOW_WRITE_HISTORIES=1. */
+  captureHistory(workflowId: string, fileName: string): void {
+    captureHistory(this.temporal.address, workflowId, fileName);
+  }
+
+  async dispose(): Promise<void> {
+    clearTimeout(this.argoTimer);
+    this.argoTimer = undefined;
+    await this.controllers?.stop();
+    await this.worker?.stop(5_000);
+    await this.client?.connection.close();
+    await this.temporal.dispose();
+    await this.apis.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
