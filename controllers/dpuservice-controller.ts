@@ -22,7 +22,7 @@ import { refOf, type DpuClusterResource } from '../kube/resources';
 import { dpuServiceProblems, dpuServiceWorkflowId } from '../model/dpu-service';
 import type { DesiredService, DpuServiceInput } from '../model/dpu-service-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
-import { matchesSelector } from './label-selector';
+import { matchesSelector } from '../kube/label-selector';
 
 export interface DpuServiceLookups {
   service(namespace: string, name: string): DpuServiceResource | undefined;

@@ -21,7 +21,7 @@ import {
 import { resolveMaxUnavailable, type DpuSetRolloutInput } from '../model/dpuset-rollout-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { isDpuReady } from '../activities/kube/dpuset';
-import { matchesSelector } from './label-selector';
+import { matchesSelector } from '../kube/label-selector';
 import { templateHash } from './template-hash';
 
 export interface DpuSetLookups {

@@ -13,7 +13,7 @@
  * refusal names the field path and value, and none of its flows is planned.
  * Pure and deterministic.
  */
-import { matchesSelector } from '../controllers/label-selector';
+import { matchesSelector } from '../kube/label-selector';
 import {
   DEFAULT_CHAIN_PRIORITY,
   DEFAULT_SFC_BRIDGE,

@@ -1,5 +1,5 @@
 /** The pure logic behind the controllers and the rollout: selectors, node discovery, maxUnavailable, batches, template hashes, DPU resolution. */
-import { matchesSelector } from '../../controllers/label-selector';
+import { matchesSelector } from '../../kube/label-selector';
 import { resolveDpu, type Lookups } from '../../controllers/resolve-dpu';
 import { templateHash } from '../../controllers/template-hash';
 import { dpuLifecycleWorkflowId, dpusetRolloutWorkflowId, rolloutTemplateHash } from '../../kube/names';

@@ -1,5 +1,5 @@
 /** metav1.LabelSelector matching, as the API server defines it (an empty selector matches everything). */
-import type { LabelSelector } from '../kube/resources';
+import type { LabelSelector } from './resources';
 
 export function matchesSelector(
   sel: LabelSelector | undefined,
