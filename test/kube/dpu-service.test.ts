@@ -237,10 +237,9 @@ test('(b) waves: a Degraded canary is rolled back to the last healthy version; t
       const s = await h.service(name);
       return s?.status?.phase === 'RolledBack' && s.status.observedGeneration === s.metadata.generation && s;
     });
-    expect(svc.status?.clusters?.find((c) => c.cluster === 'dpu1')).toMatchObject({
-      health: 'Degraded',
-      revision: '2.0.0',
-    });
+    // The first RolledBack status may already be followed by the one after the roll back settled
+    // (the test's Argo CD answers within one poll), so only what both say is checked here.
+    expect(svc.status?.message).toContain('DPUCluster dpu1: Application is Degraded');
     svc = await h.waitFor('the canary healthy again after the roll back', async () => {
       const s = await h.service(name);
       return s?.status?.message?.includes('Synced and Healthy again on telemetry 1.0.0') && s;
