@@ -13,7 +13,7 @@ import { Kube } from '../kube/client';
 import type { DpuServiceChainResource, DpuServiceInterfaceResource } from '../kube/chain-resources';
 import type { DpuResource } from '../kube/resources';
 import { ChainController } from './chain-controller';
-import { customInformer, run, type Informer } from './informers';
+import { customInformer, run, unservedKinds, unservedMessage, type Informer } from './informers';
 import { WorkQueue } from './work-queue';
 
 export interface ChainControllerOptions {
@@ -40,6 +40,11 @@ export async function startChainControllers(opts: ChainControllerOptions): Promi
   const log =
     opts.log ?? ((l: string) => console.log(JSON.stringify({ component: 'chain-controller', msg: l })));
   const ns = opts.namespace;
+  const missing = await unservedKinds(opts.kc, ['DPUServiceInterface', 'DPUServiceChain'], ns);
+  if (missing.length) {
+    log(unservedMessage(missing));
+    return { stop: async () => undefined };
+  }
   type Obj<T> = T & k8s.KubernetesObject;
   const interfaces = customInformer<Obj<DpuServiceInterfaceResource>>(opts.kc, 'DPUServiceInterface', ns);
   const chains = customInformer<Obj<DpuServiceChainResource>>(opts.kc, 'DPUServiceChain', ns);

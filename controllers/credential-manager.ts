@@ -3,13 +3,12 @@
  * requests of one namespace and its work queue. The manager
  * (controllers/manager.ts) calls this beside its own controllers.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import { isNotFound, Kube } from '../kube/client';
+import { Kube } from '../kube/client';
 import type { CredentialRequestResource } from '../kube/credential-resources';
-import { GROUP, Plural, VERSION } from '../kube/resources';
 import { CredentialRequestController } from './credential-controller';
-import { customInformer, run } from './informers';
+import { customInformer, run, unservedKinds, unservedMessage } from './informers';
 import { WorkQueue } from './work-queue';
 
 export interface CredentialControllerOptions {
@@ -24,19 +23,9 @@ export async function startCredentialController(
 ): Promise<{ stop(): Promise<void> }> {
   const ns = opts.namespace;
   // `helm upgrade` does not add new CRDs: without this one, the other controllers still run.
-  try {
-    await opts.kc.makeApiClient(k8s.CustomObjectsApi).listNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: ns,
-      plural: Plural.DPUServiceCredentialRequest,
-      limit: 1,
-    });
-  } catch (err) {
-    if (!isNotFound(err)) throw err;
-    opts.log(
-      `DPUServiceCredentialRequests are not watched: their CRD is not installed; apply charts/xpuflow/crds/${GROUP}_${Plural.DPUServiceCredentialRequest}.yaml and restart`,
-    );
+  const missing = await unservedKinds(opts.kc, ['DPUServiceCredentialRequest'], ns);
+  if (missing.length) {
+    opts.log(unservedMessage(missing));
     return { stop: async () => undefined };
   }
   const requests = customInformer<CredentialRequestResource & k8s.KubernetesObject>(

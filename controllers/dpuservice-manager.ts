@@ -10,7 +10,7 @@ import { Kube } from '../kube/client';
 import type { DpuServiceResource } from '../kube/dpuservice-resources';
 import type { DpuClusterResource } from '../kube/resources';
 import { DpuServiceController } from './dpuservice-controller';
-import { customInformer, run, type Informer } from './informers';
+import { customInformer, run, unservedKinds, unservedMessage, type Informer } from './informers';
 import { WorkQueue } from './work-queue';
 
 export interface DpuServiceControllerOptions {
@@ -36,6 +36,11 @@ export async function startDpuServiceControllers(
   const log =
     opts.log ?? ((l: string) => console.log(JSON.stringify({ component: 'dpuservice-controller', msg: l })));
   const ns = opts.namespace;
+  const missing = await unservedKinds(opts.kc, ['DPUService'], ns);
+  if (missing.length) {
+    log(unservedMessage(missing));
+    return { stop: async () => undefined };
+  }
   const services = customInformer<DpuServiceResource & k8s.KubernetesObject>(opts.kc, 'DPUService', ns);
   const clusters = customInformer<DpuClusterResource & k8s.KubernetesObject>(opts.kc, 'DPUCluster', ns);
   const ctl = new DpuServiceController(

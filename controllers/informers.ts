@@ -3,6 +3,7 @@
  * from @kubernetes/client-node. A watch that drops is restarted.
  */
 import * as k8s from '@kubernetes/client-node';
+import { isNotFound } from '../kube/client';
 import { GROUP, Plural, VERSION, type Kind } from '../kube/resources';
 
 export type Informer<T extends k8s.KubernetesObject> = k8s.Informer<T> & k8s.ObjectCache<T>;
@@ -48,4 +49,35 @@ export async function run<T extends k8s.KubernetesObject>(
     }, 1000).unref();
   });
   await inf.start();
+}
+
+/**
+ * The kinds whose CRD the cluster does not serve. `helm upgrade` installs no
+ * new CRDs, so a controller of a kind added later checks first and stays off
+ * (saying how to fix it) instead of stopping every other controller.
+ */
+export async function unservedKinds(kc: k8s.KubeConfig, kinds: Kind[], namespace: string): Promise<Kind[]> {
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const missing: Kind[] = [];
+  for (const kind of kinds) {
+    try {
+      await custom.listNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: Plural[kind],
+        limit: 1,
+      });
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      missing.push(kind);
+    }
+  }
+  return missing;
+}
+
+/** The log line for kinds left unwatched because their CRDs are missing. */
+export function unservedMessage(missing: Kind[]): string {
+  const files = missing.map((k) => `charts/xpuflow/crds/${GROUP}_${Plural[k]}.yaml`).join(', ');
+  return `${missing.join(' and ')} objects are not watched: their CRD is not installed (helm upgrade adds no new CRDs); apply ${files} and restart the controller`;
 }

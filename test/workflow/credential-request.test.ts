@@ -41,7 +41,7 @@ import {
   type CredentialRequestInput,
 } from '../../model/credential-request-api';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
-import { startCredentialController } from '../../controllers/credential-manager';
+import { startControllers } from '../../controllers/manager';
 import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { REPO_ROOT, testServerBinary } from '../support/tools';
 
@@ -425,9 +425,11 @@ test('a target cluster that does not answer keeps the request, saying RevokeFail
   expect(await kube.get('DPUServiceCredentialRequest', ref)).toBeUndefined();
 });
 
-test('without the CRD (a helm upgrade adds none) the credential controller says so and the manager goes on', async () => {
+test('without the new CRDs (a helm upgrade adds none) their controllers say so and the manager runs the others', async () => {
   const ext = host.kc.makeApiClient(k8s.ApiextensionsV1Api);
-  await ext.deleteCustomResourceDefinition({ name: 'dpuservicecredentialrequests.provisioning.xpuflow.dev' });
+  const added = ['dpuservicecredentialrequests', 'dpuservices', 'dpuserviceinterfaces', 'dpuservicechains'];
+  for (const plural of added)
+    await ext.deleteCustomResourceDefinition({ name: `${plural}.provisioning.xpuflow.dev` });
   const deadline = Date.now() + 30_000;
   while (Date.now() < deadline) {
     const gone = await kube.list('DPUServiceCredentialRequest', NS).then(
@@ -438,12 +440,21 @@ test('without the CRD (a helm upgrade adds none) the credential controller says 
     await new Promise((r) => setTimeout(r, 200));
   }
   const lines: string[] = [];
-  const ctl = await startCredentialController({
+  const ctl = await startControllers({
     kc: host.kc,
     temporal: env.client,
     namespace: NS,
     log: (l) => lines.push(l),
   });
   await ctl.stop();
-  expect(lines).toEqual([expect.stringContaining('their CRD is not installed; apply charts/xpuflow/crds/')]);
+  const unwatched = lines.filter((l) => l.includes('their CRD is not installed'));
+  expect(unwatched).toEqual([
+    expect.stringContaining(
+      'apply charts/xpuflow/crds/provisioning.xpuflow.dev_dpuservicecredentialrequests.yaml',
+    ),
+    expect.stringContaining('DPUServiceInterface and DPUServiceChain objects are not watched'),
+    expect.stringContaining('DPUService objects are not watched'),
+  ]);
+  // The DPU controllers started all the same.
+  expect(lines).toContain(`watching xpuflow objects in namespace ${NS}`);
 });
