@@ -6,12 +6,12 @@
  * idempotent: it reads before it writes, and an Application whose rendered
  * spec hash is unchanged is not written at all (no resync, no pod restarts).
  */
+import { dpuClusterClient, hostCluster } from '../kube/cluster-clients';
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import * as k8s from '@kubernetes/client-node';
 import { setCondition } from '../../kube/conditions';
 import { isConflict, isNotFound, Kube } from '../../kube/client';
-import { kubeConfigFromYaml } from '../../kube/config';
 import {
   ARGO_APPLICATIONS,
   ARGO_GROUP,
@@ -28,7 +28,7 @@ import {
   type DpuServiceStatus,
   type ServiceRelease,
 } from '../../kube/dpuservice-resources';
-import type { DpuClusterResource, KubeCondition, ObjectRef } from '../../kube/resources';
+import type { KubeCondition, ObjectRef } from '../../kube/resources';
 import { applicationName, applicationSpec, canonical, sameJson } from '../../model/dpu-service';
 
 export interface ClusterTarget {
@@ -111,43 +111,15 @@ export function readApplication(
 }
 
 export function createDpuServiceActivities(kc: k8s.KubeConfig | undefined) {
-  let client: Kube | undefined;
-  const host = (): Kube => {
-    if (!kc) {
-      throw ApplicationFailure.nonRetryable(
-        'this control worker has no Kubernetes cluster: set XPUFLOW_KUBECONFIG (or KUBECONFIG) or run it in a pod',
-        'NoCluster',
-      );
-    }
-    client ??= new Kube(kc);
-    return client;
-  };
-
-  async function dpuCluster(service: ObjectRef, name: string): Promise<Kube> {
-    const ref = { namespace: service.namespace, name };
-    const dc = await host().get<DpuClusterResource>('DPUCluster', ref);
-    if (!dc) {
-      throw ApplicationFailure.nonRetryable(
-        `DPUCluster ${ref.namespace}/${name} does not exist: create it or remove it from DPUService ${service.name}'s spec.clusters`,
-        'DpuClusterNotFound',
-      );
-    }
-    const { name: secretName, key = 'kubeconfig' } = dc.spec.kubeconfigSecret;
-    const secret = await host().getSecret(ref.namespace, secretName);
-    const data = secret?.data?.[key];
-    if (!data) {
-      throw ApplicationFailure.nonRetryable(
-        `Secret ${ref.namespace}/${secretName} ${secret ? `has no key ${JSON.stringify(key)}` : 'does not exist'}: DPUCluster ${name} needs a kubeconfig there`,
-        'DpuClusterKubeconfigMissing',
-      );
-    }
-    return new Kube(
-      kubeConfigFromYaml(
-        Buffer.from(data, 'base64').toString('utf8'),
-        `Secret ${ref.namespace}/${secretName} key ${key}`,
-      ),
-    );
-  }
+  const host = hostCluster(kc);
+  const dpuCluster = async (service: ObjectRef, name: string): Promise<Kube> =>
+    (
+      await dpuClusterClient(
+        host(),
+        { namespace: service.namespace, name },
+        { fixMissing: `create it or remove it from DPUService ${service.name}'s spec.clusters` },
+      )
+    ).kube;
 
   const labelsOf = (service: ObjectRef) => ({
     [DPUSERVICE_LABEL]: service.name,

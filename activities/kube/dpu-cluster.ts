@@ -4,16 +4,11 @@
  * there, waits for the DPU's node to be Ready, and labels it. The token's
  * secret never leaves the DPU cluster: only its ID goes into history.
  */
+import { dpuClusterClient } from './cluster-clients';
 import { randomBytes } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isConflict, isNotFound, Kube } from '../../kube/client';
-import { kubeConfigFromYaml } from '../../kube/config';
-import {
-  DPU_NODE_LABEL,
-  HOST_NODE_LABEL,
-  type DpuClusterResource,
-  type ObjectRef,
-} from '../../kube/resources';
+import { DPU_NODE_LABEL, HOST_NODE_LABEL, type ObjectRef } from '../../kube/resources';
 
 export interface DpuClusterInput {
   /** The DPUCluster object (in the DPU's namespace). */
@@ -25,31 +20,9 @@ export interface DpuClusterInput {
 const TOKEN_TTL_SECONDS = 3600;
 
 export function dpuClusterActivities(kube: () => Kube) {
-  async function dpuCluster(ref: ObjectRef): Promise<Kube> {
-    const host = kube();
-    const dc = await host.get<DpuClusterResource>('DPUCluster', ref);
-    if (!dc) {
-      throw ApplicationFailure.nonRetryable(
-        `DPUCluster ${ref.namespace}/${ref.name} does not exist: create it or fix the DPU's spec.cluster.name`,
-        'DpuClusterNotFound',
-      );
-    }
-    const { name, key = 'kubeconfig' } = dc.spec.kubeconfigSecret;
-    const secret = await host.getSecret(ref.namespace, name);
-    const data = secret?.data?.[key];
-    if (!data) {
-      throw ApplicationFailure.nonRetryable(
-        `Secret ${ref.namespace}/${name} ${secret ? `has no key ${JSON.stringify(key)}` : 'does not exist'}: DPUCluster ${ref.name} needs a kubeconfig there`,
-        'DpuClusterKubeconfigMissing',
-      );
-    }
-    return new Kube(
-      kubeConfigFromYaml(
-        Buffer.from(data, 'base64').toString('utf8'),
-        `Secret ${ref.namespace}/${name} key ${key}`,
-      ),
-    );
-  }
+  const dpuCluster = async (ref: ObjectRef): Promise<Kube> =>
+    (await dpuClusterClient(kube(), ref, { fixMissing: "create it or fix the DPU's spec.cluster.name" }))
+      .kube;
 
   return {
     /** A bootstrap token in the DPU cluster for this DPU; returns its ID (never the secret). */

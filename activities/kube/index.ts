@@ -3,9 +3,8 @@
  * made on first use, so a worker without a cluster still starts; a flow that
  * needs one then fails saying how to configure it.
  */
-import { ApplicationFailure } from '@temporalio/activity';
 import type * as k8s from '@kubernetes/client-node';
-import { Kube } from '../../kube/client';
+import { hostCluster } from './cluster-clients';
 import { dmsDeploymentActivities } from './dms-deployment';
 import { dpuClusterActivities } from './dpu-cluster';
 import { dpusetActivities } from './dpuset';
@@ -13,17 +12,7 @@ import { nodeEffectActivities } from './node-effect';
 import { reportActivities } from './report-status';
 
 export function createKubeActivities(kc: k8s.KubeConfig | undefined) {
-  let client: Kube | undefined;
-  const kube = (): Kube => {
-    if (!kc) {
-      throw ApplicationFailure.nonRetryable(
-        'this control worker has no Kubernetes cluster: set XPUFLOW_KUBECONFIG (or KUBECONFIG) or run it in a pod',
-        'NoCluster',
-      );
-    }
-    client ??= new Kube(kc);
-    return client;
-  };
+  const kube = hostCluster(kc);
   return {
     ...reportActivities(kube),
     ...nodeEffectActivities(kube),

@@ -9,13 +9,13 @@
  * so these activities refuse to hand out a token when XPUFLOW_CODEC_KEYS is
  * not set.
  */
+import { dpuClusterClient, hostCluster } from './cluster-clients';
 import fs from 'node:fs';
 import * as k8s from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/activity';
 import { CODEC_KEYS_ENV } from '../../codec/data-converter';
 import { apiMessage, isConflict, isNotFound, Kube } from '../../kube/client';
 import { setCondition } from '../../kube/conditions';
-import { kubeConfigFromYaml } from '../../kube/config';
 import {
   CREDENTIAL_FINALIZER,
   CREDENTIAL_REQUEST_LABEL,
@@ -25,7 +25,7 @@ import {
   type CredentialRequestSpec,
   type CredentialRequestStatus,
 } from '../../kube/credential-resources';
-import type { DpuClusterResource, ObjectRef } from '../../kube/resources';
+import type { ObjectRef } from '../../kube/resources';
 import { credentialSpecProblems, durationSeconds } from '../../model/service-credential';
 
 export interface CredentialTarget {
@@ -69,16 +69,7 @@ export function createServiceCredentialActivities(
   opts: CredentialActivityOptions = {},
 ) {
   const encrypted = opts.payloadsEncrypted ?? (() => !!process.env[CODEC_KEYS_ENV]);
-  let host: Kube | undefined;
-  const hostKube = (): Kube => {
-    if (!kc)
-      throw fail(
-        'this control worker has no Kubernetes cluster: set XPUFLOW_KUBECONFIG (or KUBECONFIG) or run it in a pod',
-        'NoCluster',
-      );
-    host ??= new Kube(kc);
-    return host;
-  };
+  const hostKube = hostCluster(kc);
 
   /** The target cluster's client and kubeconfig: the host's own, or the DPUCluster's from its Secret. */
   async function target(t: CredentialTarget): Promise<{ kube: Kube; kc: k8s.KubeConfig; name: string }> {
@@ -86,25 +77,12 @@ export function createServiceCredentialActivities(
     const name = targetName(t.spec);
     if (!t.spec.targetCluster) return { kube: h, kc: h.kc, name };
     const ref = { namespace: t.request.namespace, name: t.spec.targetCluster };
-    const dc = await h.get<DpuClusterResource>('DPUCluster', ref);
-    if (!dc)
-      throw fail(
-        `spec.targetCluster ${JSON.stringify(t.spec.targetCluster)}: DPUCluster ${ref.namespace}/${ref.name} does not exist; create it or fix spec.targetCluster (retried until it exists)`,
-        'TargetClusterNotFound',
-      );
-    const { name: secretName, key = 'kubeconfig' } = dc.spec.kubeconfigSecret;
-    const secret = await h.getSecret(ref.namespace, secretName);
-    const data = secret?.data?.[key];
-    if (!data)
-      throw fail(
-        `Secret ${ref.namespace}/${secretName} ${secret ? `has no key ${JSON.stringify(key)}` : 'does not exist'}: DPUCluster ${ref.name} needs its kubeconfig there`,
-        'TargetClusterKubeconfigMissing',
-      );
-    const tkc = kubeConfigFromYaml(
-      Buffer.from(data, 'base64').toString('utf8'),
-      `Secret ${ref.namespace}/${secretName} key ${key}`,
-    );
-    return { kube: new Kube(tkc), kc: tkc, name };
+    const c = await dpuClusterClient(h, ref, {
+      fixMissing: `spec.targetCluster ${JSON.stringify(t.spec.targetCluster)} names no DPUCluster; create it or fix spec.targetCluster (retried until it exists)`,
+      notFoundType: 'TargetClusterNotFound',
+      kubeconfigMissingType: 'TargetClusterKubeconfigMissing',
+    });
+    return { ...c, name };
   }
 
   function checkSpec(spec: CredentialRequestSpec): void {
