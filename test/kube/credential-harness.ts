@@ -5,6 +5,7 @@
  * control worker as a child process (XPUFLOW_KUBECONFIG and the codec keys)
  * and the controllers in the test process. Nothing is faked.
  */
+import { waitFor } from '../support/wait-for';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -104,26 +105,8 @@ export class CredentialHarness {
     return kc;
   }
 
-  async waitFor<T>(
-    what: string,
-    probe: () => Promise<T | undefined | false>,
-    timeoutMs = 60_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v) return v;
-      } catch (err) {
-        last = err;
-      }
-      if (Date.now() > deadline)
-        throw new Error(
-          `timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}\n${logTails(this.dir, 2500)}`,
-        );
-      await new Promise((r) => setTimeout(r, 250));
-    }
+  waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+    return waitFor(what, probe, { timeoutMs, explain: () => logTails(this.dir, 2500) });
   }
 
   async dispose(): Promise<void> {

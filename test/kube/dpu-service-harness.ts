@@ -7,6 +7,7 @@
  * Application reports for its current spec (sync status, health, comparedTo),
  * and Applications being deleted lose the Argo finalizer when `argo.finalize`.
  */
+import { waitFor } from '../support/wait-for';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -244,27 +245,12 @@ export class DpuServiceHarness {
     return this.kube.get<DpuServiceResource>('DPUService', { namespace: NS, name });
   }
 
-  async waitFor<T>(
-    what: string,
-    probe: () => Promise<T | undefined | false>,
-    timeoutMs = 60_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v) return v;
-      } catch (err) {
-        last = err;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}\n${await this.describe()}\n${logTails(this.dir, 2500)}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 300));
-    }
+  waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+    return waitFor(what, probe, {
+      timeoutMs,
+      everyMs: 300,
+      explain: async () => `${await this.describe()}\n${logTails(this.dir, 2500)}`,
+    });
   }
 
   async events(name: string): Promise<k8s.CoreV1Event[]> {

@@ -6,6 +6,7 @@
  * Ready, finishes evicted pods, and joins DPUs to the DPU cluster when their
  * join token appears. Nothing else is faked.
  */
+import { waitFor } from '../support/wait-for';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -184,27 +185,12 @@ export class KubeHarness {
     return this.kube.get<DpuResource>('DPU', { namespace: NS, name });
   }
 
-  async waitFor<T>(
-    what: string,
-    probe: () => Promise<T | undefined | false>,
-    timeoutMs = 90_000,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    let last: unknown;
-    for (;;) {
-      try {
-        const v = await probe();
-        if (v) return v;
-      } catch (err) {
-        last = err;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(
-          `timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ''}\n${await this.describeDpus()}\n${this.logs()}`,
-        );
-      }
-      await new Promise((r) => setTimeout(r, 300));
-    }
+  waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 90_000): Promise<T> {
+    return waitFor(what, probe, {
+      timeoutMs,
+      everyMs: 300,
+      explain: async () => `${await this.describeDpus()}\n${this.logs()}`,
+    });
   }
 
   async events(name: string): Promise<k8s.CoreV1Event[]> {

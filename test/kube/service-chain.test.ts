@@ -9,6 +9,7 @@
  * theirs and releases their finalizers; `xpuflow chain show` lists it all.
  * Needs root, iproute2 and Open vSwitch; skipped elsewhere.
  */
+import { waitFor as waitUntil } from '../support/wait-for';
 import execa from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -65,22 +66,11 @@ describeOvs('service chains (real apiserver, Temporal, DPU worker, Open vSwitch)
       .split('\n')
       .filter((l) => l.includes(`cookie=${chainCookie(NS, chain).replace(/^0x0*/, '0x')}`));
   const logs = () => logTails(dir, 2500);
-  async function waitFor<T>(
-    what: string,
-    probe: () => Promise<T | undefined | false>,
-    ms = 30_000,
-  ): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const v = await probe().catch(() => undefined);
-      if (v) return v;
-      if (Date.now() > deadline)
-        throw new Error(
-          `timed out waiting for ${what}\nports: ${await ports()}\nflows:\n${await flows()}\n${logs()}`,
-        );
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
+  const waitFor = <T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000) =>
+    waitUntil(what, probe, {
+      timeoutMs,
+      explain: async () => `ports: ${await ports()}\nflows:\n${await flows()}\n${logs()}`,
+    });
   const xpuflow = (...args: string[]) =>
     execa(process.execPath, [distFile('cli/main.js'), ...args], {
       env: { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' },

@@ -1,0 +1,62 @@
+/**
+ * The two clusters activities reach: the host cluster (the worker's own
+ * kubeconfig, made on first use so a worker without one still starts) and a
+ * DPU cluster (the kubeconfig in the Secret its DPUCluster names).
+ */
+import { ApplicationFailure } from '@temporalio/activity';
+import type * as k8s from '@kubernetes/client-node';
+import { Kube } from '../../kube/client';
+import { kubeConfigFromYaml } from '../../kube/config';
+import type { DpuClusterResource, ObjectRef } from '../../kube/resources';
+
+/** A getter for the host cluster's client; without a kubeconfig it fails saying how to give one. */
+export function hostCluster(kc: k8s.KubeConfig | undefined): () => Kube {
+  let client: Kube | undefined;
+  return () => {
+    if (!kc) {
+      throw ApplicationFailure.nonRetryable(
+        'this control worker has no Kubernetes cluster: set XPUFLOW_KUBECONFIG (or KUBECONFIG) or run it in a pod',
+        'NoCluster',
+      );
+    }
+    client ??= new Kube(kc);
+    return client;
+  };
+}
+
+export interface DpuClusterLookup {
+  /** What to do when the DPUCluster does not exist, e.g. "create it or fix the DPU's spec.cluster.name". */
+  fixMissing: string;
+  /** Failure types (default DpuClusterNotFound, DpuClusterKubeconfigMissing). */
+  notFoundType?: string;
+  kubeconfigMissingType?: string;
+}
+
+/** The client of DPUCluster `ref` (in the host cluster), from its kubeconfig Secret. */
+export async function dpuClusterClient(
+  host: Kube,
+  ref: ObjectRef,
+  lookup: DpuClusterLookup,
+): Promise<{ kube: Kube; kc: k8s.KubeConfig }> {
+  const dc = await host.get<DpuClusterResource>('DPUCluster', ref);
+  if (!dc) {
+    throw ApplicationFailure.nonRetryable(
+      `DPUCluster ${ref.namespace}/${ref.name} does not exist: ${lookup.fixMissing}`,
+      lookup.notFoundType ?? 'DpuClusterNotFound',
+    );
+  }
+  const { name, key = 'kubeconfig' } = dc.spec.kubeconfigSecret;
+  const secret = await host.getSecret(ref.namespace, name);
+  const data = secret?.data?.[key];
+  if (!data) {
+    throw ApplicationFailure.nonRetryable(
+      `Secret ${ref.namespace}/${name} ${secret ? `has no key ${JSON.stringify(key)}` : 'does not exist'}: DPUCluster ${ref.name} needs its kubeconfig there`,
+      lookup.kubeconfigMissingType ?? 'DpuClusterKubeconfigMissing',
+    );
+  }
+  const kc = kubeConfigFromYaml(
+    Buffer.from(data, 'base64').toString('utf8'),
+    `Secret ${ref.namespace}/${name} key ${key}`,
+  );
+  return { kube: new Kube(kc), kc };
+}
