@@ -121,14 +121,18 @@ export function createOvsActivities(opts: OvsActivitiesOptions) {
     const rows = await portRows([...have]);
     const byName = new Map(rows.map((r) => [r.name, r]));
     const wanted = new Map(desired.ports.map((p) => [p.name, p]));
+    // One ovsdb transaction each for deletions and for additions and marks.
+    const portDeletes: string[][] = [];
     for (const r of rows) {
       if (r.ids[OWNER_KEY] !== OWNER_VALUE) continue;
       const w = wanted.get(r.name);
       if (w && w.bridge === r.bridge) continue;
-      await ovs.vsctl(['--if-exists', 'del-port', r.bridge, r.name]);
+      portDeletes.push(['--if-exists', 'del-port', r.bridge, r.name]);
       byName.delete(r.name);
       changes.push(`deleted port ${r.name} from ${r.bridge}`);
     }
+    await ovs.vsctlAll(portDeletes);
+    const portWrites: string[][] = [];
     const unusable = new Set<string>();
     for (const p of desired.ports) {
       const ids = Object.entries(p.externalIds).map(([k, v]) => `external_ids:${k}=${v}`);
@@ -140,7 +144,7 @@ export function createOvsActivities(opts: OvsActivitiesOptions) {
           );
           unusable.add(p.name);
         } else if (Object.entries(p.externalIds).some(([k, v]) => cur.ids[k] !== v)) {
-          await ovs.vsctl(['set', 'port', p.name, ...ids]);
+          portWrites.push(['set', 'port', p.name, ...ids]);
           changes.push(`marked port ${p.name} on ${p.bridge} as xpuflow's`);
         }
         continue;
@@ -152,26 +156,19 @@ export function createOvsActivities(opts: OvsActivitiesOptions) {
         unusable.add(p.name);
         continue;
       }
-      await ovs.vsctl([
-        '--may-exist',
-        'add-port',
-        p.bridge,
-        p.name,
-        ...(p.type === 'internal' ? ['--', 'set', 'interface', p.name, 'type=internal'] : []),
-        '--',
-        'set',
-        'port',
-        p.name,
-        ...ids,
-      ]);
+      portWrites.push(['--may-exist', 'add-port', p.bridge, p.name]);
+      if (p.type === 'internal') portWrites.push(['set', 'interface', p.name, 'type=internal']);
+      portWrites.push(['set', 'port', p.name, ...ids]);
       changes.push(`added ${p.type} port ${p.name} to ${p.bridge}`);
     }
+    await ovs.vsctlAll(portWrites);
 
     // Flows: on every bridge that has owned flows or wants some.
     const want = new Map(desired.flows.map((f) => [flowKey(f), f]));
     const flowBridges = new Set([...desired.flows.map((f) => f.bridge), ...have]);
     for (const br of flowBridges) {
       if (!have.has(br)) continue;
+      const stale: string[] = [];
       for (const f of await dumpFlows(br)) {
         if (!f.owned) continue;
         const w = want.get(flowKey(f));
@@ -180,15 +177,13 @@ export function createOvsActivities(opts: OvsActivitiesOptions) {
           continue;
         }
         if (w) continue; // same match, other actions: add-flow below replaces it
-        await ovs.ofctl(
-          'del-flows',
-          br,
-          [`cookie=${f.cookie}/-1,priority=${f.priority},${f.match}`],
-          ['--strict'],
-        );
+        stale.push(`cookie=${f.cookie}/-1,priority=${f.priority},${f.match}`);
         changes.push(`deleted flow ${f.cookie} priority=${f.priority},${f.match} from ${br}`);
       }
+      // One OpenFlow connection per bridge for all its deletions (strict: exactly these flows).
+      if (stale.length) await ovs.ofctl('del-flows', br, ['-'], ['--strict'], `${stale.join('\n')}\n`);
     }
+    const additions = new Map<string, string[]>();
     for (const f of want.values()) {
       const ports = [f.match, f.actions].join(',').match(/(?:in_port=|output:)([^,]+)/g) ?? [];
       const missing = ports.map((m) => m.replace(/^(in_port=|output:)/, '')).filter((n) => unusable.has(n));
@@ -196,13 +191,14 @@ export function createOvsActivities(opts: OvsActivitiesOptions) {
         problems.push(`flow ${f.match} of ${f.chain} skipped: port ${missing.join(', ')} is not usable`);
         continue;
       }
-      await ovs.ofctl('add-flow', f.bridge, [
-        `cookie=${f.cookie},priority=${f.priority},${f.match},actions=${f.actions}`,
-      ]);
+      const lines = additions.get(f.bridge) ?? [];
+      lines.push(`cookie=${f.cookie},priority=${f.priority},${f.match},actions=${f.actions}`);
+      additions.set(f.bridge, lines);
       changes.push(
         `added flow ${f.cookie} priority=${f.priority},${f.match} actions=${f.actions} to ${f.bridge}`,
       );
     }
+    for (const [br, lines] of additions) await ovs.ofctl('add-flows', br, ['-'], [], `${lines.join('\n')}\n`);
 
     return { changes, problems, state: await readOvsState() };
   }

@@ -29,22 +29,47 @@ export class OvsCommands {
     try {
       return (await execa('ovs-vsctl', [`--db=${this.ep.db}`, '--timeout=10', ...args])).stdout;
     } catch (err) {
-      throw new Error(`ovs-vsctl ${args.join(' ')} (db ${this.ep.db}): ${briefError(err)}`, { cause: err });
+      throw new Error(`ovs-vsctl ${brief(args.join(' '))} (db ${this.ep.db}): ${briefError(err)}`, {
+        cause: err,
+      });
     }
   }
 
-  /** ovs-ofctl <command> <bridge's mgmt socket> [args]. */
-  async ofctl(command: string, bridge: string, args: string[] = [], options: string[] = []): Promise<string> {
+  /**
+   * Several ovs-vsctl commands (each an argument array, options first) in one
+   * transaction: one database round trip however many ports, where one call
+   * per port rereads the whole database each time.
+   */
+  async vsctlAll(commands: string[][]): Promise<void> {
+    if (commands.length === 0) return;
+    await this.vsctl(commands.flatMap((c) => ['--', ...c]));
+  }
+
+  /** ovs-ofctl <command> <bridge's mgmt socket> [args]; `input` is given on stdin (for `-`). */
+  async ofctl(
+    command: string,
+    bridge: string,
+    args: string[] = [],
+    options: string[] = [],
+    input?: string,
+  ): Promise<string> {
     const target = `unix:${path.join(ovsRundir(this.ep), `${bridge}.mgmt`)}`;
     try {
-      return (await execa('ovs-ofctl', ['--timeout=10', ...options, command, target, ...args])).stdout;
+      return (
+        await execa('ovs-ofctl', ['--timeout=10', ...options, command, target, ...args], {
+          ...(input !== undefined ? { input } : {}),
+        })
+      ).stdout;
     } catch (err) {
-      throw new Error(`ovs-ofctl ${command} ${bridge} ${args.join(' ')} (${target}): ${briefError(err)}`, {
+      const what = input !== undefined ? `${input.split('\n').length} lines on stdin` : args.join(' ');
+      throw new Error(`ovs-ofctl ${command} ${bridge} ${brief(what)} (${target}): ${briefError(err)}`, {
         cause: err,
       });
     }
   }
 }
+
+const brief = (s: string) => (s.length > 300 ? `${s.slice(0, 300)}…` : s);
 
 function briefError(err: unknown): string {
   const e = err as { stderr?: string; message?: string };
