@@ -35,7 +35,7 @@ import {
 import { applicationName } from '../model/dpu-service';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { installArgoCrd } from '../sim/argocd';
-import { installCrds, KubeApiservers } from '../sim/kube';
+import { installCrds, KubeApiservers, registerDpuCluster } from '../sim/kube';
 import { spawnControlWorker } from '../workers/spawn';
 import { startBenchTemporal } from './temporal-dev-server';
 
@@ -162,14 +162,7 @@ async function main(): Promise<void> {
       dpus.push(dk);
       await installArgoCrd(c.kc);
       await dk.core.createNamespace({ body: { metadata: { name: ARGO_NAMESPACE } } });
-      await kube.core.createNamespacedSecret({
-        namespace: NS,
-        body: { metadata: { name: `${name}-kubeconfig` }, stringData: { kubeconfig: c.kubeconfigYaml } },
-      });
-      await kube.create('DPUCluster', NS, {
-        metadata: { name },
-        spec: { kubeconfigSecret: { name: `${name}-kubeconfig` } },
-      });
+      await registerDpuCluster(kube, NS, name, c);
     }
     temporal = await startBenchTemporal(path.join(dir, 'temporal'));
     client = new Client({ connection: await Connection.connect({ address: temporal.address }) });

@@ -20,7 +20,7 @@ import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
 import { startBfbServer } from '../sim/bfb-server';
 import { startSimFleet, type SimFleet } from '../sim/fleet';
 import { freePort } from '../sim/free-port';
-import { createHostNode, installCrds, KubeApiservers, playKubelets } from '../sim/kube';
+import { createHostNode, installCrds, KubeApiservers, playKubelets, registerDpuCluster } from '../sim/kube';
 import { isDpuReady } from '../activities/kube';
 import { spawnControlWorker, spawnController, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
 import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
@@ -76,14 +76,7 @@ async function main(): Promise<void> {
     await installCrds(host.kc);
     const kube = new Kube(host.kc);
     await kube.core.createNamespace({ body: { metadata: { name: NS } } });
-    await kube.core.createNamespacedSecret({
-      namespace: NS,
-      body: { metadata: { name: 'dpu-cluster' }, stringData: { kubeconfig: dpuCluster.kubeconfigYaml } },
-    });
-    await kube.create('DPUCluster', NS, {
-      metadata: { name: 'dpu-cluster' },
-      spec: { kubeconfigSecret: { name: 'dpu-cluster' } },
-    });
+    await registerDpuCluster(kube, NS, 'dpu-cluster', dpuCluster);
     for (const [name, file] of [
       ['bfb-a', 'bf-bundle-a.bfb'],
       ['bfb-b', 'bf-bundle-b.bfb'],

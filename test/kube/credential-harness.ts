@@ -17,7 +17,7 @@ import { waitForPollers } from '../../connection/pollers';
 import { startControllers, type RunningControllers } from '../../controllers/manager';
 import { Kube } from '../../kube/client';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
-import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
+import { installCrds, KubeApiservers, registerDpuCluster, type KubeCluster } from '../../sim/kube';
 import { spawnControlWorker, type WorkerProcess } from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
 import { logTails } from '../support/log-tails';
@@ -49,17 +49,7 @@ export class CredentialHarness {
     for (const name of [NS, HOST_SERVICES])
       await this.kube.core.createNamespace({ body: { metadata: { name } } });
     await this.dpuKube.core.createNamespace({ body: { metadata: { name: DPU_SERVICES } } });
-    await this.kube.core.createNamespacedSecret({
-      namespace: NS,
-      body: {
-        metadata: { name: 'dpu-cluster-kubeconfig' },
-        stringData: { kubeconfig: this.dpuCluster.kubeconfigYaml },
-      },
-    });
-    await this.kube.create('DPUCluster', NS, {
-      metadata: { name: 'dpu-cluster' },
-      spec: { kubeconfigSecret: { name: 'dpu-cluster-kubeconfig' } },
-    });
+    await registerDpuCluster(this.kube, NS, 'dpu-cluster', this.dpuCluster);
     await this.temporal.start();
     this.client = new Client({
       connection: await Connection.connect({ address: this.temporal.address }),

@@ -30,7 +30,7 @@ import {
 } from '../../kube/dpuservice-resources';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { installArgoCrd } from '../../sim/argocd';
-import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
+import { installCrds, KubeApiservers, registerDpuCluster, type KubeCluster } from '../../sim/kube';
 import { spawnControlWorker, type WorkerProcess } from '../../workers/spawn';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
@@ -86,14 +86,7 @@ export class DpuServiceHarness {
       this.dpu[name] = new Kube(c.kc);
       await installArgoCrd(c.kc);
       await this.dpu[name].core.createNamespace({ body: { metadata: { name: ARGO_NAMESPACE } } });
-      await this.kube.core.createNamespacedSecret({
-        namespace: NS,
-        body: { metadata: { name: `${name}-kubeconfig` }, stringData: { kubeconfig: c.kubeconfigYaml } },
-      });
-      await this.kube.create('DPUCluster', NS, {
-        metadata: { name, labels: { 'xpuflow.dev/site': 'lab' } },
-        spec: { kubeconfigSecret: { name: `${name}-kubeconfig` } },
-      });
+      await registerDpuCluster(this.kube, NS, name, c, { 'xpuflow.dev/site': 'lab' });
     }
     await this.kube.core.createNamespacedSecret({
       namespace: NS,

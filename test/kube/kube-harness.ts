@@ -28,6 +28,7 @@ import {
   installCrds,
   KubeApiservers,
   playKubelets,
+  registerDpuCluster,
   type KubeCluster,
   type PlayedKubelets,
 } from '../../sim/kube';
@@ -69,17 +70,7 @@ export class KubeHarness {
     this.dpuKube = new Kube(this.dpuCluster.kc);
     await installCrds(this.host.kc);
     await this.kube.core.createNamespace({ body: { metadata: { name: NS } } });
-    await this.kube.core.createNamespacedSecret({
-      namespace: NS,
-      body: {
-        metadata: { name: 'dpu-cluster-kubeconfig' },
-        stringData: { kubeconfig: this.dpuCluster.kubeconfigYaml },
-      },
-    });
-    await this.kube.create('DPUCluster', NS, {
-      metadata: { name: 'dpu-cluster' },
-      spec: { kubeconfigSecret: { name: 'dpu-cluster-kubeconfig' } },
-    });
+    await registerDpuCluster(this.kube, NS, 'dpu-cluster', this.dpuCluster);
     this.bfb = await startBfbServer({
       files: [
         { name: 'bf-bundle-2.9.1.bfb', sizeBytes: 2 * 2 ** 20 },
