@@ -41,6 +41,7 @@ import {
   type CredentialRequestInput,
 } from '../../model/credential-request-api';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
+import { unservedKinds } from '../../controllers/informers';
 import { startControllers } from '../../controllers/manager';
 import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { REPO_ROOT, testServerBinary } from '../support/tools';
@@ -430,15 +431,19 @@ test('without the new CRDs (a helm upgrade adds none) their controllers say so a
   const added = ['dpuservicecredentialrequests', 'dpuservices', 'dpuserviceinterfaces', 'dpuservicechains'];
   for (const plural of added)
     await ext.deleteCustomResourceDefinition({ name: `${plural}.provisioning.xpuflow.dev` });
+  // CRD deletion is asynchronous: wait until none of the four kinds is served any more.
   const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const gone = await kube.list('DPUServiceCredentialRequest', NS).then(
-      () => false,
-      () => true,
-    );
-    if (gone) break;
+  while (
+    (
+      await unservedKinds(
+        host.kc,
+        ['DPUServiceCredentialRequest', 'DPUService', 'DPUServiceInterface', 'DPUServiceChain'],
+        NS,
+      )
+    ).length < 4 &&
+    Date.now() < deadline
+  )
     await new Promise((r) => setTimeout(r, 200));
-  }
   const lines: string[] = [];
   const ctl = await startControllers({
     kc: host.kc,
