@@ -1,3 +1,4 @@
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -13,25 +14,34 @@ export default tseslint.config(
     },
   },
   {
-    // Workflow code runs in Temporal's deterministic sandbox.
+    // Workflow code runs in Temporal's deterministic sandbox: it imports
+    // activity code only as types (proxyActivities<typeof …>), and no I/O:
+    // no Kubernetes client, no gRPC, no Node built-in.
     files: ['workflows/**/*.ts'],
     rules: {
       'no-restricted-globals': [
         'error',
         { name: 'setTimeout', message: 'use sleep() from @temporalio/workflow' },
+        { name: 'setInterval', message: 'use sleep() in a loop from @temporalio/workflow' },
       ],
-      'no-restricted-imports': [
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
         'error',
         {
           patterns: [
             {
-              group: ['fs', 'node:*', 'child_process', 'net', 'http', 'https'],
-              message: 'no I/O in workflows',
+              regex: '^(node:.*|' + builtinModules.join('|') + ')(/.*)?$',
+              message: 'no I/O in workflows: Node built-ins belong in activities/',
             },
             {
-              group: ['../activities/*', '../activities/**'],
+              regex: '^@grpc/|^@kubernetes/client-node|^execa$|^@temporalio/(worker|client|activity)$',
+              message: 'no I/O in workflows: gRPC, Kubernetes and process clients belong in activities/',
+            },
+            {
+              regex: '(^|/)(activities|platform|node|sim|controllers|workers|cli)(/|$)',
               allowTypeImports: true,
-              message: 'import activities only as types',
+              message:
+                'workflows import activities (and other side-effecting code) only as types: `import type`',
             },
           ],
         },

@@ -19,15 +19,15 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createServiceCredentialActivities } from '../activities/kube/service-credential';
-import { codecDataConverter, CODEC_KEYS_ENV } from '../codec';
-import { Kube } from '../kube/client';
-import type { CredentialRequestResource, CredentialRequestSpec } from '../kube/credential-resources';
+import { createServiceCredentialActivities } from '../activities/kube/credential';
+import { codecDataConverter, CODEC_KEYS_ENV } from '../platform/codec';
+import { Kube } from '../platform/kube/client';
+import type { CredentialRequestResource, CredentialRequestSpec } from '../model/resources/credential';
 import {
   credentialDeleteRequestedSignal,
   credentialStateQuery,
   type CredentialRequestInput,
-} from '../model/credential-request-api';
+} from '../model/credential-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { installCrds, KubeApiservers } from '../sim/kube';
 

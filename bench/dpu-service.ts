@@ -20,9 +20,9 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import { waitForPollers } from '../connection/pollers';
-import { startDpuServiceControllers } from '../controllers/dpuservice-manager';
-import { Kube } from '../kube/client';
+import { waitForPollers } from '../platform/connection/pollers';
+import { startDpuServiceControllers } from '../controllers/dpu-service-manager';
+import { Kube } from '../platform/kube/client';
 import {
   ARGO_APPLICATIONS,
   ARGO_GROUP,
@@ -31,12 +31,12 @@ import {
   ARGO_VERSION,
   type Application,
   type DpuServiceResource,
-} from '../kube/dpuservice-resources';
+} from '../model/resources/dpu-service';
 import { applicationName } from '../model/dpu-service';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { installArgoCrd } from '../sim/argocd';
 import { installCrds, KubeApiservers, registerDpuCluster } from '../sim/kube';
-import { spawnControlWorker } from '../workers/spawn';
+import { spawnControlWorker } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
 
 const NS = 'xpuflow-bench-svc';

@@ -12,17 +12,22 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { waitForPollers } from '../connection/pollers';
-import { Kube } from '../kube/client';
-import type { DpuResource } from '../kube/resources';
-import { resolveMaxUnavailable } from '../model/dpuset-rollout-api';
+import { waitForPollers } from '../platform/connection/pollers';
+import { Kube } from '../platform/kube/client';
+import type { DpuResource } from '../model/resources/common';
+import { resolveMaxUnavailable } from '../model/dpuset-api';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
 import { startBfbServer } from '../sim/bfb-server';
 import { startSimFleet, type SimFleet } from '../sim/fleet';
 import { freePort } from '../sim/free-port';
 import { createHostNode, installCrds, KubeApiservers, playKubelets, registerDpuCluster } from '../sim/kube';
 import { isDpuReady } from '../activities/kube';
-import { spawnControlWorker, spawnController, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
+import {
+  spawnControlWorker,
+  spawnController,
+  spawnHostWorkers,
+  type WorkerProcess,
+} from '../cli/demo/worker-processes';
 import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
 
 const NS = 'bench';

@@ -10,14 +10,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startProvision } from '../cli/dpu/start-provision';
-import { waitForPollers } from '../connection/pollers';
+import { waitForPollers } from '../platform/connection/pollers';
 import type { DpuStatus } from '../model/dpu';
 import { Phase } from '../model/phases';
-import { statusQuery } from '../model/provision-api';
+import { statusQuery } from '../model/dpu-provision-api';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
 import { provisionDpuWorkflowId } from '../model/workflow-ids';
 import { startSimFleet, type SimFleet } from '../sim/fleet';
-import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
+import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
 
 function arg(name: string, dflt: number): number {

@@ -22,7 +22,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createOvsActivities } from '../activities/ovs';
-import { planDpu, type PlanInput } from '../model/chain-planner';
+import { planDpu, type PlanInput } from '../model/service-chain-planner';
 import type { DesiredOvs } from '../model/ovs-state';
 import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../sim/ovs';
 

@@ -19,15 +19,20 @@ import { Client, Connection } from '@temporalio/client';
 import { createNetdevActivities } from '../activities/netdev';
 import { createOpiActivities } from '../activities/opi';
 import { setNumVfs } from '../activities/sysfs';
-import { callHostAgent } from '../cni/client';
-import { waitForPollers } from '../connection/pollers';
+import { callHostAgent } from '../node/cni/client';
+import { waitForPollers } from '../platform/connection/pollers';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../model/task-queues';
 import { leaseMac, vfLeaseWorkflowId } from '../model/vf';
 import { startKubeletSim } from '../sim/kubelet';
 import { startOpiSim } from '../sim/opi';
 import { ovsUnavailable, startPrivateOvs } from '../sim/ovs';
 import { createSysfsTree, startSimKernel } from '../sim/sysfs';
-import { spawnControlWorker, spawnDpuWorkers, spawnHostWorkers, type WorkerProcess } from '../workers/spawn';
+import {
+  spawnControlWorker,
+  spawnDpuWorkers,
+  spawnHostWorkers,
+  type WorkerProcess,
+} from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
 
 const PF = '0000:af:00.0';

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /** The xpuflow command. */
 import { Command, CommanderError } from 'commander';
-import { chainCommand } from './chain/command';
+import { chainCommand } from './service-chain/command';
 import { CliError } from './cli-error';
 import { codecServerCommand } from './codec/command';
 import { controllerCommand } from './controller-command';
@@ -12,7 +12,7 @@ import { demoCommand } from './demo/command';
 import { dpuCommand } from './dpu/commands';
 import { InputRefused } from './dpu/start-provision';
 import { vfCommand } from './vf/commands';
-import { serviceCommand } from './service/commands';
+import { serviceCommand } from './dpu-service/commands';
 import { workerCommand } from './worker-commands';
 
 const program = new Command('xpuflow')

@@ -9,16 +9,16 @@
  * generation it has seen, so a restarted controller starts nothing twice.
  */
 import type { Client } from '@temporalio/client';
-import type { Kube } from '../kube/client';
-import { setCondition } from '../kube/conditions';
+import type { Kube } from '../platform/kube/client';
+import { setCondition } from '../model/resources/conditions';
 import {
   CREDENTIAL_FINALIZER,
   credentialRequestWorkflowId,
   type CredentialRequestResource,
-} from '../kube/credential-resources';
-import { refOf } from '../kube/resources';
-import type { CredentialRequestInput } from '../model/credential-request-api';
-import { credentialSpecProblems } from '../model/service-credential';
+} from '../model/resources/credential';
+import { refOf } from '../model/resources/common';
+import type { CredentialRequestInput } from '../model/credential-api';
+import { credentialSpecProblems } from '../model/credential';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 
 export class CredentialRequestController {

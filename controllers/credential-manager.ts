@@ -5,8 +5,8 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import { Kube } from '../kube/client';
-import type { CredentialRequestResource } from '../kube/credential-resources';
+import { Kube } from '../platform/kube/client';
+import type { CredentialRequestResource } from '../model/resources/credential';
 import { CredentialRequestController } from './credential-controller';
 import { customInformer, run, unservedKinds, unservedMessage } from './informers';
 import { WorkQueue } from './work-queue';

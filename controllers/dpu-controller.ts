@@ -9,10 +9,15 @@
  * generation it has seen, so a restarted controller starts nothing twice.
  */
 import type { Client } from '@temporalio/client';
-import { setCondition } from '../kube/conditions';
-import type { Kube } from '../kube/client';
-import { dpuLifecycleWorkflowId } from '../kube/names';
-import { DPU_FINALIZER, HOST_POWER_CYCLED_ANNOTATION, refOf, type DpuResource } from '../kube/resources';
+import { setCondition } from '../model/resources/conditions';
+import type { Kube } from '../platform/kube/client';
+import { dpuLifecycleWorkflowId } from '../model/kube-names';
+import {
+  DPU_FINALIZER,
+  HOST_POWER_CYCLED_ANNOTATION,
+  refOf,
+  type DpuResource,
+} from '../model/resources/common';
 import type { DesiredDpu, DpuLifecycleInput } from '../model/dpu-lifecycle-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { resolveDpu, type Lookups, type ResolveSettings } from './resolve-dpu';

@@ -5,10 +5,10 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { setCondition } from '../kube/conditions';
-import { isConflict, type Kube } from '../kube/client';
-import { dpusetRolloutWorkflowId, rolloutTemplateHash } from '../kube/names';
-import { dpuObjectName, reportedPciAddresses } from '../kube/pci-labels';
+import { setCondition } from '../model/resources/conditions';
+import { isConflict, type Kube } from '../platform/kube/client';
+import { dpusetRolloutWorkflowId, rolloutTemplateHash } from '../model/kube-names';
+import { dpuObjectName, reportedPciAddresses } from '../model/resources/pci-labels';
 import {
   API_VERSION,
   DPUSET_LABEL,
@@ -17,11 +17,11 @@ import {
   type BfbResource,
   type DpuResource,
   type DpuSetResource,
-} from '../kube/resources';
-import { resolveMaxUnavailable, type DpuSetRolloutInput } from '../model/dpuset-rollout-api';
+} from '../model/resources/common';
+import { resolveMaxUnavailable, type DpuSetRolloutInput } from '../model/dpuset-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { isDpuReady } from '../activities/kube/dpuset';
-import { matchesSelector } from '../kube/label-selector';
+import { matchesSelector } from '../model/resources/label-selector';
 import { templateHash } from './template-hash';
 
 export interface DpuSetLookups {

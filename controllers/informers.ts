@@ -3,8 +3,8 @@
  * from @kubernetes/client-node. A watch that drops is restarted.
  */
 import * as k8s from '@kubernetes/client-node';
-import { isNotFound } from '../kube/client';
-import { GROUP, Plural, VERSION, type Kind } from '../kube/resources';
+import { isNotFound } from '../platform/kube/client';
+import { GROUP, Plural, VERSION, type Kind } from '../model/resources/common';
 
 export type Informer<T extends k8s.KubernetesObject> = k8s.Informer<T> & k8s.ObjectCache<T>;
 

@@ -6,8 +6,8 @@
  *   XPUFLOW_TIMING                                 JSON ProvisionTiming overrides (simulated fleets)
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
-import { connectClient, temporalSettings } from '../connection/temporal';
-import { kubeConfigFromEnv } from '../kube/config';
+import { connectClient, temporalSettings } from '../platform/connection/temporal';
+import { kubeConfigFromEnv } from '../platform/kube/config';
 import { startControllers } from './manager';
 
 export async function runControllers(opts: { namespace?: string } = {}): Promise<void> {

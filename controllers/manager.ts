@@ -6,7 +6,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import { Kube } from '../kube/client';
+import { Kube } from '../platform/kube/client';
 import {
   DPUSET_LABEL,
   type BfbResource,
@@ -14,14 +14,14 @@ import {
   type DpuFlavorResource,
   type DpuResource,
   type DpuSetResource,
-} from '../kube/resources';
+} from '../model/resources/common';
 import type { ProvisionTiming } from '../model/dpu';
-import { startChainControllers } from './chain-manager';
+import { startChainControllers } from './service-chain-manager';
 import { startCredentialController } from './credential-manager';
 import { DpuController } from './dpu-controller';
-import { DpuClusterController } from './dpucluster-controller';
+import { DpuClusterController } from './dpu-cluster-controller';
 import { DpuSetController } from './dpuset-controller';
-import { startDpuServiceControllers } from './dpuservice-manager';
+import { startDpuServiceControllers } from './dpu-service-manager';
 import { customInformer, nodeInformer, run, type Informer } from './informers';
 import { WorkQueue } from './work-queue';
 

@@ -4,9 +4,9 @@
  * resolved is a problem the DPU's status shows (and nothing starts).
  */
 import type * as k8s from '@kubernetes/client-node';
-import type { BfbResource, DpuFlavorResource, DpuResource } from '../kube/resources';
-import { refOf } from '../kube/resources';
-import { PCI_LABEL_PREFIX, reportedPciAddresses } from '../kube/pci-labels';
+import type { BfbResource, DpuFlavorResource, DpuResource } from '../model/resources/common';
+import { refOf } from '../model/resources/common';
+import { PCI_LABEL_PREFIX, reportedPciAddresses } from '../model/resources/pci-labels';
 import type { DpuSpec, ProvisionTiming } from '../model/dpu';
 
 export interface ResolveSettings {

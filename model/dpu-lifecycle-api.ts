@@ -4,7 +4,7 @@
  * workflow runs provision, update and delete flows one at a time.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { ObjectRef } from '../kube/resources';
+import type { ObjectRef } from './resources/common';
 import type { DpuSpec } from './dpu';
 
 export interface DesiredDpu {

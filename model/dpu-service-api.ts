@@ -4,8 +4,8 @@
  * resolved) and the deletion; the workflow rolls releases out in waves.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { DpuServicePhase, DpuServiceSpec, ServiceRelease } from '../kube/dpuservice-resources';
-import type { ObjectRef } from '../kube/resources';
+import type { DpuServicePhase, DpuServiceSpec, ServiceRelease } from './resources/dpu-service';
+import type { ObjectRef } from './resources/common';
 
 export interface DesiredService {
   generation: number;

@@ -5,13 +5,13 @@
  * DPU node selection, and the Argo CD Application spec). Pure and
  * deterministic: safe inside workflow code.
  */
-import { DPU_NODE_LABEL } from '../kube/resources';
+import { DPU_NODE_LABEL } from './resources/common';
 import type {
   ApplicationSpec,
   DpuServiceRollout,
   DpuServiceSpec,
   ServiceRelease,
-} from '../kube/dpuservice-resources';
+} from './resources/dpu-service';
 
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

@@ -1,4 +1,4 @@
-import type { DpuClusterBinding, NodeEffect, ObjectRef } from '../kube/resources';
+import type { DpuClusterBinding, NodeEffect, ObjectRef } from './resources/common';
 import type { Phase, ConditionType } from './phases';
 
 /** What an operator asks for: one DPU on one host, flashed with one BFB. */

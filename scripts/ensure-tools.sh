@@ -63,7 +63,9 @@ fi
 
 # Build when any source is newer than the last build.
 stamp=dist/.build-stamp
-if [[ ! -f "$stamp" ]] || [[ -n "$(find model connection codec observability workflows activities workers proto sim cli bench kube controllers cni hostagent deviceplugin package.json tsconfig*.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]]; then
+# The source folders are tsconfig.json's include list (the one list build and typecheck share).
+read -r -a src_dirs <<<"$(node -p "require('./tsconfig.json').include.filter((d) => d !== 'test').join(' ')")"
+if [[ ! -f "$stamp" ]] || [[ -n "$(find "${src_dirs[@]}" package.json tsconfig*.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]]; then
   echo "building (tsc)" >&2
   npx tsc -p tsconfig.build.json
   node dist/workers/control/bundle-workflows.js >&2

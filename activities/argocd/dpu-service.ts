@@ -10,8 +10,8 @@ import { dpuClusterClient, hostCluster } from '../kube/cluster-clients';
 import { createHash } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import * as k8s from '@kubernetes/client-node';
-import { setCondition } from '../../kube/conditions';
-import { isConflict, isNotFound, Kube } from '../../kube/client';
+import { setCondition } from '../../model/resources/conditions';
+import { isConflict, isNotFound, Kube } from '../../platform/kube/client';
 import {
   ARGO_APPLICATIONS,
   ARGO_GROUP,
@@ -27,8 +27,8 @@ import {
   type DpuServiceResource,
   type DpuServiceStatus,
   type ServiceRelease,
-} from '../../kube/dpuservice-resources';
-import type { KubeCondition, ObjectRef } from '../../kube/resources';
+} from '../../model/resources/dpu-service';
+import type { KubeCondition, ObjectRef } from '../../model/resources/common';
 import { applicationName, applicationSpec, canonical, sameJson } from '../../model/dpu-service';
 
 export interface ClusterTarget {

@@ -5,9 +5,9 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type * as k8s from '@kubernetes/client-node';
-import { Kube } from '../../kube/client';
-import { kubeConfigFromYaml } from '../../kube/config';
-import type { DpuClusterResource, ObjectRef } from '../../kube/resources';
+import { Kube } from '../../platform/kube/client';
+import { kubeConfigFromYaml } from '../../platform/kube/config';
+import type { DpuClusterResource, ObjectRef } from '../../model/resources/common';
 
 /** A getter for the host cluster's client; without a kubeconfig it fails saying how to give one. */
 export function hostCluster(kc: k8s.KubeConfig | undefined): () => Kube {

@@ -4,9 +4,9 @@
  * pod is Ready; the phase then checks that DMS answers.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { isConflict, type Kube } from '../../kube/client';
-import { dmsPodName } from '../../kube/names';
-import { API_VERSION, GROUP, type ObjectRef } from '../../kube/resources';
+import { isConflict, type Kube } from '../../platform/kube/client';
+import { dmsPodName } from '../../model/kube-names';
+import { API_VERSION, GROUP, type ObjectRef } from '../../model/resources/common';
 
 export interface DmsPodInput {
   dpu: ObjectRef;

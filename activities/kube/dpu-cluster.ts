@@ -7,8 +7,8 @@
 import { dpuClusterClient } from './cluster-clients';
 import { randomBytes } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { isConflict, isNotFound, Kube } from '../../kube/client';
-import { DPU_NODE_LABEL, HOST_NODE_LABEL, type ObjectRef } from '../../kube/resources';
+import { isConflict, isNotFound, Kube } from '../../platform/kube/client';
+import { DPU_NODE_LABEL, HOST_NODE_LABEL, type ObjectRef } from '../../model/resources/common';
 
 export interface DpuClusterInput {
   /** The DPUCluster object (in the DPU's namespace). */

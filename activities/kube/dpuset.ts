@@ -3,8 +3,8 @@
  * one DPU's spec moved to the new template, and the set's rollout status.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { conditionOf, setCondition } from '../../kube/conditions';
-import { isNotFound, type Kube } from '../../kube/client';
+import { conditionOf, setCondition } from '../../model/resources/conditions';
+import { isNotFound, type Kube } from '../../platform/kube/client';
 import {
   DPUSET_LABEL,
   TEMPLATE_HASH_ANNOTATION,
@@ -13,8 +13,8 @@ import {
   type DpuTemplateSpec,
   type KubeCondition,
   type ObjectRef,
-} from '../../kube/resources';
-import { setRolloutProgress } from '../../observability/metrics';
+} from '../../model/resources/common';
+import { setRolloutProgress } from '../../platform/observability/metrics';
 
 export interface DpuHealth {
   name: string;

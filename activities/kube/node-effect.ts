@@ -7,8 +7,8 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type * as k8s from '@kubernetes/client-node';
-import { apiMessage, statusCode, type Kube } from '../../kube/client';
-import { GROUP, type NodeEffect } from '../../kube/resources';
+import { apiMessage, statusCode, type Kube } from '../../platform/kube/client';
+import { GROUP, type NodeEffect } from '../../model/resources/common';
 
 const CORDONED_BY = `${GROUP}/cordoned-by`;
 

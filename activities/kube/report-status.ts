@@ -3,9 +3,14 @@
  * object's status (phase, conditions, observedGeneration, workflow ID and UI
  * link), and each phase change or error becomes a Kubernetes Event.
  */
-import { setCondition } from '../../kube/conditions';
-import { isNotFound, type Kube } from '../../kube/client';
-import { DPU_FINALIZER, type DpuResource, type KubeCondition, type ObjectRef } from '../../kube/resources';
+import { setCondition } from '../../model/resources/conditions';
+import { isNotFound, type Kube } from '../../platform/kube/client';
+import {
+  DPU_FINALIZER,
+  type DpuResource,
+  type KubeCondition,
+  type ObjectRef,
+} from '../../model/resources/common';
 import type { Condition } from '../../model/dpu';
 
 export interface DpuReport {

@@ -1,9 +1,9 @@
 /** `xpuflow codec-server`: the codec endpoint the Temporal UI and CLI call to show decoded payloads. */
 import { Command, InvalidArgumentError } from 'commander';
-import { AesGcmCodec } from '../../codec/aes-gcm-codec';
-import { CODEC_KEYS_ENV } from '../../codec/data-converter';
-import { loadKeyring } from '../../codec/keyring';
-import { startCodecServer } from '../../codec/server';
+import { AesGcmCodec } from '../../platform/codec/aes-gcm-codec';
+import { CODEC_KEYS_ENV } from '../../platform/codec/data-converter';
+import { loadKeyring } from '../../platform/codec/keyring';
+import { startCodecServer } from '../../platform/codec/server';
 import { CliError } from '../cli-error';
 
 function port(v: string): number {

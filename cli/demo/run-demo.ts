@@ -6,12 +6,12 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { connectClient, temporalSettings } from '../../connection/temporal';
-import { waitForPollers } from '../../connection/pollers';
+import { connectClient, temporalSettings } from '../../platform/connection/temporal';
+import { waitForPollers } from '../../platform/connection/pollers';
 import { Phase } from '../../model/phases';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { startSimFleet } from '../../sim/fleet';
-import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
+import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from './worker-processes';
 import { startProvision } from '../dpu/start-provision';
 import { watchDpus } from '../dpu/watch';
 import { renderFleet } from './fleet-view';

@@ -2,10 +2,10 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { connectClient, temporalSettings, workflowUiLink } from '../../connection/temporal';
+import { connectClient, temporalSettings, workflowUiLink } from '../../platform/connection/temporal';
 import type { DpuSpec } from '../../model/dpu';
 import { parsePhase, Phase, RETRYABLE_FROM } from '../../model/phases';
-import { operatorRebootedSignal, retryUpdate, type RetryRequest } from '../../model/provision-api';
+import { operatorRebootedSignal, retryUpdate, type RetryRequest } from '../../model/dpu-provision-api';
 import { readDpuView } from './read-status';
 import { renderPhases, renderStatus } from './render-status';
 import { startProvision } from './start-provision';

@@ -6,7 +6,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { decode } from '@temporalio/common/lib/internal-non-workflow';
 import type { DpuStatus } from '../../model/dpu';
-import { statusQuery } from '../../model/provision-api';
+import { statusQuery } from '../../model/dpu-provision-api';
 import { provisionDpuWorkflowId } from '../../model/workflow-ids';
 
 export interface TransferInFlight {

@@ -2,12 +2,12 @@
 import { Client, WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type { DpuSpec } from '../../model/dpu';
 import { Phase } from '../../model/phases';
-import type { ProvisionDpuInput } from '../../model/provision-api';
+import type { ProvisionDpuInput } from '../../model/dpu-provision-api';
 import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { specProblems } from '../../model/validation';
 import { provisionDpuWorkflowId } from '../../model/workflow-ids';
-import { queueHasPollers } from '../../connection/pollers';
+import { queueHasPollers } from '../../platform/connection/pollers';
 
 export class InputRefused extends Error {
   override name = 'InputRefused';

@@ -1,8 +1,8 @@
 /** `xpuflow replay <id>` / `xpuflow replay --file history.json`: is this history safe with the code of this build? */
 import { Command } from 'commander';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { codecDataConverter } from '../../codec/data-converter';
-import { connectClient } from '../../connection/temporal';
+import { codecDataConverter } from '../../platform/codec/data-converter';
+import { connectClient } from '../../platform/connection/temporal';
 import { CliError } from '../cli-error';
 import { fetchRunHistory, loadHistoryFile, type History } from '../history/load';
 import { replay } from './replay';

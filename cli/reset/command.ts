@@ -1,6 +1,6 @@
 /** `xpuflow reset <id> --to <phase>`; see reset.ts for which mechanism runs when. */
 import { Command } from 'commander';
-import { connectClient } from '../../connection/temporal';
+import { connectClient } from '../../platform/connection/temporal';
 import { RETRYABLE_FROM } from '../../model/phases';
 import { phaseArgument, resetRun } from './reset';
 

@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type Client, WorkflowNotFoundError } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { parsePhase, Phase, RETRYABLE_FROM } from '../../model/phases';
-import { retryUpdate } from '../../model/provision-api';
+import { retryUpdate } from '../../model/dpu-provision-api';
 import { PHASE_KEY } from '../../model/search-attributes';
 import { CliError } from '../cli-error';
 import { eventId, phaseSpans } from '../history/events';

@@ -1,6 +1,6 @@
 /** `xpuflow runs list|show`: find runs over search attributes and read one's story from its history. */
 import { Command } from 'commander';
-import { connectClient } from '../../connection/temporal';
+import { connectClient } from '../../platform/connection/temporal';
 import { Phase } from '../../model/phases';
 import { fetchRunHistory } from '../history/load';
 import { listRuns, renderRuns } from './list';

@@ -1,10 +1,10 @@
 /** `xpuflow vf …`: list a node's VFs, attach/detach a VF for a pod or a VM, list leases. */
 import { Command } from 'commander';
-import { queueHasPollers } from '../../connection/pollers';
-import { connectClient, temporalSettings, workflowUiLink } from '../../connection/temporal';
-import { discoverPool, resourceNameOf } from '../../deviceplugin/pool';
-import { readVfConfig } from '../../hostagent/config';
-import { LeaseConflict, listLeases, runningLease, startOrJoinLease } from '../../hostagent/leases';
+import { queueHasPollers } from '../../platform/connection/pollers';
+import { connectClient, temporalSettings, workflowUiLink } from '../../platform/connection/temporal';
+import { discoverPool, resourceNameOf } from '../../node/deviceplugin/pool';
+import { readVfConfig } from '../../node/hostagent/config';
+import { LeaseConflict, listLeases, runningLease, startOrJoinLease } from '../../node/hostagent/leases';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { checkNodeName, checkPciAddress } from '../../model/validation';
 import { releaseSignal, releaseUpdate } from '../../model/vf-lease-api';

@@ -1,5 +1,5 @@
 /** Registers a started cluster as a DPUCluster of the host: its kubeconfig in a Secret `<name>-kubeconfig`, and the DPUCluster naming it. */
-import type { Kube } from '../../kube/client';
+import type { Kube } from '../../platform/kube/client';
 import type { KubeCluster } from './apiservers';
 
 export async function registerDpuCluster(

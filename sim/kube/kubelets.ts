@@ -5,9 +5,9 @@
  * bootstrap token exists there.
  */
 import * as k8s from '@kubernetes/client-node';
-import type { Kube } from '../../kube/client';
-import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../kube/pci-labels';
-import { DPU_NODE_LABEL } from '../../kube/resources';
+import type { Kube } from '../../platform/kube/client';
+import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../model/resources/pci-labels';
+import { DPU_NODE_LABEL } from '../../model/resources/common';
 
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 

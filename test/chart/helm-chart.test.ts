@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
-import { vfConfigProblems, type VfHostConfig } from '../../hostagent/config';
+import { vfConfigProblems, type VfHostConfig } from '../../node/hostagent/config';
 import { CHART, REPO, helm, helmBinary, renderChart, type K8sObject } from './helm';
 
 interface EnvVar {

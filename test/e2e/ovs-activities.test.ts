@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createOvsActivities } from '../../activities/ovs';
 import { parseFlowLine } from '../../activities/ovs/flows';
-import { planDpu } from '../../model/chain-planner';
+import { planDpu } from '../../model/service-chain-planner';
 import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
 
 const why = ovsUnavailable();

@@ -5,7 +5,7 @@
  */
 import { startProvision } from '../../cli/dpu/start-provision';
 import { Phase } from '../../model/phases';
-import { retryUpdate } from '../../model/provision-api';
+import { retryUpdate } from '../../model/dpu-provision-api';
 import { provisionDpuWorkflowId } from '../../model/workflow-ids';
 import type { SimFleet } from '../../sim/fleet';
 import { Harness } from './fleet-harness';

@@ -1,6 +1,6 @@
 /** A control worker refuses to start on a namespace without xpuflow's search attributes, and says what to run. */
 import { Client, Connection } from '@temporalio/client';
-import { requireSearchAttributes } from '../../connection/search-attributes-check';
+import { requireSearchAttributes } from '../../platform/connection/search-attributes-check';
 import { DevServer } from '../support/dev-server';
 import { registerSearchAttributes } from '../support/search-attributes';
 

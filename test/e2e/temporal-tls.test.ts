@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { connectClient, connectWorker, temporalSettings } from '../../connection/temporal';
+import { connectClient, connectWorker, temporalSettings } from '../../platform/connection/temporal';
 import { TestPki, type CertFiles } from '../support/certs';
 import { DevServer } from '../support/dev-server';
 import { startTlsProxy, type TlsProxy } from '../support/tls-proxy';

@@ -10,7 +10,7 @@ import { bindDriver, setNumVfs } from '../../activities/sysfs';
 import { leaseStatusQuery, releaseSignal } from '../../model/vf-lease-api';
 import { REPO_ROOT } from '../support/tools';
 import { leaseMac, vfLeaseWorkflowId, type VfLeaseStatus } from '../../model/vf';
-import { pciEnvName } from '../../deviceplugin/plugin';
+import { pciEnvName } from '../../node/deviceplugin/plugin';
 import { PF, VfHarness, vfTestsUnavailable } from './vf-harness';
 
 const why = vfTestsUnavailable();

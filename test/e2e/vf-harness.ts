@@ -13,10 +13,10 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { waitForPollers } from '../../connection/pollers';
+import { waitForPollers } from '../../platform/connection/pollers';
 import { setNumVfs } from '../../activities/sysfs';
-import type { VfHostConfig } from '../../hostagent/config';
-import type { PoolConfig } from '../../deviceplugin/pool';
+import type { VfHostConfig } from '../../node/hostagent/config';
+import type { PoolConfig } from '../../node/deviceplugin/pool';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
 import { startKubeletSim, type KubeletSim } from '../../sim/kubelet';
 import { startOpiSim, type OpiSim } from '../../sim/opi';
@@ -27,7 +27,7 @@ import {
   spawnDpuWorkers,
   spawnHostWorkers,
   type WorkerProcess,
-} from '../../workers/spawn';
+} from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { REPO_ROOT } from '../support/tools';
 import { logTails } from '../support/log-tails';
@@ -262,7 +262,7 @@ export class VfHarness {
   ): Promise<CniCall> {
     if (command === 'ADD') this.addPod(opts.pod); // a pod being set up exists
     return new Promise((resolve, reject) => {
-      const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'cni', 'main.js')], {
+      const proc = spawn(process.execPath, [path.join(REPO_ROOT, 'dist', 'node', 'cni', 'main.js')], {
         env: {
           ...process.env,
           CNI_COMMAND: command,

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { createVmActivities } from '../../activities/vfio';
-import { waitForPollers } from '../../connection/pollers';
+import { waitForPollers } from '../../platform/connection/pollers';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import {
   vmClaimStatusQuery,
@@ -20,7 +20,7 @@ import {
 import { vmClaimWorkflowId } from '../../model/vf';
 import { startQmpSim, type QmpSim } from '../../sim/qmp';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
-import { spawnControlWorker, type WorkerProcess } from '../../workers/spawn';
+import { spawnControlWorker, type WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 
 const PF = '0000:5e:00.0';

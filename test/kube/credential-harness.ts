@@ -12,13 +12,13 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
-import { codecDataConverter, CODEC_KEYS_ENV } from '../../codec';
-import { waitForPollers } from '../../connection/pollers';
+import { codecDataConverter, CODEC_KEYS_ENV } from '../../platform/codec';
+import { waitForPollers } from '../../platform/connection/pollers';
 import { startControllers, type RunningControllers } from '../../controllers/manager';
-import { Kube } from '../../kube/client';
+import { Kube } from '../../platform/kube/client';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { installCrds, KubeApiservers, registerDpuCluster, type KubeCluster } from '../../sim/kube';
-import { spawnControlWorker, type WorkerProcess } from '../../workers/spawn';
+import { spawnControlWorker, type WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { logTails } from '../support/log-tails';
 

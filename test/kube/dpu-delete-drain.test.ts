@@ -5,9 +5,9 @@
  * refused by the API server or shown as a clear condition.
  */
 import * as k8s from '@kubernetes/client-node';
-import { apiMessage } from '../../kube/client';
-import { dmsPodName } from '../../kube/names';
-import type { DpuClusterResource, DpuResource, DpuSetResource } from '../../kube/resources';
+import { apiMessage } from '../../platform/kube/client';
+import { dmsPodName } from '../../model/kube-names';
+import type { DpuClusterResource, DpuResource, DpuSetResource } from '../../model/resources/common';
 import { readNumVfs } from '../../activities/sysfs';
 import { KubeHarness, NS } from './kube-harness';
 

@@ -16,9 +16,9 @@ import * as k8s from '@kubernetes/client-node';
 import {
   startDpuServiceControllers,
   type RunningDpuServiceControllers,
-} from '../../controllers/dpuservice-manager';
-import { waitForPollers } from '../../connection/pollers';
-import { isNotFound, Kube } from '../../kube/client';
+} from '../../controllers/dpu-service-manager';
+import { waitForPollers } from '../../platform/connection/pollers';
+import { isNotFound, Kube } from '../../platform/kube/client';
 import {
   ARGO_APPLICATIONS,
   ARGO_GROUP,
@@ -27,11 +27,11 @@ import {
   ARGO_VERSION,
   type Application,
   type DpuServiceResource,
-} from '../../kube/dpuservice-resources';
+} from '../../model/resources/dpu-service';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { installArgoCrd } from '../../sim/argocd';
 import { installCrds, KubeApiservers, registerDpuCluster, type KubeCluster } from '../../sim/kube';
-import { spawnControlWorker, type WorkerProcess } from '../../workers/spawn';
+import { spawnControlWorker, type WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
 import { logTails } from '../support/log-tails';

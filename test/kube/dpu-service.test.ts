@@ -22,10 +22,10 @@ import {
   DPUSERVICE_FINALIZER,
   DPUSERVICE_LABEL,
   type DpuServiceResource,
-} from '../../kube/dpuservice-resources';
-import { apiMessage } from '../../kube/client';
+} from '../../model/resources/dpu-service';
+import { apiMessage } from '../../platform/kube/client';
 import { applicationName } from '../../model/dpu-service';
-import { serviceCommand } from '../../cli/service/commands';
+import { serviceCommand } from '../../cli/dpu-service/commands';
 import { DpuServiceHarness, NS } from './dpu-service-harness';
 
 jest.setTimeout(240_000);

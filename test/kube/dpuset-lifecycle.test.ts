@@ -12,8 +12,8 @@ import {
   HOST_NODE_LABEL,
   type DpuResource,
   type DpuSetResource,
-} from '../../kube/resources';
-import { dpuObjectName } from '../../kube/pci-labels';
+} from '../../model/resources/common';
+import { dpuObjectName } from '../../model/resources/pci-labels';
 import type { SimFleet } from '../../sim/fleet';
 import { KubeHarness, NS } from './kube-harness';
 

@@ -13,14 +13,14 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import * as k8s from '@kubernetes/client-node';
 import { startControllers, type RunningControllers } from '../../controllers/manager';
-import { waitForPollers } from '../../connection/pollers';
-import { Kube } from '../../kube/client';
-import type { DpuResource } from '../../kube/resources';
+import { waitForPollers } from '../../platform/connection/pollers';
+import { Kube } from '../../platform/kube/client';
+import type { DpuResource } from '../../model/resources/common';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { startBfbServer, type BfbServer } from '../../sim/bfb-server';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { freePort } from '../../sim/free-port';
-import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../workers/spawn';
+import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
 import {

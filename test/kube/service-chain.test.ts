@@ -15,16 +15,19 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { startChainControllers, type RunningChainControllers } from '../../controllers/chain-manager';
-import { waitForPollers } from '../../connection/pollers';
-import type { DpuServiceChainResource, DpuServiceInterfaceResource } from '../../kube/chain-resources';
-import { apiMessage, Kube } from '../../kube/client';
-import { chainCookie } from '../../model/chain-planner';
+import { startChainControllers, type RunningChainControllers } from '../../controllers/service-chain-manager';
+import { waitForPollers } from '../../platform/connection/pollers';
+import type {
+  DpuServiceChainResource,
+  DpuServiceInterfaceResource,
+} from '../../model/resources/service-chain';
+import { apiMessage, Kube } from '../../platform/kube/client';
+import { chainCookie } from '../../model/service-chain-planner';
 import { serviceChainWorkflowId } from '../../model/service-chain-api';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue } from '../../model/task-queues';
 import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
-import { spawnControlWorker, spawnDpuWorkers, type WorkerProcess } from '../../workers/spawn';
+import { spawnControlWorker, spawnDpuWorkers, type WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
 import { logTails } from '../support/log-tails';

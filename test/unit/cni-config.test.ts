@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseNetConf, podFromArgs } from '../../cni/config';
-import { CniError } from '../../cni/errors';
-import { Ipam } from '../../cni/ipam';
-import { parseRange } from '../../deviceplugin/pool';
-import { runCni } from '../../cni/main';
+import { parseNetConf, podFromArgs } from '../../node/cni/config';
+import { CniError } from '../../node/cni/errors';
+import { Ipam } from '../../node/cni/ipam';
+import { parseRange } from '../../node/deviceplugin/pool';
+import { runCni } from '../../node/cni/main';
 import { checkMac, leaseMac } from '../../model/vf';
 
 const base = {

@@ -1,9 +1,9 @@
 /** The codec HTTP endpoint the Temporal UI calls: /encode, /decode, CORS, bearer token, clear errors. */
 import crypto from 'node:crypto';
 import { defaultPayloadConverter } from '@temporalio/common';
-import { AesGcmCodec } from '../../codec/aes-gcm-codec';
-import { Keyring } from '../../codec/keyring';
-import { startCodecServer, type CodecServer } from '../../codec/server';
+import { AesGcmCodec } from '../../platform/codec/aes-gcm-codec';
+import { Keyring } from '../../platform/codec/keyring';
+import { startCodecServer, type CodecServer } from '../../platform/codec/server';
 
 const UI = 'http://127.0.0.1:8233';
 let server: CodecServer;

@@ -4,8 +4,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
-import { AesGcmCodec, KEY_ID_METADATA } from '../../codec/aes-gcm-codec';
-import { Keyring, loadKeyring } from '../../codec/keyring';
+import { AesGcmCodec, KEY_ID_METADATA } from '../../platform/codec/aes-gcm-codec';
+import { Keyring, loadKeyring } from '../../platform/codec/keyring';
 
 const k = () => crypto.randomBytes(32);
 const secret = { kubeconfig: 'token: s3cr3t-do-not-log' };

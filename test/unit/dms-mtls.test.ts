@@ -7,7 +7,7 @@ import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { createDmsActivities } from '../../activities/dms';
 import { DmsClients } from '../../activities/dms/clients';
-import { dmsTlsFromEnv } from '../../connection/dms-tls';
+import { dmsTlsFromEnv } from '../../platform/connection/dms-tls';
 import { startDmsSimulator, type DmsSimulator } from '../../sim/dms';
 import { TestPki, type CertFiles } from '../support/certs';
 

@@ -1,7 +1,7 @@
 /** DPUService logic without I/O: the spec's checks name field and value; the wave planner; what a release renders to. */
-import type { DpuServiceResource, DpuServiceSpec } from '../../kube/dpuservice-resources';
-import { renderServiceStatus, rolloutOutcome } from '../../cli/service/render';
-import { DPU_NODE_LABEL } from '../../kube/resources';
+import type { DpuServiceResource, DpuServiceSpec } from '../../model/resources/dpu-service';
+import { renderServiceStatus, rolloutOutcome } from '../../cli/dpu-service/render';
+import { DPU_NODE_LABEL } from '../../model/resources/common';
 import { supersedes } from '../../model/dpu-service-api';
 import {
   applicationName,
@@ -14,8 +14,8 @@ import {
   sameJson,
 } from '../../model/dpu-service';
 import { applicationHash, readApplication } from '../../activities/argocd/dpu-service';
-import { targetClusters } from '../../controllers/dpuservice-controller';
-import type { DpuClusterResource } from '../../kube/resources';
+import { targetClusters } from '../../controllers/dpu-service-controller';
+import type { DpuClusterResource } from '../../model/resources/common';
 
 const good: DpuServiceSpec = {
   helmChart: {

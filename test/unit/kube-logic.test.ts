@@ -1,11 +1,16 @@
 /** The pure logic behind the controllers and the rollout: selectors, node discovery, maxUnavailable, batches, template hashes, DPU resolution. */
-import { matchesSelector } from '../../kube/label-selector';
+import { matchesSelector } from '../../model/resources/label-selector';
 import { resolveDpu, type Lookups } from '../../controllers/resolve-dpu';
 import { templateHash } from '../../controllers/template-hash';
-import { dpuLifecycleWorkflowId, dpusetRolloutWorkflowId, rolloutTemplateHash } from '../../kube/names';
-import { dpuObjectName, labelValueToPci, pciToLabelValue, reportedPciAddresses } from '../../kube/pci-labels';
-import type { DpuResource } from '../../kube/resources';
-import { plannedBatches, resolveMaxUnavailable } from '../../model/dpuset-rollout-api';
+import { dpuLifecycleWorkflowId, dpusetRolloutWorkflowId, rolloutTemplateHash } from '../../model/kube-names';
+import {
+  dpuObjectName,
+  labelValueToPci,
+  pciToLabelValue,
+  reportedPciAddresses,
+} from '../../model/resources/pci-labels';
+import type { DpuResource } from '../../model/resources/common';
+import { plannedBatches, resolveMaxUnavailable } from '../../model/dpuset-api';
 
 test('label selectors match as the API server defines them', () => {
   const labels = { rack: 'r1', gpu: 'h100' };

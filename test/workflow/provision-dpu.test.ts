@@ -12,7 +12,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { DpuSpec, DpuStatus } from '../../model/dpu';
 import { Phase } from '../../model/phases';
-import { operatorRebootedSignal, retryUpdate, statusQuery } from '../../model/provision-api';
+import { operatorRebootedSignal, retryUpdate, statusQuery } from '../../model/dpu-provision-api';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { readNumVfs } from '../../activities/sysfs';

@@ -6,12 +6,12 @@
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import path from 'node:path';
-import { codecDataConverter } from '../../codec/data-converter';
-import { requireSearchAttributes } from '../../connection/search-attributes-check';
-import { dmsTlsFromEnv } from '../../connection/dms-tls';
-import { connectClient, connectWorker, temporalSettings } from '../../connection/temporal';
-import { kubeConfigFromEnv } from '../../kube/config';
-import { installWorkerRuntime } from '../../observability/runtime';
+import { codecDataConverter } from '../../platform/codec/data-converter';
+import { requireSearchAttributes } from '../../platform/connection/search-attributes-check';
+import { dmsTlsFromEnv } from '../../platform/connection/dms-tls';
+import { connectClient, connectWorker, temporalSettings } from '../../platform/connection/temporal';
+import { kubeConfigFromEnv } from '../../platform/kube/config';
+import { installWorkerRuntime } from '../../platform/observability/runtime';
 import { createControlWorker } from './worker';
 
 export async function runControlWorker(

@@ -8,13 +8,13 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { createBfbActivities } from '../../activities/bfb';
 import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import { createKubeActivities } from '../../activities/kube';
-import { createServiceCredentialActivities } from '../../activities/kube/service-credential';
+import { createServiceCredentialActivities } from '../../activities/kube/credential';
 import { createDpuServiceActivities } from '../../activities/argocd/dpu-service';
 import type * as k8s from '@kubernetes/client-node';
 import { DmsClients } from '../../activities/dms/clients';
-import type { DmsTls } from '../../connection/dms-tls';
+import type { DmsTls } from '../../platform/connection/dms-tls';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
-import { flashMetricsInterceptor } from '../../observability/activity-metrics';
+import { flashMetricsInterceptor } from '../../platform/observability/activity-metrics';
 import { WORKFLOW_BUNDLE } from './bundle-workflows';
 
 export interface ControlWorkerOptions {

@@ -5,8 +5,8 @@
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import fs from 'node:fs';
-import { codecDataConverter } from '../../codec/data-converter';
-import { connectWorker, temporalSettings } from '../../connection/temporal';
+import { codecDataConverter } from '../../platform/codec/data-converter';
+import { connectWorker, temporalSettings } from '../../platform/connection/temporal';
 import { dpuTaskQueue } from '../../model/task-queues';
 import { createDpuWorker } from './worker';
 

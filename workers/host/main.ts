@@ -5,12 +5,12 @@
  * Temporal connection settings come from the environment (see connection/temporal.ts).
  */
 import fs from 'node:fs';
-import { codecDataConverter } from '../../codec/data-converter';
-import { connectClient, connectWorker, temporalSettings } from '../../connection/temporal';
-import { readVfConfig, type VfHostConfig } from '../../hostagent/config';
-import { startVfHostServices, type VfHostServices } from '../../hostagent/services';
+import { codecDataConverter } from '../../platform/codec/data-converter';
+import { connectClient, connectWorker, temporalSettings } from '../../platform/connection/temporal';
+import { readVfConfig, type VfHostConfig } from '../../node/hostagent/config';
+import { startVfHostServices, type VfHostServices } from '../../node/hostagent/services';
 import { hostTaskQueue } from '../../model/task-queues';
-import { installWorkerRuntime } from '../../observability/runtime';
+import { installWorkerRuntime } from '../../platform/observability/runtime';
 import { createHostWorker } from './worker';
 
 export interface HostPlacement {

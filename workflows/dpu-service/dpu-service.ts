@@ -21,8 +21,12 @@ import {
   sleep,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ClusterServiceStatus, DpuServicePhase, ServiceRelease } from '../../kube/dpuservice-resources';
-import type { KubeCondition } from '../../kube/resources';
+import type {
+  ClusterServiceStatus,
+  DpuServicePhase,
+  ServiceRelease,
+} from '../../model/resources/dpu-service';
+import type { KubeCondition } from '../../model/resources/common';
 import {
   DEFAULT_HEALTH_TIMEOUT_SECONDS,
   serviceChangedSignal,
@@ -34,7 +38,7 @@ import {
   type DpuServiceState,
 } from '../../model/dpu-service-api';
 import { describeRelease, dpuServiceProblems, planWaves, releaseOf, sameJson } from '../../model/dpu-service';
-import { argo, waits } from './activities';
+import { argo, waits } from './proxies';
 
 type Cond = Omit<KubeCondition, 'lastTransitionTime'>;
 

@@ -34,7 +34,7 @@ import {
   type VfLeasePhase,
   type VfLeaseStatus,
 } from '../../model/vf';
-import { hostAttach, hostRelease, opi, opiRelease } from './activities';
+import { hostAttach, hostRelease, opi, opiRelease } from './proxies';
 
 export const DEFAULT_ATTACH_TIMEOUT_MS = 10 * 60_000;
 

@@ -1,8 +1,8 @@
 // Original file: proto/kubelet/deviceplugin/v1beta1/api.proto
 
-import type { Mount as _v1beta1_Mount, Mount__Output as _v1beta1_Mount__Output } from '../v1beta1/Mount';
-import type { DeviceSpec as _v1beta1_DeviceSpec, DeviceSpec__Output as _v1beta1_DeviceSpec__Output } from '../v1beta1/DeviceSpec';
-import type { CDIDevice as _v1beta1_CDIDevice, CDIDevice__Output as _v1beta1_CDIDevice__Output } from '../v1beta1/CDIDevice';
+import type { Mount as _v1beta1_Mount, Mount__Output as _v1beta1_Mount__Output } from './Mount';
+import type { DeviceSpec as _v1beta1_DeviceSpec, DeviceSpec__Output as _v1beta1_DeviceSpec__Output } from './DeviceSpec';
+import type { CDIDevice as _v1beta1_CDIDevice, CDIDevice__Output as _v1beta1_CDIDevice__Output } from './CDIDevice';
 
 export interface ContainerAllocateResponse {
   'envs'?: ({[key: string]: string});

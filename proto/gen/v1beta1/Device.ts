@@ -1,6 +1,6 @@
 // Original file: proto/kubelet/deviceplugin/v1beta1/api.proto
 
-import type { TopologyInfo as _v1beta1_TopologyInfo, TopologyInfo__Output as _v1beta1_TopologyInfo__Output } from '../v1beta1/TopologyInfo';
+import type { TopologyInfo as _v1beta1_TopologyInfo, TopologyInfo__Output as _v1beta1_TopologyInfo__Output } from './TopologyInfo';
 
 /**
  * health is "Healthy" or "Unhealthy".

@@ -1,6 +1,6 @@
 // Original file: proto/kubelet/deviceplugin/v1beta1/api.proto
 
-import type { DevicePluginOptions as _v1beta1_DevicePluginOptions, DevicePluginOptions__Output as _v1beta1_DevicePluginOptions__Output } from '../v1beta1/DevicePluginOptions';
+import type { DevicePluginOptions as _v1beta1_DevicePluginOptions, DevicePluginOptions__Output as _v1beta1_DevicePluginOptions__Output } from './DevicePluginOptions';
 
 export interface RegisterRequest {
   'version'?: (string);

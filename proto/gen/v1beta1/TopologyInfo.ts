@@ -1,6 +1,6 @@
 // Original file: proto/kubelet/deviceplugin/v1beta1/api.proto
 
-import type { NUMANode as _v1beta1_NUMANode, NUMANode__Output as _v1beta1_NUMANode__Output } from '../v1beta1/NUMANode';
+import type { NUMANode as _v1beta1_NUMANode, NUMANode__Output as _v1beta1_NUMANode__Output } from './NUMANode';
 
 export interface TopologyInfo {
   'nodes'?: (_v1beta1_NUMANode)[];

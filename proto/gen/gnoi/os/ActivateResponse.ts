@@ -1,7 +1,7 @@
 // Original file: proto/gnoi/os.proto
 
-import type { ActivateOK as _gnoi_os_ActivateOK, ActivateOK__Output as _gnoi_os_ActivateOK__Output } from '../../gnoi/os/ActivateOK';
-import type { ActivateError as _gnoi_os_ActivateError, ActivateError__Output as _gnoi_os_ActivateError__Output } from '../../gnoi/os/ActivateError';
+import type { ActivateOK as _gnoi_os_ActivateOK, ActivateOK__Output as _gnoi_os_ActivateOK__Output } from './ActivateOK';
+import type { ActivateError as _gnoi_os_ActivateError, ActivateError__Output as _gnoi_os_ActivateError__Output } from './ActivateError';
 
 export interface ActivateResponse {
   'activateOk'?: (_gnoi_os_ActivateOK | null);

@@ -1,7 +1,7 @@
 // Original file: proto/gnoi/os.proto
 
-import type { TransferRequest as _gnoi_os_TransferRequest, TransferRequest__Output as _gnoi_os_TransferRequest__Output } from '../../gnoi/os/TransferRequest';
-import type { TransferEnd as _gnoi_os_TransferEnd, TransferEnd__Output as _gnoi_os_TransferEnd__Output } from '../../gnoi/os/TransferEnd';
+import type { TransferRequest as _gnoi_os_TransferRequest, TransferRequest__Output as _gnoi_os_TransferRequest__Output } from './TransferRequest';
+import type { TransferEnd as _gnoi_os_TransferEnd, TransferEnd__Output as _gnoi_os_TransferEnd__Output } from './TransferEnd';
 
 export interface InstallRequest {
   'transferRequest'?: (_gnoi_os_TransferRequest | null);

@@ -1,10 +1,10 @@
 // Original file: proto/gnoi/os.proto
 
-import type { TransferReady as _gnoi_os_TransferReady, TransferReady__Output as _gnoi_os_TransferReady__Output } from '../../gnoi/os/TransferReady';
-import type { TransferProgress as _gnoi_os_TransferProgress, TransferProgress__Output as _gnoi_os_TransferProgress__Output } from '../../gnoi/os/TransferProgress';
-import type { SyncProgress as _gnoi_os_SyncProgress, SyncProgress__Output as _gnoi_os_SyncProgress__Output } from '../../gnoi/os/SyncProgress';
-import type { Validated as _gnoi_os_Validated, Validated__Output as _gnoi_os_Validated__Output } from '../../gnoi/os/Validated';
-import type { InstallError as _gnoi_os_InstallError, InstallError__Output as _gnoi_os_InstallError__Output } from '../../gnoi/os/InstallError';
+import type { TransferReady as _gnoi_os_TransferReady, TransferReady__Output as _gnoi_os_TransferReady__Output } from './TransferReady';
+import type { TransferProgress as _gnoi_os_TransferProgress, TransferProgress__Output as _gnoi_os_TransferProgress__Output } from './TransferProgress';
+import type { SyncProgress as _gnoi_os_SyncProgress, SyncProgress__Output as _gnoi_os_SyncProgress__Output } from './SyncProgress';
+import type { Validated as _gnoi_os_Validated, Validated__Output as _gnoi_os_Validated__Output } from './Validated';
+import type { InstallError as _gnoi_os_InstallError, InstallError__Output as _gnoi_os_InstallError__Output } from './InstallError';
 
 export interface InstallResponse {
   'transferReady'?: (_gnoi_os_TransferReady | null);

@@ -2,12 +2,12 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { ActivateRequest as _gnoi_os_ActivateRequest, ActivateRequest__Output as _gnoi_os_ActivateRequest__Output } from '../../gnoi/os/ActivateRequest';
-import type { ActivateResponse as _gnoi_os_ActivateResponse, ActivateResponse__Output as _gnoi_os_ActivateResponse__Output } from '../../gnoi/os/ActivateResponse';
-import type { InstallRequest as _gnoi_os_InstallRequest, InstallRequest__Output as _gnoi_os_InstallRequest__Output } from '../../gnoi/os/InstallRequest';
-import type { InstallResponse as _gnoi_os_InstallResponse, InstallResponse__Output as _gnoi_os_InstallResponse__Output } from '../../gnoi/os/InstallResponse';
-import type { VerifyRequest as _gnoi_os_VerifyRequest, VerifyRequest__Output as _gnoi_os_VerifyRequest__Output } from '../../gnoi/os/VerifyRequest';
-import type { VerifyResponse as _gnoi_os_VerifyResponse, VerifyResponse__Output as _gnoi_os_VerifyResponse__Output } from '../../gnoi/os/VerifyResponse';
+import type { ActivateRequest as _gnoi_os_ActivateRequest, ActivateRequest__Output as _gnoi_os_ActivateRequest__Output } from './ActivateRequest';
+import type { ActivateResponse as _gnoi_os_ActivateResponse, ActivateResponse__Output as _gnoi_os_ActivateResponse__Output } from './ActivateResponse';
+import type { InstallRequest as _gnoi_os_InstallRequest, InstallRequest__Output as _gnoi_os_InstallRequest__Output } from './InstallRequest';
+import type { InstallResponse as _gnoi_os_InstallResponse, InstallResponse__Output as _gnoi_os_InstallResponse__Output } from './InstallResponse';
+import type { VerifyRequest as _gnoi_os_VerifyRequest, VerifyRequest__Output as _gnoi_os_VerifyRequest__Output } from './VerifyRequest';
+import type { VerifyResponse as _gnoi_os_VerifyResponse, VerifyResponse__Output as _gnoi_os_VerifyResponse__Output } from './VerifyResponse';
 
 export interface OSClient extends grpc.Client {
   /**

@@ -1,7 +1,7 @@
 // Original file: proto/gnoi/system.proto
 
-import type { RebootMethod as _gnoi_system_RebootMethod, RebootMethod__Output as _gnoi_system_RebootMethod__Output } from '../../gnoi/system/RebootMethod';
-import type { Path as _gnoi_types_Path, Path__Output as _gnoi_types_Path__Output } from '../../gnoi/types/Path';
+import type { RebootMethod as _gnoi_system_RebootMethod, RebootMethod__Output as _gnoi_system_RebootMethod__Output } from './RebootMethod';
+import type { Path as _gnoi_types_Path, Path__Output as _gnoi_types_Path__Output } from '../types/Path';
 import type { Long } from '@grpc/proto-loader';
 
 export interface RebootRequest {

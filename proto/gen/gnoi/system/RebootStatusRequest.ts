@@ -1,6 +1,6 @@
 // Original file: proto/gnoi/system.proto
 
-import type { Path as _gnoi_types_Path, Path__Output as _gnoi_types_Path__Output } from '../../gnoi/types/Path';
+import type { Path as _gnoi_types_Path, Path__Output as _gnoi_types_Path__Output } from '../types/Path';
 
 export interface RebootStatusRequest {
   'subcomponents'?: (_gnoi_types_Path)[];

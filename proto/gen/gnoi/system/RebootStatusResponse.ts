@@ -1,7 +1,7 @@
 // Original file: proto/gnoi/system.proto
 
-import type { RebootMethod as _gnoi_system_RebootMethod, RebootMethod__Output as _gnoi_system_RebootMethod__Output } from '../../gnoi/system/RebootMethod';
-import type { RebootStatus as _gnoi_system_RebootStatus, RebootStatus__Output as _gnoi_system_RebootStatus__Output } from '../../gnoi/system/RebootStatus';
+import type { RebootMethod as _gnoi_system_RebootMethod, RebootMethod__Output as _gnoi_system_RebootMethod__Output } from './RebootMethod';
+import type { RebootStatus as _gnoi_system_RebootStatus, RebootStatus__Output as _gnoi_system_RebootStatus__Output } from './RebootStatus';
 import type { Long } from '@grpc/proto-loader';
 
 export interface RebootStatusResponse {

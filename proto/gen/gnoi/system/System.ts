@@ -2,10 +2,10 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { RebootRequest as _gnoi_system_RebootRequest, RebootRequest__Output as _gnoi_system_RebootRequest__Output } from '../../gnoi/system/RebootRequest';
-import type { RebootResponse as _gnoi_system_RebootResponse, RebootResponse__Output as _gnoi_system_RebootResponse__Output } from '../../gnoi/system/RebootResponse';
-import type { RebootStatusRequest as _gnoi_system_RebootStatusRequest, RebootStatusRequest__Output as _gnoi_system_RebootStatusRequest__Output } from '../../gnoi/system/RebootStatusRequest';
-import type { RebootStatusResponse as _gnoi_system_RebootStatusResponse, RebootStatusResponse__Output as _gnoi_system_RebootStatusResponse__Output } from '../../gnoi/system/RebootStatusResponse';
+import type { RebootRequest as _gnoi_system_RebootRequest, RebootRequest__Output as _gnoi_system_RebootRequest__Output } from './RebootRequest';
+import type { RebootResponse as _gnoi_system_RebootResponse, RebootResponse__Output as _gnoi_system_RebootResponse__Output } from './RebootResponse';
+import type { RebootStatusRequest as _gnoi_system_RebootStatusRequest, RebootStatusRequest__Output as _gnoi_system_RebootStatusRequest__Output } from './RebootStatusRequest';
+import type { RebootStatusResponse as _gnoi_system_RebootStatusResponse, RebootStatusResponse__Output as _gnoi_system_RebootStatusResponse__Output } from './RebootStatusResponse';
 
 export interface SystemClient extends grpc.Client {
   /**

@@ -1,6 +1,6 @@
 // Original file: proto/gnoi/types.proto
 
-import type { PathElem as _gnoi_types_PathElem, PathElem__Output as _gnoi_types_PathElem__Output } from '../../gnoi/types/PathElem';
+import type { PathElem as _gnoi_types_PathElem, PathElem__Output as _gnoi_types_PathElem__Output } from './PathElem';
 
 /**
  * Path encodes a data tree path as a series of repeated strings, with each

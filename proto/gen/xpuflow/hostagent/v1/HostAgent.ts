@@ -2,8 +2,8 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { CniReply as _xpuflow_hostagent_v1_CniReply, CniReply__Output as _xpuflow_hostagent_v1_CniReply__Output } from '../../../xpuflow/hostagent/v1/CniReply';
-import type { CniRequest as _xpuflow_hostagent_v1_CniRequest, CniRequest__Output as _xpuflow_hostagent_v1_CniRequest__Output } from '../../../xpuflow/hostagent/v1/CniRequest';
+import type { CniReply as _xpuflow_hostagent_v1_CniReply, CniReply__Output as _xpuflow_hostagent_v1_CniReply__Output } from './CniReply';
+import type { CniRequest as _xpuflow_hostagent_v1_CniRequest, CniRequest__Output as _xpuflow_hostagent_v1_CniRequest__Output } from './CniRequest';
 
 export interface HostAgentClient extends grpc.Client {
   Cni(argument: _xpuflow_hostagent_v1_CniRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_xpuflow_hostagent_v1_CniReply__Output>): grpc.ClientUnaryCall;

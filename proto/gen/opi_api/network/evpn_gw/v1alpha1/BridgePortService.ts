@@ -2,11 +2,11 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { BridgePort as _opi_api_network_evpn_gw_v1alpha1_BridgePort, BridgePort__Output as _opi_api_network_evpn_gw_v1alpha1_BridgePort__Output } from '../../../../opi_api/network/evpn_gw/v1alpha1/BridgePort';
-import type { CreateBridgePortRequest as _opi_api_network_evpn_gw_v1alpha1_CreateBridgePortRequest, CreateBridgePortRequest__Output as _opi_api_network_evpn_gw_v1alpha1_CreateBridgePortRequest__Output } from '../../../../opi_api/network/evpn_gw/v1alpha1/CreateBridgePortRequest';
-import type { DeleteBridgePortRequest as _opi_api_network_evpn_gw_v1alpha1_DeleteBridgePortRequest, DeleteBridgePortRequest__Output as _opi_api_network_evpn_gw_v1alpha1_DeleteBridgePortRequest__Output } from '../../../../opi_api/network/evpn_gw/v1alpha1/DeleteBridgePortRequest';
-import type { Empty as _opi_api_network_evpn_gw_v1alpha1_Empty, Empty__Output as _opi_api_network_evpn_gw_v1alpha1_Empty__Output } from '../../../../opi_api/network/evpn_gw/v1alpha1/Empty';
-import type { GetBridgePortRequest as _opi_api_network_evpn_gw_v1alpha1_GetBridgePortRequest, GetBridgePortRequest__Output as _opi_api_network_evpn_gw_v1alpha1_GetBridgePortRequest__Output } from '../../../../opi_api/network/evpn_gw/v1alpha1/GetBridgePortRequest';
+import type { BridgePort as _opi_api_network_evpn_gw_v1alpha1_BridgePort, BridgePort__Output as _opi_api_network_evpn_gw_v1alpha1_BridgePort__Output } from './BridgePort';
+import type { CreateBridgePortRequest as _opi_api_network_evpn_gw_v1alpha1_CreateBridgePortRequest, CreateBridgePortRequest__Output as _opi_api_network_evpn_gw_v1alpha1_CreateBridgePortRequest__Output } from './CreateBridgePortRequest';
+import type { DeleteBridgePortRequest as _opi_api_network_evpn_gw_v1alpha1_DeleteBridgePortRequest, DeleteBridgePortRequest__Output as _opi_api_network_evpn_gw_v1alpha1_DeleteBridgePortRequest__Output } from './DeleteBridgePortRequest';
+import type { Empty as _opi_api_network_evpn_gw_v1alpha1_Empty, Empty__Output as _opi_api_network_evpn_gw_v1alpha1_Empty__Output } from './Empty';
+import type { GetBridgePortRequest as _opi_api_network_evpn_gw_v1alpha1_GetBridgePortRequest, GetBridgePortRequest__Output as _opi_api_network_evpn_gw_v1alpha1_GetBridgePortRequest__Output } from './GetBridgePortRequest';
 
 export interface BridgePortServiceClient extends grpc.Client {
   CreateBridgePort(argument: _opi_api_network_evpn_gw_v1alpha1_CreateBridgePortRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_opi_api_network_evpn_gw_v1alpha1_BridgePort__Output>): grpc.ClientUnaryCall;

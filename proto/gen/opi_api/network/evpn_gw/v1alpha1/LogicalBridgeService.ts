@@ -2,11 +2,11 @@
 
 import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
-import type { CreateLogicalBridgeRequest as _opi_api_network_evpn_gw_v1alpha1_CreateLogicalBridgeRequest, CreateLogicalBridgeRequest__Output as _opi_api_network_evpn_gw_v1alpha1_CreateLogicalBridgeRequest__Output } from '../../../../opi_api/network/evpn_gw/v1alpha1/CreateLogicalBridgeRequest';
-import type { DeleteLogicalBridgeRequest as _opi_api_network_evpn_gw_v1alpha1_DeleteLogicalBridgeRequest, DeleteLogicalBridgeRequest__Output as _opi_api_network_evpn_gw_v1alpha1_DeleteLogicalBridgeRequest__Output } from '../../../../opi_api/network/evpn_gw/v1alpha1/DeleteLogicalBridgeRequest';
-import type { Empty as _opi_api_network_evpn_gw_v1alpha1_Empty, Empty__Output as _opi_api_network_evpn_gw_v1alpha1_Empty__Output } from '../../../../opi_api/network/evpn_gw/v1alpha1/Empty';
-import type { GetLogicalBridgeRequest as _opi_api_network_evpn_gw_v1alpha1_GetLogicalBridgeRequest, GetLogicalBridgeRequest__Output as _opi_api_network_evpn_gw_v1alpha1_GetLogicalBridgeRequest__Output } from '../../../../opi_api/network/evpn_gw/v1alpha1/GetLogicalBridgeRequest';
-import type { LogicalBridge as _opi_api_network_evpn_gw_v1alpha1_LogicalBridge, LogicalBridge__Output as _opi_api_network_evpn_gw_v1alpha1_LogicalBridge__Output } from '../../../../opi_api/network/evpn_gw/v1alpha1/LogicalBridge';
+import type { CreateLogicalBridgeRequest as _opi_api_network_evpn_gw_v1alpha1_CreateLogicalBridgeRequest, CreateLogicalBridgeRequest__Output as _opi_api_network_evpn_gw_v1alpha1_CreateLogicalBridgeRequest__Output } from './CreateLogicalBridgeRequest';
+import type { DeleteLogicalBridgeRequest as _opi_api_network_evpn_gw_v1alpha1_DeleteLogicalBridgeRequest, DeleteLogicalBridgeRequest__Output as _opi_api_network_evpn_gw_v1alpha1_DeleteLogicalBridgeRequest__Output } from './DeleteLogicalBridgeRequest';
+import type { Empty as _opi_api_network_evpn_gw_v1alpha1_Empty, Empty__Output as _opi_api_network_evpn_gw_v1alpha1_Empty__Output } from './Empty';
+import type { GetLogicalBridgeRequest as _opi_api_network_evpn_gw_v1alpha1_GetLogicalBridgeRequest, GetLogicalBridgeRequest__Output as _opi_api_network_evpn_gw_v1alpha1_GetLogicalBridgeRequest__Output } from './GetLogicalBridgeRequest';
+import type { LogicalBridge as _opi_api_network_evpn_gw_v1alpha1_LogicalBridge, LogicalBridge__Output as _opi_api_network_evpn_gw_v1alpha1_LogicalBridge__Output } from './LogicalBridge';
 
 export interface LogicalBridgeServiceClient extends grpc.Client {
   CreateLogicalBridge(argument: _opi_api_network_evpn_gw_v1alpha1_CreateLogicalBridgeRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_opi_api_network_evpn_gw_v1alpha1_LogicalBridge__Output>): grpc.ClientUnaryCall;

@@ -1,0 +1,96 @@
+/**
+ * Starts the service-chain controller: informers for DPUServiceInterfaces,
+ * DPUServiceChains and DPUs of one namespace, one work queue keyed by the
+ * namespace (every change replans every DPU of it: plans are cheap and a
+ * chain touches many DPUs), and a timer that refreshes status from the
+ * workflows.
+ *   XPUFLOW_CHAIN_INTERVAL_SECONDS         the workflows' reconcile interval (default 30)
+ *   XPUFLOW_CHAIN_STATUS_INTERVAL_SECONDS  how often status is refreshed (default 5)
+ */
+import type * as k8s from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import { Kube } from '../platform/kube/client';
+import type { DpuServiceChainResource, DpuServiceInterfaceResource } from '../model/resources/service-chain';
+import type { DpuResource } from '../model/resources/common';
+import { ChainController } from './service-chain-controller';
+import { customInformer, run, unservedKinds, unservedMessage, type Informer } from './informers';
+import { WorkQueue } from './work-queue';
+
+export interface ChainControllerOptions {
+  kc: k8s.KubeConfig;
+  temporal: Client;
+  namespace: string;
+  log?: (line: string) => void;
+  /** The workflows' reconcile interval in seconds (default $XPUFLOW_CHAIN_INTERVAL_SECONDS or 30). */
+  chainIntervalSeconds?: number;
+  /** How often status is refreshed from the workflows, in seconds (default 5). */
+  chainStatusIntervalSeconds?: number;
+  /** How long a DPU worker may take to pick a reconcile up (default 30 s). */
+  chainScheduleToStartSeconds?: number;
+}
+
+export interface RunningChainControllers {
+  stop(): Promise<void>;
+}
+
+const envNumber = (name: string): number | undefined =>
+  process.env[name] && Number(process.env[name]) > 0 ? Number(process.env[name]) : undefined;
+
+export async function startChainControllers(opts: ChainControllerOptions): Promise<RunningChainControllers> {
+  const log =
+    opts.log ?? ((l: string) => console.log(JSON.stringify({ component: 'chain-controller', msg: l })));
+  const ns = opts.namespace;
+  const missing = await unservedKinds(opts.kc, ['DPUServiceInterface', 'DPUServiceChain'], ns);
+  if (missing.length) {
+    log(unservedMessage(missing));
+    return { stop: async () => undefined };
+  }
+  type Obj<T> = T & k8s.KubernetesObject;
+  const interfaces = customInformer<Obj<DpuServiceInterfaceResource>>(opts.kc, 'DPUServiceInterface', ns);
+  const chains = customInformer<Obj<DpuServiceChainResource>>(opts.kc, 'DPUServiceChain', ns);
+  const dpus = customInformer<Obj<DpuResource>>(opts.kc, 'DPU', ns);
+  const ctl = new ChainController(
+    new Kube(opts.kc),
+    opts.temporal,
+    {
+      interfaces: (n) => interfaces.list(n) as DpuServiceInterfaceResource[],
+      chains: (n) => chains.list(n) as DpuServiceChainResource[],
+      dpus: (n) => dpus.list(n) as DpuResource[],
+    },
+    {
+      intervalSeconds: opts.chainIntervalSeconds ?? envNumber('XPUFLOW_CHAIN_INTERVAL_SECONDS') ?? 30,
+      scheduleToStartSeconds: opts.chainScheduleToStartSeconds ?? 30,
+    },
+    log,
+  );
+  const queue = new WorkQueue(
+    (key) => ctl.reconcile(key),
+    (key, err) => log(`reconcile of service chains in ${key} failed (will retry): ${(err as Error).message}`),
+  );
+  for (const ev of ['add', 'update', 'delete'] as const) {
+    interfaces.on(ev, () => queue.add(ns));
+    chains.on(ev, () => queue.add(ns));
+    dpus.on(ev, () => queue.add(ns));
+  }
+  let stopped = false;
+  const informers: Array<[Informer<k8s.KubernetesObject>, string]> = [
+    [dpus as unknown as Informer<k8s.KubernetesObject>, 'dpus (chains)'],
+    [interfaces as unknown as Informer<k8s.KubernetesObject>, 'dpuserviceinterfaces'],
+    [chains as unknown as Informer<k8s.KubernetesObject>, 'dpuservicechains'],
+  ];
+  for (const [inf, name] of informers) await run(inf, name, log, () => stopped);
+  queue.start();
+  queue.add(ns);
+  const statusEvery =
+    (opts.chainStatusIntervalSeconds ?? envNumber('XPUFLOW_CHAIN_STATUS_INTERVAL_SECONDS') ?? 5) * 1000;
+  const refresh = setInterval(() => queue.add(ns), statusEvery);
+  refresh.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearInterval(refresh);
+      queue.stop();
+      await Promise.all(informers.map(([inf]) => inf.stop()));
+    },
+  };
+}

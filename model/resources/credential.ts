@@ -1,0 +1,65 @@
+/**
+ * DPUServiceCredentialRequest (provisioning.xpuflow.dev/v1alpha1): a
+ * ServiceAccount in a target cluster (a DPUCluster, or the host cluster
+ * itself) whose token xpuflow writes into a Secret of the host cluster and
+ * renews before it expires. The schema lives in
+ * charts/xpuflow/crds/provisioning.xpuflow.dev_dpuservicecredentialrequests.yaml.
+ * Pure: workflows import it.
+ */
+import { GROUP, type KubeCondition, type ObjectRef, type Resource } from './common';
+
+export type CredentialType = 'kubeconfig' | 'tokenFile';
+
+export interface NamespacedName {
+  name: string;
+  namespace: string;
+}
+
+export interface CredentialRequestSpec {
+  /** Made in the target cluster; its tokens are what the Secret carries. */
+  serviceAccount: NamespacedName;
+  /** A DPUCluster in the request's namespace; empty or absent: the host cluster. */
+  targetCluster?: string;
+  /** Go-style duration ("1h", "30m"), 10m to 24h: the lifetime asked of each token. */
+  duration: string;
+  type: CredentialType;
+  /** Where the Secret is written, in the host cluster (where the request lives). */
+  secret: NamespacedName;
+}
+
+export interface CredentialRequestStatus {
+  observedGeneration?: number;
+  workflowId?: string;
+  /** When the current token was issued, and when it expires (the API server's answer). */
+  issuedAt?: string;
+  expirationTimestamp?: string;
+  /** When xpuflow renews it: 80 % of its lifetime plus a little jitter. */
+  renewAt?: string;
+  /** "<namespace>/<name>" in the target cluster, and of the Secret in the host cluster. */
+  serviceAccount?: string;
+  secret?: string;
+  /** Tokens issued for this request so far. */
+  issued?: number;
+  conditions?: KubeCondition[];
+}
+
+export type CredentialRequestResource = Resource<CredentialRequestSpec, CredentialRequestStatus>;
+
+/** Keeps a request until its ServiceAccount (and so its tokens) and Secret are gone. */
+export const CREDENTIAL_FINALIZER = `${GROUP}/revoke-credential`;
+/** Set on the Secrets xpuflow writes, naming the request ("<namespace>.<name>"). */
+export const CREDENTIAL_REQUEST_LABEL = `${GROUP}/credential-request`;
+
+export function credentialRequestLabelValue(ref: ObjectRef): string {
+  return `${ref.namespace}.${ref.name}`.slice(0, 63).replace(/[-.]+$/, '');
+}
+
+/** The long-lived workflow behind one request object (the UID tells a re-created request apart). */
+export function credentialRequestWorkflowId(ref: ObjectRef): string {
+  return `credential-${ref.namespace}-${ref.name}${ref.uid ? `-${ref.uid.slice(0, 8)}` : ''}`;
+}
+
+/** Which cluster a spec targets, as a person reads it. */
+export function targetName(spec: Pick<CredentialRequestSpec, 'targetCluster'>): string {
+  return spec.targetCluster ? `DPUCluster ${spec.targetCluster}` : 'the host cluster';
+}

@@ -1,0 +1,54 @@
+/**
+ * The lease collector: every interval, the node's running leases whose pod no
+ * longer exists are told to release (signal), so no VF stays orphaned when a
+ * pod went away without a CNI DEL. Leases no pod ever attached to release
+ * themselves after their attach timeout. Each pass also sets the
+ * xpuflow_vf_leases_held gauge of this node.
+ */
+import type { Client } from '@temporalio/client';
+import { releaseSignal } from '../../model/vf-lease-api';
+import { podKey, vfLeaseWorkflowId } from '../../model/vf';
+import { setVfLeasesHeld } from '../../platform/observability/metrics';
+import { listLeases } from './leases';
+import type { PodChecker } from './pods';
+
+export async function collectOnce(client: Client, node: string, pods: PodChecker): Promise<string[]> {
+  const released: string[] = [];
+  for (const lease of await listLeases(client, node)) {
+    if (!lease.pod || lease.phase === 'Releasing' || lease.phase === 'Released') continue;
+    if ((await pods.exists(lease.pod)) !== false) continue;
+    await client.workflow
+      .getHandle(vfLeaseWorkflowId(node, lease.pciAddress))
+      .signal(releaseSignal, { reason: `pod ${podKey(lease.pod)} no longer exists (collected)` });
+    released.push(lease.pciAddress);
+  }
+  return released;
+}
+
+export function startCollector(
+  client: Client,
+  node: string,
+  pods: PodChecker,
+  intervalMs: number,
+): () => void {
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const tick = async () => {
+    try {
+      const released = await collectOnce(client, node, pods);
+      for (const pci of released) console.log(`collector: released the lease of VF ${pci} (pod gone)`);
+      const held = (await listLeases(client, node)).filter(
+        (l) => l.phase !== 'Releasing' && l.phase !== 'Released',
+      );
+      setVfLeasesHeld(node, held.length);
+    } catch (err) {
+      console.error(`collector: ${(err as Error).message}`);
+    }
+    if (!stopped) timer = setTimeout(tick, intervalMs);
+  };
+  timer = setTimeout(tick, intervalMs);
+  return () => {
+    stopped = true;
+    if (timer) clearTimeout(timer);
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * DpuLifecycle: the one long-lived workflow behind a DPU object.
+ *
+ *   controller ──specChanged(gen)──▶ lifecycle ──▶ ProvisionDpu (gen 1) / UpdateDpu (gen n)
+ *   controller ──deleteRequested──▶ lifecycle ──▶ cancel the running flow ─▶ DeleteDpu ─▶ finalizer released
+ *
+ * One flow at a time: a spec change during a flow waits for that flow to end
+ * (a flash is never cut short for an edit); a delete cancels it, and the
+ * cancelled flow undoes what it did before DeleteDpu runs.
+ */
+import {
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  condition,
+  continueAsNew,
+  executeChild,
+  ParentClosePolicy,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { dpuGenerationWorkflowId } from '../../model/kube-names';
+import {
+  deleteRequestedSignal,
+  lifecycleStateQuery,
+  reprovisionSignal,
+  specChangedSignal,
+  type DesiredDpu,
+  type DpuLifecycleInput,
+} from '../../model/dpu-lifecycle-api';
+import type { DpuSpec, DpuStatus } from '../../model/dpu';
+import { Phase } from '../../model/phases';
+import { deleteDpu } from './delete-dpu';
+import { updateDpu } from './update-dpu';
+import { provisionDpu } from './provision-dpu';
+
+export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
+  let desired: DesiredDpu | undefined = input.desired;
+  let applied = input.applied ?? 0;
+  let provisioned: DpuSpec | undefined = input.provisioned;
+  let deleting = input.deleting ?? false;
+  let running: string | undefined;
+
+  setHandler(specChangedSignal, (d) => {
+    if (!desired || d.generation > desired.generation) desired = d;
+  });
+  setHandler(deleteRequestedSignal, () => {
+    deleting = true;
+  });
+  setHandler(reprovisionSignal, () => {
+    if (desired && applied >= desired.generation) applied = desired.generation - 1;
+  });
+  setHandler(lifecycleStateQuery, () => ({
+    desiredGeneration: desired?.generation,
+    appliedGeneration: applied,
+    running,
+    deleting,
+  }));
+
+  while (!deleting) {
+    await condition(() => deleting || (desired !== undefined && desired.generation > applied));
+    if (deleting) break;
+    const d = desired!;
+    const kind = provisioned ? 'update' : 'provision';
+    running = dpuGenerationWorkflowId(kind, d.spec.kube!.ref, d.generation);
+    const scope = new CancellationScope();
+    const flow = scope.run(() =>
+      executeChild(kind === 'update' ? updateDpu : provisionDpu, {
+        workflowId: running!,
+        args:
+          kind === 'update'
+            ? [{ spec: d.spec, previous: provisioned!, onError: 'return' as const }]
+            : [{ spec: d.spec, onError: 'return' as const }],
+        cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      }),
+    );
+    const outcome = await Promise.race([
+      flow.then((s: DpuStatus) => s).catch(() => undefined),
+      condition(() => deleting).then(() => 'deleting' as const),
+    ]);
+    if (outcome === 'deleting') {
+      scope.cancel();
+      await flow.catch(() => undefined);
+    }
+    running = undefined;
+    applied = d.generation;
+    // What the host carries now: the new spec once any of its flow ran.
+    provisioned = d.spec;
+    if (outcome && outcome !== 'deleting' && outcome.phase !== Phase.Ready && outcome.phase !== Phase.Error)
+      break;
+    if (workflowInfo().continueAsNewSuggested && !deleting) {
+      await continueAsNew<typeof dpuLifecycle>({ ref: input.ref, desired, applied, provisioned, deleting });
+    }
+  }
+
+  const spec = provisioned ?? desired?.spec;
+  running = spec?.kube ? dpuGenerationWorkflowId('delete', spec.kube.ref, 0) : undefined;
+  if (spec?.kube) {
+    await executeChild(deleteDpu, { workflowId: running!, args: [{ spec }] });
+  }
+  return `DPU ${input.ref.namespace}/${input.ref.name} deleted`;
+}

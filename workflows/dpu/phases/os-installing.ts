@@ -1,0 +1,71 @@
+/**
+ * OS Installing: stream the BFB and a generated bf.cfg to DMS (gNOI
+ * OS.Install; heartbeats carry bytes sent), Activate, then wait for the flash
+ * on durable timers, polling OS.Verify. Every step is safe to repeat: DMS
+ * answers Validated at once for an image it already has, and Activate of the
+ * version being flashed starts no second flash.
+ */
+import { ApplicationFailure } from '@temporalio/workflow';
+import { bfb, dms, dmsTransfer } from '../proxies';
+import type { FlowContext, PhaseOutcome } from '../context';
+import { pollUntil } from '../../toolkit/poll-until';
+
+export async function osInstalling(ctx: FlowContext): Promise<PhaseOutcome> {
+  const { spec, book, timing } = ctx;
+  const at = { dpu: spec.name, address: spec.dmsAddress };
+
+  const before = await dms.dmsVerify(at);
+  if (ctx.learnt.bfb && before.version === ctx.learnt.bfb.fileName) {
+    return { done: `DPU already runs ${ctx.learnt.bfb.fileName}: nothing to flash` };
+  }
+
+  book.progress({ step: `sending ${ctx.learnt.bfb?.fileName ?? spec.bfb.url} to DMS`, percent: 0 });
+  const sent = await dmsTransfer.dmsInstallBfb.executeWithOptions(
+    { summary: `send BFB to DMS of ${spec.name}` },
+    [{ ...at, bfb: { url: spec.bfb.url, sha256: spec.bfb.sha256 } }],
+  );
+  const target = { fileName: sent.version, sizeBytes: sent.sizeBytes };
+  ctx.learnt.bfb = target;
+  if (before.version === target.fileName) {
+    return { done: `DPU already runs ${target.fileName}: nothing to flash` };
+  }
+  const cfg = await bfb.renderBfCfg(spec);
+  await dms.dmsInstallContent.executeWithOptions({ summary: `send ${cfg.fileName} to DMS` }, [
+    { ...at, version: cfg.fileName, content: cfg.content },
+  ]);
+  await dms.dmsActivate({ ...at, version: target.fileName });
+
+  const started = Date.now();
+  const flashing = {
+    step: `flashing ${target.fileName}`,
+    startedAt: new Date(started).toISOString(),
+    expectedSeconds: timing.expectedFlashSeconds,
+  };
+  book.progress({ ...flashing, percent: 0 });
+  await pollUntil(
+    async () => {
+      const v = await dms.dmsVerify(at);
+      if (v.activationFailMessage) {
+        throw ApplicationFailure.nonRetryable(
+          `flash of ${target.fileName} on ${spec.name} failed: ${v.activationFailMessage}`,
+          'FlashFailed',
+        );
+      }
+      return v.version === target.fileName ? v : undefined;
+    },
+    {
+      initialSeconds: timing.pollInitialSeconds,
+      maxSeconds: timing.pollMaxSeconds,
+      timeoutSeconds: timing.flashTimeoutSeconds,
+      quietSeconds: timing.expectedFlashSeconds * 0.8,
+      timeoutMessage: `flash of ${target.fileName} on ${spec.name} did not finish within ${timing.flashTimeoutSeconds} s; check DMS at ${spec.dmsAddress}, then retry from "OS Installing"`,
+    },
+    (elapsedMs) =>
+      book.progress({
+        ...flashing,
+        percent: Math.min(99, (elapsedMs / 1000 / timing.expectedFlashSeconds) * 100),
+      }),
+  );
+  const minutes = ((Date.now() - started) / 60000).toFixed(1);
+  return { done: `flashed ${target.fileName} (${minutes} min)` };
+}

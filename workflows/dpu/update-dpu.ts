@@ -1,0 +1,42 @@
+/**
+ * UpdateDpu: a DPU object's spec changed (BFB, flavor, VFs): say what changes,
+ * then provision again from Initializing with the new spec. Host networking
+ * goes through 0 VFs and the node effect applies again, as on a first flash.
+ */
+import type { DpuSpec, DpuStatus } from '../../model/dpu';
+import { kube } from './proxies';
+import { provisionDpu } from './provision-dpu';
+
+export interface UpdateDpuInput {
+  spec: DpuSpec;
+  previous: DpuSpec;
+  onError?: 'park' | 'return';
+}
+
+export async function updateDpu(input: UpdateDpuInput): Promise<DpuStatus> {
+  const { spec, previous } = input;
+  const changes: string[] = [];
+  if (spec.bfb.sha256 !== previous.bfb.sha256 || spec.bfb.url !== previous.bfb.url) {
+    changes.push(`BFB ${fileOf(previous.bfb.url)} → ${fileOf(spec.bfb.url)}`);
+  }
+  if (spec.numVfs !== previous.numVfs) changes.push(`VFs ${previous.numVfs} → ${spec.numVfs}`);
+  if (JSON.stringify(spec.bfCfg ?? {}) !== JSON.stringify(previous.bfCfg ?? {}))
+    changes.push('bf.cfg (flavor) changed');
+  if (spec.kube) {
+    await kube.kubeReportDpu({
+      ref: spec.kube.ref,
+      generation: spec.kube.generation,
+      phase: 'Initializing',
+      message: `updating: ${changes.join(', ') || 'spec changed'}`,
+      conditions: [],
+      workflowId: '',
+      ready: false,
+      event: { type: 'Normal', reason: 'UpdateStarted', message: changes.join(', ') || 'spec changed' },
+    });
+  }
+  return provisionDpu({ spec, onError: input.onError ?? 'park' });
+}
+
+function fileOf(url: string): string {
+  return url.slice(url.lastIndexOf('/') + 1) || url;
+}
