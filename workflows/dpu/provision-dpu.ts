@@ -136,7 +136,12 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
       }
       const why = describeFailure(
         err,
-        phase === Phase.Initializing || phase === Phase.HostNetworkConfiguration ? ctx.spec.node : undefined,
+        phase === Phase.Initializing || phase === Phase.HostNetworkConfiguration
+          ? {
+              worker: `host worker for ${ctx.spec.node}`,
+              remedy: 'start the host worker on that node (or check the node name)',
+            }
+          : undefined,
       );
       ctx.book.fail(phase, why.message, why.nonRetryable);
       return phase;
