@@ -61,6 +61,12 @@ if (( ${#apt_pkgs[@]} )); then
   fi
 fi
 
+# Headless Chromium (Debian) for the Temporal UI browser test; as root it is
+# installed when missing, otherwise that test says why it cannot run.
+if [[ "${1:-}" != "--no-test-server" ]]; then
+  scripts/ensure-chromium.sh || echo "no chromium: the Temporal UI test will be skipped (and fail under CI=true)" >&2
+fi
+
 # Build when any source is newer than the last build.
 stamp=dist/.build-stamp
 # The source folders are tsconfig.json's include list (the one list build and typecheck share).
