@@ -13,7 +13,7 @@ import type { KubeActivities } from '../../activities/kube';
 import type { createSysfsActivities } from '../../activities/sysfs';
 import type { ProvisionTiming } from '../../model/dpu';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
-import { API_RETRY, WAIT_RETRY } from '../toolkit/retries';
+import { API_CALL, heartbeatWait } from '../toolkit/proxy-options';
 
 type BfbActivities = ReturnType<typeof createBfbActivities>;
 type DmsActivities = ReturnType<typeof createDmsActivities> & ReturnType<typeof createInstallBfbActivity>;
@@ -71,18 +71,9 @@ export function hostCalls(node: string, timing: ProvisionTiming): HostCalls {
 }
 
 /** Kubernetes API calls (status writes included): short, retried through an API server restart. */
-export const kubeCalls = proxyActivities<KubeActivities>({
-  taskQueue: CONTROL_TASK_QUEUE,
-  startToCloseTimeout: '30 seconds',
-  retry: API_RETRY,
-});
+export const kubeCalls = proxyActivities<KubeActivities>(API_CALL);
 
 /** Waiting on Kubernetes (drain, pod Ready, node Ready): alive through heartbeats. */
 export function kubeWaits(timeoutSeconds: number): KubeActivities {
-  return proxyActivities<KubeActivities>({
-    taskQueue: CONTROL_TASK_QUEUE,
-    startToCloseTimeout: `${timeoutSeconds + 60} seconds`,
-    heartbeatTimeout: '30 seconds',
-    retry: WAIT_RETRY,
-  });
+  return proxyActivities<KubeActivities>(heartbeatWait(timeoutSeconds));
 }
