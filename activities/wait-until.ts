@@ -29,6 +29,8 @@ export interface WaitUntilOptions<T> {
   onTimeout?: (seen: string) => T;
   /** Added to the default failure message: what to check, e.g. "check the kubelet on host-1". */
   hint?: string;
+  /** The default failure's type (default 'WaitTimedOut'), e.g. 'DmsPodNotReady'. */
+  failureType?: string;
 }
 
 export async function waitUntil<T>(opts: WaitUntilOptions<T>): Promise<T> {
@@ -39,7 +41,10 @@ export async function waitUntil<T>(opts: WaitUntilOptions<T>): Promise<T> {
     Context.current().heartbeat({ waitingFor: opts.what, seen: look.seen, ...look.details });
     if (Date.now() > deadline) {
       if (opts.onTimeout) return opts.onTimeout(look.seen);
-      throw ApplicationFailure.nonRetryable(timeoutMessage(opts, look.seen), 'WaitTimedOut');
+      throw ApplicationFailure.nonRetryable(
+        timeoutMessage(opts, look.seen),
+        opts.failureType ?? 'WaitTimedOut',
+      );
     }
     await new Promise((r) => setTimeout(r, (opts.pollSeconds ?? 1) * 1000));
   }

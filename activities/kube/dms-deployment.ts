@@ -3,9 +3,9 @@
  * node, host network, on the DPU's DMS port. Ready when the kubelet says the
  * pod is Ready; the phase then checks that DMS answers.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isConflict, type Kube } from '../../platform/kube/client';
 import { dmsPodName } from '../../model/kube-names';
+import { waitUntil } from '../wait-until';
 import { API_VERSION, GROUP, type ObjectRef } from '../../model/resources/common';
 
 export interface DmsPodInput {
@@ -67,24 +67,20 @@ export function dmsDeploymentActivities(kube: () => Kube) {
       node: string;
       timeoutSeconds: number;
     }): Promise<void> {
-      const deadline = Date.now() + input.timeoutSeconds * 1000;
-      let seen = 'not created';
-      for (;;) {
-        const pod = await kube().getPod(input.namespace, input.pod);
-        if (pod) {
-          const ready = pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
-          if (ready) return;
-          seen = `${pod.status?.phase ?? 'Pending'}${pod.status?.message ? `: ${pod.status.message}` : ''}`;
-        }
-        Context.current().heartbeat({ pod: input.pod, seen });
-        if (Date.now() > deadline) {
-          throw ApplicationFailure.nonRetryable(
-            `DMS pod ${input.namespace}/${input.pod} on node ${input.node} not Ready after ${input.timeoutSeconds} s (${seen}): check the kubelet on ${input.node} and the pod's events`,
-            'DmsPodNotReady',
-          );
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+      await waitUntil({
+        what: `DMS pod ${input.namespace}/${input.pod} on node ${input.node} to be Ready`,
+        timeoutSeconds: input.timeoutSeconds,
+        failureType: 'DmsPodNotReady',
+        hint: `check the kubelet on ${input.node} and the pod's events`,
+        look: async () => {
+          const pod = await kube().getPod(input.namespace, input.pod);
+          if (!pod) return { seen: 'not created', details: { pod: input.pod } };
+          if (pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
+            return { done: undefined };
+          const seen = `${pod.status?.phase ?? 'Pending'}${pod.status?.message ? `: ${pod.status.message}` : ''}`;
+          return { seen, details: { pod: input.pod } };
+        },
+      });
     },
 
     async removeDmsPod(input: { namespace: string; pod: string }): Promise<void> {

@@ -6,7 +6,8 @@
  */
 import { dpuClusterClient } from './cluster-clients';
 import { randomBytes } from 'node:crypto';
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
+import { waitUntil } from '../wait-until';
 import { isConflict, isNotFound, Kube } from '../../platform/kube/client';
 import { DPU_NODE_LABEL, HOST_NODE_LABEL, type ObjectRef } from '../../model/resources/common';
 
@@ -62,21 +63,19 @@ export function dpuClusterActivities(kube: () => Kube) {
 
     async awaitDpuNodeReady(input: DpuClusterInput & { timeoutSeconds: number }): Promise<void> {
       const k = await dpuCluster(input.cluster);
-      const deadline = Date.now() + input.timeoutSeconds * 1000;
-      for (;;) {
-        const node = await k.getNode(input.dpuNode);
-        const ready = node?.status?.conditions?.find((c) => c.type === 'Ready');
-        if (ready?.status === 'True') return;
-        const seen = node ? `node present, Ready=${ready?.status ?? 'Unknown'}` : 'node not joined yet';
-        Context.current().heartbeat({ node: input.dpuNode, seen });
-        if (Date.now() > deadline) {
-          throw ApplicationFailure.nonRetryable(
-            `DPU ${input.dpuNode} did not become a Ready node of DPUCluster ${input.cluster.name} in ${input.timeoutSeconds} s (${seen}): check the DPU's kubelet and its join token`,
-            'DpuNodeNotReady',
-          );
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+      await waitUntil({
+        what: `DPU ${input.dpuNode} to be a Ready node of DPUCluster ${input.cluster.name}`,
+        timeoutSeconds: input.timeoutSeconds,
+        failureType: 'DpuNodeNotReady',
+        hint: "check the DPU's kubelet and its join token",
+        look: async () => {
+          const node = await k.getNode(input.dpuNode);
+          const ready = node?.status?.conditions?.find((c) => c.type === 'Ready');
+          if (ready?.status === 'True') return { done: undefined };
+          const seen = node ? `node present, Ready=${ready?.status ?? 'Unknown'}` : 'node not joined yet';
+          return { seen, details: { node: input.dpuNode } };
+        },
+      });
     },
 
     async labelDpuNode(

@@ -2,7 +2,7 @@
  * What a DPUSet rollout reads and writes: the set's DPUs and their health,
  * one DPU's spec moved to the new template, and the set's rollout status.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { conditionOf, setCondition } from '../../model/resources/conditions';
 import { isNotFound, type Kube } from '../../platform/kube/client';
 import {
@@ -14,7 +14,7 @@ import {
   type KubeCondition,
   type ObjectRef,
 } from '../../model/resources/common';
-import { setRolloutProgress } from '../../platform/observability/metrics';
+import { waitUntil } from '../wait-until';
 
 export interface DpuHealth {
   name: string;
@@ -78,24 +78,31 @@ export function dpusetActivities(kube: () => Kube) {
       generation: number;
       timeoutSeconds: number;
     }): Promise<{ ready: boolean; message: string }> {
-      const deadline = Date.now() + input.timeoutSeconds * 1000;
-      for (;;) {
-        const d = await kube().get<DpuResource>('DPU', input.dpu);
-        if (!d) return { ready: false, message: `DPU ${input.dpu.name} was deleted during the rollout` };
-        const observed = d.status?.observedGeneration ?? 0;
-        if (observed >= input.generation) {
-          if (isDpuReady(d)) return { ready: true, message: d.status?.message ?? 'Ready' };
-          if (d.status?.phase === 'Error') return { ready: false, message: d.status?.message ?? 'Error' };
-        }
-        Context.current().heartbeat({ dpu: input.dpu.name, phase: d.status?.phase, observed });
-        if (Date.now() > deadline) {
+      return waitUntil<{ ready: boolean; message: string }>({
+        what: `DPU ${input.dpu.name} to settle generation ${input.generation}`,
+        timeoutSeconds: input.timeoutSeconds,
+        look: async () => {
+          const d = await kube().get<DpuResource>('DPU', input.dpu);
+          if (!d)
+            return {
+              done: { ready: false, message: `DPU ${input.dpu.name} was deleted during the rollout` },
+            };
+          const observed = d.status?.observedGeneration ?? 0;
+          if (observed >= input.generation) {
+            if (isDpuReady(d)) return { done: { ready: true, message: d.status?.message ?? 'Ready' } };
+            if (d.status?.phase === 'Error')
+              return { done: { ready: false, message: d.status?.message ?? 'Error' } };
+          }
           return {
-            ready: false,
-            message: `DPU ${input.dpu.name} not Ready ${input.timeoutSeconds} s after its update (phase ${d.status?.phase ?? 'unknown'})`,
+            seen: `phase ${d.status?.phase ?? 'unknown'}`,
+            details: { dpu: input.dpu.name, phase: d.status?.phase, observed },
           };
-        }
-        await new Promise((r) => setTimeout(r, 1000));
-      }
+        },
+        onTimeout: (seen) => ({
+          ready: false,
+          message: `DPU ${input.dpu.name} not Ready ${input.timeoutSeconds} s after its update (${seen})`,
+        }),
+      });
     },
 
     async reportDpuSet(input: {
@@ -109,10 +116,9 @@ export function dpusetActivities(kube: () => Kube) {
       };
       condition?: Omit<KubeCondition, 'lastTransitionTime'>;
       event?: { type: 'Normal' | 'Warning'; reason: string; message: string };
-      /** The rollout's share of DPUs done, for the xpuflow_rollout_progress_ratio gauge. */
+      /** The rollout's share of DPUs done, for the xpuflow_rollout_progress_ratio gauge (set beside, in index.ts). */
       progress?: { rollout: string; ratio: number };
     }): Promise<void> {
-      if (input.progress) setRolloutProgress(input.progress.rollout, input.progress.ratio);
       const k = kube();
       try {
         let conditions: KubeCondition[] | undefined;

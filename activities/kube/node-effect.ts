@@ -1,13 +1,13 @@
 /**
  * Node Effect: what provisioning does to the host node while its DPU is
  * down. Cordon and taint are marked with an annotation naming the DPU, so
- * undoing removes only what xpuflow put there. Drain evicts through the
- * Eviction API, so PodDisruptionBudgets are honoured, and fails with the pods
- * that held it when its time is up.
+ * undoing removes only what xpuflow put there. A drain (drain.ts) cordons
+ * first, then evicts.
  */
-import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import type * as k8s from '@kubernetes/client-node';
-import { apiMessage, statusCode, type Kube } from '../../platform/kube/client';
+import type { Kube } from '../../platform/kube/client';
+import { drain } from './drain';
 import { GROUP, type NodeEffect } from '../../model/resources/common';
 
 const CORDONED_BY = `${GROUP}/cordoned-by`;
@@ -84,59 +84,4 @@ async function cordon(k: Kube, n: k8s.V1Node, dpu: string): Promise<void> {
     spec: { unschedulable: true },
     metadata: { annotations: { [CORDONED_BY]: dpu } },
   });
-}
-
-/** Pods a drain must move: not mirror pods, not DaemonSet pods, not finished. */
-function evictable(p: k8s.V1Pod): boolean {
-  if (p.metadata?.annotations?.['kubernetes.io/config.mirror']) return false;
-  if (p.metadata?.ownerReferences?.some((o) => o.kind === 'DaemonSet')) return false;
-  return p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed';
-}
-
-async function drain(k: Kube, node: string, timeoutSeconds: number): Promise<number> {
-  const deadline = Date.now() + timeoutSeconds * 1000;
-  const evicted = new Set<string>();
-  const blocked = new Map<string, string>();
-  for (;;) {
-    const pods = (
-      await k.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${node}` })
-    ).items.filter(evictable);
-    if (pods.length === 0) return evicted.size;
-    blocked.clear();
-    for (const p of pods) {
-      const id = `${p.metadata!.namespace}/${p.metadata!.name}`;
-      if (p.metadata?.deletionTimestamp) continue; // evicted, waiting for the kubelet
-      try {
-        await k.core.createNamespacedPodEviction({
-          namespace: p.metadata!.namespace!,
-          name: p.metadata!.name!,
-          body: {
-            apiVersion: 'policy/v1',
-            kind: 'Eviction',
-            metadata: { name: p.metadata!.name!, namespace: p.metadata!.namespace! },
-          },
-        });
-        evicted.add(id);
-      } catch (err) {
-        const code = statusCode(err);
-        if (code === 404) continue;
-        if (code === 429 || code === 500) blocked.set(id, apiMessage(err));
-        else throw err;
-      }
-    }
-    Context.current().heartbeat({ node, remaining: pods.length, blocked: [...blocked.keys()] });
-    if (Date.now() > deadline) {
-      const why = pods
-        .map((p) => `${p.metadata!.namespace}/${p.metadata!.name}`)
-        .map(
-          (id) => `${id} (${blocked.has(id) ? `eviction refused: ${blocked.get(id)}` : 'still terminating'})`,
-        )
-        .join(', ');
-      throw ApplicationFailure.nonRetryable(
-        `drain of node ${node} timed out after ${timeoutSeconds} s; pods still there: ${why}. Relax the PodDisruptionBudget, move the pods, or raise nodeEffect.drain.timeoutSeconds`,
-        'DrainTimeout',
-      );
-    }
-    await new Promise((r) => setTimeout(r, 1000));
-  }
 }

@@ -1,9 +1,10 @@
-/** What the phases of one ProvisionDpu run share. */
+/** What the phases of one ProvisionDpu run share, and the shape of a phase: its do and its undo. */
 import type { NodeEffectInput } from '../../activities/kube';
 import type { DpuSpec, ProvisionTiming } from '../../model/dpu';
-import type { Compensations } from '../toolkit/compensation';
+import type { Phase } from '../../model/phases';
+import type { Compensations, UndoStep } from '../toolkit/compensation';
 import type { StatusBook } from './status-book';
-import type { hostActivities } from './proxies';
+import type { HostCalls } from './proxies';
 
 export interface HostBefore {
   totalVfs: number;
@@ -20,7 +21,7 @@ export interface FlowContext {
   timing: ProvisionTiming;
   book: StatusBook;
   undo: Compensations;
-  host: ReturnType<typeof hostActivities>;
+  host: HostCalls;
   /** Facts learnt by earlier phases, kept across an operator's retry. */
   learnt: { hostBefore?: HostBefore; bfb?: FetchedBfb };
   /** Set by the operatorRebooted signal. */
@@ -30,5 +31,30 @@ export interface FlowContext {
 }
 
 /** A phase returns the sentence its record and condition carry. */
-export type PhaseStep = (ctx: FlowContext) => Promise<PhaseOutcome>;
 export type PhaseOutcome = { done: string } | { skipped: string };
+
+/**
+ * What a phase's undo acts on: a run's FlowContext is one (plus, for Host
+ * Network, the VF count it saw before); DeleteDpu makes one from the spec.
+ */
+export interface UndoTarget {
+  spec: DpuSpec;
+  host: HostCalls;
+  /** sriov_numvfs to put back on the host PF; absent, 0 (the host as before the DPU object). */
+  vfsBefore?: number;
+}
+
+/**
+ * One provisioning phase, its do and its undo side by side (as a CNI plugin's
+ * ADD and DEL): `run` registers `undo` on the run's compensation stack before
+ * or as it changes something, and DeleteDpu calls the same `undo`. An undo
+ * returns undefined when this DPU's run changes nothing (no cluster, say).
+ */
+export interface ProvisionPhase {
+  phase: Phase;
+  run(ctx: FlowContext): Promise<PhaseOutcome>;
+  undo?(target: UndoTarget): UndoStep | undefined;
+}
+
+/** A phase that changes something outside the workflow, and so has an undo. */
+export type UndoablePhase = Required<ProvisionPhase>;

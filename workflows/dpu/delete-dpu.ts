@@ -1,80 +1,84 @@
 /**
- * DeleteDpu: put the host back as it was before the DPU object existed.
+ * DeleteDpu: put the host back as it was before the DPU object existed, by
+ * running the provisioning phases' own undos, last phase first:
  *
- *   host worker: sriov_numvfs → 0   (undo host network)
- *   DPU cluster: delete the DPU's node and join tokens
- *   host cluster: delete the DMS pod, lift the node effect
- *   DPU object: release the finalizer
+ *   DPU Cluster Config          remove the DPU's node and join tokens from the DPU cluster
+ *   Host Network Configuration  host worker: sriov_numvfs → 0
+ *   DMS Deployment              delete the DMS pod
+ *   Node Effect                 lift the node effect
+ *   then                        release the DPU object's finalizer
  *
  * Each step is tolerant of what is already gone; a step that cannot be done
  * (a host whose worker is gone) is reported as a Warning event, and the
  * delete goes on, so a dead host never pins a DPU object forever.
  */
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { dmsPodName } from '../../model/kube-names';
+import { patched } from '@temporalio/workflow';
 import type { DeleteDpuInput } from '../../model/dpu-lifecycle-api';
-import { timingOf } from '../../model/dpu';
-import { hostActivities, kube } from './proxies';
+import { timingOf, type DpuSpec } from '../../model/dpu';
+import { undoByHandHint } from '../../model/operator-hints';
+import { failureMessage } from '../toolkit/describe-failure';
+import type { UndoStep } from '../toolkit/compensation';
+import type { ProvisionPhase, UndoTarget } from './context';
+import {
+  dmsDeployment,
+  dpuClusterConfig,
+  hostNetworkConfiguration,
+  nodeEffect,
+  PROVISION_PHASES,
+} from './phases';
+import { hostCalls, kubeCalls } from './proxies';
+import { writeDpuStatus, type KubeEvent } from './status-writer';
+
+/**
+ * Runs before this patch undid the host network before the DPU cluster
+ * membership. Their histories (test/histories/delete-dpu.json) replay in that
+ * order; once no such delete can be running or replayed, turn this into
+ * deprecatePatch(REVERSE_PHASE_ORDER), then remove it with LEGACY_ORDER.
+ */
+const REVERSE_PHASE_ORDER = 'delete-dpu-undo-in-reverse-phase-order';
+const LEGACY_ORDER: readonly ProvisionPhase[] = [
+  hostNetworkConfiguration,
+  dpuClusterConfig,
+  dmsDeployment,
+  nodeEffect,
+];
 
 export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {
   const { spec } = input;
-  const k = spec.kube!;
-  const host = hostActivities(spec.node, timingOf(spec));
   const report: string[] = [];
-  const deleting = (
-    message: string,
-    event: { type: 'Normal' | 'Warning'; reason: string; message: string },
-  ) =>
-    kube.kubeReportDpu({
-      ref: k.ref,
-      generation: k.generation,
-      phase: 'Deleting',
-      message,
-      conditions: [],
-      workflowId: '',
-      ready: false,
-      event,
-    });
-  const step = async (what: string, run: () => Promise<unknown>) => {
-    try {
-      await run();
-      report.push(`${what}: done`);
-    } catch (err) {
-      const why =
-        err instanceof ActivityFailure && err.cause instanceof ApplicationFailure
-          ? err.cause.message
-          : (err as Error).message;
-      report.push(`${what}: FAILED (${why})`);
-      await deleting(`${what} failed: ${why}; undo it by hand`, {
-        type: 'Warning',
-        reason: 'DeleteStepFailed',
-        message: `${what}: ${why}`,
-      });
-    }
+  const hostWorker = {
+    worker: `host worker for ${spec.node}`,
+    remedy: 'start it, or undo this step by hand',
   };
+  const deleting = (message: string, event: KubeEvent) =>
+    writeDpuStatus(spec, { phase: 'Deleting', message, event });
 
   await deleting('undoing host network, DPU cluster membership, DMS and node effect', {
     type: 'Normal',
     reason: 'Deleting',
     message: 'delete flow started',
   });
-  await step(`set sriov_numvfs of ${spec.pciAddress} on ${spec.node} to 0`, () =>
-    host.restoreVfs({ pciAddress: spec.pciAddress, numVfs: 0 }),
-  );
-  if (k.cluster) {
-    await step(`remove ${spec.name} from DPUCluster ${k.cluster.name}`, () =>
-      kube.removeDpuFromCluster({
-        cluster: { namespace: k.ref.namespace, name: k.cluster!.name },
-        dpuNode: spec.name,
-      }),
-    );
+  for (const step of undoSteps(spec)) {
+    try {
+      await step.run();
+      report.push(`${step.describe}: done`);
+    } catch (err) {
+      const why = failureMessage(err, hostWorker);
+      report.push(`${step.describe}: FAILED (${why})`);
+      await deleting(undoByHandHint(step.describe, why), {
+        type: 'Warning',
+        reason: 'DeleteStepFailed',
+        message: `${step.describe}: ${why}`,
+      });
+    }
   }
-  await step(`delete DMS pod ${dmsPodName(spec.name)}`, () =>
-    kube.removeDmsPod({ namespace: k.ref.namespace, pod: dmsPodName(spec.name) }),
-  );
-  await step(`lift the node effect on ${spec.node}`, () =>
-    kube.removeNodeEffect({ node: spec.node, dpu: spec.name, effect: k.nodeEffect ?? { cordon: true } }),
-  );
-  await kube.kubeReleaseDpu(k.ref);
+  await kubeCalls.kubeReleaseDpu(spec.kube!.ref);
   return report;
+}
+
+/** Every phase's undo that applies to this DPU, last phase first. */
+function undoSteps(spec: DpuSpec): UndoStep[] {
+  const target: UndoTarget = { spec, host: hostCalls(spec.node, timingOf(spec)), vfsBefore: 0 };
+  const order = patched(REVERSE_PHASE_ORDER) ? [...PROVISION_PHASES].reverse() : LEGACY_ORDER;
+  return order.flatMap((p) => p.undo?.(target) ?? []);
 }

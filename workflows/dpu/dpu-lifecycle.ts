@@ -62,26 +62,7 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
     const d = desired!;
     const kind = provisioned ? 'update' : 'provision';
     running = dpuGenerationWorkflowId(kind, d.spec.kube!.ref, d.generation);
-    const scope = new CancellationScope();
-    const flow = scope.run(() =>
-      executeChild(kind === 'update' ? updateDpu : provisionDpu, {
-        workflowId: running!,
-        args:
-          kind === 'update'
-            ? [{ spec: d.spec, previous: provisioned!, onError: 'return' as const }]
-            : [{ spec: d.spec, onError: 'return' as const }],
-        cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-      }),
-    );
-    const outcome = await Promise.race([
-      flow.then((s: DpuStatus) => s).catch(() => undefined),
-      condition(() => deleting).then(() => 'deleting' as const),
-    ]);
-    if (outcome === 'deleting') {
-      scope.cancel();
-      await flow.catch(() => undefined);
-    }
+    const outcome = await runFlow(running, d, provisioned, () => deleting);
     running = undefined;
     applied = d.generation;
     // What the host carries now: the new spec once any of its flow ran.
@@ -99,4 +80,38 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
     await executeChild(deleteDpu, { workflowId: running!, args: [{ spec }] });
   }
   return `DPU ${input.ref.namespace}/${input.ref.name} deleted`;
+}
+
+/**
+ * One generation's flow as a child: ProvisionDpu, or UpdateDpu once the host
+ * carries a spec. A delete request cancels it and waits for the cancelled
+ * child to undo what it did; returns its status, 'deleting', or undefined
+ * when it failed.
+ */
+async function runFlow(
+  workflowId: string,
+  d: DesiredDpu,
+  provisioned: DpuSpec | undefined,
+  deleteRequested: () => boolean,
+): Promise<DpuStatus | 'deleting' | undefined> {
+  const scope = new CancellationScope();
+  const flow = scope.run(() =>
+    executeChild(provisioned ? updateDpu : provisionDpu, {
+      workflowId,
+      args: provisioned
+        ? [{ spec: d.spec, previous: provisioned, onError: 'return' as const }]
+        : [{ spec: d.spec, onError: 'return' as const }],
+      cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    }),
+  );
+  const outcome = await Promise.race([
+    flow.then((s: DpuStatus) => s).catch(() => undefined),
+    condition(deleteRequested).then(() => 'deleting' as const),
+  ]);
+  if (outcome === 'deleting') {
+    scope.cancel();
+    await flow.catch(() => undefined);
+  }
+  return outcome;
 }

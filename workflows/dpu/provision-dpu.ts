@@ -1,8 +1,23 @@
 /**
  * ProvisionDpu: one DPU from bare card to Ready.
  *
- *   Initializing → Node Effect → Pending → DMS Deployment → OS Installing
- *     → Rebooting → Host Network Configuration → DPU Cluster Config → Ready
+ * | phase                      | task queue          | activities                                                      | undo                  |
+ * | -------------------------- | ------------------- | --------------------------------------------------------------- | --------------------- |
+ * | Initializing               | xpuflow-host-<node> | probeHost                                                       | —                     |
+ * | Node Effect                | xpuflow-control     | applyNodeEffect (heartbeats through a drain)                    | removeNodeEffect      |
+ * | Pending                    | xpuflow-control     | fetchBfb (heartbeats)                                           | — (a cached BFB)      |
+ * | DMS Deployment             | xpuflow-control     | deployDmsPod, awaitDmsPodReady (heartbeats), dmsVerify          | removeDmsPod          |
+ * | OS Installing              | xpuflow-control     | dmsVerify, dmsInstallBfb (heartbeats), renderBfCfg,             | — (the next flash     |
+ * |                            |                     | dmsInstallContent, dmsActivate, dmsVerify on durable timers     |   replaces it)        |
+ * | Rebooting                  | xpuflow-control     | dmsRebootStatus, dmsReboot or the operatorRebooted signal,      | —                     |
+ * |                            |                     | dmsRebootStatus on durable timers, dmsVerify                    |                       |
+ * | Host Network Configuration | xpuflow-host-<node> | probeHost (unless Initializing saw it), configureVfs            | restoreVfs (as found) |
+ * | DPU Cluster Config         | xpuflow-control     | createJoinToken, awaitDpuNodeReady (heartbeats), labelDpuNode   | removeDpuFromCluster  |
+ * | Ready                      | xpuflow-control     | removeNodeEffect                                                | —                     |
+ *
+ * Each row is a module in phases/ exporting its do (`run`) and its undo side
+ * by side; DeleteDpu runs the same undos. Every phase change and error is
+ * written to the DPU object's status (kubeReportDpu, status-writer.ts).
  *
  * A phase that fails for good (its activity's retries spent, or a failure no
  * retry can fix) undoes what this attempt did, newest first, and parks the DPU
@@ -26,51 +41,71 @@ import {
   type RetryRequest,
 } from '../../model/dpu-provision-api';
 import { checkBfbUrl, checkSha256, specProblems } from '../../model/validation';
-import { hostActivities, kube } from './proxies';
+import { recordPhaseDuration } from '../metrics/phase-metrics';
 import { Compensations } from '../toolkit/compensation';
-import type { FlowContext, PhaseStep } from './context';
-import { describeFailure } from '../toolkit/describe-failure';
-import { reportToKube } from './kube-report';
-import { dmsDeployment } from './phases/dms-deployment';
-import { dpuClusterConfig } from './phases/dpu-cluster-config';
-import { hostNetworkConfiguration } from './phases/host-network';
-import { initializing } from './phases/initializing';
-import { osInstalling } from './phases/os-installing';
-import { nodeEffect } from './phases/node-effect';
-import { pending } from './phases/pending';
-import { rebooting } from './phases/rebooting';
+import { describeFailure, type WorkerHint } from '../toolkit/describe-failure';
+import type { FlowContext } from './context';
+import { PROVISION_PHASES } from './phases';
+import { hostCalls, kubeCalls } from './proxies';
 import { StatusBook } from './status-book';
-
-const STEPS: ReadonlyArray<[Phase, PhaseStep]> = [
-  [Phase.Initializing, initializing],
-  [Phase.NodeEffect, nodeEffect],
-  [Phase.Pending, pending],
-  [Phase.DmsDeployment, dmsDeployment],
-  [Phase.OsInstalling, osInstalling],
-  [Phase.Rebooting, rebooting],
-  [Phase.HostNetworkConfiguration, hostNetworkConfiguration],
-  [Phase.DpuClusterConfig, dpuClusterConfig],
-];
+import { writeRunStatus } from './status-writer';
 
 export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus> {
   const problems = specProblems(input.spec);
   if (problems.length > 0) {
     throw ApplicationFailure.nonRetryable(`invalid DPU spec: ${problems.join('; ')}`, 'InvalidSpec');
   }
-  let spec: DpuSpec = input.spec;
+  const ctx = newContext(input.spec);
+  const { book } = ctx;
+  const operator = serveOperator(ctx);
+
+  let from: Phase = input.startFrom ?? Phase.Initializing;
+  for (;;) {
+    const failedAt = await runPhases(ctx, from);
+    if (failedAt === undefined) break;
+
+    await CancellationScope.nonCancellable(async () => {
+      await undoAttempt(ctx);
+      book.enterError();
+      await writeRunStatus(ctx, {
+        type: 'Warning',
+        reason: 'ProvisioningFailed',
+        message: `${book.lastError?.phase} failed: ${book.lastError?.message}`,
+      });
+    });
+    if (input.onError === 'return') return book.snapshot();
+    const retry = await operator.nextRetry();
+    from = restartPhase(retry, book);
+    if (retry.bfb) ctx.spec = { ...ctx.spec, bfb: retry.bfb };
+    book.retried();
+  }
+
+  ctx.undo.clear();
+  if (ctx.nodeEffectApplied) await kubeCalls.removeNodeEffect(ctx.nodeEffectApplied);
+  book.enter(Phase.Ready);
+  const ready = `${ctx.spec.name} runs ${ctx.learnt.bfb?.fileName ?? 'its BFB'} with ${ctx.spec.numVfs} VFs`;
+  book.done(Phase.Ready, ready);
+  await writeRunStatus(ctx, { type: 'Normal', reason: 'Ready', message: ready });
+  return book.snapshot();
+}
+
+function newContext(spec: DpuSpec): FlowContext {
   const timing = timingOf(spec);
-  const book = new StatusBook(spec);
-  const ctx: FlowContext = {
+  return {
     spec,
     timing,
-    book,
+    book: new StatusBook(spec, recordPhaseDuration),
     undo: new Compensations(),
-    host: hostActivities(spec.node, timing),
+    host: hostCalls(spec.node, timing),
     learnt: {},
     operatorRebooted: false,
   };
-  let retry: RetryRequest | undefined;
+}
 
+/** The status query, the operatorRebooted signal and the retry update; `nextRetry` waits for an accepted retry. */
+function serveOperator(ctx: FlowContext): { nextRetry: () => Promise<RetryRequest> } {
+  const { book } = ctx;
+  let retry: RetryRequest | undefined;
   setHandler(statusQuery, () => book.snapshot());
   setHandler(operatorRebootedSignal, () => {
     ctx.operatorRebooted = true;
@@ -83,46 +118,24 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
     },
     { validator: (req) => validateRetry(req, book) },
   );
-
-  let from: Phase = input.startFrom ?? Phase.Initializing;
-  for (;;) {
-    const failedAt = await runPhases(ctx, from);
-    if (failedAt === undefined) break;
-
-    await CancellationScope.nonCancellable(async () => {
-      for (const line of await ctx.undo.runAll()) book.compensated(line);
-      book.enterError();
-      await reportToKube(ctx, {
-        type: 'Warning',
-        reason: 'ProvisioningFailed',
-        message: `${book.lastError?.phase} failed: ${book.lastError?.message}`,
-      });
-    });
-    if (input.onError === 'return') return book.snapshot();
-    await condition(() => retry !== undefined);
-    from = restartPhase(retry!, book);
-    if (retry!.bfb) spec = ctx.spec = { ...spec, bfb: retry!.bfb };
-    retry = undefined;
-    book.retried();
-  }
-
-  ctx.undo.clear();
-  if (ctx.nodeEffectApplied) await kube.removeNodeEffect(ctx.nodeEffectApplied);
-  book.enter(Phase.Ready);
-  const ready = `${spec.name} runs ${ctx.learnt.bfb?.fileName ?? 'its BFB'} with ${spec.numVfs} VFs`;
-  book.done(Phase.Ready, ready);
-  await reportToKube(ctx, { type: 'Normal', reason: 'Ready', message: ready });
-  return book.snapshot();
+  return {
+    nextRetry: async () => {
+      await condition(() => retry !== undefined);
+      const req = retry!;
+      retry = undefined;
+      return req;
+    },
+  };
 }
 
 /** Runs the phases from `from` on; returns the phase that failed, or undefined when all are done. */
 async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefined> {
-  const start = STEPS.findIndex(([p]) => p === from);
-  for (const [phase, step] of STEPS.slice(start)) {
+  const start = PROVISION_PHASES.findIndex((p) => p.phase === from);
+  for (const { phase, run } of PROVISION_PHASES.slice(start)) {
     ctx.book.enter(phase);
     try {
-      await reportToKube(ctx, { type: 'Normal', reason: 'PhaseChanged', message: `entered ${phase}` });
-      const outcome = await step(ctx);
+      await writeRunStatus(ctx, { type: 'Normal', reason: 'PhaseChanged', message: `entered ${phase}` });
+      const outcome = await run(ctx);
       if ('skipped' in outcome) ctx.book.skip(phase, outcome.skipped);
       else ctx.book.done(phase, outcome.done);
     } catch (err) {
@@ -130,24 +143,31 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
         // The DPU object was deleted or changed: undo this attempt, then end as cancelled.
         await CancellationScope.nonCancellable(async () => {
           ctx.book.fail(phase, 'cancelled', true);
-          for (const line of await ctx.undo.runAll()) ctx.book.compensated(line);
+          await undoAttempt(ctx);
         });
         throw err;
       }
-      const why = describeFailure(
-        err,
-        phase === Phase.Initializing || phase === Phase.HostNetworkConfiguration
-          ? {
-              worker: `host worker for ${ctx.spec.node}`,
-              remedy: 'start the host worker on that node (or check the node name)',
-            }
-          : undefined,
-      );
+      const why = describeFailure(err, workerHint(ctx, phase));
       ctx.book.fail(phase, why.message, why.nonRetryable);
       return phase;
     }
   }
   return undefined;
+}
+
+/** Runs this attempt's undo stack, newest first, into the book. */
+async function undoAttempt(ctx: FlowContext): Promise<void> {
+  for (const line of await ctx.undo.runAll()) ctx.book.compensated(line);
+}
+
+/** The phases whose activities run on the host worker name it when nobody polls. */
+function workerHint(ctx: FlowContext, phase: Phase): WorkerHint | undefined {
+  return phase === Phase.Initializing || phase === Phase.HostNetworkConfiguration
+    ? {
+        worker: `host worker for ${ctx.spec.node}`,
+        remedy: 'start the host worker on that node (or check the node name)',
+      }
+    : undefined;
 }
 
 function restartPhase(req: RetryRequest, book: StatusBook): Phase {

@@ -1,22 +1,27 @@
 /**
- * Activity proxies for ProvisionDpu, each with an explicit timeout and retry
- * policy. Control-side activities run on `xpuflow-control`; sysfs work is
- * routed to the DPU's host by its task queue, with a schedule-to-start bound
- * so a host whose worker is gone fails clearly instead of hanging.
+ * Activity proxies of the DPU flows, each with an explicit timeout and retry
+ * policy. Named `*Calls` / `*Waits`, so they read apart from the activity
+ * factories in activities/. Control-side activities run on `xpuflow-control`;
+ * sysfs work is routed to the DPU's host by its task queue, with a
+ * schedule-to-start bound so a host whose worker is gone fails clearly
+ * instead of hanging.
  */
 import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { createBfbActivities } from '../../activities/bfb';
 import type { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
+import type { KubeActivities } from '../../activities/kube';
 import type { createSysfsActivities } from '../../activities/sysfs';
 import type { ProvisionTiming } from '../../model/dpu';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
+import { API_CALL, heartbeatWait } from '../toolkit/proxy-options';
 
 type BfbActivities = ReturnType<typeof createBfbActivities>;
 type DmsActivities = ReturnType<typeof createDmsActivities> & ReturnType<typeof createInstallBfbActivity>;
 type SysfsActivities = ReturnType<typeof createSysfsActivities>;
+export type HostCalls = SysfsActivities;
 
 /** Calls to DMS: short, retried through a few minutes of UNAVAILABLE. */
-export const dms = proxyActivities<DmsActivities>({
+export const dmsCalls = proxyActivities<DmsActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '20 seconds',
   retry: {
@@ -35,7 +40,7 @@ const TRANSFER_RETRY: RetryPolicy = {
   maximumAttempts: 8,
 };
 
-export const dmsTransfer = proxyActivities<DmsActivities>({
+export const dmsTransfers = proxyActivities<DmsActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '45 minutes',
   heartbeatTimeout: '30 seconds',
@@ -43,7 +48,7 @@ export const dmsTransfer = proxyActivities<DmsActivities>({
 });
 
 /** Downloading a BFB into the control worker's cache (and the bf.cfg rendering beside it). */
-export const bfb = proxyActivities<BfbActivities>({
+export const bfbCalls = proxyActivities<BfbActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '1 hour',
   heartbeatTimeout: '30 seconds',
@@ -51,7 +56,7 @@ export const bfb = proxyActivities<BfbActivities>({
 });
 
 /** Sysfs work on the DPU's host. */
-export function hostActivities(node: string, timing: ProvisionTiming): SysfsActivities {
+export function hostCalls(node: string, timing: ProvisionTiming): HostCalls {
   return proxyActivities<SysfsActivities>({
     taskQueue: hostTaskQueue(node),
     scheduleToStartTimeout: `${timing.hostScheduleToStartSeconds} seconds`,
@@ -65,31 +70,10 @@ export function hostActivities(node: string, timing: ProvisionTiming): SysfsActi
   });
 }
 
-type KubeActivities = import('../../activities/kube').KubeActivities;
-
-/** Kubernetes API calls: short, retried through an API server restart. */
-export const kube = proxyActivities<KubeActivities>({
-  taskQueue: CONTROL_TASK_QUEUE,
-  startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-  },
-});
+/** Kubernetes API calls (status writes included): short, retried through an API server restart. */
+export const kubeCalls = proxyActivities<KubeActivities>(API_CALL);
 
 /** Waiting on Kubernetes (drain, pod Ready, node Ready): alive through heartbeats. */
-export function kubeWait(timeoutSeconds: number): KubeActivities {
-  return proxyActivities<KubeActivities>({
-    taskQueue: CONTROL_TASK_QUEUE,
-    startToCloseTimeout: `${timeoutSeconds + 60} seconds`,
-    heartbeatTimeout: '30 seconds',
-    retry: {
-      initialInterval: '2 seconds',
-      backoffCoefficient: 2,
-      maximumInterval: '30 seconds',
-      maximumAttempts: 5,
-    },
-  });
+export function kubeWaits(timeoutSeconds: number): KubeActivities {
+  return proxyActivities<KubeActivities>(heartbeatWait(timeoutSeconds));
 }

@@ -4,10 +4,23 @@
  * and to the run's "current details" text in the Temporal UI.
  */
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
-import type { Condition, ConditionStatus, DpuSpec, DpuStatus, LastError, Progress } from '../../model/dpu';
+import type {
+  Condition,
+  ConditionStatus,
+  DpuSpec,
+  DpuStatus,
+  LastError,
+  PhaseRecord,
+  Progress,
+} from '../../model/dpu';
+import { retryHint } from '../../model/operator-hints';
 import { PHASE_CONDITION, Phase } from '../../model/phases';
 import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
-import { recordPhaseDuration } from '../metrics/phase-metrics';
+
+/** Told of each phase record that closes (its metrics, say); the book itself only keeps status. */
+export type PhaseClosed = (
+  record: Required<Pick<PhaseRecord, 'phase' | 'result' | 'startedAt' | 'endedAt'>>,
+) => void;
 
 function now(): string {
   return new Date().toISOString(); // deterministic inside the workflow sandbox
@@ -16,7 +29,10 @@ function now(): string {
 export class StatusBook {
   private readonly status: DpuStatus;
 
-  constructor(spec: DpuSpec) {
+  constructor(
+    spec: DpuSpec,
+    private readonly onClosed?: PhaseClosed,
+  ) {
     this.status = {
       dpu: spec.name,
       node: spec.node,
@@ -76,7 +92,7 @@ export class StatusBook {
 
   enterError(): void {
     this.status.phase = Phase.Error;
-    this.status.waitingFor = `operator: fix the cause, then \`xpuflow dpu retry ${this.status.dpu}\` (optionally --from <phase>)`;
+    this.status.waitingFor = retryHint(this.status.dpu);
     upsertSearchAttributes([{ key: PHASE_KEY, value: Phase.Error }]);
     this.details(`Error in ${this.status.lastError?.phase}: ${this.status.lastError?.message}`);
   }
@@ -113,7 +129,7 @@ export class StatusBook {
       rec.result = result;
       rec.endedAt = now();
       rec.message = message;
-      recordPhaseDuration(phase, result, rec.startedAt, rec.endedAt);
+      this.onClosed?.({ phase, result, startedAt: rec.startedAt, endedAt: rec.endedAt });
     } else {
       this.status.phases.push({ phase, startedAt: now(), endedAt: now(), result, message });
     }

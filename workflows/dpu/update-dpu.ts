@@ -4,8 +4,8 @@
  * goes through 0 VFs and the node effect applies again, as on a first flash.
  */
 import type { DpuSpec, DpuStatus } from '../../model/dpu';
-import { kube } from './proxies';
 import { provisionDpu } from './provision-dpu';
+import { writeDpuStatus } from './status-writer';
 
 export interface UpdateDpuInput {
   spec: DpuSpec;
@@ -22,18 +22,12 @@ export async function updateDpu(input: UpdateDpuInput): Promise<DpuStatus> {
   if (spec.numVfs !== previous.numVfs) changes.push(`VFs ${previous.numVfs} → ${spec.numVfs}`);
   if (JSON.stringify(spec.bfCfg ?? {}) !== JSON.stringify(previous.bfCfg ?? {}))
     changes.push('bf.cfg (flavor) changed');
-  if (spec.kube) {
-    await kube.kubeReportDpu({
-      ref: spec.kube.ref,
-      generation: spec.kube.generation,
-      phase: 'Initializing',
-      message: `updating: ${changes.join(', ') || 'spec changed'}`,
-      conditions: [],
-      workflowId: '',
-      ready: false,
-      event: { type: 'Normal', reason: 'UpdateStarted', message: changes.join(', ') || 'spec changed' },
-    });
-  }
+  const said = changes.join(', ') || 'spec changed';
+  await writeDpuStatus(spec, {
+    phase: 'Initializing',
+    message: `updating: ${said}`,
+    event: { type: 'Normal', reason: 'UpdateStarted', message: said },
+  });
   return provisionDpu({ spec, onError: input.onError ?? 'park' });
 }
 

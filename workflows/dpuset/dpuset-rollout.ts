@@ -10,6 +10,7 @@
  * rollout's own, so a DPU already down elsewhere takes a slot.
  */
 import { ChildWorkflowHandle, condition, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import type { KubeActivities } from '../../activities/kube';
 import { rolloutDpuWorkflowId } from '../../model/kube-names';
 import {
   plannedBatches,
@@ -18,34 +19,77 @@ import {
   type DpuSetRolloutInput,
   type DpuSetRolloutProgress,
 } from '../../model/dpuset-api';
-import { kube } from '../dpu/proxies';
+import { kubeCalls } from './proxies';
 import { rolloutDpu } from './rollout-dpu';
 
-export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRolloutProgress> {
-  const { set } = input;
-  const progress: DpuSetRolloutProgress = {
-    total: input.dpus.length,
-    updated: [],
-    failed: [],
-    inFlight: [],
-    paused: input.paused,
-  };
-  setHandler(setPausedSignal, (p) => {
-    progress.paused = p;
-  });
-  setHandler(rolloutProgressQuery, () => progress);
-  const link = input.workflowUrl ? { rolloutWorkflowUrl: input.workflowUrl } : {};
-  const share = () => ({
-    rollout: workflowInfo().workflowId,
-    ratio:
-      input.dpus.length === 0 ? 1 : (progress.updated.length + progress.failed.length) / input.dpus.length,
-  });
+type SetReport = Parameters<KubeActivities['reportDpuSet']>[0];
 
+export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRolloutProgress> {
+  const r = new Rollout(input);
+  setHandler(setPausedSignal, (p) => {
+    r.progress.paused = p;
+  });
+  setHandler(rolloutProgressQuery, () => r.progress);
   if (input.dryRun) {
+    await r.reportPlan();
+    return r.progress;
+  }
+
+  await r.say(
+    'True',
+    'RolloutStarted',
+    `updating ${r.queue.length} DPUs, at most ${input.maxUnavailable} unavailable at once`,
+  );
+  while (r.queue.length > 0 || r.running.size > 0) {
+    await r.stopIfOverBudget();
+    if (!r.progress.paused && !r.progress.stopped && r.queue.length > 0) await r.launchWhatFits();
+    if (r.progress.stopped && r.running.size === 0) break;
+    if (await r.nextChange()) await r.writeStatus({});
+  }
+  if (!r.progress.stopped) await r.sayFinished();
+  return r.progress;
+}
+
+/** One rollout's state: DPUs still to go, children running, and what the set's status says. */
+class Rollout {
+  readonly progress: DpuSetRolloutProgress;
+  readonly queue: string[];
+  readonly running = new Map<string, ChildWorkflowHandle<typeof rolloutDpu>>();
+  private changed = 0; // bumps when a child ends, to wake the loop
+
+  constructor(private readonly input: DpuSetRolloutInput) {
+    this.queue = [...input.dpus];
+    this.progress = { total: input.dpus.length, updated: [], failed: [], inFlight: [], paused: input.paused };
+  }
+
+  /** The one writer of the set's status during a rollout (and of the rollout-progress share). */
+  async writeStatus(extra: Pick<SetReport, 'condition' | 'event'>): Promise<void> {
+    const { input, progress } = this;
+    const done = progress.updated.length + progress.failed.length;
+    await kubeCalls.reportDpuSet({
+      set: input.set,
+      status: { updated: progress.updated.length, failed: progress.failed.length, ...this.link() },
+      ...extra,
+      progress: {
+        rollout: workflowInfo().workflowId,
+        ratio: input.dpus.length === 0 ? 1 : done / input.dpus.length,
+      },
+    });
+  }
+
+  say(status: 'True' | 'False', reason: string, message: string, type: 'Normal' | 'Warning' = 'Normal') {
+    return this.writeStatus({
+      condition: { type: 'RolloutProgressing', status, reason, message },
+      event: { type, reason, message },
+    });
+  }
+
+  async reportPlan(): Promise<void> {
+    const { input } = this;
     const batches = plannedBatches(input.dpus, input.maxUnavailable);
-    await kube.reportDpuSet({
-      set,
-      status: { plannedBatches: batches, ...link },
+    await kubeCalls.reportDpuSet({
+      set: input.set,
+      status: { plannedBatches: batches, ...this.link() },
       condition: {
         type: 'RolloutPlanned',
         status: 'True',
@@ -53,31 +97,61 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
         message: `dry run: ${input.dpus.length} DPUs in ${batches.length} batches of at most ${input.maxUnavailable}: ${batches.map((b) => `[${b.join(', ')}]`).join(' ')}`,
       },
     });
-    return progress;
   }
 
-  const queue = [...input.dpus];
-  const running = new Map<string, ChildWorkflowHandle<typeof rolloutDpu>>();
-  let changed = 0; // bumps when a child ends, to wake the loop
-  const say = (
-    status: 'True' | 'False',
-    reason: string,
-    message: string,
-    type: 'Normal' | 'Warning' = 'Normal',
-  ) =>
-    kube.reportDpuSet({
-      set,
-      status: { updated: progress.updated.length, failed: progress.failed.length, ...link },
-      condition: { type: 'RolloutProgressing', status, reason, message },
-      event: { type, reason, message },
-      progress: share(),
-    });
-  const launch = async (dpu: string) => {
+  async stopIfOverBudget(): Promise<void> {
+    const { progress, input } = this;
+    if (progress.stopped || progress.failed.length <= input.failureBudget) return;
+    progress.stopped = `${progress.failed.length} DPUs failed (budget ${input.failureBudget}): ${progress.failed.map((f) => `${f.dpu}: ${f.message}`).join('; ')}`;
+    await this.say('False', 'RolloutStopped', `rollout stopped: ${progress.stopped}`, 'Warning');
+  }
+
+  /** Launches children while the set's unavailable DPUs stay within maxUnavailable. */
+  async launchWhatFits(): Promise<void> {
+    const health = await kubeCalls.readDpuSetHealth(this.input.set);
+    const down = new Set(health.filter((x) => !x.ready).map((x) => x.name));
+    // DPUs already down go first: updating them costs no availability (as a DaemonSet replaces unhealthy pods first).
+    this.queue.sort((a, b) => Number(down.has(b)) - Number(down.has(a)));
+    let othersDown = [...down].filter((n) => !this.running.has(n)).length;
+    while (this.queue.length > 0) {
+      const alreadyDown = down.has(this.queue[0]);
+      if (!alreadyDown && this.running.size + othersDown >= this.input.maxUnavailable) break;
+      const dpu = this.queue.shift()!;
+      if (alreadyDown) othersDown--;
+      this.running.set(dpu, await this.launch(dpu));
+      this.progress.inFlight = [...this.running.keys()];
+    }
+  }
+
+  /** Waits for a child to end, a pause change, or the next health look; true when a child ended. */
+  async nextChange(): Promise<boolean> {
+    const seen = this.changed;
+    const paused = this.progress.paused;
+    await condition(
+      () => this.changed !== seen || this.progress.paused !== paused,
+      `${this.input.healthPollSeconds ?? 5} seconds`,
+    );
+    return this.changed !== seen;
+  }
+
+  sayFinished(): Promise<void> {
+    const { progress, input } = this;
+    const failed = progress.failed.length;
+    return this.say(
+      'False',
+      failed > 0 ? 'RolloutFinishedWithFailures' : 'RolloutComplete',
+      `${progress.updated.length} of ${progress.total} DPUs updated${failed ? `, ${failed} failed (within budget ${input.failureBudget})` : ''}`,
+      failed > 0 ? 'Warning' : 'Normal',
+    );
+  }
+
+  private async launch(dpu: string): Promise<ChildWorkflowHandle<typeof rolloutDpu>> {
+    const { input, progress } = this;
     const child = await startChild(rolloutDpu, {
-      workflowId: rolloutDpuWorkflowId(set, input.templateHash, dpu),
+      workflowId: rolloutDpuWorkflowId(input.set, input.templateHash, dpu),
       args: [
         {
-          set,
+          set: input.set,
           dpu,
           template: input.template,
           templateHash: input.templateHash,
@@ -90,60 +164,14 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
       .then((r) => (r.ready ? progress.updated.push(dpu) : progress.failed.push({ dpu, message: r.message })))
       .catch((err: Error) => progress.failed.push({ dpu, message: err.message }))
       .finally(() => {
-        running.delete(dpu);
-        progress.inFlight = [...running.keys()];
-        changed++;
+        this.running.delete(dpu);
+        progress.inFlight = [...this.running.keys()];
+        this.changed++;
       });
     return child;
-  };
-  await say(
-    'True',
-    'RolloutStarted',
-    `updating ${queue.length} DPUs, at most ${input.maxUnavailable} unavailable at once`,
-  );
-
-  while (queue.length > 0 || running.size > 0) {
-    if (!progress.stopped && progress.failed.length > input.failureBudget) {
-      progress.stopped = `${progress.failed.length} DPUs failed (budget ${input.failureBudget}): ${progress.failed.map((f) => `${f.dpu}: ${f.message}`).join('; ')}`;
-      await say('False', 'RolloutStopped', `rollout stopped: ${progress.stopped}`, 'Warning');
-    }
-    if (!progress.paused && !progress.stopped && queue.length > 0) {
-      const health = await kube.readDpuSetHealth(set);
-      const down = new Set(health.filter((x) => !x.ready).map((x) => x.name));
-      // DPUs already down go first: updating them costs no availability (as a DaemonSet replaces unhealthy pods first).
-      queue.sort((a, b) => Number(down.has(b)) - Number(down.has(a)));
-      let othersDown = [...down].filter((n) => !running.has(n)).length;
-      while (queue.length > 0) {
-        const alreadyDown = down.has(queue[0]);
-        if (!alreadyDown && running.size + othersDown >= input.maxUnavailable) break;
-        const dpu = queue.shift()!;
-        if (alreadyDown) othersDown--;
-        running.set(dpu, await launch(dpu));
-        progress.inFlight = [...running.keys()];
-      }
-    }
-    if (progress.stopped && running.size === 0) break;
-    const seen = changed;
-    const paused = progress.paused;
-    await condition(
-      () => changed !== seen || progress.paused !== paused,
-      `${input.healthPollSeconds ?? 5} seconds`,
-    );
-    if (changed !== seen) {
-      await kube.reportDpuSet({
-        set,
-        status: { updated: progress.updated.length, failed: progress.failed.length, ...link },
-        progress: share(),
-      });
-    }
   }
 
-  if (progress.stopped) return progress;
-  await say(
-    'False',
-    progress.failed.length > 0 ? 'RolloutFinishedWithFailures' : 'RolloutComplete',
-    `${progress.updated.length} of ${progress.total} DPUs updated${progress.failed.length ? `, ${progress.failed.length} failed (within budget ${input.failureBudget})` : ''}`,
-    progress.failed.length > 0 ? 'Warning' : 'Normal',
-  );
-  return progress;
+  private link() {
+    return this.input.workflowUrl ? { rolloutWorkflowUrl: this.input.workflowUrl } : {};
+  }
 }

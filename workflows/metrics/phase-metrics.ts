@@ -5,7 +5,18 @@
  */
 import { metricMeter } from '@temporalio/workflow';
 
-export function recordPhaseDuration(phase: string, result: string, startedAt: string, endedAt: string): void {
+/** Wired to the StatusBook's closed phase records by ProvisionDpu (a PhaseClosed listener). */
+export function recordPhaseDuration({
+  phase,
+  result,
+  startedAt,
+  endedAt,
+}: {
+  phase: string;
+  result: string;
+  startedAt: string;
+  endedAt: string;
+}): void {
   const seconds = (Date.parse(endedAt) - Date.parse(startedAt)) / 1000;
   if (!(seconds >= 0)) return;
   metricMeter

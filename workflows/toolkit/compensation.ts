@@ -11,8 +11,9 @@ export interface UndoStep {
 export class Compensations {
   private steps: UndoStep[] = [];
 
-  add(step: UndoStep): void {
-    this.steps.push(step);
+  /** Registers an undo; undefined (a phase with nothing to undo here) is ignored. */
+  add(step: UndoStep | undefined): void {
+    if (step) this.steps.push(step);
   }
 
   /** Runs every step newest first; returns one line per step saying what happened. */

@@ -6,21 +6,24 @@
  * version being flashed starts no second flash.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
-import { bfb, dms, dmsTransfer } from '../proxies';
-import type { FlowContext, PhaseOutcome } from '../context';
+import { Phase } from '../../../model/phases';
+import { bfbCalls, dmsCalls, dmsTransfers } from '../proxies';
+import type { FetchedBfb, FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
 import { pollUntil } from '../../toolkit/poll-until';
 
-export async function osInstalling(ctx: FlowContext): Promise<PhaseOutcome> {
-  const { spec, book, timing } = ctx;
+export const osInstalling: ProvisionPhase = { phase: Phase.OsInstalling, run: installOs };
+
+async function installOs(ctx: FlowContext): Promise<PhaseOutcome> {
+  const { spec, book } = ctx;
   const at = { dpu: spec.name, address: spec.dmsAddress };
 
-  const before = await dms.dmsVerify(at);
+  const before = await dmsCalls.dmsVerify(at);
   if (ctx.learnt.bfb && before.version === ctx.learnt.bfb.fileName) {
     return { done: `DPU already runs ${ctx.learnt.bfb.fileName}: nothing to flash` };
   }
 
   book.progress({ step: `sending ${ctx.learnt.bfb?.fileName ?? spec.bfb.url} to DMS`, percent: 0 });
-  const sent = await dmsTransfer.dmsInstallBfb.executeWithOptions(
+  const sent = await dmsTransfers.dmsInstallBfb.executeWithOptions(
     { summary: `send BFB to DMS of ${spec.name}` },
     [{ ...at, bfb: { url: spec.bfb.url, sha256: spec.bfb.sha256 } }],
   );
@@ -29,12 +32,18 @@ export async function osInstalling(ctx: FlowContext): Promise<PhaseOutcome> {
   if (before.version === target.fileName) {
     return { done: `DPU already runs ${target.fileName}: nothing to flash` };
   }
-  const cfg = await bfb.renderBfCfg(spec);
-  await dms.dmsInstallContent.executeWithOptions({ summary: `send ${cfg.fileName} to DMS` }, [
+  const cfg = await bfbCalls.renderBfCfg(spec);
+  await dmsCalls.dmsInstallContent.executeWithOptions({ summary: `send ${cfg.fileName} to DMS` }, [
     { ...at, version: cfg.fileName, content: cfg.content },
   ]);
-  await dms.dmsActivate({ ...at, version: target.fileName });
+  await dmsCalls.dmsActivate({ ...at, version: target.fileName });
+  return awaitFlash(ctx, target);
+}
 
+/** The flash after Activate: durable timers, quiet for most of its expected time, then OS.Verify polls. */
+async function awaitFlash(ctx: FlowContext, target: FetchedBfb): Promise<PhaseOutcome> {
+  const { spec, book, timing } = ctx;
+  const at = { dpu: spec.name, address: spec.dmsAddress };
   const started = Date.now();
   const flashing = {
     step: `flashing ${target.fileName}`,
@@ -44,7 +53,7 @@ export async function osInstalling(ctx: FlowContext): Promise<PhaseOutcome> {
   book.progress({ ...flashing, percent: 0 });
   await pollUntil(
     async () => {
-      const v = await dms.dmsVerify(at);
+      const v = await dmsCalls.dmsVerify(at);
       if (v.activationFailMessage) {
         throw ApplicationFailure.nonRetryable(
           `flash of ${target.fileName} on ${spec.name} failed: ${v.activationFailMessage}`,

@@ -7,67 +7,27 @@
  * Either way it ends by checking the DPU runs the version just flashed.
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
-import { dms } from '../proxies';
-import { HOST_POWER_CYCLED_ANNOTATION } from '../../../model/resources/common';
-import type { FlowContext, PhaseOutcome } from '../context';
-import { reportToKube } from '../kube-report';
-import { pollUntil } from '../../toolkit/poll-until';
+import { powerCycleEventMessage, powerCycleHint } from '../../../model/operator-hints';
+import { Phase } from '../../../model/phases';
+import { dmsCalls } from '../proxies';
+import type { FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
+import { writeRunStatus } from '../status-writer';
+import { pollUntil, type PollOptions } from '../../toolkit/poll-until';
 
-export async function rebooting(ctx: FlowContext): Promise<PhaseOutcome> {
-  const { spec, book, timing } = ctx;
-  const at = { dpu: spec.name, address: spec.dmsAddress };
-  const poll = {
+export const rebooting: ProvisionPhase = { phase: Phase.Rebooting, run: reboot };
+
+async function reboot(ctx: FlowContext): Promise<PhaseOutcome> {
+  const { spec, timing } = ctx;
+  const poll: PollOptions = {
     initialSeconds: timing.pollInitialSeconds,
     maxSeconds: timing.pollMaxSeconds,
     timeoutSeconds: timing.rebootTimeoutSeconds,
     timeoutMessage: `${spec.name} did not come back from its reboot within ${timing.rebootTimeoutSeconds} s; check the host ${spec.node} and DMS at ${spec.dmsAddress}, then retry from "Rebooting"`,
   };
-  let how: string;
-
-  if (spec.automaticReboot) {
-    const before = await dms.dmsRebootStatus(at);
-    await dms.dmsReboot({
-      ...at,
-      delaySeconds: timing.rebootDelaySeconds,
-      message: 'xpuflow: activate new BFB',
-    });
-    book.progress({ step: `rebooting ${spec.name}` });
-    await pollUntil(
-      async () => {
-        const s = await dms.dmsRebootStatus(at);
-        return s.count > before.count && !s.active ? s : undefined;
-      },
-      poll,
-      (elapsedMs) => book.progress({ step: `rebooting ${spec.name} (${Math.round(elapsedMs / 1000)} s)` }),
-    );
-    how = 'rebooted by DMS';
-  } else {
-    ctx.operatorRebooted = false;
-    if (spec.kube) {
-      book.waitFor(
-        `operator: power-cycle host ${spec.node} to reboot ${spec.name}, then \`kubectl annotate dpu ${spec.kube.ref.name} -n ${spec.kube.ref.namespace} ${HOST_POWER_CYCLED_ANNOTATION}=$(date +%s) --overwrite\``,
-      );
-      await reportToKube(ctx, {
-        type: 'Normal',
-        reason: 'WaitingForPowerCycle',
-        message: `power-cycle host ${spec.node}, then annotate the DPU`,
-      });
-    } else {
-      book.waitFor(
-        `operator: power-cycle host ${spec.node} to reboot ${spec.name}, then run \`xpuflow dpu reboot-done ${spec.name}\``,
-      );
-    }
-    await condition(() => ctx.operatorRebooted);
-    book.waitFor(undefined);
-    await pollUntil(async () => {
-      const s = await dms.dmsRebootStatus(at);
-      return s.active ? undefined : s;
-    }, poll);
-    how = 'rebooted by an operator';
-  }
+  const how = spec.automaticReboot ? await rebootByDms(ctx, poll) : await rebootByOperator(ctx, poll);
 
   const expected = ctx.learnt.bfb?.fileName;
-  const v = await dms.dmsVerify(at);
+  const v = await dmsCalls.dmsVerify(dmsOf(ctx));
   if (expected && v.version !== expected) {
     throw ApplicationFailure.nonRetryable(
       `${spec.name} came back running ${JSON.stringify(v.version)}, not ${expected}; retry from "OS Installing"`,
@@ -75,4 +35,47 @@ export async function rebooting(ctx: FlowContext): Promise<PhaseOutcome> {
     );
   }
   return { done: `${how}; runs ${v.version}` };
+}
+
+function dmsOf(ctx: FlowContext) {
+  return { dpu: ctx.spec.name, address: ctx.spec.dmsAddress };
+}
+
+async function rebootByDms(ctx: FlowContext, poll: PollOptions): Promise<string> {
+  const { spec, book, timing } = ctx;
+  const at = dmsOf(ctx);
+  const before = await dmsCalls.dmsRebootStatus(at);
+  await dmsCalls.dmsReboot({
+    ...at,
+    delaySeconds: timing.rebootDelaySeconds,
+    message: 'xpuflow: activate new BFB',
+  });
+  book.progress({ step: `rebooting ${spec.name}` });
+  await pollUntil(
+    async () => {
+      const s = await dmsCalls.dmsRebootStatus(at);
+      return s.count > before.count && !s.active ? s : undefined;
+    },
+    poll,
+    (elapsedMs) => book.progress({ step: `rebooting ${spec.name} (${Math.round(elapsedMs / 1000)} s)` }),
+  );
+  return 'rebooted by DMS';
+}
+
+async function rebootByOperator(ctx: FlowContext, poll: PollOptions): Promise<string> {
+  const { spec, book } = ctx;
+  ctx.operatorRebooted = false;
+  book.waitFor(powerCycleHint(spec));
+  await writeRunStatus(ctx, {
+    type: 'Normal',
+    reason: 'WaitingForPowerCycle',
+    message: powerCycleEventMessage(spec),
+  });
+  await condition(() => ctx.operatorRebooted);
+  book.waitFor(undefined);
+  await pollUntil(async () => {
+    const s = await dmsCalls.dmsRebootStatus(dmsOf(ctx));
+    return s.active ? undefined : s;
+  }, poll);
+  return 'rebooted by an operator';
 }
