@@ -1,4 +1,4 @@
-/** `xpuflow worker control|host`: run a worker process in the foreground. */
+/** `xpuflow worker control|host|dpu`: run one of the three worker processes in the foreground. */
 import { Command } from 'commander';
 import { runControlWorker } from '../workers/control/main';
 import { runDpuWorkers } from '../workers/dpu/main';
@@ -6,12 +6,20 @@ import { runHostWorker } from '../workers/host/main';
 
 export function workerCommand(): Command {
   const worker = new Command('worker').description(
-    'run an xpuflow worker (Temporal connection from the environment); logs are JSON lines\n' +
-      '(XPUFLOW_LOG_FORMAT=text for plain text, XPUFLOW_LOG_LEVEL=DEBUG|INFO|WARN|ERROR)',
+    'run an xpuflow worker (Temporal connection from the environment):\n' +
+      '  control  every workflow; Kubernetes, Argo CD, DMS and BFB activities (queue xpuflow-control)\n' +
+      '  host     one per host node: its sysfs SR-IOV, VF attach and VM claims (queue xpuflow-host-<node>)\n' +
+      "  dpu      one per DPU: the xPU's OPI calls and OVS ports and flows (queue xpuflow-dpu-<dpu>)\n" +
+      'control and host log JSON lines (XPUFLOW_LOG_FORMAT=text for plain text,\n' +
+      'XPUFLOW_LOG_LEVEL=DEBUG|INFO|WARN|ERROR)',
   );
   worker
     .command('control')
-    .description('the control worker: all workflows, DMS and BFB activities (queue xpuflow-control)')
+    .description(
+      'the control worker (queue xpuflow-control): every workflow, and the activities that reach the\n' +
+        'Kubernetes clusters (DPU objects, node effect, DPU clusters, service credentials), Argo CD\n' +
+        '(DPU services), DMS over gNOI and BFB downloads',
+    )
     .option(
       '--bfb-cache <dir>',
       'where downloaded BFBs are cached (default .xpuflow/bfb-cache or $XPUFLOW_BFB_CACHE)',
@@ -23,7 +31,11 @@ export function workerCommand(): Command {
     .action(async (o) => runControlWorker({ bfbCacheDir: o.bfbCache, metricsAddress: o.metrics }));
   worker
     .command('host')
-    .description("a host worker: this node's sysfs SR-IOV work (queue xpuflow-host-<node>)")
+    .description(
+      "a host worker, one per host node (queue xpuflow-host-<node>): this node's sysfs SR-IOV, the netns\n" +
+        'moves of VF attach (CNI), vfio-pci binding and QMP hot-plug of VM claims; with --vf-config also\n' +
+        'the host agent socket for xpuflow-cni, the kubelet device plugins and the lease collector',
+    )
     .requiredOption('--node <node>', 'this node name', process.env.XPUFLOW_NODE_NAME)
     .option('--sysfs-root <dir>', 'root of sysfs', '/sys')
     .option(
@@ -40,7 +52,8 @@ export function workerCommand(): Command {
   worker
     .command('dpu')
     .description(
-      "a DPU worker: the xPU's OPI calls for VF leases, OVS ports and flows of service chains (queue xpuflow-dpu-<dpu>)",
+      "a DPU worker, one per DPU (queue xpuflow-dpu-<dpu>): the xPU's OPI calls for VF leases, OVS ports\n" +
+        'and flows of service chains',
     )
     .requiredOption('--dpu <dpu>', 'the DPU name')
     .requiredOption('--opi <host:port>', "the DPU's OPI server")

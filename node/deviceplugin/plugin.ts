@@ -93,7 +93,10 @@ export async function startDevicePlugin(opts: DevicePluginOptions): Promise<Runn
         });
       } catch (err) {
         if (err instanceof LeaseConflict) throw serviceError(grpc.status.FAILED_PRECONDITION, err.message);
-        throw serviceError(grpc.status.UNAVAILABLE, `cannot start the lease of VF ${id}: ${(err as Error).message}`);
+        throw serviceError(
+          grpc.status.UNAVAILABLE,
+          `cannot start the lease of VF ${id}: ${(err as Error).message}`,
+        );
       }
       if (vf.driver === 'vfio-pci') {
         const group = await readIommuGroup(opts.sysfsRoot, id);

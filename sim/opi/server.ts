@@ -186,7 +186,8 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
     }),
     GetBridgePort: overOvs(count, 'GetBridgePort', async (call, cb) => {
       const row = await findPort(idOf(call.request.name, BP_PREFIX));
-      if (!row) return cb(serviceError(grpc.status.NOT_FOUND, `bridge port ${call.request.name} does not exist`));
+      if (!row)
+        return cb(serviceError(grpc.status.NOT_FOUND, `bridge port ${call.request.name} does not exist`));
       cb(null, toBridgePort(row));
     }),
   };
@@ -214,7 +215,8 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
     GetLogicalBridge: overOvs(count, 'GetLogicalBridge', async (call, cb) => {
       const id = idOf(call.request.name, LB_PREFIX);
       const lb = await getLb(id);
-      if (!lb) return cb(serviceError(grpc.status.NOT_FOUND, `logical bridge ${call.request.name} does not exist`));
+      if (!lb)
+        return cb(serviceError(grpc.status.NOT_FOUND, `logical bridge ${call.request.name} does not exist`));
       cb(null, { name: LB_PREFIX + id, spec: { vlanId: lb.vlan, vni: lb.vni } });
     }),
     DeleteLogicalBridge: overOvs(count, 'DeleteLogicalBridge', async (call, cb) => {
