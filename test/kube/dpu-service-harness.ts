@@ -17,10 +17,8 @@ import {
   startDpuServiceControllers,
   type RunningDpuServiceControllers,
 } from '../../controllers/dpu-service-manager';
-import { waitForPollers } from '../../platform/connection/pollers';
 import { Kube } from '../../platform/kube/client';
 import { ARGO_NAMESPACE, type Application, type DpuServiceResource } from '../../model/resources/dpu-service';
-import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import {
   getApplication,
   installArgoCrd,
@@ -29,10 +27,11 @@ import {
   type PlayedArgo,
 } from '../../sim/argocd';
 import { installCrds, KubeApiservers, registerDpuCluster, type KubeCluster } from '../../sim/kube';
-import { spawnControlWorker, type WorkerProcess } from '../../cli/demo/worker-processes';
+import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
-import { logTails } from '../support/log-tails';
+import { logTails, timestampedLog } from '../support/log-tails';
+import { startControlWorker } from '../support/polling-workers';
 
 export const NS = 'xpuflow-svc-test';
 export const DPU_CLUSTERS = ['dpu1', 'dpu2'] as const;
@@ -102,17 +101,18 @@ export class DpuServiceHarness {
       connection: await Connection.connect({ address: this.temporal.address }),
       namespace: 'default',
     });
-    this.worker = spawnControlWorker({
-      bfbCacheDir: path.join(this.dir, 'bfb-cache'),
-      logFile: path.join(this.dir, 'control.log'),
+    await startControlWorker(this.client, {
+      dir: this.dir,
       env: {
         TEMPORAL_ADDRESS: this.temporal.address,
         TEMPORAL_NAMESPACE: 'default',
         XPUFLOW_KUBECONFIG: this.host.kubeconfigPath,
       },
+      started: (w) => {
+        this.worker = w;
+        this.step('control worker spawned');
+      },
     });
-    this.step('control worker spawned');
-    await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
     this.step('control worker polls; starting the controller');
     await this.startController();
     this.playArgo();
@@ -138,8 +138,7 @@ export class DpuServiceHarness {
       pollSeconds: 1,
       retrySeconds: 2,
       workflowUrlBase: `http://127.0.0.1:${this.temporal.uiPort}/namespaces/default/workflows/`,
-      log: (l) =>
-        fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
+      log: timestampedLog(path.join(this.dir, 'controller.log')),
     });
   }
 
