@@ -13,7 +13,7 @@ import {
   ARGO_VERSION,
   type Application,
 } from '../../model/resources/dpu-service';
-import { isNotFound, type Kube } from '../../platform/kube/client';
+import { unlessNotFound, type Kube } from '../../platform/kube/client';
 
 export type PlayedHealth = 'Healthy' | 'Degraded' | 'Progressing';
 
@@ -29,12 +29,9 @@ export async function listApplications(kube: Kube): Promise<Application[]> {
 }
 
 export async function getApplication(kube: Kube, name: string): Promise<Application | undefined> {
-  try {
-    return (await kube.custom.getNamespacedCustomObject({ ...APPLICATIONS, name })) as Application;
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+  return unlessNotFound(
+    async () => (await kube.custom.getNamespacedCustomObject({ ...APPLICATIONS, name })) as Application,
+  );
 }
 
 /** A JSON patch of one Application. */
