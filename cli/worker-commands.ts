@@ -8,9 +8,9 @@ export function workerCommand(): Command {
   return new Command('worker')
     .description(
       'run an xpuflow worker (Temporal connection from the environment):\n' +
-        '  control  every workflow; Kubernetes, Argo CD, DMS and BFB activities (queue xpuflow-control)\n' +
-        '  host     one per host node: its sysfs SR-IOV, VF attach and VM claims (queue xpuflow-host-<node>)\n' +
-        "  dpu      one per DPU: the xPU's OPI calls and OVS ports and flows (queue xpuflow-dpu-<dpu>)\n" +
+        '  control  all workflows; activities for Kubernetes, Argo CD, DMS, BFB downloads\n' +
+        '  host     one per host node: sysfs SR-IOV, VF attach (CNI), VM claims (QMP)\n' +
+        "  dpu      one per DPU: the xPU's OPI calls, OVS ports and flows (chains)\n" +
         'control and host log JSON lines (XPUFLOW_LOG_FORMAT=text for plain text,\n' +
         'XPUFLOW_LOG_LEVEL=DEBUG|INFO|WARN|ERROR)',
     )
@@ -30,8 +30,8 @@ function controlWorkerCommand(): Command {
   return withMetrics(
     new Command('control')
       .description(
-        'the control worker (queue xpuflow-control): every workflow, and the activities that reach the\n' +
-          'Kubernetes clusters (DPU objects, node effect, DPU clusters, service credentials), Argo CD\n' +
+        'the control worker (queue xpuflow-control): every workflow, and the activities that reach the ' +
+          'Kubernetes clusters (DPU objects, node effect, DPU clusters, service credentials), Argo CD ' +
           '(DPU services), DMS over gNOI and BFB downloads',
       )
       .option(
@@ -45,8 +45,8 @@ function hostWorkerCommand(): Command {
   return withMetrics(
     new Command('host')
       .description(
-        "a host worker, one per host node (queue xpuflow-host-<node>): this node's sysfs SR-IOV, the netns\n" +
-          'moves of VF attach (CNI), vfio-pci binding and QMP hot-plug of VM claims; with --vf-config also\n' +
+        "a host worker, one per host node (queue xpuflow-host-<node>): this node's sysfs SR-IOV, the netns " +
+          'moves of VF attach (CNI), vfio-pci binding and QMP hot-plug of VM claims; with --vf-config also ' +
           'the host agent socket for xpuflow-cni, the kubelet device plugins and the lease collector',
       )
       .requiredOption('--node <node>', 'this node name', process.env.XPUFLOW_NODE_NAME)
@@ -64,7 +64,7 @@ function hostWorkerCommand(): Command {
 function dpuWorkerCommand(): Command {
   return new Command('dpu')
     .description(
-      "a DPU worker, one per DPU (queue xpuflow-dpu-<dpu>): the xPU's OPI calls for VF leases, OVS ports\n" +
+      "a DPU worker, one per DPU (queue xpuflow-dpu-<dpu>): the xPU's OPI calls for VF leases, OVS ports " +
         'and flows of service chains',
     )
     .requiredOption('--dpu <dpu>', 'the DPU name')
