@@ -30,14 +30,11 @@ import {
 } from '../model/credential-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { installCrds, KubeApiservers } from '../sim/kube';
+import { numberFlag, runBench } from './command-line';
+import { percentile } from './measure';
 
 const NS = 'creds';
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 function testServer(): string | undefined {
   return [
@@ -46,11 +43,8 @@ function testServer(): string | undefined {
   ].find((c): c is string => !!c && fs.existsSync(c));
 }
 
-const pct = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
-
 async function main(): Promise<void> {
-  const renewals = arg('renewals', 200);
+  const renewals = numberFlag('renewals', 200);
   const server = testServer();
   if (!server) {
     console.log(
@@ -172,10 +166,10 @@ async function main(): Promise<void> {
     console.log(`  wall                 ${(wallMs / 1000).toFixed(1)} s`);
     console.log(`  per renewal (mean)   ${(wallMs / (tokens - 1)).toFixed(1)} ms`);
     console.log(
-      `  between TokenRequests p50 ${pct(gaps, 50).toFixed(1)} ms  p95 ${pct(gaps, 95).toFixed(1)} ms  max ${gaps.at(-1)!.toFixed(1)} ms`,
+      `  between TokenRequests p50 ${percentile(gaps, 50).toFixed(1)} ms  p95 ${percentile(gaps, 95).toFixed(1)} ms  max ${gaps.at(-1)!.toFixed(1)} ms`,
     );
     console.log(
-      `  runs ${runs.length}; events per run min ${ev[0]} median ${pct(ev, 50)} max ${ev.at(-1)}; bytes per run median ${pct(by, 50)} max ${by.at(-1)}`,
+      `  runs ${runs.length}; events per run min ${ev[0]} median ${percentile(ev, 50)} max ${ev.at(-1)}; bytes per run median ${percentile(by, 50)} max ${by.at(-1)}`,
     );
     console.log(
       JSON.stringify({
@@ -184,13 +178,13 @@ async function main(): Promise<void> {
         renewals: tokens - 1,
         wallMs,
         perRenewalMs: wallMs / (tokens - 1),
-        gapP50Ms: pct(gaps, 50),
-        gapP95Ms: pct(gaps, 95),
+        gapP50Ms: percentile(gaps, 50),
+        gapP95Ms: percentile(gaps, 95),
         gapMaxMs: gaps.at(-1),
         runs: runs.length,
         eventsPerRunMax: ev.at(-1),
-        eventsPerRunMedian: pct(ev, 50),
-        bytesPerRunMedian: pct(by, 50),
+        eventsPerRunMedian: percentile(ev, 50),
+        bytesPerRunMedian: percentile(by, 50),
         bytesPerRunMax: by.at(-1),
       }),
     );
@@ -203,7 +197,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -18,118 +18,24 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { waitForPollers } from '../platform/connection/pollers';
 import { startDpuServiceControllers } from '../controllers/dpu-service-manager';
 import { Kube } from '../platform/kube/client';
-import {
-  ARGO_APPLICATIONS,
-  ARGO_GROUP,
-  ARGO_NAMESPACE,
-  ARGO_RESOURCES_FINALIZER,
-  ARGO_VERSION,
-  type Application,
-  type DpuServiceResource,
-} from '../model/resources/dpu-service';
+import { ARGO_NAMESPACE, type DpuServiceResource } from '../model/resources/dpu-service';
 import { applicationName } from '../model/dpu-service';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
-import { installArgoCrd } from '../sim/argocd';
+import { installArgoCrd, listApplications, playArgo, type PlayedArgo } from '../sim/argocd';
 import { installCrds, KubeApiservers, registerDpuCluster } from '../sim/kube';
 import { spawnControlWorker } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
+import { numberFlag, runBench } from './command-line';
 
 const NS = 'xpuflow-bench-svc';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 const chart = (version: string) => ({ repoURL: 'oci://ghcr.io/example/charts', chart: 'bench', version });
 const readyAt = (s: DpuServiceResource | undefined) =>
   !!s && s.status?.phase === 'Ready' && s.status.observedGeneration === s.metadata.generation;
-
-const appApi = {
-  group: ARGO_GROUP,
-  version: ARGO_VERSION,
-  namespace: ARGO_NAMESPACE,
-  plural: ARGO_APPLICATIONS,
-};
-
-async function listApps(kube: Kube): Promise<Application[]> {
-  return ((await kube.custom.listNamespacedCustomObject(appApi)) as { items: Application[] }).items;
-}
-
-/** Argo CD as far as xpuflow sees it: Synced + Healthy for the current spec, finalizer off on delete. */
-function playArgo(dpus: Kube[]): { stop(): void; writes: () => number } {
-  let timer: NodeJS.Timeout | undefined;
-  let writes = 0;
-  const patch = (kube: Kube, name: string, ops: object[]) =>
-    kube.custom.patchNamespacedCustomObject(
-      { ...appApi, name, body: ops },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
-    );
-  const tick = async () => {
-    await Promise.all(
-      dpus.map(async (kube) => {
-        for (const app of await listApps(kube)) {
-          if (app.metadata.deletionTimestamp) {
-            if (app.metadata.finalizers?.includes(ARGO_RESOURCES_FINALIZER))
-              await patch(kube, app.metadata.name, [{ op: 'remove', path: '/metadata/finalizers' }]);
-            continue;
-          }
-          const st = app.status;
-          if (
-            st?.health?.status === 'Healthy' &&
-            JSON.stringify(st?.sync?.comparedTo?.source) === JSON.stringify(app.spec.source)
-          )
-            continue;
-          const revision = app.spec.source.targetRevision;
-          writes++;
-          await patch(kube, app.metadata.name, [
-            {
-              op: 'add',
-              path: '/status',
-              value: {
-                sync: {
-                  status: 'Synced',
-                  revision,
-                  comparedTo: { source: app.spec.source, destination: app.spec.destination },
-                },
-                health: { status: 'Healthy' },
-                operationState: {
-                  operation: { sync: { revision } },
-                  startedAt: new Date().toISOString(),
-                  phase: 'Succeeded',
-                  message: 'successfully synced',
-                  syncResult: { revision },
-                },
-              },
-            },
-          ]);
-        }
-      }),
-    );
-  };
-  const loop = () => {
-    timer = setTimeout(() => {
-      void tick()
-        .catch(() => undefined)
-        .finally(() => {
-          if (timer) loop();
-        });
-    }, 100);
-  };
-  loop();
-  return {
-    stop: () => {
-      clearTimeout(timer);
-      timer = undefined;
-    },
-    writes: () => writes,
-  };
-}
 
 interface Rollout {
   ms: number;
@@ -138,8 +44,8 @@ interface Rollout {
 }
 
 async function main(): Promise<void> {
-  const K = arg('clusters', 4);
-  const repeats = arg('repeats', 3);
+  const K = numberFlag('clusters', 4);
+  const repeats = numberFlag('repeats', 3);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-dpuservice-'));
   const names = Array.from({ length: K }, (_, i) => `dpu${i + 1}`);
   const apis = new KubeApiservers();
@@ -147,7 +53,7 @@ async function main(): Promise<void> {
   let worker: ReturnType<typeof spawnControlWorker> | undefined;
   let client: Client | undefined;
   let controllers: Awaited<ReturnType<typeof startDpuServiceControllers>> | undefined;
-  let argo: ReturnType<typeof playArgo> | undefined;
+  let argo: PlayedArgo | undefined;
   try {
     const t0 = Date.now();
     const clusters = await apis.start(['host', ...names]);
@@ -155,11 +61,11 @@ async function main(): Promise<void> {
     const kube = new Kube(host.kc);
     await installCrds(host.kc);
     await kube.core.createNamespace({ body: { metadata: { name: NS } } });
-    const dpus: Kube[] = [];
+    const dpus: Record<string, Kube> = {};
     for (const [i, name] of names.entries()) {
       const c = clusters[i + 1];
       const dk = new Kube(c.kc);
-      dpus.push(dk);
+      dpus[name] = dk;
       await installArgoCrd(c.kc);
       await dk.core.createNamespace({ body: { metadata: { name: ARGO_NAMESPACE } } });
       await registerDpuCluster(kube, NS, name, c);
@@ -184,7 +90,8 @@ async function main(): Promise<void> {
       retrySeconds: 2,
       log: (l) => fs.appendFileSync(path.join(dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
     });
-    argo = playArgo(dpus);
+    // Argo CD: Synced + Healthy for the current spec within ~100 ms, finalizer off on delete.
+    argo = playArgo({ clusters: dpus, intervalMs: 100, health: () => 'Healthy' });
     console.error(`set up ${K} DPU clusters in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 
     const get = (name: string) => kube.get<DpuServiceResource>('DPUService', { namespace: NS, name });
@@ -208,53 +115,39 @@ async function main(): Promise<void> {
     const canary: Rollout[] = [];
     let labelWrites = 0;
     let wavesShape: string[][] | undefined;
+    /** Creates a DPUService at 1.0.0 and waits for Ready, then changes it to 1.1.0 and follows that rollout. */
+    const createThenChange = async (name: string, rollout: object): Promise<Rollout> => {
+      let t = performance.now();
+      await kube.create('DPUService', NS, {
+        metadata: { name },
+        spec: { helmChart: { source: chart('1.0.0') }, namespace: 'bench', rollout },
+      });
+      create.push((await untilReady(name, t)).ms);
+      t = performance.now();
+      await kube.patch(
+        'DPUService',
+        { namespace: NS, name },
+        { spec: { helmChart: { source: { version: '1.1.0' } } } },
+      );
+      return untilReady(name, t);
+    };
     for (let r = 0; r < repeats; r++) {
       // One wave: every cluster at once.
       const flat = `flat${r}`;
-      let t = performance.now();
-      await kube.create('DPUService', NS, {
-        metadata: { name: flat },
-        spec: {
-          helmChart: { source: chart('1.0.0') },
-          namespace: 'bench',
-          rollout: { healthTimeoutSeconds: 60 },
-        },
-      });
-      create.push((await untilReady(flat, t)).ms);
-      t = performance.now();
-      await kube.patch(
-        'DPUService',
-        { namespace: NS, name: flat },
-        { spec: { helmChart: { source: { version: '1.1.0' } } } },
-      );
-      oneWave.push(await untilReady(flat, t));
+      oneWave.push(await createThenChange(flat, { healthTimeoutSeconds: 60 }));
 
       // Canary + waves [50, 100].
       const waved = `waved${r}`;
-      t = performance.now();
-      await kube.create('DPUService', NS, {
-        metadata: { name: waved },
-        spec: {
-          helmChart: { source: chart('1.0.0') },
-          namespace: 'bench',
-          rollout: { canary: names[0], waves: [50, 100], healthTimeoutSeconds: 60 },
-        },
-      });
-      create.push((await untilReady(waved, t)).ms);
-      t = performance.now();
-      await kube.patch(
-        'DPUService',
-        { namespace: NS, name: waved },
-        { spec: { helmChart: { source: { version: '1.1.0' } } } },
+      canary.push(
+        await createThenChange(waved, { canary: names[0], waves: [50, 100], healthTimeoutSeconds: 60 }),
       );
-      canary.push(await untilReady(waved, t));
       wavesShape ??= (await get(waved))?.status?.waves;
 
       // A label-only change: no Application is written (resourceVersions over 3 s).
       const rvs = async () =>
         Promise.all(
-          dpus.map(async (d) =>
-            (await listApps(d))
+          Object.values(dpus).map(async (d) =>
+            (await listApplications(d))
               .filter((a) => a.metadata.name === applicationName(NS, flat))
               .map((a) => a.metadata.resourceVersion)
               .join(),
@@ -330,7 +223,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

@@ -29,18 +29,10 @@ import {
   type WorkerProcess,
 } from '../cli/demo/worker-processes';
 import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
+import { stringFlag } from './command-line';
+import { peakRssMiB } from './measure';
 
 const NS = 'bench';
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1] : dflt;
-}
-
-function peakRssMiB(pid: number): number {
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
-  return kb / 1024;
-}
 
 /** Waits until every DPU of the set is Ready on `bfb`; returns the most DPUs seen not Ready at once. */
 async function settle(kube: Kube, set: string, count: number, bfb: string): Promise<number> {
@@ -58,11 +50,11 @@ async function settle(kube: Kube, set: string, count: number, bfb: string): Prom
 }
 
 async function main(): Promise<void> {
-  const hosts = Number(arg('hosts', '10'));
-  const perHost = Number(arg('dpus', '10'));
-  const maxUnavailable = arg('max-unavailable', '10%');
-  const flashSeconds = Number(arg('flash-seconds', '6'));
-  const rebootSeconds = Number(arg('reboot-seconds', '1'));
+  const hosts = Number(stringFlag('hosts', '10'));
+  const perHost = Number(stringFlag('dpus', '10'));
+  const maxUnavailable = stringFlag('max-unavailable', '10%');
+  const flashSeconds = Number(stringFlag('flash-seconds', '6'));
+  const rebootSeconds = Number(stringFlag('reboot-seconds', '1'));
   const total = hosts * perHost;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-rollout-'));
   const apis = new KubeApiservers();

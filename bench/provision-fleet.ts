@@ -19,17 +19,8 @@ import { provisionDpuWorkflowId } from '../model/workflow-ids';
 import { startSimFleet, type SimFleet } from '../sim/fleet';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
-
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : dflt;
-}
-
-function peakRssMiB(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
+import { numberFlag, runBench } from './command-line';
+import { peakRssMiB } from './measure';
 
 async function provisionAll(
   client: Client,
@@ -93,11 +84,11 @@ function phaseStats(statuses: DpuStatus[]): Map<string, { mean: number; max: num
 }
 
 async function main(): Promise<void> {
-  const hosts = arg('hosts', 20);
-  const dpus = arg('dpus', 10);
-  const flashSeconds = arg('flash-seconds', 30);
-  const rebootSeconds = arg('reboot-seconds', 5);
-  const bfbMib = arg('bfb-mib', 4);
+  const hosts = numberFlag('hosts', 20);
+  const dpus = numberFlag('dpus', 10);
+  const flashSeconds = numberFlag('flash-seconds', 30);
+  const rebootSeconds = numberFlag('reboot-seconds', 5);
+  const bfbMib = numberFlag('bfb-mib', 4);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-'));
   const temporal = await startBenchTemporal(path.join(dir, 'temporal'));
   const env = { TEMPORAL_ADDRESS: temporal.address };
@@ -186,7 +177,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

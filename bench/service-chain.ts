@@ -25,18 +25,9 @@ import { createOvsActivities } from '../activities/ovs';
 import { planDpu, type PlanInput } from '../model/service-chain-planner';
 import type { DesiredOvs } from '../model/ovs-state';
 import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../sim/ovs';
+import { numberFlag, numberListFlag, runBench } from './command-line';
 
 const CHAIN = 4;
-
-function argList(name: string, fallback: number[]): number[] {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1].split(',').map(Number) : fallback;
-}
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
@@ -175,8 +166,8 @@ async function main(): Promise<void> {
     console.log(`service-chain bench skipped: ${why}`);
     return;
   }
-  const sizes = argList('ports', [8, 64, 256]);
-  const steadyRuns = arg('steady-runs', 5);
+  const sizes = numberListFlag('ports', [8, 64, 256]);
+  const steadyRuns = numberFlag('steady-runs', 5);
   const rows: Row[] = [];
   for (const n of sizes) {
     const r = await runOne(n, steadyRuns);
@@ -195,7 +186,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ bench: 'service-chain', chainLength: CHAIN, steadyRuns, rows }));
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runBench(main);

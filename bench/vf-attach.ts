@@ -34,17 +34,10 @@ import {
   type WorkerProcess,
 } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
+import { numberFlag } from './command-line';
+import { percentile } from './measure';
 
 const PF = '0000:af:00.0';
-
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
 
 /** Runs `total` jobs over `lanes` lanes (lane i always uses VF/pod i). */
 async function lanes(total: number, n: number, job: (lane: number) => Promise<number>): Promise<number[]> {
@@ -67,8 +60,8 @@ async function main(): Promise<void> {
     console.log(`vf-attach benchmark skipped: ${why}`);
     return;
   }
-  const attaches = arg('attaches', 500);
-  const inFlight = arg('in-flight', 8);
+  const attaches = numberFlag('attaches', 500);
+  const inFlight = numberFlag('in-flight', 8);
   const tag = crypto.randomBytes(2).toString('hex');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-vfbench-'));
   const node = `bench-${tag}`;

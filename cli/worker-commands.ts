@@ -1,35 +1,57 @@
-/** `xpuflow worker control|host`: run a worker process in the foreground. */
+/** `xpuflow worker control|host|dpu`: run one of the three worker processes in the foreground. */
 import { Command } from 'commander';
 import { runControlWorker } from '../workers/control/main';
 import { runDpuWorkers } from '../workers/dpu/main';
 import { runHostWorker } from '../workers/host/main';
 
 export function workerCommand(): Command {
-  const worker = new Command('worker').description(
-    'run an xpuflow worker (Temporal connection from the environment); logs are JSON lines\n' +
-      '(XPUFLOW_LOG_FORMAT=text for plain text, XPUFLOW_LOG_LEVEL=DEBUG|INFO|WARN|ERROR)',
+  return new Command('worker')
+    .description(
+      'run an xpuflow worker (Temporal connection from the environment):\n' +
+        '  control  all workflows; activities for Kubernetes, Argo CD, DMS, BFB downloads\n' +
+        '  host     one per host node: sysfs SR-IOV, VF attach (CNI), VM claims (QMP)\n' +
+        "  dpu      one per DPU: the xPU's OPI calls, OVS ports and flows (chains)\n" +
+        'control and host log JSON lines (XPUFLOW_LOG_FORMAT=text for plain text,\n' +
+        'XPUFLOW_LOG_LEVEL=DEBUG|INFO|WARN|ERROR)',
+    )
+    .addCommand(controlWorkerCommand())
+    .addCommand(hostWorkerCommand())
+    .addCommand(dpuWorkerCommand());
+}
+
+function withMetrics(command: Command): Command {
+  return command.option(
+    '--metrics <host:port>',
+    'serve Prometheus /metrics there (default $XPUFLOW_METRICS_ADDRESS; none)',
   );
-  worker
-    .command('control')
-    .description('the control worker: all workflows, DMS and BFB activities (queue xpuflow-control)')
-    .option(
-      '--bfb-cache <dir>',
-      'where downloaded BFBs are cached (default .xpuflow/bfb-cache or $XPUFLOW_BFB_CACHE)',
-    )
-    .option(
-      '--metrics <host:port>',
-      'serve Prometheus /metrics there (default $XPUFLOW_METRICS_ADDRESS; none)',
-    )
-    .action(async (o) => runControlWorker({ bfbCacheDir: o.bfbCache, metricsAddress: o.metrics }));
-  worker
-    .command('host')
-    .description("a host worker: this node's sysfs SR-IOV work (queue xpuflow-host-<node>)")
-    .requiredOption('--node <node>', 'this node name', process.env.XPUFLOW_NODE_NAME)
-    .option('--sysfs-root <dir>', 'root of sysfs', '/sys')
-    .option(
-      '--metrics <host:port>',
-      'serve Prometheus /metrics there (default $XPUFLOW_METRICS_ADDRESS; none)',
-    )
+}
+
+function controlWorkerCommand(): Command {
+  return withMetrics(
+    new Command('control')
+      .description(
+        'the control worker (queue xpuflow-control): every workflow, and the activities that reach the ' +
+          'Kubernetes clusters (DPU objects, node effect, DPU clusters, service credentials), Argo CD ' +
+          '(DPU services), DMS over gNOI and BFB downloads',
+      )
+      .option(
+        '--bfb-cache <dir>',
+        'where downloaded BFBs are cached (default .xpuflow/bfb-cache or $XPUFLOW_BFB_CACHE)',
+      ),
+  ).action(async (o) => runControlWorker({ bfbCacheDir: o.bfbCache, metricsAddress: o.metrics }));
+}
+
+function hostWorkerCommand(): Command {
+  return withMetrics(
+    new Command('host')
+      .description(
+        "a host worker, one per host node (queue xpuflow-host-<node>): this node's sysfs SR-IOV, the netns " +
+          'moves of VF attach (CNI), vfio-pci binding and QMP hot-plug of VM claims; with --vf-config also ' +
+          'the host agent socket for xpuflow-cni, the kubelet device plugins and the lease collector',
+      )
+      .requiredOption('--node <node>', 'this node name', process.env.XPUFLOW_NODE_NAME)
+      .option('--sysfs-root <dir>', 'root of sysfs', '/sys'),
+  )
     .option(
       '--vf-config <file>',
       'VF attach: host agent socket, device plugin pools, lease collector (see README)',
@@ -37,10 +59,13 @@ export function workerCommand(): Command {
     .action(async (o) =>
       runHostWorker({ node: o.node, sysfsRoot: o.sysfsRoot, metricsAddress: o.metrics, vf: o.vfConfig }),
     );
-  worker
-    .command('dpu')
+}
+
+function dpuWorkerCommand(): Command {
+  return new Command('dpu')
     .description(
-      "a DPU worker: the xPU's OPI calls for VF leases, OVS ports and flows of service chains (queue xpuflow-dpu-<dpu>)",
+      "a DPU worker, one per DPU (queue xpuflow-dpu-<dpu>): the xPU's OPI calls for VF leases, OVS ports " +
+        'and flows of service chains',
     )
     .requiredOption('--dpu <dpu>', 'the DPU name')
     .requiredOption('--opi <host:port>', "the DPU's OPI server")
@@ -61,5 +86,4 @@ export function workerCommand(): Command {
         },
       ]),
     );
-  return worker;
 }

@@ -5,12 +5,10 @@
  * proto/gen (regenerate with `npm run proto:gen`).
  */
 import * as path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import * as protoLoader from '@grpc/proto-loader';
 import type { ProtoGrpcType as DevicePluginProto } from './gen/api';
 import type { ProtoGrpcType as OpiProto } from './gen/bridge_port';
 import type { ProtoGrpcType as HostAgentProto } from './gen/hostagent';
-import { PROTO_LOADER_OPTIONS, protoDir } from './load';
+import { loadProtoPackage } from './load';
 
 export type { DevicePluginHandlers, DevicePluginClient } from './gen/v1beta1/DevicePlugin';
 export type { RegistrationHandlers, RegistrationClient } from './gen/v1beta1/Registration';
@@ -34,33 +32,25 @@ export type { HostAgentHandlers, HostAgentClient } from './gen/xpuflow/hostagent
 export type { CniRequest, CniRequest__Output } from './gen/xpuflow/hostagent/v1/CniRequest';
 export type { CniReply, CniReply__Output } from './gen/xpuflow/hostagent/v1/CniReply';
 
-function load(file: string): grpc.GrpcObject {
-  const definition = protoLoader.loadSync(path.join(...file.split('/')), {
-    ...PROTO_LOADER_OPTIONS,
-    includeDirs: [protoDir()],
-  });
-  return grpc.loadPackageDefinition(definition);
-}
-
 let dp: DevicePluginProto | undefined;
 let opi: OpiProto | undefined;
 let agent: HostAgentProto | undefined;
 
 /** The kubelet's v1beta1 package: Registration and DevicePlugin. */
 export function devicePluginApi(): DevicePluginProto['v1beta1'] {
-  dp ??= load('kubelet/deviceplugin/v1beta1/api.proto') as unknown as DevicePluginProto;
+  dp ??= loadProtoPackage('kubelet/deviceplugin/v1beta1/api.proto') as unknown as DevicePluginProto;
   return dp.v1beta1;
 }
 
 /** OPI's opi_api.network.evpn_gw.v1alpha1 package (the subset in proto/opi). */
 export function opiEvpnApi(): OpiProto['opi_api']['network']['evpn_gw']['v1alpha1'] {
-  opi ??= load('opi/bridge_port.proto') as unknown as OpiProto;
+  opi ??= loadProtoPackage('opi/bridge_port.proto') as unknown as OpiProto;
   return opi.opi_api.network.evpn_gw.v1alpha1;
 }
 
 /** xpuflow.hostagent.v1: what xpuflow-cni asks of the host worker. */
 export function hostAgentApi(): HostAgentProto['xpuflow']['hostagent']['v1'] {
-  agent ??= load('hostagent/hostagent.proto') as unknown as HostAgentProto;
+  agent ??= loadProtoPackage('hostagent/hostagent.proto') as unknown as HostAgentProto;
   return agent.xpuflow.hostagent.v1;
 }
 

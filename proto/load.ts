@@ -66,11 +66,14 @@ export function protoDir(start: string = __dirname): string {
   }
 }
 
-function load(file: string): grpc.GrpcObject {
-  const dir = protoDir();
-  const definition = protoLoader.loadSync(path.join('gnoi', file), {
+/**
+ * Loads one .proto file, named by its path under proto/ with forward slashes
+ * (`gnoi/os.proto`), with PROTO_LOADER_OPTIONS and proto/ as the include folder.
+ */
+export function loadProtoPackage(file: string): grpc.GrpcObject {
+  const definition = protoLoader.loadSync(path.join(...file.split('/')), {
     ...PROTO_LOADER_OPTIONS,
-    includeDirs: [dir],
+    includeDirs: [protoDir()],
   });
   return grpc.loadPackageDefinition(definition);
 }
@@ -80,13 +83,13 @@ let systemProto: SystemProto | undefined;
 
 /** The loaded gnoi.os package (loaded once, on first use). */
 export function gnoiOs(): OsProto['gnoi']['os'] {
-  osProto ??= load('os.proto') as unknown as OsProto;
+  osProto ??= loadProtoPackage('gnoi/os.proto') as unknown as OsProto;
   return osProto.gnoi.os;
 }
 
 /** The loaded gnoi.system package (loaded once, on first use). */
 export function gnoiSystem(): SystemProto['gnoi']['system'] {
-  systemProto ??= load('system.proto') as unknown as SystemProto;
+  systemProto ??= loadProtoPackage('gnoi/system.proto') as unknown as SystemProto;
   return systemProto.gnoi.system;
 }
 

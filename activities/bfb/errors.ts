@@ -1,5 +1,5 @@
 /** Failures of the BFB activities; only network and server trouble is worth a retry. */
-import { ApplicationFailure } from '@temporalio/common';
+import { failureConstructors } from '../failure-catalogue';
 
 export const BfbErrorType = {
   InvalidBfbUrl: 'InvalidBfbUrl',
@@ -15,26 +15,4 @@ export const BfbErrorType = {
 } as const;
 export type BfbErrorType = (typeof BfbErrorType)[keyof typeof BfbErrorType];
 
-export function nonRetryable(type: BfbErrorType, message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: true,
-    details: details ? [details] : undefined,
-  });
-}
-
-export function retryable(
-  type: BfbErrorType,
-  message: string,
-  details?: unknown,
-  cause?: Error,
-): ApplicationFailure {
-  return ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: false,
-    details: details ? [details] : undefined,
-    cause,
-  });
-}
+export const { nonRetryable, retryable } = failureConstructors<BfbErrorType>();

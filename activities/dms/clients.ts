@@ -21,23 +21,11 @@ export class DmsClients {
   ) {}
 
   os(address: string): OSClient {
-    let client = this.osClients.get(address);
-    if (!client) {
-      const OS = osClientConstructor();
-      client = new OS(address, this.credentials, this.channelOptions);
-      this.osClients.set(address, client);
-    }
-    return client;
+    return this.cached(this.osClients, address, osClientConstructor());
   }
 
   system(address: string): SystemClient {
-    let client = this.systemClients.get(address);
-    if (!client) {
-      const System = systemClientConstructor();
-      client = new System(address, this.credentials, this.channelOptions);
-      this.systemClients.set(address, client);
-    }
-    return client;
+    return this.cached(this.systemClients, address, systemClientConstructor());
   }
 
   /** Closes every channel; later calls open new ones. */
@@ -46,5 +34,19 @@ export class DmsClients {
     for (const c of this.systemClients.values()) c.close();
     this.osClients.clear();
     this.systemClients.clear();
+  }
+
+  /** The client of `address` in `clients`, made with this object's credentials on first use. */
+  private cached<C>(
+    clients: Map<string, C>,
+    address: string,
+    Client: new (address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions) => C,
+  ): C {
+    let client = clients.get(address);
+    if (!client) {
+      client = new Client(address, this.credentials, this.channelOptions);
+      clients.set(address, client);
+    }
+    return client;
   }
 }

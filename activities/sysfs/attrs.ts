@@ -1,5 +1,6 @@
 /** Reading and writing single sysfs attributes. */
 import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SysfsErrorType, errnoOf, nonRetryable, retryable } from './errors';
 
@@ -13,6 +14,16 @@ export async function readAttr(file: string): Promise<string> {
     const text = (await fs.readFile(file, 'utf8')).trim();
     if (text !== '' || i >= 20) return text;
     await delay(2);
+  }
+}
+
+/** The name a symlink points to (`<dev>/driver` → "vfio-pci"), or undefined when there is no such link. */
+export async function readLinkName(link: string): Promise<string | undefined> {
+  try {
+    return path.basename(await fs.readlink(link));
+  } catch (err) {
+    if (errnoOf(err) === 'ENOENT') return undefined;
+    throw err;
   }
 }
 

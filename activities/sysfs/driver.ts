@@ -3,11 +3,10 @@
  * driver_override, unbind from the current driver, then ask the bus to
  * probe (drivers_probe), which binds the override's driver.
  */
-import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { writeAttr } from './attrs';
-import { SysfsErrorType, errnoOf, retryable } from './errors';
+import { readLinkName, writeAttr } from './attrs';
+import { SysfsErrorType, retryable } from './errors';
 import { assertDriverName, driverPath, driversProbePath, requirePciDevice } from './paths';
 
 export interface BindDriverOptions {
@@ -21,12 +20,7 @@ export interface BindDriverOptions {
 /** The driver a PCI function is bound to, or undefined. */
 export async function readDriver(root: string, pciAddress: string): Promise<string | undefined> {
   const dir = await requirePciDevice(root, pciAddress);
-  try {
-    return path.basename(await fs.readlink(path.join(dir, 'driver')));
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return undefined;
-    throw err;
-  }
+  return readLinkName(path.join(dir, 'driver'));
 }
 
 async function waitForDriver(

@@ -4,6 +4,7 @@
  * worth retrying.
  */
 import { ApplicationFailure } from '@temporalio/common';
+import { failureConstructors } from '../failure-catalogue';
 
 export const SysfsErrorType = {
   InvalidPciAddress: 'InvalidPciAddress',
@@ -17,23 +18,7 @@ export const SysfsErrorType = {
 } as const;
 export type SysfsErrorType = (typeof SysfsErrorType)[keyof typeof SysfsErrorType];
 
-export function nonRetryable(type: SysfsErrorType, message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: true,
-    details: details ? [details] : undefined,
-  });
-}
-
-export function retryable(type: SysfsErrorType, message: string, details?: unknown): ApplicationFailure {
-  return ApplicationFailure.create({
-    type,
-    message,
-    nonRetryable: false,
-    details: details ? [details] : undefined,
-  });
-}
+export const { nonRetryable, retryable } = failureConstructors<SysfsErrorType>();
 
 /** The same failure with `suffix` added to its message (e.g. which node). */
 export function withContext(err: unknown, suffix: string): unknown {

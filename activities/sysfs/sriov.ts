@@ -8,7 +8,8 @@ import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkNumVfs, checkPciAddress } from '../../model/validation';
-import { readAttr, readIntAttr, writeAttr } from './attrs';
+import { readAttr, readIntAttr, readLinkName, writeAttr } from './attrs';
+import { netdevsIn } from './netdev';
 import { SysfsErrorType, errnoOf, nonRetryable, retryable } from './errors';
 import { assertPciAddress, requirePciDevice } from './paths';
 
@@ -64,15 +65,6 @@ async function virtfnCount(pfDir: string): Promise<number> {
   return (await fs.readdir(pfDir)).filter((name) => /^virtfn\d+$/.test(name)).length;
 }
 
-async function linkName(link: string): Promise<string | undefined> {
-  try {
-    return path.basename(await fs.readlink(link));
-  } catch (err) {
-    if (errnoOf(err) === 'ENOENT') return undefined;
-    throw err;
-  }
-}
-
 /** The PF's VFs from its virtfnK links, by index. */
 export async function listVfs(root: string, pciAddress: string): Promise<VfInfo[]> {
   const pfDir = await requirePciDevice(root, pciAddress);
@@ -80,20 +72,15 @@ export async function listVfs(root: string, pciAddress: string): Promise<VfInfo[
   for (const name of await fs.readdir(pfDir)) {
     const m = /^virtfn(\d+)$/.exec(name);
     if (!m) continue;
-    const address = await linkName(path.join(pfDir, name));
+    const address = await readLinkName(path.join(pfDir, name));
     // A link to something that is not a PCI address is not followed any further.
     if (address === undefined || checkPciAddress(address) !== undefined) continue;
     const vfDir = path.join(pfDir, name);
-    let netdevs: string[] = [];
-    try {
-      netdevs = (await fs.readdir(path.join(vfDir, 'net'))).sort();
-    } catch (err) {
-      if (errnoOf(err) !== 'ENOENT') throw err;
-    }
+    const netdevs = await netdevsIn(vfDir);
     vfs.push({
       index: Number(m[1]),
       pciAddress: address,
-      driver: await linkName(path.join(vfDir, 'driver')),
+      driver: await readLinkName(path.join(vfDir, 'driver')),
       netdevs,
     });
   }

@@ -10,9 +10,11 @@ import { connectClient, temporalSettings } from '../../platform/connection/tempo
 import { waitForPollers } from '../../platform/connection/pollers';
 import { Phase } from '../../model/phases';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
-import { startSimFleet } from '../../sim/fleet';
+import type { Client } from '@temporalio/client';
+import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from './worker-processes';
 import { startProvision } from '../dpu/start-provision';
+import type { DpuView } from '../dpu/read-status';
 import { watchDpus } from '../dpu/watch';
 import { renderFleet } from './fleet-view';
 
@@ -38,7 +40,47 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       `BFB ${o.bfbMib} MiB; Temporal ${settings.address} (namespace ${settings.namespace})`,
   );
 
-  const fleet = await startSimFleet({
+  const fleet = await startDemoFleet(o, dir, fleetId);
+  const workers: WorkerProcess[] = [];
+  const cleanup = async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await fleet.stop();
+  };
+  const onSignal = () => {
+    console.log('\ninterrupted: stopping workers and simulators (the workflows stay in Temporal)');
+    void cleanup().then(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  try {
+    await startDemoWorkers(client, fleet, dir, workers);
+
+    const started = Date.now();
+    for (const d of fleet.dpus) await startProvision(client, d.spec);
+    const uiQuery = encodeURIComponent(`XpuflowDpu STARTS_WITH "${fleetId}"`);
+    console.log(`Temporal UI: ${settings.uiUrl}/namespaces/${settings.namespace}/workflows?query=${uiQuery}`);
+
+    const views = await watchDpus(
+      client,
+      fleet.dpus.map((d) => d.spec.name),
+      {
+        timeoutMs: o.timeoutSeconds * 1000,
+        intervalMs: 1000,
+        render: (v, tty) => renderFleet(v, tty ? Date.now() - started : undefined),
+      },
+    );
+    return report(views, started, dir);
+  } finally {
+    process.removeListener('SIGINT', onSignal);
+    process.removeListener('SIGTERM', onSignal);
+    await cleanup();
+  }
+}
+
+/** The simulated fleet: per host a sysfs tree, per DPU a DMS simulator, and a BFB server. */
+function startDemoFleet(o: DemoOptions, dir: string, fleetId: string): Promise<SimFleet> {
+  return startSimFleet({
     dir,
     hosts: o.hosts,
     dpusPerHost: o.dpus,
@@ -55,66 +97,47 @@ export async function runDemo(o: DemoOptions): Promise<number> {
       rebootDelaySeconds: 1,
     },
   });
-  const workers: WorkerProcess[] = [];
-  const cleanup = async () => {
-    await Promise.all(workers.map((w) => w.stop()));
-    await fleet.stop();
-  };
-  const onSignal = () => {
-    console.log('\ninterrupted: stopping workers and simulators (the workflows stay in Temporal)');
-    void cleanup().then(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+}
 
-  try {
-    workers.push(
-      spawnControlWorker({
-        bfbCacheDir: path.join(dir, 'bfb-cache'),
-        logFile: path.join(dir, 'control-worker.log'),
-      }),
-    );
-    workers.push(
-      spawnHostWorkers({
-        placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
-        logFile: path.join(dir, 'host-workers.log'),
-      }),
-    );
-    await waitForPollers(client, [
-      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
-      ...fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
-    ]);
+/**
+ * Starts the control worker and the fleet's host workers as child processes,
+ * added to `workers` at once (so a cleanup stops them), and waits until all poll.
+ */
+async function startDemoWorkers(
+  client: Client,
+  fleet: SimFleet,
+  dir: string,
+  workers: WorkerProcess[],
+): Promise<void> {
+  workers.push(
+    spawnControlWorker({
+      bfbCacheDir: path.join(dir, 'bfb-cache'),
+      logFile: path.join(dir, 'control-worker.log'),
+    }),
+    spawnHostWorkers({
+      placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
+      logFile: path.join(dir, 'host-workers.log'),
+    }),
+  );
+  await waitForPollers(client, [
+    { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+    ...fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+  ]);
+}
 
-    const started = Date.now();
-    for (const d of fleet.dpus) await startProvision(client, d.spec);
-    const uiQuery = encodeURIComponent(`XpuflowDpu STARTS_WITH "${fleetId}"`);
-    console.log(`Temporal UI: ${settings.uiUrl}/namespaces/${settings.namespace}/workflows?query=${uiQuery}`);
-
-    const views = await watchDpus(
-      client,
-      fleet.dpus.map((d) => d.spec.name),
-      {
-        timeoutMs: o.timeoutSeconds * 1000,
-        intervalMs: 1000,
-        render: (v, tty) => renderFleet(v, tty ? Date.now() - started : undefined),
-      },
-    );
-    const ready = views.filter((v) => v.status?.phase === Phase.Ready).length;
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    if (ready === views.length) {
-      console.log(`all ${ready} DPUs Ready in ${seconds} s; logs in ${dir}`);
-      return 0;
-    }
-    console.log(`${ready} of ${views.length} DPUs Ready after ${seconds} s; logs in ${dir}`);
-    for (const v of views.filter((x) => x.status?.phase !== Phase.Ready)) {
-      console.log(
-        `  ${v.workflowId}: ${v.status?.phase ?? v.execution}${v.status?.lastError ? `: ${v.status.lastError.message}` : ''}`,
-      );
-    }
-    return 1;
-  } finally {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
-    await cleanup();
+/** Prints how many DPUs are Ready and why the others are not; the exit code (0 when all are Ready). */
+function report(views: DpuView[], started: number, dir: string): number {
+  const ready = views.filter((v) => v.status?.phase === Phase.Ready).length;
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (ready === views.length) {
+    console.log(`all ${ready} DPUs Ready in ${seconds} s; logs in ${dir}`);
+    return 0;
   }
+  console.log(`${ready} of ${views.length} DPUs Ready after ${seconds} s; logs in ${dir}`);
+  for (const v of views.filter((x) => x.status?.phase !== Phase.Ready)) {
+    console.log(
+      `  ${v.workflowId}: ${v.status?.phase ?? v.execution}${v.status?.lastError ? `: ${v.status.lastError.message}` : ''}`,
+    );
+  }
+  return 1;
 }

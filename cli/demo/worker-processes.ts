@@ -1,11 +1,14 @@
 /**
- * Starts worker processes from the compiled tree (dist/), for the demo, the
- * benchmark and the end-to-end tests: each is a real process that can be
- * killed with SIGKILL and started again.
+ * For the demo, the benchmarks and the end-to-end tests only — not a way to
+ * run xpuflow in production (there, each worker is its own process started by
+ * `xpuflow worker control|host|dpu`, or the Helm chart's Deployment and
+ * DaemonSets). It starts worker processes from the compiled tree (dist/): each
+ * is a real process that can be killed with SIGKILL and started again.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import type { DpuPlacement } from '../../workers/dpu/main';
 import type { HostPlacement } from '../../workers/host/main';
 
 export interface WorkerProcess {
@@ -41,8 +44,9 @@ function startProcess(
   });
   fs.closeSync(out);
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
+  const running = () => proc.exitCode === null && proc.signalCode === null;
   const waitExit = async (graceMs: number) => {
-    if (proc.exitCode !== null || proc.signalCode !== null) return;
+    if (!running()) return;
     const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
     await exited;
     clearTimeout(timer);
@@ -52,14 +56,22 @@ function startProcess(
     logFile,
     exited,
     stop: async (graceMs = 10_000) => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      if (running()) proc.kill('SIGTERM');
       await waitExit(graceMs);
     },
     kill9: async () => {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      if (running()) proc.kill('SIGKILL');
       await exited;
     },
   };
+}
+
+/** Writes a worker's placements next to its log (`<log>.<kind>.json`, for --nodes or --dpus); returns the file. */
+function writePlacements(logFile: string, kind: 'nodes' | 'dpus', placements: object[]): string {
+  const file = `${logFile.replace(/\.log$/, '')}.${kind}.json`;
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, JSON.stringify(placements, null, 2));
+  return file;
 }
 
 export function spawnControlWorker(opts: {
@@ -80,9 +92,7 @@ export function spawnHostWorkers(opts: {
   logFile: string;
   env?: NodeJS.ProcessEnv;
 }): WorkerProcess {
-  const nodesFile = opts.logFile.replace(/\.log$/, '') + '.nodes.json';
-  fs.mkdirSync(path.dirname(nodesFile), { recursive: true });
-  fs.writeFileSync(nodesFile, JSON.stringify(opts.placements, null, 2));
+  const nodesFile = writePlacements(opts.logFile, 'nodes', opts.placements);
   return startProcess('workers/host/main.js', ['--nodes', nodesFile], opts.logFile, opts.env ?? {});
 }
 
@@ -92,18 +102,10 @@ export function spawnController(opts: { logFile: string; env?: NodeJS.ProcessEnv
 }
 
 export function spawnDpuWorkers(opts: {
-  placements: Array<{
-    dpu: string;
-    opiAddress: string;
-    ovsDb?: string;
-    ovsRundir?: string;
-    ovsDatapathType?: string;
-  }>;
+  placements: DpuPlacement[];
   logFile: string;
   env?: NodeJS.ProcessEnv;
 }): WorkerProcess {
-  const file = opts.logFile.replace(/\.log$/, '') + '.dpus.json';
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, JSON.stringify(opts.placements, null, 2));
+  const file = writePlacements(opts.logFile, 'dpus', opts.placements);
   return startProcess('workers/dpu/main.js', ['--dpus', file], opts.logFile, opts.env ?? {});
 }

@@ -110,6 +110,45 @@ async function follow(
   }
 }
 
+type RolloutFlags = Common & { chartVersion?: string; valuesFile?: string; wait: boolean; timeout: number };
+
+/** `service rollout`: patches the chart version and/or values, then follows the waves. */
+async function rollOut(name: string, o: RolloutFlags): Promise<void> {
+  if (o.chartVersion === undefined && o.valuesFile === undefined)
+    throw new CliError('nothing to roll out: give --chart-version and/or --values-file');
+  if (!Number.isFinite(o.timeout) || o.timeout <= 0)
+    throw new CliError(`--timeout ${JSON.stringify(o.timeout)} must be a positive number of seconds`);
+  const k = kube();
+  const svc = await read(k, o.namespace, name);
+  const spec: DpuServiceSpec = JSON.parse(JSON.stringify(svc.spec)) as DpuServiceSpec;
+  const ops: object[] = [];
+  if (o.chartVersion !== undefined) {
+    spec.helmChart.source.version = o.chartVersion;
+    ops.push({ op: 'replace', path: '/spec/helmChart/source/version', value: o.chartVersion });
+  }
+  if (o.valuesFile !== undefined) {
+    spec.helmChart.values = readValuesFile(o.valuesFile);
+    ops.push({ op: 'add', path: '/spec/helmChart/values', value: spec.helmChart.values });
+  }
+  const problems = dpuServiceProblems(spec).map((p) =>
+    p.startsWith('spec.helmChart.source.version') ? `--chart-version: ${p}` : p,
+  );
+  if (problems.length) throw new CliError(`refused, nothing was changed: ${problems.join('; ')}`);
+  const after = await patchSpec(k, svc, ops);
+  const gen = after.metadata.generation ?? 0;
+  if (after.metadata.generation === svc.metadata.generation) {
+    console.log(`DPUService ${name} already has this chart version and values: nothing to roll out`);
+    return;
+  }
+  console.log(
+    `DPUService ${name}: generation ${gen} (${spec.helmChart.source.chart} ${spec.helmChart.source.version}) accepted`,
+  );
+  if (svc.spec.paused)
+    console.log('note: the service is paused; the change rolls out after `xpuflow service resume`');
+  if (!o.wait || svc.spec.paused) return;
+  process.exitCode = await follow(k, o.namespace, name, gen, o.timeout);
+}
+
 export function serviceCommand(): Command {
   const service = new Command('service').description(
     'DPU services (Helm charts on DPUs through Argo CD): status, rollout, pause, resume',
@@ -134,46 +173,7 @@ export function serviceCommand(): Command {
     .option('--values-file <file>', 'YAML or JSON file with the Helm values (replaces spec.helmChart.values)')
     .option('--no-wait', 'return once the change is accepted')
     .option('--timeout <seconds>', 'how long to follow the rollout', (v) => Number(v), 1800)
-    .action(
-      async (
-        name: string,
-        o: Common & { chartVersion?: string; valuesFile?: string; wait: boolean; timeout: number },
-      ) => {
-        if (o.chartVersion === undefined && o.valuesFile === undefined)
-          throw new CliError('nothing to roll out: give --chart-version and/or --values-file');
-        if (!Number.isFinite(o.timeout) || o.timeout <= 0)
-          throw new CliError(`--timeout ${JSON.stringify(o.timeout)} must be a positive number of seconds`);
-        const k = kube();
-        const svc = await read(k, o.namespace, name);
-        const spec: DpuServiceSpec = JSON.parse(JSON.stringify(svc.spec)) as DpuServiceSpec;
-        const ops: object[] = [];
-        if (o.chartVersion !== undefined) {
-          spec.helmChart.source.version = o.chartVersion;
-          ops.push({ op: 'replace', path: '/spec/helmChart/source/version', value: o.chartVersion });
-        }
-        if (o.valuesFile !== undefined) {
-          spec.helmChart.values = readValuesFile(o.valuesFile);
-          ops.push({ op: 'add', path: '/spec/helmChart/values', value: spec.helmChart.values });
-        }
-        const problems = dpuServiceProblems(spec).map((p) =>
-          p.startsWith('spec.helmChart.source.version') ? `--chart-version: ${p}` : p,
-        );
-        if (problems.length) throw new CliError(`refused, nothing was changed: ${problems.join('; ')}`);
-        const after = await patchSpec(k, svc, ops);
-        const gen = after.metadata.generation ?? 0;
-        if (after.metadata.generation === svc.metadata.generation) {
-          console.log(`DPUService ${name} already has this chart version and values: nothing to roll out`);
-          return;
-        }
-        console.log(
-          `DPUService ${name}: generation ${gen} (${spec.helmChart.source.chart} ${spec.helmChart.source.version}) accepted`,
-        );
-        if (svc.spec.paused)
-          console.log('note: the service is paused; the change rolls out after `xpuflow service resume`');
-        if (!o.wait || svc.spec.paused) return;
-        process.exitCode = await follow(k, o.namespace, name, gen, o.timeout);
-      },
-    );
+    .action(rollOut);
 
   for (const [verb, paused] of [
     ['pause', true],

@@ -29,14 +29,7 @@ export function dpuCommand(): Command {
     .option('--no-auto-reboot', 'wait for an operator to reboot the DPU (then `xpuflow dpu reboot-done`)')
     .option('--no-check-node', 'skip the check that a host worker polls the node')
     .option('--wait', 'follow the DPU until it is Ready (exit 0) or in Error (exit 1)')
-    .action(async (o) => {
-      const spec = specFromFlags(o);
-      const client = await connectClient();
-      const { workflowId } = await startProvision(client, spec, { checkNode: o.checkNode });
-      const link = workflowUiLink(temporalSettings(), workflowId);
-      console.log(`provisioning ${spec.name} on ${spec.node}: workflow ${workflowId}\n  ${link}`);
-      if (o.wait) process.exitCode = await follow(spec.name);
-    });
+    .action(provision);
 
   dpu
     .command('status <dpu>')
@@ -44,24 +37,7 @@ export function dpuCommand(): Command {
     .option('--watch', 'keep a live view (progress bar of the flash) until Ready or Error')
     .option('--json', 'print the status as JSON, for scripts')
     .option('--phases', 'list each phase with its result and duration')
-    .action(async (name: string, o) => {
-      const client = await connectClient();
-      if (o.json) {
-        console.log(JSON.stringify(await readDpuView(client, name), null, 2));
-        return;
-      }
-      if (o.watch) {
-        process.exitCode = await follow(name);
-        return;
-      }
-      const view = await readDpuView(client, name);
-      const lines = renderStatus(view, workflowUiLink(temporalSettings(), view.workflowId));
-      if (o.phases) lines.push(...renderPhases(view));
-      else
-        for (const c of view.status?.conditions ?? [])
-          lines.push(`  ${c.type}=${c.status} (${c.reason}): ${c.message}`);
-      console.log(lines.join('\n'));
-    });
+    .action(showStatus);
 
   dpu
     .command('retry <dpu>')
@@ -69,57 +45,92 @@ export function dpuCommand(): Command {
     .addOption(new Option('--from <phase>', `one of: ${RETRYABLE_FROM.join(', ')}`))
     .option('--bfb-url <url>', 'use a corrected BFB URL from now on (restarts from Pending)')
     .option('--bfb-sha256 <hex>', 'the corrected BFB sha256 (with --bfb-url)')
-    .action(async (name: string, o) => {
-      const req: RetryRequest = { by: process.env.USER ?? 'cli' };
-      if (o.from) {
-        const phase = parsePhase(o.from);
-        if (!phase)
-          throw new CliError(
-            `unknown phase ${JSON.stringify(o.from)}: choose one of ${RETRYABLE_FROM.join(', ')}`,
-          );
-        req.fromPhase = phase;
-      }
-      if (o.bfbUrl || o.bfbSha256) {
-        if (!o.bfbUrl || !o.bfbSha256) throw new CliError('give both --bfb-url and --bfb-sha256');
-        req.bfb = { url: o.bfbUrl, sha256: o.bfbSha256 };
-      }
-      const client = await connectClient();
-      const view = await readDpuView(client, name);
-      if (view.execution !== 'RUNNING') {
-        throw new CliError(
-          `retry refused: the run for ${name} has finished (${view.execution}${view.status ? `, ${view.status.phase}` : ''}); ` +
-            'start a new one with `xpuflow dpu provision`',
-        );
-      }
-      const handle = client.workflow.getHandle(view.workflowId);
-      try {
-        const accepted = await handle.executeUpdate(retryUpdate, { args: [req] });
-        console.log(`${name}: retry ${accepted.retry} restarts from ${accepted.restartingFrom}`);
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError)
-          throw new CliError(`retry refused: ${err.cause?.message ?? err.message}`);
-        throw err;
-      }
-    });
+    .action(retry);
 
   dpu
     .command('reboot-done <dpu>')
     .description('tell a DPU waiting for a manual reboot that its host was power-cycled')
-    .action(async (name: string) => {
-      const client = await connectClient();
-      const view = await readDpuView(client, name);
-      if (view.status?.phase !== Phase.Rebooting || !view.status.waitingFor) {
-        throw new CliError(
-          `${name} is not waiting for an operator's reboot (phase ${view.status?.phase ?? view.execution})`,
-        );
-      }
-      await client.workflow
-        .getHandle(view.workflowId)
-        .signal(operatorRebootedSignal, { by: process.env.USER ?? 'cli' });
-      console.log(`${name}: reboot noted; the flow checks the DPU is back`);
-    });
+    .action(rebootDone);
 
   return dpu;
+}
+
+async function provision(o: ProvisionFlags & { checkNode: boolean; wait?: boolean }): Promise<void> {
+  const spec = specFromFlags(o);
+  const client = await connectClient();
+  const { workflowId } = await startProvision(client, spec, { checkNode: o.checkNode });
+  const link = workflowUiLink(temporalSettings(), workflowId);
+  console.log(`provisioning ${spec.name} on ${spec.node}: workflow ${workflowId}\n  ${link}`);
+  if (o.wait) process.exitCode = await follow(spec.name);
+}
+
+async function showStatus(
+  name: string,
+  o: { watch?: boolean; json?: boolean; phases?: boolean },
+): Promise<void> {
+  const client = await connectClient();
+  if (o.json) {
+    console.log(JSON.stringify(await readDpuView(client, name), null, 2));
+    return;
+  }
+  if (o.watch) {
+    process.exitCode = await follow(name);
+    return;
+  }
+  const view = await readDpuView(client, name);
+  const lines = renderStatus(view, workflowUiLink(temporalSettings(), view.workflowId));
+  if (o.phases) lines.push(...renderPhases(view));
+  else
+    for (const c of view.status?.conditions ?? [])
+      lines.push(`  ${c.type}=${c.status} (${c.reason}): ${c.message}`);
+  console.log(lines.join('\n'));
+}
+
+async function retry(name: string, o: { from?: string; bfbUrl?: string; bfbSha256?: string }): Promise<void> {
+  const req: RetryRequest = { by: process.env.USER ?? 'cli' };
+  if (o.from) {
+    const phase = parsePhase(o.from);
+    if (!phase)
+      throw new CliError(
+        `unknown phase ${JSON.stringify(o.from)}: choose one of ${RETRYABLE_FROM.join(', ')}`,
+      );
+    req.fromPhase = phase;
+  }
+  if (o.bfbUrl || o.bfbSha256) {
+    if (!o.bfbUrl || !o.bfbSha256) throw new CliError('give both --bfb-url and --bfb-sha256');
+    req.bfb = { url: o.bfbUrl, sha256: o.bfbSha256 };
+  }
+  const client = await connectClient();
+  const view = await readDpuView(client, name);
+  if (view.execution !== 'RUNNING') {
+    throw new CliError(
+      `retry refused: the run for ${name} has finished (${view.execution}${view.status ? `, ${view.status.phase}` : ''}); ` +
+        'start a new one with `xpuflow dpu provision`',
+    );
+  }
+  const handle = client.workflow.getHandle(view.workflowId);
+  try {
+    const accepted = await handle.executeUpdate(retryUpdate, { args: [req] });
+    console.log(`${name}: retry ${accepted.retry} restarts from ${accepted.restartingFrom}`);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError)
+      throw new CliError(`retry refused: ${err.cause?.message ?? err.message}`);
+    throw err;
+  }
+}
+
+async function rebootDone(name: string): Promise<void> {
+  const client = await connectClient();
+  const view = await readDpuView(client, name);
+  if (view.status?.phase !== Phase.Rebooting || !view.status.waitingFor) {
+    throw new CliError(
+      `${name} is not waiting for an operator's reboot (phase ${view.status?.phase ?? view.execution})`,
+    );
+  }
+  await client.workflow
+    .getHandle(view.workflowId)
+    .signal(operatorRebootedSignal, { by: process.env.USER ?? 'cli' });
+  console.log(`${name}: reboot noted; the flow checks the DPU is back`);
 }
 
 async function follow(name: string): Promise<number> {

@@ -53,6 +53,16 @@ function table(rows: string[][]): string {
     .join('\n');
 }
 
+/** `vf attach` flags for a pod, as commander gives them: pci and vlan may be missing until checked. */
+interface PodAttachFlags {
+  node: string;
+  pci: string;
+  pod?: string;
+  dpu?: string;
+  vlan: number;
+  resource: string;
+}
+
 export function vfCommand(): Command {
   const vf = new Command('vf').description('SR-IOV VFs for pods (leases) and VMs (claims)');
 
@@ -62,32 +72,7 @@ export function vfCommand(): Command {
     .requiredOption('--node <node>', 'this node name', process.env.XPUFLOW_NODE_NAME)
     .option('--sysfs-root <dir>', 'root of sysfs', '/sys')
     .option('--json', 'print JSON')
-    .action(async (o) => {
-      need(checkNodeName(o.node));
-      const config = readVfConfig(o.vfConfig);
-      const client = await connectClient();
-      const rows: Array<Record<string, string>> = [];
-      for (const pool of config.pools) {
-        for (const v of await discoverPool(o.sysfsRoot, pool)) {
-          const lease = await runningLease(client, o.node, v.pciAddress);
-          rows.push({
-            pool: resourceNameOf(pool),
-            pci: v.pciAddress,
-            pf: v.pfIfname ?? v.pf,
-            vf: String(v.index),
-            driver: v.driver ?? '-',
-            netdev: v.netdevs.join(',') || '-',
-            health: v.healthy ? 'Healthy' : `Unhealthy (${v.why})`,
-            lease: lease ? `${lease.phase}${lease.pod ? ` ${podKey(lease.pod)}` : ''}` : '-',
-          });
-        }
-      }
-      if (o.json) return console.log(JSON.stringify(rows, null, 2));
-      if (!rows.length) return console.log('no VF matches any pool selector on this host');
-      console.log(
-        table([Object.keys(rows[0]).map((k) => k.toUpperCase()), ...rows.map((r) => Object.values(r))]),
-      );
-    });
+    .action(listVfs);
 
   vf.command('attach')
     .description('lease a VF to a pod (the CNI ADD then moves it in), or claim one for a running VM')
@@ -114,31 +99,7 @@ export function vfCommand(): Command {
         );
         return;
       }
-      need(checkPciAddress(o.pci));
-      if (!o.pod) throw new CliError('refused: --pod <ns/name> is needed (or --vm for a VM)');
-      const pod = parsePod(o.pod);
-      if (!o.dpu)
-        throw new CliError('refused: --dpu <dpu> is needed: the DPU whose OPI server configures the port');
-      need(checkVlan(o.vlan));
-      await requireNode(o.node);
-      const client = await connectClient();
-      try {
-        const status = await startOrJoinLease(client, {
-          node: o.node,
-          pciAddress: o.pci,
-          resourceName: o.resource,
-          xpu: { dpu: o.dpu, vlan: o.vlan },
-          mac: leaseMac(o.node, o.pci),
-          pod,
-        });
-        const id = vfLeaseWorkflowId(o.node, o.pci);
-        console.log(
-          `VF ${o.pci} on ${o.node} leased to ${podKey(pod)} (${status.phase}); the CNI ADD attaches it\n  ${workflowUiLink(temporalSettings(), id)}`,
-        );
-      } catch (err) {
-        if (err instanceof LeaseConflict) throw new CliError(`refused: ${err.message}`);
-        throw err;
-      }
+      await attachPodVf(o);
     });
 
   vf.command('detach')
@@ -148,59 +109,131 @@ export function vfCommand(): Command {
     .option('--vm <name>', 'VM: the VM')
     .option('--pf <address>', 'VM: the PF its VF came from')
     .option('--wait', 'wait until released')
-    .action(async (o) => {
-      need(checkNodeName(o.node));
-      if (o.vm) need(checkPciAddress(o.pf));
-      else need(checkPciAddress(o.pci));
-      const client = await connectClient();
-      if (o.vm) {
-        const handle = client.workflow.getHandle(vmClaimWorkflowId(o.node, o.vm, o.pf));
-        const s = await handle.query(vmClaimStatusQuery).catch(() => {
-          throw new CliError(`refused: VM ${o.vm} has no VF claim on ${o.node} PF ${o.pf}`);
-        });
-        await handle.signal(vmReleaseSignal, { reason: 'xpuflow vf detach' });
-        if (o.wait) await handle.result();
-        console.log(`VM ${o.vm}: VF ${s.pciAddress ?? '?'} ${o.wait ? 'released' : 'releasing'}`);
-        return;
-      }
-      const lease = await runningLease(client, o.node, o.pci);
-      if (!lease)
-        throw new CliError(
-          `refused: VF ${o.pci} on ${o.node} has no running lease (see \`xpuflow vf leases --node ${o.node}\`)`,
-        );
-      const handle = client.workflow.getHandle(vfLeaseWorkflowId(o.node, o.pci));
-      if (o.wait) await handle.executeUpdate(releaseUpdate, { args: [{ reason: 'xpuflow vf detach' }] });
-      else await handle.signal(releaseSignal, { reason: 'xpuflow vf detach' });
-      console.log(
-        `VF ${o.pci} on ${o.node}: ${o.wait ? 'released' : 'releasing'}${lease.pod ? ` (was ${podKey(lease.pod)})` : ''}`,
-      );
-    });
+    .action(detach);
 
   vf.command('leases')
     .description('running VF leases (from Temporal visibility)')
     .option('--node <node>', 'only this node')
     .option('--json', 'print JSON')
-    .action(async (o) => {
-      if (o.node) need(checkNodeName(o.node));
-      const client = await connectClient();
-      const leases = await listLeases(client, o.node);
-      if (o.json) return console.log(JSON.stringify(leases, null, 2));
-      if (!leases.length) return console.log('no running VF leases');
-      console.log(
-        table([
-          ['NODE', 'PCI', 'RESOURCE', 'PHASE', 'POD', 'IFNAME', 'BRIDGE PORT'],
-          ...leases.map((l) => [
-            l.node,
-            l.pciAddress,
-            l.resourceName,
-            l.phase,
-            l.pod ? podKey(l.pod) : '-',
-            l.podIfname ?? '-',
-            l.bridgePort ?? '-',
-          ]),
-        ]),
-      );
-    });
+    .action(listVfLeases);
 
   return vf;
+}
+
+async function listVfs(o: {
+  vfConfig: string;
+  node: string;
+  sysfsRoot: string;
+  json?: boolean;
+}): Promise<void> {
+  need(checkNodeName(o.node));
+  const config = readVfConfig(o.vfConfig);
+  const client = await connectClient();
+  const rows: Array<Record<string, string>> = [];
+  for (const pool of config.pools) {
+    for (const v of await discoverPool(o.sysfsRoot, pool)) {
+      const lease = await runningLease(client, o.node, v.pciAddress);
+      rows.push({
+        pool: resourceNameOf(pool),
+        pci: v.pciAddress,
+        pf: v.pfIfname ?? v.pf,
+        vf: String(v.index),
+        driver: v.driver ?? '-',
+        netdev: v.netdevs.join(',') || '-',
+        health: v.healthy ? 'Healthy' : `Unhealthy (${v.why})`,
+        lease: lease ? `${lease.phase}${lease.pod ? ` ${podKey(lease.pod)}` : ''}` : '-',
+      });
+    }
+  }
+  if (o.json) return console.log(JSON.stringify(rows, null, 2));
+  if (!rows.length) return console.log('no VF matches any pool selector on this host');
+  console.log(
+    table([Object.keys(rows[0]).map((k) => k.toUpperCase()), ...rows.map((r) => Object.values(r))]),
+  );
+}
+
+/** Leases a VF to a pod: the lease workflow configures the xPU side; the CNI ADD then moves it in. */
+async function attachPodVf(o: PodAttachFlags): Promise<void> {
+  need(checkPciAddress(o.pci));
+  if (!o.pod) throw new CliError('refused: --pod <ns/name> is needed (or --vm for a VM)');
+  const pod = parsePod(o.pod);
+  if (!o.dpu)
+    throw new CliError('refused: --dpu <dpu> is needed: the DPU whose OPI server configures the port');
+  need(checkVlan(o.vlan));
+  await requireNode(o.node);
+  const client = await connectClient();
+  try {
+    const status = await startOrJoinLease(client, {
+      node: o.node,
+      pciAddress: o.pci,
+      resourceName: o.resource,
+      xpu: { dpu: o.dpu, vlan: o.vlan },
+      mac: leaseMac(o.node, o.pci),
+      pod,
+    });
+    const id = vfLeaseWorkflowId(o.node, o.pci);
+    console.log(
+      `VF ${o.pci} on ${o.node} leased to ${podKey(pod)} (${status.phase}); the CNI ADD attaches it\n  ${workflowUiLink(temporalSettings(), id)}`,
+    );
+  } catch (err) {
+    if (err instanceof LeaseConflict) throw new CliError(`refused: ${err.message}`);
+    throw err;
+  }
+}
+
+/** `vf detach`: pci for a pod's VF, or vm and pf for a VM's (both checked before use). */
+async function detach(o: {
+  node: string;
+  pci: string;
+  vm?: string;
+  pf: string;
+  wait?: boolean;
+}): Promise<void> {
+  need(checkNodeName(o.node));
+  if (o.vm) need(checkPciAddress(o.pf));
+  else need(checkPciAddress(o.pci));
+  const client = await connectClient();
+  if (o.vm) {
+    const handle = client.workflow.getHandle(vmClaimWorkflowId(o.node, o.vm, o.pf));
+    const s = await handle.query(vmClaimStatusQuery).catch(() => {
+      throw new CliError(`refused: VM ${o.vm} has no VF claim on ${o.node} PF ${o.pf}`);
+    });
+    await handle.signal(vmReleaseSignal, { reason: 'xpuflow vf detach' });
+    if (o.wait) await handle.result();
+    console.log(`VM ${o.vm}: VF ${s.pciAddress ?? '?'} ${o.wait ? 'released' : 'releasing'}`);
+    return;
+  }
+  const lease = await runningLease(client, o.node, o.pci);
+  if (!lease)
+    throw new CliError(
+      `refused: VF ${o.pci} on ${o.node} has no running lease (see \`xpuflow vf leases --node ${o.node}\`)`,
+    );
+  const handle = client.workflow.getHandle(vfLeaseWorkflowId(o.node, o.pci));
+  if (o.wait) await handle.executeUpdate(releaseUpdate, { args: [{ reason: 'xpuflow vf detach' }] });
+  else await handle.signal(releaseSignal, { reason: 'xpuflow vf detach' });
+  console.log(
+    `VF ${o.pci} on ${o.node}: ${o.wait ? 'released' : 'releasing'}${lease.pod ? ` (was ${podKey(lease.pod)})` : ''}`,
+  );
+}
+
+async function listVfLeases(o: { node?: string; json?: boolean }): Promise<void> {
+  if (o.node) need(checkNodeName(o.node));
+  const client = await connectClient();
+  const leases = await listLeases(client, o.node);
+  if (o.json) return console.log(JSON.stringify(leases, null, 2));
+  if (!leases.length) return console.log('no running VF leases');
+  console.log(
+    table([
+      ['NODE', 'PCI', 'RESOURCE', 'PHASE', 'POD', 'IFNAME', 'BRIDGE PORT'],
+      ...leases.map((l) => [
+        l.node,
+        l.pciAddress,
+        l.resourceName,
+        l.phase,
+        l.pod ? podKey(l.pod) : '-',
+        l.podIfname ?? '-',
+        l.bridgePort ?? '-',
+      ]),
+    ]),
+  );
 }

@@ -20,6 +20,7 @@ import {
   type Device,
   type DevicePluginHandlers,
 } from '../../proto/load-vf';
+import { serviceError } from '../../proto/service-error';
 import { LeaseConflict, startOrJoinLease } from '../hostagent/leases';
 import { discoverPool, resourceNameOf, type PoolConfig, type PoolVf } from './pool';
 
@@ -44,14 +45,6 @@ export interface RunningDevicePlugin {
 /** PCIDEVICE_XPUFLOW_IO_POOL_A, as the SR-IOV network device plugin names its env. */
 export function pciEnvName(resourceName: string): string {
   return `PCIDEVICE_${resourceName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
-
-function fail(code: grpc.status, details: string): grpc.ServiceError {
-  return Object.assign(new Error(details), {
-    code,
-    details,
-    metadata: new grpc.Metadata(),
-  }) as grpc.ServiceError;
 }
 
 function inodeOf(file: string): number | undefined {
@@ -85,7 +78,7 @@ export async function startDevicePlugin(opts: DevicePluginOptions): Promise<Runn
     for (const id of ids) {
       const vf = vfs.find((v) => v.pciAddress === id);
       if (!vf)
-        throw fail(
+        throw serviceError(
           grpc.status.INVALID_ARGUMENT,
           `device ${id} is not in pool ${resourceName} on node ${opts.node}`,
         );
@@ -99,13 +92,16 @@ export async function startDevicePlugin(opts: DevicePluginOptions): Promise<Runn
           attachTimeoutMs: opts.attachTimeoutMs,
         });
       } catch (err) {
-        if (err instanceof LeaseConflict) throw fail(grpc.status.FAILED_PRECONDITION, err.message);
-        throw fail(grpc.status.UNAVAILABLE, `cannot start the lease of VF ${id}: ${(err as Error).message}`);
+        if (err instanceof LeaseConflict) throw serviceError(grpc.status.FAILED_PRECONDITION, err.message);
+        throw serviceError(
+          grpc.status.UNAVAILABLE,
+          `cannot start the lease of VF ${id}: ${(err as Error).message}`,
+        );
       }
       if (vf.driver === 'vfio-pci') {
         const group = await readIommuGroup(opts.sysfsRoot, id);
         if (!group)
-          throw fail(
+          throw serviceError(
             grpc.status.FAILED_PRECONDITION,
             `VF ${id} is bound to vfio-pci but has no iommu_group: is the IOMMU on (intel_iommu=on)?`,
           );

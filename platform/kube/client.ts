@@ -21,12 +21,7 @@ export class Kube {
   }
 
   async get<T>(kind: Kind, ref: ObjectRef): Promise<T | undefined> {
-    try {
-      return (await this.custom.getNamespacedCustomObject(named(kind, ref))) as T;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return unlessNotFound(async () => (await this.custom.getNamespacedCustomObject(named(kind, ref))) as T);
   }
 
   async list<T>(kind: Kind, namespace: string, labelSelector?: string): Promise<T[]> {
@@ -76,22 +71,11 @@ export class Kube {
   }
 
   async delete(kind: Kind, ref: ObjectRef): Promise<void> {
-    try {
-      await this.custom.deleteNamespacedCustomObject({
-        ...named(kind, ref),
-      });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await unlessNotFound(() => this.custom.deleteNamespacedCustomObject({ ...named(kind, ref) }));
   }
 
   async getNode(name: string): Promise<k8s.V1Node | undefined> {
-    try {
-      return await this.core.readNode({ name });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return unlessNotFound(() => this.core.readNode({ name }));
   }
 
   async patchNode(name: string, body: object): Promise<k8s.V1Node> {
@@ -99,29 +83,15 @@ export class Kube {
   }
 
   async getPod(namespace: string, name: string): Promise<k8s.V1Pod | undefined> {
-    try {
-      return await this.core.readNamespacedPod({ namespace, name });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return unlessNotFound(() => this.core.readNamespacedPod({ namespace, name }));
   }
 
   async deletePod(namespace: string, name: string): Promise<void> {
-    try {
-      await this.core.deleteNamespacedPod({ namespace, name });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
+    await unlessNotFound(() => this.core.deleteNamespacedPod({ namespace, name }));
   }
 
   async getSecret(namespace: string, name: string): Promise<k8s.V1Secret | undefined> {
-    try {
-      return await this.core.readNamespacedSecret({ namespace, name });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    return unlessNotFound(() => this.core.readNamespacedSecret({ namespace, name }));
   }
 
   /** A core/v1 Event about one of our objects. */
@@ -174,6 +144,16 @@ export function statusCode(err: unknown): number | undefined {
 
 export function isNotFound(err: unknown): boolean {
   return statusCode(err) === 404;
+}
+
+/** What `call` returns, or undefined when the API server answers 404 (a delete of what is gone, a get of what is not there). */
+export async function unlessNotFound<T>(call: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await call();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 export function isConflict(err: unknown): boolean {

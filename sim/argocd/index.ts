@@ -30,3 +30,12 @@ export async function installArgoCrd(kc: k8s.KubeConfig, timeoutMs = 30_000): Pr
     await new Promise((r) => setTimeout(r, 200));
   }
 }
+
+export {
+  getApplication,
+  listApplications,
+  patchApplication,
+  playArgo,
+  type PlayedArgo,
+  type PlayedHealth,
+} from './played-argo';

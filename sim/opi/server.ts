@@ -11,6 +11,7 @@ import {
   type BridgePortServiceHandlers,
   type LogicalBridgeServiceHandlers,
 } from '../../proto/load-vf';
+import { serviceError } from '../../proto/service-error';
 import type { PrivateOvs } from '../ovs';
 
 const BP_PREFIX = '//network.opiproject.org/bridgePorts/';
@@ -33,12 +34,19 @@ export interface OpiSim {
   stop(): Promise<void>;
 }
 
-function fail(code: grpc.status, details: string): grpc.ServiceError {
-  return Object.assign(new Error(details), {
-    code,
-    details,
-    metadata: new grpc.Metadata(),
-  }) as grpc.ServiceError;
+/**
+ * A unary handler that counts the call and runs `body`; an error of `body`
+ * (ovs-vsctl failed) answers INTERNAL.
+ */
+function overOvs<Req, Res>(
+  count: (method: string) => void,
+  method: string,
+  body: (call: grpc.ServerUnaryCall<Req, Res>, cb: grpc.sendUnaryData<Res>) => Promise<void>,
+): grpc.handleUnaryCall<Req, Res> {
+  return (call, cb) => {
+    count(method);
+    body(call, cb).catch((err: Error) => cb(serviceError(grpc.status.INTERNAL, `ovs: ${err.message}`)));
+  };
 }
 
 function macString(mac: Buffer): string {
@@ -101,137 +109,121 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
   });
 
   const bridgePorts: BridgePortServiceHandlers = {
-    CreateBridgePort: (call, cb) => {
-      count('CreateBridgePort');
-      void (async () => {
-        const id = call.request.bridgePortId;
-        const spec = call.request.bridgePort?.spec;
-        if (!ID.test(id))
-          return cb(
-            fail(
-              grpc.status.INVALID_ARGUMENT,
-              `bridge_port_id ${JSON.stringify(id)} is not a lowercase name`,
-            ),
-          );
-        if (!spec || spec.macAddress.length !== 6)
-          return cb(fail(grpc.status.INVALID_ARGUMENT, 'spec.mac_address must be 6 bytes'));
-        if (spec.ptype !== 'BRIDGE_PORT_TYPE_ACCESS' || spec.logicalBridges.length !== 1) {
-          return cb(
-            fail(
-              grpc.status.INVALID_ARGUMENT,
-              'only ACCESS ports on exactly one logical bridge are supported',
-            ),
-          );
-        }
-        const lbName = spec.logicalBridges[0];
-        const lb = await getLb(idOf(lbName, LB_PREFIX));
-        if (!lb) return cb(fail(grpc.status.NOT_FOUND, `logical bridge ${lbName} does not exist`));
-        const mac = macString(spec.macAddress);
-        const existing = await findPort(id);
-        if (existing) {
-          if (existing.ids['opi-mac'] === mac && existing.ids['opi-lbs'] === lbName)
-            return cb(null, toBridgePort(existing));
-          return cb(
-            fail(
-              grpc.status.ALREADY_EXISTS,
-              `bridge port ${id} exists with MAC ${existing.ids['opi-mac']} on ${existing.ids['opi-lbs']}`,
-            ),
-          );
-        }
-        const port = portName(id);
-        await ovs.vsctl([
-          '--may-exist',
-          'add-port',
-          bridge,
-          port,
-          `tag=${lb.vlan}`,
-          '--',
-          'set',
-          'interface',
-          port,
-          'type=internal',
-          `mac="${mac}"`,
-          '--',
-          'set',
-          'port',
-          port,
-          `external_ids:opi-bridge-port=${id}`,
-          `external_ids:opi-mac=${mac}`,
-          `external_ids:opi-lbs=${lbName}`,
-        ]);
-        cb(
-          null,
-          toBridgePort({
-            name: port,
-            tag: lb.vlan,
-            ids: { 'opi-bridge-port': id, 'opi-mac': mac, 'opi-lbs': lbName },
-          }),
+    CreateBridgePort: overOvs(count, 'CreateBridgePort', async (call, cb) => {
+      const id = call.request.bridgePortId;
+      const spec = call.request.bridgePort?.spec;
+      if (!ID.test(id))
+        return cb(
+          serviceError(
+            grpc.status.INVALID_ARGUMENT,
+            `bridge_port_id ${JSON.stringify(id)} is not a lowercase name`,
+          ),
         );
-      })().catch((err: Error) => cb(fail(grpc.status.INTERNAL, `ovs: ${err.message}`)));
-    },
-    DeleteBridgePort: (call, cb) => {
-      count('DeleteBridgePort');
-      void (async () => {
-        const id = idOf(call.request.name, BP_PREFIX);
-        const row = await findPort(id);
-        if (!row) {
-          if (call.request.allowMissing) return cb(null, {});
-          return cb(fail(grpc.status.NOT_FOUND, `bridge port ${call.request.name} does not exist`));
-        }
-        await ovs.vsctl(['--if-exists', 'del-port', bridge, row.name]);
-        cb(null, {});
-      })().catch((err: Error) => cb(fail(grpc.status.INTERNAL, `ovs: ${err.message}`)));
-    },
-    GetBridgePort: (call, cb) => {
-      count('GetBridgePort');
-      void (async () => {
-        const row = await findPort(idOf(call.request.name, BP_PREFIX));
-        if (!row) return cb(fail(grpc.status.NOT_FOUND, `bridge port ${call.request.name} does not exist`));
-        cb(null, toBridgePort(row));
-      })().catch((err: Error) => cb(fail(grpc.status.INTERNAL, `ovs: ${err.message}`)));
-    },
+      if (!spec || spec.macAddress.length !== 6)
+        return cb(serviceError(grpc.status.INVALID_ARGUMENT, 'spec.mac_address must be 6 bytes'));
+      if (spec.ptype !== 'BRIDGE_PORT_TYPE_ACCESS' || spec.logicalBridges.length !== 1) {
+        return cb(
+          serviceError(
+            grpc.status.INVALID_ARGUMENT,
+            'only ACCESS ports on exactly one logical bridge are supported',
+          ),
+        );
+      }
+      const lbName = spec.logicalBridges[0];
+      const lb = await getLb(idOf(lbName, LB_PREFIX));
+      if (!lb) return cb(serviceError(grpc.status.NOT_FOUND, `logical bridge ${lbName} does not exist`));
+      const mac = macString(spec.macAddress);
+      const existing = await findPort(id);
+      if (existing) {
+        if (existing.ids['opi-mac'] === mac && existing.ids['opi-lbs'] === lbName)
+          return cb(null, toBridgePort(existing));
+        return cb(
+          serviceError(
+            grpc.status.ALREADY_EXISTS,
+            `bridge port ${id} exists with MAC ${existing.ids['opi-mac']} on ${existing.ids['opi-lbs']}`,
+          ),
+        );
+      }
+      const port = portName(id);
+      await ovs.vsctl([
+        '--may-exist',
+        'add-port',
+        bridge,
+        port,
+        `tag=${lb.vlan}`,
+        '--',
+        'set',
+        'interface',
+        port,
+        'type=internal',
+        `mac="${mac}"`,
+        '--',
+        'set',
+        'port',
+        port,
+        `external_ids:opi-bridge-port=${id}`,
+        `external_ids:opi-mac=${mac}`,
+        `external_ids:opi-lbs=${lbName}`,
+      ]);
+      cb(
+        null,
+        toBridgePort({
+          name: port,
+          tag: lb.vlan,
+          ids: { 'opi-bridge-port': id, 'opi-mac': mac, 'opi-lbs': lbName },
+        }),
+      );
+    }),
+    DeleteBridgePort: overOvs(count, 'DeleteBridgePort', async (call, cb) => {
+      const id = idOf(call.request.name, BP_PREFIX);
+      const row = await findPort(id);
+      if (!row) {
+        if (call.request.allowMissing) return cb(null, {});
+        return cb(serviceError(grpc.status.NOT_FOUND, `bridge port ${call.request.name} does not exist`));
+      }
+      await ovs.vsctl(['--if-exists', 'del-port', bridge, row.name]);
+      cb(null, {});
+    }),
+    GetBridgePort: overOvs(count, 'GetBridgePort', async (call, cb) => {
+      const row = await findPort(idOf(call.request.name, BP_PREFIX));
+      if (!row)
+        return cb(serviceError(grpc.status.NOT_FOUND, `bridge port ${call.request.name} does not exist`));
+      cb(null, toBridgePort(row));
+    }),
   };
 
   const logicalBridges: LogicalBridgeServiceHandlers = {
-    CreateLogicalBridge: (call, cb) => {
-      count('CreateLogicalBridge');
-      void (async () => {
-        const id = call.request.logicalBridgeId;
-        const vlan = call.request.logicalBridge?.spec?.vlanId ?? 0;
-        const vni = call.request.logicalBridge?.spec?.vni ?? 0;
-        if (!ID.test(id))
-          return cb(
-            fail(
-              grpc.status.INVALID_ARGUMENT,
-              `logical_bridge_id ${JSON.stringify(id)} is not a lowercase name`,
-            ),
-          );
-        if (vlan < 1 || vlan > 4094)
-          return cb(fail(grpc.status.INVALID_ARGUMENT, `vlan_id ${vlan} is not 1-4094`));
-        const have = await getLb(id);
-        if (have && have.vlan !== vlan)
-          return cb(fail(grpc.status.ALREADY_EXISTS, `logical bridge ${id} has VLAN ${have.vlan}`));
-        if (!have) await ovs.vsctl(['br-set-external-id', bridge, lbKey(id), `${vlan}/${vni}`]);
-        cb(null, { name: LB_PREFIX + id, spec: { vlanId: vlan, vni } });
-      })().catch((err: Error) => cb(fail(grpc.status.INTERNAL, `ovs: ${err.message}`)));
-    },
-    GetLogicalBridge: (call, cb) => {
-      count('GetLogicalBridge');
-      void (async () => {
-        const id = idOf(call.request.name, LB_PREFIX);
-        const lb = await getLb(id);
-        if (!lb) return cb(fail(grpc.status.NOT_FOUND, `logical bridge ${call.request.name} does not exist`));
-        cb(null, { name: LB_PREFIX + id, spec: { vlanId: lb.vlan, vni: lb.vni } });
-      })().catch((err: Error) => cb(fail(grpc.status.INTERNAL, `ovs: ${err.message}`)));
-    },
-    DeleteLogicalBridge: (call, cb) => {
-      count('DeleteLogicalBridge');
-      void (async () => {
-        const id = idOf(call.request.name, LB_PREFIX);
-        await ovs.vsctl(['br-set-external-id', bridge, lbKey(id)]);
-        cb(null, {});
-      })().catch((err: Error) => cb(fail(grpc.status.INTERNAL, `ovs: ${err.message}`)));
-    },
+    CreateLogicalBridge: overOvs(count, 'CreateLogicalBridge', async (call, cb) => {
+      const id = call.request.logicalBridgeId;
+      const vlan = call.request.logicalBridge?.spec?.vlanId ?? 0;
+      const vni = call.request.logicalBridge?.spec?.vni ?? 0;
+      if (!ID.test(id))
+        return cb(
+          serviceError(
+            grpc.status.INVALID_ARGUMENT,
+            `logical_bridge_id ${JSON.stringify(id)} is not a lowercase name`,
+          ),
+        );
+      if (vlan < 1 || vlan > 4094)
+        return cb(serviceError(grpc.status.INVALID_ARGUMENT, `vlan_id ${vlan} is not 1-4094`));
+      const have = await getLb(id);
+      if (have && have.vlan !== vlan)
+        return cb(serviceError(grpc.status.ALREADY_EXISTS, `logical bridge ${id} has VLAN ${have.vlan}`));
+      if (!have) await ovs.vsctl(['br-set-external-id', bridge, lbKey(id), `${vlan}/${vni}`]);
+      cb(null, { name: LB_PREFIX + id, spec: { vlanId: vlan, vni } });
+    }),
+    GetLogicalBridge: overOvs(count, 'GetLogicalBridge', async (call, cb) => {
+      const id = idOf(call.request.name, LB_PREFIX);
+      const lb = await getLb(id);
+      if (!lb)
+        return cb(serviceError(grpc.status.NOT_FOUND, `logical bridge ${call.request.name} does not exist`));
+      cb(null, { name: LB_PREFIX + id, spec: { vlanId: lb.vlan, vni: lb.vni } });
+    }),
+    DeleteLogicalBridge: overOvs(count, 'DeleteLogicalBridge', async (call, cb) => {
+      const id = idOf(call.request.name, LB_PREFIX);
+      await ovs.vsctl(['br-set-external-id', bridge, lbKey(id)]);
+      cb(null, {});
+    }),
   };
 
   const api = opiEvpnApi();

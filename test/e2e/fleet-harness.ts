@@ -8,16 +8,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { waitForPollers } from '../../platform/connection/pollers';
 import type { DpuStatus } from '../../model/dpu';
 import { statusQuery } from '../../model/dpu-provision-api';
-import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { provisionDpuWorkflowId } from '../../model/workflow-ids';
 import { startSimFleet, type SimFleet, type SimFleetOptions } from '../../sim/fleet';
-import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../cli/demo/worker-processes';
+import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
 import { logTails } from '../support/log-tails';
+import { startControlWorker, startFleetHostWorkers } from '../support/polling-workers';
 
 export interface HarnessOptions {
   /** More environment for every worker process (e.g. XPUFLOW_CODEC_KEYS). */
@@ -54,29 +53,23 @@ export class Harness {
   }
 
   async startControlWorker(): Promise<void> {
-    this.control = spawnControlWorker({
-      bfbCacheDir: path.join(this.dir, 'bfb-cache'),
+    await startControlWorker(this.client, {
+      dir: this.dir,
       logFile: path.join(this.dir, `control-${++this.controlStarts}.log`),
       env: { ...this.env, ...this.opts.controlEnv },
+      started: (w) => (this.control = w),
     });
-    await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
   }
 
   /** A fleet of its own (names prefixed) with a host-workers process for its hosts. */
   async fleet(name: string, opts: Omit<SimFleetOptions, 'dir' | 'prefix'>): Promise<SimFleet> {
     const fleet = await startSimFleet({ ...opts, dir: path.join(this.dir, name), prefix: `${name}-` });
     this.fleets.push(fleet);
-    this.others.push(
-      spawnHostWorkers({
-        placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
-        logFile: path.join(this.dir, `${name}-hosts.log`),
-        env: this.env,
-      }),
-    );
-    await waitForPollers(
-      this.client,
-      fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
-    );
+    await startFleetHostWorkers(this.client, fleet, {
+      logFile: path.join(this.dir, `${name}-hosts.log`),
+      env: this.env,
+      started: (w) => this.others.push(w),
+    });
     return fleet;
   }
 

@@ -13,14 +13,13 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
 import { codecDataConverter, CODEC_KEYS_ENV } from '../../platform/codec';
-import { waitForPollers } from '../../platform/connection/pollers';
 import { startControllers, type RunningControllers } from '../../controllers/manager';
 import { Kube } from '../../platform/kube/client';
-import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { installCrds, KubeApiservers, registerDpuCluster, type KubeCluster } from '../../sim/kube';
-import { spawnControlWorker, type WorkerProcess } from '../../cli/demo/worker-processes';
+import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
-import { logTails } from '../support/log-tails';
+import { logTails, timestampedLog } from '../support/log-tails';
+import { startControlWorker } from '../support/polling-workers';
 
 export const NS = 'xpuflow-creds';
 /** Namespaces of the services in each cluster. */
@@ -56,23 +55,21 @@ export class CredentialHarness {
       namespace: 'default',
       dataConverter: codecDataConverter({ [CODEC_KEYS_ENV]: keys }),
     });
-    this.worker = spawnControlWorker({
-      bfbCacheDir: path.join(this.dir, 'bfb-cache'),
-      logFile: path.join(this.dir, 'control.log'),
+    await startControlWorker(this.client, {
+      dir: this.dir,
       env: {
         TEMPORAL_ADDRESS: this.temporal.address,
         TEMPORAL_NAMESPACE: 'default',
         XPUFLOW_KUBECONFIG: this.host.kubeconfigPath,
         [CODEC_KEYS_ENV]: keys,
       },
+      started: (w) => (this.worker = w),
     });
-    await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
     this.controllers = await startControllers({
       kc: this.host.kc,
       temporal: this.client,
       namespace: NS,
-      log: (l) =>
-        fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
+      log: timestampedLog(path.join(this.dir, 'controller.log')),
     });
   }
 

@@ -17,24 +17,21 @@ import {
   startDpuServiceControllers,
   type RunningDpuServiceControllers,
 } from '../../controllers/dpu-service-manager';
-import { waitForPollers } from '../../platform/connection/pollers';
-import { isNotFound, Kube } from '../../platform/kube/client';
+import { Kube } from '../../platform/kube/client';
+import { ARGO_NAMESPACE, type Application, type DpuServiceResource } from '../../model/resources/dpu-service';
 import {
-  ARGO_APPLICATIONS,
-  ARGO_GROUP,
-  ARGO_NAMESPACE,
-  ARGO_RESOURCES_FINALIZER,
-  ARGO_VERSION,
-  type Application,
-  type DpuServiceResource,
-} from '../../model/resources/dpu-service';
-import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
-import { installArgoCrd } from '../../sim/argocd';
+  getApplication,
+  installArgoCrd,
+  listApplications,
+  playArgo,
+  type PlayedArgo,
+} from '../../sim/argocd';
 import { installCrds, KubeApiservers, registerDpuCluster, type KubeCluster } from '../../sim/kube';
-import { spawnControlWorker, type WorkerProcess } from '../../cli/demo/worker-processes';
+import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
-import { logTails } from '../support/log-tails';
+import { logTails, timestampedLog } from '../support/log-tails';
+import { startControlWorker } from '../support/polling-workers';
 
 export const NS = 'xpuflow-svc-test';
 export const DPU_CLUSTERS = ['dpu1', 'dpu2'] as const;
@@ -56,7 +53,7 @@ export class DpuServiceHarness {
   client!: Client;
   controllers?: RunningDpuServiceControllers;
   private worker?: WorkerProcess;
-  private argoTimer?: NodeJS.Timeout;
+  private argoPlayer?: PlayedArgo;
   /** The test's Argo CD: what each Application reports (default: nothing, as if Argo CD were slow). */
   readonly argo: { health: ArgoHealth; finalize: boolean } = { health: () => undefined, finalize: true };
 
@@ -104,17 +101,18 @@ export class DpuServiceHarness {
       connection: await Connection.connect({ address: this.temporal.address }),
       namespace: 'default',
     });
-    this.worker = spawnControlWorker({
-      bfbCacheDir: path.join(this.dir, 'bfb-cache'),
-      logFile: path.join(this.dir, 'control.log'),
+    await startControlWorker(this.client, {
+      dir: this.dir,
       env: {
         TEMPORAL_ADDRESS: this.temporal.address,
         TEMPORAL_NAMESPACE: 'default',
         XPUFLOW_KUBECONFIG: this.host.kubeconfigPath,
       },
+      started: (w) => {
+        this.worker = w;
+        this.step('control worker spawned');
+      },
     });
-    this.step('control worker spawned');
-    await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
     this.step('control worker polls; starting the controller');
     await this.startController();
     this.playArgo();
@@ -123,60 +121,12 @@ export class DpuServiceHarness {
 
   /** Every 300 ms, as Argo CD would: status for the current spec, finalizer off when deleted. */
   private playArgo(): void {
-    const tick = async () => {
-      for (const name of DPU_CLUSTERS) {
-        for (const app of await this.apps(name)) {
-          if (app.metadata.deletionTimestamp) {
-            if (this.argo.finalize && app.metadata.finalizers?.includes(ARGO_RESOURCES_FINALIZER))
-              await this.patchApp(name, app.metadata.name, [{ op: 'remove', path: '/metadata/finalizers' }]);
-            continue;
-          }
-          const health = this.argo.health(name, app);
-          if (!health) continue;
-          const st = app.status;
-          const same =
-            st?.health?.status === health &&
-            JSON.stringify(st?.sync?.comparedTo?.source) === JSON.stringify(app.spec.source);
-          if (same) continue;
-          await this.patchApp(name, app.metadata.name, [
-            {
-              op: 'add',
-              path: '/status',
-              value: {
-                sync: {
-                  status: health === 'Progressing' ? 'OutOfSync' : 'Synced',
-                  revision: app.spec.source.targetRevision,
-                  comparedTo: { source: app.spec.source, destination: app.spec.destination },
-                },
-                health: {
-                  status: health,
-                  ...(health === 'Degraded'
-                    ? { message: 'DaemonSet dataplane: 0/1 pods ready (CrashLoopBackOff)' }
-                    : {}),
-                },
-                operationState: {
-                  operation: { sync: { revision: app.spec.source.targetRevision } },
-                  startedAt: new Date().toISOString(),
-                  phase: 'Succeeded',
-                  message: 'successfully synced',
-                  syncResult: { revision: app.spec.source.targetRevision },
-                },
-              },
-            },
-          ]);
-        }
-      }
-    };
-    const loop = () => {
-      this.argoTimer = setTimeout(() => {
-        void tick()
-          .catch(() => undefined)
-          .finally(() => {
-            if (this.argoTimer) loop();
-          });
-      }, 300);
-    };
-    loop();
+    this.argoPlayer = playArgo({
+      clusters: this.dpu,
+      intervalMs: 300,
+      health: (cluster, app) => this.argo.health(cluster, app),
+      finalize: () => this.argo.finalize,
+    });
   }
 
   /** The DPUService controller in this process (a new one after stopController: nothing remembered). */
@@ -188,8 +138,7 @@ export class DpuServiceHarness {
       pollSeconds: 1,
       retrySeconds: 2,
       workflowUrlBase: `http://127.0.0.1:${this.temporal.uiPort}/namespaces/default/workflows/`,
-      log: (l) =>
-        fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
+      log: timestampedLog(path.join(this.dir, 'controller.log')),
     });
   }
 
@@ -198,40 +147,12 @@ export class DpuServiceHarness {
     this.controllers = undefined;
   }
 
-  private appApi(name: string) {
-    return {
-      group: ARGO_GROUP,
-      version: ARGO_VERSION,
-      namespace: ARGO_NAMESPACE,
-      plural: ARGO_APPLICATIONS,
-      name,
-    };
+  apps(cluster: DpuClusterName): Promise<Application[]> {
+    return listApplications(this.dpu[cluster]);
   }
 
-  async apps(cluster: DpuClusterName): Promise<Application[]> {
-    const r = (await this.dpu[cluster].custom.listNamespacedCustomObject({
-      group: ARGO_GROUP,
-      version: ARGO_VERSION,
-      namespace: ARGO_NAMESPACE,
-      plural: ARGO_APPLICATIONS,
-    })) as { items: Application[] };
-    return r.items;
-  }
-
-  async app(cluster: DpuClusterName, name: string): Promise<Application | undefined> {
-    try {
-      return (await this.dpu[cluster].custom.getNamespacedCustomObject(this.appApi(name))) as Application;
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
-  }
-
-  private async patchApp(cluster: DpuClusterName, name: string, ops: object[]): Promise<void> {
-    await this.dpu[cluster].custom.patchNamespacedCustomObject(
-      { ...this.appApi(name), body: ops },
-      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
-    );
+  app(cluster: DpuClusterName, name: string): Promise<Application | undefined> {
+    return getApplication(this.dpu[cluster], name);
   }
 
   service(name: string): Promise<DpuServiceResource | undefined> {
@@ -279,8 +200,8 @@ export class DpuServiceHarness {
   }
 
   async dispose(): Promise<void> {
-    clearTimeout(this.argoTimer);
-    this.argoTimer = undefined;
+    this.argoPlayer?.stop();
+    this.argoPlayer = undefined;
     await this.controllers?.stop();
     await this.worker?.stop(5_000);
     await this.client?.connection.close();

@@ -13,14 +13,12 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import * as k8s from '@kubernetes/client-node';
 import { startControllers, type RunningControllers } from '../../controllers/manager';
-import { waitForPollers } from '../../platform/connection/pollers';
 import { Kube } from '../../platform/kube/client';
 import type { DpuResource } from '../../model/resources/common';
-import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { startBfbServer, type BfbServer } from '../../sim/bfb-server';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { freePort } from '../../sim/free-port';
-import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../cli/demo/worker-processes';
+import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
 import {
@@ -32,7 +30,8 @@ import {
   type KubeCluster,
   type PlayedKubelets,
 } from '../../sim/kube';
-import { logTails } from '../support/log-tails';
+import { logTails, timestampedLog } from '../support/log-tails';
+import { startControlWorker, startFleetHostWorkers } from '../support/polling-workers';
 
 export const NS = 'xpuflow-test';
 
@@ -83,13 +82,11 @@ export class KubeHarness {
       connection: await Connection.connect({ address: this.temporal.address }),
       namespace: 'default',
     });
-    const control = spawnControlWorker({
-      bfbCacheDir: path.join(this.dir, 'bfb-cache'),
-      logFile: path.join(this.dir, 'control.log'),
+    await startControlWorker(this.client, {
+      dir: this.dir,
       env: { ...this.temporalEnv, XPUFLOW_KUBECONFIG: this.host.kubeconfigPath },
+      started: (w) => this.workers.push(w),
     });
-    this.workers.push(control);
-    await waitForPollers(this.client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
     this.kubelets = playKubelets(this.kube, this.dpuKube);
     await this.watchDpus();
   }
@@ -109,8 +106,7 @@ export class KubeHarness {
       timing: TIMING,
       readyTimeoutSeconds: 60,
       settleTimeoutSeconds: 120,
-      log: (l) =>
-        fs.appendFileSync(path.join(this.dir, 'controller.log'), `${new Date().toISOString()} ${l}\n`),
+      log: timestampedLog(path.join(this.dir, 'controller.log')),
     });
   }
 
@@ -142,17 +138,11 @@ export class KubeHarness {
       dmsListen: (h) => ({ host: `127.0.${octet}.${h + 1}`, port: this.dmsBasePort }),
     });
     this.fleets.push(fleet);
-    this.workers.push(
-      spawnHostWorkers({
-        placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
-        logFile: path.join(this.dir, `${prefix}-hosts.log`),
-        env: this.temporalEnv,
-      }),
-    );
-    await waitForPollers(
-      this.client,
-      fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
-    );
+    await startFleetHostWorkers(this.client, fleet, {
+      logFile: path.join(this.dir, `${prefix}-hosts.log`),
+      env: this.temporalEnv,
+      started: (w) => this.workers.push(w),
+    });
     for (const [i, h] of fleet.hosts.entries()) {
       await createHostNode(
         this.kube,

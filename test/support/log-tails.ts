@@ -1,4 +1,4 @@
-/** The tails of a harness's *.log files, for failure messages. */
+/** A harness's *.log files: lines written with a timestamp, and their tails for failure messages. */
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -8,4 +8,9 @@ export function logTails(dir: string, chars = 3000): string {
     .filter((f) => f.endsWith('.log'))
     .map((f) => `--- ${f}\n${fs.readFileSync(path.join(dir, f), 'utf8').slice(-chars)}`)
     .join('\n');
+}
+
+/** A `log` option (the controllers') that appends each line to `file` after an ISO timestamp. */
+export function timestampedLog(file: string): (line: string) => void {
+  return (line) => fs.appendFileSync(file, `${new Date().toISOString()} ${line}\n`);
 }

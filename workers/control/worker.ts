@@ -3,8 +3,7 @@
  * download BFBs. Wiring only; the work lives in workflows/ and activities/.
  */
 import fs from 'node:fs';
-import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createBfbActivities } from '../../activities/bfb';
 import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import { createKubeActivities } from '../../activities/kube';
@@ -15,32 +14,24 @@ import { DmsClients } from '../../activities/dms/clients';
 import type { DmsTls } from '../../platform/connection/dms-tls';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { flashMetricsInterceptor } from '../../platform/observability/activity-metrics';
+import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
 import { WORKFLOW_BUNDLE } from './bundle-workflows';
 
-export interface ControlWorkerOptions {
-  connection: NativeConnection;
-  namespace: string;
+export interface ControlWorkerOptions extends WorkerConnectionOptions {
   /** Where downloaded BFBs are cached (content-addressed by sha256). */
   bfbCacheDir: string;
   /** BFB transfers to DMS this worker runs at once (default 16). */
   maxConcurrentTransfers?: number;
   taskQueue?: string;
-  identity?: string;
   /** The Kubernetes cluster of DPU objects (XPUFLOW_KUBECONFIG); without one the cluster phases are skipped. */
   kubeConfig?: k8s.KubeConfig;
-  /** The payload codec (codec/codecDataConverter) when payloads are encrypted. */
-  dataConverter?: DataConverter;
-  /** TLS/mTLS to DMS (connection/dms-tls.ts); plaintext without. */
+  /** TLS/mTLS to DMS (platform/connection/dms-tls.ts); plaintext without. */
   dmsTls?: DmsTls;
 }
 
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
   return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: opts.taskQueue ?? CONTROL_TASK_QUEUE,
-    ...(opts.identity ? { identity: opts.identity } : {}),
-    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    ...commonWorkerOptions(opts, opts.taskQueue ?? CONTROL_TASK_QUEUE),
     // The prebuilt bundle when the build made one (dist/), else bundle the sources now (tests).
     ...(fs.existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }

@@ -2,12 +2,11 @@
  * Entry point of a DPU worker process.
  *   node dist/workers/dpu/main.js --dpu NAME --opi HOST:PORT [--ovs-db unix:SOCK] [--ovs-rundir DIR] [--ovs-datapath netdev]
  *   node dist/workers/dpu/main.js --dpus dpus.json   ([{ "dpu", "opiAddress", "ovsDb"?, "ovsRundir"?, "ovsDatapathType"? }, …])
- * Temporal connection settings come from the environment (see connection/temporal.ts).
+ * Temporal connection settings come from the environment (see platform/connection/temporal.ts).
  */
 import fs from 'node:fs';
-import { codecDataConverter } from '../../platform/codec/data-converter';
-import { connectWorker, temporalSettings } from '../../platform/connection/temporal';
 import { dpuTaskQueue } from '../../model/task-queues';
+import { connectWorkerProcess, flagValue, runUntilShutdown, runWorkerMain } from '../worker-process';
 import { createDpuWorker } from './worker';
 
 export interface DpuPlacement {
@@ -20,9 +19,7 @@ export interface DpuPlacement {
 }
 
 export async function runDpuWorkers(placements: DpuPlacement[]): Promise<void> {
-  const settings = temporalSettings();
-  const connection = await connectWorker(settings);
-  const dataConverter = codecDataConverter(); // XPUFLOW_CODEC_KEYS: the same codec as every process
+  const { settings, connection, dataConverter } = await connectWorkerProcess();
   const workers = await Promise.all(
     placements.map((p) =>
       createDpuWorker({ connection, namespace: settings.namespace, dataConverter, ...p }),
@@ -32,24 +29,19 @@ export async function runDpuWorkers(placements: DpuPlacement[]): Promise<void> {
     console.log(
       `DPU worker for ${p.dpu} polling ${dpuTaskQueue(p.dpu)} (OPI ${p.opiAddress}, OVS ${p.ovsDb ?? 'default db'})`,
     );
-  await Promise.all(workers.map((w) => w.run()));
-  await connection.close();
+  await runUntilShutdown(connection, workers);
 }
 
 function placementsFromArgs(argv: string[]): DpuPlacement[] {
-  const arg = (name: string) => {
-    const i = argv.indexOf(name);
-    return i > 0 ? argv[i + 1] : undefined;
-  };
-  const file = arg('--dpus');
+  const file = flagValue(argv, '--dpus');
   if (file) return JSON.parse(fs.readFileSync(file, 'utf8')) as DpuPlacement[];
-  const dpu = arg('--dpu');
-  const opiAddress = arg('--opi');
+  const dpu = flagValue(argv, '--dpu');
+  const opiAddress = flagValue(argv, '--opi');
   if (!dpu || !opiAddress)
     throw new Error('say which DPU and its OPI server: --dpu NAME --opi HOST:PORT, or --dpus FILE');
-  const ovsDb = arg('--ovs-db');
-  const ovsRundir = arg('--ovs-rundir');
-  const ovsDatapathType = arg('--ovs-datapath');
+  const ovsDb = flagValue(argv, '--ovs-db');
+  const ovsRundir = flagValue(argv, '--ovs-rundir');
+  const ovsDatapathType = flagValue(argv, '--ovs-datapath');
   return [
     {
       dpu,
@@ -62,10 +54,5 @@ function placementsFromArgs(argv: string[]): DpuPlacement[] {
 }
 
 if (require.main === module) {
-  Promise.resolve()
-    .then(() => runDpuWorkers(placementsFromArgs(process.argv)))
-    .catch((err) => {
-      console.error(`DPU worker: ${(err as Error).message}`);
-      process.exit(1);
-    });
+  runWorkerMain('DPU worker', () => runDpuWorkers(placementsFromArgs(process.argv)));
 }

@@ -3,16 +3,14 @@
  * xPU's own OPI server (the xPU side of VF leases) and its Open vSwitch
  * (service-chain ports and flows). Wiring only.
  */
-import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { createOpiActivities } from '../../activities/opi';
 import { createOvsActivities, DEFAULT_OVS_DB } from '../../activities/ovs';
 import { dpuTaskQueue } from '../../model/task-queues';
 import { checkDpuName } from '../../model/validation';
+import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
 
-export interface DpuWorkerOptions {
-  connection: NativeConnection;
-  namespace: string;
+export interface DpuWorkerOptions extends WorkerConnectionOptions {
   dpu: string;
   /** host:port of the DPU's OPI server. */
   opiAddress: string;
@@ -22,19 +20,13 @@ export interface DpuWorkerOptions {
   ovsRundir?: string;
   /** datapath_type of bridges the worker creates (netdev for the userspace datapath). */
   ovsDatapathType?: string;
-  /** The payload codec (codec/codecDataConverter) when payloads are encrypted. */
-  dataConverter?: DataConverter;
 }
 
 export async function createDpuWorker(opts: DpuWorkerOptions): Promise<Worker> {
   const bad = checkDpuName(opts.dpu);
   if (bad) throw new Error(bad);
   return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: dpuTaskQueue(opts.dpu),
-    identity: `dpu-worker@${opts.dpu}`,
-    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    ...commonWorkerOptions(opts, dpuTaskQueue(opts.dpu), `dpu-worker@${opts.dpu}`),
     activities: {
       ...createOpiActivities({ dpu: opts.dpu, opiAddress: opts.opiAddress }),
       ...createOvsActivities({

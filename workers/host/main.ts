@@ -1,16 +1,17 @@
 /**
  * Entry point of a host worker process.
- *   node dist/workers/host/main.js --node NODE [--sysfs-root /sys] [--vf-config vf.json]
+ *   node dist/workers/host/main.js --node NODE [--sysfs-root /sys] [--vf-config vf.json] [--metrics HOST:PORT]
  *   node dist/workers/host/main.js --nodes nodes.json   (simulated hosts: [{ "node", "sysfsRoot" }, …])
- * Temporal connection settings come from the environment (see connection/temporal.ts).
+ * Temporal connection settings come from the environment (see platform/connection/temporal.ts).
  */
 import fs from 'node:fs';
-import { codecDataConverter } from '../../platform/codec/data-converter';
-import { connectClient, connectWorker, temporalSettings } from '../../platform/connection/temporal';
+import type { Client } from '@temporalio/client';
+import { connectClient, type TemporalSettings } from '../../platform/connection/temporal';
 import { readVfConfig, type VfHostConfig } from '../../node/hostagent/config';
 import { startVfHostServices, type VfHostServices } from '../../node/hostagent/services';
 import { hostTaskQueue } from '../../model/task-queues';
 import { installWorkerRuntime } from '../../platform/observability/runtime';
+import { connectWorkerProcess, flagValue, runUntilShutdown, runWorkerMain } from '../worker-process';
 import { createHostWorker } from './worker';
 
 export interface HostPlacement {
@@ -27,9 +28,7 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
     metricsAddress,
     node: placements.map((p) => p.node).join(','),
   });
-  const settings = temporalSettings();
-  const dataConverter = codecDataConverter();
-  const connection = await connectWorker(settings);
+  const { settings, connection, dataConverter } = await connectWorkerProcess();
   const workers = await Promise.all(
     placements.map((p) =>
       createHostWorker({
@@ -42,28 +41,34 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
       }),
     ),
   );
-  const vfServices: VfHostServices[] = [];
-  if (placements.some((p) => p.vf)) {
-    const client = await connectClient(settings);
-    for (const p of placements) {
-      const config = vfConfigOf(p);
-      if (!config) continue;
-      vfServices.push(
-        await startVfHostServices({ client, node: p.node, sysfsRoot: p.sysfsRoot ?? '/sys', config }),
-      );
-      console.log(
-        `host agent for ${p.node} on ${config.hostAgentSocket}; pools ${config.pools.map((x) => x.name).join(', ')}`,
-      );
-    }
-  }
+  const vfServices = await startVfServices(settings, placements);
   for (const p of placements) {
     console.log(
       `host worker for ${p.node} polling ${hostTaskQueue(p.node)} (sysfs ${p.sysfsRoot ?? '/sys'})`,
     );
   }
-  await Promise.all(workers.map((w) => w.run()));
-  await Promise.all(vfServices.map((v) => v.stop()));
-  await connection.close();
+  await runUntilShutdown(connection, workers, () => Promise.all(vfServices.map((v) => v.stop())));
+}
+
+/** The VF attach services of the placements that have a VF config, on one client. */
+async function startVfServices(
+  settings: TemporalSettings,
+  placements: HostPlacement[],
+): Promise<VfHostServices[]> {
+  const vfServices: VfHostServices[] = [];
+  if (!placements.some((p) => p.vf)) return vfServices;
+  const client: Client = await connectClient(settings);
+  for (const p of placements) {
+    const config = vfConfigOf(p);
+    if (!config) continue;
+    vfServices.push(
+      await startVfHostServices({ client, node: p.node, sysfsRoot: p.sysfsRoot ?? '/sys', config }),
+    );
+    console.log(
+      `host agent for ${p.node} on ${config.hostAgentSocket}; pools ${config.pools.map((x) => x.name).join(', ')}`,
+    );
+  }
+  return vfServices;
 }
 
 function vfConfigOf(p: HostPlacement): VfHostConfig | undefined {
@@ -80,25 +85,15 @@ export async function runHostWorker(opts: {
 }
 
 function placementsFromArgs(argv: string[]): HostPlacement[] {
-  const arg = (name: string) => {
-    const i = argv.indexOf(name);
-    return i > 0 ? argv[i + 1] : undefined;
-  };
-  const file = arg('--nodes');
+  const file = flagValue(argv, '--nodes');
   if (file) return JSON.parse(fs.readFileSync(file, 'utf8')) as HostPlacement[];
-  const node = arg('--node') ?? process.env.XPUFLOW_NODE_NAME;
+  const node = flagValue(argv, '--node') ?? process.env.XPUFLOW_NODE_NAME;
   if (!node) throw new Error('say which node this is: --node NODE (or XPUFLOW_NODE_NAME), or --nodes FILE');
-  return [{ node, sysfsRoot: arg('--sysfs-root'), vf: arg('--vf-config') }];
+  return [{ node, sysfsRoot: flagValue(argv, '--sysfs-root'), vf: flagValue(argv, '--vf-config') }];
 }
 
 if (require.main === module) {
-  Promise.resolve()
-    .then(() => {
-      const i = process.argv.indexOf('--metrics');
-      return runHostWorkers(placementsFromArgs(process.argv), i > 0 ? process.argv[i + 1] : undefined);
-    })
-    .catch((err) => {
-      console.error(`host worker: ${(err as Error).message}`);
-      process.exit(1);
-    });
+  runWorkerMain('host worker', () =>
+    runHostWorkers(placementsFromArgs(process.argv), flagValue(process.argv, '--metrics')),
+  );
 }

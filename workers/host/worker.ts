@@ -1,25 +1,22 @@
 /**
  * The host worker: one per host node, polling `xpuflow-host-<node>`. It does
- * the node-local work (sysfs SR-IOV) that only a process on that host can do.
+ * the node-local work that only a process on that host can do: sysfs SR-IOV,
+ * the netns moves of VF attach (CNI), vfio-pci binding and QMP hot-plug of VM
+ * claims. Wiring only; the VF attach services it hosts are in node/hostagent.
  */
-import type { DataConverter } from '@temporalio/common';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import * as path from 'node:path';
 import { createNetdevActivities } from '../../activities/netdev';
 import { createSysfsActivities } from '../../activities/sysfs';
 import { createVmActivities } from '../../activities/vfio';
 import { hostTaskQueue } from '../../model/task-queues';
 import { checkNodeName } from '../../model/validation';
+import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
 
-export interface HostWorkerOptions {
-  connection: NativeConnection;
-  namespace: string;
+export interface HostWorkerOptions extends WorkerConnectionOptions {
   node: string;
   /** Root of sysfs: `/sys` on a real host, a simulator's tree in tests and the demo. */
   sysfsRoot: string;
-  identity?: string;
-  /** The payload codec (codec/codecDataConverter) when payloads are encrypted. */
-  dataConverter?: DataConverter;
   /** Where CNI ADD records live (the VF config's stateDir). Default /var/lib/xpuflow. */
   stateDir?: string;
 }
@@ -28,11 +25,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
   const bad = checkNodeName(opts.node);
   if (bad) throw new Error(bad);
   return Worker.create({
-    connection: opts.connection,
-    namespace: opts.namespace,
-    taskQueue: hostTaskQueue(opts.node),
-    identity: opts.identity ?? `host-worker@${opts.node}`,
-    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
+    ...commonWorkerOptions(opts, hostTaskQueue(opts.node), `host-worker@${opts.node}`),
     activities: {
       ...createSysfsActivities({ sysfsRoot: opts.sysfsRoot, node: opts.node }),
       // VF attach (CNI netns moves) and VM claims (vfio-pci, QMP hot-plug).

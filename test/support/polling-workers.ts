@@ -1,0 +1,45 @@
+/**
+ * Worker processes for the end-to-end and Kubernetes harnesses, started from
+ * dist/ (cli/demo/worker-processes.ts) and returned once Temporal sees them
+ * poll, so a test never starts a workflow nobody will pick up.
+ */
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { waitForPollers } from '../../platform/connection/pollers';
+import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
+import type { SimFleet } from '../../sim/fleet';
+import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../cli/demo/worker-processes';
+
+/** The control worker with its BFB cache in `dir`, once it polls the control queue. */
+export async function startControlWorker(
+  client: Client,
+  opts: { dir: string; logFile?: string; env: NodeJS.ProcessEnv; started?: (w: WorkerProcess) => void },
+): Promise<WorkerProcess> {
+  const worker = spawnControlWorker({
+    bfbCacheDir: path.join(opts.dir, 'bfb-cache'),
+    logFile: opts.logFile ?? path.join(opts.dir, 'control.log'),
+    env: opts.env,
+  });
+  opts.started?.(worker);
+  await waitForPollers(client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
+  return worker;
+}
+
+/** One host-workers process for the fleet's hosts, once every host queue is polled. */
+export async function startFleetHostWorkers(
+  client: Client,
+  fleet: SimFleet,
+  opts: { logFile: string; env: NodeJS.ProcessEnv; started?: (w: WorkerProcess) => void },
+): Promise<WorkerProcess> {
+  const worker = spawnHostWorkers({
+    placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
+    logFile: opts.logFile,
+    env: opts.env,
+  });
+  opts.started?.(worker);
+  await waitForPollers(
+    client,
+    fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+  );
+  return worker;
+}
