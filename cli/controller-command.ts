@@ -1,11 +1,13 @@
-/** `xpuflow controller`: the Kubernetes controllers (DPU, DPUSet) in the foreground. */
+/** `xpuflow controller`: every Kubernetes controller of xpuflow in the foreground. */
 import { Command } from 'commander';
 import { runControllers } from '../controllers/main';
 
 export function controllerCommand(): Command {
   return new Command('controller')
     .description(
-      'run the DPU and DPUSet controllers: watch provisioning.xpuflow.dev objects and drive their workflows.\n' +
+      'run the controllers (DPU, DPUSet, DPUCluster, DPUService, DPUServiceCredentialRequest,\n' +
+        'DPUServiceInterface and DPUServiceChain): watch provisioning.xpuflow.dev objects and drive\n' +
+        'their workflows; a controller whose CRD is not installed stays off and says so.\n' +
         'Cluster from XPUFLOW_KUBECONFIG, KUBECONFIG or the pod; DMS pods from XPUFLOW_DMS_IMAGE and\n' +
         'XPUFLOW_DMS_BASE_PORT (default 9339; the n-th DPU of a node listens on base + n).',
     )
