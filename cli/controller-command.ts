@@ -7,7 +7,8 @@ export function controllerCommand(): Command {
     .description(
       'run the controllers (DPU, DPUSet, DPUCluster, DPUService, DPUServiceCredentialRequest,\n' +
         'DPUServiceInterface and DPUServiceChain): watch provisioning.xpuflow.dev objects and drive\n' +
-        'their workflows; a controller whose CRD is not installed stays off and says so.\n' +
+        'their workflows; the DPUService, credential and chain controllers stay off, and say so,\n' +
+        'when their CRDs are not installed.\n' +
         'Cluster from XPUFLOW_KUBECONFIG, KUBECONFIG or the pod; DMS pods from XPUFLOW_DMS_IMAGE and\n' +
         'XPUFLOW_DMS_BASE_PORT (default 9339; the n-th DPU of a node listens on base + n).',
     )
