@@ -11,12 +11,9 @@
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../platform/kube/client';
 import { setCondition } from '../model/resources/conditions';
-import {
-  CREDENTIAL_FINALIZER,
-  credentialRequestWorkflowId,
-  type CredentialRequestResource,
-} from '../model/resources/credential';
+import { CREDENTIAL_FINALIZER, type CredentialRequestResource } from '../model/resources/credential';
 import { refOf } from '../model/resources/common';
+import { credentialRequestWorkflowId } from '../model/workflow-ids';
 import type { CredentialRequestInput } from '../model/credential-api';
 import { credentialSpecProblems } from '../model/credential';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';

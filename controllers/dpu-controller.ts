@@ -11,7 +11,7 @@
 import type { Client } from '@temporalio/client';
 import { setCondition } from '../model/resources/conditions';
 import type { Kube } from '../platform/kube/client';
-import { dpuLifecycleWorkflowId } from '../model/kube-names';
+import { dpuLifecycleWorkflowId } from '../model/workflow-ids';
 import {
   DPU_FINALIZER,
   HOST_POWER_CYCLED_ANNOTATION,

@@ -19,7 +19,8 @@ import {
   type DpuServiceSpec,
 } from '../model/resources/dpu-service';
 import { refOf, type DpuClusterResource } from '../model/resources/common';
-import { dpuServiceProblems, dpuServiceWorkflowId } from '../model/dpu-service';
+import { dpuServiceProblems } from '../model/dpu-service';
+import { dpuServiceWorkflowId } from '../model/workflow-ids';
 import type { DesiredService, DpuServiceInput } from '../model/dpu-service-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { matchesSelector } from '../model/resources/label-selector';

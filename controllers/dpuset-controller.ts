@@ -7,7 +7,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { setCondition } from '../model/resources/conditions';
 import { isConflict, type Kube } from '../platform/kube/client';
-import { dpusetRolloutWorkflowId, rolloutTemplateHash } from '../model/kube-names';
+import { dpusetRolloutWorkflowId, rolloutTemplateHash } from '../model/workflow-ids';
 import { dpuObjectName, reportedPciAddresses } from '../model/resources/pci-labels';
 import {
   API_VERSION,

@@ -37,13 +37,13 @@ import { planDpu, type DpuPlan } from '../model/service-chain-planner';
 import {
   chainStateQuery,
   desiredChainSignal,
-  serviceChainWorkflowId,
   SERVICE_CHAIN_WORKFLOW,
   stopChainSignal,
   type ServiceChainInput,
   type ServiceChainState,
 } from '../model/service-chain-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
+import { serviceChainWorkflowId } from '../model/workflow-ids';
 
 export interface ChainLookups {
   interfaces(namespace: string): DpuServiceInterfaceResource[];

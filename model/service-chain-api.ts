@@ -50,7 +50,3 @@ export const desiredChainSignal = defineSignal<[DesiredChainState]>('desiredChai
 /** The DPU object is gone: stop without touching its OVS. */
 export const stopChainSignal = defineSignal('stopChain');
 export const chainStateQuery = defineQuery<ServiceChainState>('chainState');
-
-export function serviceChainWorkflowId(namespace: string, dpu: string): string {
-  return `servicechain-${namespace}-${dpu}`;
-}

@@ -5,7 +5,7 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { isConflict, type Kube } from '../../platform/kube/client';
-import { dmsPodName } from '../../model/kube-names';
+import { dmsPodName } from '../../model/dpu';
 import { API_VERSION, GROUP, type ObjectRef } from '../../model/resources/common';
 
 export interface DmsPodInput {

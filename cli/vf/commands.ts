@@ -9,15 +9,8 @@ import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { checkNodeName, checkPciAddress } from '../../model/validation';
 import { releaseSignal, releaseUpdate } from '../../model/vf-lease-api';
 import { vmClaimStatusQuery, vmReleaseSignal, type VmClaimInput } from '../../model/vm-claim-api';
-import {
-  checkPod,
-  checkVlan,
-  leaseMac,
-  podKey,
-  vfLeaseWorkflowId,
-  vmClaimWorkflowId,
-  type PodRef,
-} from '../../model/vf';
+import { checkPod, checkVlan, leaseMac, podKey, type PodRef } from '../../model/vf';
+import { vfLeaseWorkflowId, vmClaimWorkflowId } from '../../model/workflow-ids';
 import { CliError } from '../cli-error';
 
 function need(problem: string | undefined): void {

@@ -3,7 +3,8 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { leaseStatusQuery } from '../../model/vf-lease-api';
-import { podKey, vfLeaseWorkflowId, type VfLeaseInput, type VfLeaseStatus } from '../../model/vf';
+import { podKey, type VfLeaseInput, type VfLeaseStatus } from '../../model/vf';
+import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 
 export class LeaseConflict extends Error {
   override name = 'LeaseConflict';

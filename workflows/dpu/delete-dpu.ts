@@ -11,9 +11,8 @@
  * delete goes on, so a dead host never pins a DPU object forever.
  */
 import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
-import { dmsPodName } from '../../model/kube-names';
 import type { DeleteDpuInput } from '../../model/dpu-lifecycle-api';
-import { timingOf } from '../../model/dpu';
+import { dmsPodName, timingOf } from '../../model/dpu';
 import { hostActivities, kube } from './proxies';
 
 export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {

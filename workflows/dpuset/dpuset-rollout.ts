@@ -10,7 +10,7 @@
  * rollout's own, so a DPU already down elsewhere takes a slot.
  */
 import { ChildWorkflowHandle, condition, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
-import { rolloutDpuWorkflowId } from '../../model/kube-names';
+import { rolloutDpuWorkflowId } from '../../model/workflow-ids';
 import {
   plannedBatches,
   rolloutProgressQuery,
