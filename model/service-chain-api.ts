@@ -45,7 +45,6 @@ export interface ServiceChainState {
   stopping: boolean;
 }
 
-export const SERVICE_CHAIN_WORKFLOW = 'serviceChain';
 export const desiredChainSignal = defineSignal<[DesiredChainState]>('desiredChain');
 /** The DPU object is gone: stop without touching its OVS. */
 export const stopChainSignal = defineSignal('stopChain');
