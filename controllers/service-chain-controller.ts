@@ -76,6 +76,29 @@ interface OnDpu {
   present(s: ServiceChainState): boolean | undefined;
 }
 
+/** An interface on a DPU: its port, present once OVS shows it without error. */
+function portOf(plan: DpuPlan, i: DpuServiceInterfaceResource): OnDpu | undefined {
+  const port = plan.interfaces[i.metadata.name];
+  if (!port) return undefined;
+  return { port, present: (s) => s.observed?.ports.some((p) => p.name === port && !p.error) };
+}
+
+/** A chain on a DPU: present once OVS shows every one of its flows. */
+function flowsOf(namespace: string): (plan: DpuPlan, c: DpuServiceChainResource) => OnDpu | undefined {
+  return (plan, c) => {
+    if (!plan.chains.includes(c.metadata.name)) return undefined;
+    const flows = plan.desired.flows.filter((f) => f.chain === `${namespace}/${c.metadata.name}`);
+    return {
+      present: (s) =>
+        flows.every((f) =>
+          s.observed?.flows.some(
+            (o) => o.cookie === f.cookie && o.match === f.match && o.actions === f.actions,
+          ),
+        ),
+    };
+  };
+}
+
 export class ChainController {
   /** Revision last signalled per DPU (`<namespace>/<dpu>`). */
   private readonly sent: SignalledOnce;
@@ -102,35 +125,8 @@ export class ChainController {
     await this.handOut(namespace, plans);
     const observed = await this.observe(namespace, plans);
 
-    await this.writeStatuses(
-      'DPUServiceInterface',
-      interfaces,
-      observed,
-      (plan) => plan.interfaceRefusals,
-      (plan, i) => {
-        const port = plan.interfaces[i.metadata.name];
-        if (!port) return undefined;
-        return { port, present: (s) => s.observed?.ports.some((p) => p.name === port && !p.error) };
-      },
-    );
-    await this.writeStatuses(
-      'DPUServiceChain',
-      chains,
-      observed,
-      (plan) => plan.chainRefusals,
-      (plan, c) => {
-        if (!plan.chains.includes(c.metadata.name)) return undefined;
-        const cookieFlows = plan.desired.flows.filter((f) => f.chain === `${namespace}/${c.metadata.name}`);
-        return {
-          present: (s) =>
-            cookieFlows.every((f) =>
-              s.observed?.flows.some(
-                (o) => o.cookie === f.cookie && o.match === f.match && o.actions === f.actions,
-              ),
-            ),
-        };
-      },
-    );
+    await this.writeStatuses('DPUServiceInterface', interfaces, observed, (p) => p.interfaceRefusals, portOf);
+    await this.writeStatuses('DPUServiceChain', chains, observed, (p) => p.chainRefusals, flowsOf(namespace));
 
     // Release finalizers of deleted objects once every running workflow has applied the plan without them.
     const allCaughtUp = [...plans.keys()].every(
