@@ -29,6 +29,7 @@ import {
   type CredentialRequestInput,
 } from '../model/credential-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
+import { WorkflowType, type ServiceCredentialWorkflow } from '../model/workflow-types';
 import { installCrds, KubeApiservers } from '../sim/kube';
 import { numberFlag, runBench } from './command-line';
 import { percentile } from './measure';
@@ -105,16 +106,19 @@ async function main(): Promise<void> {
     });
     const workflowId = 'credential-bench';
     const started = performance.now();
-    const handle = await env.client.workflow.start('serviceCredential', {
-      taskQueue: CONTROL_TASK_QUEUE,
-      workflowId,
-      args: [
-        {
-          ref: { namespace: NS, name: 'bench', uid: req.metadata.uid! },
-          desired: { generation: 1, spec },
-        } satisfies CredentialRequestInput,
-      ],
-    });
+    const handle = await env.client.workflow.start<ServiceCredentialWorkflow>(
+      WorkflowType.serviceCredential,
+      {
+        taskQueue: CONTROL_TASK_QUEUE,
+        workflowId,
+        args: [
+          {
+            ref: { namespace: NS, name: 'bench', uid: req.metadata.uid! },
+            desired: { generation: 1, spec },
+          } satisfies CredentialRequestInput,
+        ],
+      },
+    );
     const latest = env.client.workflow.getHandle(workflowId);
     const issued = async () => {
       for (let i = 0; ; i++) {

@@ -10,84 +10,61 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../platform/kube/client';
-import { setCondition } from '../model/resources/conditions';
-import {
-  CREDENTIAL_FINALIZER,
-  credentialRequestWorkflowId,
-  type CredentialRequestResource,
-} from '../model/resources/credential';
+import { CREDENTIAL_FINALIZER, type CredentialRequestResource } from '../model/resources/credential';
 import { refOf } from '../model/resources/common';
-import type { CredentialRequestInput } from '../model/credential-api';
+import { credentialRequestWorkflowId } from '../model/workflow-ids';
+import { WorkflowType } from '../model/workflow-types';
+import { credentialDeleteRequestedSignal, credentialSpecChangedSignal } from '../model/credential-api';
 import { credentialSpecProblems } from '../model/credential';
-import { CONTROL_TASK_QUEUE } from '../model/task-queues';
+import { addFinalizer, notReady, objectWorkflow, SignalledOnce } from './object-workflow';
 
 export class CredentialRequestController {
   /** Generations already signalled by this process, per object UID ("delete" once deleting). */
-  private readonly signalled = new Map<string, number | 'delete'>();
+  private readonly signalled: SignalledOnce;
 
   constructor(
     private readonly kube: Kube,
-    private readonly temporal: Client,
+    temporal: Client,
     private readonly lookup: (namespace: string, name: string) => CredentialRequestResource | undefined,
-  ) {}
+  ) {
+    this.signalled = new SignalledOnce(temporal);
+  }
 
   async reconcile(namespace: string, name: string): Promise<void> {
     const req = this.lookup(namespace, name);
     if (!req) return;
     const ref = refOf(req.metadata);
-    const key = req.metadata.uid ?? `${namespace}/${name}`;
+    const uid = req.metadata.uid ?? `${namespace}/${name}`;
     const workflowId = credentialRequestWorkflowId(ref);
-    const finalizers = req.metadata.finalizers ?? [];
 
     if (req.metadata.deletionTimestamp) {
-      if (!finalizers.includes(CREDENTIAL_FINALIZER) || this.signalled.get(key) === 'delete') return;
-      await this.temporal.workflow.signalWithStart('serviceCredential', {
-        workflowId,
-        taskQueue: CONTROL_TASK_QUEUE,
-        args: [{ ref } satisfies CredentialRequestInput],
-        signal: 'credentialDeleteRequested',
-        signalArgs: [],
-      });
-      this.signalled.set(key, 'delete');
+      if (!req.metadata.finalizers?.includes(CREDENTIAL_FINALIZER)) return;
+      const workflow = objectWorkflow(WorkflowType.serviceCredential, workflowId, { ref });
+      await this.signalled.signal(uid, 'delete', workflow, credentialDeleteRequestedSignal);
       return;
     }
-
-    if (!finalizers.includes(CREDENTIAL_FINALIZER)) {
-      await this.kube.patch('DPUServiceCredentialRequest', ref, {
-        metadata: { finalizers: [...finalizers, CREDENTIAL_FINALIZER] },
-      });
-      return; // the update event brings the object back here
-    }
+    if (await addFinalizer(this.kube, 'DPUServiceCredentialRequest', req.metadata, CREDENTIAL_FINALIZER))
+      return;
 
     const generation = req.metadata.generation ?? 1;
-    if (this.signalled.get(key) === generation) return;
+    if (this.signalled.has(uid, generation)) return;
     const problems = credentialSpecProblems(req.spec);
     if (problems.length > 0) {
       // The CRD's schema refuses these; a spec written before it was installed lands here.
       const message = `${problems.join('; ')}: fix the request's spec`;
       await this.kube.patchStatus('DPUServiceCredentialRequest', ref, {
         observedGeneration: generation,
-        conditions: setCondition(
-          req.status?.conditions,
-          { type: 'Ready', status: 'False', reason: 'InvalidSpec', message, observedGeneration: generation },
-          new Date().toISOString(),
-        ),
+        conditions: notReady(req.status?.conditions, 'InvalidSpec', message, generation),
       });
-      this.signalled.set(key, generation);
+      this.signalled.remember(uid, generation);
       return;
     }
     if ((req.status?.observedGeneration ?? 0) >= generation && req.status?.workflowId === workflowId) {
-      this.signalled.set(key, generation); // a run before a restart took it
+      this.signalled.remember(uid, generation); // a run before a restart took it
       return;
     }
     const desired = { generation, spec: req.spec };
-    await this.temporal.workflow.signalWithStart('serviceCredential', {
-      workflowId,
-      taskQueue: CONTROL_TASK_QUEUE,
-      args: [{ ref, desired } satisfies CredentialRequestInput],
-      signal: 'credentialSpecChanged',
-      signalArgs: [desired],
-    });
-    this.signalled.set(key, generation);
+    const workflow = objectWorkflow(WorkflowType.serviceCredential, workflowId, { ref, desired });
+    await this.signalled.signal(uid, generation, workflow, credentialSpecChangedSignal, desired);
   }
 }

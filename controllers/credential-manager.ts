@@ -8,8 +8,8 @@ import type { Client } from '@temporalio/client';
 import { Kube } from '../platform/kube/client';
 import type { CredentialRequestResource } from '../model/resources/credential';
 import { CredentialRequestController } from './credential-controller';
-import { customInformer, run, unservedKinds, unservedMessage } from './informers';
-import { WorkQueue } from './work-queue';
+import { controllerRunner, objectQueue, watched } from './controller-runner';
+import { customInformer } from './informers';
 
 export interface CredentialControllerOptions {
   kc: k8s.KubeConfig;
@@ -22,12 +22,6 @@ export async function startCredentialController(
   opts: CredentialControllerOptions,
 ): Promise<{ stop(): Promise<void> }> {
   const ns = opts.namespace;
-  // `helm upgrade` does not add new CRDs: without this one, the other controllers still run.
-  const missing = await unservedKinds(opts.kc, ['DPUServiceCredentialRequest'], ns);
-  if (missing.length) {
-    opts.log(unservedMessage(missing));
-    return { stop: async () => undefined };
-  }
   const requests = customInformer<CredentialRequestResource & k8s.KubernetesObject>(
     opts.kc,
     'DPUServiceCredentialRequest',
@@ -38,23 +32,15 @@ export async function startCredentialController(
     opts.temporal,
     (n, name) => requests.get(name, n) as CredentialRequestResource | undefined,
   );
-  const queue = new WorkQueue(
-    (key) => ctl.reconcile(...(key.split('/') as [string, string])),
-    (key, err) =>
-      opts.log(
-        `reconcile of DPUServiceCredentialRequest ${key} failed (will retry): ${(err as Error).message}`,
-      ),
-  );
-  const keyOf = (o: k8s.KubernetesObject) => `${o.metadata?.namespace ?? ns}/${o.metadata?.name}`;
-  for (const ev of ['add', 'update', 'delete'] as const) requests.on(ev, (r) => queue.add(keyOf(r)));
-  let stopped = false;
-  await run(requests, 'dpuservicecredentialrequests', opts.log, () => stopped);
-  queue.start();
-  return {
-    async stop() {
-      stopped = true;
-      queue.stop();
-      await requests.stop();
-    },
-  };
+  const runner = controllerRunner({
+    kc: opts.kc,
+    namespace: ns,
+    log: opts.log,
+    // `helm upgrade` does not add new CRDs: without this one, the other controllers still run.
+    optionalCrds: ['DPUServiceCredentialRequest'],
+    informers: [watched(requests, 'dpuservicecredentialrequests')],
+    queues: [objectQueue('DPUServiceCredentialRequest', requests, ns, (n, name) => ctl.reconcile(n, name))],
+  });
+  await runner.start();
+  return runner;
 }

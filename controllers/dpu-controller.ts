@@ -9,22 +9,23 @@
  * generation it has seen, so a restarted controller starts nothing twice.
  */
 import type { Client } from '@temporalio/client';
-import { setCondition } from '../model/resources/conditions';
 import type { Kube } from '../platform/kube/client';
-import { dpuLifecycleWorkflowId } from '../model/kube-names';
+import { dpuLifecycleWorkflowId } from '../model/workflow-ids';
+import { WorkflowType } from '../model/workflow-types';
 import {
   DPU_FINALIZER,
   HOST_POWER_CYCLED_ANNOTATION,
   refOf,
   type DpuResource,
 } from '../model/resources/common';
-import type { DesiredDpu, DpuLifecycleInput } from '../model/dpu-lifecycle-api';
-import { CONTROL_TASK_QUEUE } from '../model/task-queues';
+import { deleteRequestedSignal, specChangedSignal, type DesiredDpu } from '../model/dpu-lifecycle-api';
+import { operatorRebootedSignal } from '../model/dpu-provision-api';
+import { addFinalizer, notReady, objectWorkflow, SignalledOnce } from './object-workflow';
 import { resolveDpu, type Lookups, type ResolveSettings } from './resolve-dpu';
 
 export class DpuController {
-  /** Generations already signalled by this process, per object UID. */
-  private readonly signalled = new Map<string, number>();
+  /** Generations (or the deletion) already signalled by this process, per object UID. */
+  private readonly signalled: SignalledOnce;
   private readonly problems = new Map<string, string>();
   private readonly powerCycles = new Map<string, string>();
 
@@ -33,7 +34,9 @@ export class DpuController {
     private readonly temporal: Client,
     private readonly look: Lookups & { dpu(namespace: string, name: string): DpuResource | undefined },
     private readonly settings: ResolveSettings,
-  ) {}
+  ) {
+    this.signalled = new SignalledOnce(temporal);
+  }
 
   /** A DPU waiting for its host's power cycle is told so when an operator sets the annotation to a new value. */
   private async forwardPowerCycle(dpu: DpuResource): Promise<void> {
@@ -43,7 +46,7 @@ export class DpuController {
     if (this.powerCycles.get(key) === value) return;
     await this.temporal.workflow
       .getHandle(dpu.status.workflowId)
-      .signal('operatorRebooted', { by: `annotation ${HOST_POWER_CYCLED_ANNOTATION}=${value}` });
+      .signal(operatorRebootedSignal, { by: `annotation ${HOST_POWER_CYCLED_ANNOTATION}=${value}` });
     this.powerCycles.set(key, value);
   }
 
@@ -51,62 +54,39 @@ export class DpuController {
     const dpu = this.look.dpu(namespace, name);
     if (!dpu) return;
     const ref = refOf(dpu.metadata);
-    const workflowId = dpuLifecycleWorkflowId(ref);
-    const finalizers = dpu.metadata.finalizers ?? [];
+    const uid = dpu.metadata.uid ?? name;
+    const workflow = objectWorkflow(WorkflowType.dpuLifecycle, dpuLifecycleWorkflowId(ref), { ref });
 
     if (dpu.metadata.deletionTimestamp) {
-      if (!finalizers.includes(DPU_FINALIZER)) return;
-      if (this.signalled.get(`${dpu.metadata.uid}/delete`) === 1) return;
-      await this.temporal.workflow.signalWithStart('dpuLifecycle', {
-        workflowId,
-        taskQueue: CONTROL_TASK_QUEUE,
-        args: [{ ref } satisfies DpuLifecycleInput],
-        signal: 'deleteRequested',
-        signalArgs: [],
-      });
-      this.signalled.set(`${dpu.metadata.uid}/delete`, 1);
+      if (!dpu.metadata.finalizers?.includes(DPU_FINALIZER)) return;
+      await this.signalled.signal(uid, 'delete', workflow, deleteRequestedSignal);
       return;
     }
-
-    if (!finalizers.includes(DPU_FINALIZER)) {
-      await this.kube.patch('DPU', ref, { metadata: { finalizers: [...finalizers, DPU_FINALIZER] } });
-      return; // the update event brings the object back here
-    }
+    if (await addFinalizer(this.kube, 'DPU', dpu.metadata, DPU_FINALIZER)) return;
 
     await this.forwardPowerCycle(dpu);
     const generation = dpu.metadata.generation ?? 1;
-    const resolved = resolveDpu(dpu, this.look, this.settings, workflowId);
+    const resolved = resolveDpu(dpu, this.look, this.settings, workflow.workflowId);
     if ('problem' in resolved) {
       const { phase, reason, message } = resolved.problem;
-      if (this.problems.get(dpu.metadata.uid ?? name) === message && dpu.status?.message === message) return;
+      if (this.problems.get(uid) === message && dpu.status?.message === message) return;
       await this.kube.patchStatus('DPU', ref, {
         phase,
         message,
-        conditions: setCondition(
-          dpu.status?.conditions,
-          { type: 'Ready', status: 'False', reason, message, observedGeneration: generation },
-          new Date().toISOString(),
-        ),
+        conditions: notReady(dpu.status?.conditions, reason, message, generation),
       });
       await this.kube.event({ kind: 'DPU', ref }, 'Warning', reason, message);
-      this.problems.set(dpu.metadata.uid ?? name, message);
+      this.problems.set(uid, message);
       return;
     }
-    this.problems.delete(dpu.metadata.uid ?? name);
+    this.problems.delete(uid);
 
-    if (this.signalled.get(dpu.metadata.uid ?? name) === generation) return;
+    if (this.signalled.has(uid, generation)) return;
     if ((dpu.status?.observedGeneration ?? 0) >= generation && dpu.status?.workflowId) {
-      this.signalled.set(dpu.metadata.uid ?? name, generation); // a run before a restart took it
+      this.signalled.remember(uid, generation); // a run before a restart took it
       return;
     }
     const desired: DesiredDpu = { generation, spec: resolved.spec };
-    await this.temporal.workflow.signalWithStart('dpuLifecycle', {
-      workflowId,
-      taskQueue: CONTROL_TASK_QUEUE,
-      args: [{ ref } satisfies DpuLifecycleInput],
-      signal: 'specChanged',
-      signalArgs: [desired],
-    });
-    this.signalled.set(dpu.metadata.uid ?? name, generation);
+    await this.signalled.signal(uid, generation, workflow, specChangedSignal, desired);
   }
 }

@@ -11,7 +11,6 @@
  * Metadata-only changes (labels, annotations) do not bump the generation and signal nothing.
  */
 import type { Client } from '@temporalio/client';
-import { setCondition } from '../model/resources/conditions';
 import type { Kube } from '../platform/kube/client';
 import {
   DPUSERVICE_FINALIZER,
@@ -19,10 +18,17 @@ import {
   type DpuServiceSpec,
 } from '../model/resources/dpu-service';
 import { refOf, type DpuClusterResource } from '../model/resources/common';
-import { dpuServiceProblems, dpuServiceWorkflowId } from '../model/dpu-service';
-import type { DesiredService, DpuServiceInput } from '../model/dpu-service-api';
-import { CONTROL_TASK_QUEUE } from '../model/task-queues';
+import { dpuServiceProblems } from '../model/dpu-service';
+import { dpuServiceWorkflowId } from '../model/workflow-ids';
+import {
+  serviceChangedSignal,
+  serviceDeleteRequestedSignal,
+  type DesiredService,
+  type DpuServiceInput,
+} from '../model/dpu-service-api';
+import { WorkflowType } from '../model/workflow-types';
 import { matchesSelector } from '../model/resources/label-selector';
+import { addFinalizer, notReady, objectWorkflow, SignalledOnce } from './object-workflow';
 
 export interface DpuServiceLookups {
   service(namespace: string, name: string): DpuServiceResource | undefined;
@@ -47,16 +53,18 @@ export function targetClusters(spec: DpuServiceSpec, clusters: DpuClusterResourc
 }
 
 export class DpuServiceController {
-  /** What this process signalled last, per object UID: `generation/clusters`. */
-  private readonly signalled = new Map<string, string>();
+  /** What this process signalled last, per object UID: `generation/clusters`, or "delete". */
+  private readonly signalled: SignalledOnce;
   private readonly problems = new Map<string, string>();
 
   constructor(
     private readonly kube: Kube,
-    private readonly temporal: Client,
+    temporal: Client,
     private readonly look: DpuServiceLookups,
     private readonly settings: DpuServiceControllerSettings,
-  ) {}
+  ) {
+    this.signalled = new SignalledOnce(temporal);
+  }
 
   private input(svc: DpuServiceResource): DpuServiceInput {
     const ref = refOf(svc.metadata);
@@ -74,29 +82,14 @@ export class DpuServiceController {
     if (!svc) return;
     const ref = refOf(svc.metadata);
     const uid = svc.metadata.uid ?? `${namespace}/${name}`;
-    const workflowId = dpuServiceWorkflowId(ref);
-    const finalizers = svc.metadata.finalizers ?? [];
+    const workflow = objectWorkflow(WorkflowType.dpuService, dpuServiceWorkflowId(ref), this.input(svc));
 
     if (svc.metadata.deletionTimestamp) {
-      if (!finalizers.includes(DPUSERVICE_FINALIZER)) return;
-      if (this.signalled.get(`${uid}/delete`)) return;
-      await this.temporal.workflow.signalWithStart('dpuService', {
-        workflowId,
-        taskQueue: CONTROL_TASK_QUEUE,
-        args: [this.input(svc)],
-        signal: 'serviceDeleteRequested',
-        signalArgs: [],
-      });
-      this.signalled.set(`${uid}/delete`, 'yes');
+      if (!svc.metadata.finalizers?.includes(DPUSERVICE_FINALIZER)) return;
+      await this.signalled.signal(uid, 'delete', workflow, serviceDeleteRequestedSignal);
       return;
     }
-
-    if (!finalizers.includes(DPUSERVICE_FINALIZER)) {
-      await this.kube.patch('DPUService', ref, {
-        metadata: { finalizers: [...finalizers, DPUSERVICE_FINALIZER] },
-      });
-      return; // the update event brings the object back here
-    }
+    if (await addFinalizer(this.kube, 'DPUService', svc.metadata, DPUSERVICE_FINALIZER)) return;
 
     const generation = svc.metadata.generation ?? 1;
     const problems = dpuServiceProblems(svc.spec);
@@ -107,11 +100,7 @@ export class DpuServiceController {
         phase: 'Pending',
         message,
         observedGeneration: generation,
-        conditions: setCondition(
-          svc.status?.conditions,
-          { type: 'Ready', status: 'False', reason: 'InvalidSpec', message, observedGeneration: generation },
-          new Date().toISOString(),
-        ),
+        conditions: notReady(svc.status?.conditions, 'InvalidSpec', message, generation),
       });
       await this.kube.event({ kind: 'DPUService', ref }, 'Warning', 'InvalidSpec', message);
       this.problems.set(uid, message);
@@ -120,16 +109,13 @@ export class DpuServiceController {
     this.problems.delete(uid);
 
     const clusters = targetClusters(svc.spec, this.look.clusters(namespace));
-    const key = `${generation}/${clusters.join(',')}`;
-    if (this.signalled.get(uid) === key) return;
     const desired: DesiredService = { generation, spec: svc.spec, clusters };
-    await this.temporal.workflow.signalWithStart('dpuService', {
-      workflowId,
-      taskQueue: CONTROL_TASK_QUEUE,
-      args: [this.input(svc)],
-      signal: 'serviceChanged',
-      signalArgs: [desired],
-    });
-    this.signalled.set(uid, key);
+    await this.signalled.signal(
+      uid,
+      `${generation}/${clusters.join(',')}`,
+      workflow,
+      serviceChangedSignal,
+      desired,
+    );
   }
 }

@@ -10,8 +10,8 @@ import { Kube } from '../platform/kube/client';
 import type { DpuServiceResource } from '../model/resources/dpu-service';
 import type { DpuClusterResource } from '../model/resources/common';
 import { DpuServiceController } from './dpu-service-controller';
-import { customInformer, run, unservedKinds, unservedMessage, type Informer } from './informers';
-import { WorkQueue } from './work-queue';
+import { controllerRunner, objectKey, objectQueue, on, watched } from './controller-runner';
+import { customInformer } from './informers';
 
 export interface DpuServiceControllerOptions {
   kc: k8s.KubeConfig;
@@ -36,11 +36,6 @@ export async function startDpuServiceControllers(
   const log =
     opts.log ?? ((l: string) => console.log(JSON.stringify({ component: 'dpuservice-controller', msg: l })));
   const ns = opts.namespace;
-  const missing = await unservedKinds(opts.kc, ['DPUService'], ns);
-  if (missing.length) {
-    log(unservedMessage(missing));
-    return { stop: async () => undefined };
-  }
   const services = customInformer<DpuServiceResource & k8s.KubernetesObject>(opts.kc, 'DPUService', ns);
   const clusters = customInformer<DpuClusterResource & k8s.KubernetesObject>(opts.kc, 'DPUCluster', ns);
   const ctl = new DpuServiceController(
@@ -57,28 +52,21 @@ export async function startDpuServiceControllers(
       ...(opts.retrySeconds ? { retrySeconds: opts.retrySeconds } : {}),
     },
   );
-  const queue = new WorkQueue(
-    (key) => ctl.reconcile(...(key.split('/') as [string, string])),
-    (key, err) => log(`reconcile of DPUService ${key} failed (will retry): ${(err as Error).message}`),
-  );
-  const keyOf = (o: k8s.KubernetesObject) => `${o.metadata?.namespace ?? ns}/${o.metadata?.name}`;
-  for (const ev of ['add', 'update', 'delete'] as const) {
-    services.on(ev, (s) => queue.add(keyOf(s)));
-    clusters.on(ev, () => services.list(ns).forEach((s) => queue.add(keyOf(s))));
-  }
-  let stopped = false;
-  const informers: Array<[Informer<k8s.KubernetesObject>, string]> = [
-    [clusters as unknown as Informer<k8s.KubernetesObject>, 'dpuclusters (for dpuservices)'],
-    [services as unknown as Informer<k8s.KubernetesObject>, 'dpuservices'],
-  ];
-  for (const [inf, name] of informers) await run(inf, name, log, () => stopped);
-  queue.start();
-  log(`watching DPUServices in namespace ${ns}`);
-  return {
-    async stop() {
-      stopped = true;
-      queue.stop();
-      await Promise.all(informers.map(([inf]) => inf.stop()));
-    },
-  };
+  const keyOf = objectKey(ns);
+  const runner = controllerRunner({
+    kc: opts.kc,
+    namespace: ns,
+    log,
+    optionalCrds: ['DPUService'],
+    informers: [watched(clusters, 'dpuclusters (for dpuservices)'), watched(services, 'dpuservices')],
+    queues: [
+      objectQueue('DPUService', services, ns, (n, name) => ctl.reconcile(n, name), [
+        // A DPUCluster that comes, goes or changes its labels may change any service's targets.
+        on(clusters, () => services.list(ns).map(keyOf)),
+      ]),
+    ],
+    runningMessage: `watching DPUServices in namespace ${ns}`,
+  });
+  await runner.start();
+  return runner;
 }

@@ -7,7 +7,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { setCondition } from '../model/resources/conditions';
 import { isConflict, type Kube } from '../platform/kube/client';
-import { dpusetRolloutWorkflowId, rolloutTemplateHash } from '../model/kube-names';
+import { dpusetRolloutWorkflowId, rolloutTemplateHash } from '../model/workflow-ids';
+import { WorkflowType, type DpuSetRolloutWorkflow } from '../model/workflow-types';
 import { dpuObjectName, reportedPciAddresses } from '../model/resources/pci-labels';
 import {
   API_VERSION,
@@ -18,7 +19,7 @@ import {
   type DpuResource,
   type DpuSetResource,
 } from '../model/resources/common';
-import { resolveMaxUnavailable, type DpuSetRolloutInput } from '../model/dpuset-api';
+import { resolveMaxUnavailable, setPausedSignal, type DpuSetRolloutInput } from '../model/dpuset-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { isDpuReady } from '../activities/kube/dpuset';
 import { matchesSelector } from '../model/resources/label-selector';
@@ -52,36 +53,66 @@ export class DpuSetController {
   async reconcile(namespace: string, name: string): Promise<void> {
     const set = this.look.set(namespace, name);
     const mine = this.look.dpus(namespace).filter((d) => d.metadata.labels?.[DPUSET_LABEL] === name);
-    if (!set || set.metadata.deletionTimestamp) {
-      // The cache may lag: only a set the API server no longer has (or is deleting) takes its DPUs along,
-      // each through its delete flow (no garbage collector is assumed).
-      const live = await this.kube.get<DpuSetResource>('DPUSet', { namespace, name });
-      if (live && !live.metadata.deletionTimestamp) return;
-      for (const d of mine)
-        if (!d.metadata.deletionTimestamp) await this.kube.delete('DPU', refOf(d.metadata));
-      return;
-    }
-    const ref = refOf(set.metadata);
+    if (!set || set.metadata.deletionTimestamp) return this.deleteDpusOfGoneSet(namespace, name, mine);
     const now = new Date().toISOString();
-    const template = set.spec.dpuTemplate;
-    const bfbName = template.spec.bfb;
-    if (!this.look.bfb(namespace, bfbName)) {
-      const message = `waiting for BFB ${bfbName} in namespace ${namespace}: create it or fix spec.dpuTemplate.spec.bfb`;
-      if (set.status?.conditions?.find((c) => c.type === 'BFBReady')?.message !== message) {
-        await this.kube.patchStatus('DPUSet', ref, {
-          observedGeneration: set.metadata.generation,
-          conditions: setCondition(
-            set.status?.conditions,
-            { type: 'BFBReady', status: 'False', reason: 'BFBNotFound', message },
-            now,
-          ),
-        });
-        await this.kube.event({ kind: 'DPUSet', ref }, 'Warning', 'BFBNotFound', message);
-      }
-      return;
-    }
+    if (!(await this.bfbExists(namespace, set, now))) return;
 
-    const hash = templateHash(template);
+    const hash = templateHash(set.spec.dpuTemplate);
+    const wanted = this.wantedDpus(set);
+    await this.createMissingDpus(namespace, set, hash, wanted, mine);
+    await this.deleteUnwantedDpus(set, wanted, mine);
+
+    const live = mine.filter((d) => wanted.has(d.metadata.name));
+    const outdated = live
+      .filter((d) => d.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] !== hash)
+      .map((d) => d.metadata.name)
+      .sort();
+    let rolloutStatus: Record<string, unknown> = {};
+    if (outdated.length > 0 && (set.spec.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
+      const rolloutId = await this.ensureRollout(set, hash, outdated, wanted.size);
+      rolloutStatus = {
+        rolloutWorkflowId: rolloutId,
+        ...(this.settings.workflowUrl(rolloutId)
+          ? { rolloutWorkflowUrl: this.settings.workflowUrl(rolloutId) }
+          : {}),
+      };
+    }
+    await this.writeCounts(set, hash, wanted.size, live, rolloutStatus, now);
+  }
+
+  /**
+   * The cache may lag: only a set the API server no longer has (or is
+   * deleting) takes its DPUs along, each through its delete flow (no garbage
+   * collector is assumed).
+   */
+  private async deleteDpusOfGoneSet(namespace: string, name: string, mine: DpuResource[]): Promise<void> {
+    const live = await this.kube.get<DpuSetResource>('DPUSet', { namespace, name });
+    if (live && !live.metadata.deletionTimestamp) return;
+    for (const d of mine) if (!d.metadata.deletionTimestamp) await this.kube.delete('DPU', refOf(d.metadata));
+  }
+
+  /** Whether the template's BFB exists; when not, the set's BFBReady condition and an Event say so. */
+  private async bfbExists(namespace: string, set: DpuSetResource, now: string): Promise<boolean> {
+    const ref = refOf(set.metadata);
+    const bfbName = set.spec.dpuTemplate.spec.bfb;
+    if (this.look.bfb(namespace, bfbName)) return true;
+    const message = `waiting for BFB ${bfbName} in namespace ${namespace}: create it or fix spec.dpuTemplate.spec.bfb`;
+    if (set.status?.conditions?.find((c) => c.type === 'BFBReady')?.message !== message) {
+      await this.kube.patchStatus('DPUSet', ref, {
+        observedGeneration: set.metadata.generation,
+        conditions: setCondition(
+          set.status?.conditions,
+          { type: 'BFBReady', status: 'False', reason: 'BFBNotFound', message },
+          now,
+        ),
+      });
+      await this.kube.event({ kind: 'DPUSet', ref }, 'Warning', 'BFBNotFound', message);
+    }
+    return false;
+  }
+
+  /** One DPU object per DPU the selected nodes report, by object name. */
+  private wantedDpus(set: DpuSetResource): Map<string, { node: string; pci: string }> {
     const wanted = new Map<string, { node: string; pci: string }>();
     for (const node of this.look.nodes()) {
       if (!matchesSelector(set.spec.nodeSelector, node.metadata?.labels)) continue;
@@ -89,6 +120,18 @@ export class DpuSetController {
         wanted.set(dpuObjectName(node.metadata!.name!, pci), { node: node.metadata!.name!, pci });
       }
     }
+    return wanted;
+  }
+
+  private async createMissingDpus(
+    namespace: string,
+    set: DpuSetResource,
+    hash: string,
+    wanted: Map<string, { node: string; pci: string }>,
+    mine: DpuResource[],
+  ): Promise<void> {
+    const { name } = set.metadata;
+    const template = set.spec.dpuTemplate;
     for (const [dpuName, at] of wanted) {
       if (mine.some((d) => d.metadata.name === dpuName)) continue;
       try {
@@ -112,7 +155,7 @@ export class DpuSetController {
           spec: { ...template.spec, nodeName: at.node, pciAddress: at.pci },
         });
         await this.kube.event(
-          { kind: 'DPUSet', ref },
+          { kind: 'DPUSet', ref: refOf(set.metadata) },
           'Normal',
           'DPUCreated',
           `created DPU ${dpuName} for ${at.pci} on ${at.node}`,
@@ -121,62 +164,63 @@ export class DpuSetController {
         if (!isConflict(err)) throw err;
       }
     }
+  }
+
+  private async deleteUnwantedDpus(
+    set: DpuSetResource,
+    wanted: Map<string, unknown>,
+    mine: DpuResource[],
+  ): Promise<void> {
     for (const d of mine) {
       if (!wanted.has(d.metadata.name) && !d.metadata.deletionTimestamp) {
         await this.kube.delete('DPU', refOf(d.metadata));
         await this.kube.event(
-          { kind: 'DPUSet', ref },
+          { kind: 'DPUSet', ref: refOf(set.metadata) },
           'Normal',
           'DPUDeleted',
           `deleted DPU ${d.metadata.name}: its node no longer matches or reports it`,
         );
       }
     }
+  }
 
-    const live = mine.filter((d) => wanted.has(d.metadata.name));
-    const outdated = live
-      .filter((d) => d.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] !== hash)
-      .map((d) => d.metadata.name)
-      .sort();
-    let rolloutStatus: Record<string, unknown> = {};
-    if (outdated.length > 0 && (set.spec.strategy?.type ?? 'RollingUpdate') === 'RollingUpdate') {
-      const rolloutId = await this.ensureRollout(set, hash, outdated, wanted.size);
-      rolloutStatus = {
-        rolloutWorkflowId: rolloutId,
-        ...(this.settings.workflowUrl(rolloutId)
-          ? { rolloutWorkflowUrl: this.settings.workflowUrl(rolloutId) }
-          : {}),
-      };
-    }
-
+  /** The set's counts, rollout and BFBReady condition in its status, when they changed. */
+  private async writeCounts(
+    set: DpuSetResource,
+    hash: string,
+    size: number,
+    live: DpuResource[],
+    rolloutStatus: Record<string, unknown>,
+    now: string,
+  ): Promise<void> {
     const counts = {
-      dpus: wanted.size,
+      dpus: size,
       ready: live.filter(isDpuReady).length,
       updated: live.filter((d) => d.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] === hash).length,
       failed: live.filter((d) => d.status?.phase === 'Error').length,
     };
     const s = set.status ?? {};
     const bfbCond = s.conditions?.find((c) => c.type === 'BFBReady');
-    if (
+    const changed =
       s.observedGeneration !== set.metadata.generation ||
       s.dpus !== counts.dpus ||
       s.ready !== counts.ready ||
       s.updated !== counts.updated ||
       s.failed !== counts.failed ||
       bfbCond?.status !== 'True' ||
-      (rolloutStatus.rolloutWorkflowId && s.rolloutWorkflowId !== rolloutStatus.rolloutWorkflowId)
-    ) {
-      await this.kube.patchStatus('DPUSet', ref, {
-        observedGeneration: set.metadata.generation,
-        ...counts,
-        ...rolloutStatus,
-        conditions: setCondition(
-          s.conditions,
-          { type: 'BFBReady', status: 'True', reason: 'Found', message: `BFB ${bfbName} exists` },
-          now,
-        ),
-      });
-    }
+      (rolloutStatus.rolloutWorkflowId && s.rolloutWorkflowId !== rolloutStatus.rolloutWorkflowId);
+    if (!changed) return;
+    const bfbName = set.spec.dpuTemplate.spec.bfb;
+    await this.kube.patchStatus('DPUSet', refOf(set.metadata), {
+      observedGeneration: set.metadata.generation,
+      ...counts,
+      ...rolloutStatus,
+      conditions: setCondition(
+        s.conditions,
+        { type: 'BFBReady', status: 'True', reason: 'Found', message: `BFB ${bfbName} exists` },
+        now,
+      ),
+    });
   }
 
   /** Starts the rollout of this template, or finds the one running; pause changes are signalled to it. Returns its ID. */
@@ -216,7 +260,7 @@ export class DpuSetController {
         : {}),
     };
     try {
-      await this.temporal.workflow.start('dpusetRollout', {
+      await this.temporal.workflow.start<DpuSetRolloutWorkflow>(WorkflowType.dpusetRollout, {
         workflowId,
         taskQueue: CONTROL_TASK_QUEUE,
         args: [input],
@@ -254,7 +298,7 @@ export class DpuSetController {
     if (this.pausedSent.get(workflowId) === paused) return;
     await this.temporal.workflow
       .getHandle(workflowId)
-      .signal('setPaused', paused)
+      .signal(setPausedSignal, paused)
       .catch(() => undefined);
     this.pausedSent.set(workflowId, paused);
   }

@@ -1,8 +1,10 @@
 /**
- * The controller manager: informers for DPUs, DPUSets, BFBs, DPUFlavors and
- * Nodes, and one work queue per controller. Changes to a BFB, flavor or node
- * requeue the objects that name them, so a DPU waiting for its BFB starts as
- * soon as the BFB exists.
+ * The controller manager: informers for DPUs, DPUSets, BFBs, DPUFlavors,
+ * DPUClusters and Nodes, and one work queue per controller (declared for
+ * controller-runner.ts). Changes to a BFB, flavor or node requeue the objects
+ * that name them, so a DPU waiting for its BFB starts as soon as the BFB
+ * exists. The credential, service-chain and DPUService controllers start
+ * after these, each with its own informers.
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
@@ -22,8 +24,15 @@ import { DpuController } from './dpu-controller';
 import { DpuClusterController } from './dpu-cluster-controller';
 import { DpuSetController } from './dpuset-controller';
 import { startDpuServiceControllers } from './dpu-service-manager';
-import { customInformer, nodeInformer, run, type Informer } from './informers';
-import { WorkQueue } from './work-queue';
+import {
+  controllerRunner,
+  objectKey,
+  objectQueue,
+  on,
+  watched,
+  type ControllerRunner,
+} from './controller-runner';
+import { customInformer, nodeInformer } from './informers';
 
 export interface ControllerOptions {
   kc: k8s.KubeConfig;
@@ -48,109 +57,10 @@ export interface RunningControllers {
 
 export async function startControllers(opts: ControllerOptions): Promise<RunningControllers> {
   const log = opts.log ?? ((l: string) => console.log(JSON.stringify({ component: 'controller', msg: l })));
-  const kube = new Kube(opts.kc);
   const ns = opts.namespace;
-  const dpus = customInformer<DpuResource & k8s.KubernetesObject>(opts.kc, 'DPU', ns);
-  const sets = customInformer<DpuSetResource & k8s.KubernetesObject>(opts.kc, 'DPUSet', ns);
-  const bfbs = customInformer<BfbResource & k8s.KubernetesObject>(opts.kc, 'BFB', ns);
-  const flavors = customInformer<DpuFlavorResource & k8s.KubernetesObject>(opts.kc, 'DPUFlavor', ns);
-  const clusters = customInformer<DpuClusterResource & k8s.KubernetesObject>(opts.kc, 'DPUCluster', ns);
-  const nodes = nodeInformer(opts.kc);
-  const workflowUrl = (id: string) =>
-    opts.workflowUrlBase ? `${opts.workflowUrlBase}${encodeURIComponent(id)}` : undefined;
-
-  const dpuCtl = new DpuController(
-    kube,
-    opts.temporal,
-    {
-      dpu: (n, name) => dpus.get(name, n) as DpuResource | undefined,
-      bfb: (n, name) => bfbs.get(name, n) as BfbResource | undefined,
-      flavor: (n, name) => flavors.get(name, n) as DpuFlavorResource | undefined,
-      node: (name) => nodes.get(name),
-    },
-    {
-      dmsBasePort: opts.dmsBasePort ?? 9339,
-      dmsImage: opts.dmsImage ?? 'ghcr.io/xpuflow/dms:latest',
-      workflowUrl,
-      ...(opts.timing ? { timing: opts.timing } : {}),
-      ...(opts.readyTimeoutSeconds ? { readyTimeoutSeconds: opts.readyTimeoutSeconds } : {}),
-    },
-  );
-  const setCtl = new DpuSetController(
-    kube,
-    opts.temporal,
-    {
-      set: (n, name) => sets.get(name, n) as DpuSetResource | undefined,
-      dpus: (n) => dpus.list(n) as DpuResource[],
-      bfb: (n, name) => bfbs.get(name, n) as BfbResource | undefined,
-      nodes: () => [...nodes.list()],
-    },
-    { settleTimeoutSeconds: opts.settleTimeoutSeconds ?? 7200, workflowUrl },
-  );
-
-  const split = (key: string) => key.split('/') as [string, string];
-  const dpuQueue = new WorkQueue(
-    (key) => dpuCtl.reconcile(...split(key)),
-    (key, err) => log(`reconcile of DPU ${key} failed (will retry): ${(err as Error).message}`),
-  );
-  const setQueue = new WorkQueue(
-    (key) => setCtl.reconcile(...split(key)),
-    (key, err) => log(`reconcile of DPUSet ${key} failed (will retry): ${(err as Error).message}`),
-  );
-  const clusterCtl = new DpuClusterController(
-    kube,
-    (n, name) => clusters.get(name, n) as DpuClusterResource | undefined,
-  );
-  const clusterQueue = new WorkQueue(
-    (key) => clusterCtl.reconcile(...split(key)),
-    (key, err) => log(`reconcile of DPUCluster ${key} failed (will retry): ${(err as Error).message}`),
-  );
-  const keyOf = (o: k8s.KubernetesObject) => `${o.metadata?.namespace ?? ns}/${o.metadata?.name}`;
-  const allSets = () => sets.list(ns).forEach((s) => setQueue.add(keyOf(s)));
-
-  const onDpu = (d: k8s.KubernetesObject) => {
-    dpuQueue.add(keyOf(d));
-    const owner = d.metadata?.labels?.[DPUSET_LABEL];
-    if (owner) setQueue.add(`${d.metadata?.namespace ?? ns}/${owner}`);
-  };
-  for (const ev of ['add', 'update', 'delete'] as const) {
-    dpus.on(ev, onDpu);
-    sets.on(ev, (s) => setQueue.add(keyOf(s)));
-    clusters.on(ev, (c) => clusterQueue.add(keyOf(c)));
-    bfbs.on(ev, (b) => {
-      for (const d of dpus.list(ns) as DpuResource[])
-        if (d.spec.bfb === b.metadata?.name) dpuQueue.add(keyOf(d as k8s.KubernetesObject));
-      allSets();
-    });
-    flavors.on(ev, (f) => {
-      for (const d of dpus.list(ns) as DpuResource[])
-        if (d.spec.flavor === f.metadata?.name) dpuQueue.add(keyOf(d as k8s.KubernetesObject));
-    });
-    nodes.on(ev, (n) => {
-      for (const d of dpus.list(ns) as DpuResource[])
-        if (d.spec.nodeName === n.metadata?.name) dpuQueue.add(keyOf(d as k8s.KubernetesObject));
-      allSets();
-    });
-  }
-
-  let stopped = false;
-  const isStopped = () => stopped;
-  const informers: Array<[Informer<k8s.KubernetesObject>, string]> = [
-    [nodes as unknown as Informer<k8s.KubernetesObject>, 'nodes'],
-    [bfbs as unknown as Informer<k8s.KubernetesObject>, 'bfbs'],
-    [flavors as unknown as Informer<k8s.KubernetesObject>, 'dpuflavors'],
-    [dpus as unknown as Informer<k8s.KubernetesObject>, 'dpus'],
-    [sets as unknown as Informer<k8s.KubernetesObject>, 'dpusets'],
-    [clusters as unknown as Informer<k8s.KubernetesObject>, 'dpuclusters'],
-  ];
-  for (const [inf, name] of informers) await run(inf, name, log, isStopped);
+  const core = coreRunner(opts, log);
+  await core.start();
   const credentials = await startCredentialController({ ...opts, log });
-  dpuQueue.start();
-  setQueue.start();
-  clusterQueue.start();
-  // Reachability changes without an event: look again every minute.
-  const recheck = setInterval(() => clusters.list(ns).forEach((c) => clusterQueue.add(keyOf(c))), 60_000);
-  recheck.unref();
   const chainControllers = await startChainControllers({ ...opts, log });
   const dpuServices = await startDpuServiceControllers({
     kc: opts.kc,
@@ -163,15 +73,101 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
 
   return {
     async stop() {
-      stopped = true;
-      clearInterval(recheck);
-      dpuQueue.stop();
-      setQueue.stop();
-      clusterQueue.stop();
+      await core.stop();
       await chainControllers.stop();
       await credentials.stop();
       await dpuServices.stop();
-      await Promise.all(informers.map(([inf]) => inf.stop()));
     },
   };
+}
+
+function coreInformers(kc: k8s.KubeConfig, ns: string) {
+  return {
+    dpus: customInformer<DpuResource & k8s.KubernetesObject>(kc, 'DPU', ns),
+    sets: customInformer<DpuSetResource & k8s.KubernetesObject>(kc, 'DPUSet', ns),
+    bfbs: customInformer<BfbResource & k8s.KubernetesObject>(kc, 'BFB', ns),
+    flavors: customInformer<DpuFlavorResource & k8s.KubernetesObject>(kc, 'DPUFlavor', ns),
+    clusters: customInformer<DpuClusterResource & k8s.KubernetesObject>(kc, 'DPUCluster', ns),
+    nodes: nodeInformer(kc),
+  };
+}
+
+function coreControllers(opts: ControllerOptions, inf: ReturnType<typeof coreInformers>) {
+  const kube = new Kube(opts.kc);
+  const workflowUrl = (id: string) =>
+    opts.workflowUrlBase ? `${opts.workflowUrlBase}${encodeURIComponent(id)}` : undefined;
+  const dpu = new DpuController(
+    kube,
+    opts.temporal,
+    {
+      dpu: (n, name) => inf.dpus.get(name, n),
+      bfb: (n, name) => inf.bfbs.get(name, n),
+      flavor: (n, name) => inf.flavors.get(name, n),
+      node: (name) => inf.nodes.get(name),
+    },
+    {
+      dmsBasePort: opts.dmsBasePort ?? 9339,
+      dmsImage: opts.dmsImage ?? 'ghcr.io/xpuflow/dms:latest',
+      workflowUrl,
+      ...(opts.timing ? { timing: opts.timing } : {}),
+      ...(opts.readyTimeoutSeconds ? { readyTimeoutSeconds: opts.readyTimeoutSeconds } : {}),
+    },
+  );
+  const set = new DpuSetController(
+    kube,
+    opts.temporal,
+    {
+      set: (n, name) => inf.sets.get(name, n),
+      dpus: (n) => [...inf.dpus.list(n)],
+      bfb: (n, name) => inf.bfbs.get(name, n),
+      nodes: () => [...inf.nodes.list()],
+    },
+    { settleTimeoutSeconds: opts.settleTimeoutSeconds ?? 7200, workflowUrl },
+  );
+  const cluster = new DpuClusterController(kube, (n, name) => inf.clusters.get(name, n));
+  return { dpu, set, cluster };
+}
+
+/** The DPU, DPUSet and DPUCluster controllers: their informers and one work queue each. */
+function coreRunner(opts: ControllerOptions, log: (line: string) => void): ControllerRunner {
+  const ns = opts.namespace;
+  const inf = coreInformers(opts.kc, ns);
+  const ctl = coreControllers(opts, inf);
+  const keyOf = objectKey(ns);
+  const dpusWhere = (match: (d: DpuResource) => boolean) => inf.dpus.list(ns).filter(match).map(keyOf);
+  const allSets = () => inf.sets.list(ns).map(keyOf);
+  return controllerRunner({
+    kc: opts.kc,
+    namespace: ns,
+    log,
+    informers: [
+      watched(inf.nodes, 'nodes'),
+      watched(inf.bfbs, 'bfbs'),
+      watched(inf.flavors, 'dpuflavors'),
+      watched(inf.dpus, 'dpus'),
+      watched(inf.sets, 'dpusets'),
+      watched(inf.clusters, 'dpuclusters'),
+    ],
+    queues: [
+      // A DPU waiting for its BFB, flavor or node starts as soon as that exists.
+      objectQueue('DPU', inf.dpus, ns, (n, name) => ctl.dpu.reconcile(n, name), [
+        on(inf.bfbs, (b) => dpusWhere((d) => d.spec.bfb === b.metadata?.name)),
+        on(inf.flavors, (f) => dpusWhere((d) => d.spec.flavor === f.metadata?.name)),
+        on(inf.nodes, (node) => dpusWhere((d) => d.spec.nodeName === node.metadata?.name)),
+      ]),
+      objectQueue('DPUSet', inf.sets, ns, (n, name) => ctl.set.reconcile(n, name), [
+        on(inf.dpus, (d) => {
+          const owner = d.metadata?.labels?.[DPUSET_LABEL];
+          return owner ? [`${d.metadata?.namespace ?? ns}/${owner}`] : [];
+        }),
+        on(inf.bfbs, allSets),
+        on(inf.nodes, allSets),
+      ]),
+      {
+        ...objectQueue('DPUCluster', inf.clusters, ns, (n, name) => ctl.cluster.reconcile(n, name)),
+        // Reachability changes without an event: look again every minute.
+        requeue: { everyMs: 60_000, keys: () => inf.clusters.list(ns).map(keyOf) },
+      },
+    ],
+  });
 }

@@ -33,17 +33,16 @@ import {
   type KubeCondition,
   type Resource,
 } from '../model/resources/common';
-import { planDpu, type DpuPlan } from '../model/service-chain-planner';
+import { planDpu, type DpuPlan, type Refusal } from '../model/service-chain-planner';
 import {
   chainStateQuery,
   desiredChainSignal,
-  serviceChainWorkflowId,
-  SERVICE_CHAIN_WORKFLOW,
   stopChainSignal,
-  type ServiceChainInput,
   type ServiceChainState,
 } from '../model/service-chain-api';
-import { CONTROL_TASK_QUEUE } from '../model/task-queues';
+import { serviceChainWorkflowId } from '../model/workflow-ids';
+import { WorkflowType } from '../model/workflow-types';
+import { addFinalizer, objectWorkflow, SignalledOnce } from './object-workflow';
 
 export interface ChainLookups {
   interfaces(namespace: string): DpuServiceInterfaceResource[];
@@ -61,9 +60,48 @@ export interface ChainSettings {
 
 type ChainObject = DpuServiceInterfaceResource | DpuServiceChainResource;
 
+const deleting = (o: ChainObject) => !!o.metadata.deletionTimestamp;
+
+/** The plans of a namespace's DPUs and what their workflows last did, as status is written from them. */
+interface Observed {
+  plans: Map<string, DpuPlan>;
+  states: Map<string, ServiceChainState>;
+  /** The DPU's workflow has applied its current plan. */
+  caughtUp(dpu: string): boolean;
+}
+
+/** Where an object stands on one DPU's plan: the port it has there, and whether OVS shows it. */
+interface OnDpu {
+  port?: string;
+  present(s: ServiceChainState): boolean | undefined;
+}
+
+/** An interface on a DPU: its port, present once OVS shows it without error. */
+function portOf(plan: DpuPlan, i: DpuServiceInterfaceResource): OnDpu | undefined {
+  const port = plan.interfaces[i.metadata.name];
+  if (!port) return undefined;
+  return { port, present: (s) => s.observed?.ports.some((p) => p.name === port && !p.error) };
+}
+
+/** A chain on a DPU: present once OVS shows every one of its flows. */
+function flowsOf(namespace: string): (plan: DpuPlan, c: DpuServiceChainResource) => OnDpu | undefined {
+  return (plan, c) => {
+    if (!plan.chains.includes(c.metadata.name)) return undefined;
+    const flows = plan.desired.flows.filter((f) => f.chain === `${namespace}/${c.metadata.name}`);
+    return {
+      present: (s) =>
+        flows.every((f) =>
+          s.observed?.flows.some(
+            (o) => o.cookie === f.cookie && o.match === f.match && o.actions === f.actions,
+          ),
+        ),
+    };
+  };
+}
+
 export class ChainController {
-  /** Revision last signalled per DPU. */
-  private readonly sent = new Map<string, string>();
+  /** Revision last signalled per DPU (`<namespace>/<dpu>`). */
+  private readonly sent: SignalledOnce;
   /** DPUs whose workflow is known to run (true) or known not to (false). */
   private readonly running = new Map<string, boolean>();
 
@@ -73,7 +111,9 @@ export class ChainController {
     private readonly look: ChainLookups,
     private readonly settings: ChainSettings,
     private readonly log: (line: string) => void,
-  ) {}
+  ) {
+    this.sent = new SignalledOnce(temporal);
+  }
 
   async reconcile(namespace: string): Promise<void> {
     const interfaces = this.look.interfaces(namespace);
@@ -81,9 +121,31 @@ export class ChainController {
     await this.addFinalizers('DPUServiceInterface', interfaces);
     await this.addFinalizers('DPUServiceChain', chains);
 
+    const plans = this.plan(namespace, interfaces, chains);
+    await this.handOut(namespace, plans);
+    const observed = await this.observe(namespace, plans);
+
+    await this.writeStatuses('DPUServiceInterface', interfaces, observed, (p) => p.interfaceRefusals, portOf);
+    await this.writeStatuses('DPUServiceChain', chains, observed, (p) => p.chainRefusals, flowsOf(namespace));
+
+    // Release finalizers of deleted objects once every running workflow has applied the plan without them.
+    const allCaughtUp = [...plans.keys()].every(
+      (dpu) => !this.running.get(`${namespace}/${dpu}`) || observed.caughtUp(dpu),
+    );
+    if (allCaughtUp) {
+      await this.releaseFinalizers('DPUServiceChain', chains.filter(deleting));
+      await this.releaseFinalizers('DPUServiceInterface', interfaces.filter(deleting));
+    }
+  }
+
+  /** One plan per DPU of the namespace; objects being deleted are planned as gone. */
+  private plan(
+    namespace: string,
+    interfaces: DpuServiceInterfaceResource[],
+    chains: DpuServiceChainResource[],
+  ): Map<string, DpuPlan> {
     const dpus = this.look.dpus(namespace).filter((d) => !d.metadata.deletionTimestamp);
     const plans = new Map<string, DpuPlan>();
-    const deleting = (o: ChainObject) => !!o.metadata.deletionTimestamp;
     for (const dpu of dpus) {
       plans.set(
         dpu.metadata.name,
@@ -95,29 +157,28 @@ export class ChainController {
         }),
       );
     }
+    return plans;
+  }
 
-    // Hand each DPU's plan to its workflow; stop the workflows of DPUs that are gone.
+  /** Hands each DPU's plan to its workflow; stops the workflows of DPUs that are gone. */
+  private async handOut(namespace: string, plans: Map<string, DpuPlan>): Promise<void> {
     for (const [dpu, plan] of plans) {
+      const key = `${namespace}/${dpu}`;
       const empty = plan.desired.ports.length === 0 && plan.desired.flows.length === 0;
       if (empty && !(await this.isRunning(namespace, dpu))) continue;
-      if (this.sent.get(`${namespace}/${dpu}`) === plan.revision) continue;
-      await this.temporal.workflow.signalWithStart(SERVICE_CHAIN_WORKFLOW, {
-        workflowId: serviceChainWorkflowId(namespace, dpu),
-        taskQueue: CONTROL_TASK_QUEUE,
-        args: [
-          {
-            namespace,
-            dpu,
-            intervalSeconds: this.settings.intervalSeconds,
-            scheduleToStartSeconds: this.settings.scheduleToStartSeconds,
-            ...(this.settings.iterationsPerRun ? { iterationsPerRun: this.settings.iterationsPerRun } : {}),
-          } satisfies ServiceChainInput,
-        ],
-        signal: desiredChainSignal,
-        signalArgs: [{ revision: plan.revision, desired: plan.desired }],
+      if (this.sent.has(key, plan.revision)) continue;
+      const workflow = objectWorkflow(WorkflowType.serviceChain, serviceChainWorkflowId(namespace, dpu), {
+        namespace,
+        dpu,
+        intervalSeconds: this.settings.intervalSeconds,
+        scheduleToStartSeconds: this.settings.scheduleToStartSeconds,
+        ...(this.settings.iterationsPerRun ? { iterationsPerRun: this.settings.iterationsPerRun } : {}),
       });
-      this.sent.set(`${namespace}/${dpu}`, plan.revision);
-      this.running.set(`${namespace}/${dpu}`, true);
+      await this.sent.signal(key, plan.revision, workflow, desiredChainSignal, {
+        revision: plan.revision,
+        desired: plan.desired,
+      });
+      this.running.set(key, true);
       this.log(
         `service chains of DPU ${dpu}: revision ${plan.revision} (${plan.desired.ports.length} ports, ${plan.desired.flows.length} flows)`,
       );
@@ -132,10 +193,12 @@ export class ChainController {
           if (!(err instanceof WorkflowNotFoundError)) throw err;
         });
       this.running.set(key, false);
-      this.sent.delete(key);
+      this.sent.forget(key);
     }
+  }
 
-    // What each DPU's workflow last did.
+  /** What each DPU's workflow last did. */
+  private async observe(namespace: string, plans: Map<string, DpuPlan>): Promise<Observed> {
     const states = new Map<string, ServiceChainState>();
     for (const dpu of plans.keys()) {
       if (!this.running.get(`${namespace}/${dpu}`)) continue;
@@ -150,65 +213,43 @@ export class ChainController {
         this.log(`query of the service-chain workflow of DPU ${dpu} failed: ${(err as Error).message}`);
       }
     }
-    const caughtUp = (dpu: string) => {
-      const s = states.get(dpu);
-      return !!s && s.appliedRevision === plans.get(dpu)?.revision;
+    return {
+      plans,
+      states,
+      caughtUp: (dpu) => {
+        const s = states.get(dpu);
+        return !!s && s.appliedRevision === plans.get(dpu)?.revision;
+      },
     };
+  }
 
-    for (const i of interfaces) {
-      if (deleting(i)) continue;
+  /**
+   * Status of each object not being deleted: a row per DPU its plan puts it
+   * on (or refuses it on), Invalid with the first refusal's message.
+   */
+  private async writeStatuses<O extends ChainObject>(
+    kind: Kind,
+    objects: O[],
+    { plans, states, caughtUp }: Observed,
+    refusals: (plan: DpuPlan) => Refusal[],
+    onDpu: (plan: DpuPlan, o: O) => OnDpu | undefined,
+  ): Promise<void> {
+    for (const o of objects) {
+      if (deleting(o)) continue;
       const rows: PerDpuStatus[] = [];
       let invalid: string | undefined;
       for (const [dpu, plan] of plans) {
-        const refusal = plan.interfaceRefusals.find((r) => r.name === i.metadata.name);
+        const refusal = refusals(plan).find((r) => r.name === o.metadata.name);
         if (refusal) {
           invalid ??= refusal.message;
           rows.push({ dpu, applied: false, message: refusal.message });
           continue;
         }
-        const port = plan.interfaces[i.metadata.name];
-        if (!port) continue;
-        rows.push(
-          this.row(dpu, states.get(dpu), caughtUp(dpu), port, (s) =>
-            s.observed?.ports.some((p) => p.name === port && !p.error),
-          ),
-        );
+        const at = onDpu(plan, o);
+        if (!at) continue;
+        rows.push(this.row(dpu, states.get(dpu), caughtUp(dpu), at.port, at.present));
       }
-      await this.writeStatus('DPUServiceInterface', i, rows, invalid);
-    }
-    for (const c of chains) {
-      if (deleting(c)) continue;
-      const rows: PerDpuStatus[] = [];
-      let invalid: string | undefined;
-      for (const [dpu, plan] of plans) {
-        const refusal = plan.chainRefusals.find((r) => r.name === c.metadata.name);
-        if (refusal) {
-          invalid ??= refusal.message;
-          rows.push({ dpu, applied: false, message: refusal.message });
-          continue;
-        }
-        if (!plan.chains.includes(c.metadata.name)) continue;
-        const cookieFlows = plan.desired.flows.filter((f) => f.chain === `${namespace}/${c.metadata.name}`);
-        rows.push(
-          this.row(dpu, states.get(dpu), caughtUp(dpu), undefined, (s) =>
-            cookieFlows.every((f) =>
-              s.observed?.flows.some(
-                (o) => o.cookie === f.cookie && o.match === f.match && o.actions === f.actions,
-              ),
-            ),
-          ),
-        );
-      }
-      await this.writeStatus('DPUServiceChain', c, rows, invalid);
-    }
-
-    // Release finalizers of deleted objects once every running workflow has applied the plan without them.
-    const allCaughtUp = [...plans.keys()].every(
-      (dpu) => !this.running.get(`${namespace}/${dpu}`) || caughtUp(dpu),
-    );
-    if (allCaughtUp) {
-      await this.releaseFinalizers('DPUServiceChain', chains.filter(deleting));
-      await this.releaseFinalizers('DPUServiceInterface', interfaces.filter(deleting));
+      await this.writeStatus(kind, o, rows, invalid);
     }
   }
 
@@ -243,13 +284,8 @@ export class ChainController {
   }
 
   private async addFinalizers(kind: Kind, objects: ChainObject[]): Promise<void> {
-    for (const o of objects) {
-      const finalizers = o.metadata.finalizers ?? [];
-      if (o.metadata.deletionTimestamp || finalizers.includes(CHAIN_FINALIZER)) continue;
-      await this.kube.patch(kind, refOf(o.metadata), {
-        metadata: { finalizers: [...finalizers, CHAIN_FINALIZER] },
-      });
-    }
+    for (const o of objects)
+      if (!deleting(o)) await addFinalizer(this.kube, kind, o.metadata, CHAIN_FINALIZER);
   }
 
   private async releaseFinalizers(kind: Kind, objects: ChainObject[]): Promise<void> {

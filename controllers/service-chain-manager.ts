@@ -13,8 +13,8 @@ import { Kube } from '../platform/kube/client';
 import type { DpuServiceChainResource, DpuServiceInterfaceResource } from '../model/resources/service-chain';
 import type { DpuResource } from '../model/resources/common';
 import { ChainController } from './service-chain-controller';
-import { customInformer, run, unservedKinds, unservedMessage, type Informer } from './informers';
-import { WorkQueue } from './work-queue';
+import { controllerRunner, on, watched } from './controller-runner';
+import { customInformer } from './informers';
 
 export interface ChainControllerOptions {
   kc: k8s.KubeConfig;
@@ -40,11 +40,6 @@ export async function startChainControllers(opts: ChainControllerOptions): Promi
   const log =
     opts.log ?? ((l: string) => console.log(JSON.stringify({ component: 'chain-controller', msg: l })));
   const ns = opts.namespace;
-  const missing = await unservedKinds(opts.kc, ['DPUServiceInterface', 'DPUServiceChain'], ns);
-  if (missing.length) {
-    log(unservedMessage(missing));
-    return { stop: async () => undefined };
-  }
   type Obj<T> = T & k8s.KubernetesObject;
   const interfaces = customInformer<Obj<DpuServiceInterfaceResource>>(opts.kc, 'DPUServiceInterface', ns);
   const chains = customInformer<Obj<DpuServiceChainResource>>(opts.kc, 'DPUServiceChain', ns);
@@ -63,34 +58,29 @@ export async function startChainControllers(opts: ChainControllerOptions): Promi
     },
     log,
   );
-  const queue = new WorkQueue(
-    (key) => ctl.reconcile(key),
-    (key, err) => log(`reconcile of service chains in ${key} failed (will retry): ${(err as Error).message}`),
-  );
-  for (const ev of ['add', 'update', 'delete'] as const) {
-    interfaces.on(ev, () => queue.add(ns));
-    chains.on(ev, () => queue.add(ns));
-    dpus.on(ev, () => queue.add(ns));
-  }
-  let stopped = false;
-  const informers: Array<[Informer<k8s.KubernetesObject>, string]> = [
-    [dpus as unknown as Informer<k8s.KubernetesObject>, 'dpus (chains)'],
-    [interfaces as unknown as Informer<k8s.KubernetesObject>, 'dpuserviceinterfaces'],
-    [chains as unknown as Informer<k8s.KubernetesObject>, 'dpuservicechains'],
-  ];
-  for (const [inf, name] of informers) await run(inf, name, log, () => stopped);
-  queue.start();
-  queue.add(ns);
   const statusEvery =
     (opts.chainStatusIntervalSeconds ?? envNumber('XPUFLOW_CHAIN_STATUS_INTERVAL_SECONDS') ?? 5) * 1000;
-  const refresh = setInterval(() => queue.add(ns), statusEvery);
-  refresh.unref();
-  return {
-    async stop() {
-      stopped = true;
-      clearInterval(refresh);
-      queue.stop();
-      await Promise.all(informers.map(([inf]) => inf.stop()));
-    },
-  };
+  const theNamespace = () => [ns];
+  const runner = controllerRunner({
+    kc: opts.kc,
+    namespace: ns,
+    log,
+    optionalCrds: ['DPUServiceInterface', 'DPUServiceChain'],
+    informers: [
+      watched(dpus, 'dpus (chains)'),
+      watched(interfaces, 'dpuserviceinterfaces'),
+      watched(chains, 'dpuservicechains'),
+    ],
+    queues: [
+      {
+        subject: (key) => `service chains in ${key}`,
+        reconcile: (key) => ctl.reconcile(key),
+        triggers: [on(interfaces, theNamespace), on(chains, theNamespace), on(dpus, theNamespace)],
+        initial: theNamespace,
+        requeue: { everyMs: statusEvery, keys: theNamespace },
+      },
+    ],
+  });
+  await runner.start();
+  return runner;
 }

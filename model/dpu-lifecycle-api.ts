@@ -35,6 +35,12 @@ export const deleteRequestedSignal = defineSignal('deleteRequested');
 export const reprovisionSignal = defineSignal('reprovision');
 export const lifecycleStateQuery = defineQuery<DpuLifecycleState>('lifecycle');
 
+export interface UpdateDpuInput {
+  spec: DpuSpec;
+  previous: DpuSpec;
+  onError?: 'park' | 'return';
+}
+
 export interface DeleteDpuInput {
   spec: DpuSpec;
 }

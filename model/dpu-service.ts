@@ -218,8 +218,3 @@ export function sameJson(a: unknown, b: unknown): boolean {
 export function describeRelease(r: ServiceRelease): string {
   return `${r.chart} ${r.version}`;
 }
-
-/** The long-lived workflow that owns one DPUService object (the UID's first block tells a re-created one apart). */
-export function dpuServiceWorkflowId(ref: { namespace: string; name: string; uid?: string }): string {
-  return `dpuservice-${ref.namespace}-${ref.name}${ref.uid ? `-${ref.uid.slice(0, 8)}` : ''}`;
-}

@@ -39,6 +39,11 @@ export interface KubeBinding {
   readyTimeoutSeconds?: number;
 }
 
+/** The DMS pod of one DPU, on its host node (a pod name: at most 63 characters). */
+export function dmsPodName(dpu: string): string {
+  return `dms-${dpu}`.slice(0, 63).replace(/-+$/, '');
+}
+
 export interface BfbRef {
   /** http(s) URL of the BFB bundle. */
   url: string;

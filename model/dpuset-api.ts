@@ -38,6 +38,12 @@ export interface RolloutDpuInput {
   settleTimeoutSeconds: number;
 }
 
+/** How one DPU of a rollout settled: Ready, or an Error the rollout counts against its budget. */
+export interface RolloutDpuResult {
+  ready: boolean;
+  message: string;
+}
+
 export const setPausedSignal = defineSignal<[boolean]>('setPaused');
 export const rolloutProgressQuery = defineQuery<DpuSetRolloutProgress>('progress');
 

@@ -45,12 +45,7 @@ export interface ServiceChainState {
   stopping: boolean;
 }
 
-export const SERVICE_CHAIN_WORKFLOW = 'serviceChain';
 export const desiredChainSignal = defineSignal<[DesiredChainState]>('desiredChain');
 /** The DPU object is gone: stop without touching its OVS. */
 export const stopChainSignal = defineSignal('stopChain');
 export const chainStateQuery = defineQuery<ServiceChainState>('chainState');
-
-export function serviceChainWorkflowId(namespace: string, dpu: string): string {
-  return `servicechain-${namespace}-${dpu}`;
-}

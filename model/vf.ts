@@ -88,14 +88,6 @@ export interface ReleaseRequest {
   containerId?: string;
 }
 
-export function vfLeaseWorkflowId(node: string, pciAddress: string): string {
-  return `vf-lease-${node}-${pciAddress}`;
-}
-
-export function vmClaimWorkflowId(node: string, vm: string, pf: string): string {
-  return `vm-claim-${node}-${vm}-${pf}`;
-}
-
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
 
 export function checkMac(value: string): string | undefined {

@@ -4,7 +4,7 @@
  * pod is Ready; the phase then checks that DMS answers.
  */
 import { isConflict, type Kube } from '../../platform/kube/client';
-import { dmsPodName } from '../../model/kube-names';
+import { dmsPodName } from '../../model/dpu';
 import { waitUntil } from '../wait-until';
 import { API_VERSION, GROUP, type ObjectRef } from '../../model/resources/common';
 

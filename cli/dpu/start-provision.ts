@@ -7,6 +7,7 @@ import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { specProblems } from '../../model/validation';
 import { provisionDpuWorkflowId } from '../../model/workflow-ids';
+import { WorkflowType, type ProvisionDpuWorkflow } from '../../model/workflow-types';
 import { queueHasPollers } from '../../platform/connection/pollers';
 
 export class InputRefused extends Error {
@@ -29,7 +30,7 @@ export async function startProvision(
   const workflowId = provisionDpuWorkflowId(spec.name);
   const input: ProvisionDpuInput = { spec };
   try {
-    const handle = await client.workflow.start('provisionDpu', {
+    const handle = await client.workflow.start<ProvisionDpuWorkflow>(WorkflowType.provisionDpu, {
       taskQueue: CONTROL_TASK_QUEUE,
       workflowId,
       args: [input],

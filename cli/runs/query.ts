@@ -5,6 +5,7 @@
 import { parsePhase, Phase } from '../../model/phases';
 import { NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
 import { checkNodeName } from '../../model/validation';
+import { WorkflowType } from '../../model/workflow-types';
 import { CliError } from '../cli-error';
 
 export const EXECUTION_STATUSES = [
@@ -26,7 +27,7 @@ export interface RunFilters {
 
 export function visibilityQuery(f: RunFilters, now: Date = new Date()): string {
   // Provisioning runs: ProvisionDpu, and UpdateDpu, which walks the same phases.
-  const parts = [`WorkflowType IN ('provisionDpu', 'updateDpu')`];
+  const parts = [`WorkflowType IN ('${WorkflowType.provisionDpu}', '${WorkflowType.updateDpu}')`];
   if (f.phase !== undefined) {
     const phase = parsePhase(f.phase);
     if (!phase)

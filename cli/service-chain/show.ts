@@ -4,11 +4,8 @@
  * chainState query), with when, what is pending and what failed.
  */
 import type { Client } from '@temporalio/client';
-import {
-  chainStateQuery,
-  SERVICE_CHAIN_WORKFLOW,
-  type ServiceChainState,
-} from '../../model/service-chain-api';
+import { chainStateQuery, type ServiceChainState } from '../../model/service-chain-api';
+import { WorkflowType } from '../../model/workflow-types';
 
 export interface ChainShowRow extends ServiceChainState {
   workflowId: string;
@@ -16,7 +13,7 @@ export interface ChainShowRow extends ServiceChainState {
 
 export async function readChainStates(client: Client, dpu?: string): Promise<ChainShowRow[]> {
   const rows: ChainShowRow[] = [];
-  const query = `WorkflowType = '${SERVICE_CHAIN_WORKFLOW}' AND ExecutionStatus = 'Running'`;
+  const query = `WorkflowType = '${WorkflowType.serviceChain}' AND ExecutionStatus = 'Running'`;
   for await (const w of client.workflow.list({ query })) {
     const state = await client.workflow.getHandle(w.workflowId).query(chainStateQuery);
     if (dpu && state.dpu !== dpu) continue;

@@ -9,15 +9,9 @@ import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { checkNodeName, checkPciAddress } from '../../model/validation';
 import { releaseSignal, releaseUpdate } from '../../model/vf-lease-api';
 import { vmClaimStatusQuery, vmReleaseSignal, type VmClaimInput } from '../../model/vm-claim-api';
-import {
-  checkPod,
-  checkVlan,
-  leaseMac,
-  podKey,
-  vfLeaseWorkflowId,
-  vmClaimWorkflowId,
-  type PodRef,
-} from '../../model/vf';
+import { checkPod, checkVlan, leaseMac, podKey, type PodRef } from '../../model/vf';
+import { vfLeaseWorkflowId, vmClaimWorkflowId } from '../../model/workflow-ids';
+import { WorkflowType, type VmClaimWorkflow } from '../../model/workflow-types';
 import { CliError } from '../cli-error';
 
 function need(problem: string | undefined): void {
@@ -93,7 +87,11 @@ export function vfCommand(): Command {
         const client = await connectClient();
         const input: VmClaimInput = { node: o.node, pf: o.pf, vm: o.vm, qmpSocket: o.qmp };
         const workflowId = vmClaimWorkflowId(o.node, o.vm, o.pf);
-        await client.workflow.start('vmClaim', { taskQueue: CONTROL_TASK_QUEUE, workflowId, args: [input] });
+        await client.workflow.start<VmClaimWorkflow>(WorkflowType.vmClaim, {
+          taskQueue: CONTROL_TASK_QUEUE,
+          workflowId,
+          args: [input],
+        });
         console.log(
           `claiming a VF of ${o.pf} for VM ${o.vm}: workflow ${workflowId}\n  ${workflowUiLink(temporalSettings(), workflowId)}`,
         );

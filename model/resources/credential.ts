@@ -54,11 +54,6 @@ export function credentialRequestLabelValue(ref: ObjectRef): string {
   return `${ref.namespace}.${ref.name}`.slice(0, 63).replace(/[-.]+$/, '');
 }
 
-/** The long-lived workflow behind one request object (the UID tells a re-created request apart). */
-export function credentialRequestWorkflowId(ref: ObjectRef): string {
-  return `credential-${ref.namespace}-${ref.name}${ref.uid ? `-${ref.uid.slice(0, 8)}` : ''}`;
-}
-
 /** Which cluster a spec targets, as a person reads it. */
 export function targetName(spec: Pick<CredentialRequestSpec, 'targetCluster'>): string {
   return spec.targetCluster ? `DPUCluster ${spec.targetCluster}` : 'the host cluster';

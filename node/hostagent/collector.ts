@@ -7,7 +7,8 @@
  */
 import type { Client } from '@temporalio/client';
 import { releaseSignal } from '../../model/vf-lease-api';
-import { podKey, vfLeaseWorkflowId } from '../../model/vf';
+import { podKey } from '../../model/vf';
+import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 import { setVfLeasesHeld } from '../../platform/observability/metrics';
 import { listLeases } from './leases';
 import type { PodChecker } from './pods';

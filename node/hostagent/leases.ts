@@ -3,7 +3,9 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { leaseStatusQuery } from '../../model/vf-lease-api';
-import { podKey, vfLeaseWorkflowId, type VfLeaseInput, type VfLeaseStatus } from '../../model/vf';
+import { podKey, type VfLeaseInput, type VfLeaseStatus } from '../../model/vf';
+import { vfLeaseWorkflowId } from '../../model/workflow-ids';
+import { WorkflowType, type VfLeaseWorkflow } from '../../model/workflow-types';
 
 export class LeaseConflict extends Error {
   override name = 'LeaseConflict';
@@ -16,7 +18,7 @@ export class LeaseConflict extends Error {
  */
 export async function startOrJoinLease(client: Client, input: VfLeaseInput): Promise<VfLeaseStatus> {
   const workflowId = vfLeaseWorkflowId(input.node, input.pciAddress);
-  const handle = await client.workflow.start('vfLease', {
+  const handle = await client.workflow.start<VfLeaseWorkflow>(WorkflowType.vfLease, {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId,
     args: [input],
@@ -62,7 +64,7 @@ export async function runningLease(
 
 /** Running leases of a node (from visibility). */
 export async function listLeases(client: Client, node?: string): Promise<VfLeaseStatus[]> {
-  const q = `WorkflowType = 'vfLease' AND ExecutionStatus = 'Running'${node ? ` AND XpuflowNode = '${node}'` : ''}`;
+  const q = `WorkflowType = '${WorkflowType.vfLease}' AND ExecutionStatus = 'Running'${node ? ` AND XpuflowNode = '${node}'` : ''}`;
   const out: VfLeaseStatus[] = [];
   for await (const wf of client.workflow.list({ query: q })) {
     try {

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { bindDriver, setNumVfs } from '../../activities/sysfs';
 import { leaseStatusQuery, releaseSignal } from '../../model/vf-lease-api';
 import { REPO_ROOT } from '../support/tools';
-import { leaseMac, vfLeaseWorkflowId, type VfLeaseStatus } from '../../model/vf';
+import { leaseMac, type VfLeaseStatus } from '../../model/vf';
+import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 import { pciEnvName } from '../../node/deviceplugin/plugin';
 import { PF, VfHarness, vfTestsUnavailable } from './vf-harness';
 

@@ -17,7 +17,7 @@ import {
   type VmClaimInput,
   type VmClaimStatus,
 } from '../../model/vm-claim-api';
-import { vmClaimWorkflowId } from '../../model/vf';
+import { vmClaimWorkflowId } from '../../model/workflow-ids';
 import { startQmpSim, type QmpSim } from '../../sim/qmp';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
 import { spawnControlWorker, type WorkerProcess } from '../../cli/demo/worker-processes';

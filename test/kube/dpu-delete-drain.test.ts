@@ -6,7 +6,7 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import { apiMessage } from '../../platform/kube/client';
-import { dmsPodName } from '../../model/kube-names';
+import { dmsPodName } from '../../model/dpu';
 import type { DpuClusterResource, DpuResource, DpuSetResource } from '../../model/resources/common';
 import { readNumVfs } from '../../activities/sysfs';
 import { KubeHarness, NS } from './kube-harness';

@@ -23,7 +23,7 @@ import type {
 } from '../../model/resources/service-chain';
 import { apiMessage, Kube } from '../../platform/kube/client';
 import { chainCookie } from '../../model/service-chain-planner';
-import { serviceChainWorkflowId } from '../../model/service-chain-api';
+import { serviceChainWorkflowId } from '../../model/workflow-ids';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue } from '../../model/task-queues';
 import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';

@@ -7,12 +7,12 @@ import {
   applicationName,
   applicationSpec,
   dpuServiceProblems,
-  dpuServiceWorkflowId,
   planWaves,
   releaseOf,
   renderValues,
   sameJson,
 } from '../../model/dpu-service';
+import { dpuServiceWorkflowId } from '../../model/workflow-ids';
 import { applicationHash, readApplication } from '../../activities/argocd/dpu-service';
 import { targetClusters } from '../../controllers/dpu-service-controller';
 import type { DpuClusterResource } from '../../model/resources/common';

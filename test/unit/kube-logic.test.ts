@@ -2,7 +2,11 @@
 import { matchesSelector } from '../../model/resources/label-selector';
 import { resolveDpu, type Lookups } from '../../controllers/resolve-dpu';
 import { templateHash } from '../../controllers/template-hash';
-import { dpuLifecycleWorkflowId, dpusetRolloutWorkflowId, rolloutTemplateHash } from '../../model/kube-names';
+import {
+  dpuLifecycleWorkflowId,
+  dpusetRolloutWorkflowId,
+  rolloutTemplateHash,
+} from '../../model/workflow-ids';
 import {
   dpuObjectName,
   labelValueToPci,

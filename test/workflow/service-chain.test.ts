@@ -10,11 +10,12 @@ import type { DesiredOvs, ReconcileOvsResult } from '../../model/ovs-state';
 import {
   chainStateQuery,
   desiredChainSignal,
-  SERVICE_CHAIN_WORKFLOW,
   stopChainSignal,
+  type DesiredChainState,
   type ServiceChainInput,
 } from '../../model/service-chain-api';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue } from '../../model/task-queues';
+import { WorkflowType, type ServiceChainWorkflow } from '../../model/workflow-types';
 import { registerSearchAttributes } from '../support/search-attributes';
 import { testServerBinary } from '../support/tools';
 
@@ -71,7 +72,7 @@ afterAll(async () => {
 });
 
 const start = (dpu: string, extra: Partial<ServiceChainInput> = {}) =>
-  env.client.workflow.signalWithStart(SERVICE_CHAIN_WORKFLOW, {
+  env.client.workflow.signalWithStart<ServiceChainWorkflow, [DesiredChainState]>(WorkflowType.serviceChain, {
     workflowId: `servicechain-ns-${dpu}-${Math.random().toString(36).slice(2, 6)}`,
     taskQueue: CONTROL_TASK_QUEUE,
     args: [{ namespace: 'ns', dpu, intervalSeconds: 30, ...extra } satisfies ServiceChainInput],

@@ -18,7 +18,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { dpuGenerationWorkflowId } from '../../model/kube-names';
+import { dpuGenerationWorkflowId } from '../../model/workflow-ids';
 import {
   deleteRequestedSignal,
   lifecycleStateQuery,

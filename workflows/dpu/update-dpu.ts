@@ -3,15 +3,10 @@
  * then provision again from Initializing with the new spec. Host networking
  * goes through 0 VFs and the node effect applies again, as on a first flash.
  */
-import type { DpuSpec, DpuStatus } from '../../model/dpu';
+import type { DpuStatus } from '../../model/dpu';
+import type { UpdateDpuInput } from '../../model/dpu-lifecycle-api';
 import { provisionDpu } from './provision-dpu';
 import { writeDpuStatus } from './status-writer';
-
-export interface UpdateDpuInput {
-  spec: DpuSpec;
-  previous: DpuSpec;
-  onError?: 'park' | 'return';
-}
 
 export async function updateDpu(input: UpdateDpuInput): Promise<DpuStatus> {
   const { spec, previous } = input;

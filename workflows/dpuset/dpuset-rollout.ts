@@ -11,7 +11,7 @@
  */
 import { ChildWorkflowHandle, condition, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import type { KubeActivities } from '../../activities/kube';
-import { rolloutDpuWorkflowId } from '../../model/kube-names';
+import { rolloutDpuWorkflowId } from '../../model/workflow-ids';
 import {
   plannedBatches,
   rolloutProgressQuery,

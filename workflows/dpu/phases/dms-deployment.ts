@@ -2,7 +2,7 @@
  * DMS Deployment: the DMS pod on the host node, Ready, and DMS answering on
  * its gNOI port. Undone by deleting the pod.
  */
-import { dmsPodName } from '../../../model/kube-names';
+import { dmsPodName } from '../../../model/dpu';
 import { Phase } from '../../../model/phases';
 import type { UndoablePhase } from '../context';
 import { dmsCalls, kubeCalls, kubeWaits } from '../proxies';

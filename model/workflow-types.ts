@@ -1,0 +1,71 @@
+/**
+ * The workflow types the control worker registers (the exports of
+ * workflows/index.ts), by name and by function type, so a caller outside the
+ * bundle starts or signals a workflow by a typed constant:
+ *
+ *   client.workflow.signalWithStart<DpuLifecycleWorkflow, [DesiredDpu]>(WorkflowType.dpuLifecycle, {
+ *     args: [input], signal: specChangedSignal, signalArgs: [desired], … })
+ *
+ * Running workflows, histories and controllers depend on these names: they
+ * stay byte-identical to the function names. test/unit/workflow-types.test.ts
+ * checks both the names and the function types against workflows/index.ts.
+ * Pure: only types and constants, no workflow code.
+ */
+import type { CredentialRequestInput } from './credential-api';
+import type { DpuStatus } from './dpu';
+import type { DeleteDpuInput, DpuLifecycleInput, UpdateDpuInput } from './dpu-lifecycle-api';
+import type { ProvisionDpuInput } from './dpu-provision-api';
+import type { DpuServiceInput } from './dpu-service-api';
+import type {
+  DpuSetRolloutInput,
+  DpuSetRolloutProgress,
+  RolloutDpuInput,
+  RolloutDpuResult,
+} from './dpuset-api';
+import type { ServiceChainInput } from './service-chain-api';
+import type { VfLeaseInput, VfLeaseStatus } from './vf';
+import type { VmClaimInput, VmClaimStatus } from './vm-claim-api';
+
+export type ProvisionDpuWorkflow = (input: ProvisionDpuInput) => Promise<DpuStatus>;
+export type DpuLifecycleWorkflow = (input: DpuLifecycleInput) => Promise<string>;
+export type UpdateDpuWorkflow = (input: UpdateDpuInput) => Promise<DpuStatus>;
+export type DeleteDpuWorkflow = (input: DeleteDpuInput) => Promise<string[]>;
+export type DpuSetRolloutWorkflow = (input: DpuSetRolloutInput) => Promise<DpuSetRolloutProgress>;
+export type RolloutDpuWorkflow = (input: RolloutDpuInput) => Promise<RolloutDpuResult>;
+export type VfLeaseWorkflow = (input: VfLeaseInput) => Promise<VfLeaseStatus>;
+export type VmClaimWorkflow = (input: VmClaimInput) => Promise<VmClaimStatus>;
+export type ServiceChainWorkflow = (input: ServiceChainInput) => Promise<string>;
+export type ServiceCredentialWorkflow = (input: CredentialRequestInput) => Promise<string>;
+export type DpuServiceWorkflow = (input: DpuServiceInput) => Promise<string>;
+
+/** Each registered workflow type's function type, by its name. */
+export interface WorkflowFunctions {
+  provisionDpu: ProvisionDpuWorkflow;
+  dpuLifecycle: DpuLifecycleWorkflow;
+  updateDpu: UpdateDpuWorkflow;
+  deleteDpu: DeleteDpuWorkflow;
+  dpusetRollout: DpuSetRolloutWorkflow;
+  rolloutDpu: RolloutDpuWorkflow;
+  vfLease: VfLeaseWorkflow;
+  vmClaim: VmClaimWorkflow;
+  serviceChain: ServiceChainWorkflow;
+  serviceCredential: ServiceCredentialWorkflow;
+  dpuService: DpuServiceWorkflow;
+}
+
+export type WorkflowTypeName = keyof WorkflowFunctions;
+
+/** The registered workflow type names: `WorkflowType.vfLease === 'vfLease'`. */
+export const WorkflowType: { readonly [K in WorkflowTypeName]: K } = {
+  provisionDpu: 'provisionDpu',
+  dpuLifecycle: 'dpuLifecycle',
+  updateDpu: 'updateDpu',
+  deleteDpu: 'deleteDpu',
+  dpusetRollout: 'dpusetRollout',
+  rolloutDpu: 'rolloutDpu',
+  vfLease: 'vfLease',
+  vmClaim: 'vmClaim',
+  serviceChain: 'serviceChain',
+  serviceCredential: 'serviceCredential',
+  dpuService: 'dpuService',
+};
