@@ -19,7 +19,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createServiceCredentialActivities } from '../activities/kube/credential';
+import { createCredentialActivities } from '../activities/kube/credential';
 import { codecDataConverter, CODEC_KEYS_ENV } from '../platform/codec';
 import { Kube } from '../platform/kube/client';
 import type { CredentialRequestResource, CredentialRequestSpec } from '../model/resources/credential';
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
     });
     // The real activities; the wall clock of every TokenRequest noted.
     const issuedAt: number[] = [];
-    const real = createServiceCredentialActivities(host.kc);
+    const real = createCredentialActivities(host.kc);
     const activities = {
       ...real,
       requestServiceAccountToken: async (...a: Parameters<typeof real.requestServiceAccountToken>) => {

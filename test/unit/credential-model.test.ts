@@ -7,7 +7,7 @@ import {
   parseDuration,
   renewDelayMs,
 } from '../../model/credential';
-import { createServiceCredentialActivities, secretData } from '../../activities/kube/credential';
+import { createCredentialActivities, secretData } from '../../activities/kube/credential';
 import * as k8s from '@kubernetes/client-node';
 
 const good: CredentialRequestSpec = {
@@ -117,7 +117,7 @@ test('the Secret: a kubeconfig naming the server, CA and token; or token, ca.crt
 });
 
 test('without the payload codec no token is handed out: it would sit in history in clear', async () => {
-  const acts = createServiceCredentialActivities(new k8s.KubeConfig(), { payloadsEncrypted: () => false });
+  const acts = createCredentialActivities(new k8s.KubeConfig(), { payloadsEncrypted: () => false });
   await expect(
     acts.requestServiceAccountToken({ request: { namespace: 'ns', name: 'r' }, spec: good }),
   ).rejects.toMatchObject({
@@ -128,7 +128,7 @@ test('without the payload codec no token is handed out: it would sit in history 
 });
 
 test('a bad spec is refused before any cluster is touched, naming the field', async () => {
-  const acts = createServiceCredentialActivities(undefined, { payloadsEncrypted: () => true });
+  const acts = createCredentialActivities(undefined, { payloadsEncrypted: () => true });
   await expect(
     acts.requestServiceAccountToken({
       request: { namespace: 'ns', name: 'r' },

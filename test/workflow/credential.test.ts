@@ -18,7 +18,7 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createServiceCredentialActivities, type IssuedToken } from '../../activities/kube/credential';
+import { createCredentialActivities, type IssuedToken } from '../../activities/kube/credential';
 import {
   AesGcmCodec,
   codecDataConverter,
@@ -80,7 +80,7 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue: CONTROL_TASK_QUEUE,
     workflowsPath: require.resolve('../../workflows'),
-    activities: createServiceCredentialActivities(host.kc),
+    activities: createCredentialActivities(host.kc),
     dataConverter,
   });
   running = worker.run();

@@ -1,9 +1,9 @@
 /** Activity proxies of the credential request workflow, each with explicit timeouts and retries. */
 import { proxyActivities } from '@temporalio/workflow';
-import type { ServiceCredentialActivities } from '../../activities/kube/credential';
+import type { CredentialActivities } from '../../activities/kube/credential';
 
 /** Issue and write: a few quick retries, then the workflow reports the failure and tries again later. */
-export const issue = proxyActivities<ServiceCredentialActivities>({
+export const issue = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -14,7 +14,7 @@ export const issue = proxyActivities<ServiceCredentialActivities>({
 });
 
 /** Status writes: retried for a while; a status that cannot be written does not stop renewal. */
-export const report = proxyActivities<ServiceCredentialActivities>({
+export const report = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '30 seconds',
   retry: {
     initialInterval: '1 second',
@@ -29,7 +29,7 @@ export const report = proxyActivities<ServiceCredentialActivities>({
  * the failure on the request and tries again later, so no credential outlives
  * its request silently.
  */
-export const revoke = proxyActivities<ServiceCredentialActivities>({
+export const revoke = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1 second',
