@@ -26,7 +26,7 @@ import type { CredentialRequestResource, CredentialRequestSpec } from '../model/
 import {
   credentialDeleteRequestedSignal,
   credentialStateQuery,
-  type CredentialRequestInput,
+  type CredentialInput,
 } from '../model/credential-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { installCrds, KubeApiservers } from '../sim/kube';
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
         {
           ref: { namespace: NS, name: 'bench', uid: req.metadata.uid! },
           desired: { generation: 1, spec },
-        } satisfies CredentialRequestInput,
+        } satisfies CredentialInput,
       ],
     });
     const latest = env.client.workflow.getHandle(workflowId);

@@ -13,7 +13,7 @@ export interface DesiredCredential {
 }
 
 /** What one run hands the next through continueAsNew: no token, only what renewal needs. */
-export interface CredentialRequestInput {
+export interface CredentialInput {
   ref: ObjectRef;
   desired?: DesiredCredential;
   /** The spec of the last token issued (what a changed spec or a delete must clean up). */
@@ -24,6 +24,13 @@ export interface CredentialRequestInput {
   /** Failed attempts in a row (a missing DPUCluster, say): the next try waits longer. */
   failures?: number;
 }
+
+/**
+ * The old name, still used by controllers/credential-controller.ts (another
+ * branch rewrites controllers/): drop once it imports CredentialInput.
+ * @deprecated use CredentialInput
+ */
+export type CredentialRequestInput = CredentialInput;
 
 export interface CredentialState {
   generation?: number;

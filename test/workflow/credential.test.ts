@@ -35,7 +35,7 @@ import {
 import {
   credentialDeleteRequestedSignal,
   credentialStateQuery,
-  type CredentialRequestInput,
+  type CredentialInput,
 } from '../../model/credential-api';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { unservedKinds } from '../../controllers/informers';
@@ -200,7 +200,7 @@ test('a 1h token is renewed 100 times before it expires; history stays small and
   const handle = await env.client.workflow.start('serviceCredential', {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId,
-    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialRequestInput],
+    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialInput],
   });
   const latest = env.client.workflow.getHandle(workflowId);
   const issued = async () => {
@@ -334,7 +334,7 @@ test('a missing DPUCluster is a Ready=False condition naming it, retried until i
   const handle = await env.client.workflow.start('serviceCredential', {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId: 'credential-agent',
-    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialRequestInput],
+    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialInput],
   });
   const ready = async () =>
     (await kube.get<CredentialRequestResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
@@ -394,7 +394,7 @@ test('a target cluster that does not answer keeps the request, saying RevokeFail
   const handle = await env.client.workflow.start('serviceCredential', {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId: 'credential-flaky',
-    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialRequestInput],
+    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialInput],
   });
   const ready = async () =>
     (await kube.get<CredentialRequestResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
