@@ -22,7 +22,7 @@ import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { createCredentialActivities } from '../activities/kube/credential';
 import { codecDataConverter, CODEC_KEYS_ENV } from '../platform/codec';
 import { Kube } from '../platform/kube/client';
-import type { CredentialRequestResource, CredentialRequestSpec } from '../model/resources/credential';
+import type { CredentialResource, CredentialSpec } from '../model/resources/credential';
 import {
   credentialDeleteRequestedSignal,
   credentialStateQuery,
@@ -99,13 +99,13 @@ async function main(): Promise<void> {
     });
     running = worker.run();
 
-    const spec: CredentialRequestSpec = {
+    const spec: CredentialSpec = {
       serviceAccount: { name: 'bench', namespace: 'svc' },
       duration: '1h',
       type: 'tokenFile',
       secret: { name: 'bench-token', namespace: NS },
     };
-    const req = await kube.create<CredentialRequestResource>('DPUServiceCredentialRequest', NS, {
+    const req = await kube.create<CredentialResource>('DPUServiceCredentialRequest', NS, {
       metadata: { name: 'bench' },
       spec,
     });

@@ -1,5 +1,5 @@
 /** The DPUServiceCredentialRequest rules: durations, spec checks naming field and value, the renewal point. */
-import type { CredentialRequestSpec } from '../../model/resources/credential';
+import type { CredentialSpec } from '../../model/resources/credential';
 import {
   checkDuration,
   credentialSpecProblems,
@@ -10,7 +10,7 @@ import {
 import { createCredentialActivities, secretData } from '../../activities/kube/credential';
 import * as k8s from '@kubernetes/client-node';
 
-const good: CredentialRequestSpec = {
+const good: CredentialSpec = {
   serviceAccount: { name: 'telemetry', namespace: 'dpu-services' },
   targetCluster: 'dpu-cluster',
   duration: '1h',
@@ -71,7 +71,7 @@ test('every bad field is named with its value', () => {
     duration: '25h',
     type: 'token',
     secret: { name: '', namespace: 'ns' },
-  } as unknown as CredentialRequestSpec;
+  } as unknown as CredentialSpec;
   const problems = credentialSpecProblems(bad);
   expect(problems).toHaveLength(6);
   expect(problems[0]).toContain('spec.serviceAccount.name "Bad_Name"');

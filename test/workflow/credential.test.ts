@@ -29,8 +29,8 @@ import {
 import { Kube } from '../../platform/kube/client';
 import {
   CREDENTIAL_FINALIZER,
-  type CredentialRequestResource,
-  type CredentialRequestSpec,
+  type CredentialResource,
+  type CredentialSpec,
 } from '../../model/resources/credential';
 import {
   credentialDeleteRequestedSignal,
@@ -94,8 +94,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function createRequest(name: string, spec: CredentialRequestSpec): Promise<CredentialRequestResource> {
-  return kube.create<CredentialRequestResource>('DPUServiceCredentialRequest', NS, {
+async function createRequest(name: string, spec: CredentialSpec): Promise<CredentialResource> {
+  return kube.create<CredentialResource>('DPUServiceCredentialRequest', NS, {
     metadata: { name },
     spec,
   });
@@ -187,7 +187,7 @@ async function whoAmI(kc: k8s.KubeConfig): Promise<string | undefined> {
 }
 
 test('a 1h token is renewed 100 times before it expires; history stays small and holds no token in clear', async () => {
-  const spec: CredentialRequestSpec = {
+  const spec: CredentialSpec = {
     serviceAccount: { name: 'telemetry', namespace: 'svc' },
     duration: '1h',
     type: 'tokenFile',
@@ -223,7 +223,7 @@ test('a 1h token is renewed 100 times before it expires; history stays small and
   expect(data('server')).toBe(host.url);
   expect(data('ca.crt')).toContain('BEGIN CERTIFICATE');
   expect(await whoAmI(clientWith(token, data('server')))).toBe('system:serviceaccount:svc:telemetry');
-  const status = (await kube.get<CredentialRequestResource>('DPUServiceCredentialRequest', ref))!.status!;
+  const status = (await kube.get<CredentialResource>('DPUServiceCredentialRequest', ref))!.status!;
   expect(status).toMatchObject({
     observedGeneration: 1,
     serviceAccount: 'svc/telemetry',
@@ -322,7 +322,7 @@ test('a 1h token is renewed 100 times before it expires; history stays small and
 });
 
 test('a missing DPUCluster is a Ready=False condition naming it, retried until it exists', async () => {
-  const spec: CredentialRequestSpec = {
+  const spec: CredentialSpec = {
     serviceAccount: { name: 'agent', namespace: 'svc' },
     targetCluster: 'later',
     duration: '30m',
@@ -337,7 +337,7 @@ test('a missing DPUCluster is a Ready=False condition naming it, retried until i
     args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialInput],
   });
   const ready = async () =>
-    (await kube.get<CredentialRequestResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
+    (await kube.get<CredentialResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
       (c) => c.type === 'Ready',
     );
   const until = async (reason: string) => {
@@ -379,14 +379,14 @@ test('a target cluster that does not answer keeps the request, saying RevokeFail
     metadata: { name: 'flaky' },
     spec: { kubeconfigSecret: { name: 'flaky-kubeconfig' } },
   });
-  const spec: CredentialRequestSpec = {
+  const spec: CredentialSpec = {
     serviceAccount: { name: 'flaky', namespace: 'svc' },
     targetCluster: 'flaky',
     duration: '1h',
     type: 'kubeconfig',
     secret: { name: 'flaky', namespace: NS },
   };
-  const req = await kube.create<CredentialRequestResource>('DPUServiceCredentialRequest', NS, {
+  const req = await kube.create<CredentialResource>('DPUServiceCredentialRequest', NS, {
     metadata: { name: 'flaky', finalizers: [CREDENTIAL_FINALIZER] },
     spec,
   });
@@ -397,7 +397,7 @@ test('a target cluster that does not answer keeps the request, saying RevokeFail
     args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialInput],
   });
   const ready = async () =>
-    (await kube.get<CredentialRequestResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
+    (await kube.get<CredentialResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
       (c) => c.type === 'Ready',
     );
   await env.sleep('2 minutes');

@@ -6,7 +6,7 @@
  */
 import { sleep } from '@temporalio/workflow';
 import { failureMessage } from '../toolkit';
-import { CREDENTIAL_FINALIZER, type CredentialRequestSpec } from '../../model/resources/credential';
+import { CREDENTIAL_FINALIZER, type CredentialSpec } from '../../model/resources/credential';
 import type { ObjectRef } from '../../model/resources/common';
 import { revoke } from './proxies';
 import { moved, retryDelayMs, type RunState, type Say } from './run-state';
@@ -26,8 +26,8 @@ export async function revokeOrRetry(s: RunState, say: Say, next: () => Promise<n
 
 async function revokeAll(
   ref: ObjectRef,
-  issuedFor: CredentialRequestSpec | undefined,
-  desired: CredentialRequestSpec | undefined,
+  issuedFor: CredentialSpec | undefined,
+  desired: CredentialSpec | undefined,
 ): Promise<string> {
   const done: string[] = [];
   const last = issuedFor ?? desired;

@@ -1,5 +1,5 @@
 /** What one run of the credential workflow keeps (and hands the next), and how it reports. */
-import type { CredentialRequestSpec } from '../../model/resources/credential';
+import type { CredentialSpec } from '../../model/resources/credential';
 import type { ObjectRef } from '../../model/resources/common';
 import type { DesiredCredential } from '../../model/credential-api';
 import { report } from './proxies';
@@ -9,7 +9,7 @@ export interface RunState {
   desired?: DesiredCredential;
   deleting: boolean;
   /** The spec of the last token issued (what a changed spec or a delete must clean up). */
-  issuedFor?: CredentialRequestSpec;
+  issuedFor?: CredentialSpec;
   issued: number;
   /** Failed attempts in a row: the next try waits longer. */
   failures: number;
@@ -47,10 +47,7 @@ export function retryDelayMs(failures: number): number {
 }
 
 /** What differs between two specs in where things live. */
-export function moved(
-  a: CredentialRequestSpec,
-  b: CredentialRequestSpec,
-): { serviceAccount: boolean; secret: boolean } {
+export function moved(a: CredentialSpec, b: CredentialSpec): { serviceAccount: boolean; secret: boolean } {
   return {
     serviceAccount:
       (a.targetCluster ?? '') !== (b.targetCluster ?? '') ||

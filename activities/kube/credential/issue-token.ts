@@ -6,7 +6,7 @@
  */
 import fs from 'node:fs';
 import { isConflict, isNotFound } from '../../../platform/kube/client';
-import { CREDENTIAL_REQUEST_LABEL, credentialRequestLabelValue } from '../../../model/resources/credential';
+import { CREDENTIAL_LABEL, credentialLabelValue } from '../../../model/resources/credential';
 import { durationSeconds } from '../../../model/credential';
 import {
   noCurrentCluster,
@@ -30,18 +30,18 @@ export interface IssuedToken {
 /** Creates the ServiceAccount, or makes sure the one there is this request's. */
 async function ensureServiceAccount(t: CredentialTarget, { kube, name }: TargetCluster): Promise<void> {
   const { name: sa, namespace } = t.spec.serviceAccount;
-  const mine = credentialRequestLabelValue(t.request);
+  const mine = credentialLabelValue(t.request);
   try {
     await kube.core.createNamespacedServiceAccount({
       namespace,
-      body: { metadata: { name: sa, namespace, labels: { [CREDENTIAL_REQUEST_LABEL]: mine } } },
+      body: { metadata: { name: sa, namespace, labels: { [CREDENTIAL_LABEL]: mine } } },
     });
   } catch (err) {
     if (isNotFound(err)) throw serviceAccountNamespaceNotFound(namespace, name);
     if (!isConflict(err)) throw err;
     // Never mint a token for somebody else's ServiceAccount: that would hand out its rights.
     const cur = await kube.core.readNamespacedServiceAccount({ name: sa, namespace });
-    const by = cur.metadata?.labels?.[CREDENTIAL_REQUEST_LABEL];
+    const by = cur.metadata?.labels?.[CREDENTIAL_LABEL];
     if (by !== mine) throw serviceAccountOwnedElsewhere(t.spec.serviceAccount, name, by);
   }
 }

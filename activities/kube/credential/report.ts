@@ -1,6 +1,6 @@
 /** `reportServiceCredential`: the request's status and Ready condition; an Event when it is not Ready. */
 import { setCondition } from '../../../model/resources/conditions';
-import type { CredentialRequestResource, CredentialRequestStatus } from '../../../model/resources/credential';
+import type { CredentialResource, CredentialStatus } from '../../../model/resources/credential';
 import type { ObjectRef } from '../../../model/resources/common';
 import type { CredentialClusters } from './target';
 
@@ -9,14 +9,14 @@ export interface CredentialReport {
   generation?: number;
   workflowId: string;
   ready: { status: 'True' | 'False'; reason: string; message: string };
-  fields?: Omit<CredentialRequestStatus, 'conditions' | 'observedGeneration' | 'workflowId'>;
+  fields?: Omit<CredentialStatus, 'conditions' | 'observedGeneration' | 'workflowId'>;
 }
 
 export function reportActivity({ host }: CredentialClusters) {
   return {
     async reportServiceCredential(r: CredentialReport): Promise<void> {
       const h = host();
-      const cur = await h.get<CredentialRequestResource>('DPUServiceCredentialRequest', r.request);
+      const cur = await h.get<CredentialResource>('DPUServiceCredentialRequest', r.request);
       if (!cur || (r.request.uid && cur.metadata.uid !== r.request.uid)) return;
       const generation = r.generation !== undefined ? { observedGeneration: r.generation } : {};
       await h.patchStatus('DPUServiceCredentialRequest', r.request, {

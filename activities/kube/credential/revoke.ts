@@ -6,7 +6,7 @@
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import { isNotFound } from '../../../platform/kube/client';
-import { CREDENTIAL_REQUEST_LABEL, credentialRequestLabelValue } from '../../../model/resources/credential';
+import { CREDENTIAL_LABEL, credentialLabelValue } from '../../../model/resources/credential';
 import type { CredentialClusters, CredentialTarget, TargetCluster } from './target';
 
 export interface RevokeInput extends CredentialTarget {
@@ -19,8 +19,8 @@ async function deleteServiceAccount(input: RevokeInput, t: TargetCluster): Promi
   const { name: sa, namespace } = input.spec.serviceAccount;
   try {
     const cur = await t.kube.core.readNamespacedServiceAccount({ name: sa, namespace });
-    const by = cur.metadata?.labels?.[CREDENTIAL_REQUEST_LABEL];
-    if (by !== credentialRequestLabelValue(input.request))
+    const by = cur.metadata?.labels?.[CREDENTIAL_LABEL];
+    if (by !== credentialLabelValue(input.request))
       return `ServiceAccount ${namespace}/${sa} in ${t.name} is not this request's: kept`;
     await t.kube.core.deleteNamespacedServiceAccount({ name: sa, namespace });
     return `deleted ServiceAccount ${namespace}/${sa} in ${t.name}`;
@@ -48,7 +48,7 @@ export function revokeActivity(clusters: CredentialClusters) {
       if (input.deleteSecret) {
         const { name, namespace: sns } = input.spec.secret;
         const s = await h.getSecret(sns, name);
-        if (s?.metadata?.labels?.[CREDENTIAL_REQUEST_LABEL] === credentialRequestLabelValue(input.request)) {
+        if (s?.metadata?.labels?.[CREDENTIAL_LABEL] === credentialLabelValue(input.request)) {
           try {
             await h.core.deleteNamespacedSecret({ name, namespace: sns });
           } catch (err) {

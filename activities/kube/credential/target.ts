@@ -5,7 +5,7 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Kube } from '../../../platform/kube/client';
-import { targetName, type CredentialRequestSpec } from '../../../model/resources/credential';
+import { targetName, type CredentialSpec } from '../../../model/resources/credential';
 import type { ObjectRef } from '../../../model/resources/common';
 import { credentialSpecProblems } from '../../../model/credential';
 import { dpuClusterClient, hostCluster } from '../cluster-clients';
@@ -13,7 +13,7 @@ import { CredentialFailureType, fixMissingTarget, invalidSpec } from './failures
 
 export interface CredentialTarget {
   request: ObjectRef;
-  spec: CredentialRequestSpec;
+  spec: CredentialSpec;
 }
 
 export interface TargetCluster {
@@ -48,7 +48,7 @@ export function credentialClusters(kc: k8s.KubeConfig | undefined): CredentialCl
 }
 
 /** Throws InvalidSpec naming every problem. */
-export function checkSpec(spec: CredentialRequestSpec): void {
+export function checkSpec(spec: CredentialSpec): void {
   const problems = credentialSpecProblems(spec);
   if (problems.length > 0) throw invalidSpec(problems);
 }

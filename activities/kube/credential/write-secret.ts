@@ -6,16 +6,16 @@
 import * as k8s from '@kubernetes/client-node';
 import { isNotFound } from '../../../platform/kube/client';
 import {
-  CREDENTIAL_REQUEST_LABEL,
-  credentialRequestLabelValue,
-  type CredentialRequestSpec,
+  CREDENTIAL_LABEL,
+  credentialLabelValue,
+  type CredentialSpec,
 } from '../../../model/resources/credential';
 import type { IssuedToken } from './issue-token';
 import { secretNamespaceNotFound, secretOwnedElsewhere } from './failures';
 import { checkSpec, type CredentialClusters, type CredentialTarget } from './target';
 
 /** The Secret's keys: `kubeconfig`, or `token`, `ca.crt` and `server`. */
-export function secretData(spec: CredentialRequestSpec, t: IssuedToken): Record<string, string> {
+export function secretData(spec: CredentialSpec, t: IssuedToken): Record<string, string> {
   const ca = t.caData ? Buffer.from(t.caData, 'base64').toString('utf8') : undefined;
   if (spec.type === 'tokenFile') return { token: t.token, server: t.server, ...(ca ? { 'ca.crt': ca } : {}) };
   const cluster = spec.targetCluster || 'host';
@@ -47,14 +47,14 @@ export function writeSecretActivity({ host }: CredentialClusters) {
       checkSpec(input.spec);
       const h = host();
       const { name, namespace } = input.spec.secret;
-      const owner = credentialRequestLabelValue(input.request);
+      const owner = credentialLabelValue(input.request);
       const data = secretData(input.spec, input.issued);
       const existing = await h.getSecret(namespace, name);
       const body: k8s.V1Secret = {
         metadata: {
           name,
           namespace,
-          labels: { ...existing?.metadata?.labels, [CREDENTIAL_REQUEST_LABEL]: owner },
+          labels: { ...existing?.metadata?.labels, [CREDENTIAL_LABEL]: owner },
           ...(existing?.metadata?.resourceVersion
             ? { resourceVersion: existing.metadata.resourceVersion }
             : {}),
@@ -70,7 +70,7 @@ export function writeSecretActivity({ host }: CredentialClusters) {
           throw err; // a conflict: someone made it meanwhile; the retry looks again
         }
       } else {
-        const by = existing.metadata?.labels?.[CREDENTIAL_REQUEST_LABEL];
+        const by = existing.metadata?.labels?.[CREDENTIAL_LABEL];
         if (by !== owner) throw secretOwnedElsewhere(input.spec.secret, by);
         // Replace, so keys of the other type (a spec.type change) go away.
         await h.core.replaceNamespacedSecret({ name, namespace, body: { ...body, data: {} } });
