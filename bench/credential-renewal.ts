@@ -19,17 +19,17 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
-import { createServiceCredentialActivities } from '../activities/kube/credential';
+import { createCredentialActivities } from '../activities/kube/credential';
 import { codecDataConverter, CODEC_KEYS_ENV } from '../platform/codec';
 import { Kube } from '../platform/kube/client';
-import type { CredentialRequestResource, CredentialRequestSpec } from '../model/resources/credential';
+import type { CredentialResource, CredentialSpec } from '../model/resources/credential';
 import {
   credentialDeleteRequestedSignal,
   credentialStateQuery,
-  type CredentialRequestInput,
+  type CredentialInput,
 } from '../model/credential-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
-import { WorkflowType, type ServiceCredentialWorkflow } from '../model/workflow-types';
+import { WorkflowType, type CredentialWorkflow } from '../model/workflow-types';
 import { installCrds, KubeApiservers } from '../sim/kube';
 import { numberFlag, runBench } from './command-line';
 import { percentile } from './measure';
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
     });
     // The real activities; the wall clock of every TokenRequest noted.
     const issuedAt: number[] = [];
-    const real = createServiceCredentialActivities(host.kc);
+    const real = createCredentialActivities(host.kc);
     const activities = {
       ...real,
       requestServiceAccountToken: async (...a: Parameters<typeof real.requestServiceAccountToken>) => {
@@ -94,31 +94,28 @@ async function main(): Promise<void> {
     });
     running = worker.run();
 
-    const spec: CredentialRequestSpec = {
+    const spec: CredentialSpec = {
       serviceAccount: { name: 'bench', namespace: 'svc' },
       duration: '1h',
       type: 'tokenFile',
       secret: { name: 'bench-token', namespace: NS },
     };
-    const req = await kube.create<CredentialRequestResource>('DPUServiceCredentialRequest', NS, {
+    const req = await kube.create<CredentialResource>('DPUServiceCredentialRequest', NS, {
       metadata: { name: 'bench' },
       spec,
     });
     const workflowId = 'credential-bench';
     const started = performance.now();
-    const handle = await env.client.workflow.start<ServiceCredentialWorkflow>(
-      WorkflowType.serviceCredential,
-      {
-        taskQueue: CONTROL_TASK_QUEUE,
-        workflowId,
-        args: [
-          {
-            ref: { namespace: NS, name: 'bench', uid: req.metadata.uid! },
-            desired: { generation: 1, spec },
-          } satisfies CredentialRequestInput,
-        ],
-      },
-    );
+    const handle = await env.client.workflow.start<CredentialWorkflow>(WorkflowType.serviceCredential, {
+      taskQueue: CONTROL_TASK_QUEUE,
+      workflowId,
+      args: [
+        {
+          ref: { namespace: NS, name: 'bench', uid: req.metadata.uid! },
+          desired: { generation: 1, spec },
+        } satisfies CredentialInput,
+      ],
+    });
     const latest = env.client.workflow.getHandle(workflowId);
     const issued = async () => {
       for (let i = 0; ; i++) {

@@ -10,22 +10,22 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../platform/kube/client';
-import { CREDENTIAL_FINALIZER, type CredentialRequestResource } from '../model/resources/credential';
+import { CREDENTIAL_FINALIZER, type CredentialResource } from '../model/resources/credential';
 import { refOf } from '../model/resources/common';
-import { credentialRequestWorkflowId } from '../model/workflow-ids';
+import { credentialWorkflowId } from '../model/workflow-ids';
 import { WorkflowType } from '../model/workflow-types';
 import { credentialDeleteRequestedSignal, credentialSpecChangedSignal } from '../model/credential-api';
 import { credentialSpecProblems } from '../model/credential';
 import { addFinalizer, notReady, objectWorkflow, SignalledOnce } from './object-workflow';
 
-export class CredentialRequestController {
+export class CredentialController {
   /** Generations already signalled by this process, per object UID ("delete" once deleting). */
   private readonly signalled: SignalledOnce;
 
   constructor(
     private readonly kube: Kube,
     temporal: Client,
-    private readonly lookup: (namespace: string, name: string) => CredentialRequestResource | undefined,
+    private readonly lookup: (namespace: string, name: string) => CredentialResource | undefined,
   ) {
     this.signalled = new SignalledOnce(temporal);
   }
@@ -35,7 +35,7 @@ export class CredentialRequestController {
     if (!req) return;
     const ref = refOf(req.metadata);
     const uid = req.metadata.uid ?? `${namespace}/${name}`;
-    const workflowId = credentialRequestWorkflowId(ref);
+    const workflowId = credentialWorkflowId(ref);
 
     if (req.metadata.deletionTimestamp) {
       if (!req.metadata.finalizers?.includes(CREDENTIAL_FINALIZER)) return;

@@ -6,8 +6,8 @@
 import type * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { Kube } from '../platform/kube/client';
-import type { CredentialRequestResource } from '../model/resources/credential';
-import { CredentialRequestController } from './credential-controller';
+import type { CredentialResource } from '../model/resources/credential';
+import { CredentialController } from './credential-controller';
 import { controllerRunner, objectQueue, watched } from './controller-runner';
 import { customInformer } from './informers';
 
@@ -22,15 +22,15 @@ export async function startCredentialController(
   opts: CredentialControllerOptions,
 ): Promise<{ stop(): Promise<void> }> {
   const ns = opts.namespace;
-  const requests = customInformer<CredentialRequestResource & k8s.KubernetesObject>(
+  const requests = customInformer<CredentialResource & k8s.KubernetesObject>(
     opts.kc,
     'DPUServiceCredentialRequest',
     ns,
   );
-  const ctl = new CredentialRequestController(
+  const ctl = new CredentialController(
     new Kube(opts.kc),
     opts.temporal,
-    (n, name) => requests.get(name, n) as CredentialRequestResource | undefined,
+    (n, name) => requests.get(name, n) as CredentialResource | undefined,
   );
   const runner = controllerRunner({
     kc: opts.kc,

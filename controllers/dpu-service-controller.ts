@@ -13,7 +13,7 @@
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../platform/kube/client';
 import {
-  DPUSERVICE_FINALIZER,
+  DPU_SERVICE_FINALIZER,
   type DpuServiceResource,
   type DpuServiceSpec,
 } from '../model/resources/dpu-service';
@@ -85,11 +85,11 @@ export class DpuServiceController {
     const workflow = objectWorkflow(WorkflowType.dpuService, dpuServiceWorkflowId(ref), this.input(svc));
 
     if (svc.metadata.deletionTimestamp) {
-      if (!svc.metadata.finalizers?.includes(DPUSERVICE_FINALIZER)) return;
+      if (!svc.metadata.finalizers?.includes(DPU_SERVICE_FINALIZER)) return;
       await this.signalled.signal(uid, 'delete', workflow, serviceDeleteRequestedSignal);
       return;
     }
-    if (await addFinalizer(this.kube, 'DPUService', svc.metadata, DPUSERVICE_FINALIZER)) return;
+    if (await addFinalizer(this.kube, 'DPUService', svc.metadata, DPU_SERVICE_FINALIZER)) return;
 
     const generation = svc.metadata.generation ?? 1;
     const problems = dpuServiceProblems(svc.spec);

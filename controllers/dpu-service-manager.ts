@@ -34,7 +34,7 @@ export async function startDpuServiceControllers(
   opts: DpuServiceControllerOptions,
 ): Promise<RunningDpuServiceControllers> {
   const log =
-    opts.log ?? ((l: string) => console.log(JSON.stringify({ component: 'dpuservice-controller', msg: l })));
+    opts.log ?? ((l: string) => console.log(JSON.stringify({ component: 'dpu-service-controller', msg: l })));
   const ns = opts.namespace;
   const services = customInformer<DpuServiceResource & k8s.KubernetesObject>(opts.kc, 'DPUService', ns);
   const clusters = customInformer<DpuClusterResource & k8s.KubernetesObject>(opts.kc, 'DPUCluster', ns);

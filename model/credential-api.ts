@@ -4,20 +4,20 @@
  * workflow issues, writes and renews the token, and revokes it on delete.
  */
 import { defineQuery, defineSignal } from '@temporalio/workflow';
-import type { CredentialRequestSpec } from './resources/credential';
+import type { CredentialSpec } from './resources/credential';
 import type { ObjectRef } from './resources/common';
 
 export interface DesiredCredential {
   generation: number;
-  spec: CredentialRequestSpec;
+  spec: CredentialSpec;
 }
 
 /** What one run hands the next through continueAsNew: no token, only what renewal needs. */
-export interface CredentialRequestInput {
+export interface CredentialInput {
   ref: ObjectRef;
   desired?: DesiredCredential;
   /** The spec of the last token issued (what a changed spec or a delete must clean up). */
-  issuedFor?: CredentialRequestSpec;
+  issuedFor?: CredentialSpec;
   deleting?: boolean;
   /** Tokens issued so far for this request. */
   issued?: number;

@@ -4,7 +4,7 @@
  * duration a token is asked for, the spec's checks, and when a token is
  * renewed. Each check names the field and the value.
  */
-import type { CredentialRequestSpec } from './resources/credential';
+import type { CredentialSpec } from './resources/credential';
 
 /** The shortest and longest token lifetime a request may ask for (the API server's floor is 10 minutes). */
 export const MIN_DURATION_SECONDS = 10 * 60;
@@ -61,7 +61,7 @@ function checkName(value: unknown, field: string, pattern: RegExp, what: string,
 }
 
 /** Every problem of a spec (empty when it is good); each names the field and its value. */
-export function credentialSpecProblems(spec: CredentialRequestSpec | undefined): string[] {
+export function credentialSpecProblems(spec: CredentialSpec | undefined): string[] {
   if (!spec || typeof spec !== 'object') return ['spec is missing'];
   const problems = [
     checkName(

@@ -69,7 +69,7 @@ export function serviceChainWorkflowId(namespace: string, dpu: string): string {
 }
 
 /** The long-lived workflow behind one DPUServiceCredentialRequest object. */
-export function credentialRequestWorkflowId(ref: ObjectRef): string {
+export function credentialWorkflowId(ref: ObjectRef): string {
   return `credential-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
 }
 

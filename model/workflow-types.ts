@@ -11,7 +11,7 @@
  * checks both the names and the function types against workflows/index.ts.
  * Pure: only types and constants, no workflow code.
  */
-import type { CredentialRequestInput } from './credential-api';
+import type { CredentialInput } from './credential-api';
 import type { DpuStatus } from './dpu';
 import type { DeleteDpuInput, DpuLifecycleInput, UpdateDpuInput } from './dpu-lifecycle-api';
 import type { ProvisionDpuInput } from './dpu-provision-api';
@@ -35,7 +35,8 @@ export type RolloutDpuWorkflow = (input: RolloutDpuInput) => Promise<RolloutDpuR
 export type VfLeaseWorkflow = (input: VfLeaseInput) => Promise<VfLeaseStatus>;
 export type VmClaimWorkflow = (input: VmClaimInput) => Promise<VmClaimStatus>;
 export type ServiceChainWorkflow = (input: ServiceChainInput) => Promise<string>;
-export type ServiceCredentialWorkflow = (input: CredentialRequestInput) => Promise<string>;
+/** The credential flow, registered under its first name, serviceCredential. */
+export type CredentialWorkflow = (input: CredentialInput) => Promise<string>;
 export type DpuServiceWorkflow = (input: DpuServiceInput) => Promise<string>;
 
 /** Each registered workflow type's function type, by its name. */
@@ -49,7 +50,7 @@ export interface WorkflowFunctions {
   vfLease: VfLeaseWorkflow;
   vmClaim: VmClaimWorkflow;
   serviceChain: ServiceChainWorkflow;
-  serviceCredential: ServiceCredentialWorkflow;
+  serviceCredential: CredentialWorkflow;
   dpuService: DpuServiceWorkflow;
 }
 

@@ -8,5 +8,7 @@ export { rolloutDpu } from './dpuset/rollout-dpu';
 export { vfLease } from './vf-lease';
 export { vmClaim } from './vm-claim';
 export { serviceChain } from './service-chain';
-export { serviceCredential } from './credential/credential';
+// Registered as `serviceCredential` (the name in histories, running workflows and the controller's
+// signalWithStart): the TypeScript function is `credential`, one name per capability.
+export { credential as serviceCredential } from './credential/credential';
 export { dpuService } from './dpu-service/dpu-service';

@@ -1,13 +1,14 @@
 /**
  * The two clusters activities reach: the host cluster (the worker's own
  * kubeconfig, made on first use so a worker without one still starts) and a
- * DPU cluster (the kubeconfig in the Secret its DPUCluster names).
+ * DPU cluster (the kubeconfig in the Secret its DPUCluster names); and the
+ * last write of every flow that owns an object: releasing its finalizer.
  */
 import { ApplicationFailure } from '@temporalio/activity';
 import type * as k8s from '@kubernetes/client-node';
-import { Kube } from '../../platform/kube/client';
+import { isNotFound, Kube } from '../../platform/kube/client';
 import { kubeConfigFromYaml } from '../../platform/kube/config';
-import type { DpuClusterResource, ObjectRef } from '../../model/resources/common';
+import type { DpuClusterResource, Kind, ObjectRef, Resource } from '../../model/resources/common';
 
 /** A getter for the host cluster's client; without a kubeconfig it fails saying how to give one. */
 export function hostCluster(kc: k8s.KubeConfig | undefined): () => Kube {
@@ -59,4 +60,30 @@ export async function dpuClusterClient(
     `Secret ${ref.namespace}/${name} key ${key}`,
   );
   return { kube: new Kube(kc), kc };
+}
+
+/**
+ * Removes `finalizer` from the object (when it is there, and when `ref.uid`
+ * is given only from that very object) so the API server can finish deleting
+ * it. The JSON patch tests the index first, so a concurrent change fails it
+ * rather than remove somebody else's finalizer; an object already gone is fine.
+ */
+export async function releaseFinalizer(
+  host: Kube,
+  kind: Kind,
+  ref: ObjectRef,
+  finalizer: string,
+): Promise<void> {
+  const cur = await host.get<Resource<unknown, unknown>>(kind, ref);
+  if (!cur || (ref.uid && cur.metadata.uid !== ref.uid)) return;
+  const i = (cur.metadata.finalizers ?? []).indexOf(finalizer);
+  if (i < 0) return;
+  try {
+    await host.jsonPatch(kind, ref, [
+      { op: 'test', path: `/metadata/finalizers/${i}`, value: finalizer },
+      { op: 'remove', path: `/metadata/finalizers/${i}` },
+    ]);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
 }

@@ -56,6 +56,35 @@ function macBytes(mac: string): Buffer {
   return Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
 }
 
+/** CreateBridgePort: an ACCESS port with the MAC on the VLAN's logical bridge. */
+function createBridgePort(p: BridgePortServiceClient, req: BridgePortRequest, deadlineMs: number) {
+  return unary<unknown, BridgePort__Output>(
+    p.CreateBridgePort.bind(p) as never,
+    {
+      bridgePortId: req.id,
+      bridgePort: {
+        spec: {
+          macAddress: macBytes(req.mac),
+          ptype: 'BRIDGE_PORT_TYPE_ACCESS',
+          logicalBridges: [logicalBridgeName(req.vlan)],
+        },
+      },
+    },
+    deadlineMs,
+  );
+}
+
+/** CreateLogicalBridge for the VLAN; one already there is success. */
+async function ensureLogicalBridge(c: LogicalBridgeServiceClient, vlan: number, deadlineMs: number) {
+  await unary(
+    c.CreateLogicalBridge.bind(c),
+    { logicalBridgeId: logicalBridgeId(vlan), logicalBridge: { spec: { vlanId: vlan } } },
+    deadlineMs,
+  ).catch((e) => {
+    if (!isCode(e, grpc.status.ALREADY_EXISTS)) throw e;
+  });
+}
+
 export function createOpiActivities(opts: OpiActivitiesOptions) {
   const api = opiEvpnApi();
   const deadline = opts.deadlineMs ?? 10_000;
@@ -80,41 +109,19 @@ export function createOpiActivities(opts: OpiActivitiesOptions) {
   return {
     /** Logical bridge for the VLAN, then an ACCESS bridge port with the MAC on it. */
     async opiEnsureBridgePort(req: BridgePortRequest): Promise<{ name: string; mac: string; vlan: number }> {
-      const p = portClient();
-      const create = () =>
-        unary<unknown, BridgePort__Output>(
-          p.CreateBridgePort.bind(p) as never,
-          {
-            bridgePortId: req.id,
-            bridgePort: {
-              spec: {
-                macAddress: macBytes(req.mac),
-                ptype: 'BRIDGE_PORT_TYPE_ACCESS',
-                logicalBridges: [logicalBridgeName(req.vlan)],
-              },
-            },
-          },
-          deadline,
-        );
+      const what = `CreateBridgePort ${req.id} MAC ${req.mac} VLAN ${req.vlan}`;
       let port: BridgePort__Output;
       try {
         // One call in the common case: Create of an existing identical port returns it.
-        port = await create();
+        port = await createBridgePort(portClient(), req, deadline);
       } catch (err) {
-        if (!isCode(err, grpc.status.NOT_FOUND))
-          throw permanent(err, `CreateBridgePort ${req.id} MAC ${req.mac} VLAN ${req.vlan}`);
+        if (!isCode(err, grpc.status.NOT_FOUND)) throw permanent(err, what);
         // The VLAN's logical bridge is missing: create it, then the port.
-        const c = bridgeClient();
-        await unary(
-          c.CreateLogicalBridge.bind(c),
-          { logicalBridgeId: logicalBridgeId(req.vlan), logicalBridge: { spec: { vlanId: req.vlan } } },
-          deadline,
-        ).catch((e) => {
-          if (!isCode(e, grpc.status.ALREADY_EXISTS))
-            throw permanent(e, `CreateLogicalBridge VLAN ${req.vlan}`);
+        await ensureLogicalBridge(bridgeClient(), req.vlan, deadline).catch((e) => {
+          throw permanent(e, `CreateLogicalBridge VLAN ${req.vlan}`);
         });
-        port = await create().catch((e) => {
-          throw permanent(e, `CreateBridgePort ${req.id} MAC ${req.mac} VLAN ${req.vlan}`);
+        port = await createBridgePort(portClient(), req, deadline).catch((e) => {
+          throw permanent(e, what);
         });
       }
       const mac = [...(port.spec?.macAddress ?? [])].map((b) => b.toString(16).padStart(2, '0')).join(':');

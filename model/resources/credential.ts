@@ -15,7 +15,7 @@ export interface NamespacedName {
   namespace: string;
 }
 
-export interface CredentialRequestSpec {
+export interface CredentialSpec {
   /** Made in the target cluster; its tokens are what the Secret carries. */
   serviceAccount: NamespacedName;
   /** A DPUCluster in the request's namespace; empty or absent: the host cluster. */
@@ -27,7 +27,7 @@ export interface CredentialRequestSpec {
   secret: NamespacedName;
 }
 
-export interface CredentialRequestStatus {
+export interface CredentialStatus {
   observedGeneration?: number;
   workflowId?: string;
   /** When the current token was issued, and when it expires (the API server's answer). */
@@ -43,18 +43,18 @@ export interface CredentialRequestStatus {
   conditions?: KubeCondition[];
 }
 
-export type CredentialRequestResource = Resource<CredentialRequestSpec, CredentialRequestStatus>;
+export type CredentialResource = Resource<CredentialSpec, CredentialStatus>;
 
 /** Keeps a request until its ServiceAccount (and so its tokens) and Secret are gone. */
 export const CREDENTIAL_FINALIZER = `${GROUP}/revoke-credential`;
 /** Set on the Secrets xpuflow writes, naming the request ("<namespace>.<name>"). */
-export const CREDENTIAL_REQUEST_LABEL = `${GROUP}/credential-request`;
+export const CREDENTIAL_LABEL = `${GROUP}/credential-request`;
 
-export function credentialRequestLabelValue(ref: ObjectRef): string {
+export function credentialLabelValue(ref: ObjectRef): string {
   return `${ref.namespace}.${ref.name}`.slice(0, 63).replace(/[-.]+$/, '');
 }
 
 /** Which cluster a spec targets, as a person reads it. */
-export function targetName(spec: Pick<CredentialRequestSpec, 'targetCluster'>): string {
+export function targetName(spec: Pick<CredentialSpec, 'targetCluster'>): string {
   return spec.targetCluster ? `DPUCluster ${spec.targetCluster}` : 'the host cluster';
 }

@@ -8,11 +8,11 @@
 import { GROUP, type KubeCondition, type LabelSelector, type Resource } from './common';
 
 /** Keeps a DPUService until its Applications are gone from every DPU cluster. */
-export const DPUSERVICE_FINALIZER = `${GROUP}/dpuservice-cleanup`;
+export const DPU_SERVICE_FINALIZER = `${GROUP}/dpuservice-cleanup`;
 /** Set on what a DPUService makes in a DPU cluster (Applications, mirrored Secrets): the DPUService's name. */
-export const DPUSERVICE_LABEL = `${GROUP}/dpuservice`;
-/** Its namespace in the host cluster, beside DPUSERVICE_LABEL. */
-export const DPUSERVICE_NAMESPACE_LABEL = `${GROUP}/dpuservice-namespace`;
+export const DPU_SERVICE_LABEL = `${GROUP}/dpuservice`;
+/** Its namespace in the host cluster, beside DPU_SERVICE_LABEL. */
+export const DPU_SERVICE_NAMESPACE_LABEL = `${GROUP}/dpuservice-namespace`;
 /** The hash of the rendered Application spec last written: unchanged hash, no write. */
 export const SPEC_HASH_ANNOTATION = `${GROUP}/spec-hash`;
 

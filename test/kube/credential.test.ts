@@ -11,8 +11,8 @@ import * as k8s from '@kubernetes/client-node';
 import { apiMessage, statusCode } from '../../platform/kube/client';
 import {
   CREDENTIAL_FINALIZER,
-  type CredentialRequestResource,
-  type CredentialRequestSpec,
+  type CredentialResource,
+  type CredentialSpec,
 } from '../../model/resources/credential';
 import { CredentialHarness, DPU_SERVICES, HOST_SERVICES, NS, whoAmI } from './credential-harness';
 
@@ -29,9 +29,9 @@ afterAll(async () => {
 });
 
 const get = (name: string) =>
-  h.kube.get<CredentialRequestResource>('DPUServiceCredentialRequest', { namespace: NS, name });
+  h.kube.get<CredentialResource>('DPUServiceCredentialRequest', { namespace: NS, name });
 
-async function create(name: string, spec: CredentialRequestSpec): Promise<CredentialRequestResource> {
+async function create(name: string, spec: CredentialSpec): Promise<CredentialResource> {
   await h.kube.create('DPUServiceCredentialRequest', NS, { metadata: { name }, spec });
   return h.waitFor(`request ${name} Ready`, async () => {
     const r = await get(name);

@@ -19,8 +19,8 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ARGO_RESOURCES_FINALIZER,
-  DPUSERVICE_FINALIZER,
-  DPUSERVICE_LABEL,
+  DPU_SERVICE_FINALIZER,
+  DPU_SERVICE_LABEL,
   type DpuServiceResource,
 } from '../../model/resources/dpu-service';
 import { apiMessage } from '../../platform/kube/client';
@@ -111,7 +111,7 @@ test('(a) create, update, label-only change, controller restart, pause/resume an
       syncOptions: ['CreateNamespace=true'],
     });
     expect(app.metadata.finalizers).toEqual([ARGO_RESOURCES_FINALIZER]);
-    expect(app.metadata.labels?.[DPUSERVICE_LABEL]).toBe(name);
+    expect(app.metadata.labels?.[DPU_SERVICE_LABEL]).toBe(name);
     await h.dpu[c].core.readNamespace({ name: 'dpu-telemetry' });
     const secret = await h.dpu[c].getSecret('dpu-telemetry', 'ghcr-pull');
     const source = await h.kube.getSecret(NS, 'ghcr-pull');
@@ -124,7 +124,7 @@ test('(a) create, update, label-only change, controller restart, pause/resume an
   await sleep(2500);
   let svc = (await h.service(name))!;
   expect(svc.status?.phase).toBe('Progressing');
-  expect(svc.metadata.finalizers).toContain(DPUSERVICE_FINALIZER);
+  expect(svc.metadata.finalizers).toContain(DPU_SERVICE_FINALIZER);
 
   // Argo CD reports Synced + Healthy for whatever spec each Application has.
   h.argo.health = () => 'Healthy';

@@ -1,5 +1,5 @@
 /** The DPUServiceCredentialRequest rules: durations, spec checks naming field and value, the renewal point. */
-import type { CredentialRequestSpec } from '../../model/resources/credential';
+import type { CredentialSpec } from '../../model/resources/credential';
 import {
   checkDuration,
   credentialSpecProblems,
@@ -7,10 +7,10 @@ import {
   parseDuration,
   renewDelayMs,
 } from '../../model/credential';
-import { createServiceCredentialActivities, secretData } from '../../activities/kube/credential';
+import { createCredentialActivities, secretData } from '../../activities/kube/credential';
 import * as k8s from '@kubernetes/client-node';
 
-const good: CredentialRequestSpec = {
+const good: CredentialSpec = {
   serviceAccount: { name: 'telemetry', namespace: 'dpu-services' },
   targetCluster: 'dpu-cluster',
   duration: '1h',
@@ -71,7 +71,7 @@ test('every bad field is named with its value', () => {
     duration: '25h',
     type: 'token',
     secret: { name: '', namespace: 'ns' },
-  } as unknown as CredentialRequestSpec;
+  } as unknown as CredentialSpec;
   const problems = credentialSpecProblems(bad);
   expect(problems).toHaveLength(6);
   expect(problems[0]).toContain('spec.serviceAccount.name "Bad_Name"');
@@ -117,7 +117,7 @@ test('the Secret: a kubeconfig naming the server, CA and token; or token, ca.crt
 });
 
 test('without the payload codec no token is handed out: it would sit in history in clear', async () => {
-  const acts = createServiceCredentialActivities(new k8s.KubeConfig(), { payloadsEncrypted: () => false });
+  const acts = createCredentialActivities(new k8s.KubeConfig(), { payloadsEncrypted: () => false });
   await expect(
     acts.requestServiceAccountToken({ request: { namespace: 'ns', name: 'r' }, spec: good }),
   ).rejects.toMatchObject({
@@ -128,7 +128,7 @@ test('without the payload codec no token is handed out: it would sit in history 
 });
 
 test('a bad spec is refused before any cluster is touched, naming the field', async () => {
-  const acts = createServiceCredentialActivities(undefined, { payloadsEncrypted: () => true });
+  const acts = createCredentialActivities(undefined, { payloadsEncrypted: () => true });
   await expect(
     acts.requestServiceAccountToken({
       request: { namespace: 'ns', name: 'r' },

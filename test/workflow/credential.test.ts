@@ -18,7 +18,7 @@ import { tsToMs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { createServiceCredentialActivities, type IssuedToken } from '../../activities/kube/credential';
+import { createCredentialActivities, type IssuedToken } from '../../activities/kube/credential';
 import {
   AesGcmCodec,
   codecDataConverter,
@@ -29,13 +29,13 @@ import {
 import { Kube } from '../../platform/kube/client';
 import {
   CREDENTIAL_FINALIZER,
-  type CredentialRequestResource,
-  type CredentialRequestSpec,
+  type CredentialResource,
+  type CredentialSpec,
 } from '../../model/resources/credential';
 import {
   credentialDeleteRequestedSignal,
   credentialStateQuery,
-  type CredentialRequestInput,
+  type CredentialInput,
 } from '../../model/credential-api';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { unservedKinds } from '../../controllers/informers';
@@ -80,7 +80,7 @@ beforeAll(async () => {
     connection: env.nativeConnection,
     taskQueue: CONTROL_TASK_QUEUE,
     workflowsPath: require.resolve('../../workflows'),
-    activities: createServiceCredentialActivities(host.kc),
+    activities: createCredentialActivities(host.kc),
     dataConverter,
   });
   running = worker.run();
@@ -94,8 +94,8 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-async function createRequest(name: string, spec: CredentialRequestSpec): Promise<CredentialRequestResource> {
-  return kube.create<CredentialRequestResource>('DPUServiceCredentialRequest', NS, {
+async function createRequest(name: string, spec: CredentialSpec): Promise<CredentialResource> {
+  return kube.create<CredentialResource>('DPUServiceCredentialRequest', NS, {
     metadata: { name },
     spec,
   });
@@ -187,7 +187,7 @@ async function whoAmI(kc: k8s.KubeConfig): Promise<string | undefined> {
 }
 
 test('a 1h token is renewed 100 times before it expires; history stays small and holds no token in clear', async () => {
-  const spec: CredentialRequestSpec = {
+  const spec: CredentialSpec = {
     serviceAccount: { name: 'telemetry', namespace: 'svc' },
     duration: '1h',
     type: 'tokenFile',
@@ -200,7 +200,7 @@ test('a 1h token is renewed 100 times before it expires; history stays small and
   const handle = await env.client.workflow.start('serviceCredential', {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId,
-    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialRequestInput],
+    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialInput],
   });
   const latest = env.client.workflow.getHandle(workflowId);
   const issued = async () => {
@@ -223,7 +223,7 @@ test('a 1h token is renewed 100 times before it expires; history stays small and
   expect(data('server')).toBe(host.url);
   expect(data('ca.crt')).toContain('BEGIN CERTIFICATE');
   expect(await whoAmI(clientWith(token, data('server')))).toBe('system:serviceaccount:svc:telemetry');
-  const status = (await kube.get<CredentialRequestResource>('DPUServiceCredentialRequest', ref))!.status!;
+  const status = (await kube.get<CredentialResource>('DPUServiceCredentialRequest', ref))!.status!;
   expect(status).toMatchObject({
     observedGeneration: 1,
     serviceAccount: 'svc/telemetry',
@@ -322,7 +322,7 @@ test('a 1h token is renewed 100 times before it expires; history stays small and
 });
 
 test('a missing DPUCluster is a Ready=False condition naming it, retried until it exists', async () => {
-  const spec: CredentialRequestSpec = {
+  const spec: CredentialSpec = {
     serviceAccount: { name: 'agent', namespace: 'svc' },
     targetCluster: 'later',
     duration: '30m',
@@ -334,10 +334,10 @@ test('a missing DPUCluster is a Ready=False condition naming it, retried until i
   const handle = await env.client.workflow.start('serviceCredential', {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId: 'credential-agent',
-    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialRequestInput],
+    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialInput],
   });
   const ready = async () =>
-    (await kube.get<CredentialRequestResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
+    (await kube.get<CredentialResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
       (c) => c.type === 'Ready',
     );
   const until = async (reason: string) => {
@@ -379,14 +379,14 @@ test('a target cluster that does not answer keeps the request, saying RevokeFail
     metadata: { name: 'flaky' },
     spec: { kubeconfigSecret: { name: 'flaky-kubeconfig' } },
   });
-  const spec: CredentialRequestSpec = {
+  const spec: CredentialSpec = {
     serviceAccount: { name: 'flaky', namespace: 'svc' },
     targetCluster: 'flaky',
     duration: '1h',
     type: 'kubeconfig',
     secret: { name: 'flaky', namespace: NS },
   };
-  const req = await kube.create<CredentialRequestResource>('DPUServiceCredentialRequest', NS, {
+  const req = await kube.create<CredentialResource>('DPUServiceCredentialRequest', NS, {
     metadata: { name: 'flaky', finalizers: [CREDENTIAL_FINALIZER] },
     spec,
   });
@@ -394,10 +394,10 @@ test('a target cluster that does not answer keeps the request, saying RevokeFail
   const handle = await env.client.workflow.start('serviceCredential', {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId: 'credential-flaky',
-    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialRequestInput],
+    args: [{ ref, desired: { generation: 1, spec } } satisfies CredentialInput],
   });
   const ready = async () =>
-    (await kube.get<CredentialRequestResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
+    (await kube.get<CredentialResource>('DPUServiceCredentialRequest', ref))?.status?.conditions?.find(
       (c) => c.type === 'Ready',
     );
   await env.sleep('2 minutes');

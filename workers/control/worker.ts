@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { createBfbActivities } from '../../activities/bfb';
 import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import { createKubeActivities } from '../../activities/kube';
-import { createServiceCredentialActivities } from '../../activities/kube/credential';
+import { createCredentialActivities } from '../../activities/kube/credential';
 import { createDpuServiceActivities } from '../../activities/argocd/dpu-service';
 import type * as k8s from '@kubernetes/client-node';
 import { DmsClients } from '../../activities/dms/clients';
@@ -61,7 +61,7 @@ export function controlActivities(
     ...bfb,
     ...dms,
     ...createKubeActivities(kubeConfig),
-    ...createServiceCredentialActivities(kubeConfig),
+    ...createCredentialActivities(kubeConfig),
     ...createDpuServiceActivities(kubeConfig),
     ...createInstallBfbActivity({
       fetchBfb: bfb.fetchBfb,

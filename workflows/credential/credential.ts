@@ -1,6 +1,7 @@
 /**
- * ServiceCredential: the long-lived workflow behind one
- * DPUServiceCredentialRequest. Each run issues one token and hands over:
+ * credential: the long-lived workflow behind one DPUServiceCredentialRequest
+ * (registered as `serviceCredential`, see workflows/index.ts). Each run issues
+ * one token and hands over:
  *
  *   ensure ServiceAccount + TokenRequest (target cluster) ─▶ write Secret (host cluster) ─▶ status Ready
  *     ─▶ durable timer to 80 % of the token's real lifetime (+ ≤5 % jitter) ─▶ continueAsNew ─▶ next run renews
@@ -8,197 +9,91 @@
  *   deleteRequested ─▶ delete the ServiceAccount (its tokens stop working) and the Secret, release the finalizer;
  *                     a target that does not answer is reported (RevokeFailed) and tried again with backoff
  *
+ * 1. Wait for a spec or a delete.
+ * 2. Deleting: revoke all (revoke.ts), or report and try again in the next run.
+ * 3. A spec the checks refuse: report it, wait for an edit.
+ * 4. Issue (issue.ts): revoke what a moved spec left, issue, write, report Ready.
+ * 5. Sleep until renewal, an edit or a delete; continueAsNew.
+ *
  * The token passes from one activity to the next as a workflow value, so it
  * is in history only as the payload codec encrypted it. A run carries only
  * the spec and counters to the next, so history stays a few dozen events.
  */
-import {
-  ActivityFailure,
-  ApplicationFailure,
-  condition,
-  continueAsNew,
-  setHandler,
-  sleep,
-  workflowInfo,
-} from '@temporalio/workflow';
-import {
-  CREDENTIAL_FINALIZER,
-  targetName,
-  type CredentialRequestSpec,
-} from '../../model/resources/credential';
+import { condition, continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   credentialDeleteRequestedSignal,
   credentialSpecChangedSignal,
   credentialStateQuery,
-  type CredentialRequestInput,
-  type DesiredCredential,
+  type CredentialInput,
 } from '../../model/credential-api';
-import { credentialSpecProblems, renewDelayMs } from '../../model/credential';
-import { issue, report, revoke } from './proxies';
+import { credentialSpecProblems } from '../../model/credential';
+import { issueToken } from './issue';
+import { revokeOrRetry } from './revoke';
+import { reporter, type RunState } from './run-state';
 
-/** After a failed attempt: 30 s, doubling to 5 minutes. */
-function retryDelayMs(failures: number): number {
-  return Math.min(5 * 60_000, 30_000 * 2 ** Math.max(0, failures - 1));
-}
-
-const refText = (n: { namespace: string; name: string }) => `${n.namespace}/${n.name}`;
-
-export async function serviceCredential(input: CredentialRequestInput): Promise<string> {
-  const { ref } = input;
-  let desired: DesiredCredential | undefined = input.desired;
-  let deleting = input.deleting ?? false;
-  let issuedFor = input.issuedFor;
-  let issued = input.issued ?? 0;
-  let failures = input.failures ?? 0;
-  let changed = false;
-  let renewAt: string | undefined;
-  let problem: string | undefined;
-  const workflowId = workflowInfo().workflowId;
-
-  setHandler(credentialSpecChangedSignal, (d) => {
-    if (deleting || (desired && d.generation <= desired.generation)) return;
-    desired = d;
-    changed = true;
-  });
-  setHandler(credentialDeleteRequestedSignal, () => {
-    deleting = true;
-  });
-  setHandler(credentialStateQuery, () => ({
-    generation: desired?.generation,
-    issued,
-    deleting,
-    ...(renewAt ? { renewAt } : {}),
-    ...(problem ? { problem } : {}),
-  }));
-
+export async function credential(input: CredentialInput): Promise<string> {
+  const s: RunState = {
+    ref: input.ref,
+    desired: input.desired,
+    deleting: input.deleting ?? false,
+    issuedFor: input.issuedFor,
+    issued: input.issued ?? 0,
+    failures: input.failures ?? 0,
+    changed: false,
+  };
+  listen(s);
+  const say = reporter(s, workflowInfo().workflowId);
   const next = () =>
-    continueAsNew<typeof serviceCredential>({
-      ref,
-      ...(desired ? { desired } : {}),
-      ...(issuedFor ? { issuedFor } : {}),
-      deleting,
-      issued,
-      failures,
+    continueAsNew<typeof credential>({
+      ref: s.ref,
+      ...(s.desired ? { desired: s.desired } : {}),
+      ...(s.issuedFor ? { issuedFor: s.issuedFor } : {}),
+      deleting: s.deleting,
+      issued: s.issued,
+      failures: s.failures,
     });
+  const editedOrDeleted = () => condition(() => s.deleting || s.changed);
 
-  // A status that cannot be written is logged by its activity's failure, and does not stop renewal.
-  const say = (status: 'True' | 'False', reason: string, message: string, fields = {}) =>
-    report
-      .reportServiceCredential({
-        request: ref,
-        ...(desired ? { generation: desired.generation } : {}),
-        workflowId,
-        ready: { status, reason, message },
-        fields,
-      })
-      .catch(() => undefined);
-
-  await condition(() => deleting || desired !== undefined);
-  if (deleting) {
-    // A target cluster that does not answer keeps the request (and says so) rather than leave a live ServiceAccount behind.
-    try {
-      return await revokeAll(ref, issuedFor, desired?.spec);
-    } catch (err) {
-      failures += 1;
-      const cause = err instanceof ActivityFailure ? err.cause : err;
-      const waitMs = retryDelayMs(failures);
-      problem = `revoking failed: ${(cause as Error)?.message ?? String(cause)} (attempt ${failures}; next in ${Math.round(waitMs / 1000)} s). To give up, remove the finalizer ${CREDENTIAL_FINALIZER}: issued tokens then stay valid until they expire`;
-      await say('False', 'RevokeFailed', problem);
-      await sleep(waitMs);
-      return next();
-    }
-  }
-  const d = desired!;
-  changed = false;
-
+  // 1.
+  await condition(() => s.deleting || s.desired !== undefined);
+  // 2.
+  if (s.deleting) return revokeOrRetry(s, say, next);
+  const d = s.desired!;
+  s.changed = false;
+  // 3.
   const problems = credentialSpecProblems(d.spec);
   if (problems.length > 0) {
-    problem = `${problems.join('; ')}: fix the request's spec`;
-    await say('False', 'InvalidSpec', problem);
-    await condition(() => deleting || changed);
+    s.problem = `${problems.join('; ')}: fix the request's spec`;
+    await say('False', 'InvalidSpec', s.problem);
+    await editedOrDeleted();
     return next();
   }
-
-  let waitMs: number;
-  try {
-    // A spec that moved the ServiceAccount or the Secret: revoke what the old one made first.
-    const m = issuedFor && moved(issuedFor, d.spec);
-    if (issuedFor && m && (m.serviceAccount || m.secret)) {
-      await revoke.revokeServiceCredential({ request: ref, spec: issuedFor, deleteSecret: m.secret });
-      issuedFor = undefined;
-    }
-    const token = await issue.requestServiceAccountToken({ request: ref, spec: d.spec });
-    const secret = await issue.writeServiceCredentialSecret({ request: ref, spec: d.spec, issued: token });
-    issued += 1;
-    issuedFor = d.spec;
-    failures = 0;
-    problem = undefined;
-    const issuedAtMs = Date.parse(token.issuedAt);
-    const lifetimeMs = Date.parse(token.expirationTimestamp) - issuedAtMs;
-    waitMs = renewDelayMs(lifetimeMs, Math.random());
-    renewAt = new Date(issuedAtMs + waitMs).toISOString();
-    const sa = refText(d.spec.serviceAccount);
-    await say(
-      'True',
-      'Issued',
-      `token of ServiceAccount ${sa} in ${targetName(d.spec)} written to Secret ${secret} as ${d.spec.type}; valid until ${token.expirationTimestamp}, renewed at ${renewAt}`,
-      {
-        issuedAt: token.issuedAt,
-        expirationTimestamp: token.expirationTimestamp,
-        renewAt,
-        serviceAccount: sa,
-        secret,
-        issued,
-      },
-    );
-  } catch (err) {
-    failures += 1;
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    // Our own refusals name their reason; anything else ran out of retries.
-    const reason = (cause instanceof ApplicationFailure && cause.nonRetryable && cause.type) || 'IssueFailed';
-    waitMs = retryDelayMs(failures);
-    problem = `${(cause as Error)?.message ?? String(cause)} (attempt ${failures}; next in ${Math.round(waitMs / 1000)} s)`;
-    await say('False', reason, problem);
-    // A spec the checks refuse waits for an edit; anything else (a DPUCluster yet to come) is tried again.
-    if (reason === 'InvalidSpec') {
-      await condition(() => deleting || changed);
-      return next();
-    }
+  // 4.
+  const waitMs = await issueToken(s, d, say);
+  if (waitMs === undefined) {
+    await editedOrDeleted();
+    return next();
   }
-  await condition(() => deleting || changed, waitMs);
+  // 5.
+  await condition(() => s.deleting || s.changed, waitMs);
   return next();
 }
 
-/** What differs between two specs in where things live. */
-function moved(
-  a: CredentialRequestSpec,
-  b: CredentialRequestSpec,
-): { serviceAccount: boolean; secret: boolean } {
-  return {
-    serviceAccount:
-      (a.targetCluster ?? '') !== (b.targetCluster ?? '') ||
-      a.serviceAccount.name !== b.serviceAccount.name ||
-      a.serviceAccount.namespace !== b.serviceAccount.namespace,
-    secret: a.secret.name !== b.secret.name || a.secret.namespace !== b.secret.namespace,
-  };
-}
-
-/** Deletion: the desired spec's half-made things (when they differ), the issued one's, then the finalizer. */
-async function revokeAll(
-  ref: CredentialRequestInput['ref'],
-  issuedFor: CredentialRequestSpec | undefined,
-  desired: CredentialRequestSpec | undefined,
-): Promise<string> {
-  const done: string[] = [];
-  const last = issuedFor ?? desired;
-  if (desired && issuedFor && desired !== issuedFor) {
-    const m = moved(issuedFor, desired);
-    if (m.serviceAccount || m.secret)
-      done.push(
-        await revoke.revokeServiceCredential({ request: ref, spec: desired, deleteSecret: m.secret }),
-      );
-  }
-  if (last) done.push(await revoke.revokeServiceCredential({ request: ref, spec: last, deleteSecret: true }));
-  await revoke.releaseCredentialFinalizer(ref);
-  return `credential request ${ref.namespace}/${ref.name} revoked: ${done.join('; ') || 'nothing was issued'}`;
+/** The controller's signals and the state query. */
+function listen(s: RunState): void {
+  setHandler(credentialSpecChangedSignal, (d) => {
+    if (s.deleting || (s.desired && d.generation <= s.desired.generation)) return;
+    s.desired = d;
+    s.changed = true;
+  });
+  setHandler(credentialDeleteRequestedSignal, () => {
+    s.deleting = true;
+  });
+  setHandler(credentialStateQuery, () => ({
+    generation: s.desired?.generation,
+    issued: s.issued,
+    deleting: s.deleting,
+    ...(s.renewAt ? { renewAt: s.renewAt } : {}),
+    ...(s.problem ? { problem: s.problem } : {}),
+  }));
 }

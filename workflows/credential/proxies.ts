@@ -1,27 +1,25 @@
-/** Activity proxies of the credential request workflow, each with explicit timeouts and retries. */
-import { proxyActivities } from '@temporalio/workflow';
-import type { ServiceCredentialActivities } from '../../activities/kube/credential';
+/** Activity proxies of the credential workflow, each with explicit timeouts and retries (control queue). */
+import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import type { CredentialActivities } from '../../activities/kube/credential';
+
+/** From 1 s, doubling up to `maximumInterval`, `maximumAttempts` tries in all. */
+const backoff = (maximumInterval: RetryPolicy['maximumInterval'], maximumAttempts: number): RetryPolicy => ({
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval,
+  maximumAttempts,
+});
 
 /** Issue and write: a few quick retries, then the workflow reports the failure and tries again later. */
-export const issue = proxyActivities<ServiceCredentialActivities>({
+export const issue = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '10 seconds',
-    maximumAttempts: 5,
-  },
+  retry: backoff('10 seconds', 5),
 });
 
 /** Status writes: retried for a while; a status that cannot be written does not stop renewal. */
-export const report = proxyActivities<ServiceCredentialActivities>({
+export const report = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '30 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 10,
-  },
+  retry: backoff('30 seconds', 10),
 });
 
 /**
@@ -29,12 +27,7 @@ export const report = proxyActivities<ServiceCredentialActivities>({
  * the failure on the request and tries again later, so no credential outlives
  * its request silently.
  */
-export const revoke = proxyActivities<ServiceCredentialActivities>({
+export const revoke = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 6,
-  },
+  retry: backoff('30 seconds', 6),
 });

@@ -10,16 +10,8 @@
  * ("DPU worker for <dpu> is not polling") and tried again next interval.
  * History is bounded by continueAsNew every iterationsPerRun reconciles.
  */
-import {
-  ActivityFailure,
-  condition,
-  continueAsNew,
-  proxyActivities,
-  setHandler,
-  TimeoutFailure,
-} from '@temporalio/workflow';
-import { TimeoutType } from '@temporalio/common';
-import type { OvsActivities } from '../../activities/ovs';
+import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { describeFailure } from '../toolkit';
 import { emptyDesired } from '../../model/ovs-state';
 import {
   chainStateQuery,
@@ -30,24 +22,22 @@ import {
   type ServiceChainState,
 } from '../../model/service-chain-api';
 import { dpuTaskQueue } from '../../model/task-queues';
+import { ovs } from './proxies';
 
+/** The failure in words; a DPU worker that is not polling is named with its queue and how to start it. */
 function describe(err: unknown, dpu: string): string {
-  const cause = err instanceof ActivityFailure ? err.cause : err;
-  if (cause instanceof TimeoutFailure && cause.timeoutType === TimeoutType.SCHEDULE_TO_START)
-    return `DPU worker for ${dpu} is not polling ${dpuTaskQueue(dpu)}: start it (xpuflow worker dpu --dpu ${dpu})`;
-  const inner = (cause as Error | undefined)?.cause as Error | undefined;
-  return inner?.message ?? (cause as Error | undefined)?.message ?? String(err);
+  const remedy = `start it (xpuflow worker dpu --dpu ${dpu})`;
+  const why = describeFailure(err, { worker: `DPU worker for ${dpu}`, remedy });
+  // The toolkit says "<worker> is not polling: …"; this flow's state has always named the queue too.
+  return why.type === 'WorkerNotPolling'
+    ? `DPU worker for ${dpu} is not polling ${dpuTaskQueue(dpu)}: ${remedy}`
+    : why.message;
 }
 
 export async function serviceChain(input: ServiceChainInput): Promise<string> {
   const intervalMs = (input.intervalSeconds ?? 30) * 1000;
   const perRun = input.iterationsPerRun ?? 200;
-  const ovs = proxyActivities<OvsActivities>({
-    taskQueue: dpuTaskQueue(input.dpu),
-    scheduleToStartTimeout: `${input.scheduleToStartSeconds ?? 30}s`,
-    startToCloseTimeout: '2m',
-    retry: { maximumAttempts: 3, initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
-  });
+  const dpuOvs = ovs(input.dpu, input.scheduleToStartSeconds ?? 30);
 
   let desired: DesiredChainState = input.desired ?? { revision: '', desired: emptyDesired() };
   let changed = true;
@@ -76,7 +66,7 @@ export async function serviceChain(input: ServiceChainInput): Promise<string> {
     changed = false;
     const applying = desired;
     try {
-      const result = await ovs.reconcileOvs(applying.desired);
+      const result = await dpuOvs.reconcileOvs(applying.desired);
       state.appliedRevision = applying.revision;
       state.lastReconciled = new Date().toISOString();
       state.lastChanges = result.changes;

@@ -3,7 +3,7 @@
  * Host work goes to the VF's node, OPI work to the DPU's worker; both have a
  * schedule-to-start bound so a worker that is gone shows as a clear failure.
  */
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { NetdevActivities } from '../../activities/netdev';
 import type { OpiActivities } from '../../activities/opi';
 import { dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
@@ -23,16 +23,6 @@ export function hostAttach(node: string): NetdevActivities {
   });
 }
 
-/** Release's undo on the host: retried until the host worker is back, so no VF is orphaned. */
-export function hostRelease(node: string): NetdevActivities {
-  return proxyActivities<NetdevActivities>({
-    taskQueue: hostTaskQueue(node),
-    scheduleToStartTimeout: '1 hour',
-    startToCloseTimeout: '30 seconds',
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-  });
-}
-
 /** OPI on the DPU worker: retried through an OPI server restart. */
 export function opi(dpu: string): OpiActivities {
   return proxyActivities<OpiActivities>({
@@ -48,12 +38,22 @@ export function opi(dpu: string): OpiActivities {
   });
 }
 
-/** OPI delete on release: retried until it succeeds (a port left behind switches a stranger's traffic). */
-export function opiRelease(dpu: string): OpiActivities {
-  return proxyActivities<OpiActivities>({
-    taskQueue: dpuTaskQueue(dpu),
+/**
+ * The release's undo: retried until it succeeds and waiting up to an hour for
+ * the worker to come back, so no VF is orphaned and no port left behind
+ * switches a stranger's traffic.
+ */
+function untilDone<A>(taskQueue: string, startToCloseTimeout: ActivityOptions['startToCloseTimeout']) {
+  return proxyActivities<A>({
+    taskQueue,
     scheduleToStartTimeout: '1 hour',
-    startToCloseTimeout: '20 seconds',
+    startToCloseTimeout,
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
 }
+
+/** Release on the host: the netns move back. */
+export const hostRelease = (node: string) => untilDone<NetdevActivities>(hostTaskQueue(node), '30 seconds');
+
+/** Release on the DPU: OPI DeleteBridgePort. */
+export const opiRelease = (dpu: string) => untilDone<OpiActivities>(dpuTaskQueue(dpu), '20 seconds');

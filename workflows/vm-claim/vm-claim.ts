@@ -7,8 +7,8 @@
  *
  * A step that fails for good undoes the steps before it, newest first.
  */
-import { ApplicationFailure, condition, proxyActivities, setHandler } from '@temporalio/workflow';
-import type { VmActivities } from '../../activities/vfio';
+import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { failureMessage } from '../toolkit';
 import { hostTaskQueue } from '../../model/task-queues';
 import {
   vmClaimStatusQuery,
@@ -17,20 +17,7 @@ import {
   type VmClaimStatus,
 } from '../../model/vm-claim-api';
 import { checkPciAddress } from '../../model/validation';
-
-function host(node: string): VmActivities {
-  return proxyActivities<VmActivities>({
-    taskQueue: hostTaskQueue(node),
-    scheduleToStartTimeout: '1 minute',
-    startToCloseTimeout: '1 minute',
-    retry: {
-      initialInterval: '500 milliseconds',
-      backoffCoefficient: 2,
-      maximumInterval: '10 seconds',
-      maximumAttempts: 5,
-    },
-  });
-}
+import { host } from './proxies';
 
 export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
   const bad =
@@ -69,8 +56,10 @@ export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
     status.phase = 'Attached';
   } catch (err) {
     const failedAt = status.phase;
-    const e = err as Error & { cause?: Error };
-    status.lastError = e.cause?.message ?? e.message;
+    status.lastError = failureMessage(err, {
+      worker: `host worker for ${input.node} (${hostTaskQueue(input.node)})`,
+      remedy: 'start it, or check the node name',
+    });
     status.phase = 'Failed';
     await unwind();
     throw ApplicationFailure.nonRetryable(
