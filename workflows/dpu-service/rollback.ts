@@ -11,8 +11,8 @@ import type { DpuServicePhase } from '../../model/resources/dpu-service';
 import type { DesiredService } from '../../model/dpu-service-api';
 import { describeRelease, sameJson } from '../../model/dpu-service';
 import { argo } from './proxies';
-import { notReady, report, type Cond, type ServiceRun } from './run';
-import { awaitHealthy, type Wave } from './wave';
+import { awaitHealthy, notReady, report, type Cond, type ServiceRun, type Wave } from './run';
+import type { StoppedWave } from './wave';
 
 const stopped = (message: string): Cond[] => [
   notReady('RolloutStopped', message),
@@ -23,8 +23,7 @@ export async function stopWave(
   run: ServiceRun,
   d: DesiredService,
   w: Wave,
-  where: string,
-  failed: { cluster: string; reason: string },
+  { where, failed }: StoppedWave,
 ): Promise<void> {
   const wave = w.waves[w.index];
   const lastHealthy = run.lastHealthy;

@@ -12,6 +12,7 @@ import { supersedes, DEFAULT_HEALTH_TIMEOUT_SECONDS, type DesiredService } from 
 import { describeRelease, dpuServiceProblems, planWaves, releaseOf } from '../../model/dpu-service';
 import { deleteApplications } from './delete';
 import { notReady, report, type ServiceRun } from './run';
+import { stopWave } from './rollback';
 import { rolloutWave } from './wave';
 
 export async function rollout(run: ServiceRun, d: DesiredService): Promise<void> {
@@ -49,7 +50,9 @@ export async function rollout(run: ServiceRun, d: DesiredService): Promise<void>
 
   for (const index of plan.waves.keys()) {
     if (supersedes(run.desired!, d) || run.deleting) return; // a newer generation takes over between waves
-    if (await rolloutWave(run, d, { release, rel, timeout, waves: plan.waves, index })) return;
+    const wave = { release, rel, timeout, waves: plan.waves, index };
+    const stopped = await rolloutWave(run, d, wave);
+    if (stopped) return stopWave(run, d, wave, stopped);
   }
   run.lastHealthy = release;
   const msg = `${rel} is Synced and Healthy in ${d.clusters.length} DPU cluster(s): ${d.clusters.join(', ')}`;

@@ -1,7 +1,8 @@
 /**
  * What the DpuService workflow keeps while it runs (carried over
  * continueAsNew where it matters), and how it tells the DPUService object:
- * status, conditions and an Event, through one activity.
+ * status, conditions and an Event, through one activity; and the health
+ * wait every wave and roll back shares.
  */
 import type {
   ClusterServiceStatus,
@@ -10,7 +11,8 @@ import type {
 } from '../../model/resources/dpu-service';
 import type { KubeCondition, ObjectRef } from '../../model/resources/common';
 import type { DesiredService, DpuServiceInput, DpuServiceState } from '../../model/dpu-service-api';
-import { argo } from './proxies';
+import type { AwaitResult } from '../../activities/argocd/dpu-service';
+import { argo, waits } from './proxies';
 
 export type Cond = Omit<KubeCondition, 'lastTransitionTime'>;
 export type ServiceEvent = { type: 'Normal' | 'Warning'; reason: string; message: string };
@@ -99,4 +101,35 @@ export function report(
     conditions: conditions.map((c) => ({ ...c, observedGeneration: gen })),
     ...(event ? { event } : {}),
   });
+}
+
+export interface Wave {
+  release: ServiceRelease;
+  /** The release in words: "chart 1.2.3". */
+  rel: string;
+  /** Health timeout of a wave (s). */
+  timeout: number;
+  waves: string[][];
+  /** This wave's index in `waves`. */
+  index: number;
+}
+
+/** Waits for the clusters' Applications on `release`, and records what each reports. */
+export async function awaitHealthy(
+  run: ServiceRun,
+  d: DesiredService,
+  clusters: string[],
+  release: ServiceRelease,
+  timeout: number,
+): Promise<AwaitResult> {
+  const health = await waits(timeout).dpuServiceAwaitHealthy({
+    service: run.ref,
+    clusters,
+    release,
+    namespace: d.spec.namespace,
+    timeoutSeconds: timeout,
+    pollSeconds: run.pollSeconds,
+  });
+  for (const s of health.clusters) run.clusterStatus[s.cluster] = s;
+  return health;
 }
