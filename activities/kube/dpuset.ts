@@ -116,7 +116,7 @@ export function dpusetActivities(kube: () => Kube) {
       };
       condition?: Omit<KubeCondition, 'lastTransitionTime'>;
       event?: { type: 'Normal' | 'Warning'; reason: string; message: string };
-      /** The rollout's share of DPUs done, for the xpuflow_rollout_progress_ratio gauge (set beside, in index.ts). */
+      /** The rollout's share of DPUs done, for the xpuflow_rollout_progress_ratio gauge (set by platform/observability/activity-metrics.ts). */
       progress?: { rollout: string; ratio: number };
     }): Promise<void> {
       const k = kube();

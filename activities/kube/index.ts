@@ -4,7 +4,6 @@
  * needs one then fails saying how to configure it.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { setRolloutProgress } from '../../platform/observability/metrics';
 import { hostCluster } from './cluster-clients';
 import { dmsDeploymentActivities } from './dms-deployment';
 import { dpuClusterActivities } from './dpu-cluster';
@@ -19,22 +18,7 @@ export function createKubeActivities(kc: k8s.KubeConfig | undefined) {
     ...nodeEffectActivities(kube),
     ...dmsDeploymentActivities(kube),
     ...dpuClusterActivities(kube),
-    ...withRolloutGauge(dpusetActivities(kube)),
-  };
-}
-
-/**
- * The xpuflow_rollout_progress_ratio gauge, from the progress a DPUSet status
- * report carries, set beside the status write rather than in it. (Its home is
- * an activity interceptor in platform/observability, as the flash metrics.)
- */
-function withRolloutGauge<A extends ReturnType<typeof dpusetActivities>>(acts: A): A {
-  return {
-    ...acts,
-    async reportDpuSet(input: Parameters<A['reportDpuSet']>[0]): Promise<void> {
-      if (input.progress) setRolloutProgress(input.progress.rollout, input.progress.ratio);
-      await acts.reportDpuSet(input);
-    },
+    ...dpusetActivities(kube),
   };
 }
 

@@ -13,7 +13,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { DmsClients } from '../../activities/dms/clients';
 import type { DmsTls } from '../../platform/connection/dms-tls';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
-import { flashMetricsInterceptor } from '../../platform/observability/activity-metrics';
+import { activityMetricsInterceptor } from '../../platform/observability/activity-metrics';
 import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
 import { WORKFLOW_BUNDLE } from './bundle-workflows';
 
@@ -42,7 +42,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
       opts.kubeConfig,
       opts.dmsTls,
     ),
-    interceptors: { activity: [flashMetricsInterceptor] },
+    interceptors: { activity: [activityMetricsInterceptor] },
   });
 }
 
