@@ -16,6 +16,7 @@ import { patched } from '@temporalio/workflow';
 import type { DeleteDpuInput } from '../../model/dpu-lifecycle-api';
 import { timingOf, type DpuSpec } from '../../model/dpu';
 import { undoByHandHint } from '../../model/operator-hints';
+import { hostTaskQueue } from '../../model/task-queues';
 import { failureMessage } from '../toolkit/describe-failure';
 import type { UndoStep } from '../toolkit/compensation';
 import type { ProvisionPhase, UndoTarget } from './context';
@@ -48,6 +49,7 @@ export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {
   const report: string[] = [];
   const hostWorker = {
     worker: `host worker for ${spec.node}`,
+    queue: hostTaskQueue(spec.node),
     remedy: 'start it, or undo this step by hand',
   };
   const deleting = (message: string, event: KubeEvent) =>

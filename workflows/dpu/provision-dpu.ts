@@ -33,6 +33,7 @@ import {
 } from '@temporalio/workflow';
 import { timingOf, type DpuSpec, type DpuStatus } from '../../model/dpu';
 import { Phase, PROVISION_SEQUENCE, RETRYABLE_FROM } from '../../model/phases';
+import { hostTaskQueue } from '../../model/task-queues';
 import {
   operatorRebootedSignal,
   retryUpdate,
@@ -165,6 +166,7 @@ function workerHint(ctx: FlowContext, phase: Phase): WorkerHint | undefined {
   return phase === Phase.Initializing || phase === Phase.HostNetworkConfiguration
     ? {
         worker: `host worker for ${ctx.spec.node}`,
+        queue: hostTaskQueue(ctx.spec.node),
         remedy: 'start the host worker on that node (or check the node name)',
       }
     : undefined;

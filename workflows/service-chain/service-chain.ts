@@ -11,7 +11,7 @@
  * History is bounded by continueAsNew every iterationsPerRun reconciles.
  */
 import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
-import { describeFailure } from '../toolkit';
+import { failureMessage } from '../toolkit';
 import { emptyDesired } from '../../model/ovs-state';
 import {
   chainStateQuery,
@@ -27,11 +27,7 @@ import { ovs } from './proxies';
 /** The failure in words; a DPU worker that is not polling is named with its queue and how to start it. */
 function describe(err: unknown, dpu: string): string {
   const remedy = `start it (xpuflow worker dpu --dpu ${dpu})`;
-  const why = describeFailure(err, { worker: `DPU worker for ${dpu}`, remedy });
-  // The toolkit says "<worker> is not polling: …"; this flow's state has always named the queue too.
-  return why.type === 'WorkerNotPolling'
-    ? `DPU worker for ${dpu} is not polling ${dpuTaskQueue(dpu)}: ${remedy}`
-    : why.message;
+  return failureMessage(err, { worker: `DPU worker for ${dpu}`, queue: dpuTaskQueue(dpu), remedy });
 }
 
 export async function serviceChain(input: ServiceChainInput): Promise<string> {

@@ -21,8 +21,10 @@ export interface Described {
 
 /** Who should have taken a routed task, for the "not polling" message. */
 export interface WorkerHint {
-  /** "host worker for node-1", "DPU worker for dpu-1 is not polling xpuflow-dpu-dpu-1". */
+  /** "host worker for node-1", "DPU worker for dpu-1". */
   worker: string;
+  /** The task queue it should poll, named in the message: "… is not polling xpuflow-dpu-dpu-1". */
+  queue?: string;
   /** What to do, e.g. "start it (xpuflow worker dpu --dpu dpu-1)". */
   remedy?: string;
 }
@@ -35,7 +37,7 @@ export function describeFailure(err: unknown, hint?: WorkerHint): Described {
       const who = hint?.worker ?? `the worker for ${what}`;
       const remedy = hint?.remedy ?? 'start it (or check the node or DPU name)';
       return {
-        message: `${who} is not polling: ${what} waited on its task queue and nobody picked it up; ${remedy}`,
+        message: `${who} is not polling${hint?.queue ? ` ${hint.queue}` : ''}: ${what} waited on its task queue and nobody picked it up; ${remedy}`,
         nonRetryable: true,
         type: 'WorkerNotPolling',
       };

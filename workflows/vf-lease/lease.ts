@@ -44,10 +44,12 @@ export function setPhase(lease: Lease, phase: VfLeasePhase): void {
 
 /** For "… is not polling" when a routed task finds no worker. */
 export const hostWorker = (node: string): WorkerHint => ({
-  worker: `host worker for ${node} (${hostTaskQueue(node)})`,
+  worker: `host worker for ${node}`,
+  queue: hostTaskQueue(node),
   remedy: 'start it, or check the name',
 });
 export const dpuWorker = (dpu: string): WorkerHint => ({
-  worker: `DPU worker for ${dpu} (${dpuTaskQueue(dpu)})`,
+  worker: `DPU worker for ${dpu}`,
+  queue: dpuTaskQueue(dpu),
   remedy: 'start it, or check the name',
 });

@@ -57,7 +57,8 @@ export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
   } catch (err) {
     const failedAt = status.phase;
     status.lastError = failureMessage(err, {
-      worker: `host worker for ${input.node} (${hostTaskQueue(input.node)})`,
+      worker: `host worker for ${input.node}`,
+      queue: hostTaskQueue(input.node),
       remedy: 'start it, or check the node name',
     });
     status.phase = 'Failed';
