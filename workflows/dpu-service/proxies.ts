@@ -1,14 +1,14 @@
 /** Activity proxies for DpuService, each with an explicit timeout and retry policy (control queue). */
 import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { DpuServiceActivities } from '../../activities/argocd/dpu-service';
-import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
+import { API_CALL, API_RETRY, heartbeatWait } from '../toolkit/proxy-options';
 
-/** Retried through an API server restart or a DPU cluster that is briefly unreachable. */
+/**
+ * Retried through an API server restart or a DPU cluster that is briefly
+ * unreachable; a cluster or Secret that does not exist is not worth a retry.
+ */
 const RETRY: RetryPolicy = {
-  initialInterval: '1 second',
-  backoffCoefficient: 2,
-  maximumInterval: '30 seconds',
-  maximumAttempts: 10,
+  ...API_RETRY,
   nonRetryableErrorTypes: [
     'DpuClusterNotFound',
     'DpuClusterKubeconfigMissing',
@@ -18,18 +18,11 @@ const RETRY: RetryPolicy = {
 };
 
 /** Short Kubernetes calls: namespace, Secrets, Applications, status. */
-export const argo = proxyActivities<DpuServiceActivities>({
-  taskQueue: CONTROL_TASK_QUEUE,
-  startToCloseTimeout: '30 seconds',
-  retry: RETRY,
-});
+export const argo = proxyActivities<DpuServiceActivities>({ ...API_CALL, retry: RETRY });
 
 /** Long waits (health, deletion): alive through heartbeats, bounded by their own timeout plus a minute. */
 export function waits(timeoutSeconds: number): DpuServiceActivities {
-  return proxyActivities<DpuServiceActivities>({
-    taskQueue: CONTROL_TASK_QUEUE,
-    startToCloseTimeout: `${timeoutSeconds + 60} seconds`,
-    heartbeatTimeout: '30 seconds',
-    retry: { ...RETRY, maximumAttempts: 5 },
-  });
+  return proxyActivities<DpuServiceActivities>(
+    heartbeatWait(timeoutSeconds, { ...RETRY, maximumAttempts: 5 }),
+  );
 }
