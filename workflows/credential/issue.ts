@@ -8,7 +8,7 @@ import { describeFailure } from '../toolkit';
 import { targetName } from '../../model/resources/credential';
 import type { DesiredCredential } from '../../model/credential-api';
 import { renewDelayMs } from '../../model/credential';
-import { issue, revoke } from './proxies';
+import { issueCalls, revokeCalls } from './proxies';
 import { moved, retryDelayMs, type RunState, type Say } from './run-state';
 
 const refText = (n: { namespace: string; name: string }) => `${n.namespace}/${n.name}`;
@@ -18,11 +18,19 @@ export async function issueToken(s: RunState, d: DesiredCredential, say: Say): P
     // A spec that moved the ServiceAccount or the Secret: revoke what the old one made first.
     const m = s.issuedFor && moved(s.issuedFor, d.spec);
     if (s.issuedFor && m && (m.serviceAccount || m.secret)) {
-      await revoke.revokeServiceCredential({ request: s.ref, spec: s.issuedFor, deleteSecret: m.secret });
+      await revokeCalls.revokeServiceCredential({
+        request: s.ref,
+        spec: s.issuedFor,
+        deleteSecret: m.secret,
+      });
       s.issuedFor = undefined;
     }
-    const token = await issue.requestServiceAccountToken({ request: s.ref, spec: d.spec });
-    const secret = await issue.writeServiceCredentialSecret({ request: s.ref, spec: d.spec, issued: token });
+    const token = await issueCalls.requestServiceAccountToken({ request: s.ref, spec: d.spec });
+    const secret = await issueCalls.writeServiceCredentialSecret({
+      request: s.ref,
+      spec: d.spec,
+      issued: token,
+    });
     s.issued += 1;
     s.issuedFor = d.spec;
     s.failures = 0;

@@ -11,13 +11,13 @@ const backoff = (maximumInterval: RetryPolicy['maximumInterval'], maximumAttempt
 });
 
 /** Issue and write: a few quick retries, then the workflow reports the failure and tries again later. */
-export const issue = proxyActivities<CredentialActivities>({
+export const issueCalls = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '30 seconds',
   retry: backoff('10 seconds', 5),
 });
 
 /** Status writes: retried for a while; a status that cannot be written does not stop renewal. */
-export const report = proxyActivities<CredentialActivities>({
+export const reportCalls = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '30 seconds',
   retry: backoff('30 seconds', 10),
 });
@@ -27,7 +27,7 @@ export const report = proxyActivities<CredentialActivities>({
  * the failure on the request and tries again later, so no credential outlives
  * its request silently.
  */
-export const revoke = proxyActivities<CredentialActivities>({
+export const revokeCalls = proxyActivities<CredentialActivities>({
   startToCloseTimeout: '1 minute',
   retry: backoff('30 seconds', 6),
 });

@@ -8,7 +8,7 @@ import { sleep } from '@temporalio/workflow';
 import { failureMessage } from '../toolkit';
 import { CREDENTIAL_FINALIZER, type CredentialSpec } from '../../model/resources/credential';
 import type { ObjectRef } from '../../model/resources/common';
-import { revoke } from './proxies';
+import { revokeCalls } from './proxies';
 import { moved, retryDelayMs, type RunState, type Say } from './run-state';
 
 export async function revokeOrRetry(s: RunState, say: Say, next: () => Promise<never>): Promise<string> {
@@ -35,10 +35,11 @@ async function revokeAll(
     const m = moved(issuedFor, desired);
     if (m.serviceAccount || m.secret)
       done.push(
-        await revoke.revokeServiceCredential({ request: ref, spec: desired, deleteSecret: m.secret }),
+        await revokeCalls.revokeServiceCredential({ request: ref, spec: desired, deleteSecret: m.secret }),
       );
   }
-  if (last) done.push(await revoke.revokeServiceCredential({ request: ref, spec: last, deleteSecret: true }));
-  await revoke.releaseCredentialFinalizer(ref);
+  if (last)
+    done.push(await revokeCalls.revokeServiceCredential({ request: ref, spec: last, deleteSecret: true }));
+  await revokeCalls.releaseCredentialFinalizer(ref);
   return `credential request ${ref.namespace}/${ref.name} revoked: ${done.join('; ') || 'nothing was issued'}`;
 }

@@ -2,7 +2,7 @@
 import type { CredentialSpec } from '../../model/resources/credential';
 import type { ObjectRef } from '../../model/resources/common';
 import type { DesiredCredential } from '../../model/credential-api';
-import { report } from './proxies';
+import { reportCalls } from './proxies';
 
 export interface RunState {
   ref: ObjectRef;
@@ -30,7 +30,7 @@ export type Say = (
 /** A status that cannot be written is logged by its activity's failure, and does not stop renewal. */
 export function reporter(s: RunState, workflowId: string): Say {
   return (status, reason, message, fields = {}) =>
-    report
+    reportCalls
       .reportServiceCredential({
         request: s.ref,
         ...(s.desired ? { generation: s.desired.generation } : {}),

@@ -9,7 +9,7 @@
  */
 import { sleep } from '@temporalio/workflow';
 import { failureMessage } from '../toolkit';
-import { argo, waits } from './proxies';
+import { argoCalls, argoWaits } from './proxies';
 import { notReady, report, type ServiceRun } from './run';
 
 const DELETE_TIMEOUT_SECONDS = 600;
@@ -20,7 +20,7 @@ export async function deleteApplications(
   clusters: string[],
   namespace: string,
 ): Promise<void> {
-  await waits(DELETE_TIMEOUT_SECONDS).dpuServiceDelete({
+  await argoWaits(DELETE_TIMEOUT_SECONDS).dpuServiceDelete({
     service: run.ref,
     clusters,
     namespace,
@@ -55,6 +55,6 @@ export async function deleteService(run: ServiceRun): Promise<string> {
       await sleep(`${run.retrySeconds} seconds`);
     }
   }
-  await argo.dpuServiceRelease(ref);
+  await argoCalls.dpuServiceRelease(ref);
   return `DPUService ${ref.namespace}/${ref.name} deleted (Applications removed from ${clusters.length} DPU cluster(s))`;
 }

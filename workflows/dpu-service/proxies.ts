@@ -18,10 +18,10 @@ const RETRY: RetryPolicy = {
 };
 
 /** Short Kubernetes calls: namespace, Secrets, Applications, status. */
-export const argo = proxyActivities<DpuServiceActivities>({ ...API_CALL, retry: RETRY });
+export const argoCalls = proxyActivities<DpuServiceActivities>({ ...API_CALL, retry: RETRY });
 
 /** Long waits (health, deletion): alive through heartbeats, bounded by their own timeout plus a minute. */
-export function waits(timeoutSeconds: number): DpuServiceActivities {
+export function argoWaits(timeoutSeconds: number): DpuServiceActivities {
   return proxyActivities<DpuServiceActivities>(
     heartbeatWait(timeoutSeconds, { ...RETRY, maximumAttempts: 5 }),
   );

@@ -10,7 +10,7 @@
 import type { DpuServicePhase } from '../../model/resources/dpu-service';
 import type { DesiredService } from '../../model/dpu-service-api';
 import { describeRelease, sameJson } from '../../model/dpu-service';
-import { argo } from './proxies';
+import { argoCalls } from './proxies';
 import { awaitHealthy, notReady, report, type Cond, type ServiceRun, type Wave } from './run';
 import type { StoppedWave } from './wave';
 
@@ -34,7 +34,7 @@ export async function stopWave(
   let msg = `rollout of ${w.rel} stopped at ${where}: ${why}; no healthy release to roll back to${untouched}`;
   if (lastHealthy && !sameJson(lastHealthy, w.release)) {
     for (const cluster of wave) {
-      await argo.dpuServiceApply({
+      await argoCalls.dpuServiceApply({
         service: run.ref,
         cluster,
         namespace: d.spec.namespace,

@@ -12,7 +12,7 @@ import type {
 import type { KubeCondition, ObjectRef } from '../../model/resources/common';
 import type { DesiredService, DpuServiceInput, DpuServiceState } from '../../model/dpu-service-api';
 import type { AwaitResult } from '../../activities/argocd/dpu-service';
-import { argo, waits } from './proxies';
+import { argoCalls, argoWaits } from './proxies';
 
 export type Cond = Omit<KubeCondition, 'lastTransitionTime'>;
 export type ServiceEvent = { type: 'Normal' | 'Warning'; reason: string; message: string };
@@ -83,7 +83,7 @@ export function report(
   state.phase = phase;
   state.message = message;
   const gen = d?.generation ?? 0;
-  return argo.dpuServiceReport({
+  return argoCalls.dpuServiceReport({
     ref: run.ref,
     status: {
       phase,
@@ -122,7 +122,7 @@ export async function awaitHealthy(
   release: ServiceRelease,
   timeout: number,
 ): Promise<AwaitResult> {
-  const health = await waits(timeout).dpuServiceAwaitHealthy({
+  const health = await argoWaits(timeout).dpuServiceAwaitHealthy({
     service: run.ref,
     clusters,
     release,

@@ -6,7 +6,7 @@
  *     ─▶ ok: the next wave │ Degraded / timed out: the rollout calls stopWave (rollback.ts)
  */
 import type { DesiredService } from '../../model/dpu-service-api';
-import { argo } from './proxies';
+import { argoCalls } from './proxies';
 import { awaitHealthy, notReady, report, type ServiceRun, type Wave } from './run';
 
 /** Where a wave stopped and why, for stopWave (rollback.ts). */
@@ -29,13 +29,13 @@ export async function rolloutWave(
     { type: 'RolloutStopped', status: 'False', reason: 'Progressing', message: `rolling out ${w.rel}` },
   ]);
   for (const cluster of wave) {
-    await argo.dpuServicePrepareCluster({
+    await argoCalls.dpuServicePrepareCluster({
       service: run.ref,
       cluster,
       namespace: d.spec.namespace,
       imagePullSecrets: d.spec.imagePullSecrets ?? [],
     });
-    await argo.dpuServiceApply({
+    await argoCalls.dpuServiceApply({
       service: run.ref,
       cluster,
       namespace: d.spec.namespace,

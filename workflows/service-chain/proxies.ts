@@ -4,7 +4,7 @@ import type { OvsActivities } from '../../activities/ovs';
 import { dpuTaskQueue } from '../../model/task-queues';
 
 /** A DPU worker that does not take the task within scheduleToStartSeconds is reported, and tried next interval. */
-export function ovs(dpu: string, scheduleToStartSeconds: number): OvsActivities {
+export function ovsCalls(dpu: string, scheduleToStartSeconds: number): OvsActivities {
   return proxyActivities<OvsActivities>({
     taskQueue: dpuTaskQueue(dpu),
     scheduleToStartTimeout: `${scheduleToStartSeconds}s`,

@@ -22,7 +22,7 @@ import {
   type ServiceChainState,
 } from '../../model/service-chain-api';
 import { dpuTaskQueue } from '../../model/task-queues';
-import { ovs } from './proxies';
+import { ovsCalls } from './proxies';
 
 /** The failure in words; a DPU worker that is not polling is named with its queue and how to start it. */
 function describe(err: unknown, dpu: string): string {
@@ -33,7 +33,7 @@ function describe(err: unknown, dpu: string): string {
 export async function serviceChain(input: ServiceChainInput): Promise<string> {
   const intervalMs = (input.intervalSeconds ?? 30) * 1000;
   const perRun = input.iterationsPerRun ?? 200;
-  const dpuOvs = ovs(input.dpu, input.scheduleToStartSeconds ?? 30);
+  const dpuOvs = ovsCalls(input.dpu, input.scheduleToStartSeconds ?? 30);
 
   let desired: DesiredChainState = input.desired ?? { revision: '', desired: emptyDesired() };
   let changed = true;

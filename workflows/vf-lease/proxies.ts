@@ -9,7 +9,7 @@ import type { OpiActivities } from '../../activities/opi';
 import { dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
 
 /** CNI ADD's netns move: the CNI is waiting, so fail in seconds when the host worker is not polling. */
-export function hostAttach(node: string): NetdevActivities {
+export function hostAttachCalls(node: string): NetdevActivities {
   return proxyActivities<NetdevActivities>({
     taskQueue: hostTaskQueue(node),
     scheduleToStartTimeout: '30 seconds',
@@ -24,7 +24,7 @@ export function hostAttach(node: string): NetdevActivities {
 }
 
 /** OPI on the DPU worker: retried through an OPI server restart. */
-export function opi(dpu: string): OpiActivities {
+export function opiCalls(dpu: string): OpiActivities {
   return proxyActivities<OpiActivities>({
     taskQueue: dpuTaskQueue(dpu),
     scheduleToStartTimeout: '2 minutes',
@@ -53,7 +53,8 @@ function untilDone<A>(taskQueue: string, startToCloseTimeout: ActivityOptions['s
 }
 
 /** Release on the host: the netns move back. */
-export const hostRelease = (node: string) => untilDone<NetdevActivities>(hostTaskQueue(node), '30 seconds');
+export const hostReleaseCalls = (node: string) =>
+  untilDone<NetdevActivities>(hostTaskQueue(node), '30 seconds');
 
 /** Release on the DPU: OPI DeleteBridgePort. */
-export const opiRelease = (dpu: string) => untilDone<OpiActivities>(dpuTaskQueue(dpu), '20 seconds');
+export const opiReleaseCalls = (dpu: string) => untilDone<OpiActivities>(dpuTaskQueue(dpu), '20 seconds');

@@ -10,13 +10,13 @@ import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { failureMessage } from '../toolkit';
 import { podKey, type AttachRecord, type AttachRequest } from '../../model/vf';
 import { dpuWorker, hostWorker, setPhase, type Lease } from './lease';
-import { hostAttach, hostRelease, opi, opiRelease } from './proxies';
+import { hostAttachCalls, hostReleaseCalls, opiCalls, opiReleaseCalls } from './proxies';
 
 /** The xPU side: a bridge port with the pod's MAC on the VLAN's logical bridge; a refusal releases the lease. */
 export async function reserveXpu(lease: Lease): Promise<void> {
   const { input, status } = lease;
   try {
-    const port = await opi(input.xpu.dpu).opiEnsureBridgePort({
+    const port = await opiCalls(input.xpu.dpu).opiEnsureBridgePort({
       id: lease.bridgePortId,
       mac: input.mac,
       vlan: input.xpu.vlan,
@@ -42,7 +42,7 @@ export async function attach(lease: Lease, req: AttachRequest): Promise<AttachRe
   lease.attaching = true;
   setPhase(lease, 'Attaching');
   try {
-    const record = await hostAttach(input.node).attachVfNetdev({
+    const record = await hostAttachCalls(input.node).attachVfNetdev({
       ...req,
       pciAddress: input.pciAddress,
       mac: input.mac,
@@ -73,7 +73,7 @@ export async function release(lease: Lease): Promise<void> {
   const { input, status } = lease;
   setPhase(lease, 'Releasing');
   status.releaseReason = lease.release?.reason;
-  await hostRelease(input.node).detachVfNetdev({ pciAddress: input.pciAddress });
-  await opiRelease(input.xpu.dpu).opiDeleteBridgePort({ id: lease.bridgePortId });
+  await hostReleaseCalls(input.node).detachVfNetdev({ pciAddress: input.pciAddress });
+  await opiReleaseCalls(input.xpu.dpu).opiDeleteBridgePort({ id: lease.bridgePortId });
   setPhase(lease, 'Released');
 }

@@ -3,7 +3,7 @@ import { proxyActivities } from '@temporalio/workflow';
 import type { VmActivities } from '../../activities/vfio';
 import { hostTaskQueue } from '../../model/task-queues';
 
-export function host(node: string): VmActivities {
+export function hostCalls(node: string): VmActivities {
   return proxyActivities<VmActivities>({
     taskQueue: hostTaskQueue(node),
     scheduleToStartTimeout: '1 minute',

@@ -17,7 +17,7 @@ import {
   type VmClaimStatus,
 } from '../../model/vm-claim-api';
 import { checkPciAddress } from '../../model/validation';
-import { host } from './proxies';
+import { hostCalls } from './proxies';
 
 export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
   const bad =
@@ -31,7 +31,7 @@ export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
   setHandler(vmClaimStatusQuery, () => status);
   setHandler(vmReleaseSignal, (r) => void (releaseReason ??= r?.reason ?? 'released'));
 
-  const acts = host(input.node);
+  const acts = hostCalls(input.node);
   const undo: Array<() => Promise<void>> = [];
   const unwind = async () => {
     for (const step of undo.reverse()) await step();
