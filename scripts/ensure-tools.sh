@@ -73,6 +73,8 @@ stamp=dist/.build-stamp
 read -r -a src_dirs <<<"$(node -p "require('./tsconfig.json').include.filter((d) => d !== 'test').join(' ')")"
 if [[ ! -f "$stamp" ]] || [[ -n "$(find "${src_dirs[@]}" package.json tsconfig*.json -newer "$stamp" -type f -print -quit 2>/dev/null)" ]]; then
   echo "building (tsc)" >&2
+  # From an empty dist/: a file that moved must not leave its old build behind.
+  rm -rf dist
   npx tsc -p tsconfig.build.json
   node dist/workers/control/bundle-workflows.js >&2
   touch "$stamp"

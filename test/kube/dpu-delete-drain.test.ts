@@ -59,7 +59,9 @@ test('deleting a DPU runs the delete flow and releases the finalizer', async () 
   );
   expect((await h.kube.getNode(node))!.spec?.unschedulable).toBeFalsy();
   expect(await h.workflowIds('deleteDpu')).toEqual(['delete-dpu-xpuflow-test-solo-dpu']);
-  h.captureHistory('delete-dpu-xpuflow-test-solo-dpu', 'delete-dpu.json');
+  // delete-dpu.json is a run from before the undos ran in reverse phase order (the
+  // patch's old branch); this one is the new order. Both must replay.
+  h.captureHistory('delete-dpu-xpuflow-test-solo-dpu', 'delete-dpu-reverse-phase-order.json');
 });
 
 test('a drain honours a PodDisruptionBudget and times out with a clear condition; the node effect is undone', async () => {
