@@ -6,23 +6,22 @@
  * stream; a kubelet restart (new kubelet.sock, or our socket removed, as the
  * kubelet does on start) makes it serve again and re-register.
  * Allocate starts or joins each VF's lease workflow.
+ *
+ * The service handlers are in handlers.ts (Allocate in allocate.ts),
+ * ListAndWatch's health following in list-and-watch.ts, serving and
+ * registration with the kubelet in registration.ts; this file runs the poll.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import type { Client } from '@temporalio/client';
-import { readIommuGroup } from '../../activities/sysfs';
-import { leaseMac } from '../../model/vf';
-import {
-  devicePluginApi,
-  unixTarget,
-  type ContainerAllocateResponse,
-  type Device,
-  type DevicePluginHandlers,
-} from '../../proto/load-vf';
-import { serviceError } from '../../proto/service-error';
-import { LeaseConflict, startOrJoinLease } from '../hostagent/leases';
+import { devicePluginApi, type DevicePluginHandlers } from '../../proto/load-vf';
+import { devicePluginHandlers } from './handlers';
+import { DeviceWatchers, devicesOf, fingerprint } from './list-and-watch';
 import { discoverPool, resourceNameOf, type PoolConfig, type PoolVf } from './pool';
+import { bindOwnerOnly, inodeOf, registerWithKubelet } from './registration';
+
+export { pciEnvName } from './allocate';
 
 export interface DevicePluginOptions {
   client: Client;
@@ -42,189 +41,90 @@ export interface RunningDevicePlugin {
   stop(): Promise<void>;
 }
 
-/** PCIDEVICE_XPUFLOW_IO_POOL_A, as the SR-IOV network device plugin names its env. */
-export function pciEnvName(resourceName: string): string {
-  return `PCIDEVICE_${resourceName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
-}
-
-function inodeOf(file: string): number | undefined {
-  try {
-    return fs.statSync(file).ino;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function startDevicePlugin(opts: DevicePluginOptions): Promise<RunningDevicePlugin> {
   const api = devicePluginApi();
-  const resourceName = resourceNameOf(opts.pool);
-  const socketPath = path.join(opts.dir, `xpuflow-${opts.pool.name}.sock`);
-  const kubeletSocket = path.join(opts.dir, 'kubelet.sock');
-  const streams = new Set<grpc.ServerWritableStream<unknown, { devices: Device[] }>>();
-  let vfs: PoolVf[] = await discoverPool(opts.sysfsRoot, opts.pool);
-  let server: grpc.Server | undefined;
-  let registeredWith: number | undefined;
-  let registrations = 0;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-
-  const devices = (): Device[] =>
-    vfs.map((v) => ({ ID: v.pciAddress, health: v.healthy ? 'Healthy' : 'Unhealthy' }));
-  const fingerprint = () => JSON.stringify(devices());
-
-  const allocateOne = async (ids: string[]): Promise<ContainerAllocateResponse> => {
-    const res: ContainerAllocateResponse = { envs: {}, devices: [] };
-    const vfio = new Set<string>();
-    for (const id of ids) {
-      const vf = vfs.find((v) => v.pciAddress === id);
-      if (!vf)
-        throw serviceError(
-          grpc.status.INVALID_ARGUMENT,
-          `device ${id} is not in pool ${resourceName} on node ${opts.node}`,
-        );
-      try {
-        await startOrJoinLease(opts.client, {
-          node: opts.node,
-          pciAddress: id,
-          resourceName,
-          xpu: { dpu: opts.pool.dpu, vlan: opts.pool.vlan },
-          mac: leaseMac(opts.node, id),
-          attachTimeoutMs: opts.attachTimeoutMs,
-        });
-      } catch (err) {
-        if (err instanceof LeaseConflict) throw serviceError(grpc.status.FAILED_PRECONDITION, err.message);
-        throw serviceError(
-          grpc.status.UNAVAILABLE,
-          `cannot start the lease of VF ${id}: ${(err as Error).message}`,
-        );
-      }
-      if (vf.driver === 'vfio-pci') {
-        const group = await readIommuGroup(opts.sysfsRoot, id);
-        if (!group)
-          throw serviceError(
-            grpc.status.FAILED_PRECONDITION,
-            `VF ${id} is bound to vfio-pci but has no iommu_group: is the IOMMU on (intel_iommu=on)?`,
-          );
-        vfio.add(group);
-      }
-    }
-    res.envs = { [pciEnvName(resourceName)]: ids.join(',') };
-    if (vfio.size) {
-      res.devices = [
-        { containerPath: '/dev/vfio/vfio', hostPath: '/dev/vfio/vfio', permissions: 'rw' },
-        ...[...vfio].map((g) => ({
-          containerPath: `/dev/vfio/${g}`,
-          hostPath: `/dev/vfio/${g}`,
-          permissions: 'rw',
-        })),
-      ];
-    }
-    return res;
-  };
-
-  const handlers: DevicePluginHandlers = {
-    GetDevicePluginOptions: (_call, cb) =>
-      cb(null, { preStartRequired: false, getPreferredAllocationAvailable: true }),
-    ListAndWatch: (call) => {
-      const stream = call as unknown as grpc.ServerWritableStream<unknown, { devices: Device[] }>;
-      streams.add(stream);
-      stream.write({ devices: devices() });
-      call.on('cancelled', () => streams.delete(stream));
-      call.on('close', () => streams.delete(stream));
-    },
-    GetPreferredAllocation: (call, cb) => {
-      const containerResponses = call.request.containerRequests.map((r) => {
-        const chosen = [...r.mustIncludeDeviceIDs];
-        const healthy = new Set(vfs.filter((v) => v.healthy).map((v) => v.pciAddress));
-        for (const id of [...r.availableDeviceIDs].sort()) {
-          if (chosen.length >= r.allocationSize) break;
-          if (!chosen.includes(id) && healthy.has(id)) chosen.push(id);
-        }
-        return { deviceIDs: chosen };
-      });
-      cb(null, { containerResponses });
-    },
-    Allocate: (call, cb) => {
-      Promise.all(call.request.containerRequests.map((r) => allocateOne(r.devicesIds))).then(
-        (containerResponses) => cb(null, { containerResponses }),
-        (err: grpc.ServiceError) => cb(err),
-      );
-    },
-    PreStartContainer: (_call, cb) => cb(null, {}),
-  };
-
-  const serve = async () => {
-    if (server) server.forceShutdown();
-    for (const s of streams) s.end();
-    streams.clear();
-    fs.rmSync(socketPath, { force: true });
-    server = new grpc.Server();
-    server.addService(api.DevicePlugin.service, handlers);
-    const oldMask = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) =>
-        server!.bindAsync(unixTarget(socketPath), grpc.ServerCredentials.createInsecure(), (err) =>
-          err ? reject(err) : resolve(),
-        ),
-      );
-    } finally {
-      process.umask(oldMask);
-    }
-  };
-
-  const register = async (): Promise<void> => {
-    const client = new api.Registration(unixTarget(kubeletSocket), grpc.credentials.createInsecure());
-    try {
-      await new Promise<void>((resolve, reject) =>
-        client.Register(
-          {
-            version: 'v1beta1',
-            endpoint: path.basename(socketPath),
-            resourceName,
-            options: { preStartRequired: false, getPreferredAllocationAvailable: true },
-          },
-          { deadline: Date.now() + 5000 },
-          (err) => (err ? reject(err) : resolve()),
-        ),
-      );
-      registrations++;
-    } finally {
-      client.close();
-    }
-  };
-
-  const tick = async () => {
-    try {
-      const kubeletInode = inodeOf(kubeletSocket);
-      if (!fs.existsSync(socketPath)) {
-        await serve();
-        registeredWith = undefined;
-      }
-      if (kubeletInode !== undefined && kubeletInode !== registeredWith) {
-        await register();
-        registeredWith = kubeletInode;
-        console.log(`device plugin ${resourceName}: registered with the kubelet (${kubeletSocket})`);
-      }
-      const before = fingerprint();
-      vfs = await discoverPool(opts.sysfsRoot, opts.pool);
-      if (fingerprint() !== before) for (const s of streams) s.write({ devices: devices() });
-    } catch (err) {
-      console.error(`device plugin ${resourceName}: ${(err as Error).message}`);
-    }
-    if (!stopped) timer = setTimeout(() => void tick(), opts.pollIntervalMs);
-  };
-
-  await serve();
-  await tick();
+  const plugin = new DevicePlugin(opts, api, await discoverPool(opts.sysfsRoot, opts.pool));
+  await plugin.serve();
+  await plugin.tick();
   return {
-    socketPath,
-    registrations: () => registrations,
-    async stop() {
-      stopped = true;
-      if (timer) clearTimeout(timer);
-      for (const s of streams) s.end();
-      server?.forceShutdown();
-      fs.rmSync(socketPath, { force: true });
-    },
+    socketPath: plugin.socketPath,
+    registrations: () => plugin.registrations,
+    stop: () => plugin.stop(),
   };
+}
+
+/** One pool's plugin: its socket, its kubelet registration and the VFs it last saw. */
+class DevicePlugin {
+  readonly socketPath: string;
+  registrations = 0;
+  private readonly resourceName: string;
+  private readonly kubeletSocket: string;
+  private readonly watchers = new DeviceWatchers();
+  private readonly handlers: DevicePluginHandlers;
+  private server: grpc.Server | undefined;
+  private registeredWith: number | undefined;
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly opts: DevicePluginOptions,
+    private readonly api: ReturnType<typeof devicePluginApi>,
+    private vfs: PoolVf[],
+  ) {
+    this.resourceName = resourceNameOf(opts.pool);
+    this.socketPath = path.join(opts.dir, `xpuflow-${opts.pool.name}.sock`);
+    this.kubeletSocket = path.join(opts.dir, 'kubelet.sock');
+    this.handlers = devicePluginHandlers(opts, () => this.vfs, this.watchers);
+  }
+
+  /** Serves afresh: the old server and its ListAndWatch streams end, the socket is made again. */
+  async serve(): Promise<void> {
+    if (this.server) this.server.forceShutdown();
+    this.watchers.endAll();
+    fs.rmSync(this.socketPath, { force: true });
+    this.server = new grpc.Server();
+    this.server.addService(this.api.DevicePlugin.service, this.handlers);
+    await bindOwnerOnly(this.server, this.socketPath);
+  }
+
+  /** One poll: follow the kubelet, then the pool's health; again after the interval until stopped. */
+  async tick(): Promise<void> {
+    try {
+      await this.followKubelet();
+      await this.followHealth();
+    } catch (err) {
+      console.error(`device plugin ${this.resourceName}: ${(err as Error).message}`);
+    }
+    if (!this.stopped) this.timer = setTimeout(() => void this.tick(), this.opts.pollIntervalMs);
+  }
+
+  /** Serves again when our socket is gone, and registers with a kubelet not yet registered with. */
+  private async followKubelet(): Promise<void> {
+    const kubeletInode = inodeOf(this.kubeletSocket);
+    if (!fs.existsSync(this.socketPath)) {
+      await this.serve();
+      this.registeredWith = undefined;
+    }
+    if (kubeletInode !== undefined && kubeletInode !== this.registeredWith) {
+      await registerWithKubelet(this.api, this.kubeletSocket, this.socketPath, this.resourceName);
+      this.registrations++;
+      this.registeredWith = kubeletInode;
+      console.log(`device plugin ${this.resourceName}: registered with the kubelet (${this.kubeletSocket})`);
+    }
+  }
+
+  /** Rediscovers the pool; a changed list or health goes to every ListAndWatch stream. */
+  private async followHealth(): Promise<void> {
+    const before = fingerprint(this.vfs);
+    this.vfs = await discoverPool(this.opts.sysfsRoot, this.opts.pool);
+    if (fingerprint(this.vfs) !== before) this.watchers.send(devicesOf(this.vfs));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.watchers.endAll();
+    this.server?.forceShutdown();
+    fs.rmSync(this.socketPath, { force: true });
+  }
 }

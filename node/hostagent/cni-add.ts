@@ -1,0 +1,156 @@
+/**
+ * CNI ADD: every check that can refuse runs before anything changes; then
+ * ADD allocates the pod's addresses, joins (or starts) the VF's lease and
+ * asks it, by update, to attach. A failure releases the addresses again and
+ * is reported with the CNI code that says whether a retry can help.
+ * Its undo is CNI DEL (cni-del.ts).
+ */
+import * as fs from 'node:fs';
+import {
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { checkIfname, parseNetConf, podFromArgs, type NetConf } from '../cni/config';
+import { CniCode, CniError } from '../cni/errors';
+import type { IpamResult } from '../cni/ipam';
+import { addResult } from '../cni/result';
+import { discoverPool, resourceNameOf, type PoolConfig, type PoolVf } from '../deviceplugin/pool';
+import { attachUpdate } from '../../model/vf-lease-api';
+import { leaseMac, podKey, type PodRef } from '../../model/vf';
+import { vfLeaseWorkflowId } from '../../model/workflow-ids';
+import type { CniRequest__Output } from '../../proto/load-vf';
+import { LeaseConflict, startOrJoinLease } from './leases';
+import { rootMessage, type CniState } from './cni-state';
+
+/** The VF an ADD asks for, once every check has passed. */
+interface AddTarget {
+  conf: NetConf;
+  pod: PodRef;
+  pool: PoolConfig;
+  vf: PoolVf;
+}
+
+export async function cniAdd(state: CniState, req: CniRequest__Output, version: string): Promise<string> {
+  const target = await checkAdd(state, req);
+  const { conf, pod, vf } = target;
+  const ips = await state.ipam.allocate(conf.name, conf.ipam, req.containerId, req.ifname);
+  try {
+    const record = await attachToLease(state, req, target, ips);
+    return addResult(version, record, ips.routes);
+  } catch (err) {
+    await state.ipam.release(conf.name, req.containerId, req.ifname);
+    throw addFailure(err, vf.pciAddress, pod);
+  }
+}
+
+/** The checks of the request itself, then of the pool and the VF it names. */
+async function checkAdd(state: CniState, req: CniRequest__Output): Promise<AddTarget> {
+  const conf = parseNetConf(req.configJson);
+  checkIfname(req.ifname);
+  if (!req.containerId) throw new CniError(CniCode.InvalidEnv, 'CNI_CONTAINERID is empty');
+  const pod = podFromArgs(req.args);
+  if (!req.netns || !fs.existsSync(req.netns)) {
+    throw new CniError(
+      CniCode.UnknownContainer,
+      `CNI_NETNS ${JSON.stringify(req.netns)} does not exist: the pod sandbox is gone or the path is wrong`,
+    );
+  }
+  const { pool, vf } = await findVf(state, conf);
+  return { conf, pod, pool, vf };
+}
+
+async function findVf(state: CniState, conf: NetConf): Promise<{ pool: PoolConfig; vf: PoolVf }> {
+  const { opts } = state;
+  const pool = opts.pools.find((p) => resourceNameOf(p) === conf.resourceName);
+  if (!pool) {
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `resourceName ${JSON.stringify(conf.resourceName)} is not a pool on node ${opts.node} (pools: ${opts.pools.map(resourceNameOf).join(', ') || 'none'})`,
+    );
+  }
+  const vfs = await discoverPool(opts.sysfsRoot, pool);
+  if (vfs.length === 0) {
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `pool ${conf.resourceName} matches no VF on node ${opts.node}: its selector ${JSON.stringify(pool.selector)} selects nothing; fix the selector or create VFs`,
+    );
+  }
+  const vf = vfs.find((v) => v.pciAddress === conf.deviceID);
+  if (!vf) {
+    throw new CniError(
+      CniCode.InvalidConfig,
+      `deviceID ${conf.deviceID} is not a VF of pool ${conf.resourceName} on node ${opts.node} (its VFs: ${vfs.map((v) => v.pciAddress).join(', ')})`,
+    );
+  }
+  return { pool, vf };
+}
+
+/** Asks the VF's lease to attach; starts the lease first when none is running. */
+async function attachToLease(state: CniState, req: CniRequest__Output, target: AddTarget, ips: IpamResult) {
+  const { opts } = state;
+  const { conf, pod, pool, vf } = target;
+  const handle = opts.client.workflow.getHandle(vfLeaseWorkflowId(opts.node, vf.pciAddress));
+  const attach = () =>
+    handle.executeUpdate(attachUpdate, {
+      args: [
+        {
+          pod,
+          containerId: req.containerId,
+          netns: req.netns,
+          ifname: req.ifname,
+          mtu: conf.mtu,
+          addresses: ips.addresses,
+          routes: ips.routes,
+        },
+      ],
+    });
+  try {
+    // The usual case: Allocate started the lease; the update joins it (its validator refuses another pod).
+    return await attach();
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    // No lease running (no device plugin in the path, or it was released): start one for this pod.
+    await startOrJoinLease(opts.client, {
+      node: opts.node,
+      pciAddress: vf.pciAddress,
+      resourceName: conf.resourceName,
+      xpu: { dpu: pool.dpu, vlan: pool.vlan },
+      mac: leaseMac(opts.node, vf.pciAddress),
+      pod,
+      attachTimeoutMs: opts.attachTimeoutMs,
+    });
+    return await attach();
+  }
+}
+
+/** The CNI error an ADD failure is reported as. */
+function addFailure(err: unknown, pciAddress: string, pod: PodRef): CniError {
+  if (err instanceof CniError) return err;
+  if (err instanceof LeaseConflict) return new CniError(CniCode.InvalidConfig, err.message);
+  if (
+    err instanceof WorkflowUpdateFailedError &&
+    err.cause instanceof ApplicationFailure &&
+    err.cause.type === 'AttachFailed'
+  ) {
+    return new CniError(
+      CniCode.IoFailure,
+      `attaching VF ${pciAddress} to ${podKey(pod)} failed: ${err.cause.message}`,
+    );
+  }
+  if (
+    err instanceof WorkflowUpdateFailedError &&
+    !(err.cause instanceof ApplicationFailure && err.cause.cause)
+  ) {
+    // refused by the lease's validator (leased to another pod, being released): nothing changed
+    return new CniError(CniCode.InvalidConfig, rootMessage(err));
+  }
+  if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new CniError(CniCode.TryAgainLater, `the lease of VF ${pciAddress} did not answer in time; retry`);
+  }
+  return new CniError(
+    CniCode.IoFailure,
+    `attaching VF ${pciAddress} to ${podKey(pod)} failed: ${rootMessage(err)}`,
+  );
+}
