@@ -5,6 +5,7 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { ApplicationFailure } from '@temporalio/common';
+import type { ActivateResponse__Output } from '../../proto/load';
 
 /** Who was called, for messages. */
 export interface DmsEndpoint {
@@ -156,4 +157,48 @@ export function installErrorFailure(
 
 export function badInput(what: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(what, DmsFailureType.BadInput);
+}
+
+/** The image file to send is missing, unreadable, not a file or empty on this worker. */
+export function fileMissing(
+  t: DmsEndpoint,
+  version: string,
+  filePath: string,
+  why: string,
+): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `cannot send ${version} to DMS at ${t.address} (DPU ${t.dpu}): image file ${filePath} ${why} on this worker; ` +
+      `download the BFB again (or fix the path) and retry`,
+    DmsFailureType.FileMissing,
+    { dpu: t.dpu, address: t.address, version, filePath },
+  );
+}
+
+/** An Activate answer other than ActivateOK: `err` is its ActivateError, absent when DMS sent neither. */
+export function activateFailure(
+  t: DmsEndpoint,
+  version: string,
+  err: ActivateResponse__Output['activateError'],
+): ApplicationFailure {
+  if (!err) {
+    return ApplicationFailure.nonRetryable(
+      `Activate of ${version} on DMS at ${t.address} (DPU ${t.dpu}) got an answer with neither ActivateOK nor ActivateError; check the DMS version`,
+      DmsFailureType.ProtocolError,
+    );
+  }
+  const details = { dpu: t.dpu, address: t.address, version, activateError: err.type };
+  if (err.type === 'NON_EXISTENT_VERSION') {
+    return ApplicationFailure.nonRetryable(
+      `DMS at ${t.address} (DPU ${t.dpu}) does not have version ${version} to activate (${err.detail}); ` +
+        `install it first (dmsInstallFile), then activate`,
+      DmsFailureType.VersionNotStaged,
+      details,
+    );
+  }
+  return ApplicationFailure.nonRetryable(
+    `DMS at ${t.address} (DPU ${t.dpu}) refused to activate ${version}: ActivateError ${err.type}` +
+      `${err.detail ? ` (${err.detail})` : ''}; retrying will not help`,
+    DmsFailureType.ActivateError,
+    details,
+  );
 }

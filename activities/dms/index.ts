@@ -1,14 +1,42 @@
-export {
-  createDmsActivities,
-  type DmsActivities,
-  type DmsActivitiesOptions,
-  type DmsCallInput,
-  type DmsInstallContentInput,
-  type DmsInstallFileInput,
-  type DmsRebootInput,
-  type DmsRebootStatusResult,
-  type DmsVerifyResult,
-} from './activities';
+/**
+ * Temporal activities that talk to a DPU's DMS over gNOI (proto/gnoi): install
+ * an image (BFB file or in-memory bf.cfg), activate (flash) it, verify the
+ * running version, reboot and read the reboot status. One job per file, on
+ * the options, clients and calls of session.ts.
+ *
+ * Each is idempotent: Install answers Validated at once for a staged version,
+ * Activate of a version running or being flashed is a no-op, and Reboot
+ * treats "a reboot is already pending or in progress" (ALREADY_EXISTS) as
+ * done. Failures are ApplicationFailures typed by DmsFailureType (failures.ts):
+ * retryable for transient trouble, non-retryable for what a retry cannot fix.
+ */
+import { activateActivity } from './activate';
+import { installContentActivity } from './install-content';
+import { installFileActivity } from './install-file';
+import { rebootActivity } from './reboot';
+import { rebootStatusActivity } from './reboot-status';
+import { dmsSession, type DmsActivitiesOptions } from './session';
+import { verifyActivity } from './verify';
+
+export function createDmsActivities(opts: DmsActivitiesOptions = {}) {
+  const session = dmsSession(opts);
+  return {
+    ...verifyActivity(session),
+    ...installFileActivity(session),
+    ...installContentActivity(session),
+    ...activateActivity(session),
+    ...rebootActivity(session),
+    ...rebootStatusActivity(session),
+  };
+}
+
+export type DmsActivities = ReturnType<typeof createDmsActivities>;
+export type { DmsActivitiesOptions, DmsCallInput } from './session';
+export type { DmsInstallContentInput } from './install-content';
+export type { DmsInstallFileInput } from './install-file';
+export type { DmsRebootInput } from './reboot';
+export type { DmsRebootStatusResult } from './reboot-status';
+export type { DmsVerifyResult } from './verify';
 export { DmsClients } from './clients';
 export { DmsFailureType } from './failures';
 export type { InstallStreamResult } from './install-stream';

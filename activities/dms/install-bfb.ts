@@ -6,7 +6,8 @@
  * on one machine. Built from the BFB and DMS activities it is given.
  */
 import type { FetchBfbRequest, FetchedBfb } from '../bfb';
-import type { DmsCallInput, DmsInstallFileInput } from './activities';
+import type { DmsInstallFileInput } from './install-file';
+import type { DmsCallInput } from './session';
 import type { InstallStreamResult } from './install-stream';
 import { TransferSlots } from './transfer-slots';
 
