@@ -10,7 +10,7 @@ import type { ContainerAllocateResponse } from '../../proto/load-vf';
 import { serviceError } from '../../proto/service-error';
 import { LeaseConflict, startOrJoinLease } from '../hostagent/leases';
 import { resourceNameOf, type PoolVf } from './pool';
-import type { DevicePluginOptions } from './plugin';
+import type { DevicePluginOptions } from './options';
 
 /** PCIDEVICE_XPUFLOW_IO_POOL_A, as the SR-IOV network device plugin names its env. */
 export function pciEnvName(resourceName: string): string {

@@ -7,7 +7,7 @@ import type * as grpc from '@grpc/grpc-js';
 import type { DevicePluginHandlers } from '../../proto/load-vf';
 import { allocateContainer } from './allocate';
 import { devicesOf, type DeviceWatchers } from './list-and-watch';
-import type { DevicePluginOptions } from './plugin';
+import type { DevicePluginOptions } from './options';
 import type { PoolVf } from './pool';
 
 type PreferredRequest = Parameters<

@@ -9,30 +9,21 @@
  *
  * The service handlers are in handlers.ts (Allocate in allocate.ts),
  * ListAndWatch's health following in list-and-watch.ts, serving and
- * registration with the kubelet in registration.ts; this file runs the poll.
+ * registration with the kubelet in registration.ts, its options in options.ts;
+ * this file runs the poll.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
-import type { Client } from '@temporalio/client';
 import { devicePluginApi, type DevicePluginHandlers } from '../../proto/load-vf';
 import { devicePluginHandlers } from './handlers';
 import { DeviceWatchers, devicesOf, fingerprint } from './list-and-watch';
-import { discoverPool, resourceNameOf, type PoolConfig, type PoolVf } from './pool';
+import type { DevicePluginOptions } from './options';
+import { discoverPool, resourceNameOf, type PoolVf } from './pool';
 import { bindOwnerOnly, inodeOf, registerWithKubelet } from './registration';
 
 export { pciEnvName } from './allocate';
-
-export interface DevicePluginOptions {
-  client: Client;
-  node: string;
-  sysfsRoot: string;
-  pool: PoolConfig;
-  /** The kubelet's device-plugins folder (kubelet.sock lives there). */
-  dir: string;
-  pollIntervalMs: number;
-  attachTimeoutMs?: number;
-}
+export type { DevicePluginOptions } from './options';
 
 export interface RunningDevicePlugin {
   socketPath: string;
