@@ -4,7 +4,7 @@
  *   XPUFLOW_WATCH_NAMESPACE                        namespace to watch (default: the kubeconfig's, else default)
  *   XPUFLOW_DMS_BASE_PORT, XPUFLOW_DMS_IMAGE       where DMS pods listen, and their image
  *   XPUFLOW_TIMING                                 JSON ProvisionTiming overrides (simulated fleets)
- * Temporal connection settings come from the environment (see connection/temporal.ts).
+ * Temporal connection settings come from the environment (see platform/connection/temporal.ts).
  */
 import { connectClient, temporalSettings } from '../platform/connection/temporal';
 import { kubeConfigFromEnv } from '../platform/kube/config';

@@ -9,7 +9,7 @@
  *   xpuflow_rollout_progress_ratio{rollout}        gauge, share of a rollout's DPUs done
  *
  * The rollout gauge is fed by DpuSetRollout's status reports (activities/kube);
- * the VF-lease gauge by the host worker's lease collector (hostagent/collector.ts).
+ * the VF-lease gauge by the host worker's lease collector (node/hostagent/collector.ts).
  */
 import { Runtime } from '@temporalio/worker';
 

@@ -1,7 +1,7 @@
 /**
  * gNOI to DMS over mTLS: the DMS simulator with TLS server credentials that
  * require a client certificate, and the control worker's DMS clients built from
- * XPUFLOW_DMS_TLS_* (connection/dms-tls.ts).
+ * XPUFLOW_DMS_TLS_* (platform/connection/dms-tls.ts).
  */
 import fs from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
