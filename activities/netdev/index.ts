@@ -3,4 +3,4 @@ export type { NetdevActivities, NetdevActivitiesOptions } from './activities';
 export { attachNetdev, detachNetdev, NetdevError } from './attach';
 export type { DetachOutcome } from './attach';
 export { AttachRecords } from './records';
-export { findLink, listLinks, ip, hostNetnsPath } from './ip';
+export { findLink, listLinks, ip, hostNetnsPath, netnsExists } from './ip';

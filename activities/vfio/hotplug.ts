@@ -32,6 +32,8 @@ export function hotplugActivities() {
         try {
           await qmp.execute('device_del', { id: req.id });
         } catch (err) {
+          // device_del was refused, so no DEVICE_DELETED will come: the wait's
+          // timeout is expected and nobody awaits it (no unhandled rejection).
           deleted.catch(() => undefined);
           if (err instanceof QmpError && err.errorClass === 'DeviceNotFound') return;
           throw err;

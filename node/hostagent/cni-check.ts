@@ -3,7 +3,7 @@
  * attached lease, and in its netns the interface with the record's MAC and
  * addresses.
  */
-import { findLink } from '../../activities/netdev';
+import { findLink, netnsExists } from '../../activities/netdev';
 import { parseNetConf } from '../cni/config';
 import { CniCode, CniError } from '../cni/errors';
 import type { CniRequest__Output } from '../../proto/load-vf';
@@ -25,7 +25,8 @@ export async function cniCheck(state: CniState, req: CniRequest__Output): Promis
       `VF ${record.pciAddress} of container ${req.containerId} has no attached lease (${lease?.phase ?? 'none'})`,
     );
   }
-  const link = await findLink(req.ifname, req.netns).catch(() => undefined);
+  // A netns that is gone has no interface either; any other failure of `ip` is reported as it is.
+  const link = netnsExists(req.netns) ? await findLink(req.ifname, req.netns) : undefined;
   if (!link) throw new CniError(CniCode.IoFailure, `netns ${req.netns} has no interface ${req.ifname}`);
   if (link.address !== record.mac)
     throw new CniError(CniCode.IoFailure, `${req.ifname} has MAC ${link.address}, not ${record.mac}`);

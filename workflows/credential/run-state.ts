@@ -1,7 +1,9 @@
 /** What one run of the credential workflow keeps (and hands the next), and how it reports. */
+import { log } from '@temporalio/workflow';
 import type { CredentialSpec } from '../../model/resources/credential';
 import type { ObjectRef } from '../../model/resources/common';
 import type { DesiredCredential } from '../../model/credential-api';
+import { failureMessage } from '../toolkit';
 import { reportCalls } from './proxies';
 
 export interface RunState {
@@ -27,7 +29,7 @@ export type Say = (
   fields?: object,
 ) => Promise<void>;
 
-/** A status that cannot be written is logged by its activity's failure, and does not stop renewal. */
+/** A status that cannot be written is logged here, and does not stop renewal. */
 export function reporter(s: RunState, workflowId: string): Say {
   return (status, reason, message, fields = {}) =>
     reportCalls
@@ -38,7 +40,9 @@ export function reporter(s: RunState, workflowId: string): Say {
         ready: { status, reason, message },
         fields,
       })
-      .catch(() => undefined);
+      .catch((err: unknown) =>
+        log.warn('credential status not written', { workflowId, reason, error: failureMessage(err) }),
+      );
 }
 
 /** After a failed attempt: 30 s, doubling to 5 minutes. */

@@ -24,6 +24,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  log,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -124,7 +125,14 @@ async function superviseRollout(run: ServiceRun, d: DesiredService): Promise<voi
   ]);
   if (outcome === 'deleting' || outcome === 'superseded') {
     scope.cancel();
-    await running.catch(() => undefined); // cancelled, or failed while being cancelled: the next pass decides
+    // Cancelled, or failed while being cancelled: the next pass decides; a failure is logged, not lost.
+    await running.catch((err: unknown) => {
+      if (!isCancellation(err))
+        log.warn('rollout failed while being cancelled', {
+          generation: d.generation,
+          error: failureMessage(err),
+        });
+    });
   }
   if (outcome === 'failed') {
     const moved = await condition(

@@ -14,6 +14,8 @@ import {
   condition,
   continueAsNew,
   executeChild,
+  isCancellation,
+  log,
   ParentClosePolicy,
   setHandler,
   workflowInfo,
@@ -29,6 +31,7 @@ import {
 } from '../../model/dpu-lifecycle-api';
 import type { DpuSpec, DpuStatus } from '../../model/dpu';
 import { Phase } from '../../model/phases';
+import { failureMessage } from '../toolkit';
 import { deleteDpu } from './delete-dpu';
 import { updateDpu } from './update-dpu';
 import { provisionDpu } from './provision-dpu';
@@ -106,12 +109,23 @@ async function runFlow(
     }),
   );
   const outcome = await Promise.race([
-    flow.then((s: DpuStatus) => s).catch(() => undefined),
+    flow.then((s: DpuStatus) => s).catch((err: unknown) => childFailed(workflowId, err)),
     condition(deleteRequested).then(() => 'deleting' as const),
   ]);
   if (outcome === 'deleting') {
     scope.cancel();
-    await flow.catch(() => undefined);
+    await flow.catch((err: unknown) => childFailed(workflowId, err));
   }
   return outcome;
+}
+
+/**
+ * A child flow that threw rather than returning its status (a spec it refused,
+ * a cancellation): the lifecycle goes on to the next generation or the delete,
+ * and the failure is logged with the child's ID, where its own history tells the rest.
+ */
+function childFailed(workflowId: string, err: unknown): undefined {
+  if (!isCancellation(err))
+    log.warn('DPU flow ended with a failure', { workflowId, error: failureMessage(err) });
+  return undefined;
 }
