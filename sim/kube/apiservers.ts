@@ -118,11 +118,18 @@ export class KubeApiservers {
     ]);
     const ca = path.join(dir, 'certs', 'apiserver.crt');
     const deadline = Date.now() + 90_000;
-    while (!fs.existsSync(ca)) {
+    // The file appears before it is whole (the serving certificate, then the CA
+    // it made): a CA read half-way trusts nothing, and every request fails with
+    // "self-signed certificate in certificate chain". Read it once it has
+    // stopped changing and ends with a whole certificate.
+    let caPem: string;
+    for (let last = ''; ; last = caPem) {
       this.assertRunning();
+      caPem = fs.existsSync(ca) ? fs.readFileSync(ca, 'utf8') : '';
+      if (caPem && caPem === last && caPem.trimEnd().endsWith('-----END CERTIFICATE-----')) break;
       if (Date.now() > deadline)
         throw new Error(
-          `kube-apiserver ${name} wrote no certificate in 90 s: ${this.log(`kube-apiserver-${name}`)}`,
+          `kube-apiserver ${name} wrote no whole certificate in 90 s: ${this.log(`kube-apiserver-${name}`)}`,
         );
       await sleep(200);
     }
@@ -133,7 +140,7 @@ export class KubeApiservers {
       `- name: ${name}`,
       '  cluster:',
       `    server: ${url}`,
-      `    certificate-authority-data: ${fs.readFileSync(ca).toString('base64')}`,
+      `    certificate-authority-data: ${Buffer.from(caPem).toString('base64')}`,
       'users:',
       '- name: admin',
       '  user:',
