@@ -1,21 +1,27 @@
 /**
- * The VF lease workflow on the time-skipping server, with recording fakes for
- * the host and DPU activities: what it does when no ADD comes, when OPI
+ * The VF lease workflow on a real Temporal dev server, with recording fakes
+ * for the host and DPU activities: what it does when no ADD comes, when a
+ * second pod asks for a bound lease (the attach update's validator), when OPI
  * refuses for good, and with bad input.
+ *
+ * Not the time-skipping test server: its update handling can hang
+ * (temporalio/sdk-dotnet#179), and the attach timeout is short here instead.
  */
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
 import { attachUpdate, leaseStatusQuery } from '../../model/vf-lease-api';
 import { leaseMac, type VfLeaseInput, type VfLeaseStatus } from '../../model/vf';
-import { registerSearchAttributes } from '../support/search-attributes';
-import { testServerBinary } from '../support/tools';
+import { DevServer } from '../support/dev-server';
 
 jest.setTimeout(120_000);
 
-let env: TestWorkflowEnvironment;
+const server = new DevServer();
+let client: Client;
+let clientConnection: Connection;
+let connection: NativeConnection;
 let workers: Worker[];
 let running: Promise<unknown>;
 const calls: string[] = [];
@@ -31,11 +37,10 @@ const input = (pci: string, extra: Partial<VfLeaseInput> = {}): VfLeaseInput => 
 });
 
 beforeAll(async () => {
-  env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: testServerBinary() } },
-  });
-  await registerSearchAttributes(env.connection);
-  const connection = env.nativeConnection;
+  await server.start();
+  clientConnection = await Connection.connect({ address: server.address });
+  client = new Client({ connection: clientConnection });
+  connection = await NativeConnection.connect({ address: server.address });
   workers = [
     await Worker.create({
       connection,
@@ -73,19 +78,21 @@ beforeAll(async () => {
 afterAll(async () => {
   workers?.forEach((w) => w.shutdown());
   await running;
-  await env?.teardown();
+  await connection?.close();
+  await clientConnection?.close();
+  await server.dispose();
 });
 
 test('a lease no CNI ADD comes for releases itself after the attach timeout, undoing the xPU side', async () => {
   calls.length = 0;
-  const handle = await env.client.workflow.start('vfLease', {
+  const handle = await client.workflow.start('vfLease', {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId: 'lease-timeout',
-    args: [input('0000:03:00.2', { attachTimeoutMs: 5 * 60_000 })],
+    args: [input('0000:03:00.2', { attachTimeoutMs: 3_000 })],
   });
   const result = (await handle.result()) as VfLeaseStatus;
   expect(result.phase).toBe('Released');
-  expect(result.releaseReason).toContain('no CNI ADD within 300 s');
+  expect(result.releaseReason).toContain('no CNI ADD within 3 s');
   expect(calls).toEqual([
     'opi create vf-n1-0000-03-00-2',
     'detach 0000:03:00.2',
@@ -95,7 +102,7 @@ test('a lease no CNI ADD comes for releases itself after the attach timeout, und
 
 test('the first ADD binds the lease; another pod is refused by the validator', async () => {
   calls.length = 0;
-  const handle = await env.client.workflow.start('vfLease', {
+  const handle = await client.workflow.start('vfLease', {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId: 'lease-bind',
     args: [input('0000:03:00.3')],
@@ -125,7 +132,7 @@ test('OPI refusing for good releases the lease with the reason; nothing is attac
   calls.length = 0;
   opiRefuses = true;
   try {
-    const handle = await env.client.workflow.start('vfLease', {
+    const handle = await client.workflow.start('vfLease', {
       taskQueue: CONTROL_TASK_QUEUE,
       workflowId: 'lease-opi-refused',
       args: [input('0000:03:00.4')],
@@ -141,7 +148,7 @@ test('OPI refusing for good releases the lease with the reason; nothing is attac
 
 test('bad input is refused before anything is done', async () => {
   calls.length = 0;
-  const handle = await env.client.workflow.start('vfLease', {
+  const handle = await client.workflow.start('vfLease', {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId: 'lease-bad',
     args: [input('0000:03:00.X', { mac: 'zz' })],
