@@ -60,7 +60,11 @@ beforeAll(async () => {
     },
   });
   workers = [
-    await createControlWorker({ connection: native, namespace: 'default', bfbCacheDir: path.join(dir, 'cache') }),
+    await createControlWorker({
+      connection: native,
+      namespace: 'default',
+      bfbCacheDir: path.join(dir, 'cache'),
+    }),
     await createHostWorker({
       connection: native,
       namespace: 'default',
