@@ -14,16 +14,15 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
 import type { DpuSpec, DpuStatus } from '../../model/dpu';
 import { Phase } from '../../model/phases';
 import { retryUpdate, statusQuery } from '../../model/dpu-provision-api';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { readNumVfs } from '../../activities/sysfs';
-import { createControlWorker } from '../../workers/control/worker';
-import { createHostWorker } from '../../workers/host/worker';
 import { DevServer } from '../support/dev-server';
+import { runProvisionWorkers, type RunningWorkers } from '../support/in-process-workers';
 import { provisionDpu } from '../../workflows';
 
 jest.setTimeout(120_000);
@@ -34,8 +33,7 @@ let client: Client;
 let native: NativeConnection;
 let fleet: SimFleet;
 let dir: string;
-let workers: Worker[];
-let running: Promise<void>;
+let workers: RunningWorkers | undefined;
 let seq = 0;
 
 beforeAll(async () => {
@@ -59,25 +57,11 @@ beforeAll(async () => {
       hostScheduleToStartSeconds: 30,
     },
   });
-  workers = [
-    await createControlWorker({
-      connection: native,
-      namespace: 'default',
-      bfbCacheDir: path.join(dir, 'cache'),
-    }),
-    await createHostWorker({
-      connection: native,
-      namespace: 'default',
-      node: fleet.hosts[0].node,
-      sysfsRoot: fleet.hosts[0].sysfsRoot,
-    }),
-  ];
-  running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  workers = await runProvisionWorkers(native, fleet, dir);
 });
 
 afterAll(async () => {
-  workers?.forEach((w) => w.shutdown());
-  await running;
+  await workers?.stop();
   await fleet?.stop();
   await native?.close();
   await connection?.close();

@@ -13,15 +13,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
 import type { DpuSpec, DpuStatus } from '../../model/dpu';
 import { Phase } from '../../model/phases';
 import { operatorRebootedSignal, statusQuery } from '../../model/dpu-provision-api';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { readNumVfs } from '../../activities/sysfs';
-import { createControlWorker } from '../../workers/control/worker';
-import { createHostWorker } from '../../workers/host/worker';
+import { runProvisionWorkers, type RunningWorkers } from '../support/in-process-workers';
 import { registerSearchAttributes } from '../support/search-attributes';
 import { testServerBinary } from '../support/tools';
 import { provisionDpu } from '../../workflows';
@@ -31,8 +29,7 @@ jest.setTimeout(180_000);
 let env: TestWorkflowEnvironment;
 let fleet: SimFleet;
 let dir: string;
-let workers: Worker[];
-let running: Promise<void>;
+let workers: RunningWorkers | undefined;
 let seq = 0;
 
 beforeAll(async () => {
@@ -57,22 +54,11 @@ beforeAll(async () => {
       hostScheduleToStartSeconds: 30,
     },
   });
-  const connection = env.nativeConnection;
-  workers = [
-    await createControlWorker({ connection, namespace: 'default', bfbCacheDir: path.join(dir, 'cache') }),
-    await createHostWorker({
-      connection,
-      namespace: 'default',
-      node: fleet.hosts[0].node,
-      sysfsRoot: fleet.hosts[0].sysfsRoot,
-    }),
-  ];
-  running = Promise.all(workers.map((w) => w.run())).then(() => undefined);
+  workers = await runProvisionWorkers(env.nativeConnection, fleet, dir);
 });
 
 afterAll(async () => {
-  workers?.forEach((w) => w.shutdown());
-  await running;
+  await workers?.stop();
   await fleet?.stop();
   await env?.teardown();
   fs.rmSync(dir, { recursive: true, force: true });
