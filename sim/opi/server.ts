@@ -91,12 +91,19 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
     return parseRows(out)[0];
   };
   const lbKey = (id: string) => `opi-lb-${id}`;
-  const getLb = async (id: string): Promise<{ vlan: number; vni: number } | undefined> => {
+  // Stored as "<vlan>/<vni>", the VNI empty when unset: vni is proto3 optional upstream
+  // (opi-api network/evpn-gw/l2_xpu_infra_mgr.proto @77a8b3e5, LogicalBridgeSpec), so an
+  // unset one is answered unset, not as 0.
+  const getLb = async (id: string): Promise<{ vlan: number; vni?: number } | undefined> => {
     const out = await ovs.vsctl(['br-get-external-id', bridge, lbKey(id)]);
     if (!out.trim()) return undefined;
-    const [vlan, vni] = out.trim().split('/').map(Number);
-    return { vlan, vni };
+    const [vlan, vni] = out.trim().split('/');
+    return { vlan: Number(vlan), ...(vni ? { vni: Number(vni) } : {}) };
   };
+  const lbSpec = (lb: { vlan: number; vni?: number }) => ({
+    vlanId: lb.vlan,
+    ...(lb.vni === undefined ? {} : { vni: lb.vni }),
+  });
   const idOf = (name: string, prefix: string) => (name.startsWith(prefix) ? name.slice(prefix.length) : name);
   const toBridgePort = (row: OvsRow) => ({
     name: BP_PREFIX + row.ids['opi-bridge-port'],
@@ -196,7 +203,7 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
     CreateLogicalBridge: overOvs(count, 'CreateLogicalBridge', async (call, cb) => {
       const id = call.request.logicalBridgeId;
       const vlan = call.request.logicalBridge?.spec?.vlanId ?? 0;
-      const vni = call.request.logicalBridge?.spec?.vni ?? 0;
+      const vni = call.request.logicalBridge?.spec?.vni;
       if (!ID.test(id))
         return cb(
           serviceError(
@@ -209,15 +216,15 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
       const have = await getLb(id);
       if (have && have.vlan !== vlan)
         return cb(serviceError(grpc.status.ALREADY_EXISTS, `logical bridge ${id} has VLAN ${have.vlan}`));
-      if (!have) await ovs.vsctl(['br-set-external-id', bridge, lbKey(id), `${vlan}/${vni}`]);
-      cb(null, { name: LB_PREFIX + id, spec: { vlanId: vlan, vni } });
+      if (!have) await ovs.vsctl(['br-set-external-id', bridge, lbKey(id), `${vlan}/${vni ?? ''}`]);
+      cb(null, { name: LB_PREFIX + id, spec: lbSpec(have ?? { vlan, vni }) });
     }),
     GetLogicalBridge: overOvs(count, 'GetLogicalBridge', async (call, cb) => {
       const id = idOf(call.request.name, LB_PREFIX);
       const lb = await getLb(id);
       if (!lb)
         return cb(serviceError(grpc.status.NOT_FOUND, `logical bridge ${call.request.name} does not exist`));
-      cb(null, { name: LB_PREFIX + id, spec: { vlanId: lb.vlan, vni: lb.vni } });
+      cb(null, { name: LB_PREFIX + id, spec: lbSpec(lb) });
     }),
     DeleteLogicalBridge: overOvs(count, 'DeleteLogicalBridge', async (call, cb) => {
       const id = idOf(call.request.name, LB_PREFIX);

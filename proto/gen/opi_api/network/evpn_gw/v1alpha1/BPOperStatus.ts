@@ -4,6 +4,7 @@ export const BPOperStatus = {
   BP_OPER_STATUS_UNSPECIFIED: 'BP_OPER_STATUS_UNSPECIFIED',
   BP_OPER_STATUS_UP: 'BP_OPER_STATUS_UP',
   BP_OPER_STATUS_DOWN: 'BP_OPER_STATUS_DOWN',
+  BP_OPER_STATUS_TO_BE_DELETED: 'BP_OPER_STATUS_TO_BE_DELETED',
 } as const;
 
 export type BPOperStatus =
@@ -13,5 +14,7 @@ export type BPOperStatus =
   | 1
   | 'BP_OPER_STATUS_DOWN'
   | 2
+  | 'BP_OPER_STATUS_TO_BE_DELETED'
+  | 3
 
 export type BPOperStatus__Output = typeof BPOperStatus[keyof typeof BPOperStatus]

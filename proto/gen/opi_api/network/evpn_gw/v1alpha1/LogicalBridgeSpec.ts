@@ -2,11 +2,13 @@
 
 
 export interface LogicalBridgeSpec {
-  'vni'?: (number);
   'vlanId'?: (number);
+  'vni'?: (number);
+  '_vni'?: "vni";
 }
 
 export interface LogicalBridgeSpec__Output {
-  'vni': (number);
   'vlanId': (number);
+  'vni'?: (number);
+  '_vni'?: "vni";
 }

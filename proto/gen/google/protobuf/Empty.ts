@@ -1,4 +1,4 @@
-// Original file: proto/opi/bridge_port.proto
+// Original file: null
 
 
 export interface Empty {
