@@ -73,8 +73,10 @@ export async function grpcurl(call: GrpcurlCall): Promise<GrpcurlResult> {
   } else {
     args.push('-plaintext');
   }
-  if (call.unix) args.push('-unix');
-  args.push('-d', '@', call.address, call.method);
+  // A unix socket as a unix:// URI, not -unix: grpcurl v1.9.2 and v1.9.3 dial -unix paths as TCP
+  // ("missing port in address", fullstorydev/grpcurl#496 and #546; fixed by #498 after v1.9.3).
+  const target = call.unix ? `unix://${call.address}` : call.address;
+  args.push('-d', '@', target, call.method);
   const input = (call.requests ?? [{}]).map((r) => JSON.stringify(r)).join('\n');
   const r = await execa(path.join(call.bin, 'grpcurl'), args, { input, reject: false });
   const answers = parseJsonStream(r.stdout);
