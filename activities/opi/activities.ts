@@ -5,12 +5,18 @@
  */
 import * as grpc from '@grpc/grpc-js';
 import { ApplicationFailure } from '@temporalio/common';
+import { answerType, checkAnswer } from '../../proto/checked-decode';
 import {
   opiEvpnApi,
   type BridgePortServiceClient,
   type BridgePort__Output,
   type LogicalBridgeServiceClient,
 } from '../../proto/load-vf';
+import { isCode, OpiFailureType, opiFailure } from './failures';
+
+const PACKAGE = 'opi_api.network.evpn_gw.v1alpha1';
+/** What xpuflow reads of a BridgePort answer (BridgePort.spec is REQUIRED upstream, name IDENTIFIER). */
+const BRIDGE_PORT_NEEDS = ['name', 'spec', 'spec.macAddress'] as const;
 
 export interface OpiActivitiesOptions {
   dpu: string;
@@ -48,17 +54,13 @@ function unary<Req, Res>(
   );
 }
 
-function isCode(err: unknown, code: grpc.status): boolean {
-  return typeof err === 'object' && err !== null && (err as grpc.ServiceError).code === code;
-}
-
 function macBytes(mac: string): Buffer {
   return Buffer.from(mac.split(':').map((h) => parseInt(h, 16)));
 }
 
-/** CreateBridgePort: an ACCESS port with the MAC on the VLAN's logical bridge. */
-function createBridgePort(p: BridgePortServiceClient, req: BridgePortRequest, deadlineMs: number) {
-  return unary<unknown, BridgePort__Output>(
+/** CreateBridgePort: an ACCESS port with the MAC on the VLAN's logical bridge; its answer checked. */
+async function createBridgePort(p: BridgePortServiceClient, req: BridgePortRequest, deadlineMs: number) {
+  const port = await unary<unknown, BridgePort__Output>(
     p.CreateBridgePort.bind(p) as never,
     {
       bridgePortId: req.id,
@@ -72,17 +74,29 @@ function createBridgePort(p: BridgePortServiceClient, req: BridgePortRequest, de
     },
     deadlineMs,
   );
+  checkAnswer(
+    'CreateBridgePort',
+    answerType('opi/bridge_port.proto', `${PACKAGE}.BridgePort`),
+    port,
+    BRIDGE_PORT_NEEDS,
+  );
+  return port;
 }
 
 /** CreateLogicalBridge for the VLAN; one already there is success. */
 async function ensureLogicalBridge(c: LogicalBridgeServiceClient, vlan: number, deadlineMs: number) {
-  await unary(
+  const bridge = await unary(
     c.CreateLogicalBridge.bind(c),
     { logicalBridgeId: logicalBridgeId(vlan), logicalBridge: { spec: { vlanId: vlan } } },
     deadlineMs,
   ).catch((e) => {
     if (!isCode(e, grpc.status.ALREADY_EXISTS)) throw e;
+    return undefined;
   });
+  if (bridge) {
+    const type = answerType('opi/bridge_port.proto', `${PACKAGE}.LogicalBridge`);
+    checkAnswer('CreateLogicalBridge', type, bridge, ['name', 'spec', 'spec.vlanId']);
+  }
 }
 
 export function createOpiActivities(opts: OpiActivitiesOptions) {
@@ -96,15 +110,7 @@ export function createOpiActivities(opts: OpiActivitiesOptions) {
     (bridges ??= new api.LogicalBridgeService(opts.opiAddress, grpc.credentials.createInsecure()));
   const where = `(DPU ${opts.dpu}, OPI ${opts.opiAddress})`;
 
-  const permanent = (err: unknown, what: string): unknown => {
-    if (isCode(err, grpc.status.INVALID_ARGUMENT) || isCode(err, grpc.status.ALREADY_EXISTS)) {
-      return ApplicationFailure.nonRetryable(
-        `${what} ${where}: ${(err as grpc.ServiceError).details}`,
-        'OpiRefused',
-      );
-    }
-    return err;
-  };
+  const permanent = (err: unknown, what: string): unknown => opiFailure(err, what, where);
 
   return {
     /** Logical bridge for the VLAN, then an ACCESS bridge port with the MAC on it. */
@@ -128,7 +134,7 @@ export function createOpiActivities(opts: OpiActivitiesOptions) {
       if (mac !== req.mac) {
         throw ApplicationFailure.nonRetryable(
           `bridge port ${req.id} exists with MAC ${mac}, not ${req.mac} ${where}: delete it (xpuflow vf detach) and retry`,
-          'OpiConflict',
+          OpiFailureType.Conflict,
         );
       }
       return { name: port.name, mac, vlan: req.vlan };
