@@ -14,6 +14,8 @@
  * are named but their fields are not recorded, as xpuflow declares none of
  * them. Services list only the RPCs xpuflow calls (List/Update are left out).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import * as protobuf from 'protobufjs';
 
 export const OPI_UPSTREAM_SOURCE = {
@@ -147,4 +149,37 @@ export function opiUpstreamRoot(): protobuf.Root {
   });
   root.resolveAll();
   return root;
+}
+
+/**
+ * Writes the table as .proto sources under `dir` (for grpcurl -import-path/-proto):
+ * `opi-upstream/l2_xpu_infra_mgr.proto` (the evpn-gw declarations, without
+ * upstream's google.api options) and the one message it needs from
+ * opinetcommon, with no fields recorded. Returns the main file, relative to `dir`.
+ */
+export function writeOpiUpstreamProto(dir: string): string {
+  const lines = ['syntax = "proto3";', '', 'package opi_api.network.evpn_gw.v1alpha1;', ''];
+  lines.push('import "google/protobuf/empty.proto";', 'import "opi-upstream/networktypes.proto";', '');
+  for (const [name, rows] of Object.entries(MESSAGES)) {
+    lines.push(`message ${name} {`);
+    for (const [field, id, type, label] of rows)
+      lines.push(`  ${label ? `${label} ` : ''}${type} ${field} = ${id};`);
+    lines.push('}', '');
+  }
+  for (const [name, values] of Object.entries(ENUMS)) {
+    lines.push(`enum ${name} {`, ...Object.entries(values).map(([v, n]) => `  ${v} = ${n};`), '}', '');
+  }
+  for (const [name, rpcs] of Object.entries(SERVICES)) {
+    lines.push(`service ${name} {`);
+    for (const [rpc, [req, res]] of Object.entries(rpcs))
+      lines.push(`  rpc ${rpc}(${req}) returns (${res});`);
+    lines.push('}', '');
+  }
+  fs.mkdirSync(path.join(dir, 'opi-upstream'), { recursive: true });
+  fs.writeFileSync(path.join(dir, 'opi-upstream/l2_xpu_infra_mgr.proto'), lines.join('\n'));
+  fs.writeFileSync(
+    path.join(dir, 'opi-upstream/networktypes.proto'),
+    'syntax = "proto3";\n\npackage network.opinetcommon.v1alpha1;\n\nmessage IPPrefix {}\n',
+  );
+  return 'opi-upstream/l2_xpu_infra_mgr.proto';
 }

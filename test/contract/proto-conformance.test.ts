@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { compareRoots, loadRoot } from './proto-compare';
-import { opiUpstreamRoot, OPI_UPSTREAM_SOURCE } from './opi-upstream';
+import { opiUpstreamRoot, OPI_UPSTREAM_SOURCE, writeOpiUpstreamProto } from './opi-upstream';
 import { describeWith, upstreamProtoDir } from '../support/third-party-tools';
 import { REPO_ROOT } from '../support/tools';
 
@@ -77,6 +77,17 @@ describeWith([upstream], 'the gNOI and kubelet proto conformance tests')(
 describe(`the OPI evpn-gw subset against ${OPI_UPSTREAM_SOURCE.repository} ${OPI_UPSTREAM_SOURCE.path}@${OPI_UPSTREAM_SOURCE.commit.slice(0, 12)}`, () => {
   test('proto/opi/bridge_port.proto matches the upstream table', () => {
     expect(compareRoots(subset('opi/bridge_port.proto'), opiUpstreamRoot(), REPO_ROOT)).toEqual([]);
+  });
+
+  test('the table written as .proto (what grpcurl-opi.test.ts calls with) says the same as the table', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-opi-upstream-'));
+    try {
+      const written = loadRoot([path.join(tmp, writeOpiUpstreamProto(tmp))], [tmp]);
+      expect(compareRoots(subset('opi/bridge_port.proto'), written, REPO_ROOT)).toEqual([]);
+      expect(compareRoots(written, opiUpstreamRoot(), tmp)).toEqual([]);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   test('the comparator reports the LogicalBridgeSpec numbering xpuflow had before (vni = 1, vlan_id = 2)', () => {
