@@ -14,7 +14,8 @@ import {
 import { serviceError } from '../../proto/service-error';
 import type { PrivateOvs } from '../ovs';
 
-const BP_PREFIX = '//network.opiproject.org/bridgePorts/';
+// As opiproject/opi-evpn-bridge names them (pkg/port/port.go @667e0a77, resourceIDToFullName).
+const BP_PREFIX = '//network.opiproject.org/ports/';
 const LB_PREFIX = '//network.opiproject.org/bridges/';
 const ID = /^[a-z0-9]([-a-z0-9.]{0,61}[a-z0-9])?$/;
 

@@ -62,7 +62,7 @@ describeOpi('grpcurl with the opi-api upstream table against sim/opi', () => {
       logical_bridge_id: 'vlan-10',
       logical_bridge: { spec: { vlan_id: 10 } },
     });
-    expect(r.answers).toEqual([{ name: expect.stringMatching(/vlan-10$/), spec: { vlanId: 10 } }]);
+    expect(r.answers).toEqual([{ name: '//network.opiproject.org/bridges/vlan-10', spec: { vlanId: 10 } }]);
     bridgeName = r.answers[0].name as string;
   });
 
@@ -91,7 +91,8 @@ describeOpi('grpcurl with the opi-api upstream table against sim/opi', () => {
     const r = await call('BridgePortService/CreateBridgePort', req);
     expect(r.answers).toEqual([
       expect.objectContaining({
-        name: expect.stringMatching(/vf-a$/),
+        // As OPI's reference server names bridge ports (opiproject/opi-evpn-bridge pkg/port/port.go @667e0a77).
+        name: '//network.opiproject.org/ports/vf-a',
         spec: expect.objectContaining({ ptype: 'BRIDGE_PORT_TYPE_ACCESS', logicalBridges: [bridgeName] }),
       }),
     ]);

@@ -66,7 +66,7 @@ beforeAll(async () => {
           calls.push(`opi create ${req.id}`);
           if (opiRefuses)
             throw ApplicationFailure.nonRetryable('ALREADY_EXISTS with another MAC', 'OpiRefused');
-          return { name: `//network.opiproject.org/bridgePorts/${req.id}`, mac: req.mac, vlan: req.vlan };
+          return { name: `//network.opiproject.org/ports/${req.id}`, mac: req.mac, vlan: req.vlan };
         },
         opiDeleteBridgePort: async (req: { id: string }) => void calls.push(`opi delete ${req.id}`),
       },
