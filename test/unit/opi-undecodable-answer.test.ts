@@ -189,3 +189,13 @@ test('checkAnswer: required paths, an enum at its zero value counts as missing, 
   );
   expect(() => checkAnswer('Probe', type, {}, ['noSuchField'])).toThrow(/has no field noSuchField/);
 });
+
+test('checkAnswer serves other targets too: a gNOI ActivateResponse with an unknown error type names it', () => {
+  const type = answerType('gnoi/os.proto', 'gnoi.os.ActivateResponse');
+  expect(() =>
+    checkAnswer('Activate', type, { activateError: { type: 'NON_EXISTENT_VERSION' } }),
+  ).not.toThrow();
+  expect(() => checkAnswer('Activate', type, { activateError: { type: 42, detail: '' } })).toThrow(
+    /^Activate answered activateError\.type = 42, which is not a value of gnoi\.os\.ActivateError\.Type \(/,
+  );
+});
