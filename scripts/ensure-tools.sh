@@ -35,9 +35,13 @@ if [[ "${1:-}" != "--no-test-server" && -z "${TEMPORAL_TEST_SERVER:-}" ]]; then
 fi
 # The contract tests' third-party clients (grpcurl, cnitool, the CNI reference plugins) and the
 # upstream protos they and test/contract/proto-conformance.test.ts read (cached outside the repo;
-# quick once built). set -e makes a failure here fail ensure-tools, so CI stops rather than skips.
-scripts/go-tools.sh >/dev/null
-scripts/upstream-protos.sh >/dev/null
+# quick once built). Under CI=true a failure fails ensure-tools; elsewhere those tests skip, saying why.
+for script in scripts/go-tools.sh scripts/upstream-protos.sh; do
+  if ! "$script" >/dev/null; then
+    if [[ "${CI:-}" == "true" ]]; then exit 1; fi
+    echo "$script failed: the tests that need its tools will be skipped (and fail under CI=true)" >&2
+  fi
+done
 # The Kubernetes tests' kube-apiserver, etcd and helm (built once into a cache outside the repo).
 if [[ "${1:-}" != "--no-test-server" ]]; then
   scripts/kube-assets.sh >/dev/null
