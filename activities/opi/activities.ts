@@ -34,7 +34,7 @@ export interface BridgePortRequest {
 
 // Resource names as OPI's reference EVPN server (opiproject/opi-evpn-bridge) makes and looks them up:
 // "//network.opiproject.org/ports/<id>" (pkg/port/port.go @667e0a77, resourceIDToFullName and
-// ListBridgePorts' prefix) and "//network.opiproject.org/bridges/<id>" (pkg/bridge). A delete under
+// ListBridgePorts' prefix) and "//network.opiproject.org/bridges/<id>" (pkg/bridge/). A delete under
 // any other name finds nothing and, with allow_missing, succeeds without deleting the port.
 export const bridgePortName = (id: string) => `//network.opiproject.org/ports/${id}`;
 export const logicalBridgeId = (vlan: number) => `vlan-${vlan}`;
