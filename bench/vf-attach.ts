@@ -166,6 +166,8 @@ async function main(): Promise<void> {
         ifname: 'net1',
         args: `K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-${lane}-${n}`,
         configJson: conf(vfs[lane]),
+        // What xpuflow-cni passes on from the static IPAM plugin's ADD (this bench calls the agent directly).
+        ipamResultJson: command === 'ADD' ? JSON.stringify({ ips: [{ address: `10.99.${lane}.2/24` }] }) : '',
       });
       if (reply.errorCode) throw new Error(`CNI ${command} on lane ${lane}: ${reply.errorMsg}`);
     };
