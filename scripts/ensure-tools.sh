@@ -79,3 +79,5 @@ if [[ ! -f "$stamp" ]] || [[ -n "$(find "${src_dirs[@]}" package.json tsconfig*.
   node dist/workers/control/bundle-workflows.js >&2
   touch "$stamp"
 fi
+# xpuflow-cni as one self-contained executable (dist/xpuflow-cni; skipped when its inputs are unchanged).
+scripts/build-cni.sh >/dev/null
