@@ -83,7 +83,13 @@ export async function runCni(
 /** The configuration and environment ADD and CHECK need, checked before anything is contacted. */
 function checkRequest(env: NodeJS.ProcessEnv, stdin: string): NetConf {
   const conf = parseNetConf(stdin);
-  if (!env.CNI_CONTAINERID) throw new CniError(CniCode.InvalidEnv, 'CNI_CONTAINERID is empty');
+  // SPEC.md "Parameters" (containernetworking/cni a28faab92684aed3af64d5085733c34550ce9877): CNI_CONTAINERID
+  // starts with an alphanumeric, then alphanumerics, underscore, dot or hyphen.
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(env.CNI_CONTAINERID ?? ''))
+    throw new CniError(
+      CniCode.InvalidEnv,
+      `CNI_CONTAINERID ${JSON.stringify(env.CNI_CONTAINERID ?? '')} is not a container ID (an alphanumeric, then alphanumerics, _ . -)`,
+    );
   if (!env.CNI_NETNS) throw new CniError(CniCode.InvalidEnv, "CNI_NETNS is empty: name the pod's netns");
   checkIfname(env.CNI_IFNAME ?? '');
   podFromArgs(env.CNI_ARGS ?? '');

@@ -95,8 +95,15 @@ describe('bad configurations are refused with code 7 naming the field, before an
     }
   });
 
-  test('a bad CNI environment (no container ID, no pod in CNI_ARGS) is code 4, nothing contacted', async () => {
-    for (const bad of [{ CNI_CONTAINERID: '' }, { CNI_ARGS: 'IgnoreUnknown=1' }, { CNI_IFNAME: 'a/b' }]) {
+  test('a bad CNI environment (container ID, netns, pod in CNI_ARGS, ifname) is code 4, nothing contacted', async () => {
+    const bads = [
+      { CNI_CONTAINERID: '' },
+      { CNI_CONTAINERID: 'ctr+1' },
+      { CNI_NETNS: '' },
+      { CNI_ARGS: 'IgnoreUnknown=1' },
+      { CNI_IFNAME: 'a/b' },
+    ];
+    for (const bad of bads) {
       const { calls, peers } = recordingPeers();
       const r = await runCni({ ...env, ...bad, CNI_COMMAND: 'ADD' }, JSON.stringify(conf), peers);
       expect(JSON.parse(r.out)).toMatchObject({ code: 4 });
