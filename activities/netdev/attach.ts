@@ -69,6 +69,8 @@ export async function attachNetdev(opts: AttachOptions, previous?: AttachRecord)
       ]);
     }
   }
+  // A repeated ADD may bring addresses the first did not have (xpuflow-cni's dhcp order): the record keeps the latest.
+  record = { ...record, addresses: opts.addresses };
   // In the pod: one ip process; replace (not add) keeps a retried ADD idempotent.
   const renamed = !inPod;
   await ipBatch(

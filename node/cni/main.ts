@@ -6,6 +6,7 @@
  *   ADD    runs the IPAM plugin named by ipam.type (ipam-plugin.ts), then asks
  *          the xpuflow host agent to attach the VF with that IPAM result; when
  *          the agent fails, the IPAM plugin's DEL undoes the allocation.
+ *          dhcp needs the VF in the pod first (addWithDhcp).
  *   DEL    the reverse: the host agent detaches, then the IPAM plugin releases.
  *          Both tolerate what is already gone.
  *   CHECK  the IPAM plugin's CHECK, then the host agent's.
@@ -124,6 +125,7 @@ async function askAgent(
 async function add(env: NodeJS.ProcessEnv, stdin: string, peers: CniPeers): Promise<string> {
   const conf = checkRequest(env, stdin);
   const type = conf.ipam.type;
+  if (type === 'dhcp') return addWithDhcp(conf, env, stdin, peers);
   const ipam = parseIpamResult(type, await peers.ipam('ADD', type, stdin, env));
   try {
     return (await askAgent(peers, conf, env, stdin, JSON.stringify(ipam))).resultJson;
@@ -132,16 +134,58 @@ async function add(env: NodeJS.ProcessEnv, stdin: string, peers: CniPeers): Prom
     try {
       await peers.ipam('DEL', type, stdin, env);
     } catch (undoErr) {
-      const e = err instanceof CniError ? err : new CniError(CniCode.IoFailure, (err as Error).message);
-      throw new CniError(
-        e.code,
-        e.message,
-        [e.details, `and releasing its ${type} address failed too: ${(undoErr as Error).message}`]
-          .filter(Boolean)
-          .join('; '),
-      );
+      throw withUndoFailure(err, `releasing its ${type} address`, undoErr);
     }
     throw err;
+  }
+}
+
+/** `err` as a CniError whose details also say that an undo failed. */
+function withUndoFailure(err: unknown, undo: string, undoErr: unknown): CniError {
+  const e = err instanceof CniError ? err : new CniError(CniCode.IoFailure, (err as Error).message);
+  const also = `and ${undo} failed too: ${(undoErr as Error).message}`;
+  return new CniError(e.code, e.message, [e.details, also].filter(Boolean).join('; '));
+}
+
+/**
+ * ADD with dhcp: the dhcp plugin's daemon runs its DHCP client on CNI_IFNAME
+ * inside CNI_NETNS (containernetworking/plugins plugins/ipam/dhcp/daemon.go
+ * DHCP.Allocate -> lease.go AcquireLease, LinkByName in the netns), so the VF
+ * must be in the pod, up, before IPAM runs: the host agent attaches it with no
+ * address, the dhcp plugin gets a lease, and a second ADD to the agent (a
+ * repeated ADD of the same container only re-applies addresses) configures it.
+ * Each failure undoes what came before it, newest first.
+ */
+async function addWithDhcp(
+  conf: NetConf,
+  env: NodeJS.ProcessEnv,
+  stdin: string,
+  peers: CniPeers,
+): Promise<string> {
+  const detach = async (err: unknown): Promise<never> => {
+    try {
+      await askAgent(peers, conf, { ...env, CNI_COMMAND: 'DEL' }, stdin);
+    } catch (undoErr) {
+      throw withUndoFailure(err, 'detaching the VF again', undoErr);
+    }
+    throw err;
+  };
+  await askAgent(peers, conf, env, stdin, JSON.stringify({ ips: [] }));
+  let ipam;
+  try {
+    ipam = parseIpamResult('dhcp', await peers.ipam('ADD', 'dhcp', stdin, env));
+  } catch (err) {
+    return detach(err);
+  }
+  try {
+    return (await askAgent(peers, conf, env, stdin, JSON.stringify(ipam))).resultJson;
+  } catch (err) {
+    try {
+      await peers.ipam('DEL', 'dhcp', stdin, env);
+    } catch (undoErr) {
+      return detach(withUndoFailure(err, 'releasing the dhcp lease', undoErr));
+    }
+    return detach(err);
   }
 }
 

@@ -122,7 +122,11 @@ describe('bad configurations are refused with code 7 naming the field, before an
       const { calls, peers } = recordingPeers(() => ({ resultJson: '{}' }));
       const r = await runCni({ ...env, CNI_COMMAND: 'ADD' }, JSON.stringify({ ...conf, ipam }), peers);
       expect({ ipam, out: r.out, code: r.code }).toEqual({ ipam, out: '{}', code: 0 });
-      expect(calls).toEqual([`ipam ${ipam.type} ADD`, 'agent ADD']);
+      expect(calls).toEqual(
+        ipam.type === 'dhcp'
+          ? ['agent ADD', 'ipam dhcp ADD', 'agent ADD']
+          : [`ipam ${ipam.type} ADD`, 'agent ADD'],
+      );
     }
   });
 });
@@ -159,6 +163,45 @@ describe('delegation order', () => {
     const r = await runCni({ ...env, CNI_COMMAND: 'ADD' }, JSON.stringify(conf), peers);
     expect(JSON.parse(r.out)).toMatchObject({ code: 5 });
     expect(calls).toEqual(['ipam']);
+  });
+
+  test('ADD with dhcp: the VF into the pod first (no address), then dhcp, then the agent again with the lease', async () => {
+    const dhcp = { ...conf, ipam: { type: 'dhcp' } };
+    const { calls, requests, peers } = recordingPeers(() => ({ resultJson: '{"cniVersion":"1.0.0"}' }));
+    const r = await runCni({ ...env, CNI_COMMAND: 'ADD' }, JSON.stringify(dhcp), peers);
+    expect(r).toEqual({ out: '{"cniVersion":"1.0.0"}', code: 0 });
+    expect(calls).toEqual(['agent ADD', 'ipam dhcp ADD', 'agent ADD']);
+    expect(requests.map((q) => JSON.parse(q.ipamResultJson ?? ''))).toEqual([{ ips: [] }, IPAM_RESULT]);
+  });
+
+  test('ADD with dhcp: a failed lease detaches the VF again; a failed second attach also releases the lease', async () => {
+    const dhcp = JSON.stringify({ ...conf, ipam: { type: 'dhcp' } });
+    const calls: string[] = [];
+    let agentAdds = 0;
+    const peers = (dhcpFails: boolean, secondAttachFails: boolean): CniPeers => ({
+      ipam: async (command) => {
+        calls.push(`ipam ${command}`);
+        if (command === 'ADD' && dhcpFails) throw new Error('no DHCP offer on net1');
+        return command === 'ADD' ? JSON.stringify(IPAM_RESULT) : '';
+      },
+      agent: async (_socket, req) => {
+        calls.push(`agent ${req.command}`);
+        const fail = req.command === 'ADD' && ++agentAdds === 2 && secondAttachFails;
+        return {
+          resultJson: '',
+          errorCode: fail ? 5 : 0,
+          errorMsg: fail ? 'ip addr failed' : '',
+          errorDetails: '',
+        };
+      },
+    });
+    const lost = await runCni({ ...env, CNI_COMMAND: 'ADD' }, dhcp, peers(true, false));
+    expect(JSON.parse(lost.out)).toMatchObject({ code: 5, msg: 'no DHCP offer on net1' });
+    expect(calls.splice(0)).toEqual(['agent ADD', 'ipam ADD', 'agent DEL']);
+    agentAdds = 0;
+    const refused = await runCni({ ...env, CNI_COMMAND: 'ADD' }, dhcp, peers(false, true));
+    expect(JSON.parse(refused.out)).toMatchObject({ code: 5, msg: 'ip addr failed' });
+    expect(calls).toEqual(['agent ADD', 'ipam ADD', 'agent ADD', 'ipam DEL', 'agent DEL']);
   });
 
   test('DEL: host agent first, then IPAM; a failed detach keeps the address', async () => {
