@@ -11,10 +11,11 @@
  *   carries capability args (here deviceID, as Multus passes the device
  *   plugin's VF), CNI_ARGS and CNI_IFNAME pass through; libcni caches ADD's
  *   result, hands it to CHECK and DEL as prevResult.
- * Needs root (netns, veth, OVS) and the Go tools: under CI=true missing ones fail the run.
- * The dhcp IPAM plugin is not driven here: it needs its daemon and a DHCP server on the VF's link.
+ * dhcp: the plugin's own daemon (`dhcp daemon -socketpath`) and dnsmasq (Debian's
+ * dnsmasq-base) serving DHCP on the host end of the VF's veth.
+ * Needs root (netns, veth, OVS), the Go tools and dnsmasq: under CI=true missing ones fail the run.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -24,7 +25,16 @@ import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 import { cniPluginDir, xpuflowCniExecutable } from '../support/cni-tools';
 import { VfHarness, vfTestsUnavailable } from './vf-harness';
 
-const why = vfTestsUnavailable();
+function dnsmasqMissing(): string | undefined {
+  try {
+    execFileSync('sh', ['-c', 'command -v dnsmasq'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'dnsmasq is not installed (apt-get install dnsmasq-base; scripts/ensure-tools.sh does as root)';
+  }
+}
+
+const why = vfTestsUnavailable() ?? dnsmasqMissing();
 if (why && process.env.CI === 'true')
   throw new Error(
     `the cnitool tests cannot run in CI: ${why} (CI runs as root with scripts/ensure-tools.sh)`,
@@ -39,7 +49,8 @@ interface Run {
 }
 
 describeCni('cnitool runs xpuflow-cni ADD, CHECK and DEL from a conflist (real host agent)', () => {
-  const h = new VfHarness(4);
+  const h = new VfHarness(5);
+  const daemons: ChildProcess[] = [];
   let netconfDir: string;
   let cniPath: string;
 
@@ -56,8 +67,26 @@ describeCni('cnitool runs xpuflow-cni ADD, CHECK and DEL from a conflist (real h
   }, 300_000);
 
   afterAll(async () => {
+    for (const d of daemons) d.kill('SIGTERM');
     await h.dispose();
   }, 60_000);
+
+  /** A long-running helper (dhcp daemon, dnsmasq), its output in the run's folder, stopped after the tests. */
+  function daemon(name: string, argv: string[]): ChildProcess {
+    const log = fs.openSync(path.join(h.dir, `${name}.log`), 'a');
+    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', log, log] });
+    fs.closeSync(log);
+    daemons.push(child);
+    return child;
+  }
+
+  async function waitForFile(file: string, what: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    while (!fs.existsSync(file)) {
+      if (Date.now() > deadline) throw new Error(`${what} did not start\n${h.logs()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 
   /** A conflist as containerd reads from /etc/cni/net.d (and Multus from a NetworkAttachmentDefinition). */
   function writeNetwork(name: string, ipam: Record<string, unknown>): string {
@@ -274,6 +303,48 @@ describeCni('cnitool runs xpuflow-cni ADD, CHECK and DEL from a conflist (real h
     expect(h.link('net1')).toBeUndefined();
     expect(h.link(h.vfIfname(3))).toMatchObject({ mtu: 1500 });
     expect(h.ipamHolders(network)).toEqual([]);
+    await leaseClosed(vf);
+  });
+
+  test('dhcp: the VF is in the pod when the dhcp daemon asks dnsmasq for a lease; CHECK; DEL releases it', async () => {
+    const vf = h.vfs[4];
+    const serverEnd = `${h.vfIfname(4)}h`; // the veth peer of the "VF", left in the host
+    h.ip(['addr', 'add', '10.83.0.1/24', 'dev', serverEnd]);
+    h.ip(['link', 'set', 'dev', serverEnd, 'up']);
+    const leases = path.join(h.dir, 'dnsmasq.leases');
+    daemon('dnsmasq', [
+      'dnsmasq',
+      '--keep-in-foreground',
+      '--conf-file=/dev/null',
+      '--port=0', // DHCP only, no DNS
+      `--interface=${serverEnd}`,
+      '--bind-interfaces',
+      '--dhcp-range=10.83.0.50,10.83.0.60,255.255.255.0,1h',
+      '--dhcp-option=3,10.83.0.1',
+      `--dhcp-leasefile=${leases}`,
+      `--pid-file=${path.join(h.dir, 'dnsmasq.pid')}`,
+    ]);
+    const socket = path.join(h.dir, 'dhcp.sock');
+    daemon('dhcp-daemon', [path.join(cniPluginDir(), 'dhcp'), 'daemon', '-socketpath', socket]);
+    await waitForFile(socket, 'the dhcp daemon');
+    await waitForFile(leases, 'dnsmasq');
+
+    const network = writeNetwork('dhcp', { type: 'dhcp', daemonSocketPath: socket });
+    const netns = h.netns('dhcp');
+    const add = await cnitool('add', network, netns, 'pod-dhcp', vf);
+    ok(add);
+    const result = JSON.parse(add.stdout) as { ips: Array<{ address: string; gateway?: string }> };
+    expect(result.ips).toHaveLength(1);
+    expect(result.ips[0].address).toMatch(/^10\.83\.0\.(5\d|60)\/24$/);
+    expect(result.ips[0].gateway).toBe('10.83.0.1');
+    expect(inPodAddresses(netns)).toContain(result.ips[0].address);
+    expect(h.link('net1', netns)).toMatchObject({ address: leaseMac(h.node, vf), mtu: 9000 });
+    expect(fs.readFileSync(leases, 'utf8')).toContain(result.ips[0].address.split('/')[0]);
+    ok(await cnitool('check', network, netns, 'pod-dhcp', vf));
+
+    ok(await cnitool('del', network, netns, 'pod-dhcp', vf));
+    expect(h.link('net1', netns)).toBeUndefined();
+    expect(h.link(h.vfIfname(4))).toMatchObject({ mtu: 1500 });
     await leaseClosed(vf);
   });
 
