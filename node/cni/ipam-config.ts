@@ -3,8 +3,9 @@
  * any IPAM plugin runs. xpuflow-cni delegates IP management to one of the
  * reference IPAM plugins (ipam-plugin.ts); these checks refuse, with CNI code
  * 7 and the field named, what those plugins would refuse anyway or what would
- * otherwise reach them malformed. The plugins' own configuration formats, from
- * github.com/containernetworking/plugins (v1.10.0):
+ * otherwise reach them malformed. The plugins' own configuration formats, read in
+ * github.com/containernetworking/plugins at commit 3d27709faaa4e3619f299b962d9ea24589e28f9c
+ * (v1.9.1+9; the tests run the v1.10.0 release):
  *   host-local  plugins/ipam/host-local/backend/allocator/config.go: "ranges"
  *               (a list of range sets, each a list of { subnet, rangeStart,
  *               rangeEnd, gateway }), or the older flat "subnet", "rangeStart",

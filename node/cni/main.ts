@@ -150,7 +150,8 @@ function withUndoFailure(err: unknown, undo: string, undoErr: unknown): CniError
 /**
  * ADD with dhcp: the dhcp plugin's daemon runs its DHCP client on CNI_IFNAME
  * inside CNI_NETNS (containernetworking/plugins plugins/ipam/dhcp/daemon.go
- * DHCP.Allocate -> lease.go AcquireLease, LinkByName in the netns), so the VF
+ * DHCP.Allocate -> lease.go AcquireLease, LinkByName in the netns; commit
+ * 3d27709faaa4e3619f299b962d9ea24589e28f9c), so the VF
  * must be in the pod, up, before IPAM runs: the host agent attaches it with no
  * address, the dhcp plugin gets a lease, and a second ADD to the agent (a
  * repeated ADD of the same container only re-applies addresses) configures it.

@@ -325,7 +325,8 @@ export class VfHarness {
   /**
    * Who holds host-local addresses of `network` ("<containerId>/<ifname>"): one
    * file per address, holding "<id>\r\n<ifname>" (containernetworking/plugins
-   * plugins/ipam/host-local/backend/disk/backend.go, Store.Reserve), beside
+   * plugins/ipam/host-local/backend/disk/backend.go, Store.Reserve, commit
+   * 3d27709faaa4e3619f299b962d9ea24589e28f9c), beside
    * its "lock" and "last_reserved_ip.<range>" files.
    */
   ipamHolders(network = `vfnet-${this.tag}`): string[] {
