@@ -52,6 +52,7 @@ describeCni('cnitool runs xpuflow-cni ADD, CHECK and DEL from a conflist (real h
   const h = new VfHarness(5);
   const daemons: ChildProcess[] = [];
   let netconfDir: string;
+  let emptyDir: string;
   let cniPath: string;
 
   beforeAll(async () => {
@@ -61,6 +62,7 @@ describeCni('cnitool runs xpuflow-cni ADD, CHECK and DEL from a conflist (real h
     fs.copyFileSync(xpuflowCniExecutable(), path.join(binDir, 'xpuflow-cni'));
     fs.chmodSync(path.join(binDir, 'xpuflow-cni'), 0o755);
     cniPath = `${binDir}:${cniPluginDir()}`;
+    emptyDir = fs.mkdtempSync(path.join(h.dir, 'cwd-'));
     netconfDir = path.join(h.dir, 'net.d');
     fs.mkdirSync(netconfDir);
     await h.start();
@@ -123,6 +125,7 @@ describeCni('cnitool runs xpuflow-cni ADD, CHECK and DEL from a conflist (real h
     h.addPod(pod); // the lease collector keeps leases of pods that exist
     return new Promise((resolve, reject) => {
       const proc = spawn(path.join(cniPluginDir(), 'cnitool'), [command, network, netns], {
+        cwd: emptyDir, // nothing of the package beside the plugins it runs
         env: {
           PATH: process.env.PATH,
           NETCONFPATH: netconfDir,
