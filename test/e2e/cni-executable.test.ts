@@ -4,12 +4,13 @@
  * answers VERSION, refuses a bad configuration with code 7, and reaches a
  * host agent over gRPC with the proto embedded in it. No root needed.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startHostAgentServer, type HostAgentServer } from '../../node/hostagent/server';
 import type { CniRequest__Output } from '../../proto/load-vf';
+import { REPO_ROOT } from '../support/tools';
 import { xpuflowCniExecutable } from '../support/cni-tools';
 
 jest.setTimeout(300_000);
@@ -93,4 +94,16 @@ test('from an empty folder: the host agent is reached with the embedded proto', 
     netns: '/var/run/netns/none',
   });
   expect(JSON.parse(seen[0].configJson)).toMatchObject({ resourceName: 'xpuflow.io/pool-a' });
+});
+
+test('scripts/build-cni.sh does nothing when its inputs are unchanged', () => {
+  const built = xpuflowCniExecutable();
+  const before = fs.statSync(built).mtimeMs;
+  const again = spawnSync(path.join(REPO_ROOT, 'scripts', 'build-cni.sh'), { encoding: 'utf8' });
+  expect({ status: again.status, stdout: again.stdout.trim(), stderr: again.stderr }).toEqual({
+    status: 0,
+    stdout: built,
+    stderr: '',
+  });
+  expect(fs.statSync(built).mtimeMs).toBe(before);
 });
