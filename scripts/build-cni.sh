@@ -31,6 +31,11 @@ inputs_digest() {
   } | sha256sum | cut -d' ' -f1
 }
 
+# One build at a time (test files that need the executable may start together).
+mkdir -p dist
+exec 9>dist/.build-cni.lock
+flock 9
+
 if [[ -x "$out" && -f "$stamp" && -f "$work/meta.json" ]] && [[ "$(inputs_digest)" == "$(cat "$stamp")" ]]; then
   echo "$here/$out"
   exit 0
