@@ -16,6 +16,10 @@ RUN npm install --no-save --no-audit --no-fund --loglevel=error
 # The sources (.dockerignore leaves out node_modules, dist, tests and local state).
 COPY . .
 RUN npm run build
+# xpuflow-cni as one self-contained executable (dist/xpuflow-cni, a Node single
+# executable application); the host DaemonSet's init container copies it into
+# the node's CNI bin directory.
+RUN scripts/build-cni.sh
 
 # Runtime stage: production dependencies, dist/ and the .proto files only.
 FROM node:20-slim

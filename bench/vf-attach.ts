@@ -10,35 +10,15 @@
  *
  * Goal: p99 ≤ 250 ms and ratio ≤ 3. It never fails for being slow.
  */
-import { execFile, execFileSync } from 'node:child_process';
-import * as crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
 import { createNetdevActivities } from '../activities/netdev';
 import { createOpiActivities } from '../activities/opi';
-import { setNumVfs } from '../activities/sysfs';
 import { callHostAgent } from '../node/cni/client';
-import { waitForPollers } from '../platform/connection/pollers';
-import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../model/task-queues';
 import { leaseMac } from '../model/vf';
 import { vfLeaseWorkflowId } from '../model/workflow-ids';
-import { startKubeletSim } from '../sim/kubelet';
-import { startOpiSim } from '../sim/opi';
-import { ovsUnavailable, startPrivateOvs } from '../sim/ovs';
-import { createSysfsTree, startSimKernel } from '../sim/sysfs';
-import {
-  spawnControlWorker,
-  spawnDpuWorkers,
-  spawnHostWorkers,
-  type WorkerProcess,
-} from '../cli/demo/worker-processes';
-import { startBenchTemporal } from './temporal-dev-server';
 import { numberFlag } from './command-line';
 import { percentile } from './measure';
-
-const PF = '0000:af:00.0';
+import { startVfStack, vfStackUnavailable } from './vf-stack';
 
 /** Runs `total` jobs over `lanes` lanes (lane i always uses VF/pod i). */
 async function lanes(total: number, n: number, job: (lane: number) => Promise<number>): Promise<number[]> {
@@ -56,99 +36,17 @@ async function lanes(total: number, n: number, job: (lane: number) => Promise<nu
 }
 
 async function main(): Promise<void> {
-  const why = process.getuid?.() !== 0 ? 'needs root (netns, veth)' : ovsUnavailable();
+  const why = vfStackUnavailable();
   if (why) {
     console.log(`vf-attach benchmark skipped: ${why}`);
     return;
   }
   const attaches = numberFlag('attaches', 500);
   const inFlight = numberFlag('in-flight', 8);
-  const tag = crypto.randomBytes(2).toString('hex');
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-vfbench-'));
-  const node = `bench-${tag}`;
-  const dpu = `dpu-${tag}`;
-  const pfIfname = `b${tag}p`;
-  const sysfsRoot = path.join(dir, 'sys');
-  const links: string[] = [];
-  const netnses: string[] = [];
-  const procs: WorkerProcess[] = [];
-  const cleanups: Array<() => Promise<unknown> | unknown> = [];
+  const stack = await startVfStack(inFlight, 'vfbench');
+  const { dir, client, node, dpu, sysfsRoot, vfs, pods, socket, resourceName, kubelet, opi } = stack;
+  const tag = node.slice('bench-'.length);
   try {
-    const temporal = await startBenchTemporal(path.join(dir, 'temporal'));
-    cleanups.push(() => temporal.stop());
-    const env = { TEMPORAL_ADDRESS: temporal.address };
-    const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
-    cleanups.push(() => client.connection.close());
-
-    const tree = createSysfsTree(sysfsRoot, {
-      pfs: [{ pciAddress: PF, totalVfs: inFlight, ifname: pfIfname }],
-    });
-    const kernel = startSimKernel(sysfsRoot, { persistent: false });
-    cleanups.push(() => kernel.stop());
-    await setNumVfs(sysfsRoot, PF, inFlight);
-    const vfs = Array.from({ length: inFlight }, (_, k) => tree.vfAddress(PF, k));
-    const pods = Array.from({ length: inFlight }, (_, k) => `xb${tag}-${k}`);
-    for (let k = 0; k < inFlight; k++) {
-      execFileSync('ip', [
-        'link',
-        'add',
-        `${pfIfname}v${k}`,
-        'type',
-        'veth',
-        'peer',
-        'name',
-        `${pfIfname}v${k}h`,
-      ]);
-      links.push(`${pfIfname}v${k}`, `${pfIfname}v${k}h`);
-      execFileSync('ip', ['netns', 'add', pods[k]]);
-      netnses.push(pods[k]);
-    }
-    const ovs = await startPrivateOvs(path.join(dir, 'ovs'));
-    cleanups.push(() => ovs.stop());
-    const opi = await startOpiSim({ ovs, bridge: `xbb${tag}`, portPrefix: `xbq${tag}` });
-    cleanups.push(() => opi.stop());
-    const pluginDir = path.join(dir, 'device-plugins');
-    const kubelet = await startKubeletSim(pluginDir);
-    cleanups.push(() => kubelet.stop());
-    const socket = path.join(dir, 'hostagent.sock');
-    const pool = { name: `bench-${tag}`, dpu, vlan: 42, selector: { pfNames: [pfIfname] } };
-    const resourceName = `xpuflow.io/${pool.name}`;
-    procs.push(
-      spawnControlWorker({ bfbCacheDir: path.join(dir, 'bfb'), logFile: path.join(dir, 'control.log'), env }),
-    );
-    procs.push(
-      spawnDpuWorkers({
-        placements: [{ dpu, opiAddress: opi.address }],
-        logFile: path.join(dir, 'dpu.log'),
-        env,
-      }),
-    );
-    procs.push(
-      spawnHostWorkers({
-        placements: [
-          {
-            node,
-            sysfsRoot,
-            vf: {
-              stateDir: path.join(dir, 'state'),
-              hostAgentSocket: socket,
-              devicePluginDir: pluginDir,
-              pools: [pool],
-              pollIntervalMs: 1000,
-            },
-          },
-        ],
-        logFile: path.join(dir, 'host.log'),
-        env,
-      }),
-    );
-    await waitForPollers(client, [
-      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
-      { taskQueue: hostTaskQueue(node) },
-      { taskQueue: dpuTaskQueue(dpu) },
-    ]);
-    await kubelet.waitForPlugin(resourceName, (p) => p.devices.length === inFlight, 30_000);
-
     const conf = (vf: string) =>
       JSON.stringify({
         cniVersion: '1.0.0',
@@ -166,6 +64,8 @@ async function main(): Promise<void> {
         ifname: 'net1',
         args: `K8S_POD_NAMESPACE=bench;K8S_POD_NAME=pod-${lane}-${n}`,
         configJson: conf(vfs[lane]),
+        // What xpuflow-cni passes on from the static IPAM plugin's ADD (this bench calls the agent directly).
+        ipamResultJson: command === 'ADD' ? JSON.stringify({ ips: [{ address: `10.99.${lane}.2/24` }] }) : '',
       });
       if (reply.errorCode) throw new Error(`CNI ${command} on lane ${lane}: ${reply.errorMsg}`);
     };
@@ -237,17 +137,7 @@ async function main(): Promise<void> {
       `ratio workflow/direct: p50 ${(wp50 / dp50).toFixed(2)}  p99 ${(wp99 / dp99).toFixed(2)}  (goal ≤ 3)`,
     );
   } finally {
-    await Promise.all(procs.map((p) => p.stop(5000).catch(() => undefined)));
-    for (const ns of netnses) execFile('ip', ['netns', 'del', ns], () => undefined);
-    for (const l of links) {
-      try {
-        execFileSync('ip', ['link', 'del', l], { stdio: 'ignore' });
-      } catch {
-        // gone with its peer
-      }
-    }
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
-    fs.rmSync(dir, { recursive: true, force: true });
+    await stack.stop();
   }
 }
 

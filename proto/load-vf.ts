@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { ProtoGrpcType as DevicePluginProto } from './gen/api';
 import type { ProtoGrpcType as OpiProto } from './gen/bridge_port';
 import type { ProtoGrpcType as HostAgentProto } from './gen/hostagent';
+import { embeddedProto, loadProtoText } from './load-embedded';
 import { loadProtoPackage } from './load';
 
 export type { DevicePluginHandlers, DevicePluginClient } from './gen/v1beta1/DevicePlugin';
@@ -50,7 +51,13 @@ export function opiEvpnApi(): OpiProto['opi_api']['network']['evpn_gw']['v1alpha
 
 /** xpuflow.hostagent.v1: what xpuflow-cni asks of the host worker. */
 export function hostAgentApi(): HostAgentProto['xpuflow']['hostagent']['v1'] {
-  agent ??= loadProtoPackage('hostagent/hostagent.proto') as unknown as HostAgentProto;
+  if (!agent) {
+    // Inside the xpuflow-cni single executable the proto is embedded (load-embedded.ts).
+    const embedded = embeddedProto('hostagent/hostagent.proto');
+    agent = (embedded === undefined
+      ? loadProtoPackage('hostagent/hostagent.proto')
+      : loadProtoText(embedded)) as unknown as HostAgentProto;
+  }
   return agent.xpuflow.hostagent.v1;
 }
 

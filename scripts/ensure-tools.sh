@@ -54,6 +54,8 @@ apt_pkgs=()
 command -v ip >/dev/null 2>&1 || apt_pkgs+=(iproute2)
 command -v nsenter >/dev/null 2>&1 || apt_pkgs+=(util-linux)
 [[ -x /usr/sbin/ovs-vswitchd && -x /usr/bin/ovs-vsctl ]] || apt_pkgs+=(openvswitch-switch)
+# dnsmasq: the DHCP server the cnitool test's dhcp IPAM plugin gets its lease from.
+command -v dnsmasq >/dev/null 2>&1 || apt_pkgs+=(dnsmasq-base)
 if (( ${#apt_pkgs[@]} )); then
   if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
     echo "installing ${apt_pkgs[*]} (apt-get)" >&2
@@ -90,3 +92,5 @@ if [[ ! -f "$stamp" ]] || [[ -n "$(find "${src_dirs[@]}" package.json tsconfig*.
   node dist/workers/control/bundle-workflows.js >&2
   touch "$stamp"
 fi
+# xpuflow-cni as one self-contained executable (dist/xpuflow-cni; skipped when its inputs are unchanged).
+scripts/build-cni.sh >/dev/null

@@ -69,6 +69,8 @@ export async function attachNetdev(opts: AttachOptions, previous?: AttachRecord)
       ]);
     }
   }
+  // A repeated ADD may bring addresses the first did not have (xpuflow-cni's dhcp order): the record keeps the latest.
+  record = { ...record, addresses: opts.addresses };
   // In the pod: one ip process; replace (not add) keeps a retried ADD idempotent.
   const renamed = !inPod;
   await ipBatch(
@@ -78,7 +80,9 @@ export async function attachNetdev(opts: AttachOptions, previous?: AttachRecord)
       ...opts.addresses.map((a) => ['addr', 'replace', a.address, 'dev', opts.ifname]),
       ['link', 'set', 'dev', opts.ifname, 'up'],
       ...opts.routes.map((r) => {
-        const gw = r.gw ?? opts.addresses.find((a) => a.gateway)?.gateway;
+        // The gateway of an address of the route's family (an IPv6 route never goes via an IPv4 gateway).
+        const v6 = r.dst.includes(':');
+        const gw = r.gw ?? opts.addresses.find((a) => a.gateway && a.gateway.includes(':') === v6)?.gateway;
         return ['route', 'replace', r.dst, ...(gw ? ['via', gw] : []), 'dev', opts.ifname];
       }),
     ],

@@ -1,8 +1,9 @@
 /**
  * CNI ADD: every check that can refuse runs before anything changes; then
- * ADD allocates the pod's addresses, joins (or starts) the VF's lease and
- * asks it, by update, to attach. A failure releases the addresses again and
- * is reported with the CNI code that says whether a retry can help.
+ * ADD joins (or starts) the VF's lease and asks it, by update, to attach with
+ * the addresses of the IPAM result xpuflow-cni sends (it ran the IPAM plugin
+ * first, and releases the addresses itself when this fails). A failure is
+ * reported with the CNI code that says whether a retry can help.
  * Its undo is CNI DEL (cni-del.ts).
  */
 import * as fs from 'node:fs';
@@ -14,7 +15,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { checkIfname, parseNetConf, podFromArgs, type NetConf } from '../cni/config';
 import { CniCode, CniError } from '../cni/errors';
-import type { IpamResult } from '../cni/ipam';
+import { parseIpamResult, type IpamResult } from '../cni/ipam-plugin';
 import { addResult } from '../cni/result';
 import { discoverPool, resourceNameOf, type PoolConfig, type PoolVf } from '../deviceplugin/pool';
 import { attachUpdate } from '../../model/vf-lease-api';
@@ -27,6 +28,8 @@ import { rootMessage, type CniState } from './cni-state';
 /** The VF an ADD asks for, once every check has passed. */
 interface AddTarget {
   conf: NetConf;
+  /** What the IPAM plugin gave this container (xpuflow-cni ran it). */
+  ipam: IpamResult;
   pod: PodRef;
   pool: PoolConfig;
   vf: PoolVf;
@@ -34,13 +37,11 @@ interface AddTarget {
 
 export async function cniAdd(state: CniState, req: CniRequest__Output, version: string): Promise<string> {
   const target = await checkAdd(state, req);
-  const { conf, pod, vf } = target;
-  const ips = await state.ipam.allocate(conf.name, conf.ipam, req.containerId, req.ifname);
+  const { pod, vf } = target;
   try {
-    const record = await attachToLease(state, req, target, ips);
-    return addResult(version, record, ips.routes);
+    const record = await attachToLease(state, req, target);
+    return addResult(version, record, target.ipam);
   } catch (err) {
-    await state.ipam.release(conf.name, req.containerId, req.ifname);
     throw addFailure(err, vf.pciAddress, pod);
   }
 }
@@ -57,8 +58,14 @@ async function checkAdd(state: CniState, req: CniRequest__Output): Promise<AddTa
       `CNI_NETNS ${JSON.stringify(req.netns)} does not exist: the pod sandbox is gone or the path is wrong`,
     );
   }
+  if (!req.ipamResultJson)
+    throw new CniError(
+      CniCode.InvalidConfig,
+      "the ADD request carries no IPAM result: it did not come from an xpuflow-cni of this release (it runs the IPAM plugin first); install the xpuflow-cni executable of the host worker's image",
+    );
+  const ipam = parseIpamResult(conf.ipam.type, req.ipamResultJson);
   const { pool, vf } = await findVf(state, conf);
-  return { conf, pod, pool, vf };
+  return { conf, ipam, pod, pool, vf };
 }
 
 async function findVf(state: CniState, conf: NetConf): Promise<{ pool: PoolConfig; vf: PoolVf }> {
@@ -88,9 +95,9 @@ async function findVf(state: CniState, conf: NetConf): Promise<{ pool: PoolConfi
 }
 
 /** Asks the VF's lease to attach; starts the lease first when none is running. */
-async function attachToLease(state: CniState, req: CniRequest__Output, target: AddTarget, ips: IpamResult) {
+async function attachToLease(state: CniState, req: CniRequest__Output, target: AddTarget) {
   const { opts } = state;
-  const { conf, pod, pool, vf } = target;
+  const { conf, ipam, pod, pool, vf } = target;
   const handle = opts.client.workflow.getHandle(vfLeaseWorkflowId(opts.node, vf.pciAddress));
   const attach = () =>
     handle.executeUpdate(attachUpdate, {
@@ -101,8 +108,8 @@ async function attachToLease(state: CniState, req: CniRequest__Output, target: A
           netns: req.netns,
           ifname: req.ifname,
           mtu: conf.mtu,
-          addresses: ips.addresses,
-          routes: ips.routes,
+          addresses: ipam.ips.map((ip) => ({ address: ip.address, gateway: ip.gateway })),
+          routes: ipam.routes ?? [],
         },
       ],
     });

@@ -2,7 +2,8 @@
  * CNI DEL, the undo of CNI ADD (cni-add.ts), in reverse: it releases the
  * VF's lease when the lease is this container's (the lease detaches), or
  * detaches locally from ADD's record when no lease is left; then it removes
- * the record and releases the addresses. It tolerates what is already gone.
+ * the record. It tolerates what is already gone. The addresses are released
+ * afterwards by xpuflow-cni, through the IPAM plugin's DEL.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { detachNetdev } from '../../activities/netdev';
@@ -28,7 +29,6 @@ export async function cniDel(state: CniState, req: CniRequest__Output): Promise<
   const pci =
     record?.pciAddress ?? (checkPciAddress(conf.deviceID) === undefined ? conf.deviceID : undefined);
   if (pci) await detachVf(state, req, pci, record, pod);
-  if (conf.name) await state.ipam.release(conf.name, req.containerId, req.ifname || undefined);
 }
 
 /** Releases the lease if it is this container's, else detaches from the record; then drops the record. */

@@ -1,11 +1,10 @@
 /**
  * What the CNI commands share: the handler's options, the attach records
- * ADD keeps for DEL and CHECK (one per VF, under the state folder), and the
- * IP allocations ADD makes and DEL releases.
+ * ADD keeps for DEL and CHECK (one per VF, under the state folder). IP
+ * addresses are not kept here: xpuflow-cni delegates them to an IPAM plugin.
  */
 import type { Client } from '@temporalio/client';
 import { AttachRecords } from '../../activities/netdev';
-import { Ipam } from '../cni/ipam';
 import type { PoolConfig } from '../deviceplugin/pool';
 
 export interface CniHandlerOptions {
@@ -22,11 +21,10 @@ export interface CniState {
   opts: CniHandlerOptions;
   /** What each ADD did, so DEL can undo it even when the lease is gone. */
   records: AttachRecords;
-  ipam: Ipam;
 }
 
 export function openCniState(opts: CniHandlerOptions): CniState {
-  return { opts, records: new AttachRecords(`${opts.stateDir}/attach`), ipam: new Ipam(opts.stateDir) };
+  return { opts, records: new AttachRecords(`${opts.stateDir}/attach`) };
 }
 
 /** The failure's innermost message (an update's cause is an activity's cause is the application failure). */

@@ -31,6 +31,7 @@ import {
 import { DevServer } from '../support/dev-server';
 import { REPO_ROOT } from '../support/tools';
 import { logTails } from '../support/log-tails';
+import { cniPluginDir } from '../support/cni-tools';
 
 /** Why these tests cannot run here (not root, no ip/nsenter, no OVS), or undefined. */
 export function vfTestsUnavailable(): string | undefined {
@@ -42,7 +43,14 @@ export function vfTestsUnavailable(): string | undefined {
       return `${bin} is not installed (apt-get install iproute2 util-linux)`;
     }
   }
-  return ovsUnavailable();
+  const noOvs = ovsUnavailable();
+  if (noOvs) return noOvs;
+  try {
+    cniPluginDir(); // the IPAM plugins xpuflow-cni delegates to
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return undefined;
 }
 
 export const PF = '0000:3b:00.0';
@@ -270,7 +278,7 @@ export class VfHarness {
           CNI_NETNS: opts.netns,
           CNI_IFNAME: opts.ifname ?? 'net1',
           CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=${opts.namespace ?? 'default'};K8S_POD_NAME=${opts.pod};K8S_POD_UID=uid-${opts.pod}`,
-          CNI_PATH: '/opt/cni/bin',
+          CNI_PATH: cniPluginDir(), // host-local and static, which xpuflow-cni runs for IPAM
         },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
@@ -303,16 +311,31 @@ export class VfHarness {
         subnet: '10.77.0.0/24',
         gateway: '10.77.0.1',
         routes: [{ dst: '10.78.0.0/16' }],
+        dataDir: this.ipamDir,
       },
       ...overrides,
     };
   }
 
-  /** Who holds host-local IPAM addresses ("<containerId>/<ifname>"). */
-  ipamHolders(): string[] {
-    const dir = path.join(this.stateDir, 'ipam', `vfnet-${this.tag}`);
+  /** The host-local plugin's dataDir for this run's networks. */
+  get ipamDir(): string {
+    return path.join(this.stateDir, 'ipam');
+  }
+
+  /**
+   * Who holds host-local addresses of `network` ("<containerId>/<ifname>"): one
+   * file per address, holding "<id>\r\n<ifname>" (containernetworking/plugins
+   * plugins/ipam/host-local/backend/disk/backend.go, Store.Reserve, commit
+   * 3d27709faaa4e3619f299b962d9ea24589e28f9c), beside
+   * its "lock" and "last_reserved_ip.<range>" files.
+   */
+  ipamHolders(network = `vfnet-${this.tag}`): string[] {
+    const dir = path.join(this.ipamDir, network);
     if (!fs.existsSync(dir)) return [];
-    return fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f), 'utf8'));
+    return fs
+      .readdirSync(dir)
+      .filter((f) => f !== 'lock' && !f.startsWith('last_reserved_ip'))
+      .map((f) => fs.readFileSync(path.join(dir, f), 'utf8').replace('\r\n', '/'));
   }
 
   logs(): string {

@@ -20,6 +20,11 @@ export interface CniRequest {
    * The network configuration from stdin (JSON).
    */
   'configJson'?: (string);
+  /**
+   * ADD: the result of the IPAM plugin xpuflow-cni ran before asking (the CNI
+   * delegated-plugin Success result: ips, routes, dns), to configure on the VF.
+   */
+  'ipamResultJson'?: (string);
 }
 
 export interface CniRequest__Output {
@@ -41,4 +46,9 @@ export interface CniRequest__Output {
    * The network configuration from stdin (JSON).
    */
   'configJson': (string);
+  /**
+   * ADD: the result of the IPAM plugin xpuflow-cni ran before asking (the CNI
+   * delegated-plugin Success result: ips, routes, dns), to configure on the VF.
+   */
+  'ipamResultJson': (string);
 }
