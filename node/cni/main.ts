@@ -42,11 +42,18 @@ export interface CniPeers {
 
 const REAL_PEERS: CniPeers = { ipam: execIpamPlugin, agent: (socket, req) => callHostAgent(socket, req) };
 
-function readStdin(): string {
+/** The network configuration from stdin; an empty string when stdin is closed or absent (VERSION needs none). */
+function readStdin(): string | CniError {
   try {
     return fs.readFileSync(0, 'utf8');
-  } catch {
-    return '';
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EOF' || code === 'EBADF') return '';
+    return new CniError(
+      CniCode.IoFailure,
+      `could not read the network configuration from stdin: ${(err as Error).message}`,
+      'the container runtime passes the network configuration on stdin (CNI spec, "Parameters"); run xpuflow-cni through the runtime or cnitool',
+    );
   }
 }
 
@@ -217,7 +224,13 @@ export function cniMain(): void {
     console.log(HELP);
     return;
   }
-  void runCni(process.env, process.stdin.isTTY ? '' : readStdin()).then(({ out, code }) => {
+  const stdin = process.stdin.isTTY ? '' : readStdin();
+  if (stdin instanceof CniError) {
+    process.stdout.write(stdin.toJson(DEFAULT_CNI_VERSION) + '\n');
+    process.exitCode = 1;
+    return;
+  }
+  void runCni(process.env, stdin).then(({ out, code }) => {
     if (out) process.stdout.write(out + '\n');
     process.exitCode = code;
   });
