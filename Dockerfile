@@ -31,7 +31,14 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-save --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
 COPY --from=build /app/dist dist
+# Every .proto the processes load at run time (proto/load.ts, proto/load-vf.ts):
+# gNOI for DMS (control worker), the kubelet device plugin API and the host
+# agent (host worker, xpuflow-cni), OPI evpn-gw (DPU worker). The image test
+# (test/image/runtime-tree.test.ts) starts every entry point from this list.
 COPY proto/gnoi proto/gnoi
+COPY proto/kubelet proto/kubelet
+COPY proto/hostagent proto/hostagent
+COPY proto/opi proto/opi
 # The image's own user (node, uid 1000), numeric so runAsNonRoot can check it.
 # The host worker's DaemonSet runs as root instead: it writes sysfs.
 USER 1000:1000
