@@ -58,7 +58,25 @@ function cached(dir: string, fill: (tmp: string) => void): string {
     if (fs.existsSync(dir)) return dir;
     throw err;
   }
+  pruneSiblings(dir, 3);
   return dir;
+}
+
+/**
+ * Removes entries beside `dir` beyond the `keep` most recently made, once a day
+ * old (each source edit makes a new build; a day leaves alone a tree another
+ * test run is still using).
+ */
+function pruneSiblings(dir: string, keep: number): void {
+  const parent = path.dirname(dir);
+  const entries = fs
+    .readdirSync(parent)
+    .filter((n) => !n.includes('.tmp-'))
+    .map((n) => ({ p: path.join(parent, n), t: fs.statSync(path.join(parent, n)).mtimeMs }))
+    .sort((a, b) => b.t - a.t);
+  const dayAgo = Date.now() - 24 * 3600_000;
+  for (const e of entries.slice(keep))
+    if (e.p !== dir && e.t < dayAgo) fs.rmSync(e.p, { recursive: true, force: true });
 }
 
 function sh(command: string, cwd: string): void {
