@@ -34,7 +34,7 @@ const running: ChildProcess[] = [];
 beforeAll(async () => {
   tree = assembleRuntimeTree(REPO);
   console.log(
-    `runtime tree in ${tree.root}: ${tree.copied.join(', ')}; not reproduced: ${tree.skipped.join(' | ')}`,
+    `runtime tree in ${tree.fsRoot}: ${tree.copied.join(', ')}; not reproduced: ${tree.skipped.join(' | ')}`,
   );
   await temporal.start();
   [hostCluster] = await apis.start(['host']);
@@ -46,7 +46,7 @@ afterAll(async () => {
   await temporal.dispose();
   await apis.stop();
   fs.rmSync(scratch, { recursive: true, force: true });
-  if (tree) fs.rmSync(tree.root, { recursive: true, force: true });
+  if (tree) fs.rmSync(tree.fsRoot, { recursive: true, force: true });
 }, 60_000);
 
 function stop(p: ChildProcess): Promise<void> {

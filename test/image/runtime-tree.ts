@@ -22,16 +22,18 @@ import path from 'node:path';
 import { contextFiles, parseDockerfile, type CopyStep, type Stage } from './dockerfile';
 
 export interface RuntimeTree {
-  /** The folder playing the final stage's WORKDIR. */
+  /** The temp folder playing the image's `/` (only what the COPY and npm lines put there). */
+  fsRoot: string;
+  /** The folder playing the final stage's WORKDIR, inside fsRoot. */
   root: string;
   stage: Stage;
-  /** The final stage's ENTRYPOINT with image paths mapped into `root`. */
+  /** The final stage's ENTRYPOINT with image paths mapped into fsRoot. */
   entrypoint: string[];
   /** ENV of the final stage. */
   env: Record<string, string>;
   /** What was not reproduced (apt-get lines), for the test's output. */
   skipped: string[];
-  /** Destination paths of the COPY lines, relative to WORKDIR. */
+  /** Destination paths of the COPY lines in the image. */
   copied: string[];
 }
 
@@ -142,30 +144,46 @@ function copyInto(src: string, dest: string): void {
   fs.cpSync(src, dest, { recursive: true, dereference: false });
 }
 
-/** Replays one COPY of the final stage into `root` (the stage's WORKDIR). */
-function replayCopy(
-  step: CopyStep,
-  root: string,
-  workdir: string,
-  sourceRoot: (s: CopyStep) => string,
-): string {
+interface CopySource {
+  dir: string;
+  /** Where `dir` is in its stage (`/` for the build context). */
+  workdir: string;
+  /** The build context's files (.dockerignore applied); only for the context. */
+  files?: () => string[];
+}
+
+/**
+ * Replays one COPY of the final stage into fsRoot. A `--from` stage is laid
+ * out as its WORKDIR only (buildStage), so its sources must be under it.
+ */
+function replayCopy(step: CopyStep, fsRoot: string, source: (s: CopyStep) => CopySource): string {
   const destAbs = path.posix.resolve(step.workdir, step.dest);
-  if (destAbs !== workdir && !destAbs.startsWith(`${workdir}/`))
-    throw new Error(`${step.line}: copies outside WORKDIR ${workdir}, which the test does not lay out`);
-  const destRel = path.posix.relative(workdir, destAbs);
-  const base = sourceRoot(step);
+  const dest = path.join(fsRoot, destAbs);
+  const base = source(step);
   const intoDir = step.dest.endsWith('/') || step.sources.length > 1;
-  for (const source of step.sources) {
-    const src = step.from
-      ? path.join(base, path.posix.relative(workdir, path.posix.resolve(step.workdir, source)))
-      : path.join(base, source);
+  for (const name of step.sources) {
+    let src = path.join(base.dir, name);
+    if (step.from) {
+      const abs = path.posix.resolve(step.workdir, name);
+      if (abs !== base.workdir && !abs.startsWith(`${base.workdir}/`))
+        throw new Error(
+          `${step.line}: ${abs} is outside stage ${step.from}'s WORKDIR ${base.workdir}, which the test lays out alone`,
+        );
+      src = path.join(base.dir, path.posix.relative(base.workdir, abs));
+    }
     if (!fs.existsSync(src))
-      throw new Error(`${step.line}: ${source} does not exist${step.from ? ` in stage ${step.from}` : ''}`);
+      throw new Error(`${step.line}: ${name} does not exist${step.from ? ` in stage ${step.from}` : ''}`);
     // A folder's contents land in the destination; a file lands in it (dest/ or several sources) or as it.
-    if (fs.statSync(src).isDirectory()) copyInto(src, path.join(root, destRel));
-    else copyInto(src, intoDir ? path.join(root, destRel, path.basename(src)) : path.join(root, destRel));
+    if (!fs.statSync(src).isDirectory()) copyInto(src, intoDir ? path.join(dest, path.basename(src)) : dest);
+    else if (step.from) copyInto(src, dest);
+    else {
+      // From the context, only what .dockerignore lets docker build send.
+      const prefix = path.posix.normalize(name).replace(/^\.\/?|\/$/g, '');
+      for (const f of base.files!().filter((x) => !prefix || x.startsWith(`${prefix}/`)))
+        copyInto(path.join(base.dir, f), path.join(dest, prefix ? f.slice(prefix.length + 1) : f));
+    }
   }
-  return destRel || '.';
+  return destAbs;
 }
 
 /** Assembles the final stage of `<repo>/Dockerfile` into a new temp folder. */
@@ -174,23 +192,25 @@ export function assembleRuntimeTree(repo: string): RuntimeTree {
   const stage = stages.at(-1);
   if (!stage) throw new Error('Dockerfile has no FROM');
   const workdir = stage.workdir;
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-image-tree-'));
+  const fsRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-image-tree-'));
+  const root = path.join(fsRoot, workdir);
+  fs.mkdirSync(root, { recursive: true });
   const built = new Map<string, string>();
-  const sourceRoot = (s: CopyStep): string => {
-    if (!s.from) return repo;
+  let context: string[] | undefined;
+  const files = (): string[] => (context ??= contextFiles(repo));
+  const source = (s: CopyStep): CopySource => {
+    if (!s.from) return { dir: repo, workdir: '/', files };
     const from = s.from;
     const st = stages.find((x) => x.name === from);
     if (!st) throw new Error(`${s.line}: no stage named ${from}`);
-    if (st.workdir !== workdir)
-      throw new Error(`${s.line}: stage ${from} works in ${st.workdir}, the final stage in ${workdir}`);
     if (!built.has(from)) built.set(from, buildStage(repo, st));
-    return built.get(from)!;
+    return { dir: built.get(from)!, workdir: st.workdir };
   };
   const skipped: string[] = [];
   const copied: string[] = [];
   for (const step of stage.steps) {
     if (step.kind === 'COPY') {
-      copied.push(replayCopy(step, root, workdir, sourceRoot));
+      copied.push(replayCopy(step, fsRoot, source));
       continue;
     }
     for (const part of step.command.split('&&').map((x) => x.trim())) {
@@ -206,8 +226,9 @@ export function assembleRuntimeTree(repo: string): RuntimeTree {
     }
   }
   if (!stage.entrypoint) throw new Error('the final stage has no ENTRYPOINT');
+  // Paths of the image that the tree holds point into it; anything else (`node`) is the machine's.
   const entrypoint = stage.entrypoint.map((a) =>
-    a === workdir || a.startsWith(`${workdir}/`) ? path.join(root, path.posix.relative(workdir, a)) : a,
+    a.startsWith('/') && fs.existsSync(path.join(fsRoot, a)) ? path.join(fsRoot, a) : a,
   );
-  return { root, stage, entrypoint, env: stage.env, skipped, copied };
+  return { fsRoot, root, stage, entrypoint, env: stage.env, skipped, copied };
 }
