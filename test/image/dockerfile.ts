@@ -62,9 +62,17 @@ function logicalLines(text: string): string[] {
 }
 
 function execForm(rest: string, line: string): string[] {
-  const parsed: unknown = JSON.parse(rest);
-  if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string'))
-    throw new Error(`Dockerfile: ${line}: only the exec form (a JSON array of strings) is understood`);
+  const refused = new Error(
+    `Dockerfile: ${line}: only the exec form (a JSON array of strings) is understood`,
+  );
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rest);
+  } catch (err) {
+    if (err instanceof SyntaxError) throw refused;
+    throw err;
+  }
+  if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === 'string')) throw refused;
   return parsed;
 }
 
