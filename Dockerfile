@@ -1,9 +1,15 @@
-# The xpuflow image the Helm chart runs (charts/xpuflow: image.repository,
-# tag = the chart's appVersion = package.json's version). One image for every
-# process: the entrypoint is the xpuflow CLI, the chart picks the command
-# (controller, worker control, worker host, worker dpu).
+# The xpuflow image the Helm charts run (charts/xpuflow and, in the DPU
+# clusters, charts/xpuflow-dpu-worker: image.repository, tag = the charts'
+# appVersion = package.json's version). One image for every process: the
+# entrypoint is the xpuflow CLI, the chart picks the command (controller,
+# worker control, worker host, worker dpu).
 #
 #   docker build -t xpuflow:0.1.0 .
+#   scripts/image-build-local.sh      (buildah, no registry: makes the base locally)
+#
+# test/image/runtime-tree.test.ts lays out the final stage from its COPY and
+# RUN lines and starts every entry point from it: keep to COPY, WORKDIR, ENV,
+# and RUN lines of apt-get and npm (the test refuses what it cannot replay).
 #
 # Build stage: all dependencies, TypeScript build and the prebuilt workflow bundle.
 FROM node:20-slim AS build
@@ -35,7 +41,14 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm install --no-save --omit=dev --no-audit --no-fund --loglevel=error && npm cache clean --force
 COPY --from=build /app/dist dist
+# Every .proto the processes load at run time (proto/load.ts, proto/load-vf.ts):
+# gNOI for DMS (control worker), the kubelet device plugin API and the host
+# agent (host worker, xpuflow-cni), OPI evpn-gw (DPU worker). The image test
+# (test/image/runtime-tree.test.ts) starts every entry point from this list.
 COPY proto/gnoi proto/gnoi
+COPY proto/kubelet proto/kubelet
+COPY proto/hostagent proto/hostagent
+COPY proto/opi proto/opi
 # The image's own user (node, uid 1000), numeric so runAsNonRoot can check it.
 # The host worker's DaemonSet runs as root instead: it writes sysfs.
 USER 1000:1000

@@ -1,15 +1,29 @@
 /**
- * The Helm chart, rendered by a real helm: lint, the four workloads, their
- * commands and Temporal settings, least-privilege RBAC, no service account
- * token in the node workers, TLS only when asked, and values.schema.json
- * refusing bad values with the field named.
+ * The Helm charts, rendered by a real helm: lint, the four workloads (the DPU
+ * worker as the DPUService of charts/xpuflow installs charts/xpuflow-dpu-worker
+ * into a DPU cluster), their commands and Temporal settings, least-privilege
+ * RBAC, no service account token in the node workers, TLS only when asked,
+ * and values.schema.json refusing bad values with the field named.
  */
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { vfConfigProblems, type VfHostConfig } from '../../node/hostagent/config';
-import { CHART, REPO, helm, helmBinary, renderChart, type K8sObject } from './helm';
+import { dpuServiceProblems } from '../../model/dpu-service';
+import type { DpuServiceSpec } from '../../model/resources/dpu-service';
+import {
+  CHART,
+  DPU_WORKER_CHART,
+  REPO,
+  REQUIRED_VALUES,
+  helm,
+  helmBinary,
+  renderChart,
+  renderDeployedDpuWorker,
+  type K8sObject,
+} from './helm';
 
 interface EnvVar {
   name: string;
@@ -51,12 +65,21 @@ interface Rule {
 }
 
 const NS = 'xpuflow-system';
+/** The DPU worker's namespace in each DPU cluster (dpuWorker.namespace). */
+const DPU_NS = 'xpuflow';
 const WORKLOADS = [
   { kind: 'Deployment', name: 'xpuflow-controller' },
   { kind: 'Deployment', name: 'xpuflow-control-worker' },
   { kind: 'DaemonSet', name: 'xpuflow-host-worker' },
   { kind: 'DaemonSet', name: 'xpuflow-dpu-worker' },
 ] as const;
+const REQUIRED_ARGS = Object.entries(REQUIRED_VALUES).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+
+/** charts/xpuflow rendered, plus what its DPUService installs in a DPU cluster. */
+function renderBoth(set: Record<string, string> = {}, extra: string[] = []): K8sObject[] {
+  const host = renderChart(set, extra);
+  return [...host, ...renderDeployedDpuWorker(host)];
+}
 
 function find(objs: K8sObject[], kind: string, name: string): K8sObject {
   const o = objs.find((x) => x.kind === kind && x.metadata.name === name);
@@ -101,33 +124,57 @@ afterAll(() => {
 });
 
 describe('helm lint', () => {
-  test('the chart lints clean in strict mode', () => {
-    const r = helm(['lint', '--strict', CHART]);
-    expect(`${r.stdout}${r.stderr}`).toContain('1 chart(s) linted, 0 chart(s) failed');
-    expect(r.status).toBe(0);
+  test('both charts lint clean in strict mode, given their required values', () => {
+    for (const [chart, args] of [
+      [CHART, REQUIRED_ARGS],
+      [DPU_WORKER_CHART, ['--set', 'temporal.address=temporal.example.com:7233']],
+    ] as const) {
+      const r = helm(['lint', '--strict', chart, ...args]);
+      expect(`${r.stdout}${r.stderr}`).toContain('1 chart(s) linted, 0 chart(s) failed');
+      expect(r.status).toBe(0);
+    }
   });
 
-  test("the chart's appVersion is package.json's version", () => {
-    const chart = parse(fs.readFileSync(path.join(CHART, 'Chart.yaml'), 'utf8')) as {
-      appVersion: string;
-      version: string;
-    };
+  test("both charts' version and appVersion are package.json's version (released together)", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { version: string };
-    expect(chart.appVersion).toBe(pkg.version);
-    expect(chart.version).toBe(pkg.version);
+    for (const dir of [CHART, DPU_WORKER_CHART]) {
+      const chart = parse(fs.readFileSync(path.join(dir, 'Chart.yaml'), 'utf8')) as {
+        appVersion: string;
+        version: string;
+      };
+      expect({ dir, appVersion: chart.appVersion, version: chart.version }).toEqual({
+        dir,
+        appVersion: pkg.version,
+        version: pkg.version,
+      });
+    }
+  });
+
+  test('scripts/chart-package.sh packages both charts into one Helm repository', () => {
+    const out = path.join(tmp, 'repo');
+    const r = spawnSync('bash', [path.join(REPO, 'scripts/chart-package.sh'), out], { encoding: 'utf8' });
+    expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
+    const index = parse(fs.readFileSync(path.join(out, 'index.yaml'), 'utf8')) as {
+      entries: Record<string, Array<{ version: string }>>;
+    };
+    expect(Object.keys(index.entries).sort()).toEqual(['xpuflow', 'xpuflow-dpu-worker']);
+    expect(index.entries['xpuflow-dpu-worker'][0].version).toBe(index.entries.xpuflow[0].version);
   });
 });
 
 describe('default values', () => {
   let objs: K8sObject[];
   beforeAll(() => {
-    objs = renderChart();
+    objs = renderBoth();
   });
 
-  test('all four workloads render, in the release namespace, with the chart-version image', () => {
+  test('all four workloads render, in the release namespace (the DPU worker in its DPU cluster namespace), with the chart-version image', () => {
     for (const w of WORKLOADS) {
       const o = workload(objs, w.kind, w.name);
-      expect(o.metadata.namespace).toBe(NS);
+      expect({ w: w.name, ns: o.metadata.namespace }).toEqual({
+        w: w.name,
+        ns: w.name === 'xpuflow-dpu-worker' ? DPU_NS : NS,
+      });
       expect(o.spec.template.spec.containers).toHaveLength(1);
       expect(o.spec.template.spec.containers[0].image).toBe('xpuflow:0.1.0');
     }
@@ -352,7 +399,7 @@ describe('default values', () => {
 describe('Temporal TLS and API key', () => {
   let objs: K8sObject[];
   beforeAll(() => {
-    objs = renderChart({
+    objs = renderBoth({
       'temporal.address': 'temporal.example.internal:7233',
       'temporal.namespace': 'dpus',
       'temporal.tlsSecret': 'temporal-client-tls',
@@ -443,7 +490,7 @@ describe('other values', () => {
       'dpuWorker.enabled': 'false',
       'rbac.create': 'false',
     });
-    expect(objs.filter((o) => o.kind === 'DaemonSet')).toEqual([]);
+    expect(objs.filter((o) => o.kind === 'DaemonSet' || o.kind === 'DPUService')).toEqual([]);
     expect(objs.filter((o) => /Role/.test(o.kind))).toEqual([]);
     expect(
       objs
@@ -501,7 +548,7 @@ describe('values.schema.json', () => {
   function renderWith(values: string): { status: number | null; stderr: string } {
     const file = path.join(tmp, `values-${Math.random().toString(36).slice(2)}.yaml`);
     fs.writeFileSync(file, values);
-    const r = helm(['template', 'xpuflow', CHART, '-f', file]);
+    const r = helm(['template', 'xpuflow', CHART, ...REQUIRED_ARGS, '-f', file]);
     return { status: r.status, stderr: r.stderr };
   }
 
@@ -534,5 +581,159 @@ describe('values.schema.json', () => {
     const r = renderWith('temporal:\n  tlsSecret: Not_A_Name\n');
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/\/temporal\/tlsSecret/);
+  });
+});
+
+describe('the DPU worker as a DPUService', () => {
+  type DpuService = K8sObject & { spec: DpuServiceSpec };
+  const serviceOf = (objs: K8sObject[]): DpuService =>
+    find(objs, 'DPUService', 'xpuflow-dpu-worker') as DpuService;
+
+  test('the chart makes no DPU worker workload in the host cluster, only a DPUService the flow accepts', () => {
+    const objs = renderChart();
+    expect(objs.filter((o) => o.kind === 'DaemonSet').map((o) => o.metadata.name)).toEqual([
+      'xpuflow-host-worker',
+    ]);
+    const svc = serviceOf(objs);
+    expect(svc.apiVersion).toBe('provisioning.xpuflow.dev/v1alpha1');
+    expect(svc.metadata.namespace).toBe(NS);
+    expect(dpuServiceProblems(svc.spec)).toEqual([]);
+    expect(svc.spec.helmChart.source).toEqual({
+      repoURL: 'https://charts.example.com/xpuflow',
+      chart: 'xpuflow-dpu-worker',
+      version: '0.1.0',
+    });
+    expect(svc.spec.namespace).toBe(DPU_NS);
+    // No Secret to mirror, no cluster list: every DPUCluster of the namespace, one wave.
+    expect(svc.spec.imagePullSecrets).toBeUndefined();
+    expect(svc.spec.clusters).toBeUndefined();
+    expect(svc.spec.helmChart.values).toMatchObject({
+      image: { repository: 'xpuflow', tag: '0.1.0', pullPolicy: 'IfNotPresent' },
+      temporal: { address: 'temporal-frontend.temporal:7233', namespace: 'default' },
+      opiAddress: '127.0.0.1:50151',
+    });
+  });
+
+  test('it lives in the watched namespace, mirrors the Secrets the worker needs, and carries targets, rollout and a DPU-side Temporal address', () => {
+    const objs = renderChart(
+      {
+        'controller.watchNamespace': 'dpus',
+        'temporal.tlsSecret': 'temporal-client-tls',
+        'temporal.apiKeySecret.name': 'temporal-api-key',
+        'imagePullSecrets[0].name': 'registry',
+        'dpuWorker.temporalAddress': 'temporal.dpu.example.com:7233',
+        'dpuWorker.chart.version': '0.1.0-rc.1',
+        'dpuWorker.rollout.canary': 'dpu-cluster-a',
+      },
+      [
+        '--set-json',
+        'dpuWorker.clusters=["dpu-cluster-a","dpu-cluster-b"]',
+        '--set-json',
+        'dpuWorker.rollout.waves=[50,100]',
+      ],
+    );
+    const svc = serviceOf(objs);
+    expect(svc.metadata.namespace).toBe('dpus');
+    expect(dpuServiceProblems(svc.spec)).toEqual([]);
+    expect(svc.spec.imagePullSecrets).toEqual(['registry', 'temporal-client-tls', 'temporal-api-key']);
+    expect(svc.spec.clusters).toEqual(['dpu-cluster-a', 'dpu-cluster-b']);
+    expect(svc.spec.rollout).toEqual({ canary: 'dpu-cluster-a', waves: [50, 100] });
+    expect(svc.spec.helmChart.source.version).toBe('0.1.0-rc.1');
+    const deployed = renderDeployedDpuWorker(objs);
+    const p = pod(deployed, 'DaemonSet', 'xpuflow-dpu-worker');
+    const e = env(p.containers[0]);
+    expect(e.get('TEMPORAL_ADDRESS')?.value).toBe('temporal.dpu.example.com:7233');
+    expect(p.volumes).toContainEqual(expect.objectContaining({ name: 'temporal-tls' }));
+    expect((p as PodSpec & { imagePullSecrets?: unknown }).imagePullSecrets).toEqual([{ name: 'registry' }]);
+  });
+
+  test('on the DPU cluster it runs on the DPU nodes only, on the host network', () => {
+    const p = pod(renderDeployedDpuWorker(renderChart()), 'DaemonSet', 'xpuflow-dpu-worker') as PodSpec & {
+      hostNetwork?: boolean;
+      affinity?: unknown;
+    };
+    expect(p.hostNetwork).toBe(true);
+    expect(p.affinity).toEqual({
+      nodeAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: {
+          nodeSelectorTerms: [
+            { matchExpressions: [{ key: 'provisioning.xpuflow.dev/dpu', operator: 'Exists' }] },
+          ],
+        },
+      },
+    });
+  });
+
+  test('without dpuWorker.chart.repoURL the chart is refused, the value named', () => {
+    const r = helm(['template', 'xpuflow', CHART, '--namespace', NS]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/dpuWorker\/chart\/repoURL|dpuWorker\.chart\.repoURL/);
+    // Turned off, it is not needed.
+    expect(helm(['template', 'xpuflow', CHART, '--set', 'dpuWorker.enabled=false']).status).toBe(0);
+  });
+
+  test('the DPU worker chart alone refuses to render without a Temporal address, the value named', () => {
+    const r = helm(['template', 'w', DPU_WORKER_CHART]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/\/temporal\/address/);
+  });
+});
+
+describe('images and Secrets in values', () => {
+  function render(chart: string, args: string[]): { status: number | null; stderr: string } {
+    const r = helm(['template', 'x', chart, ...args]);
+    return { status: r.status, stderr: r.stderr };
+  }
+
+  test('a DMS image without a tag is refused by the schema, the value named', () => {
+    const r = render(CHART, [...REQUIRED_ARGS, '--set', 'controller.dmsImage=nvcr.io/nvidia/doca/dms']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/at '\/controller\/dmsImage'/);
+    for (const ok of [
+      'nvcr.io/nvidia/doca/dms:v2.9.1',
+      `dms@sha256:${'a'.repeat(64)}`,
+      'localhost:5000/dms:1',
+    ])
+      expect({
+        ok,
+        status: render(CHART, [...REQUIRED_ARGS, '--set', `controller.dmsImage=${ok}`]).status,
+      }).toEqual({
+        ok,
+        status: 0,
+      });
+  });
+
+  test('a tag in image.repository, or a tag that is not one, is refused in both charts', () => {
+    for (const [chart, args] of [
+      [CHART, REQUIRED_ARGS],
+      [DPU_WORKER_CHART, ['--set', 'temporal.address=t.example.com:7233']],
+    ] as const) {
+      const inRepo = render(chart, [
+        ...args,
+        '--set',
+        'image.repository=registry.example.com/xpuflow:latest',
+      ]);
+      expect(inRepo.status).not.toBe(0);
+      expect(inRepo.stderr).toMatch(/at '\/image\/repository'/);
+      const badTag = render(chart, [...args, '--set', 'image.tag=has space']);
+      expect(badTag.status).not.toBe(0);
+      expect(badTag.stderr).toMatch(/at '\/image\/tag'/);
+      expect(render(chart, [...args, '--set', 'image.repository=localhost:5000/xpuflow']).status).toBe(0);
+    }
+  });
+
+  test('a Secret value that is not a Secret name is refused in the DPU worker chart too', () => {
+    const r = render(DPU_WORKER_CHART, [
+      '--set',
+      'temporal.address=t.example.com:7233',
+      '--set',
+      'temporal.apiKeySecret.name=Not_A_Secret',
+    ]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/\/temporal\/apiKeySecret\/name/);
+  });
+
+  test('under helm template (no cluster) named Secrets are not looked up', () => {
+    expect(render(CHART, [...REQUIRED_ARGS, '--set', 'temporal.tlsSecret=absent']).status).toBe(0);
   });
 });
