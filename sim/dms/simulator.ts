@@ -44,7 +44,9 @@
  * - Faults (injectFault): UNAVAILABLE (every RPC fails with gRPC UNAVAILABLE
  *   for the next N calls or until a clock time), INTEGRITY_FAIL (the next
  *   Install that transfers fails validation), HANG (matching RPCs never
- *   answer until clearFaults() or stop()), FLASH_FAIL (the next flash fails).
+ *   answer until clearFaults() or stop()), FLASH_FAIL (the next flash fails),
+ *   LOSE_ANSWER (the next call of an RPC acts, then fails UNAVAILABLE as if
+ *   the connection dropped: test plumbing, not DMS behaviour).
  *
  * Everything is computed lazily from `clock` (no timers), so a test can drive
  * time with a fake clock. All state is in memory, per instance. stop() closes
@@ -189,7 +191,13 @@ export async function startDmsSimulator(opts: DmsSimulatorOptions): Promise<DmsS
         )
           return;
         try {
-          callback(null, answer(call.request, await now()));
+          const res = answer(call.request, await now());
+          if (faults.takeLostAnswer(rpc)) {
+            callback({
+              code: grpc.status.UNAVAILABLE,
+              details: `${rpc} took effect, then its answer was lost (injected LOSE_ANSWER)`,
+            });
+          } else callback(null, res);
         } catch (err) {
           callback(toStatus(err));
         }

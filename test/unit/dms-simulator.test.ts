@@ -369,7 +369,22 @@ describe('DMS simulator: faults', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+  it('LOSE_ANSWER: the next Activate takes effect, then its caller gets UNAVAILABLE; the one after answers', async () => {
+    await rawInstall('dpu-0.cfg', Buffer.from('c'));
+    await rawInstall('bf-new', Buffer.from('image'));
+    sim.injectFault({ kind: 'LOSE_ANSWER', rpc: 'Activate' });
+    await expect(activate('bf-new;dpu-0.cfg')).rejects.toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+      details: expect.stringContaining('LOSE_ANSWER'),
+    });
+    expect(sim.counters.flashes).toBe(1);
+    expect((await rebootStatus('CPU')).active).toBe(true);
+    nowMs += 90_000;
+    expect((await activate('bf-new;dpu-0.cfg')).response).toBe('activateOk');
+  });
+
   it('rejects faults it cannot apply', () => {
+    expect(() => sim.injectFault({ kind: 'LOSE_ANSWER', rpc: 'Install' as 'Verify' })).toThrow(/Install/);
     expect(() => sim.injectFault({ kind: 'UNAVAILABLE', calls: 0 })).toThrow(/calls 0/);
     expect(() => sim.injectFault({ kind: 'HANG', rpcs: ['Nope' as 'Verify'] })).toThrow(/Nope/);
   });
