@@ -41,13 +41,14 @@ export async function activateWithCfg(
   cfgVersion: string,
 ): Promise<PhaseOutcome> {
   const { spec, book, timing } = ctx;
-  const at = { dpu: spec.name, address: spec.dmsAddress, subcomponent: 'CPU' as const };
+  const at = { dpu: spec.name, address: spec.dmsAddress };
+  const cpu = { ...at, subcomponent: 'CPU' as const };
   const version = pairedVersion(target.fileName, cfgVersion);
 
   // A reboot already under way (an operator's, an earlier run's) ends first, so the one seen next is this activation's.
   const before = await pollUntil(
     async () => {
-      const s = await dmsCalls.dmsRebootStatus(at);
+      const s = await dmsCalls.dmsRebootStatus(cpu);
       return s.active ? undefined : s;
     },
     {
@@ -76,7 +77,7 @@ export async function activateWithCfg(
   const limit = timing.flashTimeoutSeconds + timing.rebootTimeoutSeconds;
   const after = await pollUntil(
     async () => {
-      const s = await dmsCalls.dmsRebootStatus(at);
+      const s = await dmsCalls.dmsRebootStatus(cpu);
       return !s.active && isNewer(s, before) ? s : undefined;
     },
     {
