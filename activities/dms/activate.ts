@@ -36,8 +36,8 @@ export interface DmsActivateInput extends DmsCallInput {
 export interface DmsActivateResult {
   /** Whether this attempt sent Activate. */
   sent: boolean;
-  /** When not sent: what was found instead. */
-  found?: string;
+  /** When not sent: what an earlier attempt left, in words for the phase's message. */
+  found?: { kind: 'already-running' | 'activation-seen'; detail: string };
 }
 
 export function activateActivity(session: DmsSession) {
@@ -49,14 +49,17 @@ export function activateActivity(session: DmsSession) {
   async function earlierActivation(
     input: DmsActivateInput,
     once: NonNullable<DmsActivateInput['once']>,
-  ): Promise<string | undefined> {
+  ): Promise<DmsActivateResult['found']> {
     const at = { dpu: input.dpu, address: input.address };
     const v = await dmsVerify(at);
-    if (v.version === once.bfb) return `DPU already runs ${once.bfb}`;
+    if (v.version === once.bfb) return { kind: 'already-running', detail: `DPU already runs ${once.bfb}` };
     const s = await dmsRebootStatus({ ...at, subcomponent: 'CPU' });
     const newer = s.count !== once.before.count || s.whenNs !== once.before.whenNs;
     if (s.active || newer) {
-      return `a CPU reboot ${s.active ? 'is active' : 'has happened'} since the flow's first attempt (count ${once.before.count} → ${s.count}${s.reason ? `, reason ${JSON.stringify(s.reason)}` : ''}): an earlier Activate got through`;
+      return {
+        kind: 'activation-seen',
+        detail: `a CPU reboot ${s.active ? 'is active' : 'has happened'} since the flow's first attempt (count ${once.before.count} → ${s.count}${s.reason ? `, reason ${JSON.stringify(s.reason)}` : ''}): an earlier Activate got through`,
+      };
     }
     return undefined;
   }

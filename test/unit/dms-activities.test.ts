@@ -223,9 +223,13 @@ describe('dmsActivate and dmsVerify', () => {
     nowMs += 1000; // flashing: the CPU reboot DMS started is active
     const during = await dms.dmsActivate(input);
     expect(during.sent).toBe(false);
-    expect(during.found).toContain('is active');
+    expect(during.found?.kind).toBe('activation-seen');
+    expect(during.found?.detail).toContain('is active');
     nowMs += 90_000; // flashed and rebooted
-    expect(await dms.dmsActivate(input)).toEqual({ sent: false, found: 'DPU already runs bf-new' });
+    expect(await dms.dmsActivate(input)).toEqual({
+      sent: false,
+      found: { kind: 'already-running', detail: 'DPU already runs bf-new' },
+    });
     expect(sim.counters.flashes).toBe(1);
   });
 
@@ -238,7 +242,8 @@ describe('dmsActivate and dmsVerify', () => {
     nowMs += 90_000;
     const again = await dms.dmsActivate(input);
     expect(again.sent).toBe(false);
-    expect(again.found).toContain('has happened');
+    expect(again.found?.kind).toBe('activation-seen');
+    expect(again.found?.detail).toContain('has happened');
     const s = await dms.dmsRebootStatus({ ...at(), subcomponent: 'CPU' });
     expect(s).toMatchObject({ active: false, status: 'STATUS_FAILURE' });
     expect(s.statusMessage).toContain('bf-new');

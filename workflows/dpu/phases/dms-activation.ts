@@ -70,9 +70,7 @@ export async function activateWithCfg(
     { summary: `activate ${version} on DMS of ${spec.name}` },
     [{ ...at, version, noReboot: false, once: { bfb: target.fileName, before } }],
   );
-  if (!sent.sent && sent.found?.startsWith('DPU already runs')) {
-    return { done: `${sent.found}: nothing to flash` };
-  }
+  if (sent.found?.kind === 'already-running') return { done: `${sent.found.detail}: nothing to flash` };
 
   const limit = timing.flashTimeoutSeconds + timing.rebootTimeoutSeconds;
   const after = await pollUntil(
