@@ -107,7 +107,8 @@ function coreControllers(opts: ControllerOptions, inf: ReturnType<typeof coreInf
     },
     {
       dmsBasePort: opts.dmsBasePort ?? 9339,
-      dmsImage: opts.dmsImage ?? 'ghcr.io/xpuflow/dms:latest',
+      // Empty: the image of the control worker's DMS pod layout (chart value dms.image).
+      dmsImage: opts.dmsImage ?? '',
       workflowUrl,
       ...(opts.timing ? { timing: opts.timing } : {}),
       ...(opts.readyTimeoutSeconds ? { readyTimeoutSeconds: opts.readyTimeoutSeconds } : {}),

@@ -35,7 +35,7 @@ export const DmsFailureType = {
   FileMissing: 'DmsInstallFileMissing',
   /** Bad activity input (address, version, delay). Non-retryable. */
   BadInput: 'DmsBadInput',
-  /** DMS answered something the protocol does not allow. Non-retryable. */
+  /** DMS answered something xpuflow cannot decode (an unknown enum value, a missing field). Non-retryable: see protocolError. */
   ProtocolError: 'DmsProtocolError',
 } as const;
 
@@ -174,16 +174,47 @@ export function fileMissing(
   );
 }
 
+/**
+ * DMS answered `rpc` with a message xpuflow cannot decode: `field` holds
+ * `value`, which the protocol (or the DMS behaviour xpuflow relies on, see
+ * proto/gnoi/README.md) does not allow. Non-retryable (DmsProtocolError):
+ * asking the same DMS again gets the same answer, and nothing was written
+ * on the strength of it — fix or upgrade DMS, then retry the phase.
+ */
+export function protocolError(
+  rpc: string,
+  t: DmsEndpoint,
+  field: string,
+  value: unknown,
+  expected: string,
+): ApplicationFailure {
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  return ApplicationFailure.nonRetryable(
+    `${rpc} answer from ${where(t)} has ${field} = ${shown}, which xpuflow cannot decode (expected ${expected}); ` +
+      `nothing was changed on the strength of it — check the DMS version, then retry`,
+    DmsFailureType.ProtocolError,
+    { rpc, dpu: t.dpu, address: t.address, field, value: shown },
+  );
+}
+
+/** ActivateError.Type values (gNOI os.proto). */
+const ACTIVATE_ERROR_TYPES = ['UNSPECIFIED', 'NON_EXISTENT_VERSION', 'NOT_SUPPORTED_ON_BACKUP'];
+
 /** An Activate answer other than ActivateOK: `err` is its ActivateError, absent when DMS sent neither. */
 export function activateFailure(
   t: DmsEndpoint,
   version: string,
   err: ActivateResponse__Output['activateError'],
 ): ApplicationFailure {
-  if (!err) {
-    return ApplicationFailure.nonRetryable(
-      `Activate of ${version} on DMS at ${t.address} (DPU ${t.dpu}) got an answer with neither ActivateOK nor ActivateError; check the DMS version`,
-      DmsFailureType.ProtocolError,
+  if (!err)
+    return protocolError('Activate', t, 'response', 'neither activate_ok nor activate_error', 'one of them');
+  if (!ACTIVATE_ERROR_TYPES.includes(String(err.type))) {
+    return protocolError(
+      'Activate',
+      t,
+      'activate_error.type',
+      err.type,
+      `one of ${ACTIVATE_ERROR_TYPES.join(', ')}`,
     );
   }
   const details = { dpu: t.dpu, address: t.address, version, activateError: err.type };

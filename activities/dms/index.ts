@@ -4,10 +4,11 @@
  * running version, reboot and read the reboot status. One job per file, on
  * the options, clients and calls of session.ts.
  *
- * Each is idempotent: Install answers Validated at once for a staged version,
- * Activate of a version running or being flashed is a no-op, and Reboot
+ * Each is safe to repeat: Install answers Validated at once for a staged
+ * version; Activate, given `once`, first finds an activation an earlier
+ * attempt got through (Verify, CPU RebootStatus) and sends none; Reboot
  * treats "a reboot is already pending or in progress" (ALREADY_EXISTS) as
- * done. Failures are ApplicationFailures typed by DmsFailureType (failures.ts):
+ * done. DMS behaviour relied on beyond gNOI: proto/gnoi/README.md. Failures are ApplicationFailures typed by DmsFailureType (failures.ts):
  * retryable for transient trouble, non-retryable for what a retry cannot fix.
  */
 import { activateActivity } from './activate';
@@ -35,7 +36,8 @@ export type { DmsActivitiesOptions, DmsCallInput } from './session';
 export type { DmsInstallContentInput } from './install-content';
 export type { DmsInstallFileInput } from './install-file';
 export type { DmsRebootInput } from './reboot';
-export type { DmsRebootStatusResult } from './reboot-status';
+export type { DmsRebootStatusInput, DmsRebootStatusResult, RebootStatusValue } from './reboot-status';
+export type { DmsActivateInput, DmsActivateResult } from './activate';
 export type { DmsVerifyResult } from './verify';
 export { DmsClients } from './clients';
 export { DmsFailureType } from './failures';

@@ -16,6 +16,8 @@ export function installContentActivity({ chunkBytes, install }: DmsSession) {
     async dmsInstallContent(input: DmsInstallContentInput): Promise<InstallStreamResult> {
       const t = checkEndpoint(input, 'dmsInstallContent');
       const version = checkVersion(input.version, 'dmsInstallContent', t);
+      // DMS's rule: "bf cfg file must end with .cfg" (NVIDIA/doca-platform,
+      // internal/provisioning/controllers/dpu/state/gnoi/installing.go, commit 6acfda03356adceb17657555ce4ecca01f6bb32c).
       if (!version.endsWith('.cfg')) {
         throw badInput(
           `dmsInstallContent for DPU ${t.dpu}: version ${JSON.stringify(version)} must end in .cfg (it sends a bf.cfg); ` +

@@ -16,6 +16,13 @@ export interface DmsActivitiesOptions {
   credentials?: grpc.ChannelCredentials;
   /** Deadline of each unary call, and the longest idle wait on an Install stream. Default 15 s. */
   callTimeoutMs?: number;
+  /**
+   * Deadline of an Activate sent with no_reboot false: DMS may answer only once
+   * the BFB is pushed. Default 30 min, the bound NVIDIA DPF gives it
+   * (NVIDIA/doca-platform, internal/provisioning/controllers/dpu/state/gnoi/installing.go,
+   * commit 6acfda03356adceb17657555ce4ecca01f6bb32c: `context.WithTimeout(..., 30*60*time.Second)`).
+   */
+  activateTimeoutMs?: number;
   /** Longest wait for Validated after the last byte (DMS checks the image). Default 10 min. */
   validateTimeoutMs?: number;
   /** Bytes per transfer_content message; default 256 KiB (at most 3 MiB). */
@@ -63,14 +70,20 @@ export function dmsSession(opts: DmsActivitiesOptions) {
   const validateTimeoutMs = opts.validateTimeoutMs ?? 10 * 60_000;
   const chunkBytes = Math.min(Math.max(1, Math.floor(opts.chunkBytes ?? 256 * 1024)), MAX_CHUNK);
   const heartbeatEveryMs = opts.heartbeatEveryMs ?? 5_000;
+  const activateTimeoutMs = opts.activateTimeoutMs ?? 30 * 60_000;
   const clients = opts.clients ?? new DmsClients(opts.credentials);
 
-  /** A unary RPC; a gRPC error becomes a typed failure (grpcFailure). */
-  async function unary<Res>(rpc: string, t: DmsEndpoint, invoke: UnaryInvoker<Res>): Promise<Res> {
+  /** A unary RPC (deadline `timeoutMs`, default callTimeoutMs); a gRPC error becomes a typed failure (grpcFailure). */
+  async function unary<Res>(
+    rpc: string,
+    t: DmsEndpoint,
+    invoke: UnaryInvoker<Res>,
+    timeoutMs: number = callTimeoutMs,
+  ): Promise<Res> {
     try {
-      return await callUnary(invoke, callTimeoutMs, activityContext()?.cancellationSignal);
+      return await callUnary(invoke, timeoutMs, activityContext()?.cancellationSignal);
     } catch (err) {
-      throw isServiceError(err) ? grpcFailure(rpc, t, err, callTimeoutMs) : err;
+      throw isServiceError(err) ? grpcFailure(rpc, t, err, timeoutMs) : err;
     }
   }
 
@@ -103,5 +116,5 @@ export function dmsSession(opts: DmsActivitiesOptions) {
     }
   }
 
-  return { clients, callTimeoutMs, chunkBytes, unary, install };
+  return { clients, callTimeoutMs, activateTimeoutMs, heartbeatEveryMs, chunkBytes, unary, install };
 }

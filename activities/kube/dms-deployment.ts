@@ -1,10 +1,13 @@
 /**
  * DMS Deployment: the DMS pod (gNOI OS/System server for one DPU) on the host
- * node, host network, on the DPU's DMS port. Ready when the kubelet says the
- * pod is Ready; the phase then checks that DMS answers.
+ * node, host network, on the DPU's DMS port, laid out as the chart's `dms:`
+ * values say (model/dms-pod.ts; NVIDIA DPF's layout by default). Ready when
+ * the kubelet says the pod is Ready; the phase then checks that DMS answers.
  */
 import { isConflict, type Kube } from '../../platform/kube/client';
 import { dmsPodName } from '../../model/dpu';
+import { DPF_DMS_POD_LAYOUT, dmsPodSpec, type DmsPodLayout } from '../../model/dms-pod';
+import { ApplicationFailure } from '@temporalio/common';
 import { waitUntil } from '../wait-until';
 import { API_VERSION, GROUP, type ObjectRef } from '../../model/resources/common';
 
@@ -13,13 +16,39 @@ export interface DmsPodInput {
   node: string;
   pciAddress: string;
   port: number;
+  /** The controller's DMS image; empty: the layout's. */
   image: string;
+  /** DMS `<node IP>:<port>`; absent (runs started before it was passed): the node's InternalIP is read. */
+  address?: string;
 }
 
-export function dmsDeploymentActivities(kube: () => Kube) {
+/** The node's IP DMS listens on: the host of `address`, or the node's InternalIP. */
+async function nodeIpOf(kube: Kube, input: DmsPodInput): Promise<string> {
+  const host = input.address?.replace(/:\d+$/, '').replace(/^\[(.*)\]$/, '$1');
+  if (host) return host;
+  const node = await kube.getNode(input.node);
+  const ip = node?.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  if (!ip) {
+    throw ApplicationFailure.nonRetryable(
+      `node ${input.node} ${node ? 'reports no InternalIP' : 'does not exist'}: the DMS pod of DPU ${input.dpu.name} cannot be given an address to listen on`,
+      'NodeAddressUnknown',
+    );
+  }
+  return ip;
+}
+
+export function dmsDeploymentActivities(kube: () => Kube, layout: DmsPodLayout = DPF_DMS_POD_LAYOUT) {
   return {
     async deployDmsPod(input: DmsPodInput): Promise<string> {
       const name = dmsPodName(input.dpu.name);
+      const nodeIP = await nodeIpOf(kube(), input);
+      const spec = dmsPodSpec(layout, input.image || layout.image, {
+        dpu: input.dpu.name,
+        node: input.node,
+        nodeIP,
+        port: input.port,
+        pciAddress: input.pciAddress,
+      });
       try {
         await kube().core.createNamespacedPod({
           namespace: input.dpu.namespace,
@@ -36,22 +65,7 @@ export function dmsDeploymentActivities(kube: () => Kube) {
                   }
                 : {}),
             },
-            spec: {
-              nodeName: input.node,
-              hostNetwork: true,
-              restartPolicy: 'Always',
-              tolerations: [{ operator: 'Exists' }],
-              containers: [
-                {
-                  name: 'dms',
-                  image: input.image,
-                  args: ['--pci-address', input.pciAddress, '--port', String(input.port)],
-                  ports: [{ name: 'gnoi', containerPort: input.port, hostPort: input.port }],
-                  readinessProbe: { tcpSocket: { port: input.port }, periodSeconds: 2 },
-                  securityContext: { privileged: true },
-                },
-              ],
-            },
+            spec,
           },
         });
       } catch (err) {

@@ -5,18 +5,20 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { hostCluster } from './cluster-clients';
+import type { DmsPodLayout } from '../../model/dms-pod';
 import { dmsDeploymentActivities } from './dms-deployment';
 import { dpuClusterActivities } from './dpu-cluster';
 import { dpusetActivities } from './dpuset';
 import { nodeEffectActivities } from './node-effect';
 import { reportActivities } from './report-status';
 
-export function createKubeActivities(kc: k8s.KubeConfig | undefined) {
+/** `dmsPod`: the DMS pod's layout (chart values `dms:`); default NVIDIA DPF's (model/dms-pod.ts). */
+export function createKubeActivities(kc: k8s.KubeConfig | undefined, dmsPod?: DmsPodLayout) {
   const kube = hostCluster(kc);
   return {
     ...reportActivities(kube),
     ...nodeEffectActivities(kube),
-    ...dmsDeploymentActivities(kube),
+    ...dmsDeploymentActivities(kube, dmsPod),
     ...dpuClusterActivities(kube),
     ...dpusetActivities(kube),
   };

@@ -19,7 +19,13 @@ export type DmsFault =
   /** Matching RPCs (all when `rpcs` is absent) never answer until clearFaults() or stop(). */
   | { kind: 'HANG'; rpcs?: DmsRpcName[] }
   /** The next flash to complete fails: the running version stays and Verify says why. */
-  | { kind: 'FLASH_FAIL' };
+  | { kind: 'FLASH_FAIL' }
+  /**
+   * The next call of `rpc` takes effect on the DPU, then its answer is lost:
+   * the caller gets gRPC UNAVAILABLE, as when the connection or the calling
+   * worker dies after DMS acted. For proving a retry does not act twice.
+   */
+  | { kind: 'LOSE_ANSWER'; rpc: Exclude<DmsRpcName, 'Install'> };
 
 interface Unavailable {
   callsLeft?: number;
@@ -37,6 +43,7 @@ export class FaultBox {
   private hangs: Array<Set<DmsRpcName> | 'all'> = [];
   private integrityFails = 0;
   private flashFails = 0;
+  private lostAnswers: Array<Exclude<DmsRpcName, 'Install'>> = [];
   private waiters: Array<(why: 'cleared' | 'stopped') => void> = [];
 
   inject(fault: DmsFault): void {
@@ -56,6 +63,14 @@ export class FaultBox {
         return;
       case 'FLASH_FAIL':
         this.flashFails += 1;
+        return;
+      case 'LOSE_ANSWER':
+        if (!(DMS_RPCS as readonly string[]).includes(fault.rpc) || fault.rpc === ('Install' as string)) {
+          throw new Error(
+            `LOSE_ANSWER fault: RPC ${String(fault.rpc)} is not a unary DMS RPC; use Activate, Verify, Reboot or RebootStatus`,
+          );
+        }
+        this.lostAnswers.push(fault.rpc);
         return;
       case 'HANG': {
         if (fault.rpcs === undefined) {
@@ -82,6 +97,7 @@ export class FaultBox {
     this.hangs = [];
     this.integrityFails = 0;
     this.flashFails = 0;
+    this.lostAnswers = [];
     this.release('cleared');
   }
 
@@ -115,6 +131,14 @@ export class FaultBox {
   takeIntegrityFail(): boolean {
     if (this.integrityFails === 0) return false;
     this.integrityFails -= 1;
+    return true;
+  }
+
+  /** Consumes an armed LOSE_ANSWER for `rpc`, if any. */
+  takeLostAnswer(rpc: DmsRpcName): boolean {
+    const i = this.lostAnswers.indexOf(rpc as Exclude<DmsRpcName, 'Install'>);
+    if (i < 0) return false;
+    this.lostAnswers.splice(i, 1);
     return true;
   }
 

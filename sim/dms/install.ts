@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import type { InstallRequest__Output, InstallResponse } from '../../proto/load';
 import type { FaultBox } from './faults';
-import type { DmsTarget } from './target';
+import { isCfgVersion, type DmsTarget } from './target';
 
 type InstallCall = grpc.ServerDuplexStream<InstallRequest__Output, InstallResponse>;
 type InstallErrorType =
@@ -118,7 +118,7 @@ export function serveInstall(
         return;
       }
       const sha256 = hash.digest('hex');
-      target.stage({ version, kind: version.endsWith('.cfg') ? 'cfg' : 'bfb', bytes: received, sha256 });
+      target.stage({ version, kind: isCfgVersion(version) ? 'cfg' : 'bfb', bytes: received, sha256 });
       finish({ validated: { version, description: `${received} bytes, sha256 ${sha256}` } });
       return;
     }

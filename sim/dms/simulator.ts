@@ -14,25 +14,39 @@
  *   cancelled before TransferEnd stages nothing; a second Install while one
  *   is receiving gets INSTALL_IN_PROGRESS; an empty image gets PARSE_FAIL. A
  *   version ending in `.cfg` is a bf.cfg, staged the same way.
- * - Activate{version}: not staged → ActivateError NON_EXISTENT_VERSION;
- *   a `.cfg` → ActivateError UNSPECIFIED; running or being flashed → ActivateOK
- *   with no new flash (a retried Activate never flashes twice); another
- *   version being flashed → gRPC ABORTED (retry later); else ActivateOK and a
- *   flash starts (counters.flashes++) with the most recently staged `.cfg`.
+ * - Activate{version, no_reboot}, as NVIDIA DPF drives DMS (see target.ts
+ *   for the source): version is `<bfb>;<cfg>` (or a lone `<bfb>`), each part
+ *   staged, the cfg's version ending in `.cfg`. A part not staged →
+ *   ActivateError NON_EXISTENT_VERSION; a malformed string or parts of the
+ *   wrong kind → ActivateError UNSPECIFIED; a flash or reboot under way →
+ *   gRPC ABORTED (no repeat-safety is promised, so none is played). Else
+ *   ActivateOK and a flash of the BFB with that named bf.cfg starts
+ *   (counters.flashes++). With no_reboot false DMS reboots the DPU itself:
+ *   RebootStatus is active from Activate until flashMs + rebootMs later,
+ *   when = the activation's time, reason `activate <version>`, count + 1, and
+ *   once over, status SUCCESS (or FAILURE with the reason when the flash
+ *   failed). With no_reboot true the new version is what the DPU boots at its
+ *   next reboot (gNOI os.proto).
  * - Verify: a flash that has run `flashMs` by the clock completes when
  *   observed; version = running version. If FLASH_FAIL was armed when the
  *   flash completed, the running version stays and activation_fail_message
  *   says why (cleared when the next flash starts).
  * - System.Reboot{method, delay ns, message}: schedules a reboot at now+delay;
  *   ALREADY_EXISTS while one is pending or in progress; INVALID_ARGUMENT for
- *   a method other than COLD or WARM. RebootStatus: active (wait = ns left)
- *   from reboot start until start+rebootMs; count = reboots started; when =
- *   ns (since the epoch, by the clock) of the last reboot start; reason and
- *   method of the last reboot; status SUCCESS once it is over.
+ *   a method other than COLD or WARM.
+ * - RebootStatus{subcomponents}: none, or the one path `CPU` (the DPU's Arm
+ *   complex, which DPF asks about); any other path → INVALID_ARGUMENT naming
+ *   it. active (wait = ns left) while a reboot runs; count = reboots started;
+ *   when = ns (since the epoch, by the clock) the last reboot started; reason
+ *   and method of the last reboot; status (applicable only when active is
+ *   false, gNOI system.proto) SUCCESS or FAILURE once one is over, else
+ *   STATUS_UNKNOWN.
  * - Faults (injectFault): UNAVAILABLE (every RPC fails with gRPC UNAVAILABLE
  *   for the next N calls or until a clock time), INTEGRITY_FAIL (the next
  *   Install that transfers fails validation), HANG (matching RPCs never
- *   answer until clearFaults() or stop()), FLASH_FAIL (the next flash fails).
+ *   answer until clearFaults() or stop()), FLASH_FAIL (the next flash fails),
+ *   LOSE_ANSWER (the next call of an RPC acts, then fails UNAVAILABLE as if
+ *   the connection dropped: test plumbing, not DMS behaviour).
  *
  * Everything is computed lazily from `clock` (no timers), so a test can drive
  * time with a fake clock. All state is in memory, per instance. stop() closes
@@ -47,6 +61,7 @@ import {
   type RebootStatusResponse,
   type SystemHandlers,
 } from '../../proto/load';
+import type { RebootStatusRequest__Output } from '../../proto/gen/gnoi/system/RebootStatusRequest';
 import { FaultBox, type DmsFault, type DmsRpcName } from './faults';
 import { serveInstall } from './install';
 import { DmsRefusal, DmsTarget, type DmsCounters, type DmsTargetState } from './target';
@@ -96,6 +111,23 @@ const REFUSAL_CODES: Record<DmsRefusal['code'], grpc.status> = {
 function toStatus(err: unknown): Status {
   if (err instanceof DmsRefusal) return { code: REFUSAL_CODES[err.code], details: err.message };
   return { code: grpc.status.INTERNAL, details: `DMS simulator error: ${String(err)}` };
+}
+
+/**
+ * RebootStatus answers for the whole DPU or for its `CPU` subcomponent, the
+ * path DPF asks about (installing.go, commit in target.ts); any other path is
+ * refused, naming it.
+ */
+function checkSubcomponents(paths: RebootStatusRequest__Output['subcomponents']): void {
+  for (const p of paths) {
+    const names = (p.elem ?? []).map((e) => e.name);
+    if (names.length !== 1 || names[0] !== 'CPU') {
+      throw new DmsRefusal(
+        'INVALID_ARGUMENT',
+        `subcomponent /${names.join('/')} is not one this DMS reports on; ask for /CPU or for none`,
+      );
+    }
+  }
 }
 
 function msToNs(ms: number): string {
@@ -159,7 +191,13 @@ export async function startDmsSimulator(opts: DmsSimulatorOptions): Promise<DmsS
         )
           return;
         try {
-          callback(null, answer(call.request, await now()));
+          const res = answer(call.request, await now());
+          if (faults.takeLostAnswer(rpc)) {
+            callback({
+              code: grpc.status.UNAVAILABLE,
+              details: `${rpc} took effect, then its answer was lost (injected LOSE_ANSWER)`,
+            });
+          } else callback(null, res);
         } catch (err) {
           callback(toStatus(err));
         }
@@ -184,7 +222,7 @@ export async function startDmsSimulator(opts: DmsSimulatorOptions): Promise<DmsS
           activateError: { type: 'NOT_SUPPORTED_ON_BACKUP', detail: 'a DPU has no standby supervisor' },
         };
       }
-      const outcome = target.activate(req.version, nowMs);
+      const outcome = target.activate(req.version, req.noReboot, nowMs);
       return outcome.kind === 'ok'
         ? { activateOk: {} }
         : { activateError: { type: outcome.type, detail: outcome.detail } };
@@ -200,7 +238,8 @@ export async function startDmsSimulator(opts: DmsSimulatorOptions): Promise<DmsS
       target.reboot(req.method, nsToMs(req.delay), req.message, nowMs);
       return {};
     }),
-    RebootStatus: unary('RebootStatus', (_req, nowMs): RebootStatusResponse => {
+    RebootStatus: unary('RebootStatus', (req, nowMs): RebootStatusResponse => {
+      checkSubcomponents(req.subcomponents);
       target.settle(nowMs);
       const last = target.last;
       const active = target.rebootActive(nowMs);
@@ -211,7 +250,12 @@ export async function startDmsSimulator(opts: DmsSimulatorOptions): Promise<DmsS
         reason: last?.reason ?? '',
         count: target.counters.reboots,
         method: last?.method === 'WARM' ? 'WARM' : last ? 'COLD' : 'UNKNOWN',
-        status: active || !last ? { status: 'STATUS_UNKNOWN' } : { status: 'STATUS_SUCCESS' },
+        status:
+          active || !last
+            ? { status: 'STATUS_UNKNOWN' }
+            : last.failure
+              ? { status: 'STATUS_FAILURE', message: last.failure }
+              : { status: 'STATUS_SUCCESS' },
       };
     }),
   };

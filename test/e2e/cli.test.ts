@@ -94,7 +94,9 @@ test('dpu provision --wait follows the DPU to Ready (exit 0); status --json and 
   expect(view.status?.conditions.map((c) => c.type)).toContain('OSInstalled');
 
   const phases = await xpuflow('dpu', 'status', d.spec.name, '--phases');
-  expect(phases.stdout).toMatch(/done\s+OS Installing\s+[\d.]+ s\s+flashed bf-bundle/);
+  expect(phases.stdout).toMatch(
+    /done\s+OS Installing\s+[\d.]+ s\s+DMS flashed bf-bundle\S+ with \S+\.cfg and rebooted/,
+  );
   expect(phases.stdout).toMatch(/skipped\s+Node Effect/);
 
   const again = await xpuflow('dpu', 'retry', d.spec.name);

@@ -43,15 +43,17 @@ test('4 DPUs on 2 hosts reach Ready, each flashed once', async () => {
     expect(d.dms.counters.flashes).toBe(1);
     expect(d.host.kernel.numVfs(d.spec.pciAddress)).toBe(d.spec.numVfs);
   }
-  await h.captureHistory(fleet.dpus[0].spec.name, 'provision-dpu-ready.json');
+  // provision-dpu-ready.json keeps a run of the path before DPF's activation (patched), for replay.
+  await h.captureHistory(fleet.dpus[0].spec.name, 'provision-dpu-ready-dms-activation.json');
 });
 
-test('kill -9 of the control worker mid OS Installing: a new worker completes the run, one flash per DPU', async () => {
+test('kill -9 of the control worker between Activate and the end of the reboot DMS does: a new worker completes the run, one flash per DPU', async () => {
   const fleet = await h.fleet('kill', { hosts: 1, dpusPerHost: 2, ...FAST, flashMs: 8_000 });
   for (const d of fleet.dpus) await startProvision(h.client, d.spec);
   await h.waitAll(
     names(fleet),
-    (s) => s.phase === Phase.OsInstalling && (s.progress?.step ?? '').startsWith('flashing'),
+    // From just before the one Activate until DMS has flashed and rebooted: a kill here must not flash twice.
+    (s) => s.phase === Phase.OsInstalling && (s.progress?.step ?? '').startsWith('DMS flashing'),
   );
   await h.control!.kill9();
   await new Promise((r) => setTimeout(r, 1_000));
@@ -88,7 +90,7 @@ test('INTEGRITY_FAIL ends in Error with the reason in the status and nothing lef
   );
   expect(ready.phase).toBe(Phase.Ready);
   expect(d.dms.counters.flashes).toBe(1);
-  await h.captureHistory(d.spec.name, 'provision-dpu-integrity-fail-retry.json');
+  await h.captureHistory(d.spec.name, 'provision-dpu-integrity-fail-retry-dms-activation.json');
 });
 
 test('DMS UNAVAILABLE for a few seconds is retried to success', async () => {

@@ -42,7 +42,18 @@ test('deleting a DPU runs the delete flow and releases the finalizer', async () 
   await h.kube.create('DPU', NS, dpuObject('solo-dpu', node, pci));
   await h.waitFor('solo-dpu Ready', async () => (await h.dpu('solo-dpu'))?.status?.phase === 'Ready');
   expect(await readNumVfs(fleet.hosts[0].sysfsRoot, pci)).toBe(2);
-  expect(await h.kube.getPod(NS, dmsPodName('solo-dpu'))).toBeDefined();
+  // The API server took the DMS pod in DPF's layout (model/dms-pod.ts), filled in for this DPU.
+  const dmsPod = await h.kube.getPod(NS, dmsPodName('solo-dpu'));
+  expect(dmsPod?.spec?.hostNetwork).toBe(true);
+  expect(dmsPod?.spec?.initContainers?.map((c) => c.name)).toEqual(['rshim-preflight', 'dms-init']);
+  expect(dmsPod?.spec?.initContainers?.[1].args?.[0]).toContain(`--kube-node-ref ${node} --dms-port `);
+  expect(dmsPod?.spec?.volumes).toContainEqual(
+    expect.objectContaining({
+      name: 'server-volume',
+      secret: expect.objectContaining({ secretName: `${node}-server-secret` }),
+    }),
+  );
+  expect(dmsPod?.spec?.containers[0].image).toBe('xpuflow-dms:test');
   expect(await h.dpuKube.getNode('solo-dpu')).toBeDefined();
 
   await h.kube.delete('DPU', { namespace: NS, name: 'solo-dpu' });
@@ -248,7 +259,8 @@ test('without automatic reboot the DPU says what the operator must do, and an an
   expect(waiting.status!.message).toContain(
     'kubectl annotate dpu manual-dpu -n xpuflow-test provisioning.xpuflow.dev/host-power-cycled=',
   );
-  expect(fleet.dpus[0].dms.counters.reboots).toBe(0);
+  // DMS rebooted the DPU's Arm when it activated the BFB; the power cycle asked for is the host's.
+  expect(fleet.dpus[0].dms.counters.reboots).toBe(1);
   await h.kube.patch(
     'DPU',
     { namespace: NS, name: 'manual-dpu' },
@@ -261,7 +273,7 @@ test('without automatic reboot the DPU says what the operator must do, and an an
   expect(ready.status!.conditions!.find((c) => c.type === 'Rebooted')!.message).toContain(
     'rebooted by an operator',
   );
-  expect(fleet.dpus[0].dms.counters.reboots).toBe(0);
+  expect(fleet.dpus[0].dms.counters.reboots).toBe(1); // none more: xpuflow asked DMS for no reboot of its own
 });
 
 test('a DPUCluster shows whether its kubeconfig reaches the DPU cluster', async () => {

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -16,6 +17,7 @@ import {
   type TransferProgress,
 } from '../../activities/dms';
 import { startDmsSimulator, type DmsSimulator } from '../../sim/dms';
+import { osServiceDefinition, systemServiceDefinition } from '../../proto/load';
 
 const KiB = 1024;
 const T0 = 1_700_000_000_000;
@@ -179,28 +181,74 @@ describe('dmsInstallContent', () => {
 });
 
 describe('dmsActivate and dmsVerify', () => {
-  it('flashes once for a retried activate; verify sees the new version after flashMs', async () => {
+  const at = () => ({ dpu: 'dpu-0', address: sim.address });
+
+  async function stage(): Promise<void> {
     const filePath = writeImage('bf-new.bfb', 10 * KiB);
-    await dms.dmsInstallFile({ dpu: 'dpu-0', address: sim.address, version: 'bf-new', filePath });
-    const input = { dpu: 'dpu-0', address: sim.address, version: 'bf-new' };
-    await dms.dmsActivate(input);
-    await dms.dmsActivate(input);
-    expect(sim.counters.flashes).toBe(1);
-    expect(await dms.dmsVerify(input)).toEqual({ version: 'bf-old' });
-    nowMs += 60_000;
-    expect(await dms.dmsVerify(input)).toEqual({ version: 'bf-new' });
+    await dms.dmsInstallFile({ ...at(), version: 'bf-new', filePath });
+    await dms.dmsInstallContent({ ...at(), version: 'dpu-0.cfg', content: 'HOSTNAME=dpu-0\n' });
+  }
+
+  it('sends one Activate of <bfb>;<cfg> with no_reboot false: DMS flashes with that cfg and reboots the DPU', async () => {
+    await stage();
+    const before = await dms.dmsRebootStatus({ ...at(), subcomponent: 'CPU' });
+    const once = { bfb: 'bf-new', before };
+    const { result, beats } = await inActivity(() =>
+      dms.dmsActivate({ ...at(), version: 'bf-new;dpu-0.cfg', noReboot: false, once }),
+    );
+    expect(result).toEqual({ sent: true });
+    expect(beats.length).toBeGreaterThanOrEqual(1);
+    expect((await sim.state()).flashing).toMatchObject({
+      version: 'bf-new',
+      cfg: 'dpu-0.cfg',
+      rebootsItself: true,
+    });
+    const during = await dms.dmsRebootStatus({ ...at(), subcomponent: 'CPU' });
+    expect(during).toMatchObject({ active: true, count: 1, reason: 'activate bf-new;dpu-0.cfg' });
+    nowMs += 90_000;
+    expect(await dms.dmsRebootStatus({ ...at(), subcomponent: 'CPU' })).toMatchObject({
+      active: false,
+      count: 1,
+      status: 'STATUS_SUCCESS',
+    });
+    expect(await dms.dmsVerify(at())).toEqual({ version: 'bf-new' });
+    expect(sim.counters).toMatchObject({ flashes: 1, reboots: 1 });
   });
 
-  it('reports a failed flash', async () => {
-    await dms.dmsInstallContent({ dpu: 'dpu-0', address: sim.address, version: 'a.cfg', content: 'x' });
-    const filePath = writeImage('bf-new.bfb', KiB);
-    await dms.dmsInstallFile({ dpu: 'dpu-0', address: sim.address, version: 'bf-new', filePath });
+  it('a retried attempt finds the activation an earlier one got through, while it runs and after, and sends none', async () => {
+    await stage();
+    const before = await dms.dmsRebootStatus({ ...at(), subcomponent: 'CPU' });
+    const input = { ...at(), version: 'bf-new;dpu-0.cfg', once: { bfb: 'bf-new', before } };
+    expect(await dms.dmsActivate(input)).toEqual({ sent: true });
+    nowMs += 1000; // flashing: the CPU reboot DMS started is active
+    const during = await dms.dmsActivate(input);
+    expect(during.sent).toBe(false);
+    expect(during.found?.kind).toBe('activation-seen');
+    expect(during.found?.detail).toContain('is active');
+    nowMs += 90_000; // flashed and rebooted
+    expect(await dms.dmsActivate(input)).toEqual({
+      sent: false,
+      found: { kind: 'already-running', detail: 'DPU already runs bf-new' },
+    });
+    expect(sim.counters.flashes).toBe(1);
+  });
+
+  it('a failed activation is found too (a newer CPU reboot, ended in STATUS_FAILURE), not flashed again', async () => {
+    await stage();
+    const before = await dms.dmsRebootStatus({ ...at(), subcomponent: 'CPU' });
     sim.injectFault({ kind: 'FLASH_FAIL' });
-    await dms.dmsActivate({ dpu: 'dpu-0', address: sim.address, version: 'bf-new' });
-    nowMs += 60_000;
-    const res = await dms.dmsVerify({ dpu: 'dpu-0', address: sim.address });
-    expect(res.version).toBe('bf-old');
-    expect(res.activationFailMessage).toContain('bf-new');
+    const input = { ...at(), version: 'bf-new;dpu-0.cfg', once: { bfb: 'bf-new', before } };
+    await dms.dmsActivate(input);
+    nowMs += 90_000;
+    const again = await dms.dmsActivate(input);
+    expect(again.sent).toBe(false);
+    expect(again.found?.kind).toBe('activation-seen');
+    expect(again.found?.detail).toContain('has happened');
+    const s = await dms.dmsRebootStatus({ ...at(), subcomponent: 'CPU' });
+    expect(s).toMatchObject({ active: false, status: 'STATUS_FAILURE' });
+    expect(s.statusMessage).toContain('bf-new');
+    expect((await dms.dmsVerify(at())).activationFailMessage).toContain('bf-new');
+    expect(sim.counters.flashes).toBe(1);
   });
 
   it('fails non-retryably to activate a version DMS does not have', async () => {
@@ -244,19 +292,29 @@ describe('dmsActivate and dmsVerify', () => {
 describe('dmsReboot and dmsRebootStatus', () => {
   it('schedules one reboot even when retried, and reports it over the clock', async () => {
     const input = { dpu: 'dpu-0', address: sim.address };
-    expect(await dms.dmsRebootStatus(input)).toEqual({ active: false, count: 0, whenNs: '0' });
+    expect(await dms.dmsRebootStatus(input)).toEqual({
+      active: false,
+      count: 0,
+      whenNs: '0',
+      status: 'STATUS_UNKNOWN',
+    });
     await dms.dmsReboot({ ...input, delaySeconds: 2, message: 'flashed bf-new' });
     await dms.dmsReboot({ ...input, delaySeconds: 2, message: 'flashed bf-new' });
     nowMs += 2000;
-    expect(await dms.dmsRebootStatus(input)).toEqual({
+    expect(await dms.dmsRebootStatus({ ...input, subcomponent: 'CPU' })).toEqual({
       active: true,
       count: 1,
       whenNs: String(BigInt(T0 + 2000) * 1_000_000n),
       waitNs: String(30_000 * 1_000_000),
       reason: 'flashed bf-new',
+      status: 'STATUS_UNKNOWN',
     });
     nowMs += 30_000;
-    expect(await dms.dmsRebootStatus(input)).toMatchObject({ active: false, count: 1 });
+    expect(await dms.dmsRebootStatus(input)).toMatchObject({
+      active: false,
+      count: 1,
+      status: 'STATUS_SUCCESS',
+    });
     expect(sim.counters.reboots).toBe(1);
   });
 
@@ -266,5 +324,74 @@ describe('dmsReboot and dmsRebootStatus', () => {
     );
     expect(f.type).toBe(DmsFailureType.BadInput);
     expect(f.message).toContain('-1');
+  });
+});
+
+describe('answers xpuflow cannot decode', () => {
+  /** A gNOI server that answers RebootStatus and Activate with the given (ill-formed) messages. */
+  async function rogue(answers: { rebootStatus?: object; activate?: object }) {
+    const server = new grpc.Server();
+    const unimplemented = (_call: unknown, cb: grpc.sendUnaryData<object>) =>
+      cb({ code: grpc.status.UNIMPLEMENTED, details: 'not here' });
+    server.addService(systemServiceDefinition(), {
+      Reboot: unimplemented,
+      RebootStatus: (_call: unknown, cb: grpc.sendUnaryData<object>) => cb(null, answers.rebootStatus ?? {}),
+    });
+    server.addService(osServiceDefinition(), {
+      Install: (call: grpc.ServerDuplexStream<object, object>) => call.end(),
+      Activate: (_call: unknown, cb: grpc.sendUnaryData<object>) => cb(null, answers.activate ?? {}),
+      Verify: (_call: unknown, cb: grpc.sendUnaryData<object>) => cb(null, { version: 'bf-old' }),
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) =>
+        e ? reject(e) : resolve(p),
+      ),
+    );
+    return { address: `127.0.0.1:${port}`, stop: () => server.forceShutdown() };
+  }
+
+  it('an unknown RebootStatus.status value is a non-retryable DmsProtocolError naming RPC, field and value', async () => {
+    const r = await rogue({ rebootStatus: { active: false, when: '5', status: { status: 9 } } });
+    try {
+      const f = await failureOf(
+        dms.dmsRebootStatus({ dpu: 'dpu-0', address: r.address, subcomponent: 'CPU' }),
+      );
+      expect(f.type).toBe(DmsFailureType.ProtocolError);
+      expect(f.nonRetryable).toBe(true);
+      expect(f.message).toContain('RebootStatus');
+      expect(f.message).toContain('status.status = 9');
+      expect(f.message).toContain(r.address);
+    } finally {
+      r.stop();
+    }
+  });
+
+  it('an unknown RebootStatus.method and an unknown ActivateError type are named the same way', async () => {
+    const r = await rogue({
+      rebootStatus: { active: false, when: '5', method: 42 },
+      activate: { activateError: { type: 7, detail: 'odd' } },
+    });
+    try {
+      const m = await failureOf(dms.dmsRebootStatus({ dpu: 'dpu-0', address: r.address }));
+      expect(m.type).toBe(DmsFailureType.ProtocolError);
+      expect(m.message).toContain('method = 42');
+      const a = await failureOf(
+        dms.dmsActivate({ dpu: 'dpu-0', address: r.address, version: 'bf-new;d.cfg' }),
+      );
+      expect(a.type).toBe(DmsFailureType.ProtocolError);
+      expect(a.message).toContain('activate_error.type = 7');
+      const none = await rogue({ activate: {} });
+      try {
+        const n = await failureOf(
+          dms.dmsActivate({ dpu: 'dpu-0', address: none.address, version: 'bf-new' }),
+        );
+        expect(n.type).toBe(DmsFailureType.ProtocolError);
+        expect(n.message).toContain('Activate answer');
+      } finally {
+        none.stop();
+      }
+    } finally {
+      r.stop();
+    }
   });
 });

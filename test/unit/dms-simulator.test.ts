@@ -48,18 +48,32 @@ function unary<Res>(invoke: (cb: grpc.requestCallback<Res>) => void): Promise<Re
 
 const verify = () =>
   unary<{ version: string; activationFailMessage: string }>((cb) => os.verify({}, deadline(), cb));
-const activate = (version: string) =>
+const activate = (version: string, noReboot = false) =>
   unary<{ response?: string; activateError?: { type: string; detail: string } | null }>((cb) =>
-    os.activate({ version }, deadline(), cb),
+    os.activate({ version, noReboot }, deadline(), cb),
   );
 const reboot = (delayMs: number, message = 'test') =>
   unary<object>((cb) =>
     system.reboot({ method: 'COLD', delay: String(delayMs * 1_000_000), message }, deadline(), cb),
   );
-const rebootStatus = () =>
-  unary<{ active: boolean; wait: string; when: string; count: number; reason: string }>((cb) =>
-    system.rebootStatus({}, deadline(), cb),
+interface RawRebootStatus {
+  active: boolean;
+  wait: string;
+  when: string;
+  count: number;
+  reason: string;
+  method: string;
+  status: { status: string; message: string } | null;
+}
+const rebootStatus = (subcomponent?: string) =>
+  unary<RawRebootStatus>((cb) =>
+    system.rebootStatus(
+      { subcomponents: subcomponent ? [{ elem: [{ name: subcomponent }] }] : [] },
+      deadline(),
+      cb,
+    ),
   );
+const ns = (ms: number) => String(BigInt(ms) * 1_000_000n);
 
 /** Raw Install: request, then (if asked) content in `chunk`-byte pieces and TransferEnd; returns every answer. */
 async function rawInstall(
@@ -169,55 +183,126 @@ describe('DMS simulator: Install', () => {
 });
 
 describe('DMS simulator: Activate and Verify', () => {
-  it('refuses a version that is not staged with NON_EXISTENT_VERSION', async () => {
+  it('refuses a version that is not staged with NON_EXISTENT_VERSION, naming it', async () => {
     const res = await activate('bf-missing');
     expect(res.response).toBe('activateError');
     expect(res.activateError?.type).toBe('NON_EXISTENT_VERSION');
     expect(res.activateError?.detail).toContain('bf-missing');
+    await rawInstall('bf-new', Buffer.from('image'));
+    const cfgMissing = await activate('bf-new;dpu-0.cfg');
+    expect(cfgMissing.activateError?.type).toBe('NON_EXISTENT_VERSION');
+    expect(cfgMissing.activateError?.detail).toContain('"dpu-0.cfg"');
+    expect(sim.counters.flashes).toBe(0);
   });
 
-  it('flashes once for two Activates; Verify shows the new version only after flashMs', async () => {
-    await rawInstall('dpu-0.bf.cfg', Buffer.from('HOSTNAME=dpu-0\n'));
+  it('refuses a malformed pairing with UNSPECIFIED: a cfg first, a second part without .cfg, three parts', async () => {
     await rawInstall('bf-new', Buffer.from('image'));
-    expect((await activate('bf-new')).response).toBe('activateOk');
-    nowMs += 1000;
-    expect((await activate('bf-new')).response).toBe('activateOk');
-    expect(sim.counters.flashes).toBe(1);
-    expect((await sim.state()).flashing).toEqual({ version: 'bf-new', cfg: 'dpu-0.bf.cfg', startedAtMs: T0 });
+    await rawInstall('dpu-0.cfg', Buffer.from('HOSTNAME=dpu-0\n'));
+    for (const [version, words] of [
+      ['dpu-0.cfg', /is a bf\.cfg/],
+      ['bf-new;bf-new', /must be a bf\.cfg version ending in \.cfg/],
+      ['bf-new;dpu-0.cfg;x', /neither <bfb> nor <bfb>;<cfg>/],
+      ['bf-new;', /neither <bfb> nor <bfb>;<cfg>/],
+    ] as const) {
+      const res = await activate(version);
+      expect(res.activateError?.type).toBe('UNSPECIFIED');
+      expect(res.activateError?.detail).toMatch(words);
+    }
+    expect(sim.counters.flashes).toBe(0);
+  });
+
+  it('<bfb>;<cfg> with no_reboot false flashes with that named cfg (not the latest staged) and reboots by itself', async () => {
+    await rawInstall('dpu-0.cfg', Buffer.from('HOSTNAME=dpu-0\n'));
+    await rawInstall('bf-new', Buffer.from('image'));
+    await rawInstall('dpu-0-other.cfg', Buffer.from('HOSTNAME=other\n'));
+    expect(await rebootStatus('CPU')).toMatchObject({ active: false, count: 0, when: '0' });
+
+    expect((await activate('bf-new;dpu-0.cfg')).response).toBe('activateOk');
+    expect(sim.counters).toMatchObject({ flashes: 1, reboots: 1 });
+    expect((await sim.state()).flashing).toEqual({
+      version: 'bf-new',
+      cfg: 'dpu-0.cfg',
+      startedAtMs: T0,
+      rebootsItself: true,
+    });
+    const during = await rebootStatus('CPU');
+    expect(during).toMatchObject({
+      active: true,
+      count: 1,
+      when: ns(T0),
+      wait: ns(60_000 + 30_000),
+      reason: 'activate bf-new;dpu-0.cfg',
+      method: 'COLD',
+      status: { status: 'STATUS_UNKNOWN' },
+    });
 
     nowMs = T0 + 59_999;
     expect((await verify()).version).toBe('bf-old');
     nowMs = T0 + 60_000;
     expect(await verify()).toEqual({ version: 'bf-new', activationFailMessage: '' });
-    const state = await sim.state();
-    expect(state.flashing).toBeUndefined();
-    expect(state.runningCfg).toBe('dpu-0.bf.cfg');
-    expect((await activate('bf-new')).response).toBe('activateOk');
+    expect((await sim.state()).runningCfg).toBe('dpu-0.cfg');
+    // Flashed, still booting: the reboot DMS started is active until rebootMs after the flash.
+    expect((await rebootStatus('CPU')).active).toBe(true);
+    nowMs = T0 + 90_000;
+    expect(await rebootStatus('CPU')).toMatchObject({
+      active: false,
+      count: 1,
+      when: ns(T0),
+      status: { status: 'STATUS_SUCCESS' },
+    });
+    expect(await rebootStatus()).toMatchObject({ active: false, count: 1 });
+  });
+
+  it('refuses a second Activate with ABORTED while the first flash and reboot run: nothing repeat-safe is promised', async () => {
+    await rawInstall('dpu-0.cfg', Buffer.from('c'));
+    await rawInstall('bf-new', Buffer.from('image'));
+    await activate('bf-new;dpu-0.cfg');
+    nowMs += 1000;
+    await expect(activate('bf-new;dpu-0.cfg')).rejects.toMatchObject({ code: grpc.status.ABORTED });
+    nowMs = T0 + 70_000; // flashed, still rebooting
+    await expect(activate('bf-new;dpu-0.cfg')).rejects.toMatchObject({ code: grpc.status.ABORTED });
     expect(sim.counters.flashes).toBe(1);
   });
 
-  it('keeps the old version and says why when FLASH_FAIL is armed; a new activation clears it', async () => {
+  it('with no_reboot true flashes without rebooting; the DPU runs the new version after the next reboot (gNOI)', async () => {
+    await rawInstall('dpu-0.cfg', Buffer.from('c'));
+    await rawInstall('bf-new', Buffer.from('image'));
+    await activate('bf-new;dpu-0.cfg', true);
+    expect(await rebootStatus('CPU')).toMatchObject({ active: false, count: 0 });
+    nowMs = T0 + 60_000;
+    expect((await verify()).version).toBe('bf-old');
+    expect((await sim.state()).nextBoot).toEqual({ version: 'bf-new', cfg: 'dpu-0.cfg' });
+    await reboot(0, 'take bf-new');
+    expect((await verify()).version).toBe('bf-new');
+    expect(sim.counters).toMatchObject({ flashes: 1, reboots: 1 });
+  });
+
+  it('FLASH_FAIL: the old version stays, Verify says why, and the CPU reboot ends in STATUS_FAILURE with it', async () => {
+    await rawInstall('dpu-0.cfg', Buffer.from('c'));
     await rawInstall('bf-new', Buffer.from('image'));
     sim.injectFault({ kind: 'FLASH_FAIL' });
-    await activate('bf-new');
-    nowMs += 60_000;
+    await activate('bf-new;dpu-0.cfg');
+    nowMs += 90_000;
     const res = await verify();
     expect(res.version).toBe('bf-old');
     expect(res.activationFailMessage).toContain('bf-new');
+    const s = await rebootStatus('CPU');
+    expect(s).toMatchObject({ active: false, status: { status: 'STATUS_FAILURE' } });
+    expect(s.status?.message).toContain('FLASH_FAIL');
 
-    await activate('bf-new');
+    await activate('bf-new;dpu-0.cfg');
     expect(sim.counters.flashes).toBe(2);
     expect((await verify()).activationFailMessage).toBe('');
-    nowMs += 60_000;
+    nowMs += 90_000;
     expect(await verify()).toEqual({ version: 'bf-new', activationFailMessage: '' });
-    expect((await sim.state()).runningVersion).toBe('bf-new');
+    expect((await rebootStatus('CPU')).status?.status).toBe('STATUS_SUCCESS');
   });
 
-  it('answers ABORTED while another version is being flashed', async () => {
-    await rawInstall('bf-a', Buffer.from('a'));
-    await rawInstall('bf-b', Buffer.from('b'));
-    await activate('bf-a');
-    await expect(activate('bf-b')).rejects.toMatchObject({ code: grpc.status.ABORTED });
+  it('RebootStatus refuses a subcomponent other than CPU with INVALID_ARGUMENT, naming it', async () => {
+    await expect(rebootStatus('FAN')).rejects.toMatchObject({
+      code: grpc.status.INVALID_ARGUMENT,
+      details: expect.stringContaining('/FAN'),
+    });
   });
 });
 
@@ -284,7 +369,22 @@ describe('DMS simulator: faults', () => {
     expect(Date.now() - started).toBeLessThan(1000);
   });
 
+  it('LOSE_ANSWER: the next Activate takes effect, then its caller gets UNAVAILABLE; the one after answers', async () => {
+    await rawInstall('dpu-0.cfg', Buffer.from('c'));
+    await rawInstall('bf-new', Buffer.from('image'));
+    sim.injectFault({ kind: 'LOSE_ANSWER', rpc: 'Activate' });
+    await expect(activate('bf-new;dpu-0.cfg')).rejects.toMatchObject({
+      code: grpc.status.UNAVAILABLE,
+      details: expect.stringContaining('LOSE_ANSWER'),
+    });
+    expect(sim.counters.flashes).toBe(1);
+    expect((await rebootStatus('CPU')).active).toBe(true);
+    nowMs += 90_000;
+    expect((await activate('bf-new;dpu-0.cfg')).response).toBe('activateOk');
+  });
+
   it('rejects faults it cannot apply', () => {
+    expect(() => sim.injectFault({ kind: 'LOSE_ANSWER', rpc: 'Install' as 'Verify' })).toThrow(/Install/);
     expect(() => sim.injectFault({ kind: 'UNAVAILABLE', calls: 0 })).toThrow(/calls 0/);
     expect(() => sim.injectFault({ kind: 'HANG', rpcs: ['Nope' as 'Verify'] })).toThrow(/Nope/);
   });

@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { WorkflowFailedError } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { DpuSpec, DpuStatus } from '../../model/dpu';
 import { Phase } from '../../model/phases';
@@ -91,15 +92,42 @@ async function until(
   }
 }
 
+/** The activities a run scheduled, in order, with their decoded input and the attempt that ran last. */
+async function scheduled(handle: ReturnType<typeof env.client.workflow.getHandle>) {
+  const { events } = await handle.fetchHistory();
+  const out: Array<{ name: string; input: Record<string, unknown>; attempts: number }> = [];
+  const byId = new Map<string, (typeof out)[number]>();
+  for (const e of events ?? []) {
+    const a = e.activityTaskScheduledEventAttributes;
+    if (a) {
+      const payload = a.input?.payloads?.[0];
+      const row = {
+        name: a.activityType?.name ?? '',
+        input: (payload ? defaultPayloadConverter.fromPayload(payload) : {}) as Record<string, unknown>,
+        attempts: 0,
+      };
+      out.push(row);
+      byId.set(String(e.eventId), row);
+    }
+    const started = e.activityTaskStartedEventAttributes;
+    if (started) {
+      const row = byId.get(String(started.scheduledEventId));
+      if (row) row.attempts = started.attempt ?? 1;
+    }
+  }
+  return out;
+}
+
 test('a 40-minute flash and a 10-minute reboot finish in seconds, through every phase to Ready', async () => {
   const { d, spec } = nextDpu();
   const wall = Date.now();
   const startedAt = await env.currentTimeMs();
-  const status: DpuStatus = await env.client.workflow.execute(provisionDpu, {
+  const handle = await env.client.workflow.start(provisionDpu, {
     taskQueue: CONTROL_TASK_QUEUE,
     workflowId: `wf-test-${spec.name}`,
     args: [{ spec }],
   });
+  const status: DpuStatus = await handle.result();
   const skipped = (await env.currentTimeMs()) - startedAt;
   expect(Date.now() - wall).toBeLessThan(60_000);
   expect(skipped).toBeGreaterThanOrEqual(50 * 60_000);
@@ -122,6 +150,57 @@ test('a 40-minute flash and a 10-minute reboot finish in seconds, through every 
   expect(d.dms.counters.flashes).toBe(1);
   expect(d.dms.counters.reboots).toBe(1);
   expect(await readNumVfs(d.host.sysfsRoot, spec.pciAddress)).toBe(spec.numVfs);
+
+  // DPF's way: the bf.cfg staged as a `.cfg` package, ONE Activate of `<bfb>;<cfg>` with
+  // no_reboot false, the reboot done by DMS (no Reboot RPC), RebootStatus asked about CPU.
+  const calls = await scheduled(handle);
+  const cfg = calls.find((c) => c.name === 'dmsInstallContent')?.input.version as string;
+  expect(cfg).toMatch(/\.cfg$/);
+  expect(dms.runningCfg).toBe(cfg);
+  const activates = calls.filter((c) => c.name === 'dmsActivate');
+  expect(activates).toHaveLength(1);
+  expect(activates[0].input).toMatchObject({
+    version: `bf-bundle-2.9.1-sim.bfb;${cfg}`,
+    noReboot: false,
+    once: { bfb: 'bf-bundle-2.9.1-sim.bfb' },
+  });
+  expect(dms.lastReboot?.reason).toBe(`activate bf-bundle-2.9.1-sim.bfb;${cfg}`);
+  expect(calls.some((c) => c.name === 'dmsReboot')).toBe(false);
+  const statusPolls = calls.filter((c) => c.name === 'dmsRebootStatus');
+  expect(statusPolls.length).toBeGreaterThanOrEqual(2); // the baseline, then the waits
+  for (const p of statusPolls) expect(p.input.subcomponent).toBe('CPU');
+  const osInstalling = status.phases.find((p) => p.phase === Phase.OsInstalling)?.message ?? '';
+  expect(osInstalling).toContain(`DMS flashed bf-bundle-2.9.1-sim.bfb with ${cfg} and rebooted ${spec.name}`);
+  expect(status.phases.find((p) => p.phase === Phase.Rebooting)?.message).toContain(
+    'rebooted by DMS on activation',
+  );
+});
+
+test('an Activate whose answer is lost is retried without a second flash: the retry finds the activation under way', async () => {
+  const { d, spec } = nextDpu();
+  d.dms.injectFault({ kind: 'LOSE_ANSWER', rpc: 'Activate' });
+  const handle = await start(spec);
+  const status = await handle.result();
+  expect(status.phase).toBe(Phase.Ready);
+  expect(d.dms.counters.flashes).toBe(1);
+  expect(d.dms.counters.reboots).toBe(1);
+  const activates = (await scheduled(handle)).filter((c) => c.name === 'dmsActivate');
+  expect(activates).toHaveLength(1);
+  expect(activates[0].attempts).toBe(2);
+  expect((await d.dms.state()).runningVersion).toBe('bf-bundle-2.9.1-sim.bfb');
+});
+
+test('a flash that fails under DMS ends OS Installing in Error with the CPU reboot status and its reason', async () => {
+  const { d, spec } = nextDpu();
+  d.dms.injectFault({ kind: 'FLASH_FAIL' });
+  const handle = await start(spec);
+  const failed = await until(handle, (s) => s.phase === Phase.Error);
+  expect(failed.lastError?.phase).toBe(Phase.OsInstalling);
+  expect(failed.lastError?.nonRetryable).toBe(true);
+  expect(failed.lastError?.message).toContain('STATUS_FAILURE');
+  expect(failed.lastError?.message).toContain('FLASH_FAIL');
+  expect(d.dms.counters.flashes).toBe(1);
+  await handle.terminate('test done');
 });
 
 test('without automatic reboot the flow says it waits for an operator, then goes on after the signal', async () => {
@@ -130,7 +209,8 @@ test('without automatic reboot the flow says it waits for an operator, then goes
   const handle = await start(spec);
   const waiting = await until(handle, (s) => s.phase === Phase.Rebooting && !!s.waitingFor);
   expect(waiting.waitingFor).toContain(`xpuflow dpu reboot-done ${spec.name}`);
-  expect(d.dms.counters.reboots).toBe(0);
+  // DMS rebooted the DPU's Arm when it activated the BFB; the operator's power cycle is the host's.
+  expect(d.dms.counters.reboots).toBe(1);
   await handle.signal(operatorRebootedSignal, { by: 'test' });
   const status = await handle.result();
   expect(status.phase).toBe(Phase.Ready);

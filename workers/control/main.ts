@@ -3,10 +3,12 @@
  *   node dist/workers/control/main.js [--bfb-cache DIR] [--metrics HOST:PORT]
  * XPUFLOW_MAX_TRANSFERS bounds the BFB transfers to DMS it runs at once (default 16).
  * XPUFLOW_KUBECONFIG (or KUBECONFIG, or the pod's service account) names the cluster of DPU objects.
+ * XPUFLOW_DMS_POD: the DMS pod's layout as JSON (chart values `dms:`, model/dms-pod.ts); default NVIDIA DPF's.
  * Temporal connection settings come from the environment (see platform/connection/temporal.ts).
  */
 import path from 'node:path';
 import { requireSearchAttributes } from '../../platform/connection/search-attributes-check';
+import { parseDmsPodLayout } from '../../model/dms-pod';
 import { dmsTlsFromEnv } from '../../platform/connection/dms-tls';
 import { connectClient } from '../../platform/connection/temporal';
 import { kubeConfigFromEnv } from '../../platform/kube/config';
@@ -19,6 +21,7 @@ export async function runControlWorker(
 ): Promise<void> {
   installWorkerRuntime({ component: 'control-worker', metricsAddress: opts.metricsAddress });
   const dmsTls = dmsTlsFromEnv();
+  const dmsPod = process.env.XPUFLOW_DMS_POD ? parseDmsPodLayout(process.env.XPUFLOW_DMS_POD) : undefined;
   const { settings, connection, dataConverter } = await connectWorkerProcess(async (s) => {
     const client = await connectClient(s);
     await requireSearchAttributes(client);
@@ -34,6 +37,7 @@ export async function runControlWorker(
     kubeConfig: kubeConfigFromEnv(),
     dataConverter,
     dmsTls,
+    dmsPod,
   });
   console.log(
     `control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace})`,

@@ -12,6 +12,7 @@ import { createDpuServiceActivities } from '../../activities/argocd/dpu-service'
 import type * as k8s from '@kubernetes/client-node';
 import { DmsClients } from '../../activities/dms/clients';
 import type { DmsTls } from '../../platform/connection/dms-tls';
+import type { DmsPodLayout } from '../../model/dms-pod';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { activityMetricsInterceptor } from '../../platform/observability/activity-metrics';
 import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
@@ -27,6 +28,8 @@ export interface ControlWorkerOptions extends WorkerConnectionOptions {
   kubeConfig?: k8s.KubeConfig;
   /** TLS/mTLS to DMS (platform/connection/dms-tls.ts); plaintext without. */
   dmsTls?: DmsTls;
+  /** The DMS pod's layout (XPUFLOW_DMS_POD, chart values `dms:`); default NVIDIA DPF's. */
+  dmsPod?: DmsPodLayout;
 }
 
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
@@ -41,6 +44,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
       opts.maxConcurrentTransfers,
       opts.kubeConfig,
       opts.dmsTls,
+      opts.dmsPod,
     ),
     interceptors: { activity: [activityMetricsInterceptor] },
   });
@@ -52,6 +56,7 @@ export function controlActivities(
   maxConcurrentTransfers?: number,
   kubeConfig?: k8s.KubeConfig,
   dmsTls?: DmsTls,
+  dmsPod?: DmsPodLayout,
 ) {
   const bfb = createBfbActivities({ cacheDir: bfbCacheDir });
   const dms = createDmsActivities(
@@ -60,7 +65,7 @@ export function controlActivities(
   return {
     ...bfb,
     ...dms,
-    ...createKubeActivities(kubeConfig),
+    ...createKubeActivities(kubeConfig, dmsPod),
     ...createCredentialActivities(kubeConfig),
     ...createDpuServiceActivities(kubeConfig),
     ...createInstallBfbActivity({

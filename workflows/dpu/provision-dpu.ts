@@ -8,9 +8,11 @@
  * | Pending                    | xpuflow-control     | fetchBfb (heartbeats)                                           | — (a cached BFB)      |
  * | DMS Deployment             | xpuflow-control     | deployDmsPod, awaitDmsPodReady (heartbeats), dmsVerify          | removeDmsPod          |
  * | OS Installing              | xpuflow-control     | dmsVerify, dmsInstallBfb (heartbeats), renderBfCfg,             | — (the next flash     |
- * |                            |                     | dmsInstallContent, dmsActivate, dmsVerify on durable timers     |   replaces it)        |
- * | Rebooting                  | xpuflow-control     | dmsRebootStatus, dmsReboot or the operatorRebooted signal,      | —                     |
- * |                            |                     | dmsRebootStatus on durable timers, dmsVerify                    |                       |
+ * |                            |                     | dmsInstallContent, dmsRebootStatus (CPU), one dmsActivate of    |   replaces it)        |
+ * |                            |                     | `<bfb>;<cfg>` (heartbeats; DMS reboots the DPU), dmsRebootStatus |                       |
+ * |                            |                     | (CPU) on durable timers (older runs: see dms-activation.ts)     |                       |
+ * | Rebooting                  | xpuflow-control     | the operatorRebooted signal and dmsRebootStatus on durable      | —                     |
+ * |                            |                     | timers when not automatic; dmsVerify                            |                       |
  * | Host Network Configuration | xpuflow-host-<node> | probeHost (unless Initializing saw it), configureVfs            | restoreVfs (as found) |
  * | DPU Cluster Config         | xpuflow-control     | createJoinToken, awaitDpuNodeReady (heartbeats), labelDpuNode   | removeDpuFromCluster  |
  * | Ready                      | xpuflow-control     | removeNodeEffect                                                | —                     |

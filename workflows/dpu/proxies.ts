@@ -77,3 +77,17 @@ export const kubeCalls = proxyActivities<KubeActivities>(API_CALL);
 export function kubeWaits(timeoutSeconds: number): KubeActivities {
   return proxyActivities<KubeActivities>(heartbeatWait(timeoutSeconds));
 }
+
+/**
+ * DPF's activation: Activate with no_reboot false, which DMS may answer only
+ * once the BFB is pushed (DPF gives it 30 minutes: NVIDIA/doca-platform,
+ * internal/provisioning/controllers/dpu/state/gnoi/installing.go, commit
+ * 6acfda03356adceb17657555ce4ecca01f6bb32c). Alive through heartbeats; a
+ * retried attempt finds an activation already under way and sends none.
+ */
+export const dmsActivations = proxyActivities<DmsActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '35 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: TRANSFER_RETRY,
+});

@@ -21,6 +21,7 @@ export const dmsDeployment: UndoablePhase = {
       pciAddress: spec.pciAddress,
       port: k.dmsPort,
       image: k.dmsImage,
+      address: spec.dmsAddress,
     });
     ctx.undo.add(dmsDeployment.undo(ctx));
     ctx.book.waitFor(`DMS pod ${pod} on ${spec.node} to be Ready`);

@@ -1,15 +1,18 @@
 /**
  * OS Installing: stream the BFB and a generated bf.cfg to DMS (gNOI
- * OS.Install; heartbeats carry bytes sent), Activate, then wait for the flash
- * on durable timers, polling OS.Verify. Every step is safe to repeat: DMS
- * answers Validated at once for an image it already has, and Activate of the
- * version being flashed starts no second flash.
+ * OS.Install; heartbeats carry bytes sent), then activate both in one call
+ * and wait while DMS flashes and reboots the DPU (dms-activation.ts, NVIDIA
+ * DPF's way). Every step is safe to repeat: DMS answers Validated at once for
+ * an image it already has, and the activation is sent only when no earlier
+ * attempt's got through. Runs started before that change keep the old path
+ * (Activate of the BFB alone, OS.Verify polls, a Reboot in "Rebooting").
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { Phase } from '../../../model/phases';
 import { bfbCalls, dmsCalls, dmsTransfers } from '../proxies';
 import type { FetchedBfb, FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
 import { pollUntil } from '../../toolkit/poll-until';
+import { activateWithCfg, DMS_ACTIVATES_WITH_CFG } from './dms-activation';
 
 export const osInstalling: ProvisionPhase = { phase: Phase.OsInstalling, run: installOs };
 
@@ -36,6 +39,8 @@ async function installOs(ctx: FlowContext): Promise<PhaseOutcome> {
   await dmsCalls.dmsInstallContent.executeWithOptions({ summary: `send ${cfg.fileName} to DMS` }, [
     { ...at, version: cfg.fileName, content: cfg.content },
   ]);
+  if (patched(DMS_ACTIVATES_WITH_CFG)) return activateWithCfg(ctx, target, cfg.fileName);
+  // Runs started before DPF's activation: the BFB alone, flashed with the last staged bf.cfg, rebooted later.
   await dmsCalls.dmsActivate({ ...at, version: target.fileName });
   return awaitFlash(ctx, target);
 }

@@ -1,18 +1,22 @@
 /**
  * Rebooting: the new OS takes effect after a reboot. With automatic reboot,
- * DMS reboots the DPU after a short delay (so the caller returns first) and
- * the flow waits on durable timers until RebootStatus shows a new boot that
- * has finished — never "the activity returned". Without it, the flow says it
- * waits for an operator and blocks on the operatorRebooted signal.
- * Either way it ends by checking the DPU runs the version just flashed.
+ * DMS has already rebooted the DPU when it activated the BFB (OS Installing,
+ * NVIDIA DPF's activation with no_reboot false). Runs started before that
+ * change ask DMS for a reboot here, after a short delay (so the caller
+ * returns first), and wait on durable timers until RebootStatus shows a new
+ * boot that has finished — never "the activity returned". Without automatic
+ * reboot, the flow says it waits for an operator and blocks on the
+ * operatorRebooted signal. Either way it ends by checking the DPU runs the
+ * version just flashed.
  */
-import { ApplicationFailure, condition } from '@temporalio/workflow';
+import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
 import { powerCycleEventMessage, powerCycleHint } from '../../../model/operator-hints';
 import { Phase } from '../../../model/phases';
 import { dmsCalls } from '../proxies';
 import type { FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
 import { writeRunStatus } from '../status-writer';
 import { pollUntil, type PollOptions } from '../../toolkit/poll-until';
+import { DMS_ACTIVATES_WITH_CFG } from './dms-activation';
 
 export const rebooting: ProvisionPhase = { phase: Phase.Rebooting, run: reboot };
 
@@ -24,7 +28,11 @@ async function reboot(ctx: FlowContext): Promise<PhaseOutcome> {
     timeoutSeconds: timing.rebootTimeoutSeconds,
     timeoutMessage: `${spec.name} did not come back from its reboot within ${timing.rebootTimeoutSeconds} s; check the host ${spec.node} and DMS at ${spec.dmsAddress}, then retry from "Rebooting"`,
   };
-  const how = spec.automaticReboot ? await rebootByDms(ctx, poll) : await rebootByOperator(ctx, poll);
+  let how: string;
+  if (!spec.automaticReboot) how = await rebootByOperator(ctx, poll);
+  // DPF's activation (no_reboot false) had DMS reboot the DPU in OS Installing: nothing more to ask of it.
+  else if (patched(DMS_ACTIVATES_WITH_CFG)) how = 'rebooted by DMS on activation';
+  else how = await rebootByDms(ctx, poll);
 
   const expected = ctx.learnt.bfb?.fileName;
   const v = await dmsCalls.dmsVerify(dmsOf(ctx));
