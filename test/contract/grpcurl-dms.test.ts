@@ -31,7 +31,8 @@ const REQUESTS = {
   ],
   activate: (version: string) => ({ version }),
   reboot: { method: 'COLD', delay: '0', message: 'grpcurl contract test' },
-  rebootStatus: {},
+  /** The CPU subcomponent, as DPF asks (gnoi types.proto Path). */
+  rebootStatus: { subcomponents: [{ elem: [{ name: 'CPU' }] }] },
 };
 
 describeWith([tools, protos], 'the grpcurl DMS contract tests')(
@@ -77,22 +78,30 @@ describeWith([tools, protos], 'the grpcurl DMS contract tests')(
       expect(r.answers).toEqual([expect.objectContaining({ version: 'bf-factory' })]);
     });
 
-    test('Activate of an installed version succeeds, of an unknown version fails', async () => {
-      const ok = await call('gnoi.os.OS/Activate', [REQUESTS.activate('bf-grpcurl')]);
-      expect(ok.answers).toEqual([{ activateOk: {} }]);
+    test('Activate of a version never installed fails with NON_EXISTENT_VERSION', async () => {
       const unknown = await call('gnoi.os.OS/Activate', [REQUESTS.activate('bf-never-installed')]);
       expect(unknown.answers).toEqual([
         { activateError: expect.objectContaining({ type: 'NON_EXISTENT_VERSION' }) },
       ]);
     });
 
-    test('Reboot, then RebootStatus shows it active with its reason and method', async () => {
-      const r = await call('gnoi.system.System/Reboot', [REQUESTS.reboot]);
-      expect(r.exitCode).toBe(0);
+    test('the bf.cfg installed as a ".cfg" version, then Activate of "<bfb>;<cfg>" as DPF sends it: DMS reboots the DPU itself', async () => {
+      const cfg = await call('gnoi.os.OS/Install', [
+        { transfer_request: { version: 'bf-grpcurl.cfg' } },
+        { transfer_content: Buffer.from('BFB_NAME=bf-grpcurl\n').toString('base64') },
+        { transfer_end: {} },
+      ]);
+      expect(cfg.exitCode).toBe(0);
+      // no_reboot left at its default (false), as DPF's installing state sends it (proto/gnoi/README.md)
+      const ok = await call('gnoi.os.OS/Activate', [REQUESTS.activate('bf-grpcurl;bf-grpcurl.cfg')]);
+      expect(ok.answers).toEqual([{ activateOk: {} }]);
       const status = await call('gnoi.system.System/RebootStatus', [REQUESTS.rebootStatus]);
       expect(status.answers).toEqual([
-        expect.objectContaining({ active: true, reason: 'grpcurl contract test', method: 'COLD', count: 1 }),
+        expect.objectContaining({ active: true, reason: 'activate bf-grpcurl;bf-grpcurl.cfg', count: 1 }),
       ]);
+    });
+
+    test('Reboot while DMS is rebooting the DPU is refused with ALREADY_EXISTS', async () => {
       const again = await call('gnoi.system.System/Reboot', [REQUESTS.reboot]);
       expect(again.status?.code).toBe(grpc.status.ALREADY_EXISTS);
     });

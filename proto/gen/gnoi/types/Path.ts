@@ -5,8 +5,8 @@ import type { PathElem as _gnoi_types_PathElem, PathElem__Output as _gnoi_types_
 /**
  * Path encodes a data tree path as a series of repeated strings, with each
  * element of the path representing a data tree node name and the associated
- * attributes (gNMI Specification section 2.2.2). Used only to name reboot
- * subcomponents, which xpuflow never sets.
+ * attributes (gNMI Specification section 2.2.2). Used only to name the reboot
+ * subcomponent xpuflow asks RebootStatus about: `CPU`, as NVIDIA DPF does.
  */
 export interface Path {
   'origin'?: (string);
@@ -16,8 +16,8 @@ export interface Path {
 /**
  * Path encodes a data tree path as a series of repeated strings, with each
  * element of the path representing a data tree node name and the associated
- * attributes (gNMI Specification section 2.2.2). Used only to name reboot
- * subcomponents, which xpuflow never sets.
+ * attributes (gNMI Specification section 2.2.2). Used only to name the reboot
+ * subcomponent xpuflow asks RebootStatus about: `CPU`, as NVIDIA DPF does.
  */
 export interface Path__Output {
   'origin': (string);
