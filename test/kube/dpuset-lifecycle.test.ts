@@ -15,6 +15,7 @@ import {
 } from '../../model/resources/common';
 import { dpuObjectName } from '../../model/resources/pci-labels';
 import type { SimFleet } from '../../sim/fleet';
+import { sampleSeries, samplesOf, scrape } from '../support/metrics-scrape';
 import { KubeHarness, NS } from './kube-harness';
 
 jest.setTimeout(300_000);
@@ -114,11 +115,17 @@ test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status
     return s?.status?.ready === 3 ? s : undefined;
   });
   expect(set.status).toMatchObject({ dpus: 3, ready: 3, updated: 3, failed: 0 });
+
+  // The control worker's rollout gauge carries only rollouts that reported progress: none is seeded.
+  const rollouts = await h.workflowIds('dpusetRollout');
+  const series = samplesOf(await scrape(h.metricsUrl), 'xpuflow_rollout_progress_ratio');
+  expect(series.map((x) => x.labels.rollout).filter((r) => !rollouts.includes(r))).toEqual([]);
 });
 
 test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at once', async () => {
   await h.createBfb('bf-2-9-2', 'bf-bundle-2.9.2.bfb');
   const from = h.dpuEvents.length;
+  const gauge = sampleSeries(h.metricsUrl, 'xpuflow_rollout_progress_ratio', 'rollout');
   await h.kube.patch(
     'DPUSet',
     { namespace: NS, name: 'rack1' },
@@ -154,6 +161,12 @@ test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at o
       : undefined;
   });
   expect(set.status).toMatchObject({ dpus: 3, ready: 3, updated: 3 });
+  // The control worker's /metrics followed this rollout DPU by DPU: 0, 1/3, 2/3, 1.
+  await h.waitFor('rollout progress 1 on /metrics', async () =>
+    gauge.seen.get(set.status!.rolloutWorkflowId!)?.includes(1),
+  );
+  const progress = (await gauge.stop()).get(set.status!.rolloutWorkflowId!)!;
+  expect(progress.map((v) => Math.round(v * 3))).toEqual([0, 1, 2, 3]);
   const updates = await h.workflowIds('updateDpu');
   expect(updates).toHaveLength(3);
   h.captureHistory(set.status!.rolloutWorkflowId!, 'dpuset-rollout-complete.json');
