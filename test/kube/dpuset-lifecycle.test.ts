@@ -21,6 +21,14 @@ import { KubeHarness, NS } from './kube-harness';
 jest.setTimeout(300_000);
 
 const h = new KubeHarness();
+
+/** A history with its payloads as text (Buffers included, which JSON.stringify would turn into byte arrays). */
+function historyText(x: unknown): string {
+  if (x instanceof Uint8Array) return Buffer.from(x).toString();
+  if (Array.isArray(x)) return x.map(historyText).join('\n');
+  if (x && typeof x === 'object') return Object.values(x).map(historyText).join('\n');
+  return String(x);
+}
 let fleet: SimFleet;
 let names: string[];
 
@@ -109,6 +117,22 @@ test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status
   const provisions = await h.workflowIds('provisionDpu');
   expect(provisions.sort()).toEqual(names.map((n) => `provision-dpu-${NS}-${n}-g1`).sort());
   h.captureHistory(provisions[0], 'provision-dpu-kube-ready.json');
+
+  // Only a join token's ID enters history, never its secret (payloads read as text).
+  const tokens = (
+    await h.dpuKube.core.listNamespacedSecret({ namespace: 'kube-system', labelSelector: DPU_NODE_LABEL })
+  ).items.map((t) => ({
+    id: Buffer.from(t.data!['token-id'], 'base64').toString(),
+    secret: Buffer.from(t.data!['token-secret'], 'base64').toString(),
+  }));
+  expect(tokens).toHaveLength(3);
+  const histories = (
+    await Promise.all(provisions.map((id) => h.client.workflow.getHandle(id).fetchHistory()))
+  ).map(historyText);
+  for (const t of tokens) {
+    expect(histories.some((x) => x.includes(t.id))).toBe(true);
+    expect(histories.filter((x) => x.includes(t.secret))).toEqual([]);
+  }
 
   const set = await h.waitFor('DPUSet counts', async () => {
     const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'rack1' });
