@@ -14,6 +14,8 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(@kubernetes/client-node|openid-client|oauth4webapi|jose)/)'],
   testTimeout: 120000,
+  // Says once, at the top, which suites are skipped for a missing prerequisite (test/support/prerequisites.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
   // e2e tests share one dev server and bind ports; run files one at a time.
   maxWorkers: 1,
   // A hung simulator socket must not keep CI waiting after the results are in.

@@ -9,15 +9,13 @@
  */
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import { jsonLogger } from './json-logger';
-import { HISTOGRAM_BUCKETS, METRIC, setRolloutProgress, setVfLeasesHeld } from './metrics';
+import { HISTOGRAM_BUCKETS, METRIC } from './metrics';
 
 export interface WorkerRuntimeOptions {
   /** `component` field of every log line: control-worker, host-worker… */
   component: string;
   /** host:port for Prometheus; none: no metrics endpoint. */
   metricsAddress?: string;
-  /** The host node (labels the VF lease gauge). */
-  node?: string;
 }
 
 const LEVELS: LogLevel[] = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'];
@@ -58,9 +56,9 @@ export function installWorkerRuntime(o: WorkerRuntimeOptions, env: NodeJS.Proces
     },
   });
   if (address) {
-    // Series that exist from the start, so dashboards and alerts see them before the first event.
-    if (o.node) setVfLeasesHeld(o.node, 0);
-    else setRolloutProgress('none', 0);
+    // No series is seeded: a gauge appears with its first real value (the lease
+    // collector's first pass, a rollout's first status report), so a value on
+    // /metrics is always one something measured.
     Runtime.instance().logger.info(`metrics on http://${address}/metrics`, {
       metrics: Object.values(METRIC),
     });

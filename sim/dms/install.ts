@@ -3,11 +3,15 @@
  * immediate Validated (version already staged) or TransferReady, content
  * chunks with TransferProgress now and then, TransferEnd, and Validated or
  * InstallError. Nothing is staged unless TransferEnd arrives and passes.
+ * A kill point (holds.ts) may pause a BFB's stream after its first chunk, or
+ * hold Validated back after staging; a stream cut before TransferEnd counts
+ * in counters.transfersCut.
  */
 import { createHash } from 'node:crypto';
 import type * as grpc from '@grpc/grpc-js';
 import type { InstallRequest__Output, InstallResponse } from '../../proto/load';
 import type { FaultBox } from './faults';
+import type { StepHolds } from './holds';
 import { isCfgVersion, type DmsTarget } from './target';
 
 type InstallCall = grpc.ServerDuplexStream<InstallRequest__Output, InstallResponse>;
@@ -17,6 +21,8 @@ type InstallErrorType =
 export interface InstallSettings {
   /** Send TransferProgress each time this many more bytes have arrived. */
   progressEveryBytes: number;
+  /** Kill points a test armed (holds.ts): `transfer-bfb`, `after-transfer-bfb`, `after-transfer-cfg`. */
+  holds: StepHolds;
 }
 
 /** Runs one admitted Install stream to its end. */
@@ -26,7 +32,8 @@ export function serveInstall(
   faults: FaultBox,
   settings: InstallSettings,
 ): void {
-  let phase: 'awaiting-request' | 'receiving' | 'done' = 'awaiting-request';
+  // 'validating': staged, Validated not yet sent (a kill point may hold it there).
+  let phase: 'awaiting-request' | 'receiving' | 'validating' | 'done' = 'awaiting-request';
   let version = '';
   let received = 0;
   let nextProgress = settings.progressEveryBytes;
@@ -34,7 +41,9 @@ export function serveInstall(
 
   const finish = (response?: InstallResponse): void => {
     if (phase === 'done') return;
-    if (phase === 'receiving' && target.installing === version) target.installing = undefined;
+    if ((phase === 'receiving' || phase === 'validating') && target.installing === version) {
+      target.installing = undefined;
+    }
     phase = 'done';
     if (response && !call.cancelled) {
       call.write(response);
@@ -43,21 +52,28 @@ export function serveInstall(
   };
   const fail = (type: InstallErrorType, detail: string): void => finish({ installError: { type, detail } });
 
-  call.on('cancelled', () => finish());
-  call.on('error', () => finish());
+  /** The stream went before TransferEnd: a transfer cut, nothing staged (a staged one stays). */
+  const cut = (response?: InstallResponse): void => {
+    if (phase === 'receiving') target.counters.transfersCut += 1;
+    finish(response);
+  };
+  call.on('cancelled', () => cut());
+  call.on('error', () => cut());
   call.on('end', () => {
     if (phase === 'receiving') {
-      fail(
-        'UNSPECIFIED',
-        `stream for ${JSON.stringify(version)} ended after ${received} bytes without TransferEnd; nothing staged`,
-      );
+      cut({
+        installError: {
+          type: 'UNSPECIFIED',
+          detail: `stream for ${JSON.stringify(version)} ended after ${received} bytes without TransferEnd; nothing staged`,
+        },
+      });
     } else if (phase === 'awaiting-request') {
       fail('UNSPECIFIED', 'stream ended before a TransferRequest');
     }
   });
 
   call.on('data', (msg: InstallRequest__Output) => {
-    if (phase === 'done') return;
+    if (phase === 'done' || phase === 'validating') return;
     if (phase === 'awaiting-request') {
       const req = msg.transferRequest;
       if (msg.request !== 'transferRequest' || !req) {
@@ -103,6 +119,12 @@ export function serveInstall(
         call.write({ transferProgress: { bytesReceived: received } });
         while (nextProgress <= received) nextProgress += settings.progressEveryBytes;
       }
+      const held = isCfgVersion(version) ? undefined : settings.holds.take('transfer-bfb', call);
+      if (held) {
+        // Mid-stream: read no more until released; the client's sends back up meanwhile.
+        call.pause();
+        void held.then(() => call.resume());
+      }
       return;
     }
     if (msg.request === 'transferEnd') {
@@ -118,8 +140,13 @@ export function serveInstall(
         return;
       }
       const sha256 = hash.digest('hex');
-      target.stage({ version, kind: isCfgVersion(version) ? 'cfg' : 'bfb', bytes: received, sha256 });
-      finish({ validated: { version, description: `${received} bytes, sha256 ${sha256}` } });
+      const kind = isCfgVersion(version) ? 'cfg' : 'bfb';
+      target.stage({ version, kind, bytes: received, sha256 });
+      phase = 'validating';
+      const validated = { validated: { version, description: `${received} bytes, sha256 ${sha256}` } };
+      const held = settings.holds.take(kind === 'cfg' ? 'after-transfer-cfg' : 'after-transfer-bfb', call);
+      if (held) void held.then(() => finish(validated));
+      else finish(validated);
       return;
     }
     fail(

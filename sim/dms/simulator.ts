@@ -47,6 +47,11 @@
  *   answer until clearFaults() or stop()), FLASH_FAIL (the next flash fails),
  *   LOSE_ANSWER (the next call of an RPC acts, then fails UNAVAILABLE as if
  *   the connection dropped: test plumbing, not DMS behaviour).
+ * - Kill points (holdAt, holds.ts): the first RPC to reach a named step of an
+ *   install (mid BFB stream, BFB or bf.cfg staged but not yet answered,
+ *   Activate taken but not yet answered) stops there until the test, having
+ *   killed the caller, releases it. counters.transfersCut counts Install
+ *   streams cut before TransferEnd (nothing of them staged).
  *
  * Everything is computed lazily from `clock` (no timers), so a test can drive
  * time with a fake clock. All state is in memory, per instance. stop() closes
@@ -63,6 +68,7 @@ import {
 } from '../../proto/load';
 import type { RebootStatusRequest__Output } from '../../proto/gen/gnoi/system/RebootStatusRequest';
 import { FaultBox, type DmsFault, type DmsRpcName } from './faults';
+import { StepHolds, type DmsHoldStep, type HeldStep } from './holds';
 import { serveInstall } from './install';
 import { DmsRefusal, DmsTarget, type DmsCounters, type DmsTargetState } from './target';
 
@@ -94,6 +100,8 @@ export interface DmsSimulator {
   /** The simulated DPU, settled to the clock's now. */
   state(): Promise<DmsTargetState>;
   injectFault(fault: DmsFault): void;
+  /** Arms a kill point (holds.ts): the next RPC to reach `step` stops there until released. */
+  holdAt(step: DmsHoldStep): HeldStep;
   /** Disarms all faults; hung calls go on and answer. */
   clearFaults(): void;
   /** Closes the server at once (hung and streaming calls are cut). */
@@ -158,6 +166,7 @@ export async function startDmsSimulator(opts: DmsSimulatorOptions): Promise<DmsS
     faults,
   );
   const progressEveryBytes = opts.progressEveryBytes ?? 1024 * 1024;
+  const holds = new StepHolds();
 
   /** Applies faults to a call; resolves true when it may go on. */
   async function admit(
@@ -192,6 +201,9 @@ export async function startDmsSimulator(opts: DmsSimulatorOptions): Promise<DmsS
           return;
         try {
           const res = answer(call.request, await now());
+          // Kill point `after-activate`: the activation is taken, its answer held.
+          if (rpc === 'Activate') await holds.take('after-activate', call);
+          if (call.cancelled) return; // the caller went while held: nobody to answer
           if (faults.takeLostAnswer(rpc)) {
             callback({
               code: grpc.status.UNAVAILABLE,
@@ -213,7 +225,7 @@ export async function startDmsSimulator(opts: DmsSimulatorOptions): Promise<DmsS
           (s) => call.emit('error', s),
           () => call.cancelled,
         );
-        if (ok) serveInstall(call, target, faults, { progressEveryBytes });
+        if (ok) serveInstall(call, target, faults, { progressEveryBytes, holds });
       })();
     },
     Activate: unary('Activate', (req, nowMs): ActivateResponse => {
@@ -285,11 +297,13 @@ export async function startDmsSimulator(opts: DmsSimulatorOptions): Promise<DmsS
     },
     state: async () => target.snapshot(await now()),
     injectFault: (fault) => faults.inject(fault),
+    holdAt: (step) => holds.holdAt(step),
     clearFaults: () => faults.clear(),
     stop: async () => {
       if (stopped) return;
       stopped = true;
       faults.stop();
+      holds.cutAll();
       server.forceShutdown();
     },
   };

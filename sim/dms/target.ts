@@ -50,6 +50,11 @@ export interface RebootRecord {
 export interface DmsCounters {
   /** Images fully received and validated (a no-op install of a staged version does not count). */
   transfers: number;
+  /**
+   * Install streams cut off mid-transfer (cancelled, or ended before
+   * TransferEnd): nothing of them is staged, so the image is sent again whole.
+   */
+  transfersCut: number;
   /** Flashes started. */
   flashes: number;
   /** Reboots started (an activation with no_reboot false counts when accepted; a Reboot RPC when its delay is over). */
@@ -131,7 +136,7 @@ export function parseActivation(
 }
 
 export class DmsTarget {
-  readonly counters: DmsCounters = { transfers: 0, flashes: 0, reboots: 0 };
+  readonly counters: DmsCounters = { transfers: 0, transfersCut: 0, flashes: 0, reboots: 0 };
   running: string;
   runningCfg?: string;
   nextBoot?: { version: string; cfg?: string };

@@ -121,6 +121,13 @@ export interface SimKernel {
    * no-ops and do not use one up.
    */
   failWrites(pf: string, count?: number, errno?: SimErrno): void;
+  /**
+   * Kill point: the next change of sriov_numvfs on `pf` is seen (`reached`)
+   * but not acted on until release(), so the writer waits for VFs that do not
+   * come yet; a test kills it there. On release the kernel reads the file
+   * again and acts on what it holds then, as the kernel would have.
+   */
+  holdNumVfs(pf: string): { reached: Promise<void>; release(): void };
   /** Called after every event. */
   onEvent(listener: (event: SimKernelEvent) => void): () => void;
   /** Closes every watcher; the tree is left as it is. */
@@ -168,6 +175,7 @@ export function startSimKernel(root: string, options: SimKernelOptions = {}): Si
   const watchers: fs.FSWatcher[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const injected = new Map<string, { errno: SimErrno; times: number }>();
+  const holds = new Map<string, { holding: boolean; reached: () => void }>();
   let stopped = false;
   let seq = 0;
 
@@ -277,6 +285,15 @@ export function startSimKernel(root: string, options: SimKernelOptions = {}): Si
     }
     const wanted = Number(text);
     if (wanted === current) return; // a repeated event, or a no-op write
+    const hold = holds.get(pf);
+    if (hold) {
+      // Held: later events of this write wait too; release() reads the file again.
+      if (!hold.holding) {
+        hold.holding = true;
+        hold.reached();
+      }
+      return;
+    }
     const fault = injected.get(pf);
     if (fault && fault.times > 0) {
       fault.times--;
@@ -437,6 +454,22 @@ export function startSimKernel(root: string, options: SimKernelOptions = {}): Si
     numVfs: (pf) => state.get(pf),
     failWrites(pf, count = 1, errno = 'EIO') {
       injected.set(pf, { errno, times: count });
+    },
+    holdNumVfs(pf) {
+      if (!state.has(pf))
+        throw new Error(`sim kernel: no PF ${pf} under ${root} to hold; add it before starting`);
+      if (holds.has(pf))
+        throw new Error(`sim kernel: sriov_numvfs of ${pf} is already held; release it first`);
+      let reached!: () => void;
+      const reachedP = new Promise<void>((r) => (reached = r));
+      holds.set(pf, { holding: false, reached });
+      return {
+        reached: reachedP,
+        release: () => {
+          holds.delete(pf);
+          if (!stopped) onNumVfsWritten(pf);
+        },
+      };
     },
     onEvent(listener) {
       emitter.on('event', listener);

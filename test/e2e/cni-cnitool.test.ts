@@ -15,7 +15,7 @@
  * dnsmasq-base) serving DHCP on the host end of the VF's veth.
  * Needs root (netns, veth, OVS), the Go tools and dnsmasq: under CI=true missing ones fail the run.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -23,24 +23,13 @@ import { leaseStatusQuery } from '../../model/vf-lease-api';
 import { leaseMac, type VfLeaseStatus } from '../../model/vf';
 import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 import { cniPluginDir, xpuflowCniExecutable } from '../support/cni-tools';
-import { VfHarness, vfTestsUnavailable } from './vf-harness';
+import { requirePrerequisites } from '../support/prerequisites';
+import { VF_PREREQUISITES, VfHarness } from './vf-harness';
 
-function dnsmasqMissing(): string | undefined {
-  try {
-    execFileSync('sh', ['-c', 'command -v dnsmasq'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'dnsmasq is not installed (apt-get install dnsmasq-base; scripts/ensure-tools.sh does as root)';
-  }
-}
-
-const why = vfTestsUnavailable() ?? dnsmasqMissing();
-if (why && process.env.CI === 'true')
-  throw new Error(
-    `the cnitool tests cannot run in CI: ${why} (CI runs as root with scripts/ensure-tools.sh)`,
-  );
-if (why) console.warn(`SKIPPING the cnitool end-to-end tests (outside CI only): ${why}`);
-const describeCni = why ? describe.skip : describe;
+const { describe: describeCni } = requirePrerequisites('the cnitool end-to-end tests', [
+  ...VF_PREREQUISITES,
+  'dnsmasq',
+]);
 
 interface Run {
   code: number;

@@ -35,7 +35,10 @@ export class Harness {
   control?: WorkerProcess;
   private readonly others: WorkerProcess[] = [];
   private readonly fleets: SimFleet[] = [];
+  /** Each fleet's host-workers process now (a restart replaces it). */
+  private readonly hostWorkers = new Map<string, WorkerProcess>();
   private controlStarts = 0;
+  private hostStarts = 0;
 
   constructor(private readonly opts: HarnessOptions = {}) {
     this.server = opts.server ?? new DevServer();
@@ -65,12 +68,27 @@ export class Harness {
   async fleet(name: string, opts: Omit<SimFleetOptions, 'dir' | 'prefix'>): Promise<SimFleet> {
     const fleet = await startSimFleet({ ...opts, dir: path.join(this.dir, name), prefix: `${name}-` });
     this.fleets.push(fleet);
-    await startFleetHostWorkers(this.client, fleet, {
-      logFile: path.join(this.dir, `${name}-hosts.log`),
-      env: this.env,
-      started: (w) => this.others.push(w),
-    });
+    await this.startHostWorkers(name, fleet);
     return fleet;
+  }
+
+  /** Starts (again) the host-workers process of fleet `name`, once its host queues are polled. */
+  async startHostWorkers(name: string, fleet: SimFleet): Promise<void> {
+    await startFleetHostWorkers(this.client, fleet, {
+      logFile: path.join(this.dir, `${name}-hosts-${++this.hostStarts}.log`),
+      env: this.env,
+      started: (w) => {
+        this.others.push(w);
+        this.hostWorkers.set(name, w);
+      },
+    });
+  }
+
+  /** The host-workers process of fleet `name` now. */
+  hostWorker(name: string): WorkerProcess {
+    const w = this.hostWorkers.get(name);
+    if (!w) throw new Error(`no host workers for fleet ${JSON.stringify(name)}; create it with fleet()`);
+    return w;
   }
 
   status(dpu: string): Promise<DpuStatus> {

@@ -204,11 +204,13 @@ test('the control worker serves the SDK and xpuflow series on /metrics', async (
     'le="1200"', // buckets sized for flashes, not the SDK's default 10 s top
     'xpuflow_flash_bytes',
     'xpuflow_flash_throughput_bytes_per_second_bucket{',
-    'xpuflow_rollout_progress_ratio',
     'temporal_workflow_completed',
     'temporal_activity_execution_latency',
   ])
     expect(text).toContain(series);
+  // No gauge is seeded: this worker ran no DPUSet rollout, so it has no rollout series
+  // (test/kube/dpuset-lifecycle.test.ts follows one from 0 to 1).
+  expect(text).not.toContain('xpuflow_rollout_progress_ratio');
 });
 
 test('worker logs are JSON lines carrying the workflow ID and the DPU', () => {

@@ -11,11 +11,14 @@ import path from 'node:path';
 import { createOvsActivities } from '../../activities/ovs';
 import { parseFlowLine } from '../../activities/ovs/flows';
 import { planDpu } from '../../model/service-chain-planner';
-import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
+import { startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
+import { requirePrerequisites } from '../support/prerequisites';
 
-const why = ovsUnavailable();
-if (why) console.warn(`skipping the OVS activity tests: ${why}`);
-const describeOvs = why ? describe.skip : describe;
+const { describe: describeOvs } = requirePrerequisites('the OVS activity tests', [
+  'root',
+  'iproute2',
+  'openvswitch',
+]);
 
 test('dump-flows lines parse into cookie, priority, canonical match and actions', () => {
   expect(

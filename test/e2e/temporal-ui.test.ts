@@ -18,17 +18,10 @@ import { loadKeyring } from '../../platform/codec/keyring';
 import { startCodecServer, type CodecServer } from '../../platform/codec/server';
 import { freePort } from '../../sim/free-port';
 import { DevServer } from '../support/dev-server';
+import { CHROMIUM, requirePrerequisites } from '../support/prerequisites';
 import { distFile } from '../support/tools';
 
-const CHROMIUM = process.env.XPUFLOW_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = fs.existsSync(CHROMIUM);
-if (!haveChromium && process.env.CI)
-  throw new Error(`${CHROMIUM} is missing in CI: scripts/ensure-chromium.sh installs Debian's chromium`);
-if (!haveChromium)
-  console.warn(
-    `SKIPPING the Temporal UI browser test: no Chromium at ${CHROMIUM} (run scripts/ensure-chromium.sh)`,
-  );
-const uiTest = haveChromium ? test : test.skip;
+const { missing, test: uiTest } = requirePrerequisites('the Temporal UI browser test', ['chromium']);
 
 jest.setTimeout(300_000);
 const run = promisify(execFile);
@@ -41,7 +34,7 @@ let context: BrowserContext | undefined;
 let dpus: string[] = [];
 
 beforeAll(async () => {
-  if (!haveChromium) return;
+  if (missing) return;
   const uiPort = await freePort();
   codec = await startCodecServer({
     codec: new AesGcmCodec(loadKeyring(keys)),

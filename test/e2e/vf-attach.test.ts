@@ -12,11 +12,12 @@ import { REPO_ROOT } from '../support/tools';
 import { leaseMac, type VfLeaseStatus } from '../../model/vf';
 import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 import { pciEnvName } from '../../node/deviceplugin/plugin';
-import { PF, VfHarness, vfTestsUnavailable } from './vf-harness';
+import { captureHistory } from '../support/history-capture';
+import { sampleSeries } from '../support/metrics-scrape';
+import { requirePrerequisites } from '../support/prerequisites';
+import { PF, VF_PREREQUISITES, VfHarness } from './vf-harness';
 
-const why = vfTestsUnavailable();
-if (why) console.warn(`skipping the VF attach end-to-end tests: ${why}`);
-const describeVf = why ? describe.skip : describe;
+const { describe: describeVf } = requirePrerequisites('the VF attach end-to-end tests', VF_PREREQUISITES);
 /** A CNI call that succeeded (the error JSON shows in the diff when not). */
 const OK = { code: 0, out: expect.not.objectContaining({ code: expect.anything() }), stderr: '' };
 
@@ -69,6 +70,27 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     expect(fs.statSync(path.join(h.pluginDir, `xpuflow-${h.pool.name}.sock`)).mode & 0o777).toBe(0o600);
   });
 
+  test("the host worker's /metrics follows the leases it holds: up with each Allocate, down with each release", async () => {
+    const [a, b] = [h.vfs[0], h.vfs[1]];
+    const gauge = sampleSeries(h.metricsUrl, 'xpuflow_vf_leases_held', 'node', 50);
+    const held = (n: number) =>
+      waitFor(`${n} leases held on ${h.metricsUrl}`, () => gauge.seen.get(h.node)?.at(-1) === n || undefined);
+    await held(0);
+    await h.kubelet.allocate(h.resourceName, [[a]]);
+    await held(1);
+    await h.kubelet.allocate(h.resourceName, [[b]]);
+    await held(2);
+    for (const [vf, left] of [
+      [a, 1],
+      [b, 0],
+    ] as const) {
+      await lease(vf).signal(releaseSignal, { reason: 'metrics test done' });
+      await leaseClosed(vf);
+      await held(left);
+    }
+    expect((await gauge.stop()).get(h.node)).toEqual([0, 1, 2, 1, 0]);
+  });
+
   test('Allocate → lease → ADD → CHECK → DEL round trip', async () => {
     const vf = h.vfs[0];
     const alloc = await h.kubelet.allocate(h.resourceName, [[vf]]);
@@ -110,6 +132,7 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     expect(h.link('net1', netns)).toBeUndefined();
     await leaseClosed(vf);
     expect(await portFor(vf)).toBeUndefined();
+    captureHistory(h.server.address, vfLeaseWorkflowId(h.node, vf), 'vf-lease-attach-release.json');
     expect(h.ipamHolders()).not.toContain('ctr-a/net1');
     // A second DEL (runtimes repeat them) is still success.
     expect(await h.cni('DEL', { containerId: 'ctr-a', netns, pod: 'pod-a', conf })).toMatchObject(OK);
@@ -284,6 +307,7 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     await leaseClosed(vf);
     const result = await lease(vf).result();
     expect(result.releaseReason).toContain('no longer exists');
+    captureHistory(h.server.address, vfLeaseWorkflowId(h.node, vf), 'vf-lease-collected.json');
     expect(h.link(h.vfIfname(4))).toBeDefined();
     expect(h.link('net1', netns)).toBeUndefined();
     expect(await portFor(vf)).toBeUndefined();
@@ -305,7 +329,11 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     await waitFor('lease Reserved', async () =>
       (await leaseStatus(vf)).phase === 'Reserved' ? true : undefined,
     );
+    // The new worker's lease gauge starts at the lease it holds, never at a seeded 0.
+    const gauge = sampleSeries(h.metricsUrl, 'xpuflow_vf_leases_held', 'node', 20);
     await h.startHost();
+    await waitFor('the lease gauge of the restarted worker', () => gauge.seen.get(h.node));
+    expect((await gauge.stop()).get(h.node)).toEqual([1]);
     const netns = h.netns('k9');
     const conf = h.conf({ deviceID: vf });
     expect(await h.cni('ADD', { containerId: 'ctr-k9', netns, pod: 'pod-k9', conf })).toMatchObject(OK);

@@ -18,9 +18,10 @@ import { setNumVfs } from '../../activities/sysfs';
 import type { VfHostConfig } from '../../node/hostagent/config';
 import type { PoolConfig } from '../../node/deviceplugin/pool';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
+import { freePort } from '../../sim/free-port';
 import { startKubeletSim, type KubeletSim } from '../../sim/kubelet';
 import { startOpiSim, type OpiSim } from '../../sim/opi';
-import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
+import { startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
 import {
   spawnControlWorker,
@@ -29,29 +30,16 @@ import {
   type WorkerProcess,
 } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
+import type { Prerequisite } from '../support/prerequisites';
 import { REPO_ROOT } from '../support/tools';
 import { logTails } from '../support/log-tails';
 import { cniPluginDir } from '../support/cni-tools';
 
-/** Why these tests cannot run here (not root, no ip/nsenter, no OVS), or undefined. */
-export function vfTestsUnavailable(): string | undefined {
-  if (process.getuid?.() !== 0) return 'needs root (network namespaces, veth, Open vSwitch)';
-  for (const bin of ['ip', 'nsenter']) {
-    try {
-      execFileSync('sh', ['-c', `command -v ${bin}`]);
-    } catch {
-      return `${bin} is not installed (apt-get install iproute2 util-linux)`;
-    }
-  }
-  const noOvs = ovsUnavailable();
-  if (noOvs) return noOvs;
-  try {
-    cniPluginDir(); // the IPAM plugins xpuflow-cni delegates to
-  } catch (err) {
-    return (err as Error).message;
-  }
-  return undefined;
-}
+/**
+ * What these tests need (test/support/prerequisites.ts): root, ip and nsenter,
+ * Open vSwitch, and the reference IPAM plugins xpuflow-cni delegates to.
+ */
+export const VF_PREREQUISITES: Prerequisite[] = ['root', 'iproute2', 'openvswitch', 'cni-plugins'];
 
 export const PF = '0000:3b:00.0';
 
@@ -87,6 +75,8 @@ export class VfHarness {
   host?: WorkerProcess;
   dpuWorker?: WorkerProcess;
   vfs: string[] = [];
+  /** The host worker's Prometheus port (its /metrics carries xpuflow_vf_leases_held), kept across restarts. */
+  metricsPort = 0;
   private hostStarts = 0;
   private readonly netnses: string[] = [];
   private readonly links: string[] = [];
@@ -125,6 +115,7 @@ export class VfHarness {
   }
 
   async start(): Promise<void> {
+    this.metricsPort = await freePort();
     await this.server.start();
     const connection = await Connection.connect({ address: this.server.address });
     this.client = new Client({ connection, namespace: 'default' });
@@ -161,6 +152,10 @@ export class VfHarness {
     ]);
   }
 
+  get metricsUrl(): string {
+    return `http://127.0.0.1:${this.metricsPort}/metrics`;
+  }
+
   vfConfig(): VfHostConfig {
     return {
       stateDir: this.stateDir,
@@ -178,7 +173,7 @@ export class VfHarness {
     this.host = spawnHostWorkers({
       placements: [{ node: this.node, sysfsRoot: this.sysfsRoot, vf: this.vfConfig() }],
       logFile: path.join(this.dir, `host-${++this.hostStarts}.log`),
-      env: this.env,
+      env: { ...this.env, XPUFLOW_METRICS_ADDRESS: `127.0.0.1:${this.metricsPort}` },
     });
     await waitForPollers(this.client, [{ taskQueue: hostTaskQueue(this.node) }]);
     // A killed agent leaves its socket file behind: wait until one answers.

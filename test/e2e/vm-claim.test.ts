@@ -22,6 +22,7 @@ import { startQmpSim, type QmpSim } from '../../sim/qmp';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
 import { spawnControlWorker, type WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
+import { captureHistory } from '../support/history-capture';
 
 const PF = '0000:5e:00.0';
 const node = 'vm-host-1';
@@ -152,6 +153,7 @@ describe('VM claims: create VF, bind vfio-pci, QMP hot-plug, release', () => {
     await handle.signal(vmReleaseSignal, { reason: 'VM stopped' });
     const result = (await handle.result()) as VmClaimStatus;
     expect(result.phase).toBe('Released');
+    captureHistory(server.address, vmClaimWorkflowId(node, 'vm1', PF), 'vm-claim-released.json');
     expect(qmp.commands.some((c) => c.execute === 'device_del' && c.arguments?.id === result.deviceId)).toBe(
       true,
     );

@@ -15,11 +15,20 @@ import {
 } from '../../model/resources/common';
 import { dpuObjectName } from '../../model/resources/pci-labels';
 import type { SimFleet } from '../../sim/fleet';
+import { sampleSeries, samplesOf, scrape } from '../support/metrics-scrape';
 import { KubeHarness, NS } from './kube-harness';
 
 jest.setTimeout(300_000);
 
 const h = new KubeHarness();
+
+/** A history with its payloads as text (Buffers included, which JSON.stringify would turn into byte arrays). */
+function historyText(x: unknown): string {
+  if (x instanceof Uint8Array) return Buffer.from(x).toString();
+  if (Array.isArray(x)) return x.map(historyText).join('\n');
+  if (x && typeof x === 'object') return Object.values(x).map(historyText).join('\n');
+  return String(x);
+}
 let fleet: SimFleet;
 let names: string[];
 
@@ -109,16 +118,38 @@ test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status
   expect(provisions.sort()).toEqual(names.map((n) => `provision-dpu-${NS}-${n}-g1`).sort());
   h.captureHistory(provisions[0], 'provision-dpu-kube-ready.json');
 
+  // Only a join token's ID enters history, never its secret (payloads read as text).
+  const tokens = (
+    await h.dpuKube.core.listNamespacedSecret({ namespace: 'kube-system', labelSelector: DPU_NODE_LABEL })
+  ).items.map((t) => ({
+    id: Buffer.from(t.data!['token-id'], 'base64').toString(),
+    secret: Buffer.from(t.data!['token-secret'], 'base64').toString(),
+  }));
+  expect(tokens).toHaveLength(3);
+  const histories = (
+    await Promise.all(provisions.map((id) => h.client.workflow.getHandle(id).fetchHistory()))
+  ).map(historyText);
+  for (const t of tokens) {
+    expect(histories.some((x) => x.includes(t.id))).toBe(true);
+    expect(provisions.filter((_id, i) => histories[i].includes(t.secret))).toEqual([]); // the runs that hold it
+  }
+
   const set = await h.waitFor('DPUSet counts', async () => {
     const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'rack1' });
     return s?.status?.ready === 3 ? s : undefined;
   });
   expect(set.status).toMatchObject({ dpus: 3, ready: 3, updated: 3, failed: 0 });
+
+  // The control worker's rollout gauge carries only rollouts that reported progress: none is seeded.
+  const rollouts = await h.workflowIds('dpusetRollout');
+  const series = samplesOf(await scrape(h.metricsUrl), 'xpuflow_rollout_progress_ratio');
+  expect(series.map((x) => x.labels.rollout).filter((r) => !rollouts.includes(r))).toEqual([]);
 });
 
 test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at once', async () => {
   await h.createBfb('bf-2-9-2', 'bf-bundle-2.9.2.bfb');
   const from = h.dpuEvents.length;
+  const gauge = sampleSeries(h.metricsUrl, 'xpuflow_rollout_progress_ratio', 'rollout');
   await h.kube.patch(
     'DPUSet',
     { namespace: NS, name: 'rack1' },
@@ -154,6 +185,12 @@ test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at o
       : undefined;
   });
   expect(set.status).toMatchObject({ dpus: 3, ready: 3, updated: 3 });
+  // The control worker's /metrics followed this rollout DPU by DPU: 0, 1/3, 2/3, 1.
+  await h.waitFor('rollout progress 1 on /metrics', async () =>
+    gauge.seen.get(set.status!.rolloutWorkflowId!)?.includes(1),
+  );
+  const progress = (await gauge.stop()).get(set.status!.rolloutWorkflowId!)!;
+  expect(progress.map((v) => Math.round(v * 3))).toEqual([0, 1, 2, 3]);
   const updates = await h.workflowIds('updateDpu');
   expect(updates).toHaveLength(3);
   h.captureHistory(set.status!.rolloutWorkflowId!, 'dpuset-rollout-complete.json');

@@ -54,6 +54,8 @@ export class KubeHarness {
   client!: Client;
   bfb!: BfbServer;
   dmsBasePort = 0;
+  /** The control worker's Prometheus port (its /metrics carries the rollout-progress gauge). */
+  metricsPort = 0;
   controllers?: RunningControllers;
   private workers: WorkerProcess[] = [];
   private fleets: SimFleet[] = [];
@@ -82,13 +84,22 @@ export class KubeHarness {
       connection: await Connection.connect({ address: this.temporal.address }),
       namespace: 'default',
     });
+    this.metricsPort = await freePort();
     await startControlWorker(this.client, {
       dir: this.dir,
-      env: { ...this.temporalEnv, XPUFLOW_KUBECONFIG: this.host.kubeconfigPath },
+      env: {
+        ...this.temporalEnv,
+        XPUFLOW_KUBECONFIG: this.host.kubeconfigPath,
+        XPUFLOW_METRICS_ADDRESS: `127.0.0.1:${this.metricsPort}`,
+      },
       started: (w) => this.workers.push(w),
     });
     this.kubelets = playKubelets(this.kube, this.dpuKube);
     await this.watchDpus();
+  }
+
+  get metricsUrl(): string {
+    return `http://127.0.0.1:${this.metricsPort}/metrics`;
   }
 
   get temporalEnv(): NodeJS.ProcessEnv {

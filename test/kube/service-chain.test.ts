@@ -26,7 +26,8 @@ import { chainCookie } from '../../model/service-chain-planner';
 import { serviceChainWorkflowId } from '../../model/workflow-ids';
 import { CONTROL_TASK_QUEUE, dpuTaskQueue } from '../../model/task-queues';
 import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
-import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
+import { startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
+import { requirePrerequisites } from '../support/prerequisites';
 import { spawnControlWorker, spawnDpuWorkers, type WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
@@ -35,9 +36,11 @@ import { distFile } from '../support/tools';
 
 jest.setTimeout(120_000);
 
-const why = ovsUnavailable();
-if (why) console.warn(`skipping the service-chain end-to-end tests: ${why}`);
-const describeOvs = why ? describe.skip : describe;
+const { describe: describeOvs } = requirePrerequisites('the service-chain end-to-end tests', [
+  'root',
+  'iproute2',
+  'openvswitch',
+]);
 
 const NS = 'xpuflow-chains';
 

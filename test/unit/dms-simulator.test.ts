@@ -151,7 +151,7 @@ describe('DMS simulator: Install', () => {
     await rawInstall('bf-new', Buffer.alloc(MiB), { sendEnd: false });
     await waitFor(async () => (await sim.state()).installing === undefined, 'the cancelled install to end');
     expect((await sim.state()).staged).toEqual(['bf-old']);
-    expect(sim.counters.transfers).toBe(0);
+    expect(sim.counters).toMatchObject({ transfers: 0, transfersCut: 1 });
     const answers = await rawInstall('bf-new', Buffer.alloc(MiB));
     expect(answers.at(-1)?.response).toBe('validated');
   });
@@ -387,6 +387,91 @@ describe('DMS simulator: faults', () => {
     expect(() => sim.injectFault({ kind: 'LOSE_ANSWER', rpc: 'Install' as 'Verify' })).toThrow(/Install/);
     expect(() => sim.injectFault({ kind: 'UNAVAILABLE', calls: 0 })).toThrow(/calls 0/);
     expect(() => sim.injectFault({ kind: 'HANG', rpcs: ['Nope' as 'Verify'] })).toThrow(/Nope/);
+  });
+});
+
+/** An Install left open: request, then on TransferReady all of `content` and TransferEnd; answers as they come. */
+function openInstall(version: string, content: Buffer) {
+  const call = os.install(deadline(10_000));
+  const answers: Array<string | undefined> = [];
+  call.on('data', (r: InstallResponse__Output) => {
+    answers.push(r.response);
+    if (r.response === 'transferReady') {
+      for (let i = 0; i < content.length; i += 64 * 1024)
+        call.write({ transferContent: content.subarray(i, i + 64 * 1024) });
+      call.write({ transferEnd: {} });
+    }
+  });
+  const ended = new Promise<void>((resolve) => {
+    call.on('end', () => resolve());
+    call.on('error', () => resolve()); // CANCELLED, from the test's own cancel()
+  });
+  call.write({ transferRequest: { version } });
+  return { call, answers, ended };
+}
+
+describe('DMS simulator: kill points', () => {
+  it('transfer-bfb: stops a BFB stream after its first chunk; a caller gone then stages nothing, the next install sends it whole', async () => {
+    const held = sim.holdAt('transfer-bfb');
+    const install = openInstall('bf-new', Buffer.alloc(2 * MiB, 1));
+    await held.reached;
+    expect((await sim.state()).installing).toBe('bf-new');
+    install.call.cancel();
+    await held.callerGone;
+    held.release();
+    await install.ended;
+    await waitFor(async () => (await sim.state()).installing === undefined, 'the cut install to end');
+    expect((await sim.state()).staged).toEqual(['bf-old']);
+    expect(sim.counters).toMatchObject({ transfers: 0, transfersCut: 1 });
+    expect((await rawInstall('bf-new', Buffer.alloc(2 * MiB, 1))).at(-1)?.response).toBe('validated');
+    expect(sim.counters).toMatchObject({ transfers: 1, transfersCut: 1 });
+  });
+
+  it('after-transfer-bfb: stages the BFB and holds its Validated; the retry is answered Validated at once', async () => {
+    const held = sim.holdAt('after-transfer-bfb');
+    const install = openInstall('bf-new', Buffer.from('image'));
+    await held.reached;
+    expect((await sim.state()).staged).toEqual(['bf-old', 'bf-new']);
+    expect(install.answers).toEqual(['transferReady']); // the caller does not know yet
+    install.call.cancel();
+    await held.callerGone;
+    held.release();
+    await install.ended;
+    expect(install.answers).toEqual(['transferReady']);
+    expect((await rawInstall('bf-new', Buffer.from('image'))).map((a) => a.response)).toEqual(['validated']);
+    expect(sim.counters).toMatchObject({ transfers: 1, transfersCut: 0 });
+  });
+
+  it('after-transfer-cfg holds a bf.cfg, not a BFB; released, the held caller gets its Validated', async () => {
+    const held = sim.holdAt('after-transfer-cfg');
+    expect((await rawInstall('bf-new', Buffer.from('image'))).at(-1)?.response).toBe('validated');
+    const install = openInstall('dpu-0.cfg', Buffer.from('cfg'));
+    await held.reached;
+    expect(install.answers).toEqual(['transferReady']);
+    held.release();
+    await install.ended;
+    expect(install.answers).toEqual(['transferReady', 'validated']);
+    expect(sim.counters.transfers).toBe(2);
+  });
+
+  it('after-activate: the flash and reboot start, the answer waits for release', async () => {
+    await rawInstall('dpu-0.cfg', Buffer.from('c'));
+    await rawInstall('bf-new', Buffer.from('image'));
+    const held = sim.holdAt('after-activate');
+    let answered = false;
+    const answer = activate('bf-new;dpu-0.cfg').then((r) => ((answered = true), r));
+    await held.reached;
+    expect(sim.counters).toMatchObject({ flashes: 1, reboots: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    expect(answered).toBe(false);
+    held.release();
+    expect((await answer).response).toBe('activateOk');
+  });
+
+  it('refuses a step it does not know and a step armed twice', () => {
+    expect(() => sim.holdAt('before-lunch' as 'after-activate')).toThrow(/before-lunch.*transfer-bfb/);
+    sim.holdAt('after-activate');
+    expect(() => sim.holdAt('after-activate')).toThrow(/already armed/);
   });
 });
 

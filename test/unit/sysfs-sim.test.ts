@@ -184,6 +184,19 @@ describe('sim kernel: sriov_numvfs', () => {
     await kernel.waitForEvent((e) => e.kind === 'numvfs' && e.to === 2);
   });
 
+  it('holds a sriov_numvfs change until released (a kill point), then acts on what the file says', async () => {
+    const held = kernel.holdNumVfs(PF);
+    await fs.promises.writeFile(numvfsFile(), '3');
+    await held.reached;
+    await delay(50); // repeated events of the write are held too
+    expect(virtfns()).toEqual([]);
+    expect(kernel.events.filter((e) => e.kind === 'numvfs')).toEqual([]);
+    held.release();
+    expect(virtfns()).toEqual(['virtfn0', 'virtfn1', 'virtfn2']);
+    expect(kernel.events.filter((e) => e.kind === 'numvfs')).toMatchObject([{ from: 0, to: 3 }]);
+    expect(() => kernel.holdNumVfs('0000:09:00.0')).toThrow(/no PF 0000:09:00.0/);
+  });
+
   it('leaves VFs unbound when sriov_drivers_autoprobe is 0', async () => {
     fs.writeFileSync(path.join(dev(PF), 'sriov_drivers_autoprobe'), '0\n');
     await fs.promises.writeFile(numvfsFile(), '1');

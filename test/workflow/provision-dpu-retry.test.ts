@@ -45,7 +45,7 @@ beforeAll(async () => {
   fleet = await startSimFleet({
     dir,
     hosts: 1,
-    dpusPerHost: 2,
+    dpusPerHost: 3,
     flashMs: 2_000,
     rebootMs: 1_000,
     bfbSizeBytes: 2 ** 20 + 77,
@@ -135,5 +135,22 @@ test('a checksum mismatch stops in Pending with nothing sent to DMS; a retry wit
   expect(d.dms.counters.transfers).toBe(0);
   await handle.executeUpdate(retryUpdate, { args: [{ bfb: good }] });
   expect((await handle.result()).phase).toBe(Phase.Ready);
+  expect(d.dms.counters.flashes).toBe(1);
+});
+
+test('a retry from a phase before the one that failed runs every phase again from there', async () => {
+  const { d, spec } = nextDpu();
+  d.dms.injectFault({ kind: 'INTEGRITY_FAIL' });
+  const handle = await start(spec);
+  const failed = await until(handle, (s) => s.phase === Phase.Error);
+  expect(failed.lastError?.phase).toBe(Phase.OsInstalling);
+  const accepted = await handle.executeUpdate(retryUpdate, { args: [{ fromPhase: Phase.Initializing }] });
+  expect(accepted).toEqual({ restartingFrom: Phase.Initializing, retry: 1 });
+  expect((await handle.result()).phase).toBe(Phase.Ready);
+  // Initializing ran again (its host probe twice), and the flash still happened once.
+  const scheduled = (await handle.fetchHistory()).events!.map(
+    (e) => e.activityTaskScheduledEventAttributes?.activityType?.name,
+  );
+  expect(scheduled.filter((n) => n === 'probeHost')).toHaveLength(2);
   expect(d.dms.counters.flashes).toBe(1);
 });

@@ -26,7 +26,6 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
   installWorkerRuntime({
     component: 'host-worker',
     metricsAddress,
-    node: placements.map((p) => p.node).join(','),
   });
   const { settings, connection, dataConverter } = await connectWorkerProcess();
   const workers = await Promise.all(
