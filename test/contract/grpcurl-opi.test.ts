@@ -6,22 +6,24 @@
  * reads the upstream facts table (opi-upstream.ts, from opi-api @77a8b3e5)
  * written out as .proto, which proto-conformance.test.ts checks against both
  * the table and proto/opi. A VLAN sent as upstream's vlan_id = 1 must become
- * the OVS port's tag. Needs root and Open vSwitch; skipped elsewhere, says why.
+ * the OVS port's tag. Needs root and Open vSwitch: under CI a missing one fails.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startOpiSim, type OpiSim } from '../../sim/opi';
-import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
-import { goToolsBin } from '../support/third-party-tools';
+import { startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
+import { requirePrerequisites } from '../support/prerequisites';
+import { describeWith, goToolsBin } from '../support/third-party-tools';
 import { grpcurl } from './grpcurl';
 import { writeOpiUpstreamProto } from './opi-upstream';
 
 const tools = goToolsBin();
-const why = tools.missing ?? ovsUnavailable();
-if (why) console.warn(`skipping the grpcurl OPI contract tests: ${why}`);
-const describeOpi = why ? describe.skip : describe;
+// Root and Open vSwitch: under CI=true a missing one fails the suite (test/support/prerequisites.ts).
+const describeOpi = tools.missing
+  ? describeWith([tools], 'the grpcurl OPI contract tests')
+  : requirePrerequisites('the grpcurl OPI contract tests', ['root', 'openvswitch']).describe;
 
 const PKG = 'opi_api.network.evpn_gw.v1alpha1';
 const MAC = '02:11:22:33:44:55';
