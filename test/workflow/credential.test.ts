@@ -428,19 +428,21 @@ test('without the new CRDs (a helm upgrade adds none) their controllers say so a
   const added = ['dpuservicecredentialrequests', 'dpuservices', 'dpuserviceinterfaces', 'dpuservicechains'];
   for (const plural of added)
     await ext.deleteCustomResourceDefinition({ name: `${plural}.provisioning.xpuflow.dev` });
-  // CRD deletion is asynchronous: wait until none of the four kinds is served any more.
-  const deadline = Date.now() + 30_000;
-  while (
-    (
-      await unservedKinds(
-        host.kc,
-        ['DPUServiceCredentialRequest', 'DPUService', 'DPUServiceInterface', 'DPUServiceChain'],
-        NS,
-      )
-    ).length < 4 &&
-    Date.now() < deadline
-  )
+  // CRD deletion is asynchronous (the API server first deletes every object of
+  // the kind): wait until none of the four kinds is served any more.
+  const kinds: Parameters<typeof unservedKinds>[1] = [
+    'DPUServiceCredentialRequest',
+    'DPUService',
+    'DPUServiceInterface',
+    'DPUServiceChain',
+  ];
+  const deadline = Date.now() + 120_000;
+  let unserved = await unservedKinds(host.kc, kinds, NS);
+  while (unserved.length < kinds.length && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, 200));
+    unserved = await unservedKinds(host.kc, kinds, NS);
+  }
+  expect(unserved.sort()).toEqual([...kinds].sort());
   const lines: string[] = [];
   const ctl = await startControllers({
     kc: host.kc,
