@@ -21,6 +21,7 @@ import { retryUpdate, statusQuery } from '../../model/dpu-provision-api';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { readNumVfs } from '../../activities/sysfs';
+import { deviceDir, writeAttr } from '../../sim/sysfs/layout';
 import { DevServer } from '../support/dev-server';
 import { runProvisionWorkers, type RunningWorkers } from '../support/in-process-workers';
 import { provisionDpu } from '../../workflows';
@@ -45,7 +46,7 @@ beforeAll(async () => {
   fleet = await startSimFleet({
     dir,
     hosts: 1,
-    dpusPerHost: 3,
+    dpusPerHost: 5,
     flashMs: 2_000,
     rebootMs: 1_000,
     bfbSizeBytes: 2 ** 20 + 77,
@@ -153,4 +154,40 @@ test('a retry from a phase before the one that failed runs every phase again fro
   );
   expect(scheduled.filter((n) => n === 'probeHost')).toHaveLength(2);
   expect(d.dms.counters.flashes).toBe(1);
+});
+
+test('Error in Initializing (numVfs over sriov_totalvfs) is retried once the PF allows more VFs, to Ready', async () => {
+  const { d, spec } = nextDpu();
+  const handle = await start({ ...spec, numVfs: 20 });
+  const failed = await until(handle, (s) => s.phase === Phase.Error);
+  expect(failed.lastError?.phase).toBe(Phase.Initializing);
+  expect(failed.lastError?.message).toMatch(/numVfs 20 is over sriov_totalvfs 16/);
+  // What an operator would do: raise the PF's VF limit (NUM_OF_VFS in the firmware), then retry.
+  writeAttr(path.join(deviceDir(d.host.sysfsRoot, spec.pciAddress), 'sriov_totalvfs'), 32);
+  const accepted = await handle.executeUpdate(retryUpdate, { args: [{}] });
+  expect(accepted).toEqual({ restartingFrom: Phase.Initializing, retry: 1 });
+  const status = await handle.result();
+  expect(status.phase).toBe(Phase.Ready);
+  expect(status.retries).toBe(1);
+  expect(await readNumVfs(d.host.sysfsRoot, spec.pciAddress)).toBe(20);
+  expect(d.dms.counters.flashes).toBe(1);
+});
+
+test('Error in Host Network Configuration is retried from there, to Ready, without a second flash', async () => {
+  const { d, spec } = nextDpu();
+  // The PF driver refuses the VF change on every attempt the host calls make (5), as with SR-IOV off in firmware.
+  d.host.kernel.failWrites(spec.pciAddress, 5, 'ENOMEM');
+  const handle = await start(spec);
+  const failed = await until(handle, (s) => s.phase === Phase.Error);
+  expect(failed.lastError?.phase).toBe(Phase.HostNetworkConfiguration);
+  expect(await readNumVfs(d.host.sysfsRoot, spec.pciAddress)).toBe(0);
+  expect(d.dms.counters.flashes).toBe(1);
+  const accepted = await handle.executeUpdate(retryUpdate, { args: [{}] });
+  expect(accepted).toEqual({ restartingFrom: Phase.HostNetworkConfiguration, retry: 1 });
+  const status = await handle.result();
+  expect(status.phase).toBe(Phase.Ready);
+  expect(status.retries).toBe(1);
+  expect(await readNumVfs(d.host.sysfsRoot, spec.pciAddress)).toBe(spec.numVfs);
+  expect(d.dms.counters.flashes).toBe(1);
+  expect(d.dms.counters.transfers).toBe(2); // the BFB and its bf.cfg, once each
 });

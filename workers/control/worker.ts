@@ -14,7 +14,7 @@ import { DmsClients } from '../../activities/dms/clients';
 import type { DmsTls } from '../../platform/connection/dms-tls';
 import type { DmsPodLayout } from '../../model/dms-pod';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
-import { activityMetricsInterceptor } from '../../platform/observability/activity-metrics';
+import { controlWorkerHooks } from './hooks';
 import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
 import { WORKFLOW_BUNDLE } from './bundle-workflows';
 
@@ -46,7 +46,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
       opts.dmsTls,
       opts.dmsPod,
     ),
-    interceptors: { activity: [activityMetricsInterceptor] },
+    ...controlWorkerHooks(),
   });
 }
 
