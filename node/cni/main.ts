@@ -43,18 +43,35 @@ export interface CniPeers {
 const REAL_PEERS: CniPeers = { ipam: execIpamPlugin, agent: (socket, req) => callHostAgent(socket, req) };
 
 /** The network configuration from stdin; an empty string when stdin is closed or absent (VERSION needs none). */
-function readStdin(): string | CniError {
+async function readStdin(): Promise<string | CniError> {
   try {
     return fs.readFileSync(0, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'EOF' || code === 'EBADF') return '';
-    return new CniError(
-      CniCode.IoFailure,
-      `could not read the network configuration from stdin: ${(err as Error).message}`,
-      'the container runtime passes the network configuration on stdin (CNI spec, "Parameters"); run xpuflow-cni through the runtime or cnitool',
-    );
+    // A non-blocking stdin (a socket pair, as Node's child_process gives) has no
+    // data yet for a synchronous read: read it as a stream to its end instead.
+    if (code === 'EAGAIN') return readStdinStream();
+    return stdinError(err as Error);
   }
+}
+
+function readStdinStream(): Promise<string | CniError> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    process.stdin
+      .on('data', (c: Buffer) => chunks.push(c))
+      .on('end', () => resolve(Buffer.concat(chunks).toString('utf8')))
+      .on('error', (err) => resolve(stdinError(err)));
+  });
+}
+
+function stdinError(err: Error): CniError {
+  return new CniError(
+    CniCode.IoFailure,
+    `could not read the network configuration from stdin: ${err.message}`,
+    'the container runtime passes the network configuration on stdin (CNI spec, "Parameters"); run xpuflow-cni through the runtime or cnitool',
+  );
 }
 
 export async function runCni(
@@ -224,16 +241,16 @@ export function cniMain(): void {
     console.log(HELP);
     return;
   }
-  const stdin = process.stdin.isTTY ? '' : readStdin();
-  if (stdin instanceof CniError) {
-    process.stdout.write(stdin.toJson(DEFAULT_CNI_VERSION) + '\n');
-    process.exitCode = 1;
-    return;
-  }
-  void runCni(process.env, stdin).then(({ out, code }) => {
-    if (out) process.stdout.write(out + '\n');
-    process.exitCode = code;
-  });
+  void (process.stdin.isTTY ? Promise.resolve('') : readStdin())
+    .then((stdin) =>
+      stdin instanceof CniError
+        ? { out: stdin.toJson(DEFAULT_CNI_VERSION), code: 1 }
+        : runCni(process.env, stdin),
+    )
+    .then(({ out, code }) => {
+      if (out) process.stdout.write(out + '\n');
+      process.exitCode = code;
+    });
 }
 
 if (require.main === module) cniMain();

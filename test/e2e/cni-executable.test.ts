@@ -35,7 +35,11 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
-function run(env: NodeJS.ProcessEnv, stdin: object): Promise<{ code: number; out: Record<string, unknown> }> {
+function run(
+  env: NodeJS.ProcessEnv,
+  stdin: object,
+  writeAfterMs = 0,
+): Promise<{ code: number; out: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     // Only what a runtime passes: no NODE_PATH, no node on PATH needed.
     const child = spawn(exe, [], {
@@ -49,7 +53,7 @@ function run(env: NodeJS.ProcessEnv, stdin: object): Promise<{ code: number; out
     child.on('close', (code) =>
       resolve({ code: code ?? -1, out: JSON.parse(out) as Record<string, unknown> }),
     );
-    child.stdin.end(JSON.stringify(stdin));
+    setTimeout(() => child.stdin.end(JSON.stringify(stdin)), writeAfterMs);
   });
 }
 
@@ -106,4 +110,11 @@ test('scripts/build-cni.sh does nothing when its inputs are unchanged', () => {
     stderr: '',
   });
   expect(fs.statSync(built).mtimeMs).toBe(before);
+});
+
+test('a configuration written late on a non-blocking stdin (a socket pair, as Node gives a child) is read whole', async () => {
+  // Node's spawn hands the child a socket pair; a synchronous read of it before
+  // the parent has written fails with EAGAIN, which must not pass for an empty configuration.
+  const bad = await run({ ...cniEnv, CNI_COMMAND: 'ADD' }, { ...conf, mtu: 'big' }, 300);
+  expect(bad).toMatchObject({ code: 1, out: { code: 7, msg: expect.stringContaining('mtu "big"') } });
 });
