@@ -46,6 +46,14 @@ export async function rolloutRecord(
   }
   const { workflowId, runId } = runs[0];
   const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  return { workflowId, ...childrenInFlight(events) };
+}
+
+/** How many children a history started, and the most running at once, by its order of events. */
+export function childrenInFlight(events: temporal.api.history.v1.IHistoryEvent[]): {
+  children: number;
+  mostInFlight: number;
+} {
   let inFlight = 0;
   let mostInFlight = 0;
   let children = 0;
@@ -57,5 +65,5 @@ export async function rolloutRecord(
       inFlight--;
     }
   }
-  return { workflowId, children, mostInFlight };
+  return { children, mostInFlight };
 }
