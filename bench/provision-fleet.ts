@@ -182,7 +182,7 @@ async function main(): Promise<void> {
     );
     console.log(`control worker peak RSS:    ${rss.toFixed(0)} MiB (goal ≤ 250 MiB)`);
     console.log(
-      `control worker CPU:         ${fleetCpu.toFixed(1)} s over the fleet (${((fleetCpu / ready) * 1000).toFixed(0)} ms per DPU), ${cpuSeconds(control.proc.pid!).toFixed(1)} s since it started`,
+      `control worker CPU:         ${fleetCpu.toFixed(1)} s over the fleet (${((fleetCpu / Math.max(1, ready)) * 1000).toFixed(0)} ms per provisioned DPU), ${cpuSeconds(control.proc.pid!).toFixed(1)} s since it started`,
     );
     console.log('phase durations over the fleet (mean / max, s), against the DPU alone:');
     for (const [phase, fleetStats] of phaseStats(result.statuses)) {

@@ -25,6 +25,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { temporal } from '@temporalio/proto';
 import { vfLeaseWorkflowId } from '../model/workflow-ids';
 import { resourceNameOf } from '../node/deviceplugin/pool';
 import { numberFlag, numberListFlag, runBench } from './command-line';
@@ -114,7 +115,10 @@ async function printHistory(stack: VfStack): Promise<void> {
     Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
   const t0 = events.length ? ms(events[0]) : 0;
   for (const e of events) {
-    const type = String(e.eventType).replace('EVENT_TYPE_', '');
+    const type = (temporal.api.enums.v1.EventType[e.eventType ?? 0] ?? String(e.eventType)).replace(
+      'EVENT_TYPE_',
+      '',
+    );
     console.log(`  +${(ms(e) - t0).toFixed(1).padStart(7)} ms  ${type}`);
   }
 }
