@@ -15,10 +15,10 @@
  *
  * Needs root and OVS. It prints figures and never fails for being slow.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { numberFlag, runBench } from './command-line';
 import { percentile } from './measure';
+import { cniEnv, execPlugin as execArgv, scriptPath } from './cni-exec';
 import { startVfStack, vfStackUnavailable, type VfStack } from './vf-stack';
 
 const REPO = path.resolve(__dirname, '..', '..');
@@ -26,27 +26,6 @@ const REPO = path.resolve(__dirname, '..', '..');
 interface Entry {
   name: string;
   argv: string[];
-}
-
-/** One exec of the plugin: its wall time (spawn to exit) and what it answered. */
-function execPlugin(
-  entry: Entry,
-  env: NodeJS.ProcessEnv,
-  stdin: string,
-): Promise<{ ms: number; code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(entry.argv[0], entry.argv.slice(1), { env, stdio: ['pipe', 'pipe', 'inherit'] });
-    let out = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ ms: performance.now() - t0, code: code ?? -1, out }));
-    child.stdin.end(stdin);
-  });
-}
-
-function scriptPath(script: string): string {
-  return execFileSync(path.join(REPO, 'scripts', script), { encoding: 'utf8' }).trim();
 }
 
 async function measure(stack: VfStack, entry: Entry, cniPath: string, adds: number, versions: number) {
@@ -60,16 +39,17 @@ async function measure(stack: VfStack, entry: Entry, cniPath: string, adds: numb
     hostAgentSocket: stack.socket,
     ipam: { type: 'static', addresses: [{ address: '10.98.0.2/24' }, { address: 'fd00:98::2/64' }] },
   });
-  const env = (command: string, n: number): NodeJS.ProcessEnv => ({
-    PATH: process.env.PATH,
-    CNI_COMMAND: command,
-    CNI_CONTAINERID: `cold-${entry.name}-${n}`,
-    CNI_NETNS: `/var/run/netns/${stack.pods[0]}`,
-    CNI_IFNAME: 'net1',
-    // IgnoreUnknown=1, as containerd and Multus send: the static plugin refuses CNI_ARGS it does not know otherwise
-    CNI_ARGS: `IgnoreUnknown=1;K8S_POD_NAMESPACE=bench;K8S_POD_NAME=cold-${n}`,
-    CNI_PATH: cniPath,
-  });
+  const env = (command: string, n: number) =>
+    cniEnv({
+      command,
+      containerId: `cold-${entry.name}-${n}`,
+      netns: `/var/run/netns/${stack.pods[0]}`,
+      ifname: 'net1',
+      pod: { namespace: 'bench', name: `cold-${n}` },
+      cniPath,
+    });
+  const execPlugin = (e: Entry, environment: NodeJS.ProcessEnv, stdin: string) =>
+    execArgv(e.argv, environment, stdin);
   const version: number[] = [];
   for (let n = 0; n < versions; n++) {
     const r = await execPlugin(entry, env('VERSION', n), conf);

@@ -5,8 +5,10 @@
  *   node dist/bench/dpuset-rollout.js [--hosts 10] [--dpus 10] [--max-unavailable 10%] [--flash-seconds 6] [--reboot-seconds 1]
  * Prints the rollout's makespan (template change → every DPU Ready on the new
  * BFB), the ideal (batches × one DPU's update flow, measured alone on a
- * one-DPU set), their ratio (goal ≤ 1.15), the most DPUs seen down at once,
- * and the controller's and control worker's peak RSS. Never fails for being slow.
+ * one-DPU set), their ratio (goal ≤ 1.10), the most DPUs down at once (from
+ * the rollout workflow's own history, rollout-record.ts, and as seen by
+ * polling the DPU objects every 250 ms), and the controller's and control
+ * worker's peak RSS. Never fails for being slow.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -31,6 +33,7 @@ import {
 import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
 import { stringFlag } from './command-line';
 import { peakRssMiB } from './measure';
+import { rolloutRecord } from './rollout-record';
 
 const NS = 'bench';
 
@@ -197,6 +200,7 @@ async function main(): Promise<void> {
     );
     const worstDown = await settle(kube, 'fleet', total, 'bfb-b');
     const makespanMs = Date.now() - t;
+    const record = await rolloutRecord(client, { namespace: NS, name: 'fleet' }, t);
 
     const slots = resolveMaxUnavailable(
       /%$/.test(maxUnavailable) ? maxUnavailable : Number(maxUnavailable),
@@ -210,8 +214,11 @@ async function main(): Promise<void> {
     console.log(
       `ideal:                       ${(idealMs / 1000).toFixed(1)} s (${batches} batches of ${slots} × one DPU alone)`,
     );
-    console.log(`ratio:                       ${(makespanMs / idealMs).toFixed(3)} (goal ≤ 1.15)`);
-    console.log(`most DPUs down at once:      ${worstDown} (maxUnavailable ${slots})`);
+    console.log(`ratio:                       ${(makespanMs / idealMs).toFixed(3)} (goal ≤ 1.10)`);
+    console.log(
+      `most DPUs down at once:      ${record.mostInFlight} by the rollout's history (${record.children} children of ${record.workflowId}), ` +
+        `${worstDown} by polling the DPUs (maxUnavailable ${slots})`,
+    );
     console.log(`controller peak RSS:         ${peakRssMiB(controller.proc.pid!).toFixed(0)} MiB`);
     console.log(`control worker peak RSS:     ${peakRssMiB(control.proc.pid!).toFixed(0)} MiB`);
     await client.connection.close();

@@ -1,4 +1,5 @@
-/** What the benchmarks measure besides wall time: percentiles of samples, a child process's peak RSS. */
+/** What the benchmarks measure besides wall time: percentiles of samples, a child process's peak RSS and CPU time. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 
 /** The p-th percentile (nearest rank) of ascending samples. */
@@ -10,4 +11,21 @@ export function percentile(sorted: number[], p: number): number {
 export function peakRssMiB(pid: number): number {
   const kb = Number(/VmHWM:\s+(\d+)/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0);
   return kb / 1024;
+}
+
+/** Clock ticks per second of /proc/<pid>/stat's times (sysconf(_SC_CLK_TCK), 100 on Linux x86 and arm64). */
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim());
+  return clockTicks;
+}
+
+/** CPU seconds a live process has used so far, user plus system (utime + stime, proc(5)). */
+export function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces: field 3 (state) first.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const utime = Number(fields[14 - 3]);
+  const stime = Number(fields[15 - 3]);
+  return (utime + stime) / ticksPerSecond();
 }

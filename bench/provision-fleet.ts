@@ -1,9 +1,15 @@
 /**
  * Benchmark: provision a simulated fleet on a private Temporal dev server.
  *   node dist/bench/provision-fleet.js [--hosts 20] [--dpus 10] [--flash-seconds 30] [--reboot-seconds 5] [--bfb-mib 4]
- * Prints the makespan, the ideal makespan (the longest single DPU's flow),
- * their ratio (goal ≤ 1.10), the same DPU flow run alone for comparison, workflow starts per second, and the
- * control worker's peak RSS (goal ≤ 300 MiB). Never fails for being slow.
+ * One DPU is provisioned alone first, on the same server and workers with
+ * nothing else running, then the fleet. The headline is the fleet's makespan
+ * divided by that DPU's uncontended time: what an operator waits for against
+ * what one DPU needs. It also prints, from the workflow histories of every run
+ * the fleet started, events, workflow tasks and estimated Temporal Actions per
+ * provisioned DPU (history-cost.ts says what counts), and the control worker's
+ * peak RSS and the CPU seconds it spent on the fleet. The simulators (DMS, sysfs
+ * "kernels", BFB server) run in a child process of their own
+ * (sim-fleet-process.ts), the workers in theirs. Never fails for being slow.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -16,16 +22,17 @@ import { Phase } from '../model/phases';
 import { statusQuery } from '../model/dpu-provision-api';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
 import { provisionDpuWorkflowId } from '../model/workflow-ids';
-import { startSimFleet, type SimFleet } from '../sim/fleet';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
 import { numberFlag, runBench } from './command-line';
-import { peakRssMiB } from './measure';
+import { cpuSeconds, peakRssMiB } from './measure';
+import { costOfRunsStarted, type HistoryCost } from './history-cost';
+import { spawnSimFleet, type ChildSimFleet } from './sim-fleet-child';
 
 async function provisionAll(
   client: Client,
-  fleet: SimFleet,
-): Promise<{ makespanMs: number; startsPerSec: number; statuses: DpuStatus[] }> {
+  fleet: ChildSimFleet,
+): Promise<{ t0: number; makespanMs: number; startsPerSec: number; statuses: DpuStatus[] }> {
   const t0 = Date.now();
   const inFlight = new Set<Promise<unknown>>();
   for (const d of fleet.dpus) {
@@ -55,7 +62,7 @@ async function provisionAll(
   const end = Math.max(
     ...statuses.map((s) => Date.parse(s.phases[s.phases.length - 1].endedAt ?? new Date().toISOString())),
   );
-  return { makespanMs: end - t0, startsPerSec, statuses };
+  return { t0, makespanMs: end - t0, startsPerSec, statuses };
 }
 
 /** One DPU's flow: from Initializing's start to Ready. */
@@ -94,7 +101,7 @@ async function main(): Promise<void> {
   const env = { TEMPORAL_ADDRESS: temporal.address };
   const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
   const procs: WorkerProcess[] = [];
-  const fleets: SimFleet[] = [];
+  const fleets: ChildSimFleet[] = [];
   try {
     const common = {
       flashMs: flashSeconds * 1000,
@@ -107,14 +114,14 @@ async function main(): Promise<void> {
         rebootDelaySeconds: 1,
       },
     };
-    const solo = await startSimFleet({
+    const solo = await spawnSimFleet({
       ...common,
       dir: path.join(dir, 'solo'),
       hosts: 1,
       dpusPerHost: 1,
       prefix: 'solo-',
     });
-    const fleet = await startSimFleet({
+    const fleet = await spawnSimFleet({
       ...common,
       dir: path.join(dir, 'fleet'),
       hosts,
@@ -141,26 +148,42 @@ async function main(): Promise<void> {
     ]);
 
     console.log(
-      `ideal: one DPU alone (flash ${flashSeconds} s, reboot ${rebootSeconds} s, BFB ${bfbMib} MiB)…`,
+      `one DPU alone, uncontended (flash ${flashSeconds} s, reboot ${rebootSeconds} s, BFB ${bfbMib} MiB)…`,
     );
     const ideal = await provisionAll(client, solo);
     console.log(`fleet: ${hosts * dpus} DPUs over ${hosts} hosts…`);
+    const cpuBefore = cpuSeconds(control.proc.pid!);
     const result = await provisionAll(client, fleet);
-    const ready = result.statuses.filter((s) => s.phase === Phase.Ready).length;
+    const fleetCpu = cpuSeconds(control.proc.pid!) - cpuBefore;
     const rss = peakRssMiB(control.proc.pid!);
+    const ready = result.statuses.filter((s) => s.phase === Phase.Ready).length;
+    const soloCost = await costOfRunsStarted(client, ideal.t0, result.t0);
+    const fleetCost = await costOfRunsStarted(client, result.t0, Date.now());
     const longest = Math.max(...result.statuses.map(flowMs));
-    const ratio = result.makespanMs / longest;
+    const perDpu = (c: HistoryCost, n: number, k: keyof HistoryCost) => (c[k] / Math.max(1, n)).toFixed(1);
     console.log(`DPUs Ready:                 ${ready} / ${result.statuses.length}`);
     console.log(`makespan:                   ${(result.makespanMs / 1000).toFixed(1)} s`);
     console.log(
-      `ideal makespan:             ${(longest / 1000).toFixed(1)} s (the longest single DPU's flow)`,
+      `one DPU alone:              ${(ideal.makespanMs / 1000).toFixed(1)} s (uncontended, same run)`,
     );
-    console.log(`ratio:                      ${ratio.toFixed(3)} (goal ≤ 1.10)`);
     console.log(
-      `one DPU alone:              ${(ideal.makespanMs / 1000).toFixed(1)} s (makespan / this: ${(result.makespanMs / ideal.makespanMs).toFixed(3)})`,
+      `makespan / one DPU alone:   ${(result.makespanMs / ideal.makespanMs).toFixed(3)} (goal ≤ 1.25)`,
+    );
+    console.log(
+      `longest flow in the fleet:  ${(longest / 1000).toFixed(1)} s (makespan / this: ${(result.makespanMs / longest).toFixed(3)})`,
     );
     console.log(`workflow starts per second: ${result.startsPerSec.toFixed(1)}`);
-    console.log(`control worker peak RSS:    ${rss.toFixed(0)} MiB (goal ≤ 300 MiB)`);
+    console.log(
+      `per provisioned DPU:        ${perDpu(fleetCost, ready, 'events')} events, ${perDpu(fleetCost, ready, 'workflowTasks')} workflow tasks, ` +
+        `${perDpu(fleetCost, ready, 'actions')} Actions (est.), ${perDpu(fleetCost, ready, 'workflows')} workflow runs  (goal ≤ 60 events)`,
+    );
+    console.log(
+      `  the DPU alone:            ${soloCost.events} events, ${soloCost.workflowTasks} workflow tasks, ${soloCost.actions} Actions (est.), ${soloCost.workflows} workflow runs`,
+    );
+    console.log(`control worker peak RSS:    ${rss.toFixed(0)} MiB (goal ≤ 250 MiB)`);
+    console.log(
+      `control worker CPU:         ${fleetCpu.toFixed(1)} s over the fleet (${((fleetCpu / Math.max(1, ready)) * 1000).toFixed(0)} ms per provisioned DPU), ${cpuSeconds(control.proc.pid!).toFixed(1)} s since it started`,
+    );
     console.log('phase durations over the fleet (mean / max, s), against the DPU alone:');
     for (const [phase, fleetStats] of phaseStats(result.statuses)) {
       const solo = phaseStats(ideal.statuses).get(phase);

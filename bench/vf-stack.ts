@@ -25,6 +25,7 @@ import {
   spawnHostWorkers,
   type WorkerProcess,
 } from '../cli/demo/worker-processes';
+import type { PoolConfig } from '../node/deviceplugin/pool';
 import { startBenchTemporal } from './temporal-dev-server';
 
 const PF = '0000:af:00.0';
@@ -42,6 +43,10 @@ export interface VfStack {
   /** The host agent's socket, which xpuflow-cni calls. */
   socket: string;
   resourceName: string;
+  /** The host worker's pool (its selector picks this stack's VFs). */
+  pool: PoolConfig;
+  /** The kubelet's device-plugin folder. */
+  devicePluginDir: string;
   kubelet: KubeletSim;
   opi: OpiSim;
   stop(): Promise<void>;
@@ -115,7 +120,7 @@ export async function startVfStack(numVfs: number, prefix: string): Promise<VfSt
     const kubelet = await startKubeletSim(pluginDir);
     cleanups.push(() => kubelet.stop());
     const socket = path.join(dir, 'hostagent.sock');
-    const pool = { name: `bench-${tag}`, dpu, vlan, selector: { pfNames: [pfIfname] } };
+    const pool: PoolConfig = { name: `bench-${tag}`, dpu, vlan, selector: { pfNames: [pfIfname] } };
     const resourceName = `xpuflow.io/${pool.name}`;
     procs.push(
       spawnControlWorker({ bfbCacheDir: path.join(dir, 'bfb'), logFile: path.join(dir, 'control.log'), env }),
@@ -152,7 +157,23 @@ export async function startVfStack(numVfs: number, prefix: string): Promise<VfSt
       { taskQueue: dpuTaskQueue(dpu) },
     ]);
     await kubelet.waitForPlugin(resourceName, (p) => p.devices.length === numVfs, 30_000);
-    return { dir, client, node, dpu, vlan, sysfsRoot, vfs, pods, socket, resourceName, kubelet, opi, stop };
+    return {
+      dir,
+      client,
+      node,
+      dpu,
+      vlan,
+      sysfsRoot,
+      vfs,
+      pods,
+      socket,
+      resourceName,
+      pool,
+      devicePluginDir: pluginDir,
+      kubelet,
+      opi,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

@@ -1,0 +1,82 @@
+/**
+ * The figures the benchmarks read from workflow histories: estimated Temporal
+ * Actions (bench/history-cost.ts) and the most children of a DPUSet rollout
+ * running at once (bench/rollout-record.ts).
+ */
+import path from 'node:path';
+import { temporal } from '@temporalio/proto';
+import { loadHistoryFile } from '../../cli/history/load';
+import { actionsOf } from '../../bench/history-cost';
+import { childrenInFlight } from '../../bench/rollout-record';
+
+const T = temporal.api.enums.v1.EventType;
+type Event = temporal.api.history.v1.IHistoryEvent;
+
+const upsert = (...fields: string[]): Event => ({
+  eventType: T.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES,
+  upsertWorkflowSearchAttributesEventAttributes: {
+    searchAttributes: { indexedFields: Object.fromEntries(fields.map((f) => [f, {}])) },
+  },
+});
+const marker = (markerName: string): Event => ({
+  eventType: T.EVENT_TYPE_MARKER_RECORDED,
+  markerRecordedEventAttributes: { markerName },
+});
+const of = (eventType: temporal.api.enums.v1.EventType): Event => ({ eventType });
+
+test('Actions: starts, upserts, activities with their retries, local activities per task, timers, signals, children', () => {
+  const events: Event[] = [
+    { eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, workflowExecutionStartedEventAttributes: {} }, // 1
+    of(T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED),
+    of(T.EVENT_TYPE_WORKFLOW_TASK_STARTED),
+    of(T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+    upsert('TemporalChangeVersion'), // 0: patched() is exempt
+    upsert('XpuflowPhase', 'XpuflowDpu'), // 1: one per command, however many attributes
+    marker('core_patch'), // 0: not a local activity
+    marker('core_local_activity'), // 1
+    marker('core_local_activity'), // 0: same workflow task
+    of(T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED), // 1
+    { eventType: T.EVENT_TYPE_ACTIVITY_TASK_STARTED, activityTaskStartedEventAttributes: { attempt: 3 } }, // 2 retries
+    of(T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED),
+    of(T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED),
+    marker('core_local_activity'), // 1: a new workflow task
+    of(T.EVENT_TYPE_TIMER_STARTED), // 1
+    of(T.EVENT_TYPE_TIMER_FIRED),
+    of(T.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED), // 1
+    of(T.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED), // 1
+    of(T.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_INITIATED), // 2
+    of(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED),
+    of(T.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED),
+  ];
+  expect(actionsOf(events)).toBe(12);
+});
+
+test("a child's own start is not billed again: its parent's initiation counted it", () => {
+  const childStart: Event = {
+    eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED,
+    workflowExecutionStartedEventAttributes: { parentWorkflowExecution: { workflowId: 'parent' } },
+  };
+  expect(actionsOf([childStart, of(T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED)])).toBe(1);
+});
+
+test('children in flight: a captured rollout with maxUnavailable 1 ran its 3 children one at a time', () => {
+  const history = loadHistoryFile(path.join(__dirname, '..', 'histories', 'dpuset-rollout-complete.json'));
+  expect(childrenInFlight(history.events ?? [])).toEqual({ children: 3, mostInFlight: 1 });
+});
+
+test('children in flight: overlapping children count together, and every way a child ends frees its slot', () => {
+  const started = of(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED);
+  const events = [
+    started,
+    started,
+    of(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED),
+    started,
+    started, // 3 running
+    of(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED),
+    of(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TIMED_OUT),
+    of(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_TERMINATED),
+    started,
+    of(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED),
+  ];
+  expect(childrenInFlight(events)).toEqual({ children: 5, mostInFlight: 3 });
+});
