@@ -1,16 +1,25 @@
-/** Installs xpuflow's CRDs (charts/xpuflow/crds) into a cluster and waits until they are served. */
+/**
+ * Installs xpuflow's CRDs (charts/xpuflow/crds) into a cluster and waits until
+ * they are served; `leaveOut` names CRDs (plural.group) not to install, as a
+ * cluster a `helm upgrade` left without the chart's newer CRDs.
+ */
 import fs from 'node:fs';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { repoRoot } from './apiservers';
 
-export async function installCrds(kc: k8s.KubeConfig, timeoutMs = 30_000): Promise<string[]> {
+export async function installCrds(
+  kc: k8s.KubeConfig,
+  timeoutMs = 30_000,
+  leaveOut: readonly string[] = [],
+): Promise<string[]> {
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const dir = path.join(repoRoot(), 'charts/xpuflow/crds');
   const names: string[] = [];
   for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
     // k8s.loadYaml maps x-kubernetes-* keys onto the typed model (a plain object would lose them).
     const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(fs.readFileSync(path.join(dir, f), 'utf8'));
+    if (leaveOut.includes(crd.metadata!.name!)) continue;
     await ext.createCustomResourceDefinition({ body: crd });
     names.push(crd.metadata!.name!);
   }
