@@ -14,6 +14,13 @@ import { temporalCli } from './tools';
 
 const run = promisify(execFile);
 
+/** The dev server could not bind a port picked for it: another process took it meanwhile. */
+class PortTaken extends Error {
+  constructor(log: string) {
+    super(`dev server exited: a port it was given was taken meanwhile: ${log}`);
+  }
+}
+
 export class DevServer {
   private proc?: ChildProcess;
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-devserver-'));
@@ -33,12 +40,32 @@ export class DevServer {
     return `127.0.0.1:${this.port}`;
   }
 
+  /**
+   * Starts the server and waits until it answers. On a first start the ports
+   * are picked here; one another process took between the pick and the bind
+   * ("address already in use") is picked again, up to 3 times. A restart keeps
+   * its ports (clients hold the address), so it does not retry.
+   */
   async start(): Promise<void> {
-    if (!this.port) {
-      this.port = await freePort();
-      this.uiPort = await freePort();
+    const fresh = !this.port;
+    for (let attempt = 1; ; attempt++) {
+      if (fresh) {
+        this.port = await freePort();
+        this.uiPort = await freePort();
+      }
+      try {
+        await this.startOnce();
+        return;
+      } catch (err) {
+        if (!(fresh && attempt < 3 && err instanceof PortTaken)) throw err;
+      }
     }
-    const log = fs.openSync(path.join(this.dir, 'server.log'), 'a');
+  }
+
+  private async startOnce(): Promise<void> {
+    const logPath = path.join(this.dir, 'server.log');
+    const logStart = fs.existsSync(logPath) ? fs.statSync(logPath).size : 0;
+    const log = fs.openSync(logPath, 'a');
     this.proc = spawn(
       temporalCli(),
       [
@@ -61,13 +88,18 @@ export class DevServer {
       ],
       { stdio: ['ignore', log, log] },
     );
+    fs.closeSync(log); // the server holds its own copy
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
         await run(temporalCli(), ['operator', 'cluster', 'health', '--address', this.address]);
         return;
       } catch {
-        if (this.proc.exitCode !== null) throw new Error(`dev server exited: ${this.log()}`);
+        if (this.proc.exitCode !== null) {
+          const said = fs.readFileSync(logPath, 'utf8').slice(logStart);
+          if (said.includes('address already in use')) throw new PortTaken(said.slice(-2000));
+          throw new Error(`dev server exited: ${this.log()}`);
+        }
         if (Date.now() > deadline) throw new Error(`dev server did not answer in 60 s: ${this.log()}`);
         await new Promise((r) => setTimeout(r, 300));
       }
