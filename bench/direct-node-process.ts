@@ -69,7 +69,9 @@ async function startDirectNode(opts: DirectNodeOptions) {
       mac: leaseMac(opts.node, pci),
       vlan: opts.pool.vlan,
     });
-    p.catch(() => undefined); // reported by the ADD that awaits it
+    // Awaited (and so reported) by the ADD of this VF; until then, say it failed
+    // rather than leave an unhandled rejection.
+    p.catch((err: unknown) => console.error(`OPI bridge port for ${pci} failed: ${String(err)}`));
     reservations.set(pci, p);
     return p;
   };

@@ -70,7 +70,9 @@ export async function startVfStack(numVfs: number, prefix: string): Promise<VfSt
   const procs: WorkerProcess[] = [];
   const cleanups: Array<() => Promise<unknown> | unknown> = [];
   const stop = async () => {
-    await Promise.all(procs.map((p) => p.stop(5000).catch(() => undefined)));
+    const report = (what: string) => (err: unknown) =>
+      console.error(`vf-stack cleanup: ${what} failed: ${String(err)}`);
+    await Promise.all(procs.map((p) => p.stop(5000).catch(report('stopping a worker process'))));
     for (const ns of netnses) execFile('ip', ['netns', 'del', ns], () => undefined);
     for (const l of links) {
       try {
@@ -79,7 +81,7 @@ export async function startVfStack(numVfs: number, prefix: string): Promise<VfSt
         // gone with its peer
       }
     }
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined);
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(report('a cleanup step'));
     fs.rmSync(dir, { recursive: true, force: true });
   };
   try {

@@ -72,6 +72,9 @@ export const DPF_DMS_POD_LAYOUT: DmsPodLayout = {
     },
     {
       name: 'dms-init',
+      // `--external-certificate TODO` is DPF's own argument, verbatim: NVIDIA/doca-platform
+      // internal/provisioning/controllers/util/dms/util.go @6acfda03356adceb17657555ce4ecca01f6bb32c
+      // passes the literal word to dmsinit.sh. Kept as DPF ships it; override dms.initContainers.
       args: [
         `${DPF_INIT_SCRIPT} --cmd register --dms-conf-dir ${DPF_CONF_DIR} --dms-image-dir /bfb ` +
           '--kube-node-ref {node} --dms-port {port} --dms-ip {nodeIP} --external-certificate TODO',
