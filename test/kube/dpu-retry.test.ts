@@ -110,6 +110,7 @@ test('a failed DPU object parks in Error with its run open, its status names the
   const result = await h.client.workflow.getHandle<ProvisionDpuWorkflow>(provision).result();
   expect(result).toMatchObject({ phase: 'Ready', retries: 1 });
   expect(result.phases.filter((p) => p.phase === 'Pending')).toHaveLength(2);
+  h.captureHistory(provision, 'provision-dpu-kube-parked-retried.json');
 });
 
 test('the retry annotation: a phase no retry starts from is a Warning naming those allowed; "true" retries; each is cleared', async () => {
@@ -152,6 +153,8 @@ test('a spec change while parked in Error replaces the parked run; a delete whil
     .getHandle<UpdateDpuWorkflow>(dpuGenerationWorkflowId('update', ref, 2))
     .result();
   expect(update).toMatchObject({ phase: 'Ready', retries: 0 });
+  h.captureHistory(provision, 'provision-dpu-kube-parked-replaced.json');
+  h.captureHistory(dpuLifecycleWorkflowId(ref), 'dpu-lifecycle-parked-replaced.json');
 
   const { dpu: doomed } = await failingDpu('retry-del');
   await h.kube.delete('DPU', refOf(doomed.metadata));
