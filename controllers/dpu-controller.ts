@@ -7,6 +7,7 @@
  *
  * The workflow ID derives from the object and the workflow ignores a
  * generation it has seen, so a restarted controller starts nothing twice.
+ * The retry annotation goes to a run parked in Error (retry-forwarder.ts).
  */
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../platform/kube/client';
@@ -22,12 +23,14 @@ import { deleteRequestedSignal, specChangedSignal, type DesiredDpu } from '../mo
 import { operatorRebootedSignal } from '../model/dpu-provision-api';
 import { addFinalizer, notReady, objectWorkflow, SignalledOnce } from './object-workflow';
 import { resolveDpu, type Lookups, type ResolveSettings } from './resolve-dpu';
+import { RetryForwarder } from './retry-forwarder';
 
 export class DpuController {
   /** Generations (or the deletion) already signalled by this process, per object UID. */
   private readonly signalled: SignalledOnce;
   private readonly problems = new Map<string, string>();
   private readonly powerCycles = new Map<string, string>();
+  private readonly retries: RetryForwarder;
 
   constructor(
     private readonly kube: Kube,
@@ -36,6 +39,7 @@ export class DpuController {
     private readonly settings: ResolveSettings,
   ) {
     this.signalled = new SignalledOnce(temporal);
+    this.retries = new RetryForwarder(kube, temporal);
   }
 
   /** A DPU waiting for its host's power cycle is told so when an operator sets the annotation to a new value. */
@@ -65,6 +69,7 @@ export class DpuController {
     if (await addFinalizer(this.kube, 'DPU', dpu.metadata, DPU_FINALIZER)) return;
 
     await this.forwardPowerCycle(dpu);
+    await this.retries.forward(dpu, workflow.workflowId);
     const generation = dpu.metadata.generation ?? 1;
     const resolved = resolveDpu(dpu, this.look, this.settings, workflow.workflowId);
     if ('problem' in resolved) {

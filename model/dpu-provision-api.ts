@@ -16,6 +16,12 @@ export interface ProvisionDpuInput {
    * the Error status (a DPU object's lifecycle decides what comes next).
    */
   onError?: 'park' | 'return';
+  /**
+   * Parked in Error, tell the parent (a DPU object's lifecycle) with
+   * flowParkedSignal, and flowResumedSignal once a retry is taken, so the
+   * lifecycle can replace a parked run on a spec change.
+   */
+  reportParked?: boolean;
 }
 
 export interface RetryRequest {

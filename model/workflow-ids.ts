@@ -23,7 +23,11 @@ export function dpuLifecycleWorkflowId(ref: ObjectRef): string {
   return `dpu-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
 }
 
-/** One generation's provisioning (or update) run of a DPU object. */
+/**
+ * One generation's provisioning (or update) run of a DPU object. Joined by
+ * `-` with no UID, so namespace `a-b` name `c` and namespace `a` name `b-c`
+ * share these IDs (the lifecycle's UID suffix tells them apart; these do not).
+ */
 export function dpuGenerationWorkflowId(
   kind: 'provision' | 'update' | 'delete',
   ref: ObjectRef,

@@ -30,12 +30,18 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
+  log,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
+import type { SignalDefinition } from '@temporalio/common';
 import { timingOf, type DpuSpec, type DpuStatus } from '../../model/dpu';
 import { Phase, PROVISION_SEQUENCE, RETRYABLE_FROM } from '../../model/phases';
 import { hostTaskQueue } from '../../model/task-queues';
+import { flowParkedSignal, flowResumedSignal, type FlowParked } from '../../model/dpu-lifecycle-api';
+import { retryHint } from '../../model/operator-hints';
 import {
   operatorRebootedSignal,
   retryUpdate,
@@ -46,7 +52,7 @@ import {
 import { checkBfbUrl, checkSha256, specProblems } from '../../model/validation';
 import { recordPhaseDuration } from '../metrics/phase-metrics';
 import { Compensations } from '../toolkit/compensation';
-import { describeFailure, type WorkerHint } from '../toolkit/describe-failure';
+import { describeFailure, failureMessage, type WorkerHint } from '../toolkit/describe-failure';
 import type { FlowContext } from './context';
 import { PROVISION_PHASES } from './phases';
 import { hostCalls, kubeCalls } from './proxies';
@@ -69,7 +75,7 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
 
     await CancellationScope.nonCancellable(async () => {
       await undoAttempt(ctx);
-      book.enterError();
+      book.enterError(input.onError === 'return' ? undefined : retryHint(ctx.spec));
       await writeRunStatus(ctx, {
         type: 'Warning',
         reason: 'ProvisioningFailed',
@@ -77,7 +83,9 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
       });
     });
     if (input.onError === 'return') return book.snapshot();
+    if (input.reportParked) await tellParent(flowParkedSignal);
     const retry = await operator.nextRetry();
+    if (input.reportParked) await tellParent(flowResumedSignal);
     from = restartPhase(retry, book);
     if (retry.bfb) ctx.spec = { ...ctx.spec, bfb: retry.bfb };
     book.retried();
@@ -129,6 +137,26 @@ function serveOperator(ctx: FlowContext): { nextRetry: () => Promise<RetryReques
       return req;
     },
   };
+}
+
+/**
+ * Tells the parent (the DPU object's lifecycle) that this run parked or resumed.
+ * A parent that is gone cannot be told: the run stays parked and retryable by
+ * the CLI, and the log says why the lifecycle did not hear of it.
+ */
+async function tellParent(signal: SignalDefinition<[FlowParked]>): Promise<void> {
+  const { parent, workflowId } = workflowInfo();
+  if (!parent) return;
+  try {
+    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(signal, { workflowId });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('cannot tell the DPU lifecycle about this run', {
+      signal: signal.name,
+      parent: parent.workflowId,
+      error: failureMessage(err),
+    });
+  }
 }
 
 /** Runs the phases from `from` on; returns the phase that failed, or undefined when all are done. */

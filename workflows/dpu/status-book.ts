@@ -13,7 +13,6 @@ import type {
   PhaseRecord,
   Progress,
 } from '../../model/dpu';
-import { retryHint } from '../../model/operator-hints';
 import { PHASE_CONDITION, Phase } from '../../model/phases';
 import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
 
@@ -90,9 +89,10 @@ export class StatusBook {
     this.status.progress = undefined;
   }
 
-  enterError(): void {
+  /** Parked in Error; `hint` says what brings it out (absent: the run ends, nothing to wait for). */
+  enterError(hint?: string): void {
     this.status.phase = Phase.Error;
-    this.status.waitingFor = retryHint(this.status.dpu);
+    this.status.waitingFor = hint;
     upsertSearchAttributes([{ key: PHASE_KEY, value: Phase.Error }]);
     this.details(`Error in ${this.status.lastError?.phase}: ${this.status.lastError?.message}`);
   }

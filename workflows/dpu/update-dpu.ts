@@ -23,7 +23,11 @@ export async function updateDpu(input: UpdateDpuInput): Promise<DpuStatus> {
     message: `updating: ${said}`,
     event: { type: 'Normal', reason: 'UpdateStarted', message: said },
   });
-  return provisionDpu({ spec, onError: input.onError ?? 'park' });
+  return provisionDpu({
+    spec,
+    onError: input.onError ?? 'park',
+    ...(input.reportParked ? { reportParked: true } : {}),
+  });
 }
 
 function fileOf(url: string): string {
