@@ -44,7 +44,7 @@ import {
   type RetryRequest,
 } from '../../model/dpu-provision-api';
 import { checkBfbUrl, checkSha256, specProblems } from '../../model/validation';
-import { recordPhaseDuration } from '../metrics/phase-metrics';
+import { phaseStartRecorder, recordPhaseDuration } from '../metrics/phase-metrics';
 import { Compensations } from '../toolkit/compensation';
 import { describeFailure, type WorkerHint } from '../toolkit/describe-failure';
 import type { FlowContext } from './context';
@@ -97,7 +97,11 @@ function newContext(spec: DpuSpec): FlowContext {
   return {
     spec,
     timing,
-    book: new StatusBook(spec, recordPhaseDuration),
+    book: new StatusBook(
+      spec,
+      recordPhaseDuration,
+      phaseStartRecorder(spec.name, spec.kube?.ref.namespace ?? ''),
+    ),
     undo: new Compensations(),
     host: hostCalls(spec.node, timing),
     learnt: {},

@@ -22,6 +22,9 @@ export type PhaseClosed = (
   record: Required<Pick<PhaseRecord, 'phase' | 'result' | 'startedAt' | 'endedAt'>>,
 ) => void;
 
+/** Told of each phase the DPU enters (Error included), with the phase it leaves; metrics, say. */
+export type PhaseEntered = (change: { from: Phase; to: Phase; at: string }) => void;
+
 function now(): string {
   return new Date().toISOString(); // deterministic inside the workflow sandbox
 }
@@ -32,6 +35,7 @@ export class StatusBook {
   constructor(
     spec: DpuSpec,
     private readonly onClosed?: PhaseClosed,
+    private readonly onEntered?: PhaseEntered,
   ) {
     this.status = {
       dpu: spec.name,
@@ -61,6 +65,7 @@ export class StatusBook {
   }
 
   enter(phase: Phase, details?: string): void {
+    this.onEntered?.({ from: this.status.phase, to: phase, at: now() });
     this.status.phase = phase;
     this.status.progress = undefined;
     this.status.waitingFor = undefined;
@@ -91,6 +96,7 @@ export class StatusBook {
   }
 
   enterError(): void {
+    this.onEntered?.({ from: this.status.phase, to: Phase.Error, at: now() });
     this.status.phase = Phase.Error;
     this.status.waitingFor = retryHint(this.status.dpu);
     upsertSearchAttributes([{ key: PHASE_KEY, value: Phase.Error }]);

@@ -1,9 +1,25 @@
 /**
- * Phase durations as a workflow metric (xpuflow_phase_duration_seconds): the
- * SDK emits it through the worker's metrics exporter, and never while
- * replaying, so it is safe in workflow code.
+ * Phase metrics recorded by the workflow: the SDK emits them through the
+ * worker's metrics exporter, and never while replaying, so they are safe in
+ * workflow code.
+ * - xpuflow_phase_duration_seconds{phase,result}: how long each closed phase took;
+ * - xpuflow_dpu_phase_start_time_seconds{namespace,dpu,phase}: when the DPU
+ *   entered the phase it is in (Unix seconds), 0 for the phases it has left,
+ *   so `time() - x > limit` names the DPU stuck and since when (the alert
+ *   rules in charts/xpuflow/templates/prometheus-rule.yaml).
+ *
+ * The start-time gauge is per DPU, as DPF's own stuck-phase alerts are
+ * (dpf_dpu_status_phase by namespace, name, phase: NVIDIA/doca-platform
+ * deploy/helmfiles/prometheus-rules/dpf-lifecycle.yaml @551a9e113b1b7f0b65a47134c8f953a822c74564):
+ * a DPU has at most ten phases, so a fleet of N DPUs has at most 10·N series,
+ * and no label is per VF or per run.
+ *
+ * Because nothing is emitted on replay, a control worker that restarts while
+ * a DPU sits in a phase shows that DPU's gauge again only when it next
+ * changes phase.
  */
 import { metricMeter } from '@temporalio/workflow';
+import type { Phase } from '../../model/phases';
 
 /** Wired to the StatusBook's closed phase records by ProvisionDpu (a PhaseClosed listener). */
 export function recordPhaseDuration({
@@ -27,4 +43,23 @@ export function recordPhaseDuration({
       'time a DPU spent in a provisioning phase',
     )
     .record(seconds, { phase, result });
+}
+
+export const PHASE_START_TIME = 'xpuflow_dpu_phase_start_time_seconds';
+
+/** A PhaseEntered listener for one DPU: the phase left goes to 0, the phase entered to its start. */
+export function phaseStartRecorder(
+  dpu: string,
+  namespace: string,
+): (change: { from: Phase; to: Phase; at: string }) => void {
+  return ({ from, to, at }) => {
+    const gauge = metricMeter.createGauge(
+      PHASE_START_TIME,
+      'float',
+      's',
+      'when the DPU entered its current phase (Unix seconds); 0 for phases it has left',
+    );
+    if (from !== to) gauge.set(0, { namespace, dpu, phase: from });
+    gauge.set(Date.parse(at) / 1000, { namespace, dpu, phase: to });
+  };
 }
