@@ -3,7 +3,7 @@
  * endpoint (`/metrics`, address from --metrics or XPUFLOW_METRICS_ADDRESS):
  *
  *   xpuflow_phase_duration_seconds{phase,result}   histogram, recorded by the workflow (workflows/metrics/)
- *   xpuflow_dpu_phase_start_time_seconds{namespace,dpu,phase}
+ *   xpuflow_dpu_phase_start_time_seconds{namespace,dpu,node,phase}
  *                                                  gauge, when the DPU entered its phase; 0 once left (workflow)
  *   xpuflow_flash_bytes_total{dpu}                 counter, BFB bytes sent to DMS
  *   xpuflow_flash_throughput_bytes_per_second      histogram, per transfer (bytes / activity time, waits included)

@@ -100,7 +100,7 @@ function newContext(spec: DpuSpec): FlowContext {
     book: new StatusBook(
       spec,
       recordPhaseDuration,
-      phaseStartRecorder(spec.name, spec.kube?.ref.namespace ?? ''),
+      phaseStartRecorder(spec.name, spec.node, spec.kube?.ref.namespace ?? ''),
     ),
     undo: new Compensations(),
     host: hostCalls(spec.node, timing),

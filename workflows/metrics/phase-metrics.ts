@@ -3,7 +3,7 @@
  * worker's metrics exporter, and never while replaying, so they are safe in
  * workflow code.
  * - xpuflow_phase_duration_seconds{phase,result}: how long each closed phase took;
- * - xpuflow_dpu_phase_start_time_seconds{namespace,dpu,phase}: when the DPU
+ * - xpuflow_dpu_phase_start_time_seconds{namespace,dpu,node,phase}: when the DPU
  *   entered the phase it is in (Unix seconds), 0 for the phases it has left,
  *   so `time() - x > limit` names the DPU stuck and since when (the alert
  *   rules in charts/xpuflow/templates/prometheus-rule.yaml).
@@ -11,6 +11,7 @@
  * The start-time gauge is per DPU, as DPF's own stuck-phase alerts are
  * (dpf_dpu_status_phase by namespace, name, phase: NVIDIA/doca-platform
  * deploy/helmfiles/prometheus-rules/dpf-lifecycle.yaml @551a9e113b1b7f0b65a47134c8f953a822c74564):
+ * (node is the DPU's host, one per DPU, so it adds no series);
  * a DPU has at most ten phases, so a fleet of N DPUs has at most 10·N series,
  * and no label is per VF or per run.
  *
@@ -50,6 +51,7 @@ export const PHASE_START_TIME = 'xpuflow_dpu_phase_start_time_seconds';
 /** A PhaseEntered listener for one DPU: the phase left goes to 0, the phase entered to its start. */
 export function phaseStartRecorder(
   dpu: string,
+  node: string,
   namespace: string,
 ): (change: { from: Phase; to: Phase; at: string }) => void {
   return ({ from, to, at }) => {
@@ -59,7 +61,7 @@ export function phaseStartRecorder(
       's',
       'when the DPU entered its current phase (Unix seconds); 0 for phases it has left',
     );
-    if (from !== to) gauge.set(0, { namespace, dpu, phase: from });
-    gauge.set(Date.parse(at) / 1000, { namespace, dpu, phase: to });
+    if (from !== to) gauge.set(0, { namespace, dpu, node, phase: from });
+    gauge.set(Date.parse(at) / 1000, { namespace, dpu, node, phase: to });
   };
 }
