@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { EXPORTED_SERIES, seriesIn } from '../support/exported-series';
 import { requirePrerequisites } from '../support/prerequisites';
 import { promtool } from '../support/prometheus-tools';
 import { REPO, helm, renderChart, REQUIRED_VALUES, CHART } from './helm';
@@ -103,6 +104,18 @@ test('every rule annotates which DPU or node, since when, and the xpuflow comman
         /\{\{ \$labels\.dpu \}\} on \{\{ \$labels\.node \}\}.* since \{\{ \$value \| humanizeTimestamp \}\}/,
       );
   }
+});
+
+test('every rule reads only series xpuflow exports', () => {
+  const rules = rulesOf(parse(fs.readFileSync(RULES_FILE, 'utf8')) as RuleGroups);
+  expect(
+    rules.flatMap((r) =>
+      seriesIn(r.expr)
+        .filter((s) => !EXPORTED_SERIES.has(s))
+        .map((s) => `${r.alert}: ${s}`),
+    ),
+  ).toEqual([]);
+  for (const r of rules) expect([r.alert, seriesIn(r.expr).length]).not.toEqual([r.alert, 0]);
 });
 
 describe('with promtool', () => {

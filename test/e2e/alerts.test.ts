@@ -22,6 +22,8 @@ import { renderChart } from '../chart/helm';
 import { requirePrerequisites } from '../support/prerequisites';
 import { startPrometheus, type ApiAlert, type PrometheusServer } from '../support/prometheus-server';
 import { distFile } from '../support/tools';
+import { SDK_SERIES, XPUFLOW_SERIES } from '../support/exported-series';
+import { METRIC } from '../../platform/observability/metrics';
 import { Harness } from './fleet-harness';
 
 jest.setTimeout(120_000);
@@ -147,6 +149,13 @@ describe('alerts from a real Prometheus', () => {
     while ((await inPhase()).join() !== Phase.Ready && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 250));
     expect(await inPhase()).toEqual([Phase.Ready]);
+    // Every series the dashboard and the rules read that a provisioning run produces is there,
+    // under the name they use (a rollout's and the VF leases' need a DPUSet and a VF host).
+    const notFromThisRun = new Set<string>([METRIC.rolloutProgress, METRIC.vfLeasesHeld]);
+    const missing: string[] = [];
+    for (const name of [...XPUFLOW_SERIES, ...SDK_SERIES].filter((n) => !notFromThisRun.has(n)))
+      if ((await prom.query(`count(${name})`)).length === 0) missing.push(name);
+    expect(missing).toEqual([]);
     const s2s = await prom.query(
       'count by (task_queue) (temporal_activity_schedule_to_start_latency_bucket)',
     );
