@@ -83,6 +83,33 @@ test('limits and the PrometheusRule labels come from values', () => {
   expect(obj.metadata.labels?.release).toBe('kube-prometheus-stack');
 });
 
+test('the control and host workers serve /metrics on the port the PodMonitor scrapes, whose job the rules match', () => {
+  const objs = renderChart({ 'metrics.podMonitor.enabled': 'true' });
+  for (const name of ['xpuflow-control-worker', 'xpuflow-host-worker']) {
+    const w = objs.find((o) => o.metadata.name === name) as unknown as {
+      spec: {
+        template: {
+          spec: { containers: Array<{ ports?: unknown[]; env?: Array<{ name: string; value?: string }> }> };
+        };
+      };
+    };
+    const [c] = w.spec.template.spec.containers;
+    expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
+    expect(c.env?.find((e) => e.name === 'XPUFLOW_METRICS_ADDRESS')?.value).toBe('0.0.0.0:9464');
+  }
+  const pm = objs.find((o) => o.kind === 'PodMonitor')!;
+  expect(pm.spec).toMatchObject({ podMetricsEndpoints: [{ port: 'metrics' }] });
+  // The Operator names a PodMonitor's job "<namespace>/<name>": the worker-down rule must match it.
+  const job = `${pm.metadata.namespace}/${pm.metadata.name}`;
+  const down = rulesOf(renderedRules()).find((r) => r.alert === 'XpuflowWorkerDown')!;
+  const regex = /job=~"([^"]+)"/.exec(down.expr)![1];
+  expect(new RegExp(`^(?:${regex})$`).test(job)).toBe(true);
+  const off = renderChart({ 'metrics.enabled': 'false' }).find(
+    (o) => o.metadata.name === 'xpuflow-control-worker',
+  );
+  expect(JSON.stringify(off)).not.toContain('XPUFLOW_METRICS_ADDRESS');
+});
+
 test('a limit that is not <n>s, <n>m or <n>h is refused, naming the field', () => {
   const args = ['template', 'xpuflow', CHART, '--set', 'alerts.limits.osInstalling=1d'];
   for (const [k, v] of Object.entries(REQUIRED_VALUES)) args.push('--set', `${k}=${v}`);
