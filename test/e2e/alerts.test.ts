@@ -149,6 +149,13 @@ describe('alerts from a real Prometheus', () => {
     while ((await inPhase()).join() !== Phase.Ready && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 250));
     expect(await inPhase()).toEqual([Phase.Ready]);
+    // Every other phase, Error and OS Installing included, is back to 0 (not left at its old start).
+    const zero = await prom.query(`xpuflow_dpu_phase_start_time_seconds{dpu="${d.spec.name}"} == 0`);
+    expect(zero.map((s) => s.metric.phase).sort()).toEqual(
+      Object.values(Phase)
+        .filter((p) => p !== Phase.Ready)
+        .sort(),
+    );
     // Every series the dashboard and the rules read that a provisioning run produces is there,
     // under the name they use (a rollout's and the VF leases' need a DPUSet and a VF host).
     const notFromThisRun = new Set<string>([METRIC.rolloutProgress, METRIC.vfLeasesHeld]);

@@ -44,7 +44,7 @@ import {
   type RetryRequest,
 } from '../../model/dpu-provision-api';
 import { checkBfbUrl, checkSha256, specProblems } from '../../model/validation';
-import { phaseStartRecorder, recordPhaseDuration } from '../metrics/phase-metrics';
+import { clearPhaseStarts, phaseStartRecorder, recordPhaseDuration } from '../metrics/phase-metrics';
 import { Compensations } from '../toolkit/compensation';
 import { describeFailure, type WorkerHint } from '../toolkit/describe-failure';
 import type { FlowContext } from './context';
@@ -150,6 +150,7 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
         // The DPU object was deleted or changed: undo this attempt, then end as cancelled.
         await CancellationScope.nonCancellable(async () => {
           ctx.book.fail(phase, 'cancelled', true);
+          clearPhaseStarts(ctx.spec.name, ctx.spec.node, ctx.spec.kube?.ref.namespace ?? '');
           await undoAttempt(ctx);
         });
         throw err;

@@ -4,7 +4,8 @@
  * workflow code.
  * - xpuflow_phase_duration_seconds{phase,result}: how long each closed phase took;
  * - xpuflow_dpu_phase_start_time_seconds{namespace,dpu,node,phase}: when the DPU
- *   entered the phase it is in (Unix seconds), 0 for the phases it has left,
+ *   entered the phase it is in (Unix seconds), 0 for every other phase (and
+ *   for all once its run is cancelled or the DPU deleted),
  *   so `time() - x > limit` names the DPU stuck and since when (the alert
  *   rules in charts/xpuflow/templates/prometheus-rule.yaml).
  *
@@ -20,7 +21,7 @@
  * changes phase.
  */
 import { metricMeter } from '@temporalio/workflow';
-import type { Phase } from '../../model/phases';
+import { Phase } from '../../model/phases';
 
 /** Wired to the StatusBook's closed phase records by ProvisionDpu (a PhaseClosed listener). */
 export function recordPhaseDuration({
@@ -48,20 +49,39 @@ export function recordPhaseDuration({
 
 export const PHASE_START_TIME = 'xpuflow_dpu_phase_start_time_seconds';
 
-/** A PhaseEntered listener for one DPU: the phase left goes to 0, the phase entered to its start. */
+const ALL_PHASES = Object.values(Phase) as Phase[];
+
+interface DpuLabels {
+  dpu: string;
+  node: string;
+  namespace: string;
+}
+
+/**
+ * Every phase of the DPU to 0 but `to`, which gets its start: a new run (a
+ * new generation after an Error) thus clears what an earlier run left.
+ */
+function setPhaseStarts(labels: DpuLabels, to?: { phase: Phase; at: string }): void {
+  const gauge = metricMeter.createGauge(
+    PHASE_START_TIME,
+    'float',
+    's',
+    'when the DPU entered its current phase (Unix seconds); 0 for phases it is not in',
+  );
+  for (const phase of ALL_PHASES) if (phase !== to?.phase) gauge.set(0, { ...labels, phase });
+  if (to) gauge.set(Date.parse(to.at) / 1000, { ...labels, phase: to.phase });
+}
+
+/** A PhaseEntered listener for one DPU: the phase entered gets its start, every other phase 0. */
 export function phaseStartRecorder(
   dpu: string,
   node: string,
   namespace: string,
 ): (change: { from: Phase; to: Phase; at: string }) => void {
-  return ({ from, to, at }) => {
-    const gauge = metricMeter.createGauge(
-      PHASE_START_TIME,
-      'float',
-      's',
-      'when the DPU entered its current phase (Unix seconds); 0 for phases it has left',
-    );
-    if (from !== to) gauge.set(0, { namespace, dpu, node, phase: from });
-    gauge.set(Date.parse(at) / 1000, { namespace, dpu, node, phase: to });
-  };
+  return ({ to, at }) => setPhaseStarts({ dpu, node, namespace }, { phase: to, at });
+}
+
+/** The DPU is in no phase any more (its run was cancelled, or it was deleted): all its phases to 0. */
+export function clearPhaseStarts(dpu: string, node: string, namespace: string): void {
+  setPhaseStarts({ dpu, node, namespace });
 }
