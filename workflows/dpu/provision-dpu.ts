@@ -50,7 +50,7 @@ import {
   type RetryRequest,
 } from '../../model/dpu-provision-api';
 import { checkBfbUrl, checkSha256, specProblems } from '../../model/validation';
-import { recordPhaseDuration } from '../metrics/phase-metrics';
+import { clearPhaseStarts, phaseStartRecorder, recordPhaseDuration } from '../metrics/phase-metrics';
 import { Compensations } from '../toolkit/compensation';
 import { describeFailure, failureMessage, type WorkerHint } from '../toolkit/describe-failure';
 import type { FlowContext } from './context';
@@ -105,7 +105,11 @@ function newContext(spec: DpuSpec): FlowContext {
   return {
     spec,
     timing,
-    book: new StatusBook(spec, recordPhaseDuration),
+    book: new StatusBook(
+      spec,
+      recordPhaseDuration,
+      phaseStartRecorder(spec.name, spec.node, spec.kube?.ref.namespace ?? ''),
+    ),
     undo: new Compensations(),
     host: hostCalls(spec.node, timing),
     learnt: {},
@@ -174,6 +178,7 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
         // The DPU object was deleted or changed: undo this attempt, then end as cancelled.
         await CancellationScope.nonCancellable(async () => {
           ctx.book.fail(phase, 'cancelled', true);
+          clearPhaseStarts(ctx.spec.name, ctx.spec.node, ctx.spec.kube?.ref.namespace ?? '');
           await undoAttempt(ctx);
         });
         throw err;

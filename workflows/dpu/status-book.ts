@@ -21,6 +21,9 @@ export type PhaseClosed = (
   record: Required<Pick<PhaseRecord, 'phase' | 'result' | 'startedAt' | 'endedAt'>>,
 ) => void;
 
+/** Told of each phase the DPU enters (Error included), with the phase it leaves; metrics, say. */
+export type PhaseEntered = (change: { from: Phase; to: Phase; at: string }) => void;
+
 function now(): string {
   return new Date().toISOString(); // deterministic inside the workflow sandbox
 }
@@ -31,6 +34,7 @@ export class StatusBook {
   constructor(
     spec: DpuSpec,
     private readonly onClosed?: PhaseClosed,
+    private readonly onEntered?: PhaseEntered,
   ) {
     this.status = {
       dpu: spec.name,
@@ -60,6 +64,7 @@ export class StatusBook {
   }
 
   enter(phase: Phase, details?: string): void {
+    this.onEntered?.({ from: this.status.phase, to: phase, at: now() });
     this.status.phase = phase;
     this.status.progress = undefined;
     this.status.waitingFor = undefined;
@@ -91,6 +96,7 @@ export class StatusBook {
 
   /** Parked in Error; `hint` says what brings it out (absent: the run ends, nothing to wait for). */
   enterError(hint?: string): void {
+    this.onEntered?.({ from: this.status.phase, to: Phase.Error, at: now() });
     this.status.phase = Phase.Error;
     this.status.waitingFor = hint;
     upsertSearchAttributes([{ key: PHASE_KEY, value: Phase.Error }]);
