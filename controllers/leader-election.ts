@@ -1,9 +1,10 @@
 /**
  * Leader election through a coordination.k8s.io/v1 Lease, with client-go's
  * semantics (kubernetes/kubernetes
- * staging/src/k8s.io/client-go/tools/leaderelection/leaderelection.go and
- * resourcelock/leaselock.go @0138c8288042f10a191f349be6178aa9f64fb294), as
- * controller-runtime uses it:
+ * staging/src/k8s.io/client-go/tools/leaderelection/leaderelection.go
+ * @0138c8288042f10a191f349be6178aa9f64fb294 and resourcelock/leaselock.go
+ * @04791b4906602ffda5ccf9bc4c84d3329f1d7080: Get, Create, and Update as a
+ * replace of the Lease last read), as controller-runtime uses it:
  *
  *   acquire  every retryPeriod (jittered): read the Lease; take it when it has
  *            no holder, or when it is expired by this process's own clock:

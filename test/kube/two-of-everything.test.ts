@@ -270,3 +270,14 @@ test('a Lease is taken only once expired by the observer’s own clock (not its 
   expect((Date.now() - released) / 1000).toBeLessThan(3);
   other.stop();
 });
+
+test('a controller stopped gracefully (SIGTERM) releases the Lease once its controllers have stopped', async () => {
+  const holder = (await lease())!.spec!.holderIdentity!;
+  const leading = controllers.filter((c) => c.proc.exitCode === null && c.proc.signalCode === null);
+  expect(leading).toHaveLength(1);
+  await leading[0].stop(10_000);
+  expect(await leading[0].exited).toBe(0);
+  const released = (await lease())!.spec!;
+  expect(released).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
+  expect(fs.readFileSync(leading[0].logFile, 'utf8')).toContain(`${holder} released Lease ${NS}/${LEASE}`);
+});
