@@ -281,3 +281,39 @@ test('a controller stopped gracefully (SIGTERM) releases the Lease once its cont
   expect(released).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
   expect(fs.readFileSync(leading[0].logFile, 'utf8')).toContain(`${holder} released Lease ${NS}/${LEASE}`);
 });
+
+test('a leader whose renewals fail (409: another writer took the Lease) gives up after the renew deadline, not before', async () => {
+  const api = h.host.kc.makeApiClient(k8s.CoordinationV1Api);
+  const elector = new LeaderElector({
+    kc: h.host.kc,
+    namespace: NS,
+    name: 'renew-test',
+    identity: 'leader-1',
+    leaseDurationSeconds: 3,
+    renewDeadlineSeconds: 2,
+    retryPeriodSeconds: 0.5,
+    log: () => undefined,
+  });
+  expect(await elector.acquire()).toBe(true);
+  const renewing = elector.renewUntilLost();
+  await new Promise((r) => setTimeout(r, 1_500));
+  // Another writer replaces the Lease (as a replica that wrongly judged it expired would).
+  const l = await api.readNamespacedLease({ name: 'renew-test', namespace: NS });
+  await api.replaceNamespacedLease({
+    name: 'renew-test',
+    namespace: NS,
+    body: { ...l, spec: { ...l.spec, holderIdentity: 'thief', renewTime: new k8s.V1MicroTime(Date.now()) } },
+  });
+  const stolenAt = Date.now();
+  expect(await renewing).toBe('lost');
+  const after = (Date.now() - stolenAt) / 1000;
+  // Not at the first 409: it retries until the renew deadline (2 s from the round's start, at most 0.5 s before the steal).
+  expect(after).toBeGreaterThan(1);
+  expect(after).toBeLessThan(2 + 0.5 + 1); // renew deadline, one retry period, slack
+  expect(elector.isLeader).toBe(false);
+  // It never wrote over the thief.
+  expect((await api.readNamespacedLease({ name: 'renew-test', namespace: NS })).spec!.holderIdentity).toBe(
+    'thief',
+  );
+  elector.stop();
+});
