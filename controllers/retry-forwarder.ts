@@ -11,7 +11,7 @@
  */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { DpuStatus } from '../model/dpu';
-import { lifecycleStateQuery } from '../model/dpu-lifecycle-api';
+import { lifecycleStateQuery, reprovisionSignal } from '../model/dpu-lifecycle-api';
 import { retryUpdate, statusQuery } from '../model/dpu-provision-api';
 import { Phase } from '../model/phases';
 import { refOf, type DpuResource, type ObjectRef } from '../model/resources/common';
@@ -36,6 +36,18 @@ export class RetryForwarder {
       return;
     }
     const run = await this.parkedRun(lifecycleId);
+    if ('failedGeneration' in run) {
+      // Its flow failed or was terminated without parking (nothing to update): the lifecycle runs that generation again.
+      await this.temporal.workflow.getHandle(lifecycleId).signal(reprovisionSignal);
+      await this.kube.event(
+        { kind: 'DPU', ref },
+        'Normal',
+        'RetryAccepted',
+        `generation ${run.failedGeneration}, whose run failed or was terminated, runs again from the start (annotation ${RETRY_ANNOTATION}=${JSON.stringify(value)})`,
+      );
+      await this.clear(ref, value);
+      return;
+    }
     if ('notParked' in run) {
       await this.kube.event(
         { kind: 'DPU', ref },
@@ -70,10 +82,15 @@ export class RetryForwarder {
   }
 
   /** The lifecycle's running flow when it is parked in Error, or why there is none. */
-  private async parkedRun(lifecycleId: string): Promise<{ workflowId: string } | { notParked: string }> {
+  private async parkedRun(
+    lifecycleId: string,
+  ): Promise<{ workflowId: string } | { failedGeneration: number } | { notParked: string }> {
     let running: string | undefined;
     try {
-      running = (await this.temporal.workflow.getHandle(lifecycleId).query(lifecycleStateQuery)).running;
+      const state = await this.temporal.workflow.getHandle(lifecycleId).query(lifecycleStateQuery);
+      if (!state.running && state.failedGeneration !== undefined)
+        return { failedGeneration: state.failedGeneration };
+      running = state.running;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError)
         return { notParked: `the DPU has no lifecycle run (${lifecycleId}) yet: nothing to retry` };

@@ -20,6 +20,8 @@ export interface DpuLifecycleInput {
   /** The spec the DPU was last provisioned with (what a delete must undo). */
   provisioned?: DpuSpec;
   deleting?: boolean;
+  /** A generation whose flow failed or was terminated (not applied): it runs again on `reprovision`. */
+  failed?: number;
 }
 
 export interface DpuLifecycleState {
@@ -30,6 +32,8 @@ export interface DpuLifecycleState {
   running?: string;
   /** The running flow's workflow ID while it is parked in Error, waiting for a retry. */
   parked?: string;
+  /** A generation whose flow failed or was terminated without parking: `reprovision` runs it again. */
+  failedGeneration?: number;
   deleting: boolean;
 }
 
@@ -40,7 +44,7 @@ export interface FlowParked {
 
 export const specChangedSignal = defineSignal<[DesiredDpu]>('specChanged');
 export const deleteRequestedSignal = defineSignal('deleteRequested');
-/** Run the current generation's flow again (after fixing what made it fail). */
+/** Run the current generation's flow again (after fixing what made it fail, or after its run was terminated). */
 export const reprovisionSignal = defineSignal('reprovision');
 export const lifecycleStateQuery = defineQuery<DpuLifecycleState>('lifecycle');
 /** A generation's flow parked in Error: a spec change may now replace it. */

@@ -6,6 +6,7 @@ import { connectClient, temporalSettings, workflowUiLink } from '../../platform/
 import type { DpuSpec } from '../../model/dpu';
 import { parsePhase, Phase, RETRYABLE_FROM } from '../../model/phases';
 import { operatorRebootedSignal, retryUpdate, type RetryRequest } from '../../model/dpu-provision-api';
+import { reprovisionSignal } from '../../model/dpu-lifecycle-api';
 import type { Client } from '@temporalio/client';
 import { findKubeDpu } from './find-kube-dpu';
 import { readDpuView, readRunView, type DpuView } from './read-status';
@@ -138,6 +139,7 @@ async function retry(
     req.bfb = { url: o.bfbUrl, sha256: o.bfbSha256 };
   }
   const client = await connectClient();
+  if (o.namespace !== undefined && (await rerunFailedGeneration(client, name, o.namespace, req))) return;
   const view = await viewOf(client, name, o.namespace);
   if (view.execution !== 'RUNNING') {
     const next =
@@ -159,6 +161,33 @@ async function retry(
       throw new CliError(`retry refused: ${err.cause?.message ?? err.message}`);
     throw err;
   }
+}
+
+/**
+ * A DPU object whose generation's run failed or was terminated without
+ * parking in Error (its lifecycle holds it as failed, not applied): the
+ * lifecycle's `reprovision` runs that generation again from the start.
+ * Returns false when the DPU is not in that state.
+ */
+async function rerunFailedGeneration(
+  client: Client,
+  name: string,
+  namespace: string,
+  req: RetryRequest,
+): Promise<boolean> {
+  const { lifecycleId, state } = await findKubeDpu(client, namespace, name);
+  if (state.running || state.failedGeneration === undefined) return false;
+  if (req.fromPhase || req.bfb)
+    throw new CliError(
+      `retry refused: the run of generation ${state.failedGeneration} of ${namespace}/${name} failed or was terminated ` +
+        'and runs again from the start with its spec: leave out --from and --bfb-url/--bfb-sha256 ' +
+        `(change the BFB in the DPU's spec: kubectl edit dpu ${name} -n ${namespace})`,
+    );
+  await client.workflow.getHandle(lifecycleId).signal(reprovisionSignal);
+  console.log(
+    `${namespace}/${name}: generation ${state.failedGeneration}, whose run failed or was terminated, runs again from the start`,
+  );
+  return true;
 }
 
 async function rebootDone(name: string, o: { namespace?: string }): Promise<void> {

@@ -56,6 +56,14 @@ import { provisionDpu } from './provision-dpu';
  * deprecatePatch(PARKS_IN_ERROR), then drop the 'return' branch.
  */
 const PARKS_IN_ERROR = 'dpu-lifecycle-parks-in-error';
+/**
+ * A generation whose flow failed or was terminated (it threw instead of
+ * returning its status) is not applied: the lifecycle keeps it as `failed`
+ * and runs it again on `reprovision` (the retry annotation or
+ * `xpuflow dpu retry -n` sends it when no run is parked). Before this patch
+ * such a generation counted as applied and never ran again.
+ */
+const FAILED_CHILD_NOT_APPLIED = 'dpu-lifecycle-failed-child-not-applied';
 
 type FlowOutcome = DpuStatus | 'deleting' | 'replaced' | undefined;
 
@@ -64,6 +72,7 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
   let applied = input.applied ?? 0;
   let provisioned: DpuSpec | undefined = input.provisioned;
   let deleting = input.deleting ?? false;
+  let failed: number | undefined = input.failed;
   let running: string | undefined;
   let parked: string | undefined;
 
@@ -74,6 +83,7 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
     deleting = true;
   });
   setHandler(reprovisionSignal, () => {
+    failed = undefined;
     if (desired && applied >= desired.generation) applied = desired.generation - 1;
   });
   setHandler(flowParkedSignal, ({ workflowId }) => {
@@ -88,11 +98,15 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
     appliedGeneration: applied,
     running,
     ...(parked ? { parked } : {}),
+    ...(failed !== undefined ? { failedGeneration: failed } : {}),
     deleting,
   }));
 
   while (!deleting) {
-    await condition(() => deleting || (desired !== undefined && desired.generation > applied));
+    await condition(
+      () =>
+        deleting || (desired !== undefined && desired.generation > applied && desired.generation !== failed),
+    );
     if (deleting) break;
     const d = desired!;
     const kind = provisioned ? 'update' : 'provision';
@@ -107,12 +121,24 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
     });
     running = undefined;
     parked = undefined;
+    if (outcome === undefined && patched(FAILED_CHILD_NOT_APPLIED)) {
+      // Not applied: it waits for `reprovision`, a newer generation or the delete.
+      failed = d.generation;
+      continue;
+    }
     applied = d.generation;
     // What the host carries now: the new spec once any of its flow ran.
     provisioned = d.spec;
     if (typeof outcome === 'object' && outcome.phase !== Phase.Ready && outcome.phase !== Phase.Error) break;
     if (workflowInfo().continueAsNewSuggested && !deleting) {
-      await continueAsNew<typeof dpuLifecycle>({ ref: input.ref, desired, applied, provisioned, deleting });
+      await continueAsNew<typeof dpuLifecycle>({
+        ref: input.ref,
+        desired,
+        applied,
+        provisioned,
+        deleting,
+        failed,
+      });
     }
   }
 
