@@ -16,6 +16,10 @@ import { renderBfCfg } from '../../activities/bfb';
 import { dpuClusterOf } from '../../activities/kube/dpu-cluster-client';
 import { joinTokenActivity } from '../../activities/kube/dpu-cluster-join-token';
 import { readJoinMaterial } from '../../activities/kube/dpu-cluster-join-material';
+import { nodeReadyActivity } from '../../activities/kube/dpu-cluster-node-ready';
+import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
 import type { DpuClusterInput } from '../../activities/kube';
 import type { DpuSpec } from '../../model/dpu';
 import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
@@ -226,4 +230,22 @@ it('a deleted token is refused by the API server (401) and the DPU stays out', a
   const refused = await refusal(args);
   expect(refused.status === 401 || refused.step === 'discovery').toBe(true);
   expect(await dpuKube.getNode(args.nodeName)).toBeUndefined();
+});
+
+it("DPU Cluster Config's wait names the node and the likely cause when the DPU stays out", async () => {
+  const s = spec('team-a', 'dpu-stays-out');
+  const input = inputOf(s);
+  const { tokenId } = await bfCfgFor(s);
+  await dpuKube.core.deleteNamespacedSecret({ namespace: 'kube-system', name: `bootstrap-token-${tokenId}` });
+  const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
+  const wait = nodeReadyActivity(dpuClusterOf(() => host));
+  const err = await env.run(wait.awaitDpuNodeReady, { ...input, timeoutSeconds: 1, tokenId }).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(ApplicationFailure);
+  expect((err as ApplicationFailure).type).toBe('DpuNodeNotReady');
+  expect((err as ApplicationFailure).message).toContain(
+    `node dpu-stays-out.team-a not joined yet; its join token ${tokenId} is deleted (the API server refuses it: 401)`,
+  );
 });
