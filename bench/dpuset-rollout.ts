@@ -23,6 +23,7 @@ import { startBfbServer } from '../sim/bfb-server';
 import { startSimFleet, type SimFleet } from '../sim/fleet';
 import { freePort } from '../sim/free-port';
 import { createHostNode, installCrds, KubeApiservers, playKubelets, registerDpuCluster } from '../sim/kube';
+import { startDpuClusterJoins, type DpuClusterJoins } from '../sim/dpu';
 import { isDpuReady } from '../activities/kube';
 import {
   spawnControlWorker,
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
     ],
   });
   let kubelets: { stop(): void } | undefined;
+  let joins: DpuClusterJoins | undefined;
   try {
     const [host, dpuCluster] = await apis.start(['host', 'dpu']);
     await installCrds(host.kc);
@@ -86,7 +88,7 @@ async function main(): Promise<void> {
         spec: { url: bfbServer.url(file), sha256: bfbServer.sha256(file) },
       });
     }
-    kubelets = playKubelets(kube, new Kube(dpuCluster.kc));
+    kubelets = playKubelets(kube);
 
     temporal = await startBenchTemporal(path.join(dir, 'temporal'));
     const temporalEnv = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_NAMESPACE: 'default' };
@@ -116,6 +118,10 @@ async function main(): Promise<void> {
       }),
     });
     fleets.push(solo, fleet);
+    // The DPUs join the DPU cluster with their bf.cfg, as real ones do.
+    joins = await startDpuClusterJoins(dpuCluster, dir, () =>
+      fleets.flatMap((f) => f.dpus.map((d) => d.dms)),
+    );
     await createHostNode(kube, solo.hosts[0].node, '127.0.19.1', [solo.dpus[0].spec.pciAddress], {
       bench: 'solo',
     });
@@ -224,6 +230,7 @@ async function main(): Promise<void> {
     await client.connection.close();
   } finally {
     kubelets?.stop();
+    await joins?.stop();
     await Promise.all(procs.map((p) => p.stop()));
     await Promise.all(fleets.map((f) => f.stop()));
     await bfbServer.stop();

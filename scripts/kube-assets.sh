@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Prints a directory holding kube-apiserver, etcd and helm binaries, building
+# Prints a directory holding kube-apiserver, kube-controller-manager (its CSR
+# and bootstrap-token controllers serve the DPU join tests), etcd and helm binaries, building
 # whatever is missing once from the Go module proxy into a cache outside the
 # repository, so the second run takes seconds.
 #
@@ -36,6 +37,9 @@ flock 9
 if [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/etcd" ]]; then
   ln -sf "$KUBEBUILDER_ASSETS/kube-apiserver" "$BIN/kube-apiserver"
   ln -sf "$KUBEBUILDER_ASSETS/etcd" "$BIN/etcd"
+  if [[ -x "$KUBEBUILDER_ASSETS/kube-controller-manager" ]]; then
+    ln -sf "$KUBEBUILDER_ASSETS/kube-controller-manager" "$BIN/kube-controller-manager"
+  fi
 fi
 
 # One throwaway Go module per tool, so the staging replaces of one do not
@@ -59,24 +63,40 @@ go 1.26
 require go.etcd.io/etcd/server/v3 $ETCD_VERSION" go.etcd.io/etcd/server/v3 "$ETCD_VERSION" "$BIN/etcd"
 fi
 
-if [[ ! -x "$BIN/kube-apiserver" ]]; then
-  need_go kube-apiserver
-  moddir="$OUT/src/kube-apiserver"
-  mkdir -p "$moddir"
-  # k8s.io/kubernetes points its staging modules at ./staging; as a
-  # dependency they must be pinned to the matching v0.x releases.
-  kmod=$(cd "$moddir" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-  staging_version="v0.${K8S_VERSION#v1.}"
-  replaces=$(sed -n 's#^[[:space:]]*\(k8s\.io/[a-z0-9.-]*\) => \./staging/.*#\1#p' "$kmod" |
-    while read -r m; do echo "replace $m => $m $staging_version"; done)
-  build_in_module kube-apiserver "$moddir" "module xpuflow.local/kube-apiserver-build
+# k8s.io/kubernetes points its staging modules at ./staging; as a dependency
+# they must be pinned to the matching v0.x releases. One module builds both
+# kube-apiserver and kube-controller-manager.
+k8s_module() {
+  local moddir="$OUT/src/kube-apiserver"
+  if [[ ! -f "$moddir/go.mod" ]] || ! grep -q "^require k8s.io/kubernetes" "$moddir/go.mod"; then
+    mkdir -p "$moddir"
+    local kmod staging_version replaces
+    kmod=$(cd "$moddir" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
+    staging_version="v0.${K8S_VERSION#v1.}"
+    replaces=$(sed -n 's#^[[:space:]]*\(k8s\.io/[a-z0-9.-]*\) => \./staging/.*#\1#p' "$kmod" |
+      while read -r m; do echo "replace $m => $m $staging_version"; done)
+    printf '%s\n' "module xpuflow.local/kube-apiserver-build
 
 go 1.26
 
 require k8s.io/kubernetes $K8S_VERSION
 
-$replaces" k8s.io/kubernetes/cmd/kube-apiserver "$K8S_VERSION" "$BIN/kube-apiserver"
-fi
+$replaces" >"$moddir/go.mod"
+  fi
+  echo "$moddir"
+}
+
+for tool in kube-apiserver kube-controller-manager; do
+  if [[ ! -x "$BIN/$tool" ]]; then
+    need_go "$tool"
+    moddir=$(k8s_module)
+    log "building $tool (k8s.io/kubernetes/cmd/$tool) — the first time this takes several minutes"
+    (cd "$moddir" && GOFLAGS=-mod=mod go get "k8s.io/kubernetes@$K8S_VERSION" >&2 &&
+      GOFLAGS=-mod=mod go build -trimpath -o "$BIN/$tool.tmp.$$" "k8s.io/kubernetes/cmd/$tool" >&2)
+    mv "$BIN/$tool.tmp.$$" "$BIN/$tool"
+    log "built $BIN/$tool"
+  fi
+done
 
 if [[ ! -x "$BIN/helm" ]]; then
   if command -v helm >/dev/null 2>&1; then

@@ -18,6 +18,7 @@ import type { DpuSpec } from '../../model/dpu';
 import { checkDpuName, checkNodeName, checkPciAddress } from '../../model/validation';
 import { BfbErrorType, nonRetryable } from './errors';
 import { shAssign } from './shell-quote';
+import { joinAssignments, JOIN_INSTALLER, type BfCfgJoin } from './bf-cfg-join';
 
 export interface BfCfgFile {
   /** `bf-<dpu>-<12 hex of the content's sha256>.cfg` */
@@ -60,8 +61,11 @@ function nvconfigParams(nvconfig: Record<string, string>): string {
   return keys.map((key) => `${key}=${nvconfig[key]}`).join(' ');
 }
 
-/** The bf.cfg for one DPU. Throws a non-retryable InvalidBfCfg naming the bad value. */
-export function renderBfCfg(spec: DpuSpec): BfCfgFile {
+/**
+ * The bf.cfg for one DPU; with `join`, it also joins the DPU cluster at boot
+ * (bf-cfg-join.ts). Throws a non-retryable InvalidBfCfg naming the bad value.
+ */
+export function renderBfCfg(spec: DpuSpec, join?: BfCfgJoin): BfCfgFile {
   if (spec === null || typeof spec !== 'object') invalid('the DPU spec must be an object');
   check(checkDpuName(spec.name));
   check(checkNodeName(spec.node));
@@ -91,6 +95,7 @@ export function renderBfCfg(spec: DpuSpec): BfCfgFile {
   ];
   if (hash !== undefined) lines.push(shAssign('ubuntu_PASSWORD', hash));
   if (nvconfig !== '') lines.push(shAssign('NVCONFIG_PARAMS', nvconfig));
+  if (join) lines.push('', ...joinAssignments(join), '', ...JOIN_INSTALLER);
   lines.push(
     '',
     '# Run by the installer after the OS is written; the new root is at /mnt.',
@@ -107,6 +112,7 @@ export function renderBfCfg(spec: DpuSpec): BfCfgFile {
     '        printf \'NODE=%q\\n\' "$XPUFLOW_NODE"',
     '        printf \'PCI_ADDRESS=%q\\n\' "$XPUFLOW_PCI_ADDRESS"',
     '    } > "$root/etc/xpuflow/dpu.conf"',
+    ...(join ? ['    xpuflow_install_join "$root"'] : []),
     '}',
     '',
   );

@@ -1,11 +1,14 @@
 /**
  * `createJoinToken`: a bootstrap token in the DPU cluster for this DPU (the
- * one there, or a new one); returns its ID, never the secret.
+ * one there, or a new one); returns its ID, never the secret. The fields are
+ * kubeadm's (`kubeadm token create`: usages authentication and signing, the
+ * default-node-token group), so the RBAC kubeadm sets up for joining applies.
  */
 import { randomBytes } from 'node:crypto';
 import { isConflict } from '../../platform/kube/client';
 import { DPU_NODE_LABEL } from '../../model/resources/common';
 import type { DpuClusterInput, DpuClusterOf } from './dpu-cluster-client';
+import { liveJoinToken } from './dpu-cluster-join-material';
 
 const TOKEN_TTL_SECONDS = 3600;
 
@@ -14,13 +17,9 @@ export function joinTokenActivity(dpuCluster: DpuClusterOf) {
     /** A bootstrap token in the DPU cluster for this DPU; returns its ID (never the secret). */
     async createJoinToken(input: DpuClusterInput): Promise<{ tokenId: string }> {
       const k = await dpuCluster(input.cluster);
-      const existing = await k.core.listNamespacedSecret({
-        namespace: 'kube-system',
-        labelSelector: `${DPU_NODE_LABEL}=${input.dpuNode}`,
-      });
-      const live = existing.items.find((s) => s.type === 'bootstrap.kubernetes.io/token');
-      if (live?.data?.['token-id'])
-        return { tokenId: Buffer.from(live.data['token-id'], 'base64').toString() };
+      // An expired token is left for kube-controller-manager's tokencleaner; the DPU gets a new one.
+      const live = await liveJoinToken(k, input.dpuNode);
+      if (live) return { tokenId: live.id };
       const tokenId = randomBytes(3).toString('hex');
       const tokenSecret = randomBytes(8).toString('hex');
       try {

@@ -1,22 +1,46 @@
-/** `awaitDpuNodeReady`: waits until the DPU is a Ready node of its DPU cluster. */
+/**
+ * `awaitDpuNodeReady`: waits until the DPU is a Ready node of its DPU cluster.
+ * While it waits it also looks at the bootstrap token the DPU joins with: a
+ * token deleted or expired is the likely reason a flashed DPU stays out (the
+ * API server refuses it with 401), so the timeout names it.
+ */
 import { waitUntil } from '../wait-until';
+import type { Kube } from '../../platform/kube/client';
 import type { DpuClusterInput, DpuClusterOf } from './dpu-cluster-client';
 import { KubeFailureType } from './failures';
 
+/** What became of bootstrap token `id` (kube-system/bootstrap-token-<id>). */
+async function tokenState(k: Kube, id: string): Promise<string> {
+  const s = await k.getSecret('kube-system', `bootstrap-token-${id}`);
+  if (!s) return `its join token ${id} is deleted (the API server refuses it: 401)`;
+  const raw = s.data?.expiration;
+  const expiration = raw ? Buffer.from(raw, 'base64').toString() : '';
+  if (expiration && Date.parse(expiration) <= Date.now())
+    return `its join token ${id} expired at ${expiration} (the API server refuses it: 401)`;
+  return `its join token ${id} is live`;
+}
+
 export function nodeReadyActivity(dpuCluster: DpuClusterOf) {
   return {
-    async awaitDpuNodeReady(input: DpuClusterInput & { timeoutSeconds: number }): Promise<void> {
+    async awaitDpuNodeReady(
+      input: DpuClusterInput & { timeoutSeconds: number; tokenId?: string },
+    ): Promise<void> {
       const k = await dpuCluster(input.cluster);
       await waitUntil({
-        what: `DPU ${input.dpuNode} to be a Ready node of DPUCluster ${input.cluster.name}`,
+        what: `DPU node ${input.dpuNode} to be Ready in DPUCluster ${input.cluster.name}`,
         timeoutSeconds: input.timeoutSeconds,
         failureType: KubeFailureType.DpuNodeNotReady,
-        hint: "check the DPU's kubelet and its join token",
+        hint:
+          'the DPU joins at boot with the kubeadm join command in its bf.cfg; a wrong, expired or deleted ' +
+          'bootstrap token is refused by the API server: check the token and the DPU\'s kubeadm-join log, then retry from "OS Installing"',
         look: async () => {
           const node = await k.getNode(input.dpuNode);
           const ready = node?.status?.conditions?.find((c) => c.type === 'Ready');
           if (ready?.status === 'True') return { done: undefined };
-          const seen = node ? `node present, Ready=${ready?.status ?? 'Unknown'}` : 'node not joined yet';
+          const token = input.tokenId ? `; ${await tokenState(k, input.tokenId)}` : '';
+          const seen = node
+            ? `node present, Ready=${ready?.status ?? 'Unknown'}`
+            : `node ${input.dpuNode} not joined yet${token}`;
           return { seen, details: { node: input.dpuNode } };
         },
       });

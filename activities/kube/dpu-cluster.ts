@@ -1,8 +1,10 @@
 /**
  * DPU Cluster Config: the DPU joins the DPU cluster named by its DPUCluster
  * (reached through a kubeconfig Secret). xpuflow makes a bootstrap join token
- * there, waits for the DPU's node to be Ready, and labels it. The token's
- * secret never leaves the DPU cluster: only its ID goes into history.
+ * there (before OS Installing, whose bf.cfg carries the kubeadm join:
+ * activities/bfb/install-bf-cfg.ts), waits for the DPU's node to be Ready,
+ * and labels it. The token's secret goes only to DMS inside the bf.cfg:
+ * only its ID goes into history.
  * One job per file (dpu-cluster-*.ts).
  */
 import type { Kube } from '../../platform/kube/client';

@@ -10,6 +10,8 @@ export const KubeFailureType = {
   DpuGone: 'DpuGone',
   /** The DPU's node did not become Ready in the DPU cluster in time (waitUntil's failure type). */
   DpuNodeNotReady: 'DpuNodeNotReady',
+  /** The join material for a DPU's bf.cfg cannot be made (no CA in the kubeconfig, no live token). */
+  DpuClusterJoin: 'DpuClusterJoin',
 } as const;
 
 export function dpuGone(dpu: ObjectRef): ApplicationFailure {

@@ -7,7 +7,8 @@ import type * as k8s from '@kubernetes/client-node';
 import { hostCluster } from './cluster-clients';
 import type { DmsPodLayout } from '../../model/dms-pod';
 import { dmsDeploymentActivities } from './dms-deployment';
-import { dpuClusterActivities } from './dpu-cluster';
+import { dpuClusterActivities, type DpuClusterInput } from './dpu-cluster';
+import { readJoinMaterial } from './dpu-cluster-join-material';
 import { dpusetActivities } from './dpuset';
 import { nodeEffectActivities } from './node-effect';
 import { reportActivities } from './report-status';
@@ -25,6 +26,12 @@ export function createKubeActivities(kc: k8s.KubeConfig | undefined, dmsPod?: Dm
 }
 
 export type KubeActivities = ReturnType<typeof createKubeActivities>;
+
+/** Reads a DPU's join material (token secret included) for the bf.cfg activity; deliberately not an activity. */
+export function createJoinMaterialReader(kc: k8s.KubeConfig | undefined) {
+  const kube = hostCluster(kc);
+  return (input: DpuClusterInput) => readJoinMaterial(kube(), input);
+}
 export { isDpuReady, type DpuHealth } from './dpuset';
 export type { DpuReport } from './report-status';
 export type { NodeEffectInput } from './node-effect';

@@ -26,6 +26,8 @@ export interface StagedImage {
   bytes: number;
   /** sha256 (hex) of the bytes received; '' for the image the target started with. */
   sha256: string;
+  /** A bf.cfg's text as received (what the DPU boots with; a BFB's bytes are not kept). */
+  content?: string;
 }
 
 export interface FlashInProgress {

@@ -41,6 +41,8 @@ export interface KubeCluster {
   kubeconfigPath: string;
   kubeconfigYaml: string;
   kc: k8s.KubeConfig;
+  /** The cluster CA that client certificates are checked against and signed by (kubeadm's ca.crt / ca.key). */
+  clientCa: { certPath: string; keyPath: string };
 }
 
 export class KubeApiservers {
@@ -96,6 +98,7 @@ export class KubeApiservers {
     fs.writeFileSync(path.join(dir, 'sa.key'), privateKey);
     const token = `admin-${name}-${Math.random().toString(36).slice(2)}`;
     fs.writeFileSync(path.join(dir, 'tokens.csv'), `${token},admin,admin,system:masters\n`);
+    const clientCa = makeClientCa(dir);
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
     this.spawn(`kube-apiserver-${name}`, path.join(bin, 'kube-apiserver'), [
@@ -106,7 +109,14 @@ export class KubeApiservers {
       `--secure-port=${port}`,
       `--cert-dir=${path.join(dir, 'certs')}`,
       `--token-auth-file=${path.join(dir, 'tokens.csv')}`,
-      '--authorization-mode=RBAC',
+      // As kubeadm runs it, so a DPU joins as on a real cluster: bootstrap tokens,
+      // the Node authorizer and NodeRestriction, client certificates from the
+      // cluster CA (kubernetes/kubernetes v1.36.3,
+      // cmd/kubeadm/app/phases/controlplane/manifests.go getAPIServerCommand).
+      '--enable-bootstrap-token-auth=true',
+      `--client-ca-file=${clientCa.certPath}`,
+      '--authorization-mode=Node,RBAC',
+      '--enable-admission-plugins=NodeRestriction',
       `--service-account-issuer=https://kubernetes.default.svc`,
       `--service-account-key-file=${path.join(dir, 'sa.pub')}`,
       `--service-account-signing-key-file=${path.join(dir, 'sa.key')}`,
@@ -158,7 +168,7 @@ export class KubeApiservers {
     const kc = new k8s.KubeConfig();
     kc.loadFromString(kubeconfigYaml);
     await this.waitReady(name, kc, deadline);
-    return { name, url, kubeconfigPath, kubeconfigYaml, kc };
+    return { name, url, kubeconfigPath, kubeconfigYaml, kc, clientCa };
   }
 
   private async waitReady(name: string, kc: k8s.KubeConfig, deadline: number): Promise<void> {
@@ -215,6 +225,25 @@ export class KubeApiservers {
     this.procs = [];
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A self-signed CA (EC P-256, one day) made with openssl, as `kubeadm init` makes ca.crt and ca.key. */
+function makeClientCa(dir: string): { certPath: string; keyPath: string } {
+  const certPath = path.join(dir, 'ca.crt');
+  const keyPath = path.join(dir, 'ca.key');
+  execFileSync(
+    'openssl',
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes']
+      .concat(['-keyout', keyPath, '-out', certPath, '-subj', '/CN=kubernetes', '-days', '1'])
+      .concat([
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,digitalSignature',
+      ]),
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  return { certPath, keyPath };
 }
 
 function sleep(ms: number): Promise<void> {

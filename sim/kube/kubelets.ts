@@ -1,13 +1,12 @@
 /**
- * The kubelets of both clusters, played (there are none on loopback API
+ * The host cluster's kubelets, played (there are none on loopback API
  * servers): pods bound to a node become Running and Ready, pods being deleted
- * are finished, and a DPU joins the DPU cluster as a Ready node once its
- * bootstrap token exists there.
+ * are finished. DPUs join their DPU cluster themselves, with their bf.cfg
+ * (sim/dpu/join.ts).
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Kube } from '../../platform/kube/client';
 import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../model/resources/pci-labels';
-import { DPU_NODE_LABEL } from '../../model/resources/common';
 
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -15,7 +14,7 @@ export interface PlayedKubelets {
   stop(): void;
 }
 
-export function playKubelets(host: Kube, dpuCluster: Kube, everyMs = 300): PlayedKubelets {
+export function playKubelets(host: Kube, everyMs = 300): PlayedKubelets {
   let busy = false;
   const tick = async () => {
     if (busy) return;
@@ -41,33 +40,6 @@ export function playKubelets(host: Kube, dpuCluster: Kube, everyMs = 300): Playe
             )
             .catch(() => undefined);
         }
-      }
-      const tokens = await dpuCluster.core.listNamespacedSecret({
-        namespace: 'kube-system',
-        labelSelector: DPU_NODE_LABEL,
-      });
-      for (const t of tokens.items) {
-        const dpuName = t.metadata!.labels![DPU_NODE_LABEL];
-        if (await dpuCluster.getNode(dpuName)) continue;
-        await dpuCluster.core.createNode({ body: { metadata: { name: dpuName } } });
-        await dpuCluster.core.patchNodeStatus(
-          {
-            name: dpuName,
-            body: {
-              status: {
-                conditions: [
-                  {
-                    type: 'Ready',
-                    status: 'True',
-                    reason: 'KubeletReady',
-                    message: 'joined with its bootstrap token',
-                  },
-                ],
-              },
-            },
-          },
-          MERGE,
-        );
       }
     } catch {
       // an API server stopping at the end of a run

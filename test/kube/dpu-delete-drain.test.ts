@@ -7,6 +7,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { apiMessage } from '../../platform/kube/client';
 import { dmsPodName } from '../../model/dpu';
+import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
 import type { DpuClusterResource, DpuResource, DpuSetResource } from '../../model/resources/common';
 import { readNumVfs } from '../../activities/sysfs';
 import { KubeHarness, NS } from './kube-harness';
@@ -54,7 +55,7 @@ test('deleting a DPU runs the delete flow and releases the finalizer', async () 
     }),
   );
   expect(dmsPod?.spec?.containers[0].image).toBe('xpuflow-dms:test');
-  expect(await h.dpuKube.getNode('solo-dpu')).toBeDefined();
+  expect(await h.dpuKube.getNode(dpuClusterNodeName(NS, 'solo-dpu'))).toBeDefined();
 
   await h.kube.delete('DPU', { namespace: NS, name: 'solo-dpu' });
   await h.waitFor('solo-dpu gone', async () => (await h.dpu('solo-dpu')) === undefined);
@@ -65,7 +66,7 @@ test('deleting a DPU runs the delete flow and releases the finalizer', async () 
   );
   await h.waitFor(
     'DPU node gone from the DPU cluster',
-    async () => (await h.dpuKube.getNode('solo-dpu')) === undefined,
+    async () => (await h.dpuKube.getNode(dpuClusterNodeName(NS, 'solo-dpu'))) === undefined,
     10_000,
   );
   expect((await h.kube.getNode(node))!.spec?.unschedulable).toBeFalsy();

@@ -14,6 +14,7 @@ import {
   type DpuSetResource,
 } from '../../model/resources/common';
 import { dpuObjectName } from '../../model/resources/pci-labels';
+import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
 import type { SimFleet } from '../../sim/fleet';
 import { sampleSeries, samplesOf, scrape } from '../support/metrics-scrape';
 import { KubeHarness, NS } from './kube-harness';
@@ -99,10 +100,17 @@ test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status
     expect(fleet.dpus[i].dms.counters.flashes).toBe(1);
     const host = await h.kube.getNode(fleet.hosts[i].node);
     expect(host!.spec?.unschedulable).toBeFalsy();
-    const dpuNode = await h.dpuKube.getNode(n);
+    // The DPU joined with the bf.cfg DMS flashed: as its own node identity, under its namespaced name.
+    const nodeName = dpuClusterNodeName(NS, n);
+    expect(h.joins!.outcomes.get(fleet.dpus[i].dms.address)).toMatchObject({
+      state: 'joined',
+      node: nodeName,
+      joined: { username: `system:node:${nodeName}` },
+    });
+    const dpuNode = await h.dpuKube.getNode(nodeName);
     expect(dpuNode!.metadata!.labels).toMatchObject({
       'xpuflow.dev/role': 'dpu',
-      [DPU_NODE_LABEL]: n,
+      [DPU_NODE_LABEL]: nodeName,
       [HOST_NODE_LABEL]: fleet.hosts[i].node,
     });
     const reasons = (await h.events(n)).map((e) => e.reason);
@@ -118,7 +126,8 @@ test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status
   expect(provisions.sort()).toEqual(names.map((n) => `provision-dpu-${NS}-${n}-g1`).sort());
   h.captureHistory(provisions[0], 'provision-dpu-kube-ready.json');
 
-  // Only a join token's ID enters history, never its secret (payloads read as text).
+  // Only a join token's ID enters history, never its secret (payloads read as text), though the
+  // secret reached each DPU: the bf.cfg DMS flashed carries it in its kubeadm join command.
   const tokens = (
     await h.dpuKube.core.listNamespacedSecret({ namespace: 'kube-system', labelSelector: DPU_NODE_LABEL })
   ).items.map((t) => ({
@@ -129,7 +138,14 @@ test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status
   const histories = (
     await Promise.all(provisions.map((id) => h.client.workflow.getHandle(id).fetchHistory()))
   ).map(historyText);
+  const flashedCfgs = await Promise.all(
+    fleet.dpus.map(async (d) => {
+      const st = await d.dms.state();
+      return st.stagedImages.find((img) => img.version === st.runningCfg)?.content ?? '';
+    }),
+  );
   for (const t of tokens) {
+    expect(flashedCfgs.filter((c) => c.includes(`'--token' '${t.id}.${t.secret}'`))).toHaveLength(1);
     expect(histories.some((x) => x.includes(t.id))).toBe(true);
     expect(provisions.filter((_id, i) => histories[i].includes(t.secret))).toEqual([]); // the runs that hold it
   }

@@ -2,9 +2,11 @@
  * The Kubernetes end-to-end harness: real kube-apiservers (host cluster and
  * DPU cluster) with xpuflow's CRDs installed, a real Temporal dev server, the
  * control and host workers as child processes, the controllers in the test
- * process, and the simulators. The test plays the kubelets: it marks DMS pods
- * Ready, finishes evicted pods, and joins DPUs to the DPU cluster when their
- * join token appears. Nothing else is faked.
+ * process, and the simulators. The test plays the host's kubelets: it marks
+ * DMS pods Ready and finishes evicted pods. The DPU cluster runs the real
+ * kube-controller-manager's CSR and bootstrap-token controllers, and each
+ * simulated DPU joins it with the kubeadm join its flashed bf.cfg carries
+ * (sim/dpu). Nothing else is faked.
  */
 import { waitFor } from '../support/wait-for';
 import fs from 'node:fs';
@@ -30,6 +32,7 @@ import {
   type KubeCluster,
   type PlayedKubelets,
 } from '../../sim/kube';
+import { startDpuClusterJoins, type DpuClusterJoins } from '../../sim/dpu';
 import { logTails, timestampedLog } from '../support/log-tails';
 import { startControlWorker, startFleetHostWorkers } from '../support/polling-workers';
 
@@ -60,6 +63,8 @@ export class KubeHarness {
   private workers: WorkerProcess[] = [];
   private fleets: SimFleet[] = [];
   private kubelets?: PlayedKubelets;
+  /** The DPUs' joins to the DPU cluster: the last outcome per DMS address. */
+  joins?: DpuClusterJoins;
   readonly dpuEvents: Array<{ at: number; name: string; phase: string; ready: boolean; generation: number }> =
     [];
   private dpuWatch?: { abort(): void };
@@ -94,7 +99,10 @@ export class KubeHarness {
       },
       started: (w) => this.workers.push(w),
     });
-    this.kubelets = playKubelets(this.kube, this.dpuKube);
+    this.kubelets = playKubelets(this.kube);
+    this.joins = await startDpuClusterJoins(this.dpuCluster, this.dir, () =>
+      this.fleets.flatMap((f) => f.dpus.map((d) => d.dms)),
+    );
     await this.watchDpus();
   }
 
@@ -258,6 +266,7 @@ export class KubeHarness {
   async dispose(): Promise<void> {
     this.disposed = true;
     this.kubelets?.stop();
+    await this.joins?.stop();
     this.dpuWatch?.abort();
     await this.stopControllers();
     await Promise.all(this.workers.map((w) => w.stop(5_000)));

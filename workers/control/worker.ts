@@ -6,7 +6,8 @@ import fs from 'node:fs';
 import { Worker } from '@temporalio/worker';
 import { createBfbActivities } from '../../activities/bfb';
 import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
-import { createKubeActivities } from '../../activities/kube';
+import { createJoinMaterialReader, createKubeActivities } from '../../activities/kube';
+import { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
 import { createCredentialActivities } from '../../activities/kube/credential';
 import { createDpuServiceActivities } from '../../activities/argocd/dpu-service';
 import type * as k8s from '@kubernetes/client-node';
@@ -72,6 +73,10 @@ export function controlActivities(
       fetchBfb: bfb.fetchBfb,
       dmsInstallFile: dms.dmsInstallFile,
       maxConcurrentTransfers,
+    }),
+    ...createInstallBfCfgActivity({
+      joinMaterial: createJoinMaterialReader(kubeConfig),
+      dmsInstallContent: dms.dmsInstallContent,
     }),
   };
 }

@@ -23,7 +23,7 @@ export interface FlowContext {
   undo: Compensations;
   host: HostCalls;
   /** Facts learnt by earlier phases, kept across an operator's retry. */
-  learnt: { hostBefore?: HostBefore; bfb?: FetchedBfb };
+  learnt: { hostBefore?: HostBefore; bfb?: FetchedBfb; joinTokenId?: string };
   /** Set by the operatorRebooted signal. */
   operatorRebooted: boolean;
   /** The node effect Node Effect applied, to lift when the DPU is Ready. */

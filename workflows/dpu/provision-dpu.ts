@@ -7,14 +7,17 @@
  * | Node Effect                | xpuflow-control     | applyNodeEffect (heartbeats through a drain)                    | removeNodeEffect      |
  * | Pending                    | xpuflow-control     | fetchBfb (heartbeats)                                           | — (a cached BFB)      |
  * | DMS Deployment             | xpuflow-control     | deployDmsPod, awaitDmsPodReady (heartbeats), dmsVerify          | removeDmsPod          |
- * | OS Installing              | xpuflow-control     | dmsVerify, dmsInstallBfb (heartbeats), renderBfCfg,             | — (the next flash     |
- * |                            |                     | dmsInstallContent, dmsRebootStatus (CPU), one dmsActivate of    |   replaces it)        |
+ * | OS Installing              | xpuflow-control     | dmsVerify, dmsInstallBfb (heartbeats), createJoinToken and      | — (the next flash     |
+ * |                            |                     | dmsInstallBfCfg (bf.cfg with the kubeadm join; without a        |   replaces it)        |
+ * |                            |                     | DPUCluster: renderBfCfg, dmsInstallContent),                    |                       |
+ * |                            |                     | dmsRebootStatus (CPU), one dmsActivate of                       |                       |
  * |                            |                     | `<bfb>;<cfg>` (heartbeats; DMS reboots the DPU), dmsRebootStatus |                       |
  * |                            |                     | (CPU) on durable timers (older runs: see dms-activation.ts)     |                       |
  * | Rebooting                  | xpuflow-control     | the operatorRebooted signal and dmsRebootStatus on durable      | —                     |
  * |                            |                     | timers when not automatic; dmsVerify                            |                       |
  * | Host Network Configuration | xpuflow-host-<node> | probeHost (unless Initializing saw it), configureVfs            | restoreVfs (as found) |
- * | DPU Cluster Config         | xpuflow-control     | createJoinToken, awaitDpuNodeReady (heartbeats), labelDpuNode   | removeDpuFromCluster  |
+ * | DPU Cluster Config         | xpuflow-control     | awaitDpuNodeReady (heartbeats), labelDpuNode (older runs and    | removeDpuFromCluster  |
+ * |                            |                     | runs with no flash: createJoinToken first)                      |                       |
  * | Ready                      | xpuflow-control     | removeNodeEffect                                                | —                     |
  *
  * Each row is a module in phases/ exporting its do (`run`) and its undo side

@@ -9,6 +9,7 @@
 import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { createBfbActivities } from '../../activities/bfb';
 import type { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
+import type { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
 import type { KubeActivities } from '../../activities/kube';
 import type { createSysfsActivities } from '../../activities/sysfs';
 import type { ProvisionTiming } from '../../model/dpu';
@@ -16,7 +17,9 @@ import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import { API_CALL, heartbeatWait } from '../toolkit/proxy-options';
 
 type BfbActivities = ReturnType<typeof createBfbActivities>;
-type DmsActivities = ReturnType<typeof createDmsActivities> & ReturnType<typeof createInstallBfbActivity>;
+type DmsActivities = ReturnType<typeof createDmsActivities> &
+  ReturnType<typeof createInstallBfbActivity> &
+  ReturnType<typeof createInstallBfCfgActivity>;
 type SysfsActivities = ReturnType<typeof createSysfsActivities>;
 export type HostCalls = SysfsActivities;
 

@@ -9,10 +9,14 @@
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { Phase } from '../../../model/phases';
-import { bfbCalls, dmsCalls, dmsTransfers } from '../proxies';
+import { bfbCalls, dmsCalls, dmsTransfers, kubeCalls } from '../proxies';
+import { clusterInputOf } from './dpu-cluster-config';
 import type { FetchedBfb, FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
 import { pollUntil } from '../../toolkit/poll-until';
 import { activateWithCfg, DMS_ACTIVATES_WITH_CFG } from './dms-activation';
+
+/** Marker: the bf.cfg carries the kubeadm join (runs without it send a bf.cfg that does not join). */
+export const BF_CFG_CARRIES_KUBEADM_JOIN = 'bf-cfg-carries-kubeadm-join';
 
 export const osInstalling: ProvisionPhase = { phase: Phase.OsInstalling, run: installOs };
 
@@ -35,14 +39,38 @@ async function installOs(ctx: FlowContext): Promise<PhaseOutcome> {
   if (before.version === target.fileName) {
     return { done: `DPU already runs ${target.fileName}: nothing to flash` };
   }
-  const cfg = await bfbCalls.renderBfCfg(spec);
-  await dmsCalls.dmsInstallContent.executeWithOptions({ summary: `send ${cfg.fileName} to DMS` }, [
-    { ...at, version: cfg.fileName, content: cfg.content },
-  ]);
+  const cfg = await sendBfCfg(ctx);
   if (patched(DMS_ACTIVATES_WITH_CFG)) return activateWithCfg(ctx, target, cfg.fileName);
   // Runs started before DPF's activation: the BFB alone, flashed with the last staged bf.cfg, rebooted later.
   await dmsCalls.dmsActivate({ ...at, version: target.fileName });
   return awaitFlash(ctx, target);
+}
+
+/**
+ * The bf.cfg to DMS. A DPU with a DPUCluster gets a bootstrap token first and
+ * a bf.cfg that joins the cluster at boot (NVIDIA DPF's way; bf-cfg-join.ts),
+ * rendered and sent by one activity that reads the token itself, so history
+ * holds only the token's ID. Runs started before that (no marker) render and
+ * send the bf.cfg in two calls, without the join.
+ */
+async function sendBfCfg(ctx: FlowContext): Promise<{ fileName: string }> {
+  const { spec } = ctx;
+  const at = { dpu: spec.name, address: spec.dmsAddress };
+  const join = patched(BF_CFG_CARRIES_KUBEADM_JOIN) ? clusterInputOf(spec) : undefined;
+  if (join) {
+    const { tokenId } = await kubeCalls.createJoinToken(join);
+    const sent = await dmsCalls.dmsInstallBfCfg.executeWithOptions(
+      { summary: `send bf.cfg joining ${join.cluster.name} as ${join.dpuNode} (token ${tokenId}) to DMS` },
+      [{ ...at, spec, join }],
+    );
+    ctx.learnt.joinTokenId = sent.tokenId;
+    return sent;
+  }
+  const cfg = await bfbCalls.renderBfCfg(spec);
+  await dmsCalls.dmsInstallContent.executeWithOptions({ summary: `send ${cfg.fileName} to DMS` }, [
+    { ...at, version: cfg.fileName, content: cfg.content },
+  ]);
+  return cfg;
 }
 
 /** The flash after Activate: durable timers, quiet for most of its expected time, then OS.Verify polls. */
