@@ -152,7 +152,12 @@ async function main(): Promise<void> {
     procs.push(control, controller);
     procs.push(
       spawnHostWorkers({
-        placements: [...solo.hosts, ...fleet.hosts].map((x) => ({ node: x.node, sysfsRoot: x.sysfsRoot })),
+        // Discovery ran once above; the DPU set does not change during the bench.
+        placements: [...solo.hosts, ...fleet.hosts].map((x) => ({
+          node: x.node,
+          sysfsRoot: x.sysfsRoot,
+          discovery: { intervalSeconds: 0 },
+        })),
         logFile: path.join(dir, 'hosts.log'),
         env: temporalEnv,
       }),

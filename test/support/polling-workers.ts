@@ -34,12 +34,16 @@ export async function startFleetHostWorkers(
     logFile: string;
     env: NodeJS.ProcessEnv;
     started?: (w: WorkerProcess) => void;
-    /** Node discovery in the worker (it needs XPUFLOW_KUBECONFIG in env). */
+    /** Node discovery in the worker (it needs XPUFLOW_KUBECONFIG in env); off when not given. */
     discovery?: DiscoverySettings;
   },
 ): Promise<WorkerProcess> {
   const worker = spawnHostWorkers({
-    placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot, discovery: opts.discovery })),
+    placements: fleet.hosts.map((h) => ({
+      node: h.node,
+      sysfsRoot: h.sysfsRoot,
+      discovery: opts.discovery ?? { intervalSeconds: 0 },
+    })),
     logFile: opts.logFile,
     env: opts.env,
   });

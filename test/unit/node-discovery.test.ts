@@ -15,6 +15,11 @@ import {
 } from '../../node/discovery/node-record';
 import { createSysfsTree, startSimKernel, unplugPciFunction } from '../../sim/sysfs';
 import { encodeVpd } from '../../sim/sysfs/vpd';
+import {
+  discoveryIntervalMs,
+  parseDiscoveryInterval,
+  startHostDiscoveries,
+} from '../../workers/host/discovery';
 
 const roots: string[] = [];
 afterAll(() => roots.forEach((r) => fs.rmSync(r, { recursive: true, force: true })));
@@ -175,4 +180,22 @@ describe('the Node patch', () => {
     };
     expect(nodePatchFor(scan, { labels, annotations })).toBeUndefined();
   });
+});
+
+test('--discovery-interval: seconds (fractions allowed), 0 is off, anything else refused naming it', () => {
+  expect(parseDiscoveryInterval(undefined)).toBeUndefined();
+  expect(discoveryIntervalMs({})).toBe(30_000);
+  expect(discoveryIntervalMs({ intervalSeconds: parseDiscoveryInterval('0.5') })).toBe(500);
+  expect(discoveryIntervalMs({ intervalSeconds: parseDiscoveryInterval('0') })).toBe(0);
+  expect(() => parseDiscoveryInterval('30s')).toThrow(
+    '--discovery-interval "30s" is not a number of seconds >= 0 (0 turns discovery off)',
+  );
+  expect(() => parseDiscoveryInterval('-1')).toThrow(/"-1" is not a number of seconds/);
+  // A bad --xpu-id stops the worker at start, cluster or not.
+  expect(() =>
+    startHostDiscoveries([{ node: 'h1', sysfsRoot: '/sys', discovery: { xpuIds: ['bf4'] } }], undefined),
+  ).toThrow(/xPU ID "bf4" is not VENDOR:DEVICE=MODEL/);
+  expect(
+    startHostDiscoveries([{ node: 'h1', sysfsRoot: '/sys', discovery: { intervalSeconds: 0 } }], undefined),
+  ).toEqual([]);
 });

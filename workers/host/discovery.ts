@@ -7,7 +7,6 @@
  */
 import type * as k8s from '@kubernetes/client-node';
 import { Kube } from '../../platform/kube/client';
-import { kubeConfigFromEnv } from '../../platform/kube/config';
 import {
   DEFAULT_DISCOVERY_INTERVAL_SECONDS,
   startNodeDiscovery,
@@ -47,7 +46,7 @@ export function discoveryIntervalMs(s: DiscoverySettings | undefined): number {
 
 export function startHostDiscoveries(
   hosts: Array<{ node: string; sysfsRoot: string; discovery?: DiscoverySettings }>,
-  kc: k8s.KubeConfig | undefined = kubeConfigFromEnv(),
+  kc: k8s.KubeConfig | undefined,
 ): NodeDiscovery[] {
   const wanted = hosts
     .map((h) => ({ ...h, intervalMs: discoveryIntervalMs(h.discovery) }))

@@ -14,6 +14,7 @@ import { startVfHostServices, type VfHostServices } from '../../node/hostagent/s
 import { hostTaskQueue } from '../../model/task-queues';
 import { installWorkerRuntime } from '../../platform/observability/runtime';
 import { connectWorkerProcess, flagValue, runUntilShutdown, runWorkerMain } from '../worker-process';
+import { kubeConfigFromEnv } from '../../platform/kube/config';
 import { createHostWorker } from './worker';
 import { parseDiscoveryInterval, startHostDiscoveries, type DiscoverySettings } from './discovery';
 
@@ -34,6 +35,7 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
   });
   const discoveries = startHostDiscoveries(
     placements.map((p) => ({ ...p, sysfsRoot: p.sysfsRoot ?? '/sys' })),
+    kubeConfigFromEnv(),
   );
   const { settings, connection, dataConverter } = await connectWorkerProcess();
   const workers = await Promise.all(
