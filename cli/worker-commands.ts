@@ -3,7 +3,7 @@ import { Command } from 'commander';
 import { runControlWorker } from '../workers/control/main';
 import { runDpuWorkers } from '../workers/dpu/main';
 import { runHostWorker } from '../workers/host/main';
-import { parseDiscoveryInterval } from '../workers/host/discovery';
+import { parseDiscoveryInterval, parseRemoveAfter } from '../workers/host/discovery';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -66,6 +66,12 @@ function hostWorkerCommand(): Command {
       '30',
     )
     .option(
+      '--discovery-remove-after <seconds>',
+      'how long a card that vanished from sysfs keeps its label (a BlueField can drop off the bus while ' +
+        'its firmware resets or it reboots; a label removed then would make its DPUSet delete the DPU)',
+      '300',
+    )
+    .option(
       '--xpu-id <vendor:device=model>',
       'another xPU to discover, e.g. 0x15b3:0xa2df=BlueField-4 (repeatable)',
       (v: string, all: string[]) => [...all, v],
@@ -77,7 +83,11 @@ function hostWorkerCommand(): Command {
         sysfsRoot: o.sysfsRoot,
         metricsAddress: o.metrics,
         vf: o.vfConfig,
-        discovery: { intervalSeconds: parseDiscoveryInterval(o.discoveryInterval), xpuIds: o.xpuId },
+        discovery: {
+          intervalSeconds: parseDiscoveryInterval(o.discoveryInterval),
+          removeAfterSeconds: parseRemoveAfter(o.discoveryRemoveAfter),
+          xpuIds: o.xpuId,
+        },
       }),
     );
 }

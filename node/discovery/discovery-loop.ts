@@ -9,12 +9,16 @@ import { xpuIdTable, type XpuId } from './pci-ids';
 import { syncNodeDevices, type NodeSyncResult } from './sync-node';
 
 export const DEFAULT_DISCOVERY_INTERVAL_SECONDS = 30;
+/** How long a vanished card keeps its label: longer than a BlueField firmware reset or DPU reboot takes. */
+export const DEFAULT_REMOVE_AFTER_SECONDS = 300;
 
 export interface NodeDiscoveryOptions {
   kube: Kube;
   node: string;
   sysfsRoot: string;
   intervalMs: number;
+  /** How long a card that vanished keeps its label. */
+  removeAfterMs: number;
   /** IDs beyond BlueField-2 and -3. */
   extraIds?: readonly XpuId[];
   log?: (line: string) => void;

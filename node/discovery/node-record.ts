@@ -8,6 +8,12 @@
  * write is replaced. A card that stays keeps its label number; a new card
  * takes the lowest free one. The patch is a JSON merge patch (RFC 7386)
  * naming only these keys, so every other label and annotation is left alone.
+ *
+ * A card that vanishes keeps its label for `removeAfterMs` (its record says
+ * `missingSince`): a BlueField's host functions can drop off the bus while
+ * its firmware resets or the DPU reboots, and a label removed then would
+ * make its DPUSet delete the DPU mid-provisioning. The time is kept in the
+ * annotation, so a restarted worker keeps counting.
  */
 import { PCI_LABEL_PREFIX, labelValueToPci, pciToLabelValue } from '../../model/resources/pci-labels';
 import type { DiscoveredDevice, SysfsScan, UnrecognisedDevice } from './scan-sysfs';
@@ -15,13 +21,16 @@ import type { DiscoveredDevice, SysfsScan, UnrecognisedDevice } from './scan-sys
 export const DISCOVERED_DEVICES_ANNOTATION = 'dpu.xpuflow.dev/discovered-devices';
 export const UNRECOGNISED_DEVICES_ANNOTATION = 'dpu.xpuflow.dev/unrecognised-devices';
 
+/** A card in the record: what the last scan that saw it found, and since when it is gone. */
+export type RecordedDevice = DiscoveredDevice & { missingSince?: string };
+
 export interface NodeMetadataPatch {
   labels: Record<string, string | null>;
   annotations: Record<string, string | null>;
 }
 
 /** The JSON each annotation holds, in address order so an unchanged host writes nothing. */
-export function devicesJson(devices: readonly DiscoveredDevice[]): string {
+export function devicesJson(devices: readonly RecordedDevice[]): string {
   return JSON.stringify([...devices].sort((a, b) => a.pciAddress.localeCompare(b.pciAddress)));
 }
 
@@ -36,10 +45,21 @@ export function unrecognisedJson(devices: readonly UnrecognisedDevice[]): string
 export function nodePatchFor(
   scan: SysfsScan,
   current: { labels?: Record<string, string>; annotations?: Record<string, string> },
+  removal: { now: Date; removeAfterMs: number } = { now: new Date(), removeAfterMs: 0 },
 ): NodeMetadataPatch | undefined {
   const labels = current.labels ?? {};
   const annotations = current.annotations ?? {};
-  const wanted = new Set(scan.devices.map((d) => d.pciAddress));
+  const record = recordedDevices(annotations[DISCOVERED_DEVICES_ANNOTATION]);
+  const seen = new Set(scan.devices.map((d) => d.pciAddress));
+  const missing: RecordedDevice[] = [];
+  for (const d of record) {
+    if (seen.has(d.pciAddress)) continue;
+    const since = d.missingSince ?? removal.now.toISOString();
+    if (removal.now.getTime() - Date.parse(since) < removal.removeAfterMs)
+      missing.push({ ...d, missingSince: since });
+  }
+  const devices: RecordedDevice[] = [...scan.devices, ...missing];
+  const wanted = new Set(devices.map((d) => d.pciAddress));
   const patch: NodeMetadataPatch = { labels: {}, annotations: {} };
   const kept = new Set<string>();
   const taken = new Set<number>();
@@ -61,7 +81,7 @@ export function nodePatchFor(
     taken.add(next);
     patch.labels[`${PCI_LABEL_PREFIX}${next}`] = pciToLabelValue(pci);
   }
-  setIfChanged(patch.annotations, annotations, DISCOVERED_DEVICES_ANNOTATION, devicesJson(scan.devices));
+  setIfChanged(patch.annotations, annotations, DISCOVERED_DEVICES_ANNOTATION, devicesJson(devices));
   setIfChanged(
     patch.annotations,
     annotations,
@@ -70,6 +90,25 @@ export function nodePatchFor(
   );
   const changes = Object.keys(patch.labels).length + Object.keys(patch.annotations).length;
   return changes ? patch : undefined;
+}
+
+/** The record as the last pass wrote it; nothing when absent or not a list someone could have written. */
+function recordedDevices(annotation: string | undefined): RecordedDevice[] {
+  if (!annotation) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(annotation);
+  } catch (err) {
+    // Not JSON (written by hand): this pass replaces it with what it finds.
+    if (err instanceof SyntaxError) return [];
+    throw err;
+  }
+  if (!Array.isArray(list)) return [];
+  return list.filter(
+    (d: Partial<RecordedDevice>): d is RecordedDevice =>
+      typeof d?.pciAddress === 'string' &&
+      (d.missingSince === undefined || !Number.isNaN(Date.parse(d.missingSince))),
+  );
 }
 
 function setIfChanged(

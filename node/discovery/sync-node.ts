@@ -29,6 +29,8 @@ export async function syncNodeDevices(opts: {
   node: string;
   sysfsRoot: string;
   ids: readonly XpuId[];
+  /** How long a vanished card keeps its label (node-record.ts). Default 0: removed at once. */
+  removeAfterMs?: number;
   log?: (line: string) => void;
 }): Promise<NodeSyncResult> {
   const log = opts.log ?? ((line: string) => console.log(line));
@@ -44,7 +46,10 @@ export async function syncNodeDevices(opts: {
       );
     }
     const before = node.metadata?.annotations?.[UNRECOGNISED_DEVICES_ANNOTATION];
-    const patch = nodePatchFor(scan, node.metadata ?? {});
+    const patch = nodePatchFor(scan, node.metadata ?? {}, {
+      now: new Date(),
+      removeAfterMs: opts.removeAfterMs ?? 0,
+    });
     if (!patch) return { scan, reported };
     for (const u of scan.unrecognised) {
       if (alreadyReported(before, u) || reported.includes(u)) continue;

@@ -193,6 +193,8 @@ describe('default values', () => {
       '/host/sys',
       '--discovery-interval',
       '30',
+      '--discovery-remove-after',
+      '300',
     ]);
     expect(args('DaemonSet', 'xpuflow-dpu-worker')).toEqual([
       'worker',
@@ -304,11 +306,20 @@ describe('default values', () => {
     const tuned = renderChart({}, [
       '--set',
       'hostWorker.discovery.intervalSeconds=5',
+      '--set',
+      'hostWorker.discovery.removeAfterSeconds=600',
       '--set-json',
       'hostWorker.discovery.extraIds=["0x15b3:0xa2df=BlueField-4"]',
     ]);
     expect(pod(tuned, 'DaemonSet', 'xpuflow-host-worker').containers[0].args).toEqual(
-      expect.arrayContaining(['--discovery-interval', '5', '--xpu-id', '0x15b3:0xa2df=BlueField-4']),
+      expect.arrayContaining([
+        '--discovery-interval',
+        '5',
+        '--discovery-remove-after',
+        '600',
+        '--xpu-id',
+        '0x15b3:0xa2df=BlueField-4',
+      ]),
     );
   });
 
@@ -521,6 +532,8 @@ describe('other values', () => {
       '/hostsys',
       '--discovery-interval',
       '30',
+      '--discovery-remove-after',
+      '300',
     ]);
     expect(host.containers[0].volumeMounts).toContainEqual({ name: 'sys', mountPath: '/hostsys' });
   });

@@ -20,7 +20,7 @@ import {
   UNRECOGNISED_DEVICES_ANNOTATION,
 } from '../../node/discovery/node-record';
 import { parseXpuId } from '../../node/discovery/pci-ids';
-import type { DiscoveredDevice } from '../../node/discovery/scan-sysfs';
+import type { RecordedDevice } from '../../node/discovery/node-record';
 import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(120_000);
@@ -34,6 +34,9 @@ const HOST_WORKER_DISCOVERY_RULES = [
   { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
   { apiGroups: [''], resources: ['events'], verbs: ['create'] },
 ];
+
+/** How long a vanished card keeps its label here (300 s in the chart). */
+const REMOVE_AFTER_MS = 1500;
 
 const apis = new KubeApiservers();
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-discovery-'));
@@ -90,6 +93,7 @@ function start(extraIds: string[] = []): void {
     node: NODE,
     sysfsRoot,
     intervalMs: 200,
+    removeAfterMs: REMOVE_AFTER_MS,
     extraIds: extraIds.map(parseXpuId),
     log: () => undefined,
     onPass: (r) => passes.push(r instanceof Error ? r : undefined),
@@ -106,8 +110,8 @@ function pciLabels(n: k8s.V1Node): Record<string, string> {
   );
 }
 
-function record(n: k8s.V1Node): DiscoveredDevice[] {
-  return JSON.parse(n.metadata?.annotations?.[DISCOVERED_DEVICES_ANNOTATION] ?? 'null') as DiscoveredDevice[];
+function record(n: k8s.V1Node): RecordedDevice[] {
+  return JSON.parse(n.metadata?.annotations?.[DISCOVERED_DEVICES_ANNOTATION] ?? 'null') as RecordedDevice[];
 }
 
 async function until(what: string, probe: () => Promise<boolean>): Promise<void> {
@@ -215,17 +219,39 @@ test('an unknown Mellanox DPU-like card is reported once (annotation and a Warni
   expect(passes.slice(seen).filter((p) => p !== undefined)).toEqual([]);
 });
 
-test('a card pulled out loses its label and its record; the others keep their numbers', async () => {
+test('a card pulled out keeps its label while it may be resetting, then loses it and its record; the others keep their numbers', async () => {
   unplugPciFunction(sysfsRoot, '0000:03:00.0');
   unplugPciFunction(sysfsRoot, '0000:03:00.1');
+  const gone = Date.now();
+  await until('0000:03:00.0 recorded missing', async () =>
+    Boolean(record(await node()).find((d) => d.pciAddress === '0000:03:00.0' && d.missingSince)),
+  );
+  // Within the grace: still labelled, so its DPUSet keeps the DPU.
+  const during = await node();
+  if (Date.now() - gone < REMOVE_AFTER_MS) {
+    expect(pciLabels(during)['dpu.xpuflow.dev/pci-address-0']).toBe('0000-03-00.0');
+  }
   await until(
     'pci-address-0 gone',
     async () => !('dpu.xpuflow.dev/pci-address-0' in pciLabels(await node())),
   );
+  expect(Date.now() - gone).toBeGreaterThanOrEqual(REMOVE_AFTER_MS - 250);
   const n = await node();
   expect(pciLabels(n)).toEqual({ 'dpu.xpuflow.dev/pci-address-1': '0000-81-00.0' });
   expect(record(n).map((d) => d.pciAddress)).toEqual(['0000:81:00.0']);
   expect(n.metadata!.labels).toMatchObject({ team: 'net', rack: 'r7', 'kubernetes.io/hostname': NODE });
+});
+
+test('a card back within the grace keeps its label number and loses its missingSince', async () => {
+  unplugPciFunction(sysfsRoot, '0000:81:00.0');
+  await until('0000:81:00.0 recorded missing', async () =>
+    Boolean(record(await node()).find((d) => d.pciAddress === '0000:81:00.0' && d.missingSince)),
+  );
+  createSysfsTree(sysfsRoot, { pfs: [{ pciAddress: '0000:81:00.0', totalVfs: 0, device: '0xa2dc' }] });
+  await until('0000:81:00.0 present again', async () =>
+    Boolean(record(await node()).find((d) => d.pciAddress === '0000:81:00.0' && !d.missingSince)),
+  );
+  expect(pciLabels(await node())).toEqual({ 'dpu.xpuflow.dev/pci-address-1': '0000-81-00.0' });
 });
 
 test('configured as an xPU ID, the unknown card is labelled and the report is withdrawn', async () => {
@@ -257,6 +283,7 @@ test('a Node that does not exist is named in the error, and the loop keeps going
     node: 'no-such-host',
     sysfsRoot,
     intervalMs: 100,
+    removeAfterMs: REMOVE_AFTER_MS,
     log: () => undefined,
     onPass: (r) => {
       if (r instanceof Error) errors.push(r);

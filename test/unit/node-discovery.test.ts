@@ -12,6 +12,7 @@ import {
   DISCOVERED_DEVICES_ANNOTATION,
   UNRECOGNISED_DEVICES_ANNOTATION,
   nodePatchFor,
+  type RecordedDevice,
 } from '../../node/discovery/node-record';
 import { createSysfsTree, startSimKernel, unplugPciFunction } from '../../sim/sysfs';
 import { encodeVpd } from '../../sim/sysfs/vpd';
@@ -164,6 +165,32 @@ describe('the Node patch', () => {
     });
     expect(JSON.parse(patch!.annotations[DISCOVERED_DEVICES_ANNOTATION]!)).toHaveLength(2);
     expect(patch!.annotations).not.toHaveProperty(UNRECOGNISED_DEVICES_ANNOTATION);
+  });
+
+  test('a vanished card keeps its label for removeAfterMs, counted from the missingSince in the record', () => {
+    const t0 = new Date('2026-12-01T10:00:00Z');
+    const labels = { 'dpu.xpuflow.dev/pci-address-0': '0000-03-00.0' };
+    const before = {
+      labels,
+      annotations: { [DISCOVERED_DEVICES_ANNOTATION]: JSON.stringify([dev('0000:03:00.0')]) },
+    };
+    const empty = { devices: [], unrecognised: [] };
+    const first = nodePatchFor(empty, before, { now: t0, removeAfterMs: 60_000 })!;
+    expect(first.labels).toEqual({});
+    const recorded = JSON.parse(first.annotations[DISCOVERED_DEVICES_ANNOTATION]!) as RecordedDevice[];
+    expect(recorded).toEqual([{ ...dev('0000:03:00.0'), missingSince: '2026-12-01T10:00:00.000Z' }]);
+    const after = {
+      labels,
+      annotations: { [DISCOVERED_DEVICES_ANNOTATION]: first.annotations[DISCOVERED_DEVICES_ANNOTATION]! },
+    };
+    // 59 s later: nothing changes (missingSince is kept, not reset).
+    expect(
+      nodePatchFor(empty, after, { now: new Date(t0.getTime() + 59_000), removeAfterMs: 60_000 }),
+    ).toBeUndefined();
+    // 60 s later: the label and the record go.
+    const last = nodePatchFor(empty, after, { now: new Date(t0.getTime() + 60_000), removeAfterMs: 60_000 })!;
+    expect(last.labels).toEqual({ 'dpu.xpuflow.dev/pci-address-0': null });
+    expect(last.annotations[DISCOVERED_DEVICES_ANNOTATION]).toBe('[]');
   });
 
   test('nothing to write when the Node already says it; the unrecognised record goes when they do', () => {

@@ -9,6 +9,7 @@ import type * as k8s from '@kubernetes/client-node';
 import { Kube } from '../../platform/kube/client';
 import {
   DEFAULT_DISCOVERY_INTERVAL_SECONDS,
+  DEFAULT_REMOVE_AFTER_SECONDS,
   startNodeDiscovery,
   type NodeDiscovery,
 } from '../../node/discovery/discovery-loop';
@@ -17,18 +18,27 @@ import { parseXpuId, xpuIdTable } from '../../node/discovery/pci-ids';
 export interface DiscoverySettings {
   /** Seconds between scans; 0 turns discovery off. Default 30. */
   intervalSeconds?: number;
+  /** How long a card that vanished keeps its label. Default 300. */
+  removeAfterSeconds?: number;
   /** Extra xPU IDs, `VENDOR:DEVICE=MODEL`. */
   xpuIds?: string[];
 }
 
 /** `--discovery-interval`'s text as seconds; throws naming it when it is not a number. */
 export function parseDiscoveryInterval(text: string | undefined): number | undefined {
+  return parseSeconds('--discovery-interval', text, ' (0 turns discovery off)');
+}
+
+/** `--discovery-remove-after`'s text as seconds. */
+export function parseRemoveAfter(text: string | undefined): number | undefined {
+  return parseSeconds('--discovery-remove-after', text, '');
+}
+
+function parseSeconds(flag: string, text: string | undefined, hint: string): number | undefined {
   if (text === undefined) return undefined;
   const seconds = Number(text);
   if (text.trim() === '' || !Number.isFinite(seconds) || seconds < 0) {
-    throw new Error(
-      `--discovery-interval ${JSON.stringify(text)} is not a number of seconds >= 0 (0 turns discovery off)`,
-    );
+    throw new Error(`${flag} ${JSON.stringify(text)} is not a number of seconds >= 0${hint}`);
   }
   return seconds;
 }
@@ -68,6 +78,7 @@ export function startHostDiscoveries(
       node: h.node,
       sysfsRoot: h.sysfsRoot,
       intervalMs: h.intervalMs,
+      removeAfterMs: Math.round((h.discovery?.removeAfterSeconds ?? DEFAULT_REMOVE_AFTER_SECONDS) * 1000),
       extraIds: extra.get(h.node),
     }),
   );

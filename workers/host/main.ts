@@ -1,7 +1,8 @@
 /**
  * Entry point of a host worker process.
  *   node dist/workers/host/main.js --node NODE [--sysfs-root /sys] [--vf-config vf.json] [--metrics HOST:PORT]
- *                                   [--discovery-interval SECONDS] [--xpu-id VENDOR:DEVICE=MODEL …]
+ *                                   [--discovery-interval SECONDS] [--discovery-remove-after SECONDS]
+ *                                   [--xpu-id VENDOR:DEVICE=MODEL …]
  *   node dist/workers/host/main.js --nodes nodes.json   (simulated hosts: [{ "node", "sysfsRoot", "discovery" }, …])
  * Temporal connection settings come from the environment (see platform/connection/temporal.ts);
  * node discovery's Kubernetes cluster too (see platform/kube/config.ts).
@@ -16,7 +17,12 @@ import { installWorkerRuntime } from '../../platform/observability/runtime';
 import { connectWorkerProcess, flagValue, runUntilShutdown, runWorkerMain } from '../worker-process';
 import { kubeConfigFromEnv } from '../../platform/kube/config';
 import { createHostWorker } from './worker';
-import { parseDiscoveryInterval, startHostDiscoveries, type DiscoverySettings } from './discovery';
+import {
+  parseDiscoveryInterval,
+  parseRemoveAfter,
+  startHostDiscoveries,
+  type DiscoverySettings,
+} from './discovery';
 
 export interface HostPlacement {
   node: string;
@@ -111,7 +117,11 @@ function placementsFromArgs(argv: string[]): HostPlacement[] {
       node,
       sysfsRoot: flagValue(argv, '--sysfs-root'),
       vf: flagValue(argv, '--vf-config'),
-      discovery: { intervalSeconds: parseDiscoveryInterval(interval), xpuIds },
+      discovery: {
+        intervalSeconds: parseDiscoveryInterval(interval),
+        removeAfterSeconds: parseRemoveAfter(flagValue(argv, '--discovery-remove-after')),
+        xpuIds,
+      },
     },
   ];
 }
