@@ -220,9 +220,15 @@ test('--discovery-interval: seconds (fractions allowed), 0 is off, anything else
   expect(() => parseDiscoveryInterval('-1')).toThrow(/"-1" is not a number of seconds/);
   // A bad --xpu-id stops the worker at start, cluster or not.
   expect(() =>
-    startHostDiscoveries([{ node: 'h1', sysfsRoot: '/sys', discovery: { xpuIds: ['bf4'] } }], undefined),
+    startHostDiscoveries(
+      [{ node: 'h1', sysfsRoot: '/sys', discovery: { xpuIds: ['bf4'] } }],
+      () => undefined,
+    ),
   ).toThrow(/xPU ID "bf4" is not VENDOR:DEVICE=MODEL/);
+  // Off: the cluster settings are not even read (a bad XPUFLOW_KUBECONFIG cannot stop the worker).
+  const asked = jest.fn(() => undefined);
   expect(
-    startHostDiscoveries([{ node: 'h1', sysfsRoot: '/sys', discovery: { intervalSeconds: 0 } }], undefined),
+    startHostDiscoveries([{ node: 'h1', sysfsRoot: '/sys', discovery: { intervalSeconds: 0 } }], asked),
   ).toEqual([]);
+  expect(asked).not.toHaveBeenCalled();
 });

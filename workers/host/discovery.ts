@@ -56,7 +56,8 @@ export function discoveryIntervalMs(s: DiscoverySettings | undefined): number {
 
 export function startHostDiscoveries(
   hosts: Array<{ node: string; sysfsRoot: string; discovery?: DiscoverySettings }>,
-  kc: k8s.KubeConfig | undefined,
+  /** Asked only when some host has discovery on. */
+  kubeConfig: () => k8s.KubeConfig | undefined,
 ): NodeDiscovery[] {
   const wanted = hosts
     .map((h) => ({ ...h, intervalMs: discoveryIntervalMs(h.discovery) }))
@@ -65,6 +66,7 @@ export function startHostDiscoveries(
   const extra = new Map(wanted.map((h) => [h.node, (h.discovery?.xpuIds ?? []).map(parseXpuId)]));
   for (const ids of extra.values()) xpuIdTable(ids);
   if (!wanted.length) return [];
+  const kc = kubeConfig();
   if (!kc) {
     console.log(
       'node discovery off: no Kubernetes cluster configured (set XPUFLOW_KUBECONFIG or KUBECONFIG, or run in a pod with a service account)',

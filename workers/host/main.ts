@@ -41,7 +41,7 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
   });
   const discoveries = startHostDiscoveries(
     placements.map((p) => ({ ...p, sysfsRoot: p.sysfsRoot ?? '/sys' })),
-    kubeConfigFromEnv(),
+    () => kubeConfigFromEnv(),
   );
   const { settings, connection, dataConverter } = await connectWorkerProcess();
   const workers = await Promise.all(
