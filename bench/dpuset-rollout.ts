@@ -24,6 +24,8 @@ import { startSimFleet, type SimFleet } from '../sim/fleet';
 import { freePort } from '../sim/free-port';
 import { createHostNode, installCrds, KubeApiservers, playKubelets, registerDpuCluster } from '../sim/kube';
 import { startDpuClusterJoins, type DpuClusterJoins } from '../sim/dpu';
+import { syncNodeDevices } from '../node/discovery/sync-node';
+import { xpuIdTable } from '../node/discovery/pci-ids';
 import { isDpuReady } from '../activities/kube';
 import {
   spawnControlWorker,
@@ -122,14 +124,15 @@ async function main(): Promise<void> {
     joins = await startDpuClusterJoins(dpuCluster, dir, () =>
       fleets.flatMap((f) => f.dpus.map((d) => d.dms)),
     );
-    await createHostNode(kube, solo.hosts[0].node, '127.0.19.1', [solo.dpus[0].spec.pciAddress], {
-      bench: 'solo',
-    });
+    await createHostNode(kube, solo.hosts[0].node, '127.0.19.1', { bench: 'solo' });
     for (const [h, x] of fleet.hosts.entries()) {
-      const pcis = fleet.dpus.filter((d) => d.host === x).map((d) => d.spec.pciAddress);
-      await createHostNode(kube, x.node, `127.0.${20 + Math.floor(h / 250)}.${(h % 250) + 1}`, pcis, {
+      await createHostNode(kube, x.node, `127.0.${20 + Math.floor(h / 250)}.${(h % 250) + 1}`, {
         bench: 'fleet',
       });
+    }
+    // The DPU labels, as the host workers' node discovery writes them (one pass each).
+    for (const x of [...solo.hosts, ...fleet.hosts]) {
+      await syncNodeDevices({ kube, node: x.node, sysfsRoot: x.sysfsRoot, ids: xpuIdTable() });
     }
 
     const kubeEnv = { ...temporalEnv, XPUFLOW_KUBECONFIG: host.kubeconfigPath };
@@ -155,7 +158,12 @@ async function main(): Promise<void> {
     procs.push(control, controller);
     procs.push(
       spawnHostWorkers({
-        placements: [...solo.hosts, ...fleet.hosts].map((x) => ({ node: x.node, sysfsRoot: x.sysfsRoot })),
+        // Discovery ran once above; the DPU set does not change during the bench.
+        placements: [...solo.hosts, ...fleet.hosts].map((x) => ({
+          node: x.node,
+          sysfsRoot: x.sysfsRoot,
+          discovery: { intervalSeconds: 0 },
+        })),
         logFile: path.join(dir, 'hosts.log'),
         env: temporalEnv,
       }),

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { runControlWorker } from '../workers/control/main';
 import { runDpuWorkers } from '../workers/dpu/main';
 import { runHostWorker } from '../workers/host/main';
+import { parseDiscoveryInterval, parseRemoveAfter } from '../workers/host/discovery';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -47,7 +48,8 @@ function hostWorkerCommand(): Command {
       .description(
         "a host worker, one per host node (queue xpuflow-host-<node>): this node's sysfs SR-IOV, the netns " +
           'moves of VF attach (CNI), vfio-pci binding and QMP hot-plug of VM claims; with --vf-config also ' +
-          'the host agent socket for xpuflow-cni, the kubelet device plugins and the lease collector',
+          'the host agent socket for xpuflow-cni, the kubelet device plugins and the lease collector; and node ' +
+          "discovery of this host's DPUs into its Node's labels",
       )
       .requiredOption('--node <node>', 'this node name', process.env.XPUFLOW_NODE_NAME)
       .option('--sysfs-root <dir>', 'root of sysfs', '/sys'),
@@ -56,8 +58,37 @@ function hostWorkerCommand(): Command {
       '--vf-config <file>',
       'VF attach: host agent socket, device plugin pools, lease collector (see README)',
     )
+    .option(
+      '--discovery-interval <seconds>',
+      'node discovery: scan sysfs for BlueField-2/-3 (and --xpu-id) cards at start and every SECONDS, ' +
+        "keeping this node's dpu.xpuflow.dev/pci-address-<n> labels true; 0 turns it off. Needs a " +
+        'Kubernetes cluster (XPUFLOW_KUBECONFIG, KUBECONFIG or in-cluster)',
+      '30',
+    )
+    .option(
+      '--discovery-remove-after <seconds>',
+      'how long a card that vanished from sysfs keeps its label (a BlueField can drop off the bus while ' +
+        'its firmware resets or it reboots; a label removed then would make its DPUSet delete the DPU)',
+      '300',
+    )
+    .option(
+      '--xpu-id <vendor:device=model>',
+      'another xPU to discover, e.g. 0x15b3:0xa2df=BlueField-4 (repeatable)',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
     .action(async (o) =>
-      runHostWorker({ node: o.node, sysfsRoot: o.sysfsRoot, metricsAddress: o.metrics, vf: o.vfConfig }),
+      runHostWorker({
+        node: o.node,
+        sysfsRoot: o.sysfsRoot,
+        metricsAddress: o.metrics,
+        vf: o.vfConfig,
+        discovery: {
+          intervalSeconds: parseDiscoveryInterval(o.discoveryInterval),
+          removeAfterSeconds: parseRemoveAfter(o.discoveryRemoveAfter),
+          xpuIds: o.xpuId,
+        },
+      }),
     );
 }
 

@@ -115,7 +115,12 @@ async function startDemoWorkers(
       logFile: path.join(dir, 'control-worker.log'),
     }),
     spawnHostWorkers({
-      placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
+      // The demo's hosts are in no Kubernetes cluster: no node discovery.
+      placements: fleet.hosts.map((h) => ({
+        node: h.node,
+        sysfsRoot: h.sysfsRoot,
+        discovery: { intervalSeconds: 0 },
+      })),
       logFile: path.join(dir, 'host-workers.log'),
     }),
   );

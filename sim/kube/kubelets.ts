@@ -6,7 +6,6 @@
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Kube } from '../../platform/kube/client';
-import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../model/resources/pci-labels';
 
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -51,25 +50,18 @@ export function playKubelets(host: Kube, everyMs = 300): PlayedKubelets {
   return { stop: () => clearInterval(timer) };
 }
 
-/** A host node as node discovery expects it: its DPUs' PCI addresses in labels, an InternalIP, Ready. */
+/**
+ * A host node as its kubelet registers it: labels, an InternalIP, Ready. Its
+ * DPUs' `dpu.xpuflow.dev/pci-address-<n>` labels are node discovery's to
+ * write (node/discovery, run by the host worker), not the kubelet's.
+ */
 export async function createHostNode(
   host: Kube,
   name: string,
   address: string,
-  pciAddresses: string[],
   labels: Record<string, string> = {},
 ): Promise<void> {
-  await host.core.createNode({
-    body: {
-      metadata: {
-        name,
-        labels: {
-          ...labels,
-          ...Object.fromEntries(pciAddresses.map((p, i) => [`${PCI_LABEL_PREFIX}${i}`, pciToLabelValue(p)])),
-        },
-      },
-    },
-  });
+  await host.core.createNode({ body: { metadata: { name, labels } } });
   await host.core.patchNodeStatus(
     {
       name,

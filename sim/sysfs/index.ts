@@ -4,3 +4,5 @@ export type { SimPfSpec, SysfsTree, SysfsTreeOptions } from './tree';
 export { startSimKernel } from './kernel';
 export type { SimErrno, SimKernel, SimKernelEvent, SimKernelOptions, SimKernelRefusal } from './kernel';
 export { vfPciAddress, parsePciAddress, formatPciAddress, defaultPfIfname, macFor } from './pci-address';
+export { unplugPciFunction } from './hotplug';
+export type { SimVpd } from './vpd';

@@ -19,6 +19,7 @@ import {
   writeAttr,
 } from './layout';
 import { defaultPfIfname, macFor, vfPciAddress } from './pci-address';
+import { encodeVpd, type SimVpd } from './vpd';
 
 export interface SimPfSpec {
   /** `DDDD:BB:DD.F`, lowercase. */
@@ -37,6 +38,8 @@ export interface SimPfSpec {
   vfOffset?: number;
   /** sriov_stride. Default 1. */
   vfStride?: number;
+  /** The binary `vpd` file (product name, serial); none when omitted, as for a device without VPD. */
+  vpd?: SimVpd;
 }
 
 export interface SysfsTreeOptions {
@@ -105,6 +108,7 @@ function createPf(root: string, pf: SimPfSpec): void {
     driver_override: '(null)',
   };
   for (const [name, value] of Object.entries(attrs)) writeAttr(path.join(dev, name), value);
+  if (pf.vpd) fs.writeFileSync(path.join(dev, 'vpd'), encodeVpd(pf.vpd));
   linkDriver(root, pf.pciAddress, DEFAULT_DRIVER);
   createNetdev(dev, pf.ifname ?? defaultPfIfname(pf.pciAddress), macFor(pf.pciAddress));
   symlinkForce(

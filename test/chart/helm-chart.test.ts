@@ -191,6 +191,10 @@ describe('default values', () => {
       '$(NODE_NAME)',
       '--sysfs-root',
       '/host/sys',
+      '--discovery-interval',
+      '30',
+      '--discovery-remove-after',
+      '300',
     ]);
     expect(args('DaemonSet', 'xpuflow-dpu-worker')).toEqual([
       'worker',
@@ -259,9 +263,13 @@ describe('default values', () => {
     }
   });
 
-  test("host and DPU workers mount no service account token and use no service account's rights", () => {
-    for (const name of ['xpuflow-host-worker', 'xpuflow-dpu-worker']) {
-      const p = pod(objs, 'DaemonSet', name);
+  test("the DPU worker, and the host worker without discovery or VF attach, mount no service account token and use no service account's rights", () => {
+    const bare = renderBoth({ 'hostWorker.discovery.enabled': 'false' });
+    for (const [name, rendered] of [
+      ['xpuflow-host-worker', bare],
+      ['xpuflow-dpu-worker', objs],
+    ] as const) {
+      const p = pod(rendered, 'DaemonSet', name);
       expect({ name, automount: p.automountServiceAccountToken }).toEqual({ name, automount: false });
       expect({ name, serviceAccountName: p.serviceAccountName }).toEqual({
         name,
@@ -271,6 +279,48 @@ describe('default values', () => {
       const mounts = p.containers.flatMap((c) => c.volumeMounts ?? []).map((m) => m.mountPath);
       expect(mounts.filter((m) => m.startsWith('/var/run/secrets'))).toEqual([]);
     }
+    expect(bare.filter((o) => o.metadata.name === 'xpuflow-host-worker' && o.kind !== 'DaemonSet')).toEqual(
+      [],
+    );
+    expect(pod(bare, 'DaemonSet', 'xpuflow-host-worker').containers[0].args).toEqual(
+      expect.arrayContaining(['--discovery-interval', '0']),
+    );
+  });
+
+  test("node discovery (on by default): the host worker's own account may get and patch nodes and post events, nothing else", () => {
+    const p = pod(objs, 'DaemonSet', 'xpuflow-host-worker');
+    expect(p.serviceAccountName).toBe('xpuflow-host-worker');
+    expect(p.automountServiceAccountToken).toBe(true);
+    const role = find(objs, 'ClusterRole', 'xpuflow-host-worker') as K8sObject & { rules: Rule[] };
+    // The same rules test/kube/node-discovery.test.ts runs discovery with against a real apiserver.
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ]);
+    const binding = find(objs, 'ClusterRoleBinding', 'xpuflow-host-worker') as K8sObject & {
+      subjects: Array<{ kind: string; name: string; namespace: string }>;
+    };
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'xpuflow-host-worker', namespace: NS },
+    ]);
+    const tuned = renderChart({}, [
+      '--set',
+      'hostWorker.discovery.intervalSeconds=5',
+      '--set',
+      'hostWorker.discovery.removeAfterSeconds=600',
+      '--set-json',
+      'hostWorker.discovery.extraIds=["0x15b3:0xa2df=BlueField-4"]',
+    ]);
+    expect(pod(tuned, 'DaemonSet', 'xpuflow-host-worker').containers[0].args).toEqual(
+      expect.arrayContaining([
+        '--discovery-interval',
+        '5',
+        '--discovery-remove-after',
+        '600',
+        '--xpu-id',
+        '0x15b3:0xa2df=BlueField-4',
+      ]),
+    );
   });
 
   test('the host worker is privileged with the host /sys mounted where --sysfs-root points', () => {
@@ -480,6 +530,10 @@ describe('other values', () => {
       '$(NODE_NAME)',
       '--sysfs-root',
       '/hostsys',
+      '--discovery-interval',
+      '30',
+      '--discovery-remove-after',
+      '300',
     ]);
     expect(host.containers[0].volumeMounts).toContainEqual({ name: 'sys', mountPath: '/hostsys' });
   });
@@ -502,11 +556,11 @@ describe('other values', () => {
 });
 
 describe('VF attach on the host workers', () => {
-  test('off by default: no VF config, no host-worker account, no host network', () => {
+  test('off by default: no VF config, no pods readable, no host network', () => {
     const objs = renderChart();
-    expect(
-      objs.filter((o) => /host-vf|host-worker$/.test(o.metadata.name) && o.kind !== 'DaemonSet'),
-    ).toEqual([]);
+    expect(objs.filter((o) => /host-vf/.test(o.metadata.name))).toEqual([]);
+    const role = find(objs, 'ClusterRole', 'xpuflow-host-worker') as K8sObject & { rules: Rule[] };
+    expect(grants(role.rules, '', 'pods', 'get')).toBe(false);
     expect(
       (pod(objs, 'DaemonSet', 'xpuflow-host-worker') as PodSpec & { hostNetwork?: boolean }).hostNetwork,
     ).toBeUndefined();
@@ -540,7 +594,18 @@ describe('VF attach on the host workers', () => {
     expect(vf.pools[0]).toMatchObject({ name: 'pool-a', dpu: 'dpu-1', vlan: 100 });
     expect(vf.hostAgentSocket).toBe('/run/xpuflow/hostagent.sock');
     const role = find(objs, 'ClusterRole', 'xpuflow-host-worker') as K8sObject & { rules: Rule[] };
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]);
+    expect(role.rules).toEqual([
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
+      { apiGroups: [''], resources: ['nodes'], verbs: ['get', 'patch'] },
+      { apiGroups: [''], resources: ['events'], verbs: ['create'] },
+    ]);
+    const vfOnly = renderChart({ 'hostWorker.discovery.enabled': 'false' }, [
+      '--set',
+      'hostWorker.vf.enabled=true',
+    ]);
+    expect(
+      (find(vfOnly, 'ClusterRole', 'xpuflow-host-worker') as K8sObject & { rules: Rule[] }).rules,
+    ).toEqual([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]);
   });
 });
 
@@ -557,6 +622,13 @@ describe('values.schema.json', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("values don't meet the specifications of the schema");
     expect(r.stderr).toMatch(/at '\/controlWorker\/replicas': got string, want integer/);
+  });
+
+  test('a discovery interval of 0 and an xPU ID that is not VENDOR:DEVICE=MODEL are refused, each named', () => {
+    const r = renderWith('hostWorker:\n  discovery:\n    intervalSeconds: 0\n    extraIds: ["a2df"]\n');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/at '\/hostWorker\/discovery\/intervalSeconds'/);
+    expect(r.stderr).toMatch(/at '\/hostWorker\/discovery\/extraIds\/0'/);
   });
 
   test('a misspelt key, a bad pull policy and a bad Temporal address are refused, each named', () => {

@@ -34,9 +34,13 @@ import {
 } from '../../sim/kube';
 import { startDpuClusterJoins, type DpuClusterJoins } from '../../sim/dpu';
 import { logTails, timestampedLog } from '../support/log-tails';
+import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../model/resources/pci-labels';
 import { startControlWorker, startFleetHostWorkers } from '../support/polling-workers';
 
 export const NS = 'xpuflow-test';
+
+/** How often the host workers' node discovery scans their simulated sysfs. */
+export const DISCOVERY_INTERVAL_SECONDS = 0.5;
 
 export const TIMING = {
   expectedFlashSeconds: 2,
@@ -141,8 +145,8 @@ export class KubeHarness {
 
   /**
    * Hosts with one DPU each: a sysfs tree and host worker per host, a DMS
-   * simulator on the node's own loopback address, and a Node object that
-   * reports the DPU's PCI address through its labels.
+   * simulator on the node's own loopback address, and a Node object whose
+   * DPU label the host worker's node discovery writes from the sysfs tree.
    */
   async hosts(
     prefix: string,
@@ -162,19 +166,22 @@ export class KubeHarness {
       dmsListen: (h) => ({ host: `127.0.${octet}.${h + 1}`, port: this.dmsBasePort }),
     });
     this.fleets.push(fleet);
+    for (const [i, h] of fleet.hosts.entries()) {
+      await createHostNode(this.kube, h.node, `127.0.${octet}.${i + 1}`, labels);
+    }
+    // The host workers' node discovery labels each Node with its DPU's PCI address.
     await startFleetHostWorkers(this.client, fleet, {
       logFile: path.join(this.dir, `${prefix}-hosts.log`),
-      env: this.temporalEnv,
+      env: { ...this.temporalEnv, XPUFLOW_KUBECONFIG: this.host.kubeconfigPath },
       started: (w) => this.workers.push(w),
+      discovery: { intervalSeconds: DISCOVERY_INTERVAL_SECONDS },
     });
     for (const [i, h] of fleet.hosts.entries()) {
-      await createHostNode(
-        this.kube,
-        h.node,
-        `127.0.${octet}.${i + 1}`,
-        [fleet.dpus[i].spec.pciAddress],
-        labels,
-      );
+      const label = `${PCI_LABEL_PREFIX}0`;
+      await this.waitFor(`node discovery labels ${h.node} ${label}`, async () => {
+        const node = await this.kube.getNode(h.node);
+        return node?.metadata?.labels?.[label] === pciToLabelValue(fleet.dpus[i].spec.pciAddress);
+      });
     }
     return fleet;
   }

@@ -9,6 +9,7 @@ import { waitForPollers } from '../../platform/connection/pollers';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import type { SimFleet } from '../../sim/fleet';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../cli/demo/worker-processes';
+import type { DiscoverySettings } from '../../workers/host/discovery';
 
 /** The control worker with its BFB cache in `dir`, once it polls the control queue. */
 export async function startControlWorker(
@@ -29,10 +30,20 @@ export async function startControlWorker(
 export async function startFleetHostWorkers(
   client: Client,
   fleet: SimFleet,
-  opts: { logFile: string; env: NodeJS.ProcessEnv; started?: (w: WorkerProcess) => void },
+  opts: {
+    logFile: string;
+    env: NodeJS.ProcessEnv;
+    started?: (w: WorkerProcess) => void;
+    /** Node discovery in the worker (it needs XPUFLOW_KUBECONFIG in env); off when not given. */
+    discovery?: DiscoverySettings;
+  },
 ): Promise<WorkerProcess> {
   const worker = spawnHostWorkers({
-    placements: fleet.hosts.map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
+    placements: fleet.hosts.map((h) => ({
+      node: h.node,
+      sysfsRoot: h.sysfsRoot,
+      discovery: opts.discovery ?? { intervalSeconds: 0 },
+    })),
     logFile: opts.logFile,
     env: opts.env,
   });

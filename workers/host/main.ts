@@ -1,8 +1,11 @@
 /**
  * Entry point of a host worker process.
  *   node dist/workers/host/main.js --node NODE [--sysfs-root /sys] [--vf-config vf.json] [--metrics HOST:PORT]
- *   node dist/workers/host/main.js --nodes nodes.json   (simulated hosts: [{ "node", "sysfsRoot" }, …])
- * Temporal connection settings come from the environment (see platform/connection/temporal.ts).
+ *                                   [--discovery-interval SECONDS] [--discovery-remove-after SECONDS]
+ *                                   [--xpu-id VENDOR:DEVICE=MODEL …]
+ *   node dist/workers/host/main.js --nodes nodes.json   (simulated hosts: [{ "node", "sysfsRoot", "discovery" }, …])
+ * Temporal connection settings come from the environment (see platform/connection/temporal.ts);
+ * node discovery's Kubernetes cluster too (see platform/kube/config.ts).
  */
 import fs from 'node:fs';
 import type { Client } from '@temporalio/client';
@@ -12,13 +15,22 @@ import { startVfHostServices, type VfHostServices } from '../../node/hostagent/s
 import { hostTaskQueue } from '../../model/task-queues';
 import { installWorkerRuntime } from '../../platform/observability/runtime';
 import { connectWorkerProcess, flagValue, runUntilShutdown, runWorkerMain } from '../worker-process';
+import { kubeConfigFromEnv } from '../../platform/kube/config';
 import { createHostWorker } from './worker';
+import {
+  parseDiscoveryInterval,
+  parseRemoveAfter,
+  startHostDiscoveries,
+  type DiscoverySettings,
+} from './discovery';
 
 export interface HostPlacement {
   node: string;
   sysfsRoot?: string;
   /** VF attach services (host agent, device plugins, lease collector): a config or its file. */
   vf?: VfHostConfig | string;
+  /** Node discovery of this host's DPUs into its Node's labels (node/discovery). */
+  discovery?: DiscoverySettings;
 }
 
 /** Runs one host worker per placement on one connection until SIGINT/SIGTERM. */
@@ -27,6 +39,10 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
     component: 'host-worker',
     metricsAddress,
   });
+  const discoveries = startHostDiscoveries(
+    placements.map((p) => ({ ...p, sysfsRoot: p.sysfsRoot ?? '/sys' })),
+    () => kubeConfigFromEnv(),
+  );
   const { settings, connection, dataConverter } = await connectWorkerProcess();
   const workers = await Promise.all(
     placements.map((p) =>
@@ -46,7 +62,9 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
       `host worker for ${p.node} polling ${hostTaskQueue(p.node)} (sysfs ${p.sysfsRoot ?? '/sys'})`,
     );
   }
-  await runUntilShutdown(connection, workers, () => Promise.all(vfServices.map((v) => v.stop())));
+  await runUntilShutdown(connection, workers, () =>
+    Promise.all([...vfServices.map((v) => v.stop()), ...discoveries.map((d) => d.stop())]),
+  );
 }
 
 /** The VF attach services of the placements that have a VF config, on one client. */
@@ -79,8 +97,12 @@ export async function runHostWorker(opts: {
   sysfsRoot?: string;
   metricsAddress?: string;
   vf?: string;
+  discovery?: DiscoverySettings;
 }): Promise<void> {
-  await runHostWorkers([{ node: opts.node, sysfsRoot: opts.sysfsRoot, vf: opts.vf }], opts.metricsAddress);
+  await runHostWorkers(
+    [{ node: opts.node, sysfsRoot: opts.sysfsRoot, vf: opts.vf, discovery: opts.discovery }],
+    opts.metricsAddress,
+  );
 }
 
 function placementsFromArgs(argv: string[]): HostPlacement[] {
@@ -88,7 +110,20 @@ function placementsFromArgs(argv: string[]): HostPlacement[] {
   if (file) return JSON.parse(fs.readFileSync(file, 'utf8')) as HostPlacement[];
   const node = flagValue(argv, '--node') ?? process.env.XPUFLOW_NODE_NAME;
   if (!node) throw new Error('say which node this is: --node NODE (or XPUFLOW_NODE_NAME), or --nodes FILE');
-  return [{ node, sysfsRoot: flagValue(argv, '--sysfs-root'), vf: flagValue(argv, '--vf-config') }];
+  const interval = flagValue(argv, '--discovery-interval');
+  const xpuIds = argv.flatMap((a, i) => (a === '--xpu-id' && argv[i + 1] ? [argv[i + 1]] : []));
+  return [
+    {
+      node,
+      sysfsRoot: flagValue(argv, '--sysfs-root'),
+      vf: flagValue(argv, '--vf-config'),
+      discovery: {
+        intervalSeconds: parseDiscoveryInterval(interval),
+        removeAfterSeconds: parseRemoveAfter(flagValue(argv, '--discovery-remove-after')),
+        xpuIds,
+      },
+    },
+  ];
 }
 
 if (require.main === module) {
