@@ -161,8 +161,6 @@ export class TemporalCluster {
     this.client = this.pki.issue(this.ca, 'xpuflow-worker');
     this.admin = this.pki.issue(this.ca, 'temporal-admin');
     this.systemWorkerCert = this.pki.issue(this.ca, 'temporal-system-worker');
-    // The server processes read these; PostgreSQL never does.
-    fs.chmodSync(this.pki.dir, 0o755);
   }
 
   private pgLog(): string {
