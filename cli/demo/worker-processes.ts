@@ -12,6 +12,8 @@ import type { DpuPlacement } from '../../workers/dpu/main';
 import type { HostPlacement } from '../../workers/host/main';
 
 export interface WorkerProcess {
+  /** What it runs, relative to dist/ (`workers/control/main.js`). */
+  readonly script: string;
   readonly proc: ChildProcess;
   readonly logFile: string;
   /** SIGTERM and wait (SIGKILL after graceMs). */
@@ -52,6 +54,7 @@ function startProcess(
     clearTimeout(timer);
   };
   return {
+    script,
     proc,
     logFile,
     exited,
@@ -108,4 +111,48 @@ export function spawnDpuWorkers(opts: {
 }): WorkerProcess {
   const file = writePlacements(opts.logFile, 'dpus', opts.placements);
   return startProcess('workers/dpu/main.js', ['--dpus', file], opts.logFile, opts.env ?? {});
+}
+
+/** The last `lines` lines of a worker's log (what it said before it died). */
+function logTail(logFile: string, lines = 15): string {
+  let text: string;
+  try {
+    text = fs.readFileSync(logFile, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return `(${logFile} was never written)`;
+    throw err;
+  }
+  return text.trimEnd().split('\n').slice(-lines).join('\n');
+}
+
+/**
+ * Waits for `ready` (the workers polling their queues) unless one of
+ * `workers` exits first: then it stops that wait (its signal) and fails at
+ * once with the worker's exit code and the end of its log, which says why (a
+ * namespace without xpuflow's search attributes, a certificate the server
+ * refuses), instead of the reader learning a minute later only that nobody
+ * polls the queue.
+ */
+export async function untilReady(
+  workers: readonly WorkerProcess[],
+  waitReady: (signal: AbortSignal) => Promise<void>,
+): Promise<void> {
+  const abort = new AbortController();
+  const ready = waitReady(abort.signal);
+  let settled = false;
+  const died = new Promise<WorkerProcess>((resolve) => {
+    for (const w of workers) void w.exited.then(() => !settled && resolve(w));
+  });
+  try {
+    const first = await Promise.race([ready.then(() => undefined), died]);
+    if (!first) return;
+    const code = first.proc.exitCode ?? first.proc.signalCode;
+    throw new Error(
+      `${first.script} exited (${code}) before it polled its task queue; its log ${first.logFile} ends:\n${logTail(first.logFile)}`,
+    );
+  } finally {
+    settled = true;
+    abort.abort();
+    ready.catch(() => undefined); // a wait stopped because a worker died: the death is the answer
+  }
 }

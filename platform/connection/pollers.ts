@@ -20,15 +20,17 @@ export async function queueHasPollers(
   return (resp.pollers ?? []).length > 0;
 }
 
-/** Waits until every queue has a poller; says which did not within the time. */
+/** Waits until every queue has a poller; says which did not within the time. `signal` stops the wait. */
 export async function waitForPollers(
   client: Client,
   queues: Array<{ taskQueue: string; kind?: QueueKind }>,
   timeoutMs = 60_000,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let missing = queues;
   while (missing.length > 0) {
+    signal?.throwIfAborted();
     const polled = await Promise.all(missing.map((q) => queueHasPollers(client, q.taskQueue, q.kind)));
     missing = missing.filter((_, i) => !polled[i]);
     if (missing.length === 0) return;

@@ -96,6 +96,15 @@ function unreachable(s: TemporalSettings, err: unknown): string {
 
 /** What a TLS failure means, in the operator's terms, when the error says it was one. */
 function tlsHint(s: TemporalSettings, message: string): string | undefined {
+  // An alert the server sent (OpenSSL "tlsv1 alert unknown ca", alert 48; rustls
+  // "received fatal alert: UnknownCA"): the server does not trust this client's
+  // certificate. Seen from a Temporal frontend with requireClientAuth given a
+  // certificate another CA signed (test/e2e/temporal-cluster.test.ts).
+  if (/alert unknown ca|fatal alert: UnknownCA|AlertReceived\(UnknownCA\)/i.test(message))
+    return (
+      "the server refused this client's certificate: no CA it trusts for clients signed it; use a certificate " +
+      "from the cluster's client CA (TEMPORAL_TLS_CLIENT_CERT_PATH / _KEY_PATH)"
+    );
   if (
     /UnknownIssuer|unable to get local issuer|unable to verify the first certificate|self[- ]signed|certificate verify failed|unknown ca|BadSignature/i.test(
       message,

@@ -8,7 +8,12 @@ import type { Client } from '@temporalio/client';
 import { waitForPollers } from '../../platform/connection/pollers';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
 import type { SimFleet } from '../../sim/fleet';
-import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../../cli/demo/worker-processes';
+import {
+  spawnControlWorker,
+  spawnHostWorkers,
+  untilReady,
+  type WorkerProcess,
+} from '../../cli/demo/worker-processes';
 import type { DiscoverySettings } from '../../workers/host/discovery';
 
 /** The control worker with its BFB cache in `dir`, once it polls the control queue. */
@@ -22,7 +27,10 @@ export async function startControlWorker(
     env: opts.env,
   });
   opts.started?.(worker);
-  await waitForPollers(client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
+  // A worker that exits first (wrong namespace, certificate refused) fails here with its log's reason.
+  await untilReady([worker], (signal) =>
+    waitForPollers(client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }], 60_000, signal),
+  );
   return worker;
 }
 
@@ -48,9 +56,13 @@ export async function startFleetHostWorkers(
     env: opts.env,
   });
   opts.started?.(worker);
-  await waitForPollers(
-    client,
-    fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+  await untilReady([worker], (signal) =>
+    waitForPollers(
+      client,
+      fleet.hosts.map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+      60_000,
+      signal,
+    ),
   );
   return worker;
 }

@@ -1,6 +1,7 @@
 /**
  * What some tests need beyond Node and the tools scripts/ensure-tools.sh
- * builds: root, iproute2, Open vSwitch, Chromium, dnsmasq, Prometheus (promtool), and the CNI
+ * builds: root, iproute2, Open vSwitch, Chromium, dnsmasq, Prometheus (promtool), the Temporal
+ * cluster's server and PostgreSQL, and the CNI
  * reference plugins (built by scripts/go-tools.sh; missing only if that failed). One rule for every suite
  * (CONVENTIONS "Tests"):
  * - under CI=true a missing prerequisite fails the suite, naming what to install;
@@ -12,6 +13,7 @@ import fs from 'node:fs';
 import { ovsUnavailable } from '../../sim/ovs';
 import { cniPluginDir } from './cni-tools';
 import { prometheusBinDir } from './prometheus-tools';
+import { postgresBinDir, postgresUser, temporalServerBuild } from './temporal-cluster-tools';
 
 /** Headless Chromium for the Temporal UI test: $XPUFLOW_CHROMIUM, else Debian's. */
 export const CHROMIUM = process.env.XPUFLOW_CHROMIUM ?? '/usr/bin/chromium';
@@ -48,6 +50,17 @@ export const PREREQUISITES = {
   prometheus: () => {
     try {
       prometheusBinDir(); // prometheus and promtool (scripts/ensure-prometheus.sh)
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  },
+  // The Temporal cluster tests: the server built by scripts/temporal-server.sh, Debian's PostgreSQL.
+  'temporal-cluster': () => {
+    try {
+      temporalServerBuild();
+      postgresBinDir();
+      postgresUser();
       return undefined;
     } catch (err) {
       return (err as Error).message;

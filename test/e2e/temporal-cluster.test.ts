@@ -1,0 +1,177 @@
+/**
+ * xpuflow on a Temporal cluster shaped like production
+ * (test/support/temporal-cluster.ts): PostgreSQL persistence and SQL
+ * visibility, frontend, history, matching and worker as separate processes,
+ * mTLS on the frontend, namespace and search attributes created by an
+ * administrator through the operator API. The control and host workers are
+ * real processes connecting with a client certificate.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import type { Client } from '@temporalio/client';
+import { startProvision } from '../../cli/dpu/start-provision';
+import type { WorkerProcess } from '../../cli/demo/worker-processes';
+import type { DpuStatus } from '../../model/dpu';
+import { statusQuery } from '../../model/dpu-provision-api';
+import { Phase } from '../../model/phases';
+import { provisionDpuWorkflowId } from '../../model/workflow-ids';
+import { connectWorker, temporalSettings } from '../../platform/connection/temporal';
+import { startSimFleet, type SimFleet } from '../../sim/fleet';
+import { TestPki } from '../support/certs';
+import { logTails } from '../support/log-tails';
+import { startControlWorker, startFleetHostWorkers } from '../support/polling-workers';
+import { requirePrerequisites } from '../support/prerequisites';
+import { TemporalCluster } from '../support/temporal-cluster';
+import { distFile } from '../support/tools';
+import { waitFor } from '../support/wait-for';
+
+const { describe } = requirePrerequisites('Temporal cluster tests', ['temporal-cluster']);
+jest.setTimeout(120_000);
+const run = promisify(execFile);
+
+const FAST = {
+  flashMs: 4_000,
+  rebootMs: 1_000,
+  bfbSizeBytes: 2 ** 20,
+  timing: {
+    expectedFlashSeconds: 4,
+    pollInitialSeconds: 1,
+    pollMaxSeconds: 2,
+    rebootDelaySeconds: 1,
+    hostScheduleToStartSeconds: 30,
+  },
+};
+
+describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
+  const cluster = new TemporalCluster({ namespace: 'xpuflow-e2e' });
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-cluster-e2e-'));
+  const workers: WorkerProcess[] = [];
+  const fleets: SimFleet[] = [];
+  let client: Client;
+
+  const explain = () => `${logTails(dir)}\n${cluster.logs()}`;
+  const status = (dpu: string): Promise<DpuStatus> =>
+    client.workflow.getHandle(provisionDpuWorkflowId(dpu)).query(statusQuery);
+  const waitReady = (dpus: string[], timeoutMs: number) =>
+    waitFor(
+      `${dpus.join(', ')} Ready`,
+      async () => {
+        const all = await Promise.all(dpus.map(status));
+        const failed = all.find((s) => s.phase === Phase.Error);
+        if (failed) throw new Error(`${failed.dpu} is in Error: ${failed.lastError?.message}`);
+        return all.every((s) => s.phase === Phase.Ready) && all;
+      },
+      { timeoutMs, everyMs: 500, explain },
+    );
+
+  async function fleet(name: string, dpusPerHost: number): Promise<SimFleet> {
+    const f = await startSimFleet({
+      ...FAST,
+      hosts: 1,
+      dpusPerHost,
+      dir: path.join(dir, name),
+      prefix: `${name}-`,
+    });
+    fleets.push(f);
+    await startFleetHostWorkers(client, f, {
+      logFile: path.join(dir, `${name}-hosts.log`),
+      env: cluster.clientEnv(),
+      started: (w) => workers.push(w),
+    });
+    return f;
+  }
+
+  beforeAll(async () => {
+    await cluster.start();
+    client = await cluster.connect();
+    await startControlWorker(client, {
+      dir,
+      logFile: path.join(dir, 'control.log'),
+      env: cluster.clientEnv(),
+      started: (w) => workers.push(w),
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop(5_000)));
+    await Promise.all(fleets.map((f) => f.stop()));
+    await client?.connection.close();
+    await cluster.dispose();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('2 DPUs reach Ready over mTLS, each flashed once, and `xpuflow runs list` reads them from SQL visibility', async () => {
+    const f = await fleet('ready', 2);
+    for (const d of f.dpus) await startProvision(client, d.spec);
+    await waitReady(
+      f.dpus.map((d) => d.spec.name),
+      60_000,
+    );
+    for (const d of f.dpus) expect(d.dms.counters.flashes).toBe(1);
+
+    // Visibility lags the workflow (the search attributes reach PostgreSQL through history's
+    // visibility queue): retry until the CLI lists both as Ready.
+    const listed = await waitFor(
+      'runs list to show both DPUs Ready',
+      async () => {
+        const r = await run(process.execPath, [distFile('cli/main.js'), 'runs', 'list', '--json'], {
+          env: { ...process.env, ...cluster.clientEnv() },
+        });
+        const rows = (JSON.parse(r.stdout) as { runs: Array<{ dpu?: string; phase?: string }> }).runs;
+        const ours = rows.filter((row) => f.dpus.some((d) => d.spec.name === row.dpu));
+        return ours.length === 2 && ours.every((row) => row.phase === Phase.Ready) && ours;
+      },
+      { timeoutMs: 30_000, everyMs: 1_000, explain },
+    );
+    expect(listed.map((r) => r.dpu).sort()).toEqual(f.dpus.map((d) => d.spec.name).sort());
+  });
+
+  test('the frontend refuses a client without a certificate and one from another CA, saying so', async () => {
+    const noCert = temporalSettings(
+      cluster.clientEnv({
+        TEMPORAL_TLS_CLIENT_CERT_PATH: undefined,
+        TEMPORAL_TLS_CLIENT_KEY_PATH: undefined,
+      }),
+    );
+    await expect(connectWorker(noCert)).rejects.toThrow(
+      /TLS handshake with Temporal .* failed: the server refused this client: it wants a client certificate/,
+    );
+
+    const stranger = new TestPki();
+    try {
+      const otherCa = stranger.ca('some-other-ca');
+      const foreign = stranger.issue(otherCa, 'foreign-worker');
+      const foreignCert = temporalSettings(
+        cluster.clientEnv({
+          TEMPORAL_TLS_CLIENT_CERT_PATH: foreign.cert,
+          TEMPORAL_TLS_CLIENT_KEY_PATH: foreign.key,
+        }),
+      );
+      await expect(connectWorker(foreignCert)).rejects.toThrow(
+        /TLS handshake with Temporal .* failed: the server refused this client's certificate: no CA it trusts for clients signed it; use a certificate from the cluster's client CA \(TEMPORAL_TLS_CLIENT_CERT_PATH/,
+      );
+    } finally {
+      stranger.dispose();
+    }
+  });
+
+  test('history killed -9 while a DPU is flashing and started again: the DPU reaches Ready, flashed once', async () => {
+    const f = await fleet('history', 1);
+    const d = f.dpus[0];
+    // DMS holds its answer to Activate (the flash has started): the control worker waits on it.
+    const held = d.dms.holdAt('after-activate');
+    await startProvision(client, d.spec);
+    await held.reached;
+    await cluster.kill9('history');
+    // While history is away, the Activate answer arrives and the worker tries to report it.
+    held.release();
+    await new Promise((r) => setTimeout(r, 3_000));
+    cluster.startService('history');
+    await cluster.waitListening('history');
+    await waitReady([d.spec.name], 90_000);
+    expect(d.dms.counters.flashes).toBe(1);
+  });
+});
