@@ -3,6 +3,8 @@
  * installer sources. It sets
  * - ubuntu_PASSWORD: a crypt(3) hash, only when the spec gives one;
  * - NVCONFIG_PARAMS: mlxconfig parameters, "KEY=VALUE KEY=VALUE";
+ * - the DPU's DPUFlavor (bf-cfg-flavor.ts): its bfcfgParameters among the
+ *   assignments, its files written in bfb_modify_os;
  * - bfb_modify_os(): run by the installer with the new OS at /mnt: sets the
  *   hostname (default: the DPU name) and writes /etc/xpuflow/dpu.conf with
  *   the DPU's name, node and PCI address.
@@ -18,6 +20,7 @@ import type { DpuSpec } from '../../model/dpu';
 import { checkDpuName, checkNodeName, checkPciAddress } from '../../model/validation';
 import { BfbErrorType, nonRetryable } from './errors';
 import { shAssign } from './shell-quote';
+import { renderFlavor } from './bf-cfg-flavor';
 
 export interface BfCfgFile {
   /** `bf-<dpu>-<12 hex of the content's sha256>.cfg` */
@@ -79,6 +82,7 @@ export function renderBfCfg(spec: DpuSpec): BfCfgFile {
     );
   }
   const nvconfig = values.nvconfig === undefined ? '' : nvconfigParams(values.nvconfig);
+  const flavor = renderFlavor(values.flavor);
 
   const lines = [
     '# bf.cfg rendered by xpuflow; sourced by the BlueField BFB installer (bash).',
@@ -88,11 +92,12 @@ export function renderBfCfg(spec: DpuSpec): BfCfgFile {
     shAssign('XPUFLOW_NODE', spec.node),
     shAssign('XPUFLOW_PCI_ADDRESS', spec.pciAddress),
     shAssign('XPUFLOW_HOSTNAME', hostname),
+    ...flavor.parameters,
   ];
   if (hash !== undefined) lines.push(shAssign('ubuntu_PASSWORD', hash));
   if (nvconfig !== '') lines.push(shAssign('NVCONFIG_PARAMS', nvconfig));
+  lines.push('', ...flavor.functions);
   lines.push(
-    '',
     '# Run by the installer after the OS is written; the new root is at /mnt.',
     'bfb_modify_os()',
     '{',
@@ -107,6 +112,7 @@ export function renderBfCfg(spec: DpuSpec): BfCfgFile {
     '        printf \'NODE=%q\\n\' "$XPUFLOW_NODE"',
     '        printf \'PCI_ADDRESS=%q\\n\' "$XPUFLOW_PCI_ADDRESS"',
     '    } > "$root/etc/xpuflow/dpu.conf"',
+    ...flavor.modifyOs,
     '}',
     '',
   );

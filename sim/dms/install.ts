@@ -38,6 +38,8 @@ export function serveInstall(
   let received = 0;
   let nextProgress = settings.progressEveryBytes;
   const hash = createHash('sha256');
+  // A bf.cfg is small text: its bytes are kept to be read back (StagedImage.content).
+  const cfgChunks: Buffer[] = [];
 
   const finish = (response?: InstallResponse): void => {
     if (phase === 'done') return;
@@ -115,6 +117,7 @@ export function serveInstall(
     if (msg.request === 'transferContent' && msg.transferContent) {
       received += msg.transferContent.length;
       hash.update(msg.transferContent);
+      if (isCfgVersion(version)) cfgChunks.push(Buffer.from(msg.transferContent));
       if (received >= nextProgress) {
         call.write({ transferProgress: { bytesReceived: received } });
         while (nextProgress <= received) nextProgress += settings.progressEveryBytes;
@@ -141,7 +144,13 @@ export function serveInstall(
       }
       const sha256 = hash.digest('hex');
       const kind = isCfgVersion(version) ? 'cfg' : 'bfb';
-      target.stage({ version, kind, bytes: received, sha256 });
+      target.stage({
+        version,
+        kind,
+        bytes: received,
+        sha256,
+        ...(kind === 'cfg' ? { content: Buffer.concat(cfgChunks).toString('utf8') } : {}),
+      });
       phase = 'validating';
       const validated = { validated: { version, description: `${received} bytes, sha256 ${sha256}` } };
       const held = settings.holds.take(kind === 'cfg' ? 'after-transfer-cfg' : 'after-transfer-bfb', call);

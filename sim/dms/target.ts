@@ -26,6 +26,11 @@ export interface StagedImage {
   bytes: number;
   /** sha256 (hex) of the bytes received; '' for the image the target started with. */
   sha256: string;
+  /**
+   * A bf.cfg's text as received (kept so tests can read what reached the DPU:
+   * DMS writes the cfg to a file and hands it to the BFB installer).
+   */
+  content?: string;
 }
 
 export interface FlashInProgress {
