@@ -16,6 +16,11 @@ export interface ProvisionDpuInput {
    * the Error status (a DPU object's lifecycle decides what comes next).
    */
   onError?: 'park' | 'return';
+  /**
+   * The bf.cfg changed (UpdateDpu, a new flavor): flash even when the DPU
+   * already runs the BFB, so the new bf.cfg is installed with it.
+   */
+  reflash?: boolean;
 }
 
 export interface RetryRequest {

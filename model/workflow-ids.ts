@@ -24,6 +24,11 @@ export function dpuLifecycleWorkflowId(ref: ObjectRef): string {
 }
 
 /** One generation's provisioning (or update) run of a DPU object. */
+/** UpdateDpu for a DPU whose flavor's content changed under the same generation: `…-g<n>-f<revision>`. */
+export function dpuFlavorRevisionWorkflowId(ref: ObjectRef, generation: number, revision: string): string {
+  return `${dpuGenerationWorkflowId('update', ref, generation)}-f${revision.slice(0, 12)}`;
+}
+
 export function dpuGenerationWorkflowId(
   kind: 'provision' | 'update' | 'delete',
   ref: ObjectRef,

@@ -4,6 +4,10 @@
  *   controller ──specChanged(gen)──▶ lifecycle ──▶ ProvisionDpu (gen 1) / UpdateDpu (gen n)
  *   controller ──deleteRequested──▶ lifecycle ──▶ cancel the running flow ─▶ DeleteDpu ─▶ finalizer released
  *
+ * A flavor whose content changes under the same generation (the controller's
+ * flavorRevision) runs UpdateDpu again, as `update-dpu-…-g<n>-f<revision>`
+ * (patched FLAVOR_REVISION_UPDATE: runs before it never see a revision).
+ *
  * One flow at a time: a spec change during a flow waits for that flow to end
  * (a flash is never cut short for an edit); a delete cancels it, and the
  * cancelled flow undoes what it did before DeleteDpu runs.
@@ -17,10 +21,11 @@ import {
   isCancellation,
   log,
   ParentClosePolicy,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { dpuGenerationWorkflowId } from '../../model/workflow-ids';
+import { dpuFlavorRevisionWorkflowId, dpuGenerationWorkflowId } from '../../model/workflow-ids';
 import {
   deleteRequestedSignal,
   lifecycleStateQuery,
@@ -36,15 +41,27 @@ import { deleteDpu } from './delete-dpu';
 import { updateDpu } from './update-dpu';
 import { provisionDpu } from './provision-dpu';
 
+/** The patch behind a flow run again for a new flavor revision at the same generation. */
+export const FLAVOR_REVISION_UPDATE = 'dpu-flavor-revision-update';
+
+/** Whether `d` is news: a later generation, or the same one with another flavor revision. */
+function isNewer(d: DesiredDpu, than: { generation: number; flavorRevision?: string }): boolean {
+  return (
+    d.generation > than.generation ||
+    (d.generation === than.generation && (d.flavorRevision ?? '') !== (than.flavorRevision ?? ''))
+  );
+}
+
 export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
   let desired: DesiredDpu | undefined = input.desired;
   let applied = input.applied ?? 0;
+  let appliedRevision = input.appliedFlavorRevision;
   let provisioned: DpuSpec | undefined = input.provisioned;
   let deleting = input.deleting ?? false;
   let running: string | undefined;
 
   setHandler(specChangedSignal, (d) => {
-    if (!desired || d.generation > desired.generation) desired = d;
+    if (!desired || isNewer(d, desired)) desired = d;
   });
   setHandler(deleteRequestedSignal, () => {
     deleting = true;
@@ -55,25 +72,44 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
   setHandler(lifecycleStateQuery, () => ({
     desiredGeneration: desired?.generation,
     appliedGeneration: applied,
+    desiredFlavorRevision: desired?.flavorRevision,
+    appliedFlavorRevision: appliedRevision,
     running,
     deleting,
   }));
 
   while (!deleting) {
-    await condition(() => deleting || (desired !== undefined && desired.generation > applied));
+    await condition(
+      () =>
+        deleting ||
+        (desired !== undefined && isNewer(desired, { generation: applied, flavorRevision: appliedRevision })),
+    );
     if (deleting) break;
     const d = desired!;
     const kind = provisioned ? 'update' : 'provision';
-    running = dpuGenerationWorkflowId(kind, d.spec.kube!.ref, d.generation);
+    const ref = d.spec.kube!.ref;
+    // Only a flavor revision can bring the same generation back here (isNewer); runs before the patch never carry one.
+    running =
+      provisioned && d.generation === applied && d.flavorRevision && patched(FLAVOR_REVISION_UPDATE)
+        ? dpuFlavorRevisionWorkflowId(ref, d.generation, d.flavorRevision)
+        : dpuGenerationWorkflowId(kind, ref, d.generation);
     const outcome = await runFlow(running, d, provisioned, () => deleting);
     running = undefined;
     applied = d.generation;
+    appliedRevision = d.flavorRevision;
     // What the host carries now: the new spec once any of its flow ran.
     provisioned = d.spec;
     if (outcome && outcome !== 'deleting' && outcome.phase !== Phase.Ready && outcome.phase !== Phase.Error)
       break;
     if (workflowInfo().continueAsNewSuggested && !deleting) {
-      await continueAsNew<typeof dpuLifecycle>({ ref: input.ref, desired, applied, provisioned, deleting });
+      await continueAsNew<typeof dpuLifecycle>({
+        ref: input.ref,
+        desired,
+        applied,
+        ...(appliedRevision !== undefined ? { appliedFlavorRevision: appliedRevision } : {}),
+        provisioned,
+        deleting,
+      });
     }
   }
 
