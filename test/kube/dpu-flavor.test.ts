@@ -253,4 +253,10 @@ test('every DPUFlavor field reaches the DPU through DMS; a flavor with new conte
   expect(second.version).not.toBe(first.version);
   expect(second.content).toContain('net.core.somaxconn=4096');
   expect(second.content).not.toContain('net.ipv4.ip_forward=1');
+  // The new branches (dpu-flavor-revision-update, reflash-for-new-bf-cfg) for test/replay.
+  h.captureHistory(lifecycle.workflowId, 'dpu-lifecycle-flavor-revision.json');
+  h.captureHistory(
+    dpuFlavorRevisionWorkflowId(ref, 1, after.appliedFlavorRevision!),
+    'update-dpu-flavor-reflash.json',
+  );
 });
