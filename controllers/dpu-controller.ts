@@ -10,7 +10,8 @@
  * A DPU with a flavor is signalled once per (generation, flavor revision):
  * the revision is a digest of the flavor content it resolves to, so a flavor
  * deleted and created again with other content (or a DPU whose flavor
- * appears with content) runs the update flow, as a spec change does.
+ * appears with content) runs the update flow, as a spec change does. Not for
+ * a DPUSet's DPUs: all of them at once would bypass its maxUnavailable.
  */
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
@@ -19,6 +20,7 @@ import { dpuLifecycleWorkflowId } from '../model/workflow-ids';
 import { WorkflowType } from '../model/workflow-types';
 import {
   DPU_FINALIZER,
+  DPUSET_LABEL,
   HOST_POWER_CYCLED_ANNOTATION,
   refOf,
   type DpuResource,
@@ -86,7 +88,12 @@ export class DpuController {
     }
     this.problems.delete(uid);
 
-    const flavorRevision = dpu.spec.flavor ? revisionOf(resolved.spec.bfCfg?.flavor) : undefined;
+    // A DPUSet's DPUs take new flavor content through the DPUSet's rollout (a template naming another
+    // flavor, as DPF's immutable flavors have it), so maxUnavailable holds: no revision for them.
+    const flavorRevision =
+      dpu.spec.flavor && !dpu.metadata.labels?.[DPUSET_LABEL]
+        ? revisionOf(resolved.spec.bfCfg?.flavor)
+        : undefined;
     const mark = flavorRevision ? `${generation}/${flavorRevision}` : generation;
     if (this.signalled.has(uid, mark)) return;
     // Without a flavor, a run before a restart took this generation. With one, the controller cannot tell

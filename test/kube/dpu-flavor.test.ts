@@ -253,6 +253,26 @@ test('every DPUFlavor field reaches the DPU through DMS; a flavor with new conte
   expect(second.version).not.toBe(first.version);
   expect(second.content).toContain('net.core.somaxconn=4096');
   expect(second.content).not.toContain('net.ipv4.ip_forward=1');
+
+  // Pointing the DPU at another flavor is a spec change (generation 2): UpdateDpu flashes with that flavor's bf.cfg.
+  await h.kube.create('DPUFlavor', NS, {
+    metadata: { name: 'other' },
+    spec: { numVfs: 2, sysctl: { parameters: ['vm.swappiness=10'] } },
+  });
+  await h.kube.patch('DPU', { namespace: NS, name: 'flavored' }, { spec: { flavor: 'other' } });
+  await h.waitFor(
+    'flavored Ready at generation 2',
+    async () => {
+      const d = await h.dpu('flavored');
+      return d?.status?.phase === 'Ready' && d.status.observedGeneration === 2;
+    },
+    120_000,
+  );
+  expect(dms.counters.flashes).toBe(3);
+  const third = await runningCfg(dms);
+  expect(third.content).toContain("'vm.swappiness=10");
+  expect(third.content).not.toContain('somaxconn');
+
   // The new branches (dpu-flavor-revision-update, reflash-for-new-bf-cfg) for test/replay.
   h.captureHistory(lifecycle.workflowId, 'dpu-lifecycle-flavor-revision.json');
   h.captureHistory(
