@@ -18,6 +18,7 @@ import * as path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { createNetdevActivities } from '../activities/netdev';
 import { createOpiActivities } from '../activities/opi';
+import { attachRequestOf } from '../node/cni/attach-request';
 import { checkIfname, parseNetConf, podFromArgs } from '../node/cni/config';
 import { CniCode, CniError } from '../node/cni/errors';
 import { parseIpamResult } from '../node/cni/ipam-plugin';
@@ -126,15 +127,9 @@ async function startDirectNode(opts: DirectNodeOptions) {
       throw new CniError(CniCode.InvalidConfig, `deviceID ${conf.deviceID} is not a VF of ${resourceName}`);
     const [record] = await Promise.all([
       netdev.attachVfNetdev({
+        ...attachRequestOf(req, conf, ipam, pod),
         pciAddress: vf.pciAddress,
         mac: leaseMac(opts.node, vf.pciAddress),
-        pod,
-        containerId: req.containerId,
-        netns: req.netns,
-        ifname: req.ifname,
-        mtu: conf.mtu,
-        addresses: ipam.ips.map((ip) => ({ address: ip.address, gateway: ip.gateway })),
-        routes: ipam.routes ?? [],
       }),
       reservations.get(vf.pciAddress) ?? reserve(vf.pciAddress),
     ]);

@@ -12,6 +12,7 @@
  * deleted and created again with other content (or a DPU whose flavor
  * appears with content) runs the update flow, as a spec change does. Not for
  * a DPUSet's DPUs: all of them at once would bypass its maxUnavailable.
+ * The retry annotation goes to a run parked in Error (retry-forwarder.ts).
  */
 import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
@@ -29,12 +30,14 @@ import { deleteRequestedSignal, specChangedSignal, type DesiredDpu } from '../mo
 import { operatorRebootedSignal } from '../model/dpu-provision-api';
 import { addFinalizer, notReady, objectWorkflow, SignalledOnce } from './object-workflow';
 import { resolveDpu, type Lookups, type ResolveSettings } from './resolve-dpu';
+import { RetryForwarder } from './retry-forwarder';
 
 export class DpuController {
   /** Generations (or the deletion) already signalled by this process, per object UID. */
   private readonly signalled: SignalledOnce;
   private readonly problems = new Map<string, string>();
   private readonly powerCycles = new Map<string, string>();
+  private readonly retries: RetryForwarder;
 
   constructor(
     private readonly kube: Kube,
@@ -43,6 +46,7 @@ export class DpuController {
     private readonly settings: ResolveSettings,
   ) {
     this.signalled = new SignalledOnce(temporal);
+    this.retries = new RetryForwarder(kube, temporal);
   }
 
   /** A DPU waiting for its host's power cycle is told so when an operator sets the annotation to a new value. */
@@ -72,6 +76,7 @@ export class DpuController {
     if (await addFinalizer(this.kube, 'DPU', dpu.metadata, DPU_FINALIZER)) return;
 
     await this.forwardPowerCycle(dpu);
+    await this.retries.forward(dpu, workflow.workflowId);
     const generation = dpu.metadata.generation ?? 1;
     const resolved = resolveDpu(dpu, this.look, this.settings, workflow.workflowId);
     if ('problem' in resolved) {

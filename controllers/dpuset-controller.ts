@@ -4,7 +4,7 @@
  * workflow (RollingUpdate) or left for deletion (OnDelete); counts in status.
  */
 import type * as k8s from '@kubernetes/client-node';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { setCondition } from '../model/resources/conditions';
 import { isConflict, type Kube } from '../platform/kube/client';
 import { dpusetRolloutWorkflowId, rolloutTemplateHash } from '../model/workflow-ids';
@@ -238,11 +238,8 @@ export class DpuSetController {
         await this.sendPaused(previous, paused);
         return previous;
       }
-      // A newer template replaces a rollout in flight.
-      await this.temporal.workflow
-        .getHandle(previous)
-        .cancel()
-        .catch(() => undefined);
+      // A newer template replaces a rollout in flight; one that ended meanwhile needs no cancel.
+      await this.temporal.workflow.getHandle(previous).cancel().catch(ignoreEnded);
     }
     const workflowId = dpusetRolloutWorkflowId(ref, hash, set.metadata.generation ?? 1);
     const input: DpuSetRolloutInput = {
@@ -284,22 +281,42 @@ export class DpuSetController {
     const key = `${workflowId}@${generation}`;
     const seen = this.runningSeenAt.get(key);
     if (seen !== undefined && Date.now() - seen < RUNNING_CACHE_MS) return true;
+    // Not found (retention removed it) is not running; any other failure fails the reconcile, which retries.
     const running = await this.temporal.workflow
       .getHandle(workflowId)
       .describe()
       .then((d) => d.status.name === 'RUNNING')
-      .catch(() => false);
+      .catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      });
     if (running) this.runningSeenAt.set(key, Date.now());
     else this.runningSeenAt.delete(key);
     return running;
   }
 
+  /**
+   * Signals a pause change once. Only a delivered signal is recorded as sent:
+   * a failed one fails the reconcile (the work queue logs it and retries) and
+   * is sent again. A rollout that has ended has nothing left to pause.
+   */
   private async sendPaused(workflowId: string, paused: boolean): Promise<void> {
     if (this.pausedSent.get(workflowId) === paused) return;
-    await this.temporal.workflow
-      .getHandle(workflowId)
-      .signal(setPausedSignal, paused)
-      .catch(() => undefined);
+    try {
+      await this.temporal.workflow.getHandle(workflowId).signal(setPausedSignal, paused);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) {
+        throw new Error(
+          `cannot ${paused ? 'pause' : 'resume'} rollout ${workflowId}: ${(err as Error).message}; the signal is sent again on the next reconcile`,
+          { cause: err },
+        );
+      }
+    }
     this.pausedSent.set(workflowId, paused);
   }
+}
+
+/** A cancel of a run that has already ended (not found) has nothing to do; anything else is thrown. */
+function ignoreEnded(err: unknown): void {
+  if (!(err instanceof WorkflowNotFoundError)) throw err;
 }

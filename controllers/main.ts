@@ -4,13 +4,69 @@
  *   XPUFLOW_WATCH_NAMESPACE                        namespace to watch (default: the kubeconfig's, else default)
  *   XPUFLOW_DMS_BASE_PORT, XPUFLOW_DMS_IMAGE       where DMS pods listen, and their image
  *   XPUFLOW_TIMING                                 JSON ProvisionTiming overrides (simulated fleets)
+ *   XPUFLOW_LEADER_ELECT                           'false' runs without leader election (one replica only)
+ *   XPUFLOW_LEADER_ELECTION_ID / _NAMESPACE        the Lease (default xpuflow-controller, in $POD_NAMESPACE,
+ *                                                  else the watched namespace)
+ *   XPUFLOW_LEASE_DURATION_SECONDS, XPUFLOW_RENEW_DEADLINE_SECONDS, XPUFLOW_RETRY_PERIOD_SECONDS
+ *                                                  leader election timings (default 15, 10, 2: controller-runtime's)
  * Temporal connection settings come from the environment (see platform/connection/temporal.ts).
  */
 import { connectClient, temporalSettings } from '../platform/connection/temporal';
 import { kubeConfigFromEnv } from '../platform/kube/config';
 import { startControllers } from './manager';
+import { LEADER_ELECTION_DEFAULTS, LeaderElector, checkLeaderElectionTimings } from './leader-election';
 
-export async function runControllers(opts: { namespace?: string } = {}): Promise<void> {
+export interface LeaderElectionOptions {
+  enabled: boolean;
+  id: string;
+  namespace?: string;
+  leaseDurationSeconds: number;
+  renewDeadlineSeconds: number;
+  retryPeriodSeconds: number;
+}
+
+/** A positive number from the environment, or `fallback`; anything else names the variable. */
+function secondsFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new Error(`${name}=${JSON.stringify(raw)} must be a positive number of seconds`);
+  return n;
+}
+
+/** Leader election settings from the environment (flags of `xpuflow controller` override them). */
+export function leaderElectionFromEnv(): LeaderElectionOptions {
+  const d = LEADER_ELECTION_DEFAULTS;
+  const enabled = process.env.XPUFLOW_LEADER_ELECT ?? 'true';
+  if (enabled !== 'true' && enabled !== 'false')
+    throw new Error(`XPUFLOW_LEADER_ELECT=${JSON.stringify(enabled)} must be true or false`);
+  return {
+    enabled: enabled === 'true',
+    id: process.env.XPUFLOW_LEADER_ELECTION_ID || 'xpuflow-controller',
+    ...(process.env.XPUFLOW_LEADER_ELECTION_NAMESPACE || process.env.POD_NAMESPACE
+      ? { namespace: process.env.XPUFLOW_LEADER_ELECTION_NAMESPACE || process.env.POD_NAMESPACE }
+      : {}),
+    leaseDurationSeconds: secondsFromEnv('XPUFLOW_LEASE_DURATION_SECONDS', d.leaseDurationSeconds),
+    renewDeadlineSeconds: secondsFromEnv('XPUFLOW_RENEW_DEADLINE_SECONDS', d.renewDeadlineSeconds),
+    retryPeriodSeconds: secondsFromEnv('XPUFLOW_RETRY_PERIOD_SECONDS', d.retryPeriodSeconds),
+  };
+}
+
+/**
+ * Runs the controllers until SIGTERM/SIGINT. With leader election (the
+ * default) they start only once this process holds the Lease; a lost Lease
+ * exits the process with status 1 at once (controller-runtime's default:
+ * another replica may already be leading), and a graceful stop releases it
+ * after the controllers have stopped.
+ */
+export async function runControllers(
+  opts: { namespace?: string; leaderElection?: LeaderElectionOptions } = {},
+): Promise<void> {
+  // Bad timings are refused before anything connects.
+  const election = opts.leaderElection ?? leaderElectionFromEnv();
+  const badTimings = election.enabled ? checkLeaderElectionTimings(election) : undefined;
+  if (badTimings) throw new Error(`leader election: ${badTimings}`);
   const kc = kubeConfigFromEnv();
   if (!kc) {
     throw new Error(
@@ -24,6 +80,37 @@ export async function runControllers(opts: { namespace?: string } = {}): Promise
     process.env.XPUFLOW_WATCH_NAMESPACE ??
     kc.getContextObject(kc.getCurrentContext())?.namespace ??
     'default';
+  const log = (l: string) => console.log(JSON.stringify({ component: 'controller', msg: l }));
+  const elector = election.enabled
+    ? new LeaderElector({
+        kc,
+        namespace: election.namespace ?? namespace,
+        name: election.id,
+        leaseDurationSeconds: election.leaseDurationSeconds,
+        renewDeadlineSeconds: election.renewDeadlineSeconds,
+        retryPeriodSeconds: election.retryPeriodSeconds,
+        log,
+      })
+    : undefined;
+  let signalled = false;
+  const stopRequested = new Promise<'stop'>((resolve) => {
+    const stop = () => {
+      signalled = true;
+      elector?.stop();
+      resolve('stop');
+    };
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  if (elector && !(await elector.acquire())) {
+    await temporal.connection.close();
+    return;
+  }
+  if (signalled) {
+    await elector?.release();
+    await temporal.connection.close();
+    return;
+  }
   const running = await startControllers({
     kc,
     temporal,
@@ -37,12 +124,18 @@ export async function runControllers(opts: { namespace?: string } = {}): Promise
       ? { readyTimeoutSeconds: Number(process.env.XPUFLOW_READY_TIMEOUT_SECONDS) }
       : {}),
     workflowUrlBase: `${settings.uiUrl}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/`,
+    log,
   });
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  const ended = await Promise.race([stopRequested, elector ? elector.renewUntilLost() : stopRequested]);
+  if (ended === 'lost') {
+    // As controller-runtime: stop at once, without waiting for the controllers, since another replica may lead.
+    console.error(
+      `controller: leader election lost (Lease ${election.id}); exiting so a fresh process stands again`,
+    );
+    process.exit(1);
+  }
   await running.stop();
+  await elector?.release();
   await temporal.connection.close();
 }
 

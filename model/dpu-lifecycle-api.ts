@@ -31,12 +31,21 @@ export interface DpuLifecycleInput {
 }
 
 export interface DpuLifecycleState {
+  /** The DPU object this lifecycle owns (a client that found the run by ID prefix checks it is the one). */
+  ref?: ObjectRef;
   desiredGeneration?: number;
   appliedGeneration: number;
   desiredFlavorRevision?: string;
   appliedFlavorRevision?: string;
   running?: string;
+  /** The running flow's workflow ID while it is parked in Error, waiting for a retry. */
+  parked?: string;
   deleting: boolean;
+}
+
+/** Sent by a generation's flow to its lifecycle when it parks in Error, and when a retry takes it out. */
+export interface FlowParked {
+  workflowId: string;
 }
 
 export const specChangedSignal = defineSignal<[DesiredDpu]>('specChanged');
@@ -44,11 +53,17 @@ export const deleteRequestedSignal = defineSignal('deleteRequested');
 /** Run the current generation's flow again (after fixing what made it fail). */
 export const reprovisionSignal = defineSignal('reprovision');
 export const lifecycleStateQuery = defineQuery<DpuLifecycleState>('lifecycle');
+/** A generation's flow parked in Error: a spec change may now replace it. */
+export const flowParkedSignal = defineSignal<[FlowParked]>('flowParked');
+/** A parked flow took a retry and runs again: a spec change waits for it once more. */
+export const flowResumedSignal = defineSignal<[FlowParked]>('flowResumed');
 
 export interface UpdateDpuInput {
   spec: DpuSpec;
   previous: DpuSpec;
   onError?: 'park' | 'return';
+  /** Passed on to ProvisionDpu (see ProvisionDpuInput.reportParked). */
+  reportParked?: boolean;
 }
 
 export interface DeleteDpuInput {

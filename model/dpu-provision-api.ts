@@ -21,6 +21,12 @@ export interface ProvisionDpuInput {
    * already runs the BFB, so the new bf.cfg is installed with it.
    */
   reflash?: boolean;
+  /**
+   * Parked in Error, tell the parent (a DPU object's lifecycle) with
+   * flowParkedSignal, and flowResumedSignal once a retry is taken, so the
+   * lifecycle can replace a parked run on a spec change.
+   */
+  reportParked?: boolean;
 }
 
 export interface RetryRequest {

@@ -5,6 +5,7 @@
  */
 import type { DpuSpec } from './dpu';
 import { HOST_POWER_CYCLED_ANNOTATION } from './resources/common';
+import { RETRY_ANNOTATION } from './retry-annotation';
 
 type Dpu = Pick<DpuSpec, 'name' | 'node' | 'kube'>;
 
@@ -21,9 +22,16 @@ export function powerCycleEventMessage(dpu: Dpu): string {
   return `power-cycle host ${dpu.node}, then annotate the DPU`;
 }
 
-/** A provisioning run parked in Error. */
-export function retryHint(dpu: string): string {
-  return `operator: fix the cause, then \`xpuflow dpu retry ${dpu}\` (optionally --from <phase>)`;
+/** A provisioning run parked in Error: the command (and, for a DPU object, the annotation) that retries it. */
+export function retryHint(dpu: Pick<DpuSpec, 'name' | 'kube'>): string {
+  if (!dpu.kube) {
+    return `operator: fix the cause, then \`xpuflow dpu retry ${dpu.name}\` (optionally --from <phase>)`;
+  }
+  const { namespace, name } = dpu.kube.ref;
+  return (
+    `operator: fix the cause, then \`xpuflow dpu retry -n ${namespace} ${name}\` (optionally --from <phase>), ` +
+    `or \`kubectl annotate dpu ${name} -n ${namespace} ${RETRY_ANNOTATION}=true\` (or =<phase>)`
+  );
 }
 
 /** A delete step that could not be done. */

@@ -52,6 +52,8 @@ for script in scripts/go-tools.sh scripts/upstream-protos.sh; do
     echo "$script failed: the tests that need its tools will be skipped (and fail under CI=true)" >&2
   fi
 done
+# Prometheus and promtool (Debian's package, extracted into a cache; nothing started) for the alert rules' tests.
+scripts/ensure-prometheus.sh >/dev/null || cannot_install "could not fetch Debian's prometheus package: the alert rule tests will be skipped"
 # The Kubernetes tests' kube-apiserver, etcd and helm (built once into a cache outside the repo).
 if [[ "${1:-}" != "--no-test-server" ]]; then
   scripts/kube-assets.sh >/dev/null

@@ -28,8 +28,9 @@ async function stillVerified(v: Verified): Promise<boolean> {
   try {
     const st = await fs.stat(v.fetched.path);
     return st.size === v.size && st.mtimeMs === v.mtimeMs && st.ino === v.ino;
-  } catch {
-    return false;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false; // removed: fetch it again
+    throw err;
   }
 }
 

@@ -97,15 +97,16 @@ export async function removeStalePartials(dir: string, now = Date.now()): Promis
   let names: string[];
   try {
     names = await fs.readdir(dir);
-  } catch {
-    return;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // no cache folder yet
+    throw err;
   }
   for (const name of names.filter(isPartialName)) {
     const file = path.join(dir, name);
     try {
       if (now - (await fs.stat(file)).mtimeMs > STALE_PARTIAL_MS) await fs.rm(file, { force: true });
-    } catch {
-      // gone already
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err; // else: gone already
     }
   }
 }
@@ -114,7 +115,8 @@ export async function removeStalePartials(dir: string, now = Date.now()): Promis
 export async function removeDirIfEmpty(dir: string): Promise<void> {
   try {
     await fs.rmdir(dir);
-  } catch {
-    // not empty, or gone
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST' && code !== 'ENOENT') throw err; // else: not empty, or gone
   }
 }

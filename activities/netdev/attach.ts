@@ -118,7 +118,11 @@ async function restoreInHost(name: string, record: AttachRecord): Promise<void> 
 /** DEL: the reverse of attachNetdev. Succeeds when the netns or the netdev is already gone. */
 export async function detachNetdev(record: AttachRecord): Promise<DetachOutcome> {
   if (netnsExists(record.netns)) {
-    const inPod = await findLink(record.podIfname, record.netns).catch(() => undefined);
+    // A netns removed between the look and `ip` has no interface; any other failure of `ip` is reported.
+    const inPod = await findLink(record.podIfname, record.netns).catch((err: unknown) => {
+      if (!netnsExists(record.netns)) return undefined;
+      throw err;
+    });
     if (inPod && inPod.address === record.mac) {
       // Renamed before the move: pods' interfaces share names (net1), the host's must not collide.
       await ipBatch(

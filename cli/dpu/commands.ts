@@ -6,7 +6,9 @@ import { connectClient, temporalSettings, workflowUiLink } from '../../platform/
 import type { DpuSpec } from '../../model/dpu';
 import { parsePhase, Phase, RETRYABLE_FROM } from '../../model/phases';
 import { operatorRebootedSignal, retryUpdate, type RetryRequest } from '../../model/dpu-provision-api';
-import { readDpuView } from './read-status';
+import type { Client } from '@temporalio/client';
+import { findKubeDpu } from './find-kube-dpu';
+import { readDpuView, readRunView, type DpuView } from './read-status';
 import { renderPhases, renderStatus } from './render-status';
 import { startProvision } from './start-provision';
 import { watchDpus } from './watch';
@@ -31,9 +33,16 @@ export function dpuCommand(): Command {
     .option('--wait', 'follow the DPU until it is Ready (exit 0) or in Error (exit 1)')
     .action(provision);
 
+  const namespaceOption = () =>
+    new Option(
+      '-n, --namespace <ns>',
+      'a DPU object (Kubernetes-managed) in this namespace; without it, a DPU started by `xpuflow dpu provision`',
+    );
+
   dpu
     .command('status <dpu>')
     .description("a DPU's phase, conditions, progress and last error")
+    .addOption(namespaceOption())
     .option('--watch', 'keep a live view (progress bar of the flash) until Ready or Error')
     .option('--json', 'print the status as JSON, for scripts')
     .option('--phases', 'list each phase with its result and duration')
@@ -42,6 +51,7 @@ export function dpuCommand(): Command {
   dpu
     .command('retry <dpu>')
     .description('restart a DPU in Error from a phase (default: the phase that failed)')
+    .addOption(namespaceOption())
     .addOption(new Option('--from <phase>', `one of: ${RETRYABLE_FROM.join(', ')}`))
     .option('--bfb-url <url>', 'use a corrected BFB URL from now on (restarts from Pending)')
     .option('--bfb-sha256 <hex>', 'the corrected BFB sha256 (with --bfb-url)')
@@ -50,6 +60,7 @@ export function dpuCommand(): Command {
   dpu
     .command('reboot-done <dpu>')
     .description('tell a DPU waiting for a manual reboot that its host was power-cycled')
+    .addOption(namespaceOption())
     .action(rebootDone);
 
   return dpu;
@@ -64,20 +75,43 @@ async function provision(o: ProvisionFlags & { checkNode: boolean; wait?: boolea
   if (o.wait) process.exitCode = await follow(spec.name);
 }
 
+/**
+ * The view of DPU `name`: with a namespace, the run of the DPU object there
+ * (found through its lifecycle, find-kube-dpu.ts); without, the run
+ * `xpuflow dpu provision` started.
+ */
+async function viewOf(client: Client, name: string, namespace?: string): Promise<DpuView> {
+  if (namespace === undefined) return readDpuView(client, name);
+  const { lifecycleId, state, runId } = await findKubeDpu(client, namespace, name);
+  if (!runId) {
+    throw new CliError(
+      `DPU ${namespace}/${name} has no provisioning run yet (lifecycle ${lifecycleId}, ` +
+        `generation ${state.desiredGeneration ?? 'none'} desired): see \`kubectl describe dpu ${name} -n ${namespace}\``,
+      1,
+    );
+  }
+  return readRunView(client, runId, `the run ${runId} of DPU ${namespace}/${name} is gone`);
+}
+
+/** How a DPU is named in messages: `ns/name` for a DPU object. */
+function shown(name: string, namespace?: string): string {
+  return namespace === undefined ? name : `${namespace}/${name}`;
+}
+
 async function showStatus(
   name: string,
-  o: { watch?: boolean; json?: boolean; phases?: boolean },
+  o: { namespace?: string; watch?: boolean; json?: boolean; phases?: boolean },
 ): Promise<void> {
   const client = await connectClient();
   if (o.json) {
-    console.log(JSON.stringify(await readDpuView(client, name), null, 2));
+    console.log(JSON.stringify(await viewOf(client, name, o.namespace), null, 2));
     return;
   }
   if (o.watch) {
-    process.exitCode = await follow(name);
+    process.exitCode = await follow(name, o.namespace);
     return;
   }
-  const view = await readDpuView(client, name);
+  const view = await viewOf(client, name, o.namespace);
   const lines = renderStatus(view, workflowUiLink(temporalSettings(), view.workflowId));
   if (o.phases) lines.push(...renderPhases(view));
   else
@@ -86,7 +120,10 @@ async function showStatus(
   console.log(lines.join('\n'));
 }
 
-async function retry(name: string, o: { from?: string; bfbUrl?: string; bfbSha256?: string }): Promise<void> {
+async function retry(
+  name: string,
+  o: { namespace?: string; from?: string; bfbUrl?: string; bfbSha256?: string },
+): Promise<void> {
   const req: RetryRequest = { by: process.env.USER ?? 'cli' };
   if (o.from) {
     const phase = parsePhase(o.from);
@@ -101,17 +138,22 @@ async function retry(name: string, o: { from?: string; bfbUrl?: string; bfbSha25
     req.bfb = { url: o.bfbUrl, sha256: o.bfbSha256 };
   }
   const client = await connectClient();
-  const view = await readDpuView(client, name);
+  const view = await viewOf(client, name, o.namespace);
   if (view.execution !== 'RUNNING') {
+    const next =
+      o.namespace === undefined
+        ? 'start a new one with `xpuflow dpu provision`'
+        : `change the DPU's spec to start a new one (kubectl edit dpu ${name} -n ${o.namespace})`;
     throw new CliError(
-      `retry refused: the run for ${name} has finished (${view.execution}${view.status ? `, ${view.status.phase}` : ''}); ` +
-        'start a new one with `xpuflow dpu provision`',
+      `retry refused: the run for ${shown(name, o.namespace)} has finished (${view.execution}${view.status ? `, ${view.status.phase}` : ''}); ${next}`,
     );
   }
   const handle = client.workflow.getHandle(view.workflowId);
   try {
     const accepted = await handle.executeUpdate(retryUpdate, { args: [req] });
-    console.log(`${name}: retry ${accepted.retry} restarts from ${accepted.restartingFrom}`);
+    console.log(
+      `${shown(name, o.namespace)}: retry ${accepted.retry} restarts from ${accepted.restartingFrom}`,
+    );
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError)
       throw new CliError(`retry refused: ${err.cause?.message ?? err.message}`);
@@ -119,9 +161,9 @@ async function retry(name: string, o: { from?: string; bfbUrl?: string; bfbSha25
   }
 }
 
-async function rebootDone(name: string): Promise<void> {
+async function rebootDone(name: string, o: { namespace?: string }): Promise<void> {
   const client = await connectClient();
-  const view = await readDpuView(client, name);
+  const view = await viewOf(client, name, o.namespace);
   if (view.status?.phase !== Phase.Rebooting || !view.status.waitingFor) {
     throw new CliError(
       `${name} is not waiting for an operator's reboot (phase ${view.status?.phase ?? view.execution})`,
@@ -130,12 +172,12 @@ async function rebootDone(name: string): Promise<void> {
   await client.workflow
     .getHandle(view.workflowId)
     .signal(operatorRebootedSignal, { by: process.env.USER ?? 'cli' });
-  console.log(`${name}: reboot noted; the flow checks the DPU is back`);
+  console.log(`${shown(name, o.namespace)}: reboot noted; the flow checks the DPU is back`);
 }
 
-async function follow(name: string): Promise<number> {
+async function follow(name: string, namespace?: string): Promise<number> {
   const client = await connectClient();
-  const [view] = await watchDpus(client, [name]);
+  const [view] = await watchDpus(client, [name], { read: (c, d) => viewOf(c, d, namespace) });
   return view.status?.phase === Phase.Ready ? 0 : 1;
 }
 

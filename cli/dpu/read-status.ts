@@ -29,19 +29,24 @@ export interface DpuView {
   failure?: string;
 }
 
+/** A DPU's view, by name (a run started with `xpuflow dpu provision`). */
 export async function readDpuView(client: Client, dpu: string): Promise<DpuView> {
   const workflowId = provisionDpuWorkflowId(dpu);
+  return readRunView(
+    client,
+    workflowId,
+    `no provisioning run for DPU ${JSON.stringify(dpu)} (workflow ${workflowId}); start one with \`xpuflow dpu provision\` (a DPU object: pass -n <namespace>)`,
+  );
+}
+
+/** The view of one ProvisionDpu or UpdateDpu run; `missing` is the error when there is no such run. */
+export async function readRunView(client: Client, workflowId: string, missing: string): Promise<DpuView> {
   const handle = client.workflow.getHandle(workflowId);
   let desc;
   try {
     desc = await handle.describe();
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) {
-      throw new Error(
-        `no provisioning run for DPU ${JSON.stringify(dpu)} (workflow ${workflowId}); start one with \`xpuflow dpu provision\``,
-        { cause: err },
-      );
-    }
+    if (err instanceof WorkflowNotFoundError) throw new Error(missing, { cause: err });
     throw err;
   }
   const view: DpuView = {

@@ -20,6 +20,8 @@ export async function watchDpus(
     out?: NodeJS.WriteStream;
     timeoutMs?: number;
     render?: (views: DpuView[], tty: boolean) => string[];
+    /** How a DPU's view is read (default: by name, a CLI-started run). */
+    read?: (client: Client, dpu: string) => Promise<DpuView>;
   } = {},
 ): Promise<DpuView[]> {
   const out = opts.out ?? process.stdout;
@@ -29,7 +31,8 @@ export async function watchDpus(
   let drawn = 0;
   let last = '';
   for (;;) {
-    const views = await Promise.all(dpus.map((d) => readDpuView(client, d)));
+    const read = opts.read ?? readDpuView;
+    const views = await Promise.all(dpus.map((d) => read(client, d)));
     const lines = render(views, tty);
     const text = lines.join('\n');
     if (tty) {

@@ -6,7 +6,9 @@
  */
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
-import { listVfs, readOperstate, readVendor, readNetdevs } from '../../activities/sysfs';
+import type { ApplicationFailure } from '@temporalio/common';
+import { listVfs, readOperstate, readVendor, readNetdevs, SysfsErrorType } from '../../activities/sysfs';
+import { errnoOf } from '../../activities/sysfs/errors';
 import { checkPciAddress } from '../../model/validation';
 import { checkVlan } from '../../model/vf';
 
@@ -85,8 +87,9 @@ async function listPfs(root: string): Promise<Array<{ pciAddress: string; ifname
     if (checkPciAddress(addr) !== undefined) continue;
     try {
       await fs.access(path.join(dir, addr, 'sriov_totalvfs'));
-    } catch {
-      continue;
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') continue; // not an SR-IOV PF
+      throw err;
     }
     out.push({ pciAddress: addr, ifname: (await readNetdevs(root, addr))[0] });
   }
@@ -108,7 +111,15 @@ export async function discoverPool(root: string, pool: PoolConfig): Promise<Pool
     for (const vf of await listVfs(root, pf.pciAddress)) {
       if (!inRange(vf.index)) continue;
       if (pool.selector.vendors?.length) {
-        const vendor = await readVendor(root, vf.pciAddress).catch(() => undefined);
+        // A VF that went away meanwhile (its device or vendor file gone) is skipped; other read failures are reported.
+        const vendor = await readVendor(root, vf.pciAddress).catch((err: unknown) => {
+          if (
+            errnoOf(err) === 'ENOENT' ||
+            (err as ApplicationFailure)?.type === SysfsErrorType.PciDeviceNotFound
+          )
+            return undefined;
+          throw err;
+        });
         if (!vendor || !pool.selector.vendors.includes(vendor)) continue;
       }
       let why: string | undefined;

@@ -13,8 +13,9 @@ type DevicePluginApi = ReturnType<typeof devicePluginApi>;
 export function inodeOf(file: string): number | undefined {
   try {
     return fs.statSync(file).ino;
-  } catch {
-    return undefined;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 

@@ -13,6 +13,7 @@ import {
   WorkflowUpdateRPCTimeoutOrCancelledError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { attachRequestOf } from '../cni/attach-request';
 import { checkIfname, parseNetConf, podFromArgs, type NetConf } from '../cni/config';
 import { CniCode, CniError } from '../cni/errors';
 import { parseIpamResult, type IpamResult } from '../cni/ipam-plugin';
@@ -99,20 +100,7 @@ async function attachToLease(state: CniState, req: CniRequest__Output, target: A
   const { opts } = state;
   const { conf, ipam, pod, pool, vf } = target;
   const handle = opts.client.workflow.getHandle(vfLeaseWorkflowId(opts.node, vf.pciAddress));
-  const attach = () =>
-    handle.executeUpdate(attachUpdate, {
-      args: [
-        {
-          pod,
-          containerId: req.containerId,
-          netns: req.netns,
-          ifname: req.ifname,
-          mtu: conf.mtu,
-          addresses: ipam.ips.map((ip) => ({ address: ip.address, gateway: ip.gateway })),
-          routes: ipam.routes ?? [],
-        },
-      ],
-    });
+  const attach = () => handle.executeUpdate(attachUpdate, { args: [attachRequestOf(req, conf, ipam, pod)] });
   try {
     // The usual case: Allocate started the lease; the update joins it (its validator refuses another pod).
     return await attach();

@@ -53,7 +53,15 @@ async function detachVf(
   if (record) await state.records.remove(record.pciAddress);
 }
 
-/** Asks the lease to release (it detaches); a refused release means it is already going. */
+/**
+ * Asks the lease to release (it detaches). A release the lease refuses is
+ * tolerated only when the lease is, by then, gone, releasing or another
+ * pod's: DEL must succeed when what it undoes is already gone
+ * (containernetworking/cni SPEC.md @7958b9f0ccbbc1be2028d7cf7ed8971c4832f259,
+ * "Plugins should generally complete a DEL action without error even if some
+ * resources are missing"), and the refusal is still logged. A lease that
+ * still holds the VF for this container fails the DEL (the runtime repeats it).
+ */
 async function releaseLease(
   state: CniState,
   req: CniRequest__Output,
@@ -73,5 +81,27 @@ async function releaseLease(
         `releasing VF ${pci} did not finish: ${rootMessage(err)}; DEL again`,
       );
     }
+    const refusal = rootMessage(err);
+    const now = await runningLease(state.opts.client, state.opts.node, pci).catch((e: Error) => {
+      throw new CniError(
+        CniCode.TryAgainLater,
+        `the lease of VF ${pci} refused the release (${refusal}) and cannot be read again: ${e.message}; DEL again`,
+      );
+    });
+    const stillOurs =
+      now &&
+      now.phase !== 'Released' &&
+      now.phase !== 'Releasing' &&
+      (now.containerId === req.containerId || (pod && now.pod && podKey(now.pod) === podKey(pod)));
+    if (stillOurs) {
+      throw new CniError(
+        CniCode.TryAgainLater,
+        `the lease of VF ${pci} refused the release and still holds it for container ${req.containerId}: ${refusal}; DEL again`,
+      );
+    }
+    (state.opts.log ?? console.error)(
+      `CNI DEL of container ${req.containerId}: the lease of VF ${pci} refused the release (${refusal}); ` +
+        `it is ${now ? `now ${now.phase}${now.pod ? ` for pod ${podKey(now.pod)}` : ''}` : 'gone'}, so nothing of this container is left to release`,
+    );
   }
 }

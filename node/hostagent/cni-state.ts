@@ -15,6 +15,8 @@ export interface CniHandlerOptions {
   pools: PoolConfig[];
   /** Lease attach timeout passed to new leases (default: the workflow's). */
   attachTimeoutMs?: number;
+  /** Where what a command tolerates but must not hide is written (default: stderr). */
+  log?: (line: string) => void;
 }
 
 export interface CniState {

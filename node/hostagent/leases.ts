@@ -69,8 +69,8 @@ export async function listLeases(client: Client, node?: string): Promise<VfLease
   for await (const wf of client.workflow.list({ query: q })) {
     try {
       out.push(await client.workflow.getHandle(wf.workflowId, wf.runId).query(leaseStatusQuery));
-    } catch {
-      // finished between list and query
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err; // else: removed between list and query
     }
   }
   return out;

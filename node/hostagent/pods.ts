@@ -18,8 +18,13 @@ export function filePodChecker(file: string): PodChecker {
       let pods: PodRef[];
       try {
         pods = JSON.parse(fs.readFileSync(file, 'utf8')) as PodRef[];
-      } catch {
-        return undefined;
+      } catch (err) {
+        // No file yet: cannot tell. A file that cannot be read or parsed is reported (the collector logs it).
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw new Error(
+          `pod list ${file} cannot be used: ${(err as Error).message}; write a JSON list of { namespace, name, uid }`,
+          { cause: err },
+        );
       }
       return pods.some(
         (p) =>

@@ -3,6 +3,8 @@
  * endpoint (`/metrics`, address from --metrics or XPUFLOW_METRICS_ADDRESS):
  *
  *   xpuflow_phase_duration_seconds{phase,result}   histogram, recorded by the workflow (workflows/metrics/)
+ *   xpuflow_dpu_phase_start_time_seconds{namespace,dpu,node,phase}
+ *                                                  gauge, when the DPU entered its phase; 0 once left (workflow)
  *   xpuflow_flash_bytes_total{dpu}                 counter, BFB bytes sent to DMS
  *   xpuflow_flash_throughput_bytes_per_second      histogram, per transfer (bytes / activity time, waits included)
  *   xpuflow_vf_leases_held{node}                   gauge, VF leases this host worker holds
@@ -15,6 +17,7 @@ import { Runtime } from '@temporalio/worker';
 
 export const METRIC = {
   phaseDuration: 'xpuflow_phase_duration_seconds',
+  phaseStartTime: 'xpuflow_dpu_phase_start_time_seconds',
   flashBytes: 'xpuflow_flash_bytes',
   flashThroughput: 'xpuflow_flash_throughput_bytes_per_second',
   vfLeasesHeld: 'xpuflow_vf_leases_held',

@@ -23,6 +23,8 @@ export interface HarnessOptions {
   env?: NodeJS.ProcessEnv;
   /** More environment for the control worker only (e.g. XPUFLOW_METRICS_ADDRESS). */
   controlEnv?: NodeJS.ProcessEnv;
+  /** More environment for the fleets' host-workers processes only (e.g. XPUFLOW_METRICS_ADDRESS). */
+  hostEnv?: NodeJS.ProcessEnv;
   /** The test client's data converter (the codec, when the workers encrypt). */
   dataConverter?: DataConverter;
   server?: DevServer;
@@ -76,7 +78,7 @@ export class Harness {
   async startHostWorkers(name: string, fleet: SimFleet): Promise<void> {
     await startFleetHostWorkers(this.client, fleet, {
       logFile: path.join(this.dir, `${name}-hosts-${++this.hostStarts}.log`),
-      env: this.env,
+      env: { ...this.env, ...this.opts.hostEnv },
       started: (w) => {
         this.others.push(w);
         this.hostWorkers.set(name, w);

@@ -98,6 +98,11 @@ export class KubeHarness {
     await this.watchDpus();
   }
 
+  /** The worker processes this harness started (control and host workers), e.g. to find one by pid. */
+  processes(): WorkerProcess[] {
+    return [...this.workers];
+  }
+
   get metricsUrl(): string {
     return `http://127.0.0.1:${this.metricsPort}/metrics`;
   }

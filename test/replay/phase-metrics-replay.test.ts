@@ -58,11 +58,12 @@ async function metricsAfterReplay(history: string): Promise<string> {
 }
 
 test.each(['provision-dpu-ready.json', 'provision-dpu-integrity-fail-retry.json'])(
-  'replaying %s through the control worker records no phase duration',
+  'replaying %s through the control worker records no phase duration or phase start',
   async (history) => {
     const text = await metricsAfterReplay(history);
     // The exporter works: the child's probe, recorded through the same Runtime, is there.
     expect(samplesOf(text, PROBE)).toEqual([{ labels: {}, value: 1 }]);
     expect(text.split('\n').filter((l) => l.includes(METRIC.phaseDuration))).toEqual([]);
+    expect(text.split('\n').filter((l) => l.includes(METRIC.phaseStartTime))).toEqual([]);
   },
 );

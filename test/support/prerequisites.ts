@@ -1,6 +1,6 @@
 /**
  * What some tests need beyond Node and the tools scripts/ensure-tools.sh
- * builds: root, iproute2, Open vSwitch, Chromium, dnsmasq, and the CNI
+ * builds: root, iproute2, Open vSwitch, Chromium, dnsmasq, Prometheus (promtool), and the CNI
  * reference plugins (built by scripts/go-tools.sh; missing only if that failed). One rule for every suite
  * (CONVENTIONS "Tests"):
  * - under CI=true a missing prerequisite fails the suite, naming what to install;
@@ -11,6 +11,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { ovsUnavailable } from '../../sim/ovs';
 import { cniPluginDir } from './cni-tools';
+import { prometheusBinDir } from './prometheus-tools';
 
 /** Headless Chromium for the Temporal UI test: $XPUFLOW_CHROMIUM, else Debian's. */
 export const CHROMIUM = process.env.XPUFLOW_CHROMIUM ?? '/usr/bin/chromium';
@@ -44,6 +45,14 @@ export const PREREQUISITES = {
   },
   dnsmasq: () =>
     commandMissing('dnsmasq', 'apt-get install dnsmasq-base; scripts/ensure-tools.sh does as root'),
+  prometheus: () => {
+    try {
+      prometheusBinDir(); // prometheus and promtool (scripts/ensure-prometheus.sh)
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  },
   chromium: () =>
     fs.existsSync(CHROMIUM)
       ? undefined

@@ -17,6 +17,7 @@ import type { DeleteDpuInput } from '../../model/dpu-lifecycle-api';
 import { timingOf, type DpuSpec } from '../../model/dpu';
 import { undoByHandHint } from '../../model/operator-hints';
 import { hostTaskQueue } from '../../model/task-queues';
+import { clearPhaseStarts } from '../metrics/phase-metrics';
 import { failureMessage } from '../toolkit/describe-failure';
 import type { UndoStep } from '../toolkit/compensation';
 import type { ProvisionPhase, UndoTarget } from './context';
@@ -75,6 +76,8 @@ export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {
     }
   }
   await kubeCalls.kubeReleaseDpu(spec.kube!.ref);
+  // A DPU deleted in Error (its provisioning run returned there) leaves no stuck-phase alert behind.
+  clearPhaseStarts(spec.name, spec.node, spec.kube?.ref.namespace ?? '');
   return report;
 }
 

@@ -11,6 +11,15 @@
  * One flow at a time: a spec change during a flow waits for that flow to end
  * (a flash is never cut short for an edit); a delete cancels it, and the
  * cancelled flow undoes what it did before DeleteDpu runs.
+ *
+ * A flow that fails parks in Error with its run open (as a CLI-started
+ * ProvisionDpu does), waiting for an operator's retry (`xpuflow dpu retry -n
+ * NS NAME`, or the retry annotation the controller passes on). It tells the
+ * lifecycle it parked (flowParked) and resumed (flowResumed): a spec change
+ * while parked replaces the parked run (its undo ran when it parked; it is
+ * cancelled, and the new generation starts); a delete while parked cancels it
+ * and runs DeleteDpu. Runs before the patch PARKS_IN_ERROR ended their flow in
+ * Error instead (onError 'return'), and replay that way.
  */
 import {
   CancellationScope,
@@ -28,6 +37,8 @@ import {
 import { dpuFlavorRevisionWorkflowId, dpuGenerationWorkflowId } from '../../model/workflow-ids';
 import {
   deleteRequestedSignal,
+  flowParkedSignal,
+  flowResumedSignal,
   lifecycleStateQuery,
   reprovisionSignal,
   specChangedSignal,
@@ -52,6 +63,17 @@ function isNewer(d: DesiredDpu, than: { generation: number; flavorRevision?: str
   );
 }
 
+/**
+ * From this patch on, a generation's flow parks in Error (onError 'park',
+ * reportParked) instead of ending. Histories recorded before it
+ * (test/histories/dpu-lifecycle-updated.json) replay with onError 'return';
+ * once no such lifecycle can be running or replayed, turn this into
+ * deprecatePatch(PARKS_IN_ERROR), then drop the 'return' branch.
+ */
+const PARKS_IN_ERROR = 'dpu-lifecycle-parks-in-error';
+
+type FlowOutcome = DpuStatus | 'deleting' | 'replaced' | undefined;
+
 export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
   let desired: DesiredDpu | undefined = input.desired;
   let applied = input.applied ?? 0;
@@ -59,6 +81,7 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
   let provisioned: DpuSpec | undefined = input.provisioned;
   let deleting = input.deleting ?? false;
   let running: string | undefined;
+  let parked: string | undefined;
 
   setHandler(specChangedSignal, (d) => {
     if (!desired || isNewer(d, desired)) desired = d;
@@ -69,12 +92,20 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
   setHandler(reprovisionSignal, () => {
     if (desired && applied >= desired.generation) applied = desired.generation - 1;
   });
+  setHandler(flowParkedSignal, ({ workflowId }) => {
+    if (workflowId === running) parked = workflowId;
+  });
+  setHandler(flowResumedSignal, ({ workflowId }) => {
+    if (workflowId === parked) parked = undefined;
+  });
   setHandler(lifecycleStateQuery, () => ({
+    ref: input.ref,
     desiredGeneration: desired?.generation,
     appliedGeneration: applied,
     desiredFlavorRevision: desired?.flavorRevision,
     appliedFlavorRevision: appliedRevision,
     running,
+    ...(parked ? { parked } : {}),
     deleting,
   }));
 
@@ -89,18 +120,25 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
     const kind = provisioned ? 'update' : 'provision';
     const ref = d.spec.kube!.ref;
     // Only a flavor revision can bring the same generation back here (isNewer); runs before the patch never carry one.
-    running =
+    const id =
       provisioned && d.generation === applied && d.flavorRevision && patched(FLAVOR_REVISION_UPDATE)
         ? dpuFlavorRevisionWorkflowId(ref, d.generation, d.flavorRevision)
         : dpuGenerationWorkflowId(kind, ref, d.generation);
-    const outcome = await runFlow(running, d, provisioned, () => deleting);
+    running = id;
+    const parks = patched(PARKS_IN_ERROR);
+    const outcome = await runFlow(id, d, provisioned, {
+      parks,
+      deleteRequested: () => deleting,
+      // A newer generation (or flavor revision) while the flow waits in Error: nothing is running to cut short.
+      replaced: () => parked === id && isNewer(desired!, d),
+    });
     running = undefined;
+    parked = undefined;
     applied = d.generation;
     appliedRevision = d.flavorRevision;
     // What the host carries now: the new spec once any of its flow ran.
     provisioned = d.spec;
-    if (outcome && outcome !== 'deleting' && outcome.phase !== Phase.Ready && outcome.phase !== Phase.Error)
-      break;
+    if (typeof outcome === 'object' && outcome.phase !== Phase.Ready && outcome.phase !== Phase.Error) break;
     if (workflowInfo().continueAsNewSuggested && !deleting) {
       await continueAsNew<typeof dpuLifecycle>({
         ref: input.ref,
@@ -124,31 +162,39 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
 /**
  * One generation's flow as a child: ProvisionDpu, or UpdateDpu once the host
  * carries a spec. A delete request cancels it and waits for the cancelled
- * child to undo what it did; returns its status, 'deleting', or undefined
- * when it failed.
+ * child to undo what it did; so does a newer generation while the child is
+ * parked in Error (`replaced`; its undo ran when it parked). Returns its
+ * status, 'deleting', 'replaced', or undefined when it failed.
  */
 async function runFlow(
   workflowId: string,
   d: DesiredDpu,
   provisioned: DpuSpec | undefined,
-  deleteRequested: () => boolean,
-): Promise<DpuStatus | 'deleting' | undefined> {
+  on: { parks: boolean; deleteRequested: () => boolean; replaced: () => boolean },
+): Promise<FlowOutcome> {
+  // Before PARKS_IN_ERROR: the flow ends in Error; after: it parks and says so.
+  const onError = on.parks
+    ? ({ onError: 'park', reportParked: true } as const)
+    : ({ onError: 'return' } as const);
   const scope = new CancellationScope();
   const flow = scope.run(() =>
     executeChild(provisioned ? updateDpu : provisionDpu, {
       workflowId,
       args: provisioned
-        ? [{ spec: d.spec, previous: provisioned, onError: 'return' as const }]
-        : [{ spec: d.spec, onError: 'return' as const }],
+        ? [{ spec: d.spec, previous: provisioned, ...onError }]
+        : [{ spec: d.spec, ...onError }],
       cancellationType: ChildWorkflowCancellationType.WAIT_CANCELLATION_COMPLETED,
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
     }),
   );
-  const outcome = await Promise.race([
+  const outcome = await Promise.race<FlowOutcome>([
     flow.then((s: DpuStatus) => s).catch((err: unknown) => childFailed(workflowId, err)),
-    condition(deleteRequested).then(() => 'deleting' as const),
+    condition(on.deleteRequested).then(() => 'deleting' as const),
+    ...(on.parks ? [condition(on.replaced).then(() => 'replaced' as const)] : []),
   ]);
-  if (outcome === 'deleting') {
+  if (outcome === 'deleting' || outcome === 'replaced') {
+    if (outcome === 'replaced')
+      log.info('a newer generation replaces the flow parked in Error', { workflowId });
     scope.cancel();
     await flow.catch((err: unknown) => childFailed(workflowId, err));
   }

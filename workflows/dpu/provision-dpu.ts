@@ -30,12 +30,18 @@ import {
   ApplicationFailure,
   CancellationScope,
   condition,
+  getExternalWorkflowHandle,
   isCancellation,
+  log,
   setHandler,
+  workflowInfo,
 } from '@temporalio/workflow';
+import type { SignalDefinition } from '@temporalio/common';
 import { timingOf, type DpuSpec, type DpuStatus } from '../../model/dpu';
 import { Phase, PROVISION_SEQUENCE, RETRYABLE_FROM } from '../../model/phases';
 import { hostTaskQueue } from '../../model/task-queues';
+import { flowParkedSignal, flowResumedSignal, type FlowParked } from '../../model/dpu-lifecycle-api';
+import { retryHint } from '../../model/operator-hints';
 import {
   operatorRebootedSignal,
   retryUpdate,
@@ -44,9 +50,9 @@ import {
   type RetryRequest,
 } from '../../model/dpu-provision-api';
 import { checkBfbUrl, checkSha256, specProblems } from '../../model/validation';
-import { recordPhaseDuration } from '../metrics/phase-metrics';
+import { clearPhaseStarts, phaseStartRecorder, recordPhaseDuration } from '../metrics/phase-metrics';
 import { Compensations } from '../toolkit/compensation';
-import { describeFailure, type WorkerHint } from '../toolkit/describe-failure';
+import { describeFailure, failureMessage, type WorkerHint } from '../toolkit/describe-failure';
 import type { FlowContext } from './context';
 import { PROVISION_PHASES } from './phases';
 import { hostCalls, kubeCalls } from './proxies';
@@ -70,7 +76,7 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
 
     await CancellationScope.nonCancellable(async () => {
       await undoAttempt(ctx);
-      book.enterError();
+      book.enterError(input.onError === 'return' ? undefined : retryHint(ctx.spec));
       await writeRunStatus(ctx, {
         type: 'Warning',
         reason: 'ProvisioningFailed',
@@ -78,7 +84,9 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
       });
     });
     if (input.onError === 'return') return book.snapshot();
+    if (input.reportParked) await tellParent(flowParkedSignal);
     const retry = await operator.nextRetry();
+    if (input.reportParked) await tellParent(flowResumedSignal);
     from = restartPhase(retry, book);
     if (retry.bfb) ctx.spec = { ...ctx.spec, bfb: retry.bfb };
     book.retried();
@@ -98,7 +106,11 @@ function newContext(spec: DpuSpec): FlowContext {
   return {
     spec,
     timing,
-    book: new StatusBook(spec, recordPhaseDuration),
+    book: new StatusBook(
+      spec,
+      recordPhaseDuration,
+      phaseStartRecorder(spec.name, spec.node, spec.kube?.ref.namespace ?? ''),
+    ),
     undo: new Compensations(),
     host: hostCalls(spec.node, timing),
     learnt: {},
@@ -132,6 +144,26 @@ function serveOperator(ctx: FlowContext): { nextRetry: () => Promise<RetryReques
   };
 }
 
+/**
+ * Tells the parent (the DPU object's lifecycle) that this run parked or resumed.
+ * A parent that is gone cannot be told: the run stays parked and retryable by
+ * the CLI, and the log says why the lifecycle did not hear of it.
+ */
+async function tellParent(signal: SignalDefinition<[FlowParked]>): Promise<void> {
+  const { parent, workflowId } = workflowInfo();
+  if (!parent) return;
+  try {
+    await getExternalWorkflowHandle(parent.workflowId, parent.runId).signal(signal, { workflowId });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('cannot tell the DPU lifecycle about this run', {
+      signal: signal.name,
+      parent: parent.workflowId,
+      error: failureMessage(err),
+    });
+  }
+}
+
 /** Runs the phases from `from` on; returns the phase that failed, or undefined when all are done. */
 async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefined> {
   const start = PROVISION_PHASES.findIndex((p) => p.phase === from);
@@ -147,6 +179,7 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
         // The DPU object was deleted or changed: undo this attempt, then end as cancelled.
         await CancellationScope.nonCancellable(async () => {
           ctx.book.fail(phase, 'cancelled', true);
+          clearPhaseStarts(ctx.spec.name, ctx.spec.node, ctx.spec.kube?.ref.namespace ?? '');
           await undoAttempt(ctx);
         });
         throw err;

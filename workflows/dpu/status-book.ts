@@ -13,7 +13,6 @@ import type {
   PhaseRecord,
   Progress,
 } from '../../model/dpu';
-import { retryHint } from '../../model/operator-hints';
 import { PHASE_CONDITION, Phase } from '../../model/phases';
 import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
 
@@ -21,6 +20,9 @@ import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
 export type PhaseClosed = (
   record: Required<Pick<PhaseRecord, 'phase' | 'result' | 'startedAt' | 'endedAt'>>,
 ) => void;
+
+/** Told of each phase the DPU enters (Error included), with the phase it leaves; metrics, say. */
+export type PhaseEntered = (change: { from: Phase; to: Phase; at: string }) => void;
 
 function now(): string {
   return new Date().toISOString(); // deterministic inside the workflow sandbox
@@ -32,6 +34,7 @@ export class StatusBook {
   constructor(
     spec: DpuSpec,
     private readonly onClosed?: PhaseClosed,
+    private readonly onEntered?: PhaseEntered,
   ) {
     this.status = {
       dpu: spec.name,
@@ -61,6 +64,7 @@ export class StatusBook {
   }
 
   enter(phase: Phase, details?: string): void {
+    this.onEntered?.({ from: this.status.phase, to: phase, at: now() });
     this.status.phase = phase;
     this.status.progress = undefined;
     this.status.waitingFor = undefined;
@@ -90,9 +94,11 @@ export class StatusBook {
     this.status.progress = undefined;
   }
 
-  enterError(): void {
+  /** Parked in Error; `hint` says what brings it out (absent: the run ends, nothing to wait for). */
+  enterError(hint?: string): void {
+    this.onEntered?.({ from: this.status.phase, to: Phase.Error, at: now() });
     this.status.phase = Phase.Error;
-    this.status.waitingFor = retryHint(this.status.dpu);
+    this.status.waitingFor = hint;
     upsertSearchAttributes([{ key: PHASE_KEY, value: Phase.Error }]);
     this.details(`Error in ${this.status.lastError?.phase}: ${this.status.lastError?.message}`);
   }

@@ -55,7 +55,10 @@ export async function writeRunStatus(ctx: FlowContext, event?: KubeEvent): Promi
 }
 
 function statusMessage(s: DpuStatus): string {
-  if (s.phase === Phase.Error && s.lastError) return `${s.lastError.phase} failed: ${s.lastError.message}`;
+  if (s.phase === Phase.Error && s.lastError) {
+    const failed = `${s.lastError.phase} failed: ${s.lastError.message}`;
+    return s.waitingFor ? `${failed}; ${s.waitingFor}` : failed;
+  }
   if (s.waitingFor) return `waiting for ${s.waitingFor}`;
   const last = s.phases[s.phases.length - 1];
   return last?.message ?? s.phase;

@@ -25,7 +25,12 @@ export async function updateDpu(input: UpdateDpuInput): Promise<DpuStatus> {
     event: { type: 'Normal', reason: 'UpdateStarted', message: said },
   });
   // A new bf.cfg reaches the DPU only with a flash, even of the BFB it runs (os-installing.ts).
-  return provisionDpu({ spec, onError: input.onError ?? 'park', ...(bfCfgChanged ? { reflash: true } : {}) });
+  return provisionDpu({
+    spec,
+    onError: input.onError ?? 'park',
+    ...(bfCfgChanged ? { reflash: true } : {}),
+    ...(input.reportParked ? { reportParked: true } : {}),
+  });
 }
 
 function fileOf(url: string): string {

@@ -117,3 +117,20 @@ capabilities:
 seccompProfile:
   type: RuntimeDefault
 {{- end -}}
+
+{{/* A worker's Prometheus endpoint (values metrics:): its address, read by installWorkerRuntime. */}}
+{{- define "xpuflow.metricsEnv" -}}
+{{- if .Values.metrics.enabled -}}
+- name: XPUFLOW_METRICS_ADDRESS
+  value: {{ printf "0.0.0.0:%d" (int .Values.metrics.port) | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "xpuflow.metricsPort" -}}
+{{- if .Values.metrics.enabled -}}
+ports:
+  - name: metrics
+    containerPort: {{ .Values.metrics.port }}
+    protocol: TCP
+{{- end }}
+{{- end -}}
