@@ -7,14 +7,21 @@
  *
  * The workflow ID derives from the object and the workflow ignores a
  * generation it has seen, so a restarted controller starts nothing twice.
+ * A DPU with a flavor is signalled once per (generation, flavor revision):
+ * the revision is a digest of the flavor content it resolves to, so a flavor
+ * deleted and created again with other content (or a DPU whose flavor
+ * appears with content) runs the update flow, as a spec change does. Not for
+ * a DPUSet's DPUs: all of them at once would bypass its maxUnavailable.
  * The retry annotation goes to a run parked in Error (retry-forwarder.ts).
  */
+import { createHash } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../platform/kube/client';
 import { dpuLifecycleWorkflowId } from '../model/workflow-ids';
 import { WorkflowType } from '../model/workflow-types';
 import {
   DPU_FINALIZER,
+  DPUSET_LABEL,
   HOST_POWER_CYCLED_ANNOTATION,
   refOf,
   type DpuResource,
@@ -86,12 +93,46 @@ export class DpuController {
     }
     this.problems.delete(uid);
 
-    if (this.signalled.has(uid, generation)) return;
-    if ((dpu.status?.observedGeneration ?? 0) >= generation && dpu.status?.workflowId) {
-      this.signalled.remember(uid, generation); // a run before a restart took it
+    // A DPUSet's DPUs take new flavor content through the DPUSet's rollout (a template naming another
+    // flavor, as DPF's immutable flavors have it), so maxUnavailable holds: no revision for them.
+    const flavorRevision =
+      dpu.spec.flavor && !dpu.metadata.labels?.[DPUSET_LABEL]
+        ? revisionOf(resolved.spec.bfCfg?.flavor)
+        : undefined;
+    const mark = flavorRevision ? `${generation}/${flavorRevision}` : generation;
+    if (this.signalled.has(uid, mark)) return;
+    // Without a flavor, a run before a restart took this generation. With one, the controller cannot tell
+    // which revision it took: it signals, and the lifecycle ignores a (generation, revision) it has seen.
+    if (!flavorRevision && (dpu.status?.observedGeneration ?? 0) >= generation && dpu.status?.workflowId) {
+      this.signalled.remember(uid, mark);
       return;
     }
-    const desired: DesiredDpu = { generation, spec: resolved.spec };
-    await this.signalled.signal(uid, generation, workflow, specChangedSignal, desired);
+    const desired: DesiredDpu = {
+      generation,
+      spec: resolved.spec,
+      ...(flavorRevision ? { flavorRevision } : {}),
+    };
+    await this.signalled.signal(uid, mark, workflow, specChangedSignal, desired);
   }
+}
+
+/** 16 hex digits of the sha256 of the flavor content a DPU resolves to (keys in a stable order). */
+function revisionOf(content: unknown): string {
+  return createHash('sha256')
+    .update(stableJson(content ?? {}))
+    .digest('hex')
+    .slice(0, 16);
+}
+
+function stableJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
+  if (v !== null && typeof v === 'object') {
+    const o = v as Record<string, unknown>;
+    return `{${Object.keys(o)
+      .sort()
+      .filter((k) => o[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${stableJson(o[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(v);
 }

@@ -1,11 +1,12 @@
 /**
  * From a DPU object to the spec its flows run with: the BFB's URL and
- * sha256, the flavor's VFs, the DMS address on the host node. What cannot be
+ * sha256, the flavor's VFs and bf.cfg content, the DMS address on the host node. What cannot be
  * resolved is a problem the DPU's status shows (and nothing starts).
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { BfbResource, DpuFlavorResource, DpuResource } from '../model/resources/common';
 import { refOf } from '../model/resources/common';
+import { flavorContentOf } from '../model/dpu-flavor';
 import { PCI_LABEL_PREFIX, reportedPciAddresses } from '../model/resources/pci-labels';
 import type { DpuSpec, ProvisionTiming } from '../model/dpu';
 
@@ -98,7 +99,12 @@ export function resolveDpu(
       dmsAddress: ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`,
       numVfs: spec.numVfs ?? flavor?.spec.numVfs ?? 0,
       automaticReboot: spec.automaticReboot ?? true,
-      bfCfg: { hostname: dpu.metadata.name },
+      bfCfg: {
+        hostname: dpu.metadata.name,
+        ...(flavor && Object.keys(flavorContentOf(flavor.spec)).length > 0
+          ? { flavor: flavorContentOf(flavor.spec) }
+          : {}),
+      },
       ...(s.timing ? { timing: s.timing } : {}),
       kube: {
         ref: refOf(dpu.metadata),

@@ -10,6 +10,12 @@ import type { DpuSpec } from './dpu';
 export interface DesiredDpu {
   generation: number;
   spec: DpuSpec;
+  /**
+   * A digest of the DPU's flavor content (the controller's): a flavor that
+   * changes under the same DPU generation is a new revision of it, and the
+   * lifecycle runs UpdateDpu again.
+   */
+  flavorRevision?: string;
 }
 
 export interface DpuLifecycleInput {
@@ -17,11 +23,13 @@ export interface DpuLifecycleInput {
   desired?: DesiredDpu;
   /** The generation whose flow has run (0: none yet). */
   applied?: number;
+  /** The flavor revision that flow ran with. */
+  appliedFlavorRevision?: string;
   /** The spec the DPU was last provisioned with (what a delete must undo). */
   provisioned?: DpuSpec;
   deleting?: boolean;
   /** A generation whose flow failed or was terminated (not applied): it runs again on `reprovision`. */
-  failed?: number;
+  failed?: { generation: number; flavorRevision?: string };
 }
 
 export interface DpuLifecycleState {
@@ -29,6 +37,8 @@ export interface DpuLifecycleState {
   ref?: ObjectRef;
   desiredGeneration?: number;
   appliedGeneration: number;
+  desiredFlavorRevision?: string;
+  appliedFlavorRevision?: string;
   running?: string;
   /** The running flow's workflow ID while it is parked in Error, waiting for a retry. */
   parked?: string;

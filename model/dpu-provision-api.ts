@@ -17,6 +17,11 @@ export interface ProvisionDpuInput {
    */
   onError?: 'park' | 'return';
   /**
+   * The bf.cfg changed (UpdateDpu, a new flavor): flash even when the DPU
+   * already runs the BFB, so the new bf.cfg is installed with it.
+   */
+  reflash?: boolean;
+  /**
    * Parked in Error, tell the parent (a DPU object's lifecycle) with
    * flowParkedSignal, and flowResumedSignal once a retry is taken, so the
    * lifecycle can replace a parked run on a spec change.

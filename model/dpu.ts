@@ -1,5 +1,6 @@
 import type { DpuClusterBinding, NodeEffect, ObjectRef } from './resources/common';
 import type { Phase, ConditionType } from './phases';
+import type { DpuFlavorContent } from './dpu-flavor';
 
 /** What an operator asks for: one DPU on one host, flashed with one BFB. */
 export interface DpuSpec {
@@ -58,6 +59,8 @@ export interface BfCfgValues {
   ubuntuPasswordHash?: string;
   /** mlxconfig parameters applied during install, e.g. `{ SRIOV_EN: '1' }`. */
   nvconfig?: Record<string, string>;
+  /** The DPU's DPUFlavor, rendered into the bf.cfg (activities/bfb/bf-cfg-flavor.ts). */
+  flavor?: DpuFlavorContent;
 }
 
 export interface ProvisionTiming {

@@ -23,6 +23,11 @@ export function dpuLifecycleWorkflowId(ref: ObjectRef): string {
   return `dpu-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
 }
 
+/** UpdateDpu for a DPU whose flavor's content changed under the same generation: `…-g<n>-f<revision>`. */
+export function dpuFlavorRevisionWorkflowId(ref: ObjectRef, generation: number, revision: string): string {
+  return `${dpuGenerationWorkflowId('update', ref, generation)}-f${revision.slice(0, 12)}`;
+}
+
 /**
  * One generation's provisioning (or update) run of a DPU object. Joined by
  * `-` with no UID, so namespace `a-b` name `c` and namespace `a` name `b-c`

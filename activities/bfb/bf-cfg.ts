@@ -3,6 +3,8 @@
  * installer sources. It sets
  * - ubuntu_PASSWORD: a crypt(3) hash, only when the spec gives one;
  * - NVCONFIG_PARAMS: mlxconfig parameters, "KEY=VALUE KEY=VALUE";
+ * - the DPU's DPUFlavor (bf-cfg-flavor.ts): its bfcfgParameters among the
+ *   assignments, its files written in bfb_modify_os;
  * - bfb_modify_os(): run by the installer with the new OS at /mnt: sets the
  *   hostname (default: the DPU name) and writes /etc/xpuflow/dpu.conf with
  *   the DPU's name, node and PCI address.
@@ -19,6 +21,7 @@ import { checkDpuName, checkNodeName, checkPciAddress } from '../../model/valida
 import { BfbErrorType, nonRetryable } from './errors';
 import { shAssign } from './shell-quote';
 import { joinAssignments, JOIN_INSTALLER, type BfCfgJoin } from './bf-cfg-join';
+import { renderFlavor } from './bf-cfg-flavor';
 
 export interface BfCfgFile {
   /** `bf-<dpu>-<12 hex of the content's sha256>.cfg` */
@@ -83,6 +86,7 @@ export function renderBfCfg(spec: DpuSpec, join?: BfCfgJoin): BfCfgFile {
     );
   }
   const nvconfig = values.nvconfig === undefined ? '' : nvconfigParams(values.nvconfig);
+  const flavor = renderFlavor(values.flavor);
 
   const lines = [
     '# bf.cfg rendered by xpuflow; sourced by the BlueField BFB installer (bash).',
@@ -92,12 +96,13 @@ export function renderBfCfg(spec: DpuSpec, join?: BfCfgJoin): BfCfgFile {
     shAssign('XPUFLOW_NODE', spec.node),
     shAssign('XPUFLOW_PCI_ADDRESS', spec.pciAddress),
     shAssign('XPUFLOW_HOSTNAME', hostname),
+    ...flavor.parameters,
   ];
   if (hash !== undefined) lines.push(shAssign('ubuntu_PASSWORD', hash));
   if (nvconfig !== '') lines.push(shAssign('NVCONFIG_PARAMS', nvconfig));
   if (join) lines.push('', ...joinAssignments(join), '', ...JOIN_INSTALLER);
+  lines.push('', ...flavor.functions);
   lines.push(
-    '',
     '# Run by the installer after the OS is written; the new root is at /mnt.',
     'bfb_modify_os()',
     '{',
@@ -113,6 +118,7 @@ export function renderBfCfg(spec: DpuSpec, join?: BfCfgJoin): BfCfgFile {
     '        printf \'PCI_ADDRESS=%q\\n\' "$XPUFLOW_PCI_ADDRESS"',
     '    } > "$root/etc/xpuflow/dpu.conf"',
     ...(join ? ['    xpuflow_install_join "$root"'] : []),
+    ...flavor.modifyOs,
     '}',
     '',
   );

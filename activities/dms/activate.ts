@@ -30,6 +30,8 @@ export interface DmsActivateInput extends DmsCallInput {
     bfb: string;
     /** The CPU reboot status the flow read before its first attempt. */
     before: Pick<DmsRebootStatusResult, 'count' | 'whenNs'>;
+    /** The DPU runs `bfb` already (flashed again for a new bf.cfg): only a reboot since `before` counts. */
+    reflash?: boolean;
   };
 }
 
@@ -51,8 +53,9 @@ export function activateActivity(session: DmsSession) {
     once: NonNullable<DmsActivateInput['once']>,
   ): Promise<DmsActivateResult['found']> {
     const at = { dpu: input.dpu, address: input.address };
-    const v = await dmsVerify(at);
-    if (v.version === once.bfb) return { kind: 'already-running', detail: `DPU already runs ${once.bfb}` };
+    const v = once.reflash ? undefined : await dmsVerify(at);
+    if (v && v.version === once.bfb)
+      return { kind: 'already-running', detail: `DPU already runs ${once.bfb}` };
     const s = await dmsRebootStatus({ ...at, subcomponent: 'CPU' });
     const newer = s.count !== once.before.count || s.whenNs !== once.before.whenNs;
     if (s.active || newer) {

@@ -3,6 +3,8 @@
  * the controllers and activities read and write them. The schemas with their
  * validation live in charts/xpuflow/crds/; these types follow them.
  */
+import type { DpuFlavorContent } from '../dpu-flavor';
+
 export const GROUP = 'provisioning.xpuflow.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -75,10 +77,9 @@ export interface BfbResourceSpec {
 }
 export type BfbResource = Resource<BfbResourceSpec>;
 
-export interface DpuFlavorSpec {
+/** DPF's DPUFlavorSpec (model/dpu-flavor.ts) and the host VFs a DPU with this flavor gets. */
+export interface DpuFlavorSpec extends DpuFlavorContent {
   numVfs?: number;
-  bfCfg?: string;
-  kernelParameters?: string[];
 }
 export type DpuFlavorResource = Resource<DpuFlavorSpec>;
 

@@ -38,7 +38,7 @@ export function serveInstall(
   let received = 0;
   let nextProgress = settings.progressEveryBytes;
   const hash = createHash('sha256');
-  /** A bf.cfg is small and is what the DPU boots with: kept whole (a BFB is only hashed). */
+  // A bf.cfg is small text: its bytes are kept to be read back (StagedImage.content).
   const cfgChunks: Buffer[] = [];
 
   const finish = (response?: InstallResponse): void => {

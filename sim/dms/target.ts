@@ -26,7 +26,10 @@ export interface StagedImage {
   bytes: number;
   /** sha256 (hex) of the bytes received; '' for the image the target started with. */
   sha256: string;
-  /** A bf.cfg's text as received (what the DPU boots with; a BFB's bytes are not kept). */
+  /**
+   * A bf.cfg's text as received (kept so tests can read what reached the DPU:
+   * DMS writes the cfg to a file and hands it to the BFB installer).
+   */
   content?: string;
 }
 

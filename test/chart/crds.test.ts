@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { CHART } from './helm';
+import { FLAVOR_PATTERNS } from '../../model/dpu-flavor';
 
 interface Schema {
   type?: string;
@@ -226,7 +227,21 @@ test('the DPU immutables and the BFB and DPUFlavor whole-spec rules are transiti
   ]);
   expect(schemaOf('DPUFlavor').properties?.spec?.['x-kubernetes-validations']?.map((v) => v.rule)).toEqual([
     'self == oldSelf',
+    '!has(self.systemReservedResources) || has(self.dpuResources)',
   ]);
+});
+
+test("the DPUFlavor's patterns are the renderer's (model/dpu-flavor.ts FLAVOR_PATTERNS)", () => {
+  const spec = schemaOf('DPUFlavor').properties?.spec?.properties ?? {};
+  expect({
+    bfcfgParameter: spec.bfcfgParameters?.items?.pattern,
+    kernelParameter: spec.grub?.properties?.kernelParameters?.items?.pattern,
+    sysctlParameter: spec.sysctl?.properties?.parameters?.items?.pattern,
+    nvconfigParameter: spec.nvconfig?.items?.properties?.parameters?.items?.pattern,
+    configFilePath: spec.configFiles?.items?.properties?.path?.pattern,
+    permissions: spec.configFiles?.items?.properties?.permissions?.pattern,
+    registryEndpoint: spec.containerdConfig?.properties?.registryEndpoint?.pattern,
+  }).toEqual(FLAVOR_PATTERNS);
 });
 
 test('the patterns accept what they should and refuse the rest', () => {

@@ -233,6 +233,38 @@ describe('dmsActivate and dmsVerify', () => {
     expect(sim.counters.flashes).toBe(1);
   });
 
+  it('a reflash for a new bf.cfg activates a BFB the DPU runs, once: only a reboot since the first attempt counts', async () => {
+    await stage();
+    const first = {
+      ...at(),
+      version: 'bf-new;dpu-0.cfg',
+      once: { bfb: 'bf-new', before: await dms.dmsRebootStatus({ ...at(), subcomponent: 'CPU' }) },
+    };
+    expect(await dms.dmsActivate(first)).toEqual({ sent: true });
+    nowMs += 90_000;
+    expect(await dms.dmsVerify(at())).toEqual({ version: 'bf-new' });
+    await dms.dmsInstallContent({ ...at(), version: 'dpu-0-v2.cfg', content: 'HOSTNAME=dpu-0\nX=2\n' });
+    const before = await dms.dmsRebootStatus({ ...at(), subcomponent: 'CPU' });
+    const input = { ...at(), version: 'bf-new;dpu-0-v2.cfg', once: { bfb: 'bf-new', before, reflash: true } };
+    // Without reflash the running BFB would read as done.
+    expect((await dms.dmsActivate({ ...input, once: { bfb: 'bf-new', before } })).found?.kind).toBe(
+      'already-running',
+    );
+    expect(await dms.dmsActivate(input)).toEqual({ sent: true });
+    nowMs += 90_000;
+    const again = await dms.dmsActivate(input);
+    expect(again.sent).toBe(false);
+    expect(again.found?.kind).toBe('activation-seen');
+    expect(sim.counters.flashes).toBe(2);
+    const state = await sim.state();
+    expect(state.runningCfg).toBe('dpu-0-v2.cfg');
+    // The simulator keeps each bf.cfg's text (tests read what reached the DPU); a BFB's bytes it does not.
+    expect(state.stagedImages.find((i) => i.version === 'dpu-0-v2.cfg')?.content).toBe(
+      'HOSTNAME=dpu-0\nX=2\n',
+    );
+    expect(state.stagedImages.find((i) => i.version === 'bf-new')?.content).toBeUndefined();
+  });
+
   it('a failed activation is found too (a newer CPU reboot, ended in STATUS_FAILURE), not flashed again', async () => {
     await stage();
     const before = await dms.dmsRebootStatus({ ...at(), subcomponent: 'CPU' });

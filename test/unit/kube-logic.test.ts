@@ -118,6 +118,41 @@ describe('resolving a DPU object into the spec its flows run with', () => {
     });
   });
 
+  test("the flavor's bf.cfg content travels in the spec; numVfs stays out of it; an empty flavor adds none", () => {
+    const content = {
+      bfcfgParameters: ['UPDATE_DPU_OS=yes'],
+      grub: { kernelParameters: ['console=hvc0'] },
+      sysctl: { parameters: ['a.b=1'] },
+      nvconfig: [{ device: '*', parameters: ['SRIOV_EN=1'] }],
+      ovs: { rawConfigScript: 'ovs-vsctl show' },
+      configFiles: [{ path: '/etc/x', raw: 'y' }],
+      containerdConfig: { registryEndpoint: 'https://m.example' },
+    };
+    const flavor = (spec: object) => () => ({
+      apiVersion: '',
+      kind: 'DPUFlavor',
+      metadata: { name: 'f' },
+      spec,
+    });
+    const r = resolveDpu(
+      dpu,
+      look({ flavor: flavor({ numVfs: 4, ...content, dpuResources: { cpu: '8' } }) }),
+      settings,
+      'id',
+    );
+    if (!('spec' in r)) throw new Error(JSON.stringify(r));
+    expect(r.spec.bfCfg).toEqual({ hostname: 'n1-03-00-0', flavor: content });
+    expect(r.spec.numVfs).toBe(4);
+    const bare = resolveDpu(
+      dpu,
+      look({ flavor: flavor({ numVfs: 4, grub: {}, configFiles: [] }) }),
+      settings,
+      'id',
+    );
+    if (!('spec' in bare)) throw new Error(JSON.stringify(bare));
+    expect(bare.spec.bfCfg).toEqual({ hostname: 'n1-03-00-0' });
+  });
+
   const cases: Array<[string, Partial<Lookups>, string, string, RegExp]> = [
     [
       'a missing BFB waits',

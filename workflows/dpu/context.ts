@@ -24,6 +24,8 @@ export interface FlowContext {
   host: HostCalls;
   /** Facts learnt by earlier phases, kept across an operator's retry. */
   learnt: { hostBefore?: HostBefore; bfb?: FetchedBfb; joinTokenId?: string };
+  /** The bf.cfg changed since the DPU's last flash: OS Installing flashes even a BFB the DPU runs. */
+  reflash?: boolean;
   /** Set by the operatorRebooted signal. */
   operatorRebooted: boolean;
   /** The node effect Node Effect applied, to lift when the DPU is Ready. */

@@ -4,6 +4,10 @@
  *   controller ──specChanged(gen)──▶ lifecycle ──▶ ProvisionDpu (gen 1) / UpdateDpu (gen n)
  *   controller ──deleteRequested──▶ lifecycle ──▶ cancel the running flow ─▶ DeleteDpu ─▶ finalizer released
  *
+ * A flavor whose content changes under the same generation (the controller's
+ * flavorRevision) runs UpdateDpu again, as `update-dpu-…-g<n>-f<revision>`
+ * (patched FLAVOR_REVISION_UPDATE: runs before it never see a revision).
+ *
  * One flow at a time: a spec change during a flow waits for that flow to end
  * (a flash is never cut short for an edit); a delete cancels it, and the
  * cancelled flow undoes what it did before DeleteDpu runs.
@@ -30,7 +34,7 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import { dpuGenerationWorkflowId } from '../../model/workflow-ids';
+import { dpuFlavorRevisionWorkflowId, dpuGenerationWorkflowId } from '../../model/workflow-ids';
 import {
   deleteRequestedSignal,
   flowParkedSignal,
@@ -47,6 +51,17 @@ import { failureMessage } from '../toolkit';
 import { deleteDpu } from './delete-dpu';
 import { updateDpu } from './update-dpu';
 import { provisionDpu } from './provision-dpu';
+
+/** The patch behind a flow run again for a new flavor revision at the same generation. */
+export const FLAVOR_REVISION_UPDATE = 'dpu-flavor-revision-update';
+
+/** Whether `d` is news: a later generation, or the same one with another flavor revision. */
+function isNewer(d: DesiredDpu, than: { generation: number; flavorRevision?: string }): boolean {
+  return (
+    d.generation > than.generation ||
+    (d.generation === than.generation && (d.flavorRevision ?? '') !== (than.flavorRevision ?? ''))
+  );
+}
 
 /**
  * From this patch on, a generation's flow parks in Error (onError 'park',
@@ -70,14 +85,15 @@ type FlowOutcome = DpuStatus | 'deleting' | 'replaced' | undefined;
 export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
   let desired: DesiredDpu | undefined = input.desired;
   let applied = input.applied ?? 0;
+  let appliedRevision = input.appliedFlavorRevision;
   let provisioned: DpuSpec | undefined = input.provisioned;
   let deleting = input.deleting ?? false;
-  let failed: number | undefined = input.failed;
+  let failed: { generation: number; flavorRevision?: string } | undefined = input.failed;
   let running: string | undefined;
   let parked: string | undefined;
 
   setHandler(specChangedSignal, (d) => {
-    if (!desired || d.generation > desired.generation) desired = d;
+    if (!desired || isNewer(d, desired)) desired = d;
   });
   setHandler(deleteRequestedSignal, () => {
     deleting = true;
@@ -96,37 +112,49 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
     ref: input.ref,
     desiredGeneration: desired?.generation,
     appliedGeneration: applied,
+    desiredFlavorRevision: desired?.flavorRevision,
+    appliedFlavorRevision: appliedRevision,
     running,
     ...(parked ? { parked } : {}),
-    ...(failed !== undefined ? { failedGeneration: failed } : {}),
+    ...(failed !== undefined ? { failedGeneration: failed.generation } : {}),
     deleting,
   }));
 
   while (!deleting) {
     await condition(
       () =>
-        deleting || (desired !== undefined && desired.generation > applied && desired.generation !== failed),
+        deleting ||
+        (desired !== undefined &&
+          isNewer(desired, { generation: applied, flavorRevision: appliedRevision }) &&
+          // A generation (and flavor revision) whose flow failed waits for `reprovision` or something newer.
+          (failed === undefined || isNewer(desired, failed))),
     );
     if (deleting) break;
     const d = desired!;
     const kind = provisioned ? 'update' : 'provision';
-    const id = dpuGenerationWorkflowId(kind, d.spec.kube!.ref, d.generation);
+    const ref = d.spec.kube!.ref;
+    // Only a flavor revision can bring the same generation back here (isNewer); runs before the patch never carry one.
+    const id =
+      provisioned && d.generation === applied && d.flavorRevision && patched(FLAVOR_REVISION_UPDATE)
+        ? dpuFlavorRevisionWorkflowId(ref, d.generation, d.flavorRevision)
+        : dpuGenerationWorkflowId(kind, ref, d.generation);
     running = id;
     const parks = patched(PARKS_IN_ERROR);
     const outcome = await runFlow(id, d, provisioned, {
       parks,
       deleteRequested: () => deleting,
-      // A newer generation while the flow waits in Error: nothing is running to cut short.
-      replaced: () => parked === id && desired!.generation > d.generation,
+      // A newer generation (or flavor revision) while the flow waits in Error: nothing is running to cut short.
+      replaced: () => parked === id && isNewer(desired!, d),
     });
     running = undefined;
     parked = undefined;
     if (outcome === undefined && patched(FAILED_CHILD_NOT_APPLIED)) {
       // Not applied: it waits for `reprovision`, a newer generation or the delete.
-      failed = d.generation;
+      failed = { generation: d.generation, flavorRevision: d.flavorRevision };
       continue;
     }
     applied = d.generation;
+    appliedRevision = d.flavorRevision;
     // What the host carries now: the new spec once any of its flow ran.
     provisioned = d.spec;
     if (typeof outcome === 'object' && outcome.phase !== Phase.Ready && outcome.phase !== Phase.Error) break;
@@ -135,9 +163,10 @@ export async function dpuLifecycle(input: DpuLifecycleInput): Promise<string> {
         ref: input.ref,
         desired,
         applied,
+        ...(appliedRevision !== undefined ? { appliedFlavorRevision: appliedRevision } : {}),
         provisioned,
         deleting,
-        failed,
+        ...(failed !== undefined ? { failed } : {}),
       });
     }
   }

@@ -68,6 +68,7 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
     throw ApplicationFailure.nonRetryable(`invalid DPU spec: ${problems.join('; ')}`, 'InvalidSpec');
   }
   const ctx = newContext(input.spec);
+  if (input.reflash) ctx.reflash = true;
   const { book } = ctx;
   const operator = serveOperator(ctx);
 

@@ -33,12 +33,15 @@ function isNewer(s: DmsRebootStatusResult, before: DmsRebootStatusResult): boole
 
 /**
  * Activates `target` with the staged bf.cfg `cfgVersion` in one call and
- * waits until DMS has flashed and rebooted the DPU.
+ * waits until DMS has flashed and rebooted the DPU. `reflash`: the DPU
+ * runs this BFB already and is flashed for a new bf.cfg, so only a reboot
+ * since `before` shows an earlier attempt got through.
  */
 export async function activateWithCfg(
   ctx: FlowContext,
   target: FetchedBfb,
   cfgVersion: string,
+  reflash = false,
 ): Promise<PhaseOutcome> {
   const { spec, book, timing } = ctx;
   const at = { dpu: spec.name, address: spec.dmsAddress };
@@ -68,7 +71,14 @@ export async function activateWithCfg(
   book.progress({ ...step, percent: 0 });
   const sent = await dmsActivations.dmsActivate.executeWithOptions(
     { summary: `activate ${version} on DMS of ${spec.name}` },
-    [{ ...at, version, noReboot: false, once: { bfb: target.fileName, before } }],
+    [
+      {
+        ...at,
+        version,
+        noReboot: false,
+        once: { bfb: target.fileName, before, ...(reflash ? { reflash: true } : {}) },
+      },
+    ],
   );
   if (sent.found?.kind === 'already-running') return { done: `${sent.found.detail}: nothing to flash` };
 

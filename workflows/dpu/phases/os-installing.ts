@@ -17,6 +17,8 @@ import { activateWithCfg, DMS_ACTIVATES_WITH_CFG } from './dms-activation';
 
 /** Marker: the bf.cfg carries the kubeadm join (runs without it send a bf.cfg that does not join). */
 export const BF_CFG_CARRIES_KUBEADM_JOIN = 'bf-cfg-carries-kubeadm-join';
+/** The patch behind flashing a BFB the DPU already runs, because its bf.cfg (flavor) changed. */
+export const REFLASH_FOR_NEW_BF_CFG = 'reflash-for-new-bf-cfg';
 
 export const osInstalling: ProvisionPhase = { phase: Phase.OsInstalling, run: installOs };
 
@@ -25,7 +27,9 @@ async function installOs(ctx: FlowContext): Promise<PhaseOutcome> {
   const at = { dpu: spec.name, address: spec.dmsAddress };
 
   const before = await dmsCalls.dmsVerify(at);
-  if (ctx.learnt.bfb && before.version === ctx.learnt.bfb.fileName) {
+  // Runs before the patch never carry `reflash` (ProvisionDpuInput), so patched() is reached only by new ones.
+  const reflash = ctx.reflash === true && patched(REFLASH_FOR_NEW_BF_CFG);
+  if (!reflash && ctx.learnt.bfb && before.version === ctx.learnt.bfb.fileName) {
     return { done: `DPU already runs ${ctx.learnt.bfb.fileName}: nothing to flash` };
   }
 
@@ -36,11 +40,11 @@ async function installOs(ctx: FlowContext): Promise<PhaseOutcome> {
   );
   const target = { fileName: sent.version, sizeBytes: sent.sizeBytes };
   ctx.learnt.bfb = target;
-  if (before.version === target.fileName) {
+  if (!reflash && before.version === target.fileName) {
     return { done: `DPU already runs ${target.fileName}: nothing to flash` };
   }
   const cfg = await sendBfCfg(ctx);
-  if (patched(DMS_ACTIVATES_WITH_CFG)) return activateWithCfg(ctx, target, cfg.fileName);
+  if (patched(DMS_ACTIVATES_WITH_CFG)) return activateWithCfg(ctx, target, cfg.fileName, reflash);
   // Runs started before DPF's activation: the BFB alone, flashed with the last staged bf.cfg, rebooted later.
   await dmsCalls.dmsActivate({ ...at, version: target.fileName });
   return awaitFlash(ctx, target);
