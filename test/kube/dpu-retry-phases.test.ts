@@ -260,10 +260,15 @@ test('Error in Rebooting: the DPU still rebooting past the reboot timeout after 
     return !s.active;
   });
   const result = await retryToReady('rb-dpu', Phase.Rebooting, async () => {
-    await h.waitFor('rb-dpu waiting for a power cycle again', async () => {
+    // Ready ends the wait too, so a retry that skips Rebooting fails here at once.
+    const waiting = await h.waitFor('rb-dpu waiting for a power cycle again', async () => {
       const d = await h.dpu('rb-dpu');
-      return d?.status?.phase === 'Rebooting' && d.status.message?.includes('power-cycle host');
+      if (d?.status?.phase === 'Ready') return d.status.phase;
+      return (
+        d?.status?.phase === 'Rebooting' && d.status.message?.includes('power-cycle host') && d.status.phase
+      );
     });
+    expect(waiting).toBe(Phase.Rebooting);
     await powerCycled('1700000100');
   });
   expect(runsOf(result)).toMatchObject({ [Phase.OsInstalling]: 1, [Phase.Rebooting]: 2 });
