@@ -91,7 +91,15 @@ export function dmsDeploymentActivities(kube: () => Kube, layout: DmsPodLayout =
           if (!pod) return { seen: 'not created', details: { pod: input.pod } };
           if (pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
             return { done: undefined };
-          const seen = `${pod.status?.phase ?? 'Pending'}${pod.status?.message ? `: ${pod.status.message}` : ''}`;
+          // The scheduler says why a pod has no node in its PodScheduled condition (reason Unschedulable):
+          // kubernetes/kubernetes pkg/scheduler/schedule_one.go, handleSchedulingFailure, commit
+          // 4a37f009ca615534484b1116d0f147f1f23cf067.
+          const unscheduled = pod.status?.conditions?.find(
+            (c) => c.type === 'PodScheduled' && c.status === 'False',
+          );
+          const seen = unscheduled
+            ? `${pod.status?.phase ?? 'Pending'}, not scheduled: ${unscheduled.message ?? unscheduled.reason ?? 'no reason given'}`
+            : `${pod.status?.phase ?? 'Pending'}${pod.status?.message ? `: ${pod.status.message}` : ''}`;
           return { seen, details: { pod: input.pod } };
         },
       });

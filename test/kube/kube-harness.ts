@@ -17,6 +17,7 @@ import * as k8s from '@kubernetes/client-node';
 import { startControllers, type RunningControllers } from '../../controllers/manager';
 import { Kube } from '../../platform/kube/client';
 import type { DpuResource } from '../../model/resources/common';
+import type { ProvisionTiming } from '../../model/dpu';
 import { startBfbServer, type BfbServer } from '../../sim/bfb-server';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { freePort } from '../../sim/free-port';
@@ -123,7 +124,10 @@ export class KubeHarness {
     return { TEMPORAL_ADDRESS: this.temporal.address, TEMPORAL_NAMESPACE: 'default' };
   }
 
-  async startControllers(): Promise<void> {
+  /** `tighter`: shorter waits for a file whose tests fail on purpose (e.g. a reboot timeout of seconds). */
+  async startControllers(
+    tighter: { timing?: Partial<ProvisionTiming>; readyTimeoutSeconds?: number } = {},
+  ): Promise<void> {
     this.controllers = await startControllers({
       kc: this.host.kc,
       temporal: this.client,
@@ -131,8 +135,8 @@ export class KubeHarness {
       dmsBasePort: this.dmsBasePort,
       dmsImage: 'xpuflow-dms:test',
       workflowUrlBase: `http://127.0.0.1:${this.temporal.uiPort}/namespaces/default/workflows/`,
-      timing: TIMING,
-      readyTimeoutSeconds: 60,
+      timing: { ...TIMING, ...tighter.timing },
+      readyTimeoutSeconds: tighter.readyTimeoutSeconds ?? 60,
       settleTimeoutSeconds: 120,
       log: timestampedLog(path.join(this.dir, 'controller.log')),
     });
@@ -152,7 +156,7 @@ export class KubeHarness {
     prefix: string,
     count: number,
     labels: Record<string, string>,
-    opts: { flashMs?: number } = {},
+    opts: { flashMs?: number; rebootMs?: number } = {},
   ): Promise<SimFleet> {
     const octet = 10 + this.fleets.length;
     const fleet = await startSimFleet({
@@ -161,7 +165,7 @@ export class KubeHarness {
       hosts: count,
       dpusPerHost: 1,
       flashMs: opts.flashMs ?? 1500,
-      rebootMs: 500,
+      rebootMs: opts.rebootMs ?? 500,
       bfbSizeBytes: 1024,
       dmsListen: (h) => ({ host: `127.0.${octet}.${h + 1}`, port: this.dmsBasePort }),
     });

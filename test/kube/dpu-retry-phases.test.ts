@@ -1,0 +1,310 @@
+/**
+ * README: "Error retryable whatever phase failed", for the phases that only a
+ * Kubernetes-managed DPU runs (and Rebooting, waited on by an operator). Each
+ * test makes one phase fail for good for a reason an operator can fix, sees
+ * the DPU object parked in Error with that phase in `lastError.phase` and a
+ * message naming the cause, fixes the cause, retries from that phase with the
+ * retry annotation, and sees the DPU Ready with the phases before the failed
+ * one not run again: the DMS simulator counts one flash.
+ *
+ * The waits are tightened for this file (a DMS pod or DPU node Ready within
+ * 4 s, a reboot within 3 s), so each failure comes in seconds.
+ */
+import * as k8s from '@kubernetes/client-node';
+import { createDmsActivities } from '../../activities/dms';
+import { dmsPodName } from '../../model/dpu';
+import { statusQuery } from '../../model/dpu-provision-api';
+import { Phase } from '../../model/phases';
+import { HOST_POWER_CYCLED_ANNOTATION, type DpuResource } from '../../model/resources/common';
+import { RETRY_ANNOTATION } from '../../model/retry-annotation';
+import { dpuGenerationWorkflowId } from '../../model/workflow-ids';
+import type { ProvisionDpuWorkflow } from '../../model/workflow-types';
+import type { SimFleet } from '../../sim/fleet';
+import { KubeHarness, NS } from './kube-harness';
+
+jest.setTimeout(120_000);
+
+const h = new KubeHarness();
+const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const READY_TIMEOUT_SECONDS = 4;
+const REBOOT_TIMEOUT_SECONDS = 3;
+
+beforeAll(async () => {
+  await h.start();
+  await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
+  await h.startControllers({
+    timing: { rebootTimeoutSeconds: REBOOT_TIMEOUT_SECONDS },
+    readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
+  });
+});
+afterAll(() => h.dispose());
+
+async function createDpu(name: string, fleet: SimFleet, extra: object = {}): Promise<void> {
+  await h.kube.create('DPU', NS, {
+    metadata: { name },
+    spec: {
+      nodeName: fleet.hosts[0].node,
+      pciAddress: fleet.dpus[0].spec.pciAddress,
+      bfb: 'bf-2-9-1',
+      cluster: { name: 'dpu-cluster' },
+      ...extra,
+    },
+  });
+}
+
+/** Waits for the DPU object in Error; returns it and its provisioning run's lastError. */
+async function parkedInError(name: string) {
+  const dpu = await h.waitFor(
+    `${name} in Error`,
+    async () => {
+      const d = await h.dpu(name);
+      if (d?.status?.phase === 'Ready') throw new Error(`${name} went Ready: ${d.status.message ?? ''}`);
+      return d?.status?.phase === 'Error' ? d : undefined;
+    },
+    60_000,
+  );
+  const run = h.client.workflow.getHandle<ProvisionDpuWorkflow>(dpu.status!.workflowId!);
+  expect((await run.describe()).status.name).toBe('RUNNING');
+  const status = await run.query(statusQuery);
+  return { dpu, lastError: status.lastError!, run };
+}
+
+/** Retries from `phase` by the annotation; resolves with the run's result once the DPU is Ready. */
+async function retryToReady(name: string, phase: Phase, between?: () => Promise<void>) {
+  await h.kube.patch(
+    'DPU',
+    { namespace: NS, name },
+    { metadata: { annotations: { [RETRY_ANNOTATION]: phase } } },
+  );
+  await between?.();
+  const ready = await h.waitFor(`${name} Ready`, async () => {
+    const d = await h.dpu(name);
+    return d?.status?.phase === 'Ready' ? d : undefined;
+  });
+  const run = h.client.workflow.getHandle<ProvisionDpuWorkflow>(ready.status!.workflowId!);
+  expect(ready.status!.workflowId).toBe(dpuGenerationWorkflowId('provision', { namespace: NS, name }, 1));
+  const result = await run.result();
+  expect(result).toMatchObject({ phase: 'Ready', retries: 1 });
+  return result;
+}
+
+/** How many times each phase ran, in the run's result. */
+function runsOf(result: { phases: Array<{ phase: string }> }): Record<string, number> {
+  const n: Record<string, number> = {};
+  for (const p of result.phases) n[p.phase] = (n[p.phase] ?? 0) + 1;
+  return n;
+}
+
+function expectFailed(dpu: DpuResource, phase: Phase): void {
+  expect(dpu.status?.message).toContain(`${phase} failed`);
+  expect(dpu.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+    status: 'False',
+    reason: 'Error',
+  });
+}
+
+test('Error in Node Effect: a drain blocked by a PodDisruptionBudget past its timeout; the budget removed, a retry from Node Effect drains and goes on to Ready', async () => {
+  const fleet = await h.hosts('ne', 1, {}, { flashMs: 300 });
+  const node = fleet.hosts[0].node;
+  await h.kube.core.createNamespacedPod({
+    namespace: NS,
+    body: {
+      metadata: { name: 'ne-db-0', labels: { app: 'ne-db' } },
+      spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }] },
+    },
+  });
+  const policy = h.host.kc.makeApiClient(k8s.PolicyV1Api);
+  await policy.createNamespacedPodDisruptionBudget({
+    namespace: NS,
+    body: {
+      metadata: { name: 'ne-db' },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: 'ne-db' } } },
+    },
+  });
+  // Play the kubelet (ne-db-0 Running, so its budget counts) and the disruption controller (no disruption allowed).
+  await h.waitFor(
+    'ne-db-0 Running',
+    async () => (await h.kube.getPod(NS, 'ne-db-0'))?.status?.phase === 'Running',
+  );
+  const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: NS, name: 'ne-db' });
+  await policy.patchNamespacedPodDisruptionBudgetStatus(
+    {
+      namespace: NS,
+      name: 'ne-db',
+      body: {
+        status: {
+          observedGeneration: pdb.metadata!.generation,
+          disruptionsAllowed: 0,
+          currentHealthy: 1,
+          desiredHealthy: 1,
+          expectedPods: 1,
+        },
+      },
+    },
+    MERGE,
+  );
+
+  await createDpu('ne-dpu', fleet, { nodeEffect: { drain: { timeoutSeconds: 2 } } });
+  const { dpu, lastError } = await parkedInError('ne-dpu');
+  expect(lastError.phase).toBe(Phase.NodeEffect);
+  expectFailed(dpu, Phase.NodeEffect);
+  expect(lastError.message).toMatch(/drain of node ne-host-01 timed out after 2 s/);
+  expect(lastError.message).toContain(`${NS}/ne-db-0`);
+  expect(lastError.message).toMatch(/disruption budget/i);
+  expect(fleet.dpus[0].dms.counters.flashes).toBe(0);
+
+  // The operator's fix: the budget that blocks the drain goes.
+  await policy.deleteNamespacedPodDisruptionBudget({ namespace: NS, name: 'ne-db' });
+  const result = await retryToReady('ne-dpu', Phase.NodeEffect);
+  expect(runsOf(result)).toMatchObject({
+    [Phase.Initializing]: 1,
+    [Phase.NodeEffect]: 2,
+    [Phase.OsInstalling]: 1,
+  });
+  expect(await h.kube.getPod(NS, 'ne-db-0')).toBeUndefined(); // drained this time
+  expect(fleet.dpus[0].dms.counters.flashes).toBe(1);
+});
+
+test('Error in DMS Deployment: a stale DMS pod of the same name that cannot be scheduled never gets Ready; a retry from DMS Deployment makes a new one, to Ready', async () => {
+  const fleet = await h.hosts('dd', 1, {}, { flashMs: 300 });
+  // A DMS pod of the DPU's name left from before, pinned by a node selector no node matches:
+  // created by the API server, and (playing the scheduler) marked Unschedulable.
+  const stale = dmsPodName('dd-dpu');
+  await h.kube.core.createNamespacedPod({
+    namespace: NS,
+    body: {
+      metadata: { name: stale },
+      spec: {
+        nodeSelector: { 'kubernetes.io/hostname': 'decommissioned-host' },
+        containers: [{ name: 'dms', image: 'xpuflow-dms:old' }],
+      },
+    },
+  });
+  const unschedulable = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.";
+  await h.kube.core.patchNamespacedPodStatus(
+    {
+      namespace: NS,
+      name: stale,
+      body: {
+        status: {
+          phase: 'Pending',
+          conditions: [
+            { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: unschedulable },
+          ],
+        },
+      },
+    },
+    MERGE,
+  );
+
+  await createDpu('dd-dpu', fleet);
+  const { dpu, lastError } = await parkedInError('dd-dpu');
+  expect(lastError.phase).toBe(Phase.DmsDeployment);
+  expectFailed(dpu, Phase.DmsDeployment);
+  expect(lastError.message).toContain(
+    `waited ${READY_TIMEOUT_SECONDS} s for DMS pod ${NS}/${stale} on node dd-host-01 to be Ready`,
+  );
+  expect(lastError.message).toContain(`not scheduled: ${unschedulable}`);
+
+  // The phase's undo deleted the pod of that name, the stale one; the retry makes the DMS pod afresh.
+  await h.waitFor('the stale DMS pod gone', async () => (await h.kube.getPod(NS, stale)) === undefined);
+  const result = await retryToReady('dd-dpu', Phase.DmsDeployment);
+  expect(runsOf(result)).toMatchObject({
+    [Phase.Pending]: 1,
+    [Phase.DmsDeployment]: 2,
+    [Phase.OsInstalling]: 1,
+  });
+  expect((await h.kube.getPod(NS, stale))?.spec?.nodeName).toBe('dd-host-01');
+  expect(fleet.dpus[0].dms.counters.flashes).toBe(1);
+});
+
+test('Error in Rebooting: the DPU still rebooting past the reboot timeout after the power cycle; once it is back, a retry from Rebooting, to Ready without a second flash', async () => {
+  // A DPU that takes longer to boot than the reboot timeout allows.
+  const slowBootMs = (REBOOT_TIMEOUT_SECONDS + 3) * 1000;
+  const fleet = await h.hosts('rb', 1, {}, { flashMs: 300, rebootMs: slowBootMs });
+  const dms = fleet.dpus[0].dms;
+  await createDpu('rb-dpu', fleet, { automaticReboot: false });
+  await h.waitFor('rb-dpu waiting for a power cycle', async () => {
+    const d = await h.dpu('rb-dpu');
+    return d?.status?.phase === 'Rebooting' && d.status.message?.includes('power-cycle host');
+  });
+  // The slow boot under way when the operator says the host was power-cycled (started here by
+  // gNOI System.Reboot to its DMS, as the power cycle would).
+  const dmsClient = createDmsActivities();
+  await dmsClient.dmsReboot({
+    dpu: 'rb-dpu',
+    address: dms.address,
+    delaySeconds: 0,
+    message: 'slow boot',
+  });
+  const rebootsBefore = dms.counters.reboots;
+  const powerCycled = (at: string) =>
+    h.kube.patch(
+      'DPU',
+      { namespace: NS, name: 'rb-dpu' },
+      { metadata: { annotations: { [HOST_POWER_CYCLED_ANNOTATION]: at } } },
+    );
+  await powerCycled('1700000000');
+
+  const { dpu, lastError } = await parkedInError('rb-dpu');
+  expect(lastError.phase).toBe(Phase.Rebooting);
+  expectFailed(dpu, Phase.Rebooting);
+  expect(lastError.message).toContain(
+    `rb-dpu did not come back from its reboot within ${REBOOT_TIMEOUT_SECONDS} s`,
+  );
+  expect(lastError.message).toContain('retry from "Rebooting"');
+
+  // The operator's fix: wait until the DPU is back (RebootStatus no longer active).
+  await h.waitFor('the DPU back from its slow boot', async () => {
+    const s = await dmsClient.dmsRebootStatus({ dpu: 'rb-dpu', address: dms.address, subcomponent: 'CPU' });
+    return !s.active;
+  });
+  const result = await retryToReady('rb-dpu', Phase.Rebooting, async () => {
+    // Ready ends the wait too, so a retry that skips Rebooting fails here at once.
+    const waiting = await h.waitFor('rb-dpu waiting for a power cycle again', async () => {
+      const d = await h.dpu('rb-dpu');
+      if (d?.status?.phase === 'Ready') return d.status.phase;
+      return (
+        d?.status?.phase === 'Rebooting' && d.status.message?.includes('power-cycle host') && d.status.phase
+      );
+    });
+    expect(waiting).toBe(Phase.Rebooting);
+    await powerCycled('1700000100');
+  });
+  expect(runsOf(result)).toMatchObject({ [Phase.OsInstalling]: 1, [Phase.Rebooting]: 2 });
+  expect(dms.counters.flashes).toBe(1);
+  expect(dms.counters.reboots).toBe(rebootsBefore); // xpuflow asked for no reboot of its own
+});
+
+test("Error in DPU Cluster Config: the DPUCluster's kubeconfig Secret missing; the Secret created, a retry from DPU Cluster Config joins the DPU, to Ready without a second flash", async () => {
+  const fleet = await h.hosts('dc', 1, {}, { flashMs: 300 });
+  await h.kube.create('DPUCluster', NS, {
+    metadata: { name: 'dc-cluster' },
+    spec: { kubeconfigSecret: { name: 'dc-cluster-kubeconfig' } },
+  });
+  await createDpu('dc-dpu', fleet, { cluster: { name: 'dc-cluster' } });
+  const { dpu, lastError } = await parkedInError('dc-dpu');
+  expect(lastError.phase).toBe(Phase.DpuClusterConfig);
+  expectFailed(dpu, Phase.DpuClusterConfig);
+  expect(lastError.message).toContain(
+    `Secret ${NS}/dc-cluster-kubeconfig does not exist: DPUCluster dc-cluster needs its kubeconfig there`,
+  );
+  expect(await h.dpuKube.getNode('dc-dpu')).toBeUndefined();
+
+  // The operator's fix: the Secret with the DPU cluster's kubeconfig.
+  await h.kube.core.createNamespacedSecret({
+    namespace: NS,
+    body: {
+      metadata: { name: 'dc-cluster-kubeconfig' },
+      stringData: { kubeconfig: h.dpuCluster.kubeconfigYaml },
+    },
+  });
+  const result = await retryToReady('dc-dpu', Phase.DpuClusterConfig);
+  expect(runsOf(result)).toMatchObject({
+    [Phase.OsInstalling]: 1,
+    [Phase.HostNetworkConfiguration]: 1,
+    [Phase.DpuClusterConfig]: 2,
+  });
+  expect(await h.dpuKube.getNode('dc-dpu')).toBeDefined();
+  expect(fleet.dpus[0].dms.counters.flashes).toBe(1);
+});
