@@ -13,6 +13,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { createDmsActivities } from '../../activities/dms';
 import { dmsPodName } from '../../model/dpu';
+import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
 import { statusQuery } from '../../model/dpu-provision-api';
 import { Phase } from '../../model/phases';
 import { HOST_POWER_CYCLED_ANNOTATION, type DpuResource } from '../../model/resources/common';
@@ -276,35 +277,47 @@ test('Error in Rebooting: the DPU still rebooting past the reboot timeout after 
   expect(dms.counters.reboots).toBe(rebootsBefore); // xpuflow asked for no reboot of its own
 });
 
-test("Error in DPU Cluster Config: the DPUCluster's kubeconfig Secret missing; the Secret created, a retry from DPU Cluster Config joins the DPU, to Ready without a second flash", async () => {
+test("Error in DPU Cluster Config: the DPUCluster's kubeconfig Secret deleted after the flash; the Secret created again, a retry from DPU Cluster Config finds the DPU joined, to Ready without a second flash", async () => {
   const fleet = await h.hosts('dc', 1, {}, { flashMs: 300 });
+  const kubeconfigSecret = {
+    metadata: { name: 'dc-cluster-kubeconfig' },
+    stringData: { kubeconfig: h.dpuCluster.kubeconfigYaml },
+  };
+  await h.kube.core.createNamespacedSecret({ namespace: NS, body: kubeconfigSecret });
   await h.kube.create('DPUCluster', NS, {
     metadata: { name: 'dc-cluster' },
     spec: { kubeconfigSecret: { name: 'dc-cluster-kubeconfig' } },
   });
-  await createDpu('dc-dpu', fleet, { cluster: { name: 'dc-cluster' } });
+  // Without automatic reboot the run waits for the operator after OS Installing (its bf.cfg, with the
+  // join, already sent): a deterministic point to take the Secret away before DPU Cluster Config reads it.
+  await createDpu('dc-dpu', fleet, { cluster: { name: 'dc-cluster' }, automaticReboot: false });
+  await h.waitFor('dc-dpu waiting for a power cycle', async () => {
+    const d = await h.dpu('dc-dpu');
+    return d?.status?.phase === 'Rebooting' && d.status.message?.includes('power-cycle host');
+  });
+  await h.kube.core.deleteNamespacedSecret({ namespace: NS, name: 'dc-cluster-kubeconfig' });
+  await h.kube.patch(
+    'DPU',
+    { namespace: NS, name: 'dc-dpu' },
+    { metadata: { annotations: { [HOST_POWER_CYCLED_ANNOTATION]: '1700000000' } } },
+  );
+
   const { dpu, lastError } = await parkedInError('dc-dpu');
   expect(lastError.phase).toBe(Phase.DpuClusterConfig);
   expectFailed(dpu, Phase.DpuClusterConfig);
   expect(lastError.message).toContain(
     `Secret ${NS}/dc-cluster-kubeconfig does not exist: DPUCluster dc-cluster needs its kubeconfig there`,
   );
-  expect(await h.dpuKube.getNode('dc-dpu')).toBeUndefined();
 
-  // The operator's fix: the Secret with the DPU cluster's kubeconfig.
-  await h.kube.core.createNamespacedSecret({
-    namespace: NS,
-    body: {
-      metadata: { name: 'dc-cluster-kubeconfig' },
-      stringData: { kubeconfig: h.dpuCluster.kubeconfigYaml },
-    },
-  });
+  // The operator's fix: the Secret with the DPU cluster's kubeconfig, back.
+  await h.kube.core.createNamespacedSecret({ namespace: NS, body: kubeconfigSecret });
   const result = await retryToReady('dc-dpu', Phase.DpuClusterConfig);
   expect(runsOf(result)).toMatchObject({
     [Phase.OsInstalling]: 1,
     [Phase.HostNetworkConfiguration]: 1,
     [Phase.DpuClusterConfig]: 2,
   });
-  expect(await h.dpuKube.getNode('dc-dpu')).toBeDefined();
+  // The DPU joined with the bf.cfg of its one flash.
+  expect(await h.dpuKube.getNode(dpuClusterNodeName(NS, 'dc-dpu'))).toBeDefined();
   expect(fleet.dpus[0].dms.counters.flashes).toBe(1);
 });
