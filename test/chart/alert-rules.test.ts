@@ -86,7 +86,9 @@ test('limits and the PrometheusRule labels come from values', () => {
 test('the control and host workers serve /metrics on the port the PodMonitor scrapes, whose job the rules match', () => {
   const objs = renderChart({ 'metrics.podMonitor.enabled': 'true' });
   for (const name of ['xpuflow-control-worker', 'xpuflow-host-worker']) {
-    const w = objs.find((o) => o.metadata.name === name) as unknown as {
+    const w = objs.find(
+      (o) => o.metadata.name === name && (o.kind === 'Deployment' || o.kind === 'DaemonSet'),
+    ) as unknown as {
       spec: {
         template: {
           spec: { containers: Array<{ ports?: unknown[]; env?: Array<{ name: string; value?: string }> }> };

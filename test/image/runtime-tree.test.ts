@@ -15,6 +15,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
 import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { DevServer } from '../support/dev-server';
 import { assembleRuntimeTree, type RuntimeTree } from './runtime-tree';
@@ -248,6 +249,10 @@ test('the DPU worker starts (OPI evpn-gw proto)', async () => {
 });
 
 test('the controllers start against a kube-apiserver with the CRDs', async () => {
+  // The release namespace exists where the chart installs the controller; its leader-election Lease lives there.
+  await hostCluster.kc
+    .makeApiClient(k8s.CoreV1Api)
+    .createNamespace({ body: { metadata: { name: 'xpuflow-system' } } });
   await startUntil(
     ['controller', '--namespace', 'xpuflow-system'],
     { TEMPORAL_ADDRESS: temporal.address, XPUFLOW_KUBECONFIG: hostCluster.kubeconfigPath },
