@@ -146,8 +146,13 @@ export class TemporalCluster {
       this.ports.set(s, { grpcPort: await freePort(), membershipPort: await freeMembershipPort() });
     this.httpPort = await freePort();
     this.writeConfig();
-    // History first: the frontend and matching find it through the membership ring.
-    for (const s of ['history', 'matching', 'frontend', 'worker'] as const) this.startService(s);
+    // History first, alone until it listens: every service writes the cluster metadata into an empty
+    // store at start (ApplyClusterMetadataConfigProvider, go.temporal.io/server@v1.32.2 temporal/fx.go:646),
+    // and services started together race on that first write; the loser exits with "failed to initialize
+    // current cluster metadata" (seen in CI). Then the rest, which find history through the membership ring.
+    this.startService('history');
+    await this.waitListening('history');
+    for (const s of ['matching', 'frontend', 'worker'] as const) this.startService(s);
     await Promise.all(CLUSTER_SERVICES.map((s) => this.waitListening(s)));
     await this.admin_(['operator', 'cluster', 'health'], 60_000);
     await this.createNamespace();
