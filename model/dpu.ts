@@ -77,6 +77,14 @@ export interface ProvisionTiming {
   hostScheduleToStartSeconds: number;
   /** Delay DMS waits before rebooting, so the caller returns first. */
   rebootDelaySeconds: number;
+  /**
+   * Heartbeat timeout of the long DMS calls (BFB transfer, activation): how
+   * soon a worker killed mid-call is noticed and the call retried. The DMS
+   * activities heartbeat every 5 s (activities/dms/session.ts), so keep it above 10.
+   */
+  heartbeatTimeoutSeconds: number;
+  /** Start-to-close of one sysfs call on the DPU's host: how soon one on a killed host worker is retried. */
+  hostCallTimeoutSeconds: number;
 }
 
 export const DEFAULT_TIMING: ProvisionTiming = {
@@ -87,6 +95,8 @@ export const DEFAULT_TIMING: ProvisionTiming = {
   pollMaxSeconds: 60,
   hostScheduleToStartSeconds: 120,
   rebootDelaySeconds: 2,
+  heartbeatTimeoutSeconds: 30,
+  hostCallTimeoutSeconds: 60,
 };
 
 export function timingOf(spec: DpuSpec): ProvisionTiming {

@@ -43,7 +43,8 @@ function controller(n: number): WorkerProcess {
       XPUFLOW_WATCH_NAMESPACE: NS,
       XPUFLOW_DMS_BASE_PORT: String(h.dmsBasePort),
       XPUFLOW_DMS_IMAGE: 'xpuflow-dms:test',
-      XPUFLOW_TIMING: JSON.stringify(TIMING),
+      // The Activate of a killed control worker is retried after 12 s without a heartbeat (every 5 s), not 30.
+      XPUFLOW_TIMING: JSON.stringify({ ...TIMING, heartbeatTimeoutSeconds: 12 }),
       XPUFLOW_READY_TIMEOUT_SECONDS: '60',
       XPUFLOW_LEASE_DURATION_SECONDS: String(LEASE_SECONDS),
       XPUFLOW_RENEW_DEADLINE_SECONDS: '3',

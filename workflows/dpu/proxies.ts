@@ -35,7 +35,11 @@ export const dmsCalls = proxyActivities<DmsActivities>({
   },
 });
 
-/** Long transfers (BFB download, BFB to DMS): alive through heartbeats, so a dead worker is noticed in 30 s. */
+/**
+ * Long transfers (BFB download, BFB to DMS): alive through heartbeats, so a
+ * dead worker is noticed in 30 s (the DPU's `timing.heartbeatTimeoutSeconds`
+ * where a call passes `heartbeatTimeoutOf`).
+ */
 const TRANSFER_RETRY: RetryPolicy = {
   initialInterval: '2 seconds',
   backoffCoefficient: 2,
@@ -58,12 +62,17 @@ export const bfbCalls = proxyActivities<BfbActivities>({
   retry: TRANSFER_RETRY,
 });
 
-/** Sysfs work on the DPU's host. */
+/** Per-call options of a heartbeating DMS call: the DPU's heartbeat timeout. */
+export function heartbeatTimeoutOf(timing: ProvisionTiming): { heartbeatTimeout: `${number} seconds` } {
+  return { heartbeatTimeout: `${timing.heartbeatTimeoutSeconds} seconds` };
+}
+
+/** Sysfs work on the DPU's host (start-to-close 1 minute by default). */
 export function hostCalls(node: string, timing: ProvisionTiming): HostCalls {
   return proxyActivities<SysfsActivities>({
     taskQueue: hostTaskQueue(node),
     scheduleToStartTimeout: `${timing.hostScheduleToStartSeconds} seconds`,
-    startToCloseTimeout: '1 minute',
+    startToCloseTimeout: `${timing.hostCallTimeoutSeconds} seconds`,
     retry: {
       initialInterval: '1 second',
       backoffCoefficient: 2,

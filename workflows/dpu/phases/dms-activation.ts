@@ -15,7 +15,7 @@
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { DmsRebootStatusResult } from '../../../activities/dms';
 import type { FetchedBfb, FlowContext, PhaseOutcome } from '../context';
-import { dmsActivations, dmsCalls } from '../proxies';
+import { dmsActivations, dmsCalls, heartbeatTimeoutOf } from '../proxies';
 import { pollUntil } from '../../toolkit/poll-until';
 
 /** The patch that moves a run onto DPF's activation (OS Installing and Rebooting read it). */
@@ -70,7 +70,7 @@ export async function activateWithCfg(
   };
   book.progress({ ...step, percent: 0 });
   const sent = await dmsActivations.dmsActivate.executeWithOptions(
-    { summary: `activate ${version} on DMS of ${spec.name}` },
+    { summary: `activate ${version} on DMS of ${spec.name}`, ...heartbeatTimeoutOf(timing) },
     [
       {
         ...at,

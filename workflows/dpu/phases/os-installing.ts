@@ -9,7 +9,7 @@
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { Phase } from '../../../model/phases';
-import { bfbCalls, dmsCalls, dmsTransfers, kubeCalls } from '../proxies';
+import { bfbCalls, dmsCalls, dmsTransfers, heartbeatTimeoutOf, kubeCalls } from '../proxies';
 import { clusterInputOf } from './dpu-cluster-config';
 import type { FetchedBfb, FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
 import { pollUntil } from '../../toolkit/poll-until';
@@ -35,7 +35,7 @@ async function installOs(ctx: FlowContext): Promise<PhaseOutcome> {
 
   book.progress({ step: `sending ${ctx.learnt.bfb?.fileName ?? spec.bfb.url} to DMS`, percent: 0 });
   const sent = await dmsTransfers.dmsInstallBfb.executeWithOptions(
-    { summary: `send BFB to DMS of ${spec.name}` },
+    { summary: `send BFB to DMS of ${spec.name}`, ...heartbeatTimeoutOf(ctx.timing) },
     [{ ...at, bfb: { url: spec.bfb.url, sha256: spec.bfb.sha256 } }],
   );
   const target = { fileName: sent.version, sizeBytes: sent.sizeBytes };

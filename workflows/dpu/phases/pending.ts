@@ -1,6 +1,6 @@
 /** Pending: the BFB is downloaded into the control worker's cache and its sha256 checked. */
 import { Phase } from '../../../model/phases';
-import { bfbCalls } from '../proxies';
+import { bfbCalls, heartbeatTimeoutOf } from '../proxies';
 import type { ProvisionPhase } from '../context';
 
 export const pending: ProvisionPhase = {
@@ -9,7 +9,7 @@ export const pending: ProvisionPhase = {
     const { url, sha256 } = ctx.spec.bfb;
     ctx.book.progress({ step: `downloading ${url}` });
     const fetched = await bfbCalls.fetchBfb.executeWithOptions(
-      { summary: `download BFB ${url}`, heartbeatTimeout: '30 seconds', startToCloseTimeout: '1 hour' },
+      { summary: `download BFB ${url}`, ...heartbeatTimeoutOf(ctx.timing), startToCloseTimeout: '1 hour' },
       [{ url, sha256 }],
     );
     ctx.learnt.bfb = { fileName: fetched.fileName, sizeBytes: fetched.sizeBytes };
