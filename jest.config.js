@@ -16,7 +16,12 @@ module.exports = {
   testTimeout: 120000,
   // Says once, at the top, which suites are skipped for a missing prerequisite (test/support/prerequisites.ts).
   globalSetup: '<rootDir>/test/support/global-setup.ts',
-  // e2e tests share one dev server and bind ports; run files one at a time.
+  // One file at a time. Each file owns its servers (dev server, apiservers, simulators on ports
+  // picked free), but: tests with tight real-time bounds (a 4 s Lease, a 3 s renew deadline,
+  // 4 s Ready timeouts, 12 s heartbeat timeouts) assume the 2 CI cores are not shared with
+  // another file's apiservers and workers; etcd and the apiservers bind a port picked free
+  // earlier and do not pick again if another file's process took it; and the CNI and VF
+  // files change the host's network namespaces and OVS.
   maxWorkers: 1,
   // A hung simulator socket must not keep CI waiting after the results are in.
   forceExit: true,

@@ -75,10 +75,27 @@ export class KubeHarness {
   private dpuWatch?: { abort(): void };
   private disposed = false;
 
+  /**
+   * Starts what mostly waits on its own process side by side: the Temporal
+   * dev server with the apiservers, then the control worker while the CRDs
+   * are installed (it reads no object before a flow asks it to).
+   */
   async start(): Promise<void> {
-    [this.host, this.dpuCluster] = await this.apis.start(['host', 'dpu']);
+    [[this.host, this.dpuCluster]] = await Promise.all([
+      this.apis.start(['host', 'dpu']),
+      this.temporal.start(),
+    ]);
     this.kube = new Kube(this.host.kc);
     this.dpuKube = new Kube(this.dpuCluster.kc);
+    await Promise.all([this.setUpHostCluster(), this.startControlWorker()]);
+    this.kubelets = playKubelets(this.kube);
+    this.joins = await startDpuClusterJoins(this.dpuCluster, this.dir, () =>
+      this.fleets.flatMap((f) => f.dpus.map((d) => d.dms)),
+    );
+    await this.watchDpus();
+  }
+
+  private async setUpHostCluster(): Promise<void> {
     await installCrds(this.host.kc);
     await this.kube.core.createNamespace({ body: { metadata: { name: NS } } });
     await registerDpuCluster(this.kube, NS, 'dpu-cluster', this.dpuCluster);
@@ -89,7 +106,9 @@ export class KubeHarness {
       ],
     });
     this.dmsBasePort = await freePort();
-    await this.temporal.start();
+  }
+
+  private async startControlWorker(): Promise<void> {
     this.client = new Client({
       connection: await Connection.connect({ address: this.temporal.address }),
       namespace: 'default',
@@ -104,11 +123,6 @@ export class KubeHarness {
       },
       started: (w) => this.workers.push(w),
     });
-    this.kubelets = playKubelets(this.kube);
-    this.joins = await startDpuClusterJoins(this.dpuCluster, this.dir, () =>
-      this.fleets.flatMap((f) => f.dpus.map((d) => d.dms)),
-    );
-    await this.watchDpus();
   }
 
   /** The worker processes this harness started (control and host workers), e.g. to find one by pid. */
