@@ -41,7 +41,11 @@ export class CredentialHarness {
   async start(): Promise<void> {
     const keys = path.join(this.dir, 'codec-keys.json');
     fs.writeFileSync(keys, JSON.stringify({ keys: { k1: crypto.randomBytes(32).toString('base64') } }));
-    [this.host, this.dpuCluster] = await this.apis.start(['host', 'dpu']);
+    // The Temporal dev server starts beside the apiservers: each mostly waits on its own process.
+    [[this.host, this.dpuCluster]] = await Promise.all([
+      this.apis.start(['host', 'dpu']),
+      this.temporal.start(),
+    ]);
     this.kube = new Kube(this.host.kc);
     this.dpuKube = new Kube(this.dpuCluster.kc);
     await installCrds(this.host.kc);
@@ -49,7 +53,6 @@ export class CredentialHarness {
       await this.kube.core.createNamespace({ body: { metadata: { name } } });
     await this.dpuKube.core.createNamespace({ body: { metadata: { name: DPU_SERVICES } } });
     await registerDpuCluster(this.kube, NS, 'dpu-cluster', this.dpuCluster);
-    await this.temporal.start();
     this.client = new Client({
       connection: await Connection.connect({ address: this.temporal.address }),
       namespace: 'default',

@@ -72,8 +72,9 @@ export class DpuServiceHarness {
   }
 
   async start(): Promise<void> {
-    this.step('starting kube-apiservers');
-    const clusters = await this.apis.start(['host', ...DPU_CLUSTERS]);
+    // The Temporal dev server starts beside the apiservers: each mostly waits on its own process.
+    this.step('starting kube-apiservers and the Temporal dev server');
+    const [clusters] = await Promise.all([this.apis.start(['host', ...DPU_CLUSTERS]), this.temporal.start()]);
     this.host = clusters[0];
     this.kube = new Kube(this.host.kc);
     await installCrds(this.host.kc);
@@ -95,8 +96,7 @@ export class DpuServiceHarness {
         },
       },
     });
-    this.step('clusters ready; starting the Temporal dev server');
-    await this.temporal.start();
+    this.step('clusters ready');
     this.client = new Client({
       connection: await Connection.connect({ address: this.temporal.address }),
       namespace: 'default',
