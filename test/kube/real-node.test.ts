@@ -13,6 +13,9 @@
  * the device plugin: a simulated sysfs (two VFs on one PF) and a Temporal dev
  * server running the real VF lease workflow, whose host and DPU activities are
  * recording fakes (the attach is not under test here).
+ *
+ * Kubelet sources cited below are kubernetes/kubernetes at v1.36.3, the tag
+ * scripts/kube-assets.sh builds (read in its k8s.io/kubernetes@v1.36.3 module).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -385,7 +388,7 @@ describeNode('a real kubelet and containerd', () => {
     const gone = Promise.all([goneAfter('stubborn'), goneAfter('polite')]);
     // The kubelet stops a pod being deleted with its DeletionGracePeriodSeconds (the pod's own, as the
     // Eviction gives none): SIGTERM, then SIGKILL when it is over (pkg/kubelet/kuberuntime/
-    // kuberuntime_container.go, killContainer), then deletes the object (pkg/kubelet/status/status_manager.go).
+    // kuberuntime_container.go, killContainer and setTerminationGracePeriod), then deletes the object (pkg/kubelet/status/status_manager.go).
     const evicted = await new MockActivityEnvironment().run(drain, kube, NODE, 60);
     const [stubborn, polite] = await gone;
     expect(evicted).toBe(2);

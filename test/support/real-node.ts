@@ -10,20 +10,24 @@
  *
  * What this machine needs, as issue 18 found it:
  * - `failCgroupV1: false`: the host mounts cgroup v1, which the kubelet refuses
- *   by default since 1.35 (kubernetes/kubernetes v1.36.3,
- *   pkg/kubelet/apis/config/validation/validation.go, FailCgroupV1);
+ *   by default since 1.35 (kubernetes/kubernetes
+ *   pkg/kubelet/apis/config/validation/validation_linux.go,
+ *   validateKubeletOSConfiguration, commit 0428b0fd07fedac134c97b3c802733c02ec06adb;
+ *   the same in v1.36.3, the version built);
  * - `cgroupDriver: cgroupfs` (no systemd) and `failSwapOn: false`;
  * - containerd's CRI `restrict_oom_score_adj = true`: without CAP_SYS_RESOURCE runc
  *   cannot write a sandbox's negative oom_score_adj and every sandbox fails;
  * - a CNI configuration in containerd's conf dir, or the node never reports
- *   NetworkReady. The tests' pods all use the host network, which containerd
- *   sets up without calling CNI (containerd v1.6 pkg/cri/server/sandbox_run.go,
- *   RunPodSandbox: CNI only `if !hostNetwork(config)`), so the loopback
+ *   NetworkReady. The tests' pods all use the host network, for which containerd
+ *   makes no network namespace and calls no CNI plugin (containerd/containerd
+ *   pkg/cri/server/sandbox_run.go, RunPodSandbox: podNetwork is false for
+ *   NamespaceMode_NODE, commit 02f0a8b50e2b2021d605adde01f8e6744606f46f), so the loopback
  *   configuration here is never executed.
  *
  * The kubelet's device plugin folder is fixed at /var/lib/kubelet/device-plugins
- * whatever its root directory (k8s.io/kubelet v0.36.3,
- * pkg/apis/deviceplugin/v1beta1/constants.go, DevicePluginPath), so one real
+ * whatever its root directory (kubernetes/kubernetes v1.36.3,
+ * staging/src/k8s.io/kubelet/pkg/apis/deviceplugin/v1beta1/constants.go,
+ * DevicePluginPath; kubelet.sock is KubeletSocket there), so one real
  * node runs on a machine at a time: a lock file there says which process has it.
  *
  * stop() leaves nothing behind: every container and sandbox is killed and
@@ -150,10 +154,13 @@ export class RealNode {
     await stopProcess(this.containerd);
     this.containerd = undefined;
     unmountUnder(this.dir);
-    removePodCgroups();
-    for (const f of KUBELET_FILES) fs.rmSync(path.join(DEVICE_PLUGIN_DIR, f), { force: true });
-    if (this.lockTaken) fs.rmSync(LOCK, { force: true });
-    this.lockTaken = false;
+    // The pod cgroups and the device plugin folder are the machine's: only the lock's holder cleans them.
+    if (this.lockTaken) {
+      removePodCgroups();
+      for (const f of KUBELET_FILES) fs.rmSync(path.join(DEVICE_PLUGIN_DIR, f), { force: true });
+      fs.rmSync(LOCK, { force: true });
+      this.lockTaken = false;
+    }
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 
@@ -398,8 +405,12 @@ function unmountUnder(dir: string): void {
 /** The kubelet's pod cgroups (cgroupfs driver: kubepods under each v1 controller), removed deepest first. */
 function removePodCgroups(): void {
   const root = '/sys/fs/cgroup';
-  // cpu and cpuacct may be one hierarchy under two names: each real directory once.
-  const hierarchies = new Set(fs.readdirSync(root).map((c) => fs.realpathSync(path.join(root, c))));
+  // cpu and cpuacct may be one hierarchy under two names: each real directory once (and the root
+  // itself, where a cgroup v2 host keeps kubepods).
+  const hierarchies = new Set([
+    root,
+    ...fs.readdirSync(root).map((c) => fs.realpathSync(path.join(root, c))),
+  ]);
   for (const hierarchy of hierarchies) {
     const top = path.join(hierarchy, 'kubepods');
     if (!fs.existsSync(top)) continue;
