@@ -17,6 +17,7 @@
  * Kubelet sources cited below are kubernetes/kubernetes at v1.36.3, the tag
  * scripts/kube-assets.sh builds (read in its k8s.io/kubernetes@v1.36.3 module).
  */
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +39,7 @@ import { KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
 import { DevServer } from '../support/dev-server';
 import { requirePrerequisites } from '../support/prerequisites';
-import { DEVICE_PLUGIN_DIR, RealNode } from '../support/real-node';
+import { DEVICE_PLUGIN_DIR, processesNaming, RealNode } from '../support/real-node';
 import { TEST_IMAGE } from '../support/real-node-tools';
 import { waitFor } from '../support/wait-for';
 
@@ -51,6 +52,32 @@ const NS = 'default';
 const PF = '0000:03:00.0';
 const POOL: PoolConfig = { name: 'pool-a', dpu: 'd1', vlan: 100, selector: { pfNames: ['enp3s0f0'] } };
 const RESOURCE = 'xpuflow.io/pool-a';
+
+describeNode('a real node killed mid-test', () => {
+  test('the next node names what the dead one left running and does not start', async () => {
+    const lock = path.join(DEVICE_PLUGIN_DIR, '.xpuflow-real-node.lock');
+    const dead = spawn('true');
+    await new Promise((r) => dead.once('exit', r));
+    fs.mkdirSync(DEVICE_PLUGIN_DIR, { recursive: true });
+    fs.writeFileSync(lock, `${dead.pid}\n`, { flag: 'wx' });
+    // Stands for a kubelet of the dead run: its command line names a node folder.
+    const leftover = spawn('sh', ['-c', 'sleep 60', path.join(os.tmpdir(), 'xpu-node-killed')]);
+    const apis = { name: 'unused' } as unknown as KubeCluster; // never reached: the lock is checked first
+    const next = new RealNode({ name: 'real-node-2', cluster: apis });
+    try {
+      await expect(next.start()).rejects.toThrow(
+        new RegExp(
+          `process ${dead.pid}, gone, left a real node running \\(${leftover.pid} sh -c sleep 60 .*xpu-node-killed\\)`,
+        ),
+      );
+      expect(fs.readFileSync(lock, 'utf8')).toBe(`${dead.pid}\n`);
+    } finally {
+      leftover.kill('SIGKILL');
+      fs.rmSync(lock, { force: true });
+      await next.stop();
+    }
+  });
+});
 
 describeNode('a real kubelet and containerd', () => {
   const apis = new KubeApiservers();
@@ -400,22 +427,7 @@ describeNode('a real kubelet and containerd', () => {
   test('stopping the node leaves no process, mount, pod cgroup or kubelet file behind', async () => {
     const nodeDir = node.dir;
     await node.stop();
-    const processes = fs
-      .readdirSync('/proc')
-      .filter((pid) => /^\d+$/.test(pid))
-      .map((pid) => {
-        try {
-          return fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-        } catch (err) {
-          if (
-            (err as NodeJS.ErrnoException).code === 'ENOENT' ||
-            (err as NodeJS.ErrnoException).code === 'ESRCH'
-          )
-            return ''; // exited meanwhile
-          throw err;
-        }
-      })
-      .filter((cmd) => cmd.includes(nodeDir));
+    const processes = processesNaming(nodeDir);
     expect(processes).toEqual([]);
     expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(nodeDir);
     expect(

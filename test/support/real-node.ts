@@ -177,7 +177,16 @@ export class RealNode {
           { cause: err },
         );
       }
-      fs.writeFileSync(LOCK, `${process.pid}\n`); // its holder is gone (killed mid-test)
+      // Its holder is gone (killed mid-test). What it started may still run: name it rather than
+      // run a second kubelet on the same device plugin folder.
+      const left = processesNaming(path.join(os.tmpdir(), 'xpu-node-'));
+      if (left.length) {
+        throw new Error(
+          `process ${holder}, gone, left a real node running (${left.join('; ')}): stop those processes (kill <pid>), then remove ${LOCK}`,
+          { cause: err },
+        );
+      }
+      fs.writeFileSync(LOCK, `${process.pid}\n`);
     }
     this.lockTaken = true;
   }
@@ -379,6 +388,26 @@ async function stopProcess(p: ChildProcess | undefined): Promise<void> {
   const timer = setTimeout(() => p.kill('SIGKILL'), 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+/**
+ * Processes whose command line names `text` ("<pid> <command line>"): with a node's folder, its kubelet,
+ * containerd and shims; with the folders' common prefix, those of any real node.
+ */
+export function processesNaming(text: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    let cmd: string;
+    try {
+      cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ').trim();
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT' || (err as NodeJS.ErrnoException).code === 'ESRCH')
+        continue; // exited meanwhile
+      throw err;
+    }
+    if (cmd.includes(text)) found.push(`${pid} ${cmd.slice(0, 120)}`);
+  }
+  return found;
 }
 
 function pidAlive(pid: number): boolean {
