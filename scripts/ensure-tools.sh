@@ -59,6 +59,11 @@ scripts/ensure-prometheus.sh >/dev/null || cannot_install "could not fetch Debia
 if [[ "${1:-}" != "--no-test-server" ]]; then
   scripts/kube-assets.sh >/dev/null
 fi
+# The real-node tests: Debian's containerd, runc and busybox-static (apt-get as root) and the
+# busybox pause and test images (the kubelet itself is built by kube-assets.sh above).
+if [[ "${1:-}" != "--no-test-server" ]]; then
+  scripts/ensure-kubelet-node.sh >/dev/null || cannot_install "no containerd/runc/busybox-static (apt-get install containerd runc busybox-static): the real-node tests will be skipped"
+fi
 # The Temporal cluster tests: the Temporal server and its SQL tool (built once into a cache
 # outside the repo; minutes the first time) and Debian's PostgreSQL (apt-get as root).
 if [[ "${1:-}" != "--no-test-server" ]]; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prints a directory holding kube-apiserver, kube-controller-manager (its CSR
-# and bootstrap-token controllers serve the DPU join tests), etcd and helm binaries, building
+# and bootstrap-token controllers serve the DPU join tests), the kubelet (the
+# real-node tests, test/support/real-node.ts), etcd and helm binaries, building
 # whatever is missing once from the Go module proxy into a cache outside the
 # repository, so the second run takes seconds.
 #
@@ -10,8 +11,12 @@
 #   XPUFLOW_ETCD_VERSION etcd version (default below)
 #   XPUFLOW_HELM_VERSION helm version (default below)
 #
+#   --no-build           build nothing: fail, naming what is missing (test prerequisite checks)
+#
 # Progress goes to stderr; stdout is only the directory.
 set -euo pipefail
+NO_BUILD=0
+if [[ "${1:-}" == --no-build ]]; then NO_BUILD=1; fi
 
 K8S_VERSION="${XPUFLOW_K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${XPUFLOW_ETCD_VERSION:-v3.6.16}"
@@ -23,6 +28,10 @@ BIN="$OUT/bin"
 log() { echo "kube-assets: $*" >&2; }
 
 need_go() {
+  if ((NO_BUILD)); then
+    log "$1 is not built yet: run scripts/kube-assets.sh (or scripts/ensure-tools.sh)"
+    exit 1
+  fi
   if ! command -v go >/dev/null 2>&1; then
     log "Go is needed to build $1 and is not on PATH; install Go >= 1.26 or set KUBEBUILDER_ASSETS to a directory with kube-apiserver and etcd"
     exit 1
@@ -30,9 +39,12 @@ need_go() {
 }
 
 mkdir -p "$BIN"
-# One build at a time: parallel test files and CI share the cache.
-exec 9>"$OUT/.lock"
-flock 9
+# One build at a time: parallel test files and CI share the cache. A check
+# (--no-build) does not wait for a build: binaries appear whole (mv).
+if ((!NO_BUILD)); then
+  exec 9>"$OUT/.lock"
+  flock 9
+fi
 
 if [[ -n "${KUBEBUILDER_ASSETS:-}" && -x "$KUBEBUILDER_ASSETS/kube-apiserver" && -x "$KUBEBUILDER_ASSETS/etcd" ]]; then
   ln -sf "$KUBEBUILDER_ASSETS/kube-apiserver" "$BIN/kube-apiserver"
@@ -64,8 +76,8 @@ require go.etcd.io/etcd/server/v3 $ETCD_VERSION" go.etcd.io/etcd/server/v3 "$ETC
 fi
 
 # k8s.io/kubernetes points its staging modules at ./staging; as a dependency
-# they must be pinned to the matching v0.x releases. One module builds both
-# kube-apiserver and kube-controller-manager.
+# they must be pinned to the matching v0.x releases. One module builds
+# kube-apiserver, kube-controller-manager and the kubelet.
 k8s_module() {
   local moddir="$OUT/src/kube-apiserver"
   if [[ ! -f "$moddir/go.mod" ]] || ! grep -q "^require k8s.io/kubernetes" "$moddir/go.mod"; then
@@ -86,7 +98,7 @@ $replaces" >"$moddir/go.mod"
   echo "$moddir"
 }
 
-for tool in kube-apiserver kube-controller-manager; do
+for tool in kube-apiserver kube-controller-manager kubelet; do
   if [[ ! -x "$BIN/$tool" ]]; then
     need_go "$tool"
     moddir=$(k8s_module)

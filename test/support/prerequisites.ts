@@ -1,7 +1,7 @@
 /**
  * What some tests need beyond Node and the tools scripts/ensure-tools.sh
  * builds: root, iproute2, Open vSwitch, Chromium, dnsmasq, Prometheus (promtool), the Temporal
- * cluster's server and PostgreSQL, and the CNI
+ * cluster's server and PostgreSQL, a real node's kubelet, containerd and images, and the CNI
  * reference plugins (built by scripts/go-tools.sh; missing only if that failed). One rule for every suite
  * (CONVENTIONS "Tests"):
  * - under CI=true a missing prerequisite fails the suite, naming what to install;
@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import { ovsUnavailable } from '../../sim/ovs';
 import { cniPluginDir } from './cni-tools';
 import { prometheusBinDir } from './prometheus-tools';
+import { realNodeTools } from './real-node-tools';
 import { postgresBinDir, postgresUser, temporalServerBuild } from './temporal-cluster-tools';
 
 /** Headless Chromium for the Temporal UI test: $XPUFLOW_CHROMIUM, else Debian's. */
@@ -61,6 +62,17 @@ export const PREREQUISITES = {
       temporalServerBuild();
       postgresBinDir();
       postgresUser();
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  },
+  // A real node (test/support/real-node.ts): the kubelet (scripts/kube-assets.sh), Debian's containerd
+  // and runc, the busybox images (scripts/ensure-kubelet-node.sh); as root, for containerd and the kubelet.
+  'kubelet-node': () => {
+    if (process.getuid?.() !== 0) return 'not root (containerd and the kubelet run as root)';
+    try {
+      realNodeTools();
       return undefined;
     } catch (err) {
       return (err as Error).message;

@@ -75,3 +75,25 @@ test('a suite whose prerequisites are all present gets jest itself', () => {
     expect(p.requirePrerequisites('nothing needed', [], { CI: 'true' })).toEqual({ describe, test });
   });
 });
+
+test('the real-node prerequisite names the script to run when the images are missing', () => {
+  const saved = process.env.XPUFLOW_NODE_CACHE;
+  process.env.XPUFLOW_NODE_CACHE = '/nonexistent/xpuflow-test/kubelet-node';
+  try {
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const p = require('../support/prerequisites') as typeof Prerequisites;
+      if (process.getuid?.() !== 0) {
+        expect(p.PREREQUISITES['kubelet-node']()).toMatch(/^not root/);
+        return;
+      }
+      // Either the kubelet is not built yet or (when it is) the images are missing from the empty cache.
+      expect(() => p.requirePrerequisites('the real-node test', ['kubelet-node'], { CI: 'true' })).toThrow(
+        /the real-node test cannot run under CI=true: .*(kube-assets\.sh|no \/nonexistent\/xpuflow-test\/kubelet-node\/images\/pause\.tar: run scripts\/ensure-kubelet-node\.sh)/,
+      );
+    });
+  } finally {
+    if (saved === undefined) delete process.env.XPUFLOW_NODE_CACHE;
+    else process.env.XPUFLOW_NODE_CACHE = saved;
+  }
+});

@@ -1,0 +1,440 @@
+/**
+ * xpuflow's node-side parts against a real kubelet (v1.36.3) and containerd on
+ * one real node (test/support/real-node.ts) registered with a real
+ * kube-apiserver: the device plugin registers and the node's allocatable
+ * follows its pool, a pod asking for the pool is admitted and gets the env
+ * Allocate returned, the plugin and the kubelet restarting re-register; the
+ * DMS pod (activities/kube/dms-deployment.ts) goes Ready through its own
+ * readiness probe; xpuflow's drain (activities/kube/drain.ts) evicts real pods
+ * and the kubelet honours each pod's grace period.
+ *
+ * No scheduler or controller-manager runs: pods name their node (as the DMS
+ * pod does), and the kubelet itself deletes a terminated pod's object. Behind
+ * the device plugin: a simulated sysfs (two VFs on one PF) and a Temporal dev
+ * server running the real VF lease workflow, whose host and DPU activities are
+ * recording fakes (the attach is not under test here).
+ *
+ * Kubelet sources cited below are kubernetes/kubernetes at v1.36.3, the tag
+ * scripts/kube-assets.sh builds (read in its k8s.io/kubernetes@v1.36.3 module).
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { Client, Connection } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { dmsDeploymentActivities } from '../../activities/kube/dms-deployment';
+import { drain } from '../../activities/kube/drain';
+import { setNumVfs } from '../../activities/sysfs';
+import { DPF_DMS_POD_LAYOUT, type DmsPodLayout } from '../../model/dms-pod';
+import { vfLeaseWorkflowId } from '../../model/workflow-ids';
+import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
+import { pciEnvName, startDevicePlugin, type RunningDevicePlugin } from '../../node/deviceplugin/plugin';
+import type { PoolConfig } from '../../node/deviceplugin/pool';
+import { Kube } from '../../platform/kube/client';
+import { freePort } from '../../sim/free-port';
+import { KubeApiservers, type KubeCluster } from '../../sim/kube';
+import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
+import { DevServer } from '../support/dev-server';
+import { requirePrerequisites } from '../support/prerequisites';
+import { DEVICE_PLUGIN_DIR, processesNaming, RealNode } from '../support/real-node';
+import { TEST_IMAGE } from '../support/real-node-tools';
+import { waitFor } from '../support/wait-for';
+
+jest.setTimeout(180_000);
+
+const { describe: describeNode } = requirePrerequisites('the real-node tests', ['kubelet-node']);
+
+const NODE = 'real-node-1';
+const NS = 'default';
+const PF = '0000:03:00.0';
+const POOL: PoolConfig = { name: 'pool-a', dpu: 'd1', vlan: 100, selector: { pfNames: ['enp3s0f0'] } };
+const RESOURCE = 'xpuflow.io/pool-a';
+
+describeNode('a real node killed mid-test', () => {
+  test('the next node names what the dead one left running and does not start', async () => {
+    const lock = path.join(DEVICE_PLUGIN_DIR, '.xpuflow-real-node.lock');
+    const dead = spawn('true');
+    await new Promise((r) => dead.once('exit', r));
+    fs.mkdirSync(DEVICE_PLUGIN_DIR, { recursive: true });
+    fs.writeFileSync(lock, `${dead.pid}\n`, { flag: 'wx' });
+    // Stands for a kubelet of the dead run: its command line names a node folder.
+    const leftover = spawn('sh', ['-c', 'sleep 60', path.join(os.tmpdir(), 'xpu-node-killed')]);
+    const apis = { name: 'unused' } as unknown as KubeCluster; // never reached: the lock is checked first
+    const next = new RealNode({ name: 'real-node-2', cluster: apis });
+    try {
+      await expect(next.start()).rejects.toThrow(
+        new RegExp(
+          `process ${dead.pid}, gone, left a real node running \\(${leftover.pid} sh -c sleep 60 .*xpu-node-killed\\)`,
+        ),
+      );
+      expect(fs.readFileSync(lock, 'utf8')).toBe(`${dead.pid}\n`);
+    } finally {
+      leftover.kill('SIGKILL');
+      fs.rmSync(lock, { force: true });
+      await next.stop();
+    }
+  });
+});
+
+describeNode('a real kubelet and containerd', () => {
+  const apis = new KubeApiservers();
+  const temporal = new DevServer();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-real-node-'));
+  const sysfsRoot = path.join(dir, 'sys');
+  let host: KubeCluster;
+  let kube: Kube;
+  let node: RealNode;
+  let kernel: SimKernel;
+  let plugin: RunningDevicePlugin | undefined;
+  let client: Client;
+  let clientConnection: Connection;
+  let connection: NativeConnection;
+  let workers: Worker[] = [];
+  let running: Promise<unknown> = Promise.resolve();
+  let vfs: string[];
+  let pfOperstate: string;
+
+  const startPlugin = () =>
+    startDevicePlugin({
+      client,
+      node: NODE,
+      sysfsRoot,
+      pool: POOL,
+      dir: DEVICE_PLUGIN_DIR,
+      pollIntervalMs: 200,
+      attachTimeoutMs: 120_000,
+    });
+
+  /** The node's capacity and allocatable of the pool, as the kubelet last reported them. */
+  const poolOnNode = async () => {
+    const n = await kube.core.readNode({ name: NODE });
+    return { capacity: n.status?.capacity?.[RESOURCE], allocatable: n.status?.allocatable?.[RESOURCE] };
+  };
+  const awaitPool = (want: { capacity: string; allocatable: string }, why: string) =>
+    waitFor(
+      `node ${NODE} to report ${RESOURCE} capacity ${want.capacity}, allocatable ${want.allocatable} (${why})`,
+      async () => {
+        const now = await poolOnNode();
+        return now.capacity === want.capacity && now.allocatable === want.allocatable;
+      },
+      {
+        timeoutMs: 60_000,
+        explain: async () => `now ${JSON.stringify(await poolOnNode())}; ${node.log('kubelet')}`,
+      },
+    );
+
+  const pod = async (name: string) => {
+    try {
+      return await kube.core.readNamespacedPod({ namespace: NS, name });
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  };
+  const awaitPod = (name: string, what: string, ok: (p: k8s.V1Pod) => boolean) =>
+    waitFor(
+      `pod ${name} ${what}`,
+      async () => {
+        const p = await pod(name);
+        return p && ok(p) ? p : undefined;
+      },
+      { timeoutMs: 60_000, explain: async () => `pod: ${JSON.stringify((await pod(name))?.status)}` },
+    );
+
+  const awaitGone = (name: string, what: string) =>
+    waitFor(`pod ${name} ${what}`, async () => (await pod(name)) === undefined, {
+      timeoutMs: 60_000,
+      everyMs: 100,
+      explain: async () => `pod: ${JSON.stringify((await pod(name))?.status)}`,
+    });
+
+  /** A host-network busybox pod on the node (its image imported, never pulled); `limits` of the one container. */
+  const busyboxPod = (
+    name: string,
+    script: string,
+    limits?: Record<string, string>,
+    extra: Partial<k8s.V1Container> = {},
+    grace?: number,
+  ): k8s.V1Pod => ({
+    metadata: { name, namespace: NS },
+    spec: {
+      nodeName: NODE,
+      hostNetwork: true,
+      restartPolicy: 'Never',
+      ...(grace !== undefined ? { terminationGracePeriodSeconds: grace } : {}),
+      containers: [
+        {
+          name: 'main',
+          image: TEST_IMAGE,
+          imagePullPolicy: 'Never',
+          command: ['/bin/sh', '-c', script],
+          ...(limits ? { resources: { limits } } : {}),
+          ...extra,
+        },
+      ],
+    },
+  });
+
+  beforeAll(async () => {
+    const started = Date.now();
+    await Promise.all([
+      apis.start(['host']).then(([h]) => {
+        host = h;
+      }),
+      temporal.start(),
+    ]);
+    kube = new Kube(host.kc);
+    node = new RealNode({ name: NODE, cluster: host });
+    const nodeStarted = node.start();
+
+    clientConnection = await Connection.connect({ address: temporal.address });
+    client = new Client({ connection: clientConnection, namespace: 'default' });
+    connection = await NativeConnection.connect({ address: temporal.address });
+    workers = [
+      await Worker.create({
+        connection,
+        taskQueue: CONTROL_TASK_QUEUE,
+        workflowsPath: require.resolve('../../workflows'),
+      }),
+      await Worker.create({
+        connection,
+        taskQueue: hostTaskQueue(NODE),
+        activities: {
+          attachVfNetdev: async (req: { ifname: string }) => ({
+            ...req,
+            podIfname: req.ifname,
+            mac: '',
+            mtu: 1500,
+          }),
+          detachVfNetdev: async () => undefined,
+        },
+      }),
+      await Worker.create({
+        connection,
+        taskQueue: dpuTaskQueue(POOL.dpu),
+        activities: {
+          opiEnsureBridgePort: async (req: { id: string; mac: string; vlan: number }) => ({
+            name: `bridgePorts/${req.id}`,
+            mac: req.mac,
+            vlan: req.vlan,
+          }),
+          opiDeleteBridgePort: async () => undefined,
+        },
+      }),
+    ];
+    running = Promise.all(workers.map((w) => w.run()));
+
+    const tree = createSysfsTree(sysfsRoot, { pfs: [{ pciAddress: PF, totalVfs: 4, ifname: 'enp3s0f0' }] });
+    pfOperstate = path.join(tree.deviceDir(PF), 'net', 'enp3s0f0', 'operstate');
+    fs.writeFileSync(pfOperstate, 'up\n');
+    kernel = startSimKernel(sysfsRoot, { persistent: false });
+    await setNumVfs(sysfsRoot, PF, 2);
+    vfs = [tree.vfAddress(PF, 0), tree.vfAddress(PF, 1)];
+    await nodeStarted;
+    console.log(
+      `real node up in ${Date.now() - started} ms (${Object.entries(node.startTimings)
+        .map(([k, v]) => `${k} ${v} ms`)
+        .join(', ')})`,
+    );
+  });
+
+  afterAll(async () => {
+    await plugin?.stop();
+    await node?.stop();
+    await kernel?.stop();
+    workers.forEach((w) => w.shutdown());
+    await running;
+    await connection?.close();
+    await clientConnection?.close();
+    await temporal.dispose();
+    await apis.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the device plugin registers with the kubelet: the node offers the pool, a pod asking for it is admitted and sees the VF Allocate leased', async () => {
+    plugin = await startPlugin();
+    expect(plugin.registrations()).toBe(1);
+    await awaitPool({ capacity: '2', allocatable: '2' }, 'after registration and the first ListAndWatch');
+
+    // The kubelet calls Allocate at admission and passes its env to the container
+    // (kubernetes/kubernetes v1.36.3, pkg/kubelet/cm/devicemanager/manager.go,
+    // allocateContainerResources and GetDeviceRunContainerOptions); the container
+    // writes it to its termination message, which the kubelet puts in the pod status.
+    const env = pciEnvName(RESOURCE);
+    await kube.core.createNamespacedPod({
+      namespace: NS,
+      body: busyboxPod('vf-user', `printf %s "$${env}" > /dev/termination-log`, { [RESOURCE]: '1' }),
+    });
+    const done = await awaitPod('vf-user', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
+    const vf = done.status?.containerStatuses?.[0]?.state?.terminated?.message;
+    expect(vfs).toContain(vf);
+    const lease = await client.workflow.getHandle(vfLeaseWorkflowId(NODE, vf!)).describe();
+    expect(lease.status.name).toBe('RUNNING');
+
+    // More than the node has: the kubelet's admission asks the device manager to allocate, which refuses
+    // (pkg/kubelet/lifecycle/predicate.go, Admit: pluginResourceUpdateFunc's error is UnexpectedAdmissionError;
+    // pkg/kubelet/cm/devicemanager/manager.go, devicesToAllocate), and no container runs.
+    await kube.core.createNamespacedPod({
+      namespace: NS,
+      body: busyboxPod('too-many', 'true', { [RESOURCE]: '3' }),
+    });
+    const refused = await awaitPod('too-many', 'Failed', (p) => p.status?.phase === 'Failed');
+    expect(refused.status?.reason).toBe('UnexpectedAdmissionError');
+    expect(refused.status?.message).toContain(
+      `requested number of devices unavailable for ${RESOURCE}. Requested: 3, Available: 2`,
+    );
+    expect(refused.status?.containerStatuses ?? []).toEqual([]);
+  });
+
+  test('a VF going unhealthy lowers allocatable, not capacity; healthy again raises it', async () => {
+    fs.writeFileSync(pfOperstate, 'down\n');
+    await awaitPool({ capacity: '2', allocatable: '0' }, 'PF link down: both VFs Unhealthy');
+    fs.writeFileSync(pfOperstate, 'up\n');
+    await awaitPool({ capacity: '2', allocatable: '2' }, 'PF link up again');
+  });
+
+  test('the plugin restarting: allocatable drops while it is gone and comes back when it registers again', async () => {
+    // A plugin whose ListAndWatch stream ends has its devices marked unhealthy (pkg/kubelet/cm/devicemanager/
+    // manager.go, PluginDisconnected), kept in capacity for endpointStopGracePeriod (5 min, types.go).
+    await plugin!.stop();
+    await awaitPool({ capacity: '2', allocatable: '0' }, 'plugin stopped');
+    plugin = await startPlugin();
+    expect(plugin.registrations()).toBe(1);
+    await awaitPool({ capacity: '2', allocatable: '2' }, 'plugin registered again');
+  });
+
+  test('the kubelet restarting: the plugin sees its socket go and registers again', async () => {
+    // On start the kubelet empties the device plugin folder (pkg/kubelet/cm/devicemanager/plugin/v1beta1/
+    // server.go, Start: CleanupPluginDirectory), removing the plugin's socket.
+    const before = plugin!.registrations();
+    await node.restartKubelet();
+    await waitFor(
+      `the device plugin to register with the restarted kubelet`,
+      () => plugin!.registrations() > before,
+      {
+        timeoutMs: 60_000,
+        explain: () => node.log('kubelet'),
+      },
+    );
+    await awaitPool({ capacity: '2', allocatable: '2' }, 'after the kubelet restart');
+  });
+
+  test('the DMS pod runs on the node and goes Ready through its own readiness probe', async () => {
+    // DPF's layout with the test image standing in for the DMS image: the init containers write
+    // dms.conf into the shared emptyDir as dms-init does, the main container serves TCP on the
+    // DMS port (busybox httpd for dmsd); the readiness probe is the pod spec's own (tcpSocket).
+    const port = await freePort();
+    const layout: DmsPodLayout = {
+      ...DPF_DMS_POD_LAYOUT,
+      image: TEST_IMAGE,
+      imagePullPolicy: 'Never',
+      command: ['/bin/sh', '-c', '--'],
+      // Exits on SIGTERM (a shell as PID 1 has no default TERM action), so the pod goes at once when removed.
+      args: ["trap 'exit 0' TERM; httpd -f -p $(cat /opt/dpf/dms/dms.conf) & wait"],
+      initContainers: [
+        { name: 'rshim-preflight', args: ['test -d /sys/class && test -d /dev'], mounts: ['sys', 'dev'] },
+        {
+          name: 'dms-init',
+          args: ['echo {port} > /opt/dpf/dms/dms.conf'],
+          mounts: ['sys', 'dev', 'dms-config'],
+        },
+      ],
+      // No /lib/modules on this machine; dms-lib in the test's folder, not the host's /var/lib.
+      mounts: ['bfb', 'dev', 'dms-config', 'dms-lib'],
+      volumes: DPF_DMS_POD_LAYOUT.volumes
+        .filter((v) => v.name !== 'lib-modules')
+        .map((v) =>
+          v.name === 'dms-lib'
+            ? { ...v, hostPath: { path: path.join(dir, 'dms-lib'), type: 'DirectoryOrCreate' } }
+            : v,
+        ),
+    };
+    await kube.core.createNamespacedSecret({
+      namespace: NS,
+      body: {
+        metadata: { name: `${NODE}-server-secret`, namespace: NS },
+        stringData: { 'tls.crt': 'test', 'tls.key': 'test' },
+      },
+    });
+    const dms = dmsDeploymentActivities(() => kube, layout);
+    const dpu = { name: 'dpu-1', namespace: NS };
+    const env = new MockActivityEnvironment();
+    const name: string = await env.run(dms.deployDmsPod, {
+      dpu,
+      node: NODE,
+      pciAddress: PF,
+      port,
+      image: '',
+    });
+    await env.run(dms.awaitDmsPodReady, { namespace: NS, pod: name, node: NODE, timeoutSeconds: 60 });
+    const ready = (await pod(name))!;
+    expect(ready.spec?.containers[0].readinessProbe).toMatchObject({ tcpSocket: { port }, periodSeconds: 2 });
+    expect(ready.status?.initContainerStatuses?.map((s) => [s.name, s.state?.terminated?.exitCode])).toEqual([
+      ['rshim-preflight', 0],
+      ['dms-init', 0],
+    ]);
+    await env.run(dms.removeDmsPod, { namespace: NS, pod: name });
+    await awaitGone(name, 'deleted once the kubelet has stopped it');
+  });
+
+  test("xpuflow's drain evicts real pods; the kubelet sends SIGTERM and kills at the pod's grace period", async () => {
+    // Each pod says it is Ready (an exec probe) once its TERM trap is set.
+    const ready = { readinessProbe: { exec: { command: ['test', '-f', '/tmp/trapped'] }, periodSeconds: 1 } };
+    // Ignores SIGTERM: runs until the kubelet kills it when its 4 s grace period is over.
+    await kube.core.createNamespacedPod({
+      namespace: NS,
+      body: busyboxPod(
+        'stubborn',
+        "trap '' TERM; touch /tmp/trapped; while :; do sleep 1; done",
+        undefined,
+        ready,
+        4,
+      ),
+    });
+    // Exits on SIGTERM: gone long before its 60 s grace period.
+    await kube.core.createNamespacedPod({
+      namespace: NS,
+      body: busyboxPod(
+        'polite',
+        "trap 'exit 0' TERM; touch /tmp/trapped; while :; do sleep 1; done",
+        undefined,
+        ready,
+        60,
+      ),
+    });
+    const isReady = (p: k8s.V1Pod) =>
+      p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    await Promise.all([awaitPod('stubborn', 'Ready', isReady), awaitPod('polite', 'Ready', isReady)]);
+
+    const evictedAt = Date.now();
+    const goneAfter = (name: string) =>
+      awaitGone(name, 'evicted and deleted').then(() => Date.now() - evictedAt);
+    const gone = Promise.all([goneAfter('stubborn'), goneAfter('polite')]);
+    // The kubelet stops a pod being deleted with its DeletionGracePeriodSeconds (the pod's own, as the
+    // Eviction gives none): SIGTERM, then SIGKILL when it is over (pkg/kubelet/kuberuntime/
+    // kuberuntime_container.go, killContainer and setTerminationGracePeriod), then deletes the object (pkg/kubelet/status/status_manager.go).
+    const evicted = await new MockActivityEnvironment().run(drain, kube, NODE, 60);
+    const [stubborn, polite] = await gone;
+    expect(evicted).toBe(2);
+    expect(stubborn).toBeGreaterThanOrEqual(4_000);
+    expect(stubborn).toBeLessThan(30_000);
+    expect(polite).toBeLessThan(20_000);
+  });
+
+  test('stopping the node leaves no process, mount, pod cgroup or kubelet file behind', async () => {
+    const nodeDir = node.dir;
+    await node.stop();
+    const processes = processesNaming(nodeDir);
+    expect(processes).toEqual([]);
+    expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(nodeDir);
+    expect(
+      fs.readdirSync('/sys/fs/cgroup').filter((c) => fs.existsSync(`/sys/fs/cgroup/${c}/kubepods`)),
+    ).toEqual([]);
+    expect(fs.existsSync(nodeDir)).toBe(false);
+    // Only the plugin's own socket is left in the kubelet's folder (the plugin stops in afterAll).
+    expect(fs.readdirSync(DEVICE_PLUGIN_DIR)).toEqual([path.basename(plugin!.socketPath)]);
+  });
+});
