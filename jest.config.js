@@ -4,7 +4,7 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', diagnostics: { warnOnly: false } }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }],
     // @kubernetes/client-node 1.x and its OIDC dependencies ship only ES modules;
     // jest loads CommonJS, so those files (and only those) are rewritten.
     '^.+\\.m?js$': [
