@@ -20,6 +20,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import { Client, Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time';
 import { temporal } from '@temporalio/proto';
 import { doctor, renderReport } from '../../cli/doctor/command';
 import type { CheckResult } from '../../cli/doctor/check';
@@ -472,7 +473,51 @@ test('no worker on a queue with work, and a DMS that does not answer: each named
   expect(line(down, 'dms').fix).toMatch(/^check the DMS pod of d2 on its host/);
   expectBounded(down);
   await closeRun('provision-dpu-d2');
+
+  // A run whose workflow task scheduled an activity on DPU d9's queue, which no DPU worker polls.
+  await waitingOnDpuQueue('service-chain-d9', 'xpuflow-dpu-d9');
+  const dpu = await runDoctor(env());
+  expectFailed(dpu, ['pollers']);
+  expect(line(dpu, 'pollers')).toMatchObject({
+    message:
+      'no worker polls xpuflow-dpu-d9 (activity tasks; activity opiCreateBridgePort of service-chain-d9 waits)',
+    fix: expect.stringMatching(/^start the DPU worker of d9 \(xpuflow worker dpu --dpu d9 --opi <addr>;/),
+  });
+  await closeRun('service-chain-d9');
 });
+
+/**
+ * A run on a queue of its own whose first workflow task, answered here as a
+ * worker would, schedules an activity on `queue`: the activity stays pending.
+ */
+async function waitingOnDpuQueue(workflowId: string, queue: string): Promise<void> {
+  const own = `doctor-test-${workflowId}`;
+  await client.workflow.start('serviceChain', { taskQueue: own, workflowId, args: [{}] });
+  const task = await connection.withDeadline(Date.now() + 30_000, () =>
+    connection.workflowService.pollWorkflowTaskQueue({
+      namespace: 'default',
+      taskQueue: { name: own, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+      identity: 'doctor-test',
+    }),
+  );
+  expect(task.workflowExecution?.workflowId).toBe(workflowId);
+  await connection.workflowService.respondWorkflowTaskCompleted({
+    namespace: 'default',
+    taskToken: task.taskToken,
+    identity: 'doctor-test',
+    commands: [
+      {
+        commandType: temporal.api.enums.v1.CommandType.COMMAND_TYPE_SCHEDULE_ACTIVITY_TASK,
+        scheduleActivityTaskCommandAttributes: {
+          activityId: '1',
+          activityType: { name: 'opiCreateBridgePort' },
+          taskQueue: { name: queue, kind: temporal.api.enums.v1.TaskQueueKind.TASK_QUEUE_KIND_NORMAL },
+          scheduleToCloseTimeout: msToTs('1 hour'),
+        },
+      },
+    ],
+  });
+}
 
 test('a CRD the API server does not serve: named, with how to install the CRDs', async () => {
   const ext = host.kc.makeApiClient(k8s.ApiextensionsV1Api);
