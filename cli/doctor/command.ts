@@ -12,16 +12,17 @@ export function doctorCommand(): Command {
   return new Command('doctor')
     .description(
       'check the installation, in order, one line each with what to do when one fails:\n' +
-        '  temporal           Temporal answers (address, TLS, API key from TEMPORAL_* or the profile)\n' +
+        '  temporal           Temporal answers (TEMPORAL_* or the profile: TLS, API key)\n' +
         '  namespace          the namespace exists and this client may use it\n' +
         "  search-attributes  xpuflow's search attributes are registered as Keyword\n" +
-        '  codec-keys         XPUFLOW_CODEC_KEYS encrypt and decrypt, and read the newest runs\n' +
-        '  pollers            workers poll xpuflow-control and each host/DPU queue open runs have work on\n' +
-        '  dms                each DMS of an open provisioning run answers gNOI OS.Verify (XPUFLOW_DMS_TLS_*)\n' +
-        '  kubernetes         the API server of XPUFLOW_KUBECONFIG / KUBECONFIG / in-cluster answers\n' +
-        "  kube-rights        that identity has every right the chart's RBAC grants the controllers (SelfSubjectAccessReview)\n" +
-        "  crds               xpuflow's resources are served at the version it speaks\n" +
-        'a check whose prerequisite failed is skipped and says which; exit code 0 only when all pass',
+        '  codec-keys         XPUFLOW_CODEC_KEYS work and decrypt the newest runs\n' +
+        '  pollers            workers poll xpuflow-control and each queue with work\n' +
+        '  dms                the DMS of each open provisioning run answers\n' +
+        '  kubernetes         the API server of the kubeconfig answers\n' +
+        "  kube-rights        it grants what the chart's RBAC grants the controllers\n" +
+        "  crds               xpuflow's resources are served at its version\n" +
+        'a check whose prerequisite failed is skipped, naming it;\n' +
+        'exit code 0 only when every check passes (see README, On call)',
     )
     .option('--json', 'print JSON, for scripts: {"ok": bool, "checks": [{check, status, message, fix?, ms}]}')
     .option('--timeout <seconds>', 'the longest each check may take', '10')

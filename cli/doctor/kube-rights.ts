@@ -21,10 +21,10 @@ export const kubeRightsCheck: Check = {
     const namespaceOf = (r: Right) =>
       r.scope === 'watch-namespace' ? watchNs : r.scope === 'lease-namespace' ? leaseNs : undefined;
     const denied: Array<{ right: Right; namespace?: string }> = [];
-    for (let i = 0; i < rights.length; i += 16) {
+    for (let i = 0; i < rights.length; i += 40) {
       signal.throwIfAborted();
       const reviews = await Promise.all(
-        rights.slice(i, i + 16).map(async (right) => {
+        rights.slice(i, i + 40).map(async (right) => {
           const namespace = namespaceOf(right);
           const r = await api.createSelfSubjectAccessReview({
             body: {
