@@ -9,6 +9,7 @@ import { replayCommand } from './replay/command';
 import { resetCommand } from './reset/command';
 import { runsCommand } from './runs/command';
 import { demoCommand } from './demo/command';
+import { doctorCommand } from './doctor/command';
 import { dpuCommand } from './dpu/commands';
 import { InputRefused } from './dpu/start-provision';
 import { vfCommand } from './vf/commands';
@@ -33,6 +34,7 @@ const program = new Command('xpuflow')
   .addCommand(runsCommand())
   .addCommand(replayCommand())
   .addCommand(resetCommand())
+  .addCommand(doctorCommand())
   .addCommand(codecServerCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {

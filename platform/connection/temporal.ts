@@ -54,10 +54,18 @@ export function workflowUiLink(s: TemporalSettings, workflowId: string): string 
   return `${s.uiUrl}/namespaces/${encodeURIComponent(s.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
-export async function connectClient(s: TemporalSettings = temporalSettings()): Promise<Client> {
-  const dataConverter = codecDataConverter(); // XPUFLOW_CODEC_KEYS: payloads encrypted (codec/)
+/** `connectTimeoutMs`: how long the first call may take (10 s); `codec: false` leaves payloads undecoded. */
+export async function connectClient(
+  s: TemporalSettings = temporalSettings(),
+  opts: { connectTimeoutMs?: number; codec?: boolean } = {},
+): Promise<Client> {
+  // XPUFLOW_CODEC_KEYS: payloads encrypted (codec/)
+  const dataConverter = opts.codec === false ? undefined : codecDataConverter();
   try {
-    const connection = await Connection.connect({ ...s.connectionOptions, connectTimeout: '10 seconds' });
+    const connection = await Connection.connect({
+      ...s.connectionOptions,
+      connectTimeout: opts.connectTimeoutMs ?? '10 seconds',
+    });
     return new Client({ connection, namespace: s.namespace, dataConverter });
   } catch (err) {
     throw new Error(unreachable(s, await explainTls(s, err)), { cause: err });
