@@ -8,12 +8,14 @@ import { controllerCommand } from './controller-command';
 import { replayCommand } from './replay/command';
 import { resetCommand } from './reset/command';
 import { runsCommand } from './runs/command';
+import { setupCommand } from './setup/command';
 import { demoCommand } from './demo/command';
 import { dpuCommand } from './dpu/commands';
 import { InputRefused } from './dpu/start-provision';
 import { vfCommand } from './vf/commands';
 import { serviceCommand } from './dpu-service/commands';
 import { workerCommand } from './worker-commands';
+import { explainNamespaceNotFound } from '../platform/connection/namespace-check';
 
 const program = new Command('xpuflow')
   .description(
@@ -23,6 +25,7 @@ const program = new Command('xpuflow')
   )
   .showHelpAfterError()
   .exitOverride()
+  .addCommand(setupCommand())
   .addCommand(dpuCommand())
   .addCommand(vfCommand())
   .addCommand(chainCommand())
@@ -35,7 +38,9 @@ const program = new Command('xpuflow')
   .addCommand(resetCommand())
   .addCommand(codecServerCommand());
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+program.parseAsync(process.argv).catch((thrown: unknown) => {
+  // "Namespace not found" from any command, with what to run (namespace-check.ts).
+  const err = explainNamespaceNotFound(thrown);
   if (err instanceof CommanderError) {
     process.exit(err.exitCode);
   }
