@@ -1,30 +1,9 @@
 /** `xpuflow setup`: the namespace and xpuflow's search attributes, once per namespace, idempotently. */
 import { Command } from 'commander';
-import type { Duration } from '@temporalio/common';
-import { msToNumber } from '@temporalio/common/lib/time';
 import { connectClient, temporalSettings } from '../../platform/connection/temporal';
 import { CliError } from '../cli-error';
+import { parseRetention, parseWait } from './options';
 import { runSetup } from './setup';
-
-function parseRetention(v: string): number {
-  let ms: number;
-  try {
-    ms = msToNumber(v as Duration);
-  } catch (err) {
-    // msToNumber's one failure: a string `ms` cannot read ("Invalid duration string").
-    throw new CliError(
-      `--retention ${JSON.stringify(v)} is not a duration (${(err as Error).message}): give e.g. 7d, 72h or 30d`,
-    );
-  }
-  if (!(ms > 0)) throw new CliError(`--retention ${v} must be longer than 0: give e.g. 7d`);
-  return ms;
-}
-
-function parseWait(v: string): number {
-  const s = Number(v);
-  if (!Number.isFinite(s) || s <= 0) throw new CliError(`--wait ${v} is not a number of seconds above 0`);
-  return s * 1000;
-}
 
 export function setupCommand(): Command {
   return new Command('setup')

@@ -20,7 +20,7 @@ import { provisionDpuWorkflowId } from '../../model/workflow-ids';
 import { TestPki } from '../support/certs';
 import { requirePrerequisites } from '../support/prerequisites';
 import { TemporalCluster } from '../support/temporal-cluster';
-import { distFile } from '../support/tools';
+import { distFile, temporalCli } from '../support/tools';
 
 const { describe } = requirePrerequisites('Temporal cluster tests', ['temporal-cluster']);
 jest.setTimeout(60_000);
@@ -58,6 +58,24 @@ describe('xpuflow setup, and bad input named before any workflow starts, on a Te
   };
   const attributes = async (namespace: string) =>
     (await client.connection.operatorService.listSearchAttributes({ namespace })).customAttributes ?? {};
+  /** `xpuflow dpu provision` of a DPU nobody serves: it must be refused before its workflow starts. */
+  const provisionArgs = (name: string) => [
+    'dpu',
+    'provision',
+    '--name',
+    name,
+    '--node',
+    'n1',
+    '--pci',
+    '0000:03:00.0',
+    '--bfb-url',
+    'http://127.0.0.1:1/x.bfb',
+    '--bfb-sha256',
+    'a'.repeat(64),
+    '--dms',
+    '127.0.0.1:1',
+    '--no-check-node',
+  ];
   const keyword = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD;
   const text = temporal.api.enums.v1.IndexedValueType.INDEXED_VALUE_TYPE_TEXT;
 
@@ -72,36 +90,28 @@ describe('xpuflow setup, and bad input named before any workflow starts, on a Te
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('on a namespace that does not exist, workers and commands name `xpuflow setup` and start nothing', async () => {
+  test('a namespace that does not exist, and a client certificate the frontend does not trust: workers and commands say what to run, and nothing is created', async () => {
     const ghost = { TEMPORAL_NAMESPACE: 'ghost' };
     const sys = path.join(dir, 'sys');
     fs.mkdirSync(sys);
-    const [control, host, provision, list, setupNoRetention] = await Promise.all([
-      xpuflow(['worker', 'control', '--bfb-cache', path.join(dir, 'bfb')], ghost),
-      xpuflow(['worker', 'host', '--node', 'n1', '--sysfs-root', sys, '--discovery-interval', '0'], ghost),
-      xpuflow(
-        [
-          'dpu',
-          'provision',
-          '--name',
-          'ghost-dpu',
-          '--node',
-          'n1',
-          '--pci',
-          '0000:03:00.0',
-          '--bfb-url',
-          'http://127.0.0.1:1/x.bfb',
-          '--bfb-sha256',
-          'a'.repeat(64),
-          '--dms',
-          '127.0.0.1:1',
-          '--no-check-node',
-        ],
-        ghost,
-      ),
-      xpuflow(['runs', 'list'], ghost),
-      xpuflow(['setup'], ghost),
-    ]);
+    const stranger = new TestPki();
+    const foreign = stranger.issue(stranger.ca('some-other-ca'), 'foreign-admin');
+    const untrusted = {
+      TEMPORAL_TLS_CLIENT_CERT_PATH: foreign.cert,
+      TEMPORAL_TLS_CLIENT_KEY_PATH: foreign.key,
+    };
+    const hostWorker = ['worker', 'host', '--node', 'n1', '--sysfs-root', sys, '--discovery-interval', '0'];
+    // All at once: the refused handshakes wait out their connect timeout while the others run.
+    const [control, host, provision, list, setupNoRetention, setupUntrusted, hostUntrusted] =
+      await Promise.all([
+        xpuflow(['worker', 'control', '--bfb-cache', path.join(dir, 'bfb')], ghost),
+        xpuflow(hostWorker, ghost),
+        xpuflow(provisionArgs('ghost-dpu'), ghost),
+        xpuflow(['runs', 'list'], ghost),
+        xpuflow(['setup'], ghost),
+        xpuflow(['setup', '--namespace', 'xpuflow-foreign', '--retention', '1d'], untrusted),
+        xpuflow(hostWorker, untrusted),
+      ]).finally(() => stranger.dispose());
     const missing =
       /namespace ghost does not exist on this Temporal cluster; an administrator creates it, with xpuflow's search attributes, with:\n {2}xpuflow setup --namespace ghost --retention 7d/;
     for (const [who, r] of Object.entries({ control, host, provision, list })) {
@@ -113,9 +123,17 @@ describe('xpuflow setup, and bad input named before any workflow starts, on a Te
     expect(setupNoRetention.stderr).toContain(
       'namespace ghost does not exist: give the retention of its closed runs to create it, e.g.\n  xpuflow setup --namespace ghost --retention 7d',
     );
-    await expect(client.workflowService.describeNamespace({ namespace: 'ghost' })).rejects.toThrow(
-      /not found/i,
-    );
+    for (const [who, r] of Object.entries({ setupUntrusted, hostUntrusted })) {
+      expect({ who, code: r.code }).toEqual({ who, code: 1 });
+      expect({ who, stderr: r.stderr }).toEqual({
+        who,
+        stderr: expect.stringMatching(
+          /TLS handshake with Temporal at .* failed: the server refused this client's certificate: no CA it trusts for clients signed it; use a certificate from the cluster's client CA \(TEMPORAL_TLS_CLIENT_CERT_PATH/,
+        ),
+      });
+    }
+    for (const namespace of ['ghost', 'xpuflow-foreign'])
+      await expect(client.workflowService.describeNamespace({ namespace })).rejects.toThrow(/not found/i);
   });
 
   test('setup on an empty cluster creates the namespace and the attributes; a second run finds them all and changes nothing', async () => {
@@ -173,9 +191,9 @@ describe('xpuflow setup, and bad input named before any workflow starts, on a Te
         '--dpus',
         '1',
         '--flash-seconds',
-        '2',
-        '--reboot-seconds',
         '1',
+        '--reboot-seconds',
+        '0',
         '--bfb-mib',
         '1',
         '--timeout-seconds',
@@ -196,7 +214,12 @@ describe('xpuflow setup, and bad input named before any workflow starts, on a Te
       namespace: ns,
       searchAttributes: { XpuflowPhase: text },
     });
-    const first = await xpuflow(['setup']);
+    // Setup, the control worker and a command that starts a workflow, at once: each names the Text one.
+    const [first, control, provision] = await Promise.all([
+      xpuflow(['setup']),
+      xpuflow(['worker', 'control', '--bfb-cache', path.join(dir, 'bfb')]),
+      xpuflow(provisionArgs('text-dpu')),
+    ]);
     expect(first.code).toBe(1);
     expect(first.stdout).toContain('search attribute XpuflowPhase: registered as Text, not Keyword');
     expect(first.stdout).toContain('search attribute XpuflowDpu: created (Keyword)');
@@ -205,28 +228,7 @@ describe('xpuflow setup, and bad input named before any workflow starts, on a Te
         `an administrator removes and creates each again:\n  temporal operator search-attribute remove --namespace ${ns} ` +
         `--name XpuflowPhase && temporal operator search-attribute create --namespace ${ns} --name XpuflowPhase --type Keyword`,
     );
-
-    // The control worker and a command that starts a workflow refuse, and no workflow starts.
-    const [control, provision] = await Promise.all([
-      xpuflow(['worker', 'control', '--bfb-cache', path.join(dir, 'bfb')]),
-      xpuflow([
-        'dpu',
-        'provision',
-        '--name',
-        'text-dpu',
-        '--node',
-        'n1',
-        '--pci',
-        '0000:03:00.0',
-        '--bfb-url',
-        'http://127.0.0.1:1/x.bfb',
-        '--bfb-sha256',
-        'a'.repeat(64),
-        '--dms',
-        '127.0.0.1:1',
-        '--no-check-node',
-      ]),
-    ]);
+    // The control worker refuses to start, and no workflow starts.
     for (const r of [control, provision]) {
       expect(r.code).toBe(1);
       expect(r.stderr).toContain(`namespace ${ns} has XpuflowPhase as Text; xpuflow needs Keyword`);
@@ -238,10 +240,12 @@ describe('xpuflow setup, and bad input named before any workflow starts, on a Te
       }),
     ).rejects.toThrow(/not found/i);
 
-    // What setup said to run: remove it, then setup creates it as Keyword and finds the others.
-    await client.connection.operatorService.removeSearchAttributes({
-      namespace: ns,
-      searchAttributes: ['XpuflowPhase'],
+    // What setup said to run, as the administrator: the remove it printed (--yes: no prompt here),
+    // then setup again, which creates it as Keyword and finds the others.
+    const remove = /^ {2}(temporal operator search-attribute remove [^&]+?) &&/m.exec(first.stderr)?.[1];
+    expect(remove).toBe(`temporal operator search-attribute remove --namespace ${ns} --name XpuflowPhase`);
+    await execFileP(temporalCli(), [...remove!.split(' ').slice(1), '--yes', ...cluster.adminArgs()], {
+      env: { ...process.env, TEMPORAL_CONFIG_FILE: path.join(dir, 'no-profile.toml') },
     });
     const again = await setupJson([]);
     expect(again.code).toBe(0);
@@ -251,30 +255,5 @@ describe('xpuflow setup, and bad input named before any workflow starts, on a Te
       { name: 'XpuflowNode', state: 'existed', type: 'Keyword' },
     ]);
     expect(await attributes(ns)).toMatchObject({ XpuflowPhase: keyword });
-  });
-
-  test('a client certificate the frontend does not trust: setup and a worker say so, and what to use', async () => {
-    const stranger = new TestPki();
-    try {
-      const foreign = stranger.issue(stranger.ca('some-other-ca'), 'foreign-admin');
-      const env = { TEMPORAL_TLS_CLIENT_CERT_PATH: foreign.cert, TEMPORAL_TLS_CLIENT_KEY_PATH: foreign.key };
-      const sys = path.join(dir, 'sys-foreign');
-      fs.mkdirSync(sys);
-      const [setup, host] = await Promise.all([
-        xpuflow(['setup', '--namespace', 'xpuflow-foreign', '--retention', '1d'], env),
-        xpuflow(['worker', 'host', '--node', 'n1', '--sysfs-root', sys, '--discovery-interval', '0'], env),
-      ]);
-      for (const r of [setup, host]) {
-        expect(r.code).toBe(1);
-        expect(r.stderr).toMatch(
-          /TLS handshake with Temporal at .* failed: the server refused this client's certificate: no CA it trusts for clients signed it; use a certificate from the cluster's client CA \(TEMPORAL_TLS_CLIENT_CERT_PATH/,
-        );
-      }
-    } finally {
-      stranger.dispose();
-    }
-    await expect(client.workflowService.describeNamespace({ namespace: 'xpuflow-foreign' })).rejects.toThrow(
-      /not found/i,
-    );
   });
 });
