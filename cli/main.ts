@@ -8,6 +8,7 @@ import { controllerCommand } from './controller-command';
 import { replayCommand } from './replay/command';
 import { resetCommand } from './reset/command';
 import { runsCommand } from './runs/command';
+import { setupCommand } from './setup/command';
 import { demoCommand } from './demo/command';
 import { doctorCommand } from './doctor/command';
 import { dpuCommand } from './dpu/commands';
@@ -15,6 +16,7 @@ import { InputRefused } from './dpu/start-provision';
 import { vfCommand } from './vf/commands';
 import { serviceCommand } from './dpu-service/commands';
 import { workerCommand } from './worker-commands';
+import { explainNamespaceNotFound } from '../platform/connection/namespace-check';
 
 const program = new Command('xpuflow')
   .description(
@@ -24,6 +26,7 @@ const program = new Command('xpuflow')
   )
   .showHelpAfterError()
   .exitOverride()
+  .addCommand(setupCommand())
   .addCommand(dpuCommand())
   .addCommand(vfCommand())
   .addCommand(chainCommand())
@@ -37,7 +40,9 @@ const program = new Command('xpuflow')
   .addCommand(doctorCommand())
   .addCommand(codecServerCommand());
 
-program.parseAsync(process.argv).catch((err: unknown) => {
+program.parseAsync(process.argv).catch((thrown: unknown) => {
+  // "Namespace not found" from any command, with what to run (namespace-check.ts).
+  const err = explainNamespaceNotFound(thrown);
   if (err instanceof CommanderError) {
     process.exit(err.exitCode);
   }

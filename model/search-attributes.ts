@@ -1,7 +1,7 @@
 /**
  * Custom search attributes xpuflow writes on its workflows. temporal-dev.sh
- * registers them on the dev server; on a real cluster run
- * `temporal operator search-attribute create --name XpuflowPhase --type Keyword` (and the others).
+ * registers them on the dev server; on a real cluster an administrator runs
+ * `xpuflow setup` (cli/setup/), which registers them through the operator API.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 

@@ -7,6 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { connectClient, temporalSettings } from '../../platform/connection/temporal';
+import { requireSearchAttributes } from '../../platform/connection/search-attributes-check';
 import { waitForPollers } from '../../platform/connection/pollers';
 import { Phase } from '../../model/phases';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
@@ -32,6 +33,11 @@ export interface DemoOptions {
 export async function runDemo(o: DemoOptions): Promise<number> {
   const settings = temporalSettings();
   const client = await connectClient(settings);
+  // A namespace not set up is named now, before the fleet, the workers or any workflow starts.
+  await requireSearchAttributes(client).catch(async (err: unknown) => {
+    await client.connection.close();
+    throw err;
+  });
   const fleetId = `demo-${Date.now().toString(36).slice(-5)}`;
   const dir = path.resolve(o.workDir, fleetId);
   fs.mkdirSync(dir, { recursive: true });

@@ -2,6 +2,7 @@
 import fs from 'node:fs';
 import { Command, Option } from 'commander';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { requireSearchAttributes } from '../../platform/connection/search-attributes-check';
 import { connectClient, temporalSettings, workflowUiLink } from '../../platform/connection/temporal';
 import type { DpuSpec } from '../../model/dpu';
 import { parsePhase, Phase, RETRYABLE_FROM } from '../../model/phases';
@@ -70,6 +71,7 @@ export function dpuCommand(): Command {
 async function provision(o: ProvisionFlags & { checkNode: boolean; wait?: boolean }): Promise<void> {
   const spec = specFromFlags(o);
   const client = await connectClient();
+  await requireSearchAttributes(client); // a namespace not set up is named before any workflow starts
   const { workflowId } = await startProvision(client, spec, { checkNode: o.checkNode });
   const link = workflowUiLink(temporalSettings(), workflowId);
   console.log(`provisioning ${spec.name} on ${spec.node}: workflow ${workflowId}\n  ${link}`);

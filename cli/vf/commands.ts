@@ -1,6 +1,7 @@
 /** `xpuflow vf …`: list a node's VFs, attach/detach a VF for a pod or a VM, list leases. */
 import { Command } from 'commander';
 import { queueHasPollers } from '../../platform/connection/pollers';
+import { requireSearchAttributes } from '../../platform/connection/search-attributes-check';
 import { connectClient, temporalSettings, workflowUiLink } from '../../platform/connection/temporal';
 import { discoverPool, resourceNameOf } from '../../node/deviceplugin/pool';
 import { readVfConfig } from '../../node/hostagent/config';
@@ -85,6 +86,7 @@ export function vfCommand(): Command {
         if (!o.qmp) throw new CliError('refused: --qmp <socket> is needed with --vm');
         await requireNode(o.node);
         const client = await connectClient();
+        await requireSearchAttributes(client); // a namespace not set up is named before the workflow starts
         const input: VmClaimInput = { node: o.node, pf: o.pf, vm: o.vm, qmpSocket: o.qmp };
         const workflowId = vmClaimWorkflowId(o.node, o.vm, o.pf);
         await client.workflow.start<VmClaimWorkflow>(WorkflowType.vmClaim, {

@@ -61,16 +61,46 @@ export async function connectClient(
 ): Promise<Client> {
   // XPUFLOW_CODEC_KEYS: payloads encrypted (codec/)
   const dataConverter = opts.codec === false ? undefined : codecDataConverter();
+  const connecting = Connection.connect({
+    ...s.connectionOptions,
+    connectTimeout: opts.connectTimeoutMs ?? '10 seconds',
+  });
   try {
-    const connection = await Connection.connect({
-      ...s.connectionOptions,
-      connectTimeout: opts.connectTimeoutMs ?? '10 seconds',
-    });
+    const connection = await Promise.race([connecting, refusedByServer(s)]);
     return new Client({ connection, namespace: s.namespace, dataConverter });
   } catch (err) {
-    throw new Error(unreachable(s, await explainTls(s, err)), { cause: err });
+    // The connection given up on for a refusal: closed if it ever succeeds, its failure already reported.
+    void connecting.then(
+      (c) => c.close(),
+      () => undefined,
+    );
+    const reason = err instanceof RefusedByServer ? err : await explainTls(s, err);
+    throw new Error(unreachable(s, reason), { cause: err });
   }
 }
+
+class RefusedByServer extends Error {
+  override name = 'RefusedByServer';
+}
+
+/**
+ * With TLS on, a handshake beside the connection: a server that refuses this
+ * client's certificate (or its lack of one) says so with an alert at once,
+ * while the gRPC connection retries that refusal until its 10 s connect
+ * timeout. Rejects with the alert; otherwise never settles.
+ */
+function refusedByServer(s: TemporalSettings): Promise<never> {
+  const tlsConfig = s.connectionOptions.tls;
+  if (!tlsConfig) return new Promise<never>(() => undefined);
+  return tlsHandshakeProblem(s.address, tlsConfig === true ? {} : tlsConfig, 5_000, true).then((problem) => {
+    if (problem && SERVER_REFUSED_CLIENT.test(problem)) throw new RefusedByServer(problem);
+    return new Promise<never>(() => undefined);
+  });
+}
+
+/** Alerts a server sends when it refuses the client's certificate: no retry of the connection can succeed. */
+const SERVER_REFUSED_CLIENT =
+  /alert unknown ca|alert certificate required|alert bad certificate|fatal alert: UnknownCA|AlertReceived\(UnknownCA\)/i;
 
 export async function connectWorker(s: TemporalSettings = temporalSettings()): Promise<NativeConnection> {
   try {

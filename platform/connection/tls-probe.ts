@@ -10,6 +10,8 @@ export async function tlsHandshakeProblem(
   address: string,
   cfg: TLSConfig,
   timeoutMs = 5_000,
+  /** true: the probe does not keep the process alive (a check beside a connection, not awaited alone). */
+  unref = false,
 ): Promise<string | undefined> {
   const host = address.replace(/:\d+$/, '').replace(/^\[|\]$/g, '');
   const port = Number(address.split(':').pop());
@@ -30,7 +32,14 @@ export async function tlsHandshakeProblem(
     };
     const timer = setTimeout(() => done(undefined), timeoutMs);
     // A server that refuses the client certificate says so after the handshake, with an alert.
-    socket.once('secureConnect', () => setTimeout(() => done(undefined), 1000));
+    socket.once('secureConnect', () => {
+      const settle = setTimeout(() => done(undefined), 1000);
+      if (unref) settle.unref();
+    });
+    if (unref) {
+      timer.unref();
+      socket.unref();
+    }
     socket.once('error', (err) => done(err.message));
   });
 }

@@ -12,7 +12,7 @@ test('missing search attributes are named with the command that creates them; pr
   try {
     const client = new Client({ connection, namespace: 'default' });
     await expect(requireSearchAttributes(client)).rejects.toThrow(
-      /lacks xpuflow's search attributes XpuflowPhase, XpuflowDpu, XpuflowNode[\s\S]*temporal operator search-attribute create --namespace default --name XpuflowPhase --type Keyword/,
+      /lacks xpuflow's search attributes XpuflowPhase, XpuflowDpu, XpuflowNode; create them with:\n {2}xpuflow setup --namespace default\nor, with the Temporal CLI:\n {2}temporal operator search-attribute create --namespace default --name XpuflowPhase --type Keyword/,
     );
     await registerSearchAttributes(connection);
     await expect(requireSearchAttributes(client)).resolves.toBeUndefined();
@@ -39,7 +39,7 @@ test('an attribute registered as Text, and a namespace that does not exist, are 
     await expect(
       requireSearchAttributes(new Client({ connection, namespace: 'no-such-ns' })),
     ).rejects.toThrow(
-      /^namespace no-such-ns does not exist on this Temporal cluster; an administrator creates it with:\n {2}temporal operator namespace create --namespace no-such-ns --retention 7d/,
+      /^namespace no-such-ns does not exist on this Temporal cluster; an administrator creates it, with xpuflow's search attributes, with:\n {2}xpuflow setup --namespace no-such-ns --retention 7d\n/,
     );
   } finally {
     await connection.close();

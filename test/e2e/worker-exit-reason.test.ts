@@ -3,6 +3,8 @@
  * it (issue 19: the demo used to say only, 60 s later, that no worker polls
  * xpuflow-control). A namespace without xpuflow's search attributes makes the
  * control worker exit; the demo and the harnesses report its log's reason.
+ * The demo checks the namespace itself first and refuses before it starts
+ * any worker.
  */
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -59,21 +61,25 @@ test('untilReady fails as soon as the worker exits, with the end of its log', as
   expect(aborted).toBe(true); // the poller wait was stopped, not left running
 });
 
-test('`xpuflow demo` exits 1 naming the missing search attributes, not a queue nobody polls', async () => {
+test('`xpuflow demo` exits 1 naming the missing search attributes and `xpuflow setup`, before it starts a worker', async () => {
   const started = Date.now();
   const r = await run(
     process.execPath,
     [distFile('cli/main.js'), 'demo', '--hosts', '1', '--dpus', '1', '--work-dir', dir],
     { env: { ...process.env, TEMPORAL_ADDRESS: server.address, TEMPORAL_NAMESPACE: 'default' } },
   ).then(
-    () => ({ code: 0, stderr: '' }),
-    (e: { code: number; stderr: string }) => e,
+    () => ({ code: 0, stdout: '', stderr: '' }),
+    (e: { code: number; stdout: string; stderr: string }) => e,
   );
   expect(r.code).toBe(1);
-  expect(r.stderr).toContain('workers/control/main.js exited (1) before it polled its task queue');
+  expect(r.stderr).toContain(
+    "xpuflow: namespace default lacks xpuflow's search attributes XpuflowPhase, XpuflowDpu, XpuflowNode; " +
+      'create them with:\n  xpuflow setup --namespace default\n',
+  );
   expect(r.stderr).toContain(
     'temporal operator search-attribute create --namespace default --name XpuflowDpu',
   );
+  expect(r.stdout).not.toContain('xpuflow demo'); // refused before the fleet and its workers started
   expect(r.stderr).not.toContain('no worker polls');
-  expect(Date.now() - started).toBeLessThan(55_000); // the worker and its cleanup, not the 60 s wait
+  expect(Date.now() - started).toBeLessThan(30_000); // not after the 60 s poller wait
 });

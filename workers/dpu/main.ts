@@ -6,6 +6,7 @@
  */
 import fs from 'node:fs';
 import { dpuTaskQueue } from '../../model/task-queues';
+import { requireNamespaceAt } from '../../platform/connection/namespace-check';
 import { connectWorkerProcess, flagValue, runUntilShutdown, runWorkerMain } from '../worker-process';
 import { createDpuWorker } from './worker';
 
@@ -19,7 +20,7 @@ export interface DpuPlacement {
 }
 
 export async function runDpuWorkers(placements: DpuPlacement[]): Promise<void> {
-  const { settings, connection, dataConverter } = await connectWorkerProcess();
+  const { settings, connection, dataConverter } = await connectWorkerProcess(requireNamespaceAt);
   const workers = await Promise.all(
     placements.map((p) =>
       createDpuWorker({ connection, namespace: settings.namespace, dataConverter, ...p }),

@@ -14,6 +14,7 @@ import { readVfConfig, type VfHostConfig } from '../../node/hostagent/config';
 import { startVfHostServices, type VfHostServices } from '../../node/hostagent/services';
 import { hostTaskQueue } from '../../model/task-queues';
 import { installWorkerRuntime } from '../../platform/observability/runtime';
+import { requireNamespaceAt } from '../../platform/connection/namespace-check';
 import { connectWorkerProcess, flagValue, runUntilShutdown, runWorkerMain } from '../worker-process';
 import { kubeConfigFromEnv } from '../../platform/kube/config';
 import { createHostWorker } from './worker';
@@ -43,7 +44,7 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
     placements.map((p) => ({ ...p, sysfsRoot: p.sysfsRoot ?? '/sys' })),
     () => kubeConfigFromEnv(),
   );
-  const { settings, connection, dataConverter } = await connectWorkerProcess();
+  const { settings, connection, dataConverter } = await connectWorkerProcess(requireNamespaceAt);
   const workers = await Promise.all(
     placements.map((p) =>
       createHostWorker({
