@@ -1,16 +1,16 @@
 /**
  * Entry point of a DPU worker process.
- *   node dist/workers/dpu/main.js --dpu NAME --opi HOST:PORT [--ovs-db unix:SOCK] [--ovs-rundir DIR] [--ovs-datapath netdev]
- *   node dist/workers/dpu/main.js --dpus dpus.json   ([{ "dpu", "opiAddress", "ovsDb"?, "ovsRundir"?, "ovsDatapathType"? }, …])
+ *   node dist/workers/dpu/main.js (--dpu NAME [--namespace NS] | --dpu-node NODE) --opi HOST:PORT
+ *       [--ovs-db unix:SOCK] [--ovs-rundir DIR] [--ovs-datapath netdev]
+ *   node dist/workers/dpu/main.js --dpus dpus.json
+ *       ([{ "dpu"?, "dpuNamespace"?, "dpuNode"?, "opiAddress", "ovsDb"?, "ovsRundir"?, "ovsDatapathType"? }, …])
  * Temporal connection settings come from the environment (see platform/connection/temporal.ts).
  */
 import fs from 'node:fs';
-import { dpuTaskQueue } from '../../model/task-queues';
 import { connectWorkerProcess, flagValue, runUntilShutdown, runWorkerMain } from '../worker-process';
-import { createDpuWorker } from './worker';
+import { createDpuWorker, dpuWorkerQueue, type DpuIdentity } from './worker';
 
-export interface DpuPlacement {
-  dpu: string;
+export interface DpuPlacement extends DpuIdentity {
   opiAddress: string;
   /** The DPU's ovsdb (default unix:/var/run/openvswitch/db.sock). */
   ovsDb?: string;
@@ -25,10 +25,12 @@ export async function runDpuWorkers(placements: DpuPlacement[]): Promise<void> {
       createDpuWorker({ connection, namespace: settings.namespace, dataConverter, ...p }),
     ),
   );
-  for (const p of placements)
+  for (const p of placements) {
+    const { queue, name } = dpuWorkerQueue(p);
     console.log(
-      `DPU worker for ${p.dpu} polling ${dpuTaskQueue(p.dpu)} (OPI ${p.opiAddress}, OVS ${p.ovsDb ?? 'default db'})`,
+      `DPU worker for ${name} polling ${queue} (OPI ${p.opiAddress}, OVS ${p.ovsDb ?? 'default db'})`,
     );
+  }
   await runUntilShutdown(connection, workers);
 }
 
@@ -36,15 +38,21 @@ function placementsFromArgs(argv: string[]): DpuPlacement[] {
   const file = flagValue(argv, '--dpus');
   if (file) return JSON.parse(fs.readFileSync(file, 'utf8')) as DpuPlacement[];
   const dpu = flagValue(argv, '--dpu');
+  const namespace = flagValue(argv, '--namespace');
+  const dpuNode = flagValue(argv, '--dpu-node');
   const opiAddress = flagValue(argv, '--opi');
-  if (!dpu || !opiAddress)
-    throw new Error('say which DPU and its OPI server: --dpu NAME --opi HOST:PORT, or --dpus FILE');
+  if ((!dpu && !dpuNode) || !opiAddress)
+    throw new Error(
+      'say which DPU and its OPI server: --dpu NAME [--namespace NS] --opi HOST:PORT, --dpu-node NODE --opi HOST:PORT, or --dpus FILE',
+    );
   const ovsDb = flagValue(argv, '--ovs-db');
   const ovsRundir = flagValue(argv, '--ovs-rundir');
   const ovsDatapathType = flagValue(argv, '--ovs-datapath');
   return [
     {
-      dpu,
+      ...(dpu ? { dpu } : {}),
+      ...(namespace ? { dpuNamespace: namespace } : {}),
+      ...(dpuNode ? { dpuNode } : {}),
       opiAddress,
       ...(ovsDb ? { ovsDb } : {}),
       ...(ovsRundir ? { ovsRundir } : {}),
