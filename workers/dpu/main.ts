@@ -19,14 +19,16 @@ export interface DpuPlacement extends DpuIdentity {
 }
 
 export async function runDpuWorkers(placements: DpuPlacement[]): Promise<void> {
+  // Which DPU each serves, checked before connecting: a wrong name is refused naming it.
+  const queues = placements.map(dpuWorkerQueue);
   const { settings, connection, dataConverter } = await connectWorkerProcess();
   const workers = await Promise.all(
     placements.map((p) =>
       createDpuWorker({ connection, namespace: settings.namespace, dataConverter, ...p }),
     ),
   );
-  for (const p of placements) {
-    const { queue, name } = dpuWorkerQueue(p);
+  for (const [i, p] of placements.entries()) {
+    const { queue, name } = queues[i];
     console.log(
       `DPU worker for ${name} polling ${queue} (OPI ${p.opiAddress}, OVS ${p.ovsDb ?? 'default db'})`,
     );
