@@ -95,10 +95,19 @@ function hostWorkerCommand(): Command {
 function dpuWorkerCommand(): Command {
   return new Command('dpu')
     .description(
-      "a DPU worker, one per DPU (queue xpuflow-dpu-<dpu>): the xPU's OPI calls for VF leases, OVS ports " +
-        'and flows of service chains',
+      "a DPU worker, one per DPU: the xPU's OPI calls for VF leases, OVS ports and flows of service chains. " +
+        'It polls xpuflow-dpu-<dpu>.<namespace> for a DPU object (--dpu with --namespace, or --dpu-node), ' +
+        'xpuflow-dpu-<dpu> for a DPU started by `xpuflow dpu provision` (--dpu alone)',
     )
-    .requiredOption('--dpu <dpu>', 'the DPU name')
+    .option('--dpu <dpu>', 'the DPU name')
+    .option(
+      '-n, --namespace <ns>',
+      "the DPU object's namespace on the host cluster (absent: a CLI-started DPU)",
+    )
+    .option(
+      '--dpu-node <node>',
+      "instead of --dpu and --namespace: the DPU's node name in its DPU cluster (<dpu>.<namespace>), as the chart passes it",
+    )
     .requiredOption('--opi <host:port>', "the DPU's OPI server")
     .option('--ovs-db <remote>', "the DPU's ovsdb", 'unix:/var/run/openvswitch/db.sock')
     .option(
@@ -109,7 +118,9 @@ function dpuWorkerCommand(): Command {
     .action(async (o) =>
       runDpuWorkers([
         {
-          dpu: o.dpu,
+          ...(o.dpu !== undefined ? { dpu: o.dpu } : {}),
+          ...(o.namespace !== undefined ? { dpuNamespace: o.namespace } : {}),
+          ...(o.dpuNode !== undefined ? { dpuNode: o.dpuNode } : {}),
           opiAddress: o.opi,
           ovsDb: o.ovsDb,
           ...(o.ovsRundir ? { ovsRundir: o.ovsRundir } : {}),

@@ -31,6 +31,13 @@ export function checkDpuName(value: string): string | undefined {
   return undefined;
 }
 
+export function checkNamespace(value: string): string | undefined {
+  if (typeof value !== 'string' || !DNS_LABEL.test(value)) {
+    return `namespace ${JSON.stringify(value)} is not a DNS-1123 label (lowercase letters, digits and '-', at most 63)`;
+  }
+  return undefined;
+}
+
 export function checkBfbUrl(value: string): string | undefined {
   if (typeof value !== 'string' || !HTTP_URL.test(value)) {
     return `BFB URL ${JSON.stringify(value)} is not an http:// or https:// URL`;

@@ -18,8 +18,14 @@ export function podKey(pod: PodRef): string {
 
 /** The xPU side of a lease: which DPU's OPI server, and the VLAN its port carries. */
 export interface XpuSide {
-  /** DPU name: the lease calls OPI on queue xpuflow-dpu-<dpu>. */
+  /** DPU name: the lease calls OPI on the DPU's queue (model/task-queues.ts). */
   dpu: string;
+  /**
+   * The DPU object's namespace on the host cluster: the queue is
+   * `xpuflow-dpu-<dpu>.<namespace>`. Absent: a CLI-started DPU
+   * (`xpuflow-dpu-<dpu>`), and leases started before it existed.
+   */
+  namespace?: string;
   /** VLAN id 1-4094 of the logical bridge the port joins (access port). */
   vlan: number;
 }

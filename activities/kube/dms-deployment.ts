@@ -3,8 +3,15 @@
  * node, host network, on the DPU's DMS port, laid out as the chart's `dms:`
  * values say (model/dms-pod.ts; NVIDIA DPF's layout by default). Ready when
  * the kubelet says the pod is Ready; the phase then checks that DMS answers.
+ *
+ * A pod is the DPU's when its DPU owner reference carries the DPU object's
+ * UID (for a DPU without a UID: xpuflow's DMS labels with the DPU's name).
+ * Only such a pod is used, and only such a pod is deleted: a pod of the same
+ * name left by another DPU object of this name, or not made by xpuflow, is
+ * named in the error and left alone.
  */
-import { isConflict, type Kube } from '../../platform/kube/client';
+import type * as k8s from '@kubernetes/client-node';
+import { isConflict, isNotFound, type Kube } from '../../platform/kube/client';
 import { dmsPodName } from '../../model/dpu';
 import { DPF_DMS_POD_LAYOUT, dmsPodSpec, type DmsPodLayout } from '../../model/dms-pod';
 import { ApplicationFailure } from '@temporalio/common';
@@ -37,6 +44,59 @@ async function nodeIpOf(kube: Kube, input: DmsPodInput): Promise<string> {
   return ip;
 }
 
+const DMS_APP_LABEL = 'xpuflow-dms';
+const DPU_LABEL = `${GROUP}/dpu`;
+
+/** Whether `pod` is the DMS pod of DPU `dpu` (see the file comment). */
+export function isDmsPodOf(pod: k8s.V1Pod, dpu: ObjectRef): boolean {
+  if (dpu.uid)
+    return (pod.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DPU' && o.uid === dpu.uid);
+  const labels = pod.metadata?.labels ?? {};
+  return labels['app.kubernetes.io/name'] === DMS_APP_LABEL && labels[DPU_LABEL] === dpu.name;
+}
+
+/** Who a pod that is not `dpu`'s belongs to, in words. */
+function ownerInWords(pod: k8s.V1Pod): string {
+  const owner = (pod.metadata?.ownerReferences ?? []).find((o) => o.kind === 'DPU');
+  if (owner) return `it belongs to another DPU object named ${owner.name} (uid ${owner.uid})`;
+  if (pod.metadata?.labels?.['app.kubernetes.io/name'] === DMS_APP_LABEL)
+    return `xpuflow made it for DPU ${pod.metadata.labels[DPU_LABEL] ?? '(unnamed)'}, and no DPU object owns it`;
+  return 'xpuflow did not make it';
+}
+
+/** The pod's phase and, when the scheduler gave one, why it has no node. */
+function podStateInWords(pod: k8s.V1Pod): string {
+  // The scheduler says why a pod has no node in its PodScheduled condition (reason Unschedulable):
+  // kubernetes/kubernetes pkg/scheduler/schedule_one.go, handleSchedulingFailure, commit
+  // 4a37f009ca615534484b1116d0f147f1f23cf067.
+  const unscheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled' && c.status === 'False');
+  return unscheduled
+    ? `${pod.status?.phase ?? 'Pending'}, not scheduled: ${unscheduled.message ?? unscheduled.reason ?? 'no reason given'}`
+    : `${pod.status?.phase ?? 'Pending'}${pod.status?.message ? `: ${pod.status.message}` : ''}`;
+}
+
+/**
+ * The refusal of a DMS pod name another pod holds. Retryable while that pod
+ * is going (being deleted, or owned by another DPU object of this name, which
+ * the garbage collector removes with its owner); otherwise the operator
+ * decides, so not retried.
+ */
+function nameTaken(pod: k8s.V1Pod, dpu: ObjectRef): ApplicationFailure {
+  const where = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+  const going =
+    pod.metadata?.deletionTimestamp !== undefined ||
+    (pod.metadata?.ownerReferences ?? []).some((o) => o.kind === 'DPU');
+  const message =
+    `pod ${where} (${podStateInWords(pod)}) holds the name of DPU ${dpu.namespace}/${dpu.name}'s DMS pod, ` +
+    `but ${ownerInWords(pod)}: xpuflow neither uses nor deletes it. ` +
+    (going
+      ? 'Waiting for it to go'
+      : `Delete it if it is stale (kubectl delete pod -n ${pod.metadata?.namespace} ${pod.metadata?.name}), then retry the DPU`);
+  return going
+    ? ApplicationFailure.retryable(message, 'DmsPodNameTaken')
+    : ApplicationFailure.nonRetryable(message, 'DmsPodNameTaken');
+}
+
 export function dmsDeploymentActivities(kube: () => Kube, layout: DmsPodLayout = DPF_DMS_POD_LAYOUT) {
   return {
     async deployDmsPod(input: DmsPodInput): Promise<string> {
@@ -56,7 +116,7 @@ export function dmsDeploymentActivities(kube: () => Kube, layout: DmsPodLayout =
             metadata: {
               name,
               namespace: input.dpu.namespace,
-              labels: { 'app.kubernetes.io/name': 'xpuflow-dms', [`${GROUP}/dpu`]: input.dpu.name },
+              labels: { 'app.kubernetes.io/name': DMS_APP_LABEL, [DPU_LABEL]: input.dpu.name },
               ...(input.dpu.uid
                 ? {
                     ownerReferences: [
@@ -70,6 +130,15 @@ export function dmsDeploymentActivities(kube: () => Kube, layout: DmsPodLayout =
         });
       } catch (err) {
         if (!isConflict(err)) throw err;
+        // A pod of this name exists: this DPU's (made by an earlier attempt or run), or another's.
+        const existing = await kube().getPod(input.dpu.namespace, name);
+        if (!existing) {
+          throw ApplicationFailure.retryable(
+            `pod ${input.dpu.namespace}/${name} was there when the DMS pod was created, and is gone now: creating it again`,
+            'DmsPodNameTaken',
+          );
+        }
+        if (!isDmsPodOf(existing, input.dpu)) throw nameTaken(existing, input.dpu);
       }
       return name;
     },
@@ -91,22 +160,41 @@ export function dmsDeploymentActivities(kube: () => Kube, layout: DmsPodLayout =
           if (!pod) return { seen: 'not created', details: { pod: input.pod } };
           if (pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
             return { done: undefined };
-          // The scheduler says why a pod has no node in its PodScheduled condition (reason Unschedulable):
-          // kubernetes/kubernetes pkg/scheduler/schedule_one.go, handleSchedulingFailure, commit
-          // 4a37f009ca615534484b1116d0f147f1f23cf067.
-          const unscheduled = pod.status?.conditions?.find(
-            (c) => c.type === 'PodScheduled' && c.status === 'False',
-          );
-          const seen = unscheduled
-            ? `${pod.status?.phase ?? 'Pending'}, not scheduled: ${unscheduled.message ?? unscheduled.reason ?? 'no reason given'}`
-            : `${pod.status?.phase ?? 'Pending'}${pod.status?.message ? `: ${pod.status.message}` : ''}`;
-          return { seen, details: { pod: input.pod } };
+          return { seen: podStateInWords(pod), details: { pod: input.pod } };
         },
       });
     },
 
-    async removeDmsPod(input: { namespace: string; pod: string }): Promise<void> {
-      await kube().deletePod(input.namespace, input.pod);
+    /**
+     * Deletes the DMS pod of `dpu`, and only it: a pod of the name that is not
+     * the DPU's is left alone, and the delete carries the pod's UID as a
+     * precondition, so a pod re-created under the name between the read and
+     * the delete is not the one deleted (the API server answers 409). Says
+     * what it did. Without `dpu` (a task scheduled before it was passed) it
+     * deletes by name, as it used to.
+     */
+    async removeDmsPod(input: { namespace: string; pod: string; dpu?: ObjectRef }): Promise<string> {
+      const where = `${input.namespace}/${input.pod}`;
+      if (!input.dpu) {
+        await kube().deletePod(input.namespace, input.pod);
+        return `deleted DMS pod ${where} by name`;
+      }
+      const pod = await kube().getPod(input.namespace, input.pod);
+      if (!pod) return `DMS pod ${where} already gone`;
+      if (!isDmsPodOf(pod, input.dpu)) return `left pod ${where} alone: ${ownerInWords(pod)}`;
+      try {
+        await kube().core.deleteNamespacedPod({
+          namespace: input.namespace,
+          name: input.pod,
+          body: { preconditions: { uid: pod.metadata?.uid } },
+        });
+      } catch (err) {
+        if (isNotFound(err)) return `DMS pod ${where} already gone`;
+        if (isConflict(err))
+          return `left pod ${where} alone: it was replaced (uid no longer ${pod.metadata?.uid})`;
+        throw err;
+      }
+      return `deleted DMS pod ${where} (uid ${pod.metadata?.uid})`;
     },
   };
 }

@@ -7,7 +7,7 @@ import { discoverPool, resourceNameOf } from '../../node/deviceplugin/pool';
 import { readVfConfig } from '../../node/hostagent/config';
 import { LeaseConflict, listLeases, runningLease, startOrJoinLease } from '../../node/hostagent/leases';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
-import { checkNodeName, checkPciAddress } from '../../model/validation';
+import { checkNamespace, checkNodeName, checkPciAddress } from '../../model/validation';
 import { releaseSignal, releaseUpdate } from '../../model/vf-lease-api';
 import { vmClaimStatusQuery, vmReleaseSignal, type VmClaimInput } from '../../model/vm-claim-api';
 import { checkPod, checkVlan, leaseMac, podKey, type PodRef } from '../../model/vf';
@@ -54,6 +54,7 @@ interface PodAttachFlags {
   pci: string;
   pod?: string;
   dpu?: string;
+  dpuNamespace?: string;
   vlan: number;
   resource: string;
 }
@@ -75,6 +76,10 @@ export function vfCommand(): Command {
     .option('--pci <address>', 'pod: the VF, DDDD:BB:DD.F')
     .option('--pod <ns/name>', 'pod: the pod that gets the VF')
     .option('--dpu <dpu>', "pod: the DPU whose OPI server configures the VF's port")
+    .option(
+      '--dpu-namespace <ns>',
+      "pod: the DPU object's namespace (its worker polls xpuflow-dpu-<dpu>.<ns>); absent: a CLI-started DPU",
+    )
     .option('--vlan <id>', 'pod: the VLAN of the port', (v) => Number(v))
     .option('--resource <name>', 'pod: the resource name shown with the lease', 'xpuflow.io/cli')
     .option('--vm <name>', 'VM: the VM that gets a VF')
@@ -160,6 +165,7 @@ async function attachPodVf(o: PodAttachFlags): Promise<void> {
   if (!o.dpu)
     throw new CliError('refused: --dpu <dpu> is needed: the DPU whose OPI server configures the port');
   need(checkVlan(o.vlan));
+  if (o.dpuNamespace !== undefined) need(checkNamespace(o.dpuNamespace));
   await requireNode(o.node);
   const client = await connectClient();
   try {
@@ -167,7 +173,11 @@ async function attachPodVf(o: PodAttachFlags): Promise<void> {
       node: o.node,
       pciAddress: o.pci,
       resourceName: o.resource,
-      xpu: { dpu: o.dpu, vlan: o.vlan },
+      xpu: {
+        dpu: o.dpu,
+        ...(o.dpuNamespace !== undefined ? { namespace: o.dpuNamespace } : {}),
+        vlan: o.vlan,
+      },
       mac: leaseMac(o.node, o.pci),
       pod,
     });

@@ -9,7 +9,7 @@ import { leaseMac } from '../../model/vf';
 import type { ContainerAllocateResponse } from '../../proto/load-vf';
 import { serviceError } from '../../proto/service-error';
 import { LeaseConflict, startOrJoinLease } from '../hostagent/leases';
-import { resourceNameOf, type PoolVf } from './pool';
+import { resourceNameOf, xpuSideOf, type PoolVf } from './pool';
 import type { DevicePluginOptions } from './options';
 
 /** PCIDEVICE_XPUFLOW_IO_POOL_A, as the SR-IOV network device plugin names its env. */
@@ -57,7 +57,7 @@ async function leaseVf(opts: DevicePluginOptions, id: string): Promise<void> {
       node: opts.node,
       pciAddress: id,
       resourceName: resourceNameOf(opts.pool),
-      xpu: { dpu: opts.pool.dpu, vlan: opts.pool.vlan },
+      xpu: xpuSideOf(opts.pool),
       mac: leaseMac(opts.node, id),
       attachTimeoutMs: opts.attachTimeoutMs,
     });

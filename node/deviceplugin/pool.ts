@@ -9,8 +9,8 @@ import * as path from 'node:path';
 import type { ApplicationFailure } from '@temporalio/common';
 import { listVfs, readOperstate, readVendor, readNetdevs, SysfsErrorType } from '../../activities/sysfs';
 import { errnoOf } from '../../activities/sysfs/errors';
-import { checkPciAddress } from '../../model/validation';
-import { checkVlan } from '../../model/vf';
+import { checkNamespace, checkPciAddress } from '../../model/validation';
+import { checkVlan, type XpuSide } from '../../model/vf';
 
 export interface PoolSelector {
   /** PF netdev names (enp3s0f0) or PCI addresses. */
@@ -29,6 +29,8 @@ export interface PoolConfig {
   selector: PoolSelector;
   /** The DPU whose OPI server configures these VFs' ports, and the VLAN they join. */
   dpu: string;
+  /** The DPU object's namespace on the host cluster; absent for a DPU started from the CLI. */
+  dpuNamespace?: string;
   vlan: number;
 }
 
@@ -62,6 +64,15 @@ export function parseRange(spec: string | undefined): ((i: number) => boolean) |
   return (i) => ranges.some(([lo, hi]) => i >= lo && i <= hi);
 }
 
+/** The DPU side of the pool's VF leases: its DPU (and namespace, for a DPU object) and VLAN. */
+export function xpuSideOf(pool: PoolConfig): XpuSide {
+  return {
+    dpu: pool.dpu,
+    ...(pool.dpuNamespace !== undefined ? { namespace: pool.dpuNamespace } : {}),
+    vlan: pool.vlan,
+  };
+}
+
 export function poolProblems(pool: PoolConfig): string[] {
   const out: string[] = [];
   if (!pool || typeof pool !== 'object') return ['pool must be an object'];
@@ -76,6 +87,10 @@ export function poolProblems(pool: PoolConfig): string[] {
   if (v) out.push(`pool ${pool.name}: ${v}`);
   if (typeof pool.dpu !== 'string' || !pool.dpu)
     out.push(`pool ${pool.name}: dpu must name the DPU whose OPI server configures these VFs`);
+  if (pool.dpuNamespace !== undefined) {
+    const ns = checkNamespace(pool.dpuNamespace);
+    if (ns) out.push(`pool ${pool.name}: dpuNamespace: ${ns}`);
+  }
   return out;
 }
 

@@ -18,7 +18,7 @@ import { checkIfname, parseNetConf, podFromArgs, type NetConf } from '../cni/con
 import { CniCode, CniError } from '../cni/errors';
 import { parseIpamResult, type IpamResult } from '../cni/ipam-plugin';
 import { addResult } from '../cni/result';
-import { discoverPool, resourceNameOf, type PoolConfig, type PoolVf } from '../deviceplugin/pool';
+import { discoverPool, resourceNameOf, xpuSideOf, type PoolConfig, type PoolVf } from '../deviceplugin/pool';
 import { attachUpdate } from '../../model/vf-lease-api';
 import { leaseMac, podKey, type PodRef } from '../../model/vf';
 import { vfLeaseWorkflowId } from '../../model/workflow-ids';
@@ -111,7 +111,7 @@ async function attachToLease(state: CniState, req: CniRequest__Output, target: A
       node: opts.node,
       pciAddress: vf.pciAddress,
       resourceName: conf.resourceName,
-      xpu: { dpu: pool.dpu, vlan: pool.vlan },
+      xpu: xpuSideOf(pool),
       mac: leaseMac(opts.node, vf.pciAddress),
       pod,
       attachTimeoutMs: opts.attachTimeoutMs,

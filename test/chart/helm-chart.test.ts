@@ -199,7 +199,7 @@ describe('default values', () => {
     expect(args('DaemonSet', 'xpuflow-dpu-worker')).toEqual([
       'worker',
       'dpu',
-      '--dpu',
+      '--dpu-node',
       '$(NODE_NAME)',
       '--opi',
       '127.0.0.1:50151',

@@ -280,6 +280,6 @@ test('a worker without its settings says which, rather than failing to load', as
     encoding: 'utf8',
   });
   expect(r.status).not.toBe(0);
-  expect(r.stderr).toMatch(/--dpu <dpu>/);
+  expect(r.stderr).toMatch(/--opi <host:port>/);
   expect(r.stderr).not.toMatch(MISSING);
 });

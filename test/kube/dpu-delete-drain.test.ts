@@ -2,15 +2,23 @@
  * One DPU object at a time, against real kube-apiservers: deleting a DPU runs
  * the delete flow and releases the finalizer; a drain honours a
  * PodDisruptionBudget and times out with a clear condition; bad input is
- * refused by the API server or shown as a clear condition.
+ * refused by the API server or shown as a clear condition; two DPUs of one
+ * name in two namespaces get their own DMS pods, DPU-cluster nodes, workflow
+ * IDs and DPU worker queues, and deleting one leaves the other's alone.
  */
 import * as k8s from '@kubernetes/client-node';
+import * as path from 'node:path';
 import { apiMessage } from '../../platform/kube/client';
+import { startControllers } from '../../controllers/manager';
+import { registerDpuCluster } from '../../sim/kube/dpu-cluster';
+import { dpuTaskQueue } from '../../model/task-queues';
+import { dpuWorkerQueue } from '../../workers/dpu/worker';
+import { timestampedLog } from '../support/log-tails';
 import { dmsPodName } from '../../model/dpu';
 import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
 import type { DpuClusterResource, DpuResource, DpuSetResource } from '../../model/resources/common';
 import { readNumVfs } from '../../activities/sysfs';
-import { KubeHarness, NS } from './kube-harness';
+import { KubeHarness, NS, TIMING } from './kube-harness';
 
 jest.setTimeout(240_000);
 
@@ -292,4 +300,88 @@ test('a DPUCluster shows whether its kubeconfig reaches the DPU cluster', async 
     return c?.status?.phase === 'Error' ? c : undefined;
   });
   expect(bad.status!.conditions![0].message).toContain(`Secret ${NS}/no-such-secret does not exist`);
+});
+
+test('two DPUs of one name in two namespaces, provisioned together: their own DMS pods, DPU-cluster nodes, workflow IDs and DPU worker queues; deleting one leaves the other alone', async () => {
+  const other = `${NS}-twin`;
+  await h.kube.core.createNamespace({ body: { metadata: { name: other } } });
+  await h.kube.create('BFB', other, {
+    metadata: { name: 'bf-2-9-1' },
+    spec: { url: h.bfb.url('bf-bundle-2.9.1.bfb'), sha256: h.bfb.sha256('bf-bundle-2.9.1.bfb') },
+  });
+  await registerDpuCluster(h.kube, other, 'dpu-cluster', h.dpuCluster);
+  // The controller watches one namespace (chart value watchNamespace): a second one for the other.
+  const otherControllers = await startControllers({
+    kc: h.host.kc,
+    temporal: h.client,
+    namespace: other,
+    dmsBasePort: h.dmsBasePort,
+    dmsImage: 'xpuflow-dms:test',
+    timing: TIMING,
+    readyTimeoutSeconds: 60,
+    settleTimeoutSeconds: 120,
+    log: timestampedLog(path.join(h.dir, 'controller-twin.log')),
+  });
+  try {
+    const fleet = await h.hosts('twin', 2, {});
+    const namespaces = [NS, other];
+    const twin = (namespace: string) => h.kube.get<DpuResource>('DPU', { namespace, name: 'twin-dpu' });
+    await Promise.all(
+      namespaces.map((namespace, i) =>
+        h.kube.create(
+          'DPU',
+          namespace,
+          dpuObject('twin-dpu', fleet.hosts[i].node, fleet.dpus[i].spec.pciAddress),
+        ),
+      ),
+    );
+    const dpus = await h.waitFor('both twin-dpu Ready', async () => {
+      const both = await Promise.all(namespaces.map(twin));
+      return both.every((d) => d?.status?.phase === 'Ready') ? (both as DpuResource[]) : undefined;
+    });
+
+    // Two DMS pods, each owned by its own DPU object, on its own host.
+    const pods = await Promise.all(
+      namespaces.map((namespace) => h.kube.getPod(namespace, dmsPodName('twin-dpu'))),
+    );
+    expect(pods.map((p) => p?.spec?.nodeName)).toEqual(fleet.hosts.map((x) => x.node));
+    expect(pods.map((p) => p?.metadata?.ownerReferences?.[0].uid)).toEqual(dpus.map((d) => d.metadata.uid));
+    // Two nodes in the one DPU cluster, each joined by its own DPU.
+    const nodes = namespaces.map((namespace) => dpuClusterNodeName(namespace, 'twin-dpu'));
+    expect(new Set(nodes).size).toBe(2);
+    for (const n of nodes) expect(await h.dpuKube.getNode(n)).toBeDefined();
+    // Distinct runs: lifecycles and provisioning runs.
+    const lifecycles = (await h.workflowIds('dpuLifecycle')).filter((id) => id.includes('twin-dpu'));
+    expect(lifecycles.sort()).toEqual(
+      [
+        `dpu-${NS}-twin-dpu-${dpus[0].metadata.uid!.slice(0, 8)}`,
+        `dpu-${other}-twin-dpu-${dpus[1].metadata.uid!.slice(0, 8)}`,
+      ].sort(),
+    );
+    const runs = dpus.map((d) => d.status!.workflowId!);
+    expect(runs).toEqual([`provision-dpu-${NS}-twin-dpu-g1`, `provision-dpu-${other}-twin-dpu-g1`]);
+    // Distinct DPU worker queues: what the chart's DaemonSet on each joined node polls
+    // (--dpu-node $(NODE_NAME)) is the queue the flows route that DPU's work to.
+    const queues = nodes.map((n) => dpuWorkerQueue({ dpuNode: n }).queue);
+    expect(queues).toEqual(namespaces.map((namespace) => dpuTaskQueue('twin-dpu', namespace)));
+    expect(new Set(queues).size).toBe(2);
+
+    // Deleting the one in the other namespace takes its pod and node, and nothing of the first's.
+    await h.kube.delete('DPU', { namespace: other, name: 'twin-dpu' });
+    await h.waitFor('the other twin-dpu gone', async () => (await twin(other)) === undefined);
+    await h.waitFor(
+      "the other's DMS pod and node gone",
+      async () =>
+        (await h.kube.getPod(other, dmsPodName('twin-dpu'))) === undefined &&
+        (await h.dpuKube.getNode(nodes[1])) === undefined,
+      15_000,
+    );
+    expect((await h.kube.getPod(NS, dmsPodName('twin-dpu')))?.metadata?.uid).toBe(pods[0]?.metadata?.uid);
+    expect(await h.dpuKube.getNode(nodes[0])).toBeDefined();
+    expect((await twin(NS))?.status?.phase).toBe('Ready');
+    expect(await h.workflowIds('deleteDpu')).toContain(`delete-dpu-${other}-twin-dpu`);
+    expect(await h.workflowIds('deleteDpu')).not.toContain(`delete-dpu-${NS}-twin-dpu`);
+  } finally {
+    await otherControllers.stop();
+  }
 });

@@ -166,21 +166,23 @@ test('Error in Node Effect: a drain blocked by a PodDisruptionBudget past its ti
   expect(fleet.dpus[0].dms.counters.flashes).toBe(1);
 });
 
-test('Error in DMS Deployment: a stale DMS pod of the same name that cannot be scheduled never gets Ready; a retry from DMS Deployment makes a new one, to Ready', async () => {
+test("Error in DMS Deployment: a stale pod holding the DMS pod's name that cannot be scheduled is named, neither used nor deleted; once the operator deletes it, a retry from DMS Deployment makes the DMS pod, to Ready", async () => {
   const fleet = await h.hosts('dd', 1, {}, { flashMs: 300 });
   // A DMS pod of the DPU's name left from before, pinned by a node selector no node matches:
   // created by the API server, and (playing the scheduler) marked Unschedulable.
   const stale = dmsPodName('dd-dpu');
-  await h.kube.core.createNamespacedPod({
-    namespace: NS,
-    body: {
-      metadata: { name: stale },
-      spec: {
-        nodeSelector: { 'kubernetes.io/hostname': 'decommissioned-host' },
-        containers: [{ name: 'dms', image: 'xpuflow-dms:old' }],
+  const staleUid = (
+    await h.kube.core.createNamespacedPod({
+      namespace: NS,
+      body: {
+        metadata: { name: stale },
+        spec: {
+          nodeSelector: { 'kubernetes.io/hostname': 'decommissioned-host' },
+          containers: [{ name: 'dms', image: 'xpuflow-dms:old' }],
+        },
       },
-    },
-  });
+    })
+  ).metadata?.uid;
   const unschedulable = "0/1 nodes are available: 1 node(s) didn't match Pod's node affinity/selector.";
   await h.kube.core.patchNamespacedPodStatus(
     {
@@ -203,19 +205,24 @@ test('Error in DMS Deployment: a stale DMS pod of the same name that cannot be s
   expect(lastError.phase).toBe(Phase.DmsDeployment);
   expectFailed(dpu, Phase.DmsDeployment);
   expect(lastError.message).toContain(
-    `waited ${READY_TIMEOUT_SECONDS} s for DMS pod ${NS}/${stale} on node dd-host-01 to be Ready`,
+    `pod ${NS}/${stale} (Pending, not scheduled: ${unschedulable}) holds the name of DPU ${NS}/dd-dpu's DMS pod, ` +
+      'but xpuflow did not make it: xpuflow neither uses nor deletes it',
   );
-  expect(lastError.message).toContain(`not scheduled: ${unschedulable}`);
-
-  // The phase's undo deleted the pod of that name, the stale one; the retry makes the DMS pod afresh.
-  await h.waitFor('the stale DMS pod gone', async () => (await h.kube.getPod(NS, stale)) === undefined);
+  expect(lastError.message).toContain(`kubectl delete pod -n ${NS} ${stale}`);
+  expect(lastError.nonRetryable).toBe(true);
+  // Not this DPU's: no undo touched it. The operator deletes it; the retry makes the DMS pod afresh.
+  expect((await h.kube.getPod(NS, stale))?.metadata?.uid).toBe(staleUid);
+  await h.kube.deletePod(NS, stale);
+  await h.waitFor('the stale pod gone', async () => (await h.kube.getPod(NS, stale)) === undefined);
   const result = await retryToReady('dd-dpu', Phase.DmsDeployment);
   expect(runsOf(result)).toMatchObject({
     [Phase.Pending]: 1,
     [Phase.DmsDeployment]: 2,
     [Phase.OsInstalling]: 1,
   });
-  expect((await h.kube.getPod(NS, stale))?.spec?.nodeName).toBe('dd-host-01');
+  const made = await h.kube.getPod(NS, stale);
+  expect(made?.spec?.nodeName).toBe('dd-host-01');
+  expect(made?.metadata?.ownerReferences?.[0]).toMatchObject({ kind: 'DPU', name: 'dd-dpu' });
   expect(fleet.dpus[0].dms.counters.flashes).toBe(1);
 });
 

@@ -189,3 +189,38 @@ test('two DPUs of one name in two namespaces get distinct DMS pods', async () =>
     h.dmsBasePort + 1,
   ]);
 });
+
+test("a DMS pod is the DPU's by its owner's UID: a retried create takes it, another DPU object of the name is refused while it waits, and only the owner's undo deletes it", async () => {
+  const acts = dmsDeploymentActivities(() => h.kube);
+  const input = (uid: string) => ({
+    dpu: { namespace: NS, name: 'owned', uid },
+    node: 'owned-host',
+    pciAddress: '0000:03:00.0',
+    port: h.dmsBasePort + 7,
+    image: 'xpuflow-dms:test',
+    address: `127.0.9.2:${h.dmsBasePort + 7}`,
+  });
+  const mine = '11111111-aaaa-4aaa-8aaa-000000000001';
+  const theirs = '22222222-bbbb-4bbb-8bbb-000000000002';
+  const pod = await acts.deployDmsPod(input(mine));
+  const uid = (await h.kube.getPod(NS, pod))?.metadata?.uid;
+  // A retried attempt (the create's answer lost) finds its own pod and goes on.
+  expect(await acts.deployDmsPod(input(mine))).toBe(pod);
+  // Another DPU object of the name (the old one being deleted with its pod): refused, retryable, named.
+  const refused = await acts.deployDmsPod(input(theirs)).then(
+    () => undefined,
+    (err: unknown) => err as { type?: string; nonRetryable?: boolean; message: string },
+  );
+  expect(refused).toMatchObject({ type: 'DmsPodNameTaken', nonRetryable: false });
+  expect(refused?.message).toContain(`pod ${NS}/${pod} (`);
+  expect(refused?.message).toContain(`belongs to another DPU object named owned (uid ${mine})`);
+  // The other's undo leaves it; the owner's deletes it; a second undo finds it gone.
+  const removeAs = (owner: string) => acts.removeDmsPod({ namespace: NS, pod, dpu: input(owner).dpu });
+  expect(await removeAs(theirs)).toBe(
+    `left pod ${NS}/${pod} alone: it belongs to another DPU object named owned (uid ${mine})`,
+  );
+  expect((await h.kube.getPod(NS, pod))?.metadata?.uid).toBe(uid);
+  expect(await removeAs(mine)).toBe(`deleted DMS pod ${NS}/${pod} (uid ${uid})`);
+  await h.waitFor('the owned DMS pod gone', async () => (await h.kube.getPod(NS, pod)) === undefined);
+  expect(await removeAs(mine)).toBe(`DMS pod ${NS}/${pod} already gone`);
+});

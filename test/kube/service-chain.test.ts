@@ -121,14 +121,16 @@ describeOvs('service chains (real apiserver, Temporal, DPU worker, Open vSwitch)
     workers.push(
       spawnControlWorker({ bfbCacheDir: path.join(dir, 'bfb'), logFile: path.join(dir, 'control.log'), env }),
       spawnDpuWorkers({
-        placements: [{ dpu, opiAddress: '127.0.0.1:1', ovsDb: ovs.db, ovsDatapathType: 'netdev' }],
+        placements: [
+          { dpu, dpuNamespace: NS, opiAddress: '127.0.0.1:1', ovsDb: ovs.db, ovsDatapathType: 'netdev' },
+        ],
         logFile: path.join(dir, 'dpu.log'),
         env,
       }),
     );
     await waitForPollers(client, [
       { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
-      { taskQueue: dpuTaskQueue(dpu) },
+      { taskQueue: dpuTaskQueue(dpu, NS) },
     ]);
     await kube.create('DPU', NS, {
       metadata: { name: dpu, labels: { sfc: tag } },

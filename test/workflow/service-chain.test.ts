@@ -46,7 +46,7 @@ beforeAll(async () => {
     }),
     await Worker.create({
       connection,
-      taskQueue: dpuTaskQueue('d1'),
+      taskQueue: dpuTaskQueue('d1', 'ns'),
       activities: {
         reconcileOvs: async (d: DesiredOvs): Promise<ReconcileOvsResult> => {
           applied.push(d.ports.map((p) => p.name).join(',') || '(empty)');
@@ -108,7 +108,8 @@ test('a DPU worker that is not polling is named in the state, and the workflow k
     await env.sleep('2s');
     s = await h.query(chainStateQuery);
   }
-  expect(s.error).toContain('DPU worker for nobody is not polling xpuflow-dpu-nobody');
+  expect(s.error).toContain('DPU worker for ns/nobody is not polling xpuflow-dpu-nobody.ns');
+  expect(s.error).toContain('xpuflow worker dpu --dpu nobody --namespace ns');
   expect(s.appliedRevision).toBeUndefined();
   await h.signal(stopChainSignal);
   await h.result();

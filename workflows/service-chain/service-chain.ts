@@ -2,7 +2,7 @@
  * ServiceChain: the one long-running workflow per DPU that keeps the DPU's
  * OVS holding the service-chain ports and flows the controller asks for.
  *
- *   controller ──desiredChain(rev)──▶ workflow ──reconcileOvs──▶ DPU worker (xpuflow-dpu-<dpu>)
+ *   controller ──desiredChain(rev)──▶ workflow ──reconcileOvs──▶ DPU worker (xpuflow-dpu-<dpu>.<namespace>)
  *                                        └── again every intervalSeconds: what was removed by hand comes back
  *
  * An empty desired state removes every owned port and flow. A DPU worker
@@ -10,7 +10,7 @@
  * ("DPU worker for <dpu> is not polling") and tried again next interval.
  * History is bounded by continueAsNew every iterationsPerRun reconciles.
  */
-import { condition, continueAsNew, setHandler } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, setHandler } from '@temporalio/workflow';
 import { failureMessage } from '../toolkit';
 import { emptyDesired } from '../../model/ovs-state';
 import {
@@ -24,16 +24,32 @@ import {
 import { dpuTaskQueue } from '../../model/task-queues';
 import { ovsCalls } from './proxies';
 
+/**
+ * Marker: the reconcile goes to the DPU's namespaced queue,
+ * `xpuflow-dpu-<dpu>.<namespace>` (runs without it, and runs continued from
+ * them until their next continueAsNew, use `xpuflow-dpu-<dpu>`, which DPUs of
+ * one name in two namespaces shared).
+ */
+export const DPU_QUEUE_NAMESPACED = 'service-chain-dpu-queue-namespaced';
+
 /** The failure in words; a DPU worker that is not polling is named with its queue and how to start it. */
-function describe(err: unknown, dpu: string): string {
-  const remedy = `start it (xpuflow worker dpu --dpu ${dpu})`;
-  return failureMessage(err, { worker: `DPU worker for ${dpu}`, queue: dpuTaskQueue(dpu), remedy });
+function describe(err: unknown, dpu: string, namespace: string | undefined): string {
+  const remedy =
+    namespace === undefined
+      ? `start it (xpuflow worker dpu --dpu ${dpu})`
+      : `start it (xpuflow worker dpu --dpu ${dpu} --namespace ${namespace})`;
+  return failureMessage(err, {
+    worker: `DPU worker for ${namespace === undefined ? dpu : `${namespace}/${dpu}`}`,
+    queue: dpuTaskQueue(dpu, namespace),
+    remedy,
+  });
 }
 
 export async function serviceChain(input: ServiceChainInput): Promise<string> {
   const intervalMs = (input.intervalSeconds ?? 30) * 1000;
   const perRun = input.iterationsPerRun ?? 200;
-  const dpuOvs = ovsCalls(input.dpu, input.scheduleToStartSeconds ?? 30);
+  const namespace = patched(DPU_QUEUE_NAMESPACED) ? input.namespace : undefined;
+  const dpuOvs = ovsCalls(input.dpu, namespace, input.scheduleToStartSeconds ?? 30);
 
   let desired: DesiredChainState = input.desired ?? { revision: '', desired: emptyDesired() };
   let changed = true;
@@ -70,7 +86,7 @@ export async function serviceChain(input: ServiceChainInput): Promise<string> {
       state.observed = result.state;
       state.error = undefined;
     } catch (err) {
-      state.error = describe(err, input.dpu);
+      state.error = describe(err, input.dpu, namespace);
     }
   }
   return await continueAsNew<typeof serviceChain>({

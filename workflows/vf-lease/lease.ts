@@ -48,8 +48,8 @@ export const hostWorker = (node: string): WorkerHint => ({
   queue: hostTaskQueue(node),
   remedy: 'start it, or check the name',
 });
-export const dpuWorker = (dpu: string): WorkerHint => ({
-  worker: `DPU worker for ${dpu}`,
-  queue: dpuTaskQueue(dpu),
+export const dpuWorker = (dpu: string, namespace?: string): WorkerHint => ({
+  worker: `DPU worker for ${namespace === undefined ? dpu : `${namespace}/${dpu}`}`,
+  queue: dpuTaskQueue(dpu, namespace),
   remedy: 'start it, or check the name',
 });

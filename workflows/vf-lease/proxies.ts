@@ -24,9 +24,9 @@ export function hostAttachCalls(node: string): NetdevActivities {
 }
 
 /** OPI on the DPU worker: retried through an OPI server restart. */
-export function opiCalls(dpu: string): OpiActivities {
+export function opiCalls(dpu: string, namespace?: string): OpiActivities {
   return proxyActivities<OpiActivities>({
-    taskQueue: dpuTaskQueue(dpu),
+    taskQueue: dpuTaskQueue(dpu, namespace),
     scheduleToStartTimeout: '2 minutes',
     startToCloseTimeout: '20 seconds',
     retry: {
@@ -57,4 +57,5 @@ export const hostReleaseCalls = (node: string) =>
   untilDone<NetdevActivities>(hostTaskQueue(node), '30 seconds');
 
 /** Release on the DPU: OPI DeleteBridgePort. */
-export const opiReleaseCalls = (dpu: string) => untilDone<OpiActivities>(dpuTaskQueue(dpu), '20 seconds');
+export const opiReleaseCalls = (dpu: string, namespace?: string) =>
+  untilDone<OpiActivities>(dpuTaskQueue(dpu, namespace), '20 seconds');

@@ -16,7 +16,7 @@ import { hostAttachCalls, hostReleaseCalls, opiCalls, opiReleaseCalls } from './
 export async function reserveXpu(lease: Lease): Promise<void> {
   const { input, status } = lease;
   try {
-    const port = await opiCalls(input.xpu.dpu).opiEnsureBridgePort({
+    const port = await opiCalls(input.xpu.dpu, input.xpu.namespace).opiEnsureBridgePort({
       id: lease.bridgePortId,
       mac: input.mac,
       vlan: input.xpu.vlan,
@@ -25,7 +25,7 @@ export async function reserveXpu(lease: Lease): Promise<void> {
     lease.xpuReady = true;
     if (status.phase === 'Reserving') setPhase(lease, 'Reserved');
   } catch (err) {
-    status.lastError = `OPI CreateBridgePort on DPU ${input.xpu.dpu}: ${failureMessage(err, dpuWorker(input.xpu.dpu))}`;
+    status.lastError = `OPI CreateBridgePort on DPU ${input.xpu.dpu}: ${failureMessage(err, dpuWorker(input.xpu.dpu, input.xpu.namespace))}`;
     lease.release ??= { reason: status.lastError };
   }
 }
@@ -74,6 +74,6 @@ export async function release(lease: Lease): Promise<void> {
   setPhase(lease, 'Releasing');
   status.releaseReason = lease.release?.reason;
   await hostReleaseCalls(input.node).detachVfNetdev({ pciAddress: input.pciAddress });
-  await opiReleaseCalls(input.xpu.dpu).opiDeleteBridgePort({ id: lease.bridgePortId });
+  await opiReleaseCalls(input.xpu.dpu, input.xpu.namespace).opiDeleteBridgePort({ id: lease.bridgePortId });
   setPhase(lease, 'Released');
 }

@@ -1,6 +1,9 @@
 /**
  * DMS Deployment: the DMS pod on the host node, Ready, and DMS answering on
- * its gNOI port. Undone by deleting the pod.
+ * its gNOI port. Undone by deleting the pod, only if it is this DPU's (its
+ * owner reference carries the DPU's UID: activities/kube/dms-deployment.ts):
+ * a pod of the same name that another DPU object or a person left is not
+ * touched.
  */
 import { dmsPodName } from '../../../model/dpu';
 import { Phase } from '../../../model/phases';
@@ -39,12 +42,12 @@ export const dmsDeployment: UndoablePhase = {
   },
   undo({ spec }) {
     if (!spec.kube) return undefined;
-    const { namespace, name } = spec.kube.ref;
-    const pod = dmsPodName(name); // the name deployDmsPod gives it
+    const dpu = spec.kube.ref;
+    const pod = dmsPodName(dpu.name); // the name deployDmsPod gives it, in the DPU's namespace
     return {
-      describe: `delete DMS pod ${namespace}/${pod}`,
+      describe: `delete DMS pod ${dpu.namespace}/${pod}`,
       run: async () => {
-        await kubeCalls.removeDmsPod({ namespace, pod });
+        await kubeCalls.removeDmsPod({ namespace: dpu.namespace, pod, dpu });
       },
     };
   },
