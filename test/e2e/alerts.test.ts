@@ -158,7 +158,11 @@ describe('alerts from a real Prometheus', () => {
     );
     // Every series the dashboard and the rules read that a provisioning run produces is there,
     // under the name they use (a rollout's and the VF leases' need a DPUSet and a VF host).
-    const notFromThisRun = new Set<string>([METRIC.rolloutProgress, METRIC.vfLeasesHeld]);
+    const notFromThisRun = new Set<string>([
+      METRIC.rolloutProgress,
+      METRIC.rolloutWrittenTime,
+      METRIC.vfLeasesHeld,
+    ]);
     const missing: string[] = [];
     for (const name of [...XPUFLOW_SERIES, ...SDK_SERIES].filter((n) => !notFromThisRun.has(n)))
       if ((await prom.query(`count(${name})`)).length === 0) missing.push(name);

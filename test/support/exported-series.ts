@@ -16,10 +16,12 @@ const histogram = (name: string) => [`${name}_bucket`, `${name}_count`, `${name}
 export const XPUFLOW_SERIES: readonly string[] = [
   ...histogram(METRIC.phaseDuration),
   METRIC.phaseStartTime,
+  METRIC.phaseWrittenTime,
   METRIC.flashBytes,
   ...histogram(METRIC.flashThroughput),
   METRIC.vfLeasesHeld,
   METRIC.rolloutProgress,
+  METRIC.rolloutWrittenTime,
 ];
 
 export const SDK_SERIES: readonly string[] = [

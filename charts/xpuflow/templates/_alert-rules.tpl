@@ -27,6 +27,22 @@ Prometheus's own templating ({{ $labels.dpu }}) is written inside Go strings.
 {{- end -}}
 {{- end -}}
 
+{{/*
+The current phase starts of each DPU, for a phase selector (`phase="Error"`):
+two control workers each export the gauges they last wrote, so a run whose
+tasks moved from one worker to the other leaves the first one's at an old
+phase. Per DPU, only the exporter whose write is the newest counts
+(xpuflow_dpu_phase_written_time_seconds, workflows/metrics/phase-metrics.ts).
+*/}}
+{{- define "xpuflow.currentPhaseStarts" -}}
+(xpuflow_dpu_phase_start_time_seconds{ {{- . -}} } > 0) and ignoring (phase) (xpuflow_dpu_phase_written_time_seconds == on (namespace, dpu, node) group_left max by (namespace, dpu, node) (xpuflow_dpu_phase_written_time_seconds))
+{{- end -}}
+
+{{/* The same for rollouts: each rollout's progress from its newest writer; the argument is an offset ("" or " offset 30m"). */}}
+{{- define "xpuflow.currentRolloutProgress" -}}
+(xpuflow_rollout_progress_ratio{{ . }} and (xpuflow_rollout_progress_written_time_seconds{{ . }} == on (rollout) group_left max by (rollout) (xpuflow_rollout_progress_written_time_seconds{{ . }})))
+{{- end -}}
+
 {{- define "xpuflow.alertRules" -}}
 {{- $limits := .Values.alerts.limits -}}
 {{- /* Each provisioning phase: its values key, its name (model/phases.ts) and what being stuck in it means. */ -}}
@@ -47,7 +63,7 @@ groups:
 {{- $key := index . 0 }}{{ $name := index . 1 }}{{ $what := index . 2 }}
 {{- $limit := get $limits $key }}
       - alert: XpuflowDpuPhaseStuck
-        expr: max by (namespace, dpu, node, phase) (xpuflow_dpu_phase_start_time_seconds{phase={{ $name | quote }}} > 0) < time() - {{ include "xpuflow.durationSeconds" $limit }}
+        expr: max by (namespace, dpu, node, phase) ({{ include "xpuflow.currentPhaseStarts" (printf "phase=%q" $name) }}) < time() - {{ include "xpuflow.durationSeconds" $limit }}
         labels:
           severity: warning
           service: xpuflow
@@ -59,7 +75,7 @@ groups:
           command: "xpuflow dpu status {{`{{ $labels.dpu }}`}}"
 {{- end }}
       - alert: XpuflowDpuInError
-        expr: max by (namespace, dpu, node, phase) (xpuflow_dpu_phase_start_time_seconds{phase="Error"} > 0) < time() - {{ include "xpuflow.durationSeconds" $limits.error }}
+        expr: max by (namespace, dpu, node, phase) ({{ include "xpuflow.currentPhaseStarts" "phase=\"Error\"" }}) < time() - {{ include "xpuflow.durationSeconds" $limits.error }}
         labels:
           severity: warning
           service: xpuflow
@@ -71,7 +87,7 @@ groups:
   - name: xpuflow-rollouts
     rules:
       - alert: XpuflowRolloutStopped
-        expr: max by (rollout) (xpuflow_rollout_progress_ratio < 1) and on (rollout) max by (rollout) (changes(xpuflow_rollout_progress_ratio[{{ $limits.rolloutStalled }}]) == 0) and on (rollout) max by (rollout) (xpuflow_rollout_progress_ratio offset {{ $limits.rolloutStalled }})
+        expr: max by (rollout) ({{ include "xpuflow.currentRolloutProgress" "" }} < 1) and on (rollout) (changes(max by (rollout) ({{ include "xpuflow.currentRolloutProgress" "" }})[{{ $limits.rolloutStalled }}:1m]) == 0) and on (rollout) max by (rollout) ({{ include "xpuflow.currentRolloutProgress" (printf " offset %s" $limits.rolloutStalled) }})
         labels:
           severity: warning
           service: xpuflow
