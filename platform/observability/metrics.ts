@@ -14,6 +14,11 @@
  *   xpuflow_rollout_progress_written_time_seconds{rollout}
  *                                                  gauge, when this worker last wrote it (the newest writer is current)
  *
+ * The controller serves its own endpoint (controllers/leader-metrics.ts, its --metrics):
+ *   xpuflow_controller_leader{lease}               gauge, 1 while this replica holds the Lease, else 0
+ *   xpuflow_controller_lease_renew_time_seconds{lease}
+ *                                                  gauge, the Lease's renewTime as this replica last saw it
+ *
  * The rollout gauge is fed by DpuSetRollout's status reports (activities/kube);
  * the VF-lease gauge by the host worker's lease collector (node/hostagent/collector.ts).
  */
@@ -28,6 +33,8 @@ export const METRIC = {
   vfLeasesHeld: 'xpuflow_vf_leases_held',
   rolloutProgress: 'xpuflow_rollout_progress_ratio',
   rolloutWrittenTime: 'xpuflow_rollout_progress_written_time_seconds',
+  controllerLeader: 'xpuflow_controller_leader',
+  controllerLeaseRenewTime: 'xpuflow_controller_lease_renew_time_seconds',
 } as const;
 
 /** Buckets that fit a DPU's times (a phase lasts seconds to an hour) and a BFB transfer's rate. */

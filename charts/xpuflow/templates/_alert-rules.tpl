@@ -119,4 +119,17 @@ groups:
           summary: {{ printf "activities on task queue {{ $labels.task_queue }} wait {{ $value | humanizeDuration }} (p99, 5m) for a worker to pick them up (limit %s)" $limits.scheduleToStart | quote }}
           description: "Too few pollers or slots on this queue: its worker is restarting, overloaded (maxTransfers), or polls a different namespace."
           command: "xpuflow runs list --status Running --since 1h"
+  - name: xpuflow-controllers
+    rules:
+      - alert: XpuflowControllerNoLeader
+        expr: max by (lease) (xpuflow_controller_lease_renew_time_seconds) and on (lease) (max by (lease) (xpuflow_controller_leader) == 0)
+        for: {{ $limits.controllerNoLeader }}
+        labels:
+          severity: critical
+          service: xpuflow
+          limit: {{ $limits.controllerNoLeader | quote }}
+        annotations:
+          summary: {{ printf "no xpuflow controller replica has led Lease {{ $labels.lease }} for over %s; it was last renewed {{ if gt $value 0.0 }}at {{ $value | humanizeTimestamp }}{{ else }}never, as the replicas read it{{ end }}" $limits.controllerNoLeader | quote }}
+          description: "Without a leader no DPU, DPUSet or credential object is acted on. The standing-by replicas log why: the Lease held by a replica that is gone (they wait out its leaseDurationSeconds), or the Lease cannot be read or written (the service account's rights, the API server)."
+          command: "xpuflow doctor"
 {{- end -}}
