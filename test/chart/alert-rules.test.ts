@@ -54,6 +54,7 @@ test('the plain rules file is the PrometheusRule rendered with the default value
     );
   const names = rulesOf(file).map((r) => r.alert);
   for (const a of [
+    'XpuflowControllerNoLeader',
     'XpuflowDpuPhaseStuck',
     'XpuflowDpuInError',
     'XpuflowRolloutStopped',
@@ -84,7 +85,7 @@ test('limits and the PrometheusRule labels come from values', () => {
   expect(obj.metadata.labels?.release).toBe('kube-prometheus-stack');
 });
 
-test('the control and host workers serve /metrics on the port the PodMonitor scrapes, whose job the rules match', () => {
+test('the control and host workers and the controller serve /metrics on the port the PodMonitor scrapes, whose job the rules match', () => {
   const objs = renderChart({ 'metrics.podMonitor.enabled': 'true' });
   for (const name of ['xpuflow-control-worker', 'xpuflow-host-worker']) {
     const w = objs.find(
@@ -100,8 +101,22 @@ test('the control and host workers serve /metrics on the port the PodMonitor scr
     expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
     expect(c.env?.find((e) => e.name === 'XPUFLOW_METRICS_ADDRESS')?.value).toBe('0.0.0.0:9464');
   }
+  // The controller's endpoint is its own port (leader gauges), scraped by the same PodMonitor.
+  const ctl = objs.find(
+    (o) => o.metadata.name === 'xpuflow-controller' && o.kind === 'Deployment',
+  ) as unknown as {
+    spec: {
+      template: {
+        spec: { containers: Array<{ ports?: unknown[]; env?: Array<{ name: string; value?: string }> }> };
+      };
+    };
+  };
+  const [cc] = ctl.spec.template.spec.containers;
+  expect(cc.ports).toEqual([{ name: 'metrics', containerPort: 9465, protocol: 'TCP' }]);
+  expect(cc.env?.find((e) => e.name === 'XPUFLOW_CONTROLLER_METRICS_ADDRESS')?.value).toBe('0.0.0.0:9465');
   const pm = objs.find((o) => o.kind === 'PodMonitor')!;
   expect(pm.spec).toMatchObject({ podMetricsEndpoints: [{ port: 'metrics' }] });
+  expect(JSON.stringify(pm.spec)).toContain('"values":["control-worker","host-worker","controller"]');
   // The Operator names a PodMonitor's job "<namespace>/<name>": the worker-down rule must match it.
   const job = `${pm.metadata.namespace}/${pm.metadata.name}`;
   const down = rulesOf(renderedRules()).find((r) => r.alert === 'XpuflowWorkerDown')!;
