@@ -10,6 +10,8 @@
  *   xpuflow_flash_bytes_total{dpu}                 counter, BFB bytes sent to DMS
  *   xpuflow_flash_throughput_bytes_per_second      histogram, per transfer (bytes / activity time, waits included)
  *   xpuflow_vf_leases_held{node}                   gauge, VF leases this host worker holds
+ *   xpuflow_vf_leases_pod_gone{node}               gauge, of those, leases held for pods that no longer exist
+ *   xpuflow_vf_leases_pod_gone_since_seconds{node} gauge, when the oldest of them was first seen so; 0: none
  *   xpuflow_rollout_progress_ratio{rollout}        gauge, share of a rollout's DPUs done
  *   xpuflow_rollout_progress_written_time_seconds{rollout}
  *                                                  gauge, when this worker last wrote it (the newest writer is current)
@@ -31,6 +33,8 @@ export const METRIC = {
   flashBytes: 'xpuflow_flash_bytes',
   flashThroughput: 'xpuflow_flash_throughput_bytes_per_second',
   vfLeasesHeld: 'xpuflow_vf_leases_held',
+  vfLeasesPodGone: 'xpuflow_vf_leases_pod_gone',
+  vfLeasesPodGoneSince: 'xpuflow_vf_leases_pod_gone_since_seconds',
   rolloutProgress: 'xpuflow_rollout_progress_ratio',
   rolloutWrittenTime: 'xpuflow_rollout_progress_written_time_seconds',
   controllerLeader: 'xpuflow_controller_leader',
@@ -78,6 +82,26 @@ export function setVfLeasesHeld(node: string, leases: number): void {
  * them keeps its last ratio, so readers take the newest writer's (see
  * workflows/metrics/phase-metrics.ts for the same on the phase gauges).
  */
+/** Leases of this node held for pods that no longer exist (node/hostagent/pod-gone-leases.ts). */
+export function setVfLeasesPodGone(node: string, leases: number, sinceMs: number | undefined): void {
+  meter()
+    .createGauge(
+      METRIC.vfLeasesPodGone,
+      'int',
+      '',
+      'VF leases on this host held for pods that no longer exist',
+    )
+    .set(leases, { node });
+  meter()
+    .createGauge(
+      METRIC.vfLeasesPodGoneSince,
+      'float',
+      's',
+      'when the oldest VF lease held for a pod that no longer exists was first seen so (Unix seconds); 0: none',
+    )
+    .set(sinceMs === undefined ? 0 : sinceMs / 1000, { node });
+}
+
 export function setRolloutProgress(rollout: string, ratio: number): void {
   meter()
     .createGauge(METRIC.rolloutProgress, 'float', '', "share of a rollout's DPUs done")

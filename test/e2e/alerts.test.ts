@@ -228,6 +228,8 @@ describe('alerts from a real Prometheus', () => {
       METRIC.rolloutProgress,
       METRIC.rolloutWrittenTime,
       METRIC.vfLeasesHeld,
+      METRIC.vfLeasesPodGone,
+      METRIC.vfLeasesPodGoneSince,
     ]);
     const missing: string[] = [];
     for (const name of [...XPUFLOW_SERIES, ...SDK_SERIES].filter((n) => !notFromThisRun.has(n)))

@@ -21,6 +21,8 @@ export const XPUFLOW_SERIES: readonly string[] = [
   METRIC.flashBytes,
   ...histogram(METRIC.flashThroughput),
   METRIC.vfLeasesHeld,
+  METRIC.vfLeasesPodGone,
+  METRIC.vfLeasesPodGoneSince,
   METRIC.rolloutProgress,
   METRIC.rolloutWrittenTime,
 ];

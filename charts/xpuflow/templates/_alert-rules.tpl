@@ -119,6 +119,18 @@ groups:
           summary: {{ printf "activities on task queue {{ $labels.task_queue }} wait {{ $value | humanizeDuration }} (p99, 5m) for a worker to pick them up (limit %s)" $limits.scheduleToStart | quote }}
           description: "Too few pollers or slots on this queue: its worker is restarting, overloaded (maxTransfers), or polls a different namespace."
           command: "xpuflow runs list --status Running --since 1h"
+  - name: xpuflow-vf
+    rules:
+      - alert: XpuflowVfLeasePodGone
+        expr: min by (node) (xpuflow_vf_leases_pod_gone_since_seconds > 0) < time() - {{ include "xpuflow.durationSeconds" $limits.vfLeasePodGone }}
+        labels:
+          severity: warning
+          service: xpuflow
+          limit: {{ $limits.vfLeasePodGone | quote }}
+        annotations:
+          summary: {{ printf "node {{ $labels.node }} holds {{ with printf `max(xpuflow_vf_leases_pod_gone{node=%%q})` $labels.node | query }}{{ . | first | value }}{{ end }} VF lease(s) for pods that no longer exist, the oldest since {{ $value | humanizeTimestamp }} (limit %s)" $limits.vfLeasePodGone | quote }}
+          description: "The host worker's lease collector asked these leases to release (their pods went away without a CNI DEL), but the release has not finished: its undo (the OVS port, the VF netdev) fails, or no control worker runs the lease workflow. Their VFs stay out of the pool."
+          command: "xpuflow vf leases --node {{`{{ $labels.node }}`}}"
   - name: xpuflow-controllers
     rules:
       - alert: XpuflowControllerNoLeader
