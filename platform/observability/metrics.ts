@@ -13,6 +13,9 @@
  *   xpuflow_vf_leases_pod_gone{node}               gauge, of those, leases held for pods that no longer exist
  *   xpuflow_vf_leases_pod_gone_since_seconds{node} gauge, when the oldest of them was first seen so; 0: none
  *   xpuflow_rollout_progress_ratio{rollout}        gauge, share of a rollout's DPUs done
+ *   xpuflow_credential_issued{namespace,request}   counter, service credential tokens issued (workflow)
+ *   xpuflow_credential_issue_failures{namespace,request}
+ *                                                  counter, issue attempts that failed (workflow)
  *   xpuflow_rollout_progress_written_time_seconds{rollout}
  *                                                  gauge, when this worker last wrote it (the newest writer is current)
  *
@@ -37,6 +40,8 @@ export const METRIC = {
   vfLeasesPodGoneSince: 'xpuflow_vf_leases_pod_gone_since_seconds',
   rolloutProgress: 'xpuflow_rollout_progress_ratio',
   rolloutWrittenTime: 'xpuflow_rollout_progress_written_time_seconds',
+  credentialIssued: 'xpuflow_credential_issued',
+  credentialIssueFailures: 'xpuflow_credential_issue_failures',
   controllerLeader: 'xpuflow_controller_leader',
   controllerLeaseRenewTime: 'xpuflow_controller_lease_renew_time_seconds',
 } as const;

@@ -230,6 +230,8 @@ describe('alerts from a real Prometheus', () => {
       METRIC.vfLeasesHeld,
       METRIC.vfLeasesPodGone,
       METRIC.vfLeasesPodGoneSince,
+      METRIC.credentialIssued,
+      METRIC.credentialIssueFailures,
     ]);
     const missing: string[] = [];
     for (const name of [...XPUFLOW_SERIES, ...SDK_SERIES].filter((n) => !notFromThisRun.has(n)))

@@ -23,6 +23,8 @@ export const XPUFLOW_SERIES: readonly string[] = [
   METRIC.vfLeasesHeld,
   METRIC.vfLeasesPodGone,
   METRIC.vfLeasesPodGoneSince,
+  METRIC.credentialIssued,
+  METRIC.credentialIssueFailures,
   METRIC.rolloutProgress,
   METRIC.rolloutWrittenTime,
 ];

@@ -119,6 +119,19 @@ groups:
           summary: {{ printf "activities on task queue {{ $labels.task_queue }} wait {{ $value | humanizeDuration }} (p99, 5m) for a worker to pick them up (limit %s)" $limits.scheduleToStart | quote }}
           description: "Too few pollers or slots on this queue: its worker is restarting, overloaded (maxTransfers), or polls a different namespace."
           command: "xpuflow runs list --status Running --since 1h"
+  - name: xpuflow-credentials
+    rules:
+      - alert: XpuflowCredentialRenewalFailing
+        expr: (sum by (namespace, request) (increase(xpuflow_credential_issue_failures[{{ $limits.credentialRenewal }}])) > 0) unless on (namespace, request) (sum by (namespace, request) (increase(xpuflow_credential_issued[{{ $limits.credentialRenewal }}])) > 0)
+        for: {{ $limits.credentialRenewal }}
+        labels:
+          severity: warning
+          service: xpuflow
+          limit: {{ $limits.credentialRenewal | quote }}
+        annotations:
+          summary: {{ printf "credential request {{ $labels.namespace }}/{{ $labels.request }}: its token issue attempts have failed for over %s with none succeeding ({{ $value | humanize }} failures over the last %s)" $limits.credentialRenewal $limits.credentialRenewal | quote }}
+          description: "Its token is not renewed (or was never issued): the request's Ready condition names the failure (a target DPUCluster that does not answer, a ServiceAccount owned elsewhere, rights missing in the target cluster). The token issued last stops working when it expires."
+          command: {{ printf "xpuflow runs show $(kubectl -n {{ $labels.namespace }} get dpuservicecredentialrequests {{ $labels.request }} -o jsonpath={.status.workflowId})" | quote }}
   - name: xpuflow-vf
     rules:
       - alert: XpuflowVfLeasePodGone
