@@ -11,6 +11,7 @@ interface ControllerFlags {
   leaseDuration?: string;
   renewDeadline?: string;
   retryPeriod?: string;
+  metrics?: string;
 }
 
 export function controllerCommand(): Command {
@@ -50,6 +51,11 @@ export function controllerCommand(): Command {
       'how long the leader retries a failed renewal before it exits (default 10)',
     )
     .option('--retry-period <seconds>', 'how often the Lease is renewed or tried (default 2)')
+    .option(
+      '--metrics <host:port>',
+      'serve Prometheus /metrics there: whether this replica leads, the Lease last renewed\n' +
+        '(default $XPUFLOW_CONTROLLER_METRICS_ADDRESS; none; the chart uses port 9465)',
+    )
     .action(async (o: ControllerFlags) => {
       const env = leaderElectionFromEnv();
       const seconds = (flag: string, v: string | undefined, fallback: number) => {
@@ -61,6 +67,7 @@ export function controllerCommand(): Command {
       };
       await runControllers({
         ...(o.namespace ? { namespace: o.namespace } : {}),
+        ...(o.metrics ? { metricsAddress: o.metrics } : {}),
         leaderElection: {
           enabled: env.enabled && o.leaderElect,
           id: o.leaderElectionId ?? env.id,

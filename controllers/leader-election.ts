@@ -113,6 +113,17 @@ export class LeaderElector {
     return this.observed?.record.holderIdentity === this.identity;
   }
 
+  /** The Lease's renewTime as this process last read or wrote it (ms since the epoch); undefined before a read. */
+  get observedRenewTime(): number | undefined {
+    const t = this.observed?.record.renewTime;
+    return t === undefined ? undefined : Date.parse(t);
+  }
+
+  /** namespace/name of the Lease. */
+  get lease(): string {
+    return `${this.cfg.namespace}/${this.cfg.name}`;
+  }
+
   private describe(): string {
     return `Lease ${this.cfg.namespace}/${this.cfg.name}`;
   }

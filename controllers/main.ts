@@ -9,12 +9,16 @@
  *                                                  else the watched namespace)
  *   XPUFLOW_LEASE_DURATION_SECONDS, XPUFLOW_RENEW_DEADLINE_SECONDS, XPUFLOW_RETRY_PERIOD_SECONDS
  *                                                  leader election timings (default 15, 10, 2: controller-runtime's)
+ *   XPUFLOW_CONTROLLER_METRICS_ADDRESS             host:port of its Prometheus /metrics (leader-metrics.ts); none: no endpoint
  * Temporal connection settings come from the environment (see platform/connection/temporal.ts).
  */
 import { connectClient, temporalSettings } from '../platform/connection/temporal';
 import { kubeConfigFromEnv } from '../platform/kube/config';
 import { startControllers } from './manager';
+import { startGaugeEndpoint, type GaugeEndpoint } from '../platform/observability/gauge-endpoint';
+import { checkMetricsAddress } from '../platform/observability/runtime';
 import { LEADER_ELECTION_DEFAULTS, LeaderElector, checkLeaderElectionTimings } from './leader-election';
+import { leaderGauges } from './leader-metrics';
 
 export interface LeaderElectionOptions {
   enabled: boolean;
@@ -61,12 +65,15 @@ export function leaderElectionFromEnv(): LeaderElectionOptions {
  * after the controllers have stopped.
  */
 export async function runControllers(
-  opts: { namespace?: string; leaderElection?: LeaderElectionOptions } = {},
+  opts: { namespace?: string; leaderElection?: LeaderElectionOptions; metricsAddress?: string } = {},
 ): Promise<void> {
-  // Bad timings are refused before anything connects.
+  // Bad timings and a bad metrics address are refused before anything connects.
   const election = opts.leaderElection ?? leaderElectionFromEnv();
   const badTimings = election.enabled ? checkLeaderElectionTimings(election) : undefined;
   if (badTimings) throw new Error(`leader election: ${badTimings}`);
+  const metricsAddress = opts.metricsAddress ?? (process.env.XPUFLOW_CONTROLLER_METRICS_ADDRESS || undefined);
+  const badAddress = metricsAddress ? checkMetricsAddress(metricsAddress) : undefined;
+  if (badAddress) throw new Error(badAddress);
   const kc = kubeConfigFromEnv();
   if (!kc) {
     throw new Error(
@@ -92,6 +99,19 @@ export async function runControllers(
         log,
       })
     : undefined;
+  // The endpoint comes up before the election, so a standby says it stands by.
+  let controllersRunning = false;
+  const metrics: GaugeEndpoint | undefined = metricsAddress
+    ? await startGaugeEndpoint(
+        metricsAddress,
+        leaderGauges(elector, () => controllersRunning),
+      )
+    : undefined;
+  if (metrics) log(`metrics on http://${metrics.address}/metrics`);
+  const closeAll = async () => {
+    await metrics?.close();
+    await temporal.connection.close();
+  };
   let signalled = false;
   const stopRequested = new Promise<'stop'>((resolve) => {
     const stop = () => {
@@ -103,12 +123,12 @@ export async function runControllers(
     process.once('SIGINT', stop);
   });
   if (elector && !(await elector.acquire())) {
-    await temporal.connection.close();
+    await closeAll();
     return;
   }
   if (signalled) {
     await elector?.release();
-    await temporal.connection.close();
+    await closeAll();
     return;
   }
   const running = await startControllers({
@@ -126,6 +146,7 @@ export async function runControllers(
     workflowUrlBase: `${settings.uiUrl}/namespaces/${encodeURIComponent(settings.namespace)}/workflows/`,
     log,
   });
+  controllersRunning = true;
   const ended = await Promise.race([stopRequested, elector ? elector.renewUntilLost() : stopRequested]);
   if (ended === 'lost') {
     // As controller-runtime: stop at once, without waiting for the controllers, since another replica may lead.
@@ -135,8 +156,9 @@ export async function runControllers(
     process.exit(1);
   }
   await running.stop();
+  controllersRunning = false;
   await elector?.release();
-  await temporal.connection.close();
+  await closeAll();
 }
 
 if (require.main === module) {

@@ -54,6 +54,7 @@ test('the plain rules file is the PrometheusRule rendered with the default value
     );
   const names = rulesOf(file).map((r) => r.alert);
   for (const a of [
+    'XpuflowControllerNoLeader',
     'XpuflowDpuPhaseStuck',
     'XpuflowDpuInError',
     'XpuflowRolloutStopped',
@@ -72,7 +73,8 @@ test('limits and the PrometheusRule labels come from values', () => {
   });
   const rules = rulesOf(g);
   const os = rules.find((r) => r.labels.phase === 'OS Installing')!;
-  expect(os.expr).toContain('phase="OS Installing"} > 0) < time() - 120');
+  expect(os.expr).toContain('phase="OS Installing"} > 0)');
+  expect(os.expr).toMatch(/\) < time\(\) - 120$/);
   expect(os.annotations.summary).toContain('(limit 2m)');
   expect(rules.find((r) => r.alert === 'XpuflowDpuInError')!.expr).toMatch(/< time\(\) - 90$/);
   expect(rules.find((r) => r.alert === 'XpuflowWorkerDown')!.for).toBe('1m');
@@ -83,7 +85,7 @@ test('limits and the PrometheusRule labels come from values', () => {
   expect(obj.metadata.labels?.release).toBe('kube-prometheus-stack');
 });
 
-test('the control and host workers serve /metrics on the port the PodMonitor scrapes, whose job the rules match', () => {
+test('the control and host workers and the controller serve /metrics on the port the PodMonitor scrapes, whose job the rules match', () => {
   const objs = renderChart({ 'metrics.podMonitor.enabled': 'true' });
   for (const name of ['xpuflow-control-worker', 'xpuflow-host-worker']) {
     const w = objs.find(
@@ -99,8 +101,22 @@ test('the control and host workers serve /metrics on the port the PodMonitor scr
     expect(c.ports).toEqual([{ name: 'metrics', containerPort: 9464, protocol: 'TCP' }]);
     expect(c.env?.find((e) => e.name === 'XPUFLOW_METRICS_ADDRESS')?.value).toBe('0.0.0.0:9464');
   }
+  // The controller's endpoint is its own port (leader gauges), scraped by the same PodMonitor.
+  const ctl = objs.find(
+    (o) => o.metadata.name === 'xpuflow-controller' && o.kind === 'Deployment',
+  ) as unknown as {
+    spec: {
+      template: {
+        spec: { containers: Array<{ ports?: unknown[]; env?: Array<{ name: string; value?: string }> }> };
+      };
+    };
+  };
+  const [cc] = ctl.spec.template.spec.containers;
+  expect(cc.ports).toEqual([{ name: 'metrics', containerPort: 9465, protocol: 'TCP' }]);
+  expect(cc.env?.find((e) => e.name === 'XPUFLOW_CONTROLLER_METRICS_ADDRESS')?.value).toBe('0.0.0.0:9465');
   const pm = objs.find((o) => o.kind === 'PodMonitor')!;
   expect(pm.spec).toMatchObject({ podMetricsEndpoints: [{ port: 'metrics' }] });
+  expect(JSON.stringify(pm.spec)).toContain('"values":["control-worker","host-worker","controller"]');
   // The Operator names a PodMonitor's job "<namespace>/<name>": the worker-down rule must match it.
   const job = `${pm.metadata.namespace}/${pm.metadata.name}`;
   const down = rulesOf(renderedRules()).find((r) => r.alert === 'XpuflowWorkerDown')!;
@@ -154,6 +170,16 @@ describe('with promtool', () => {
     const r = spawnSync(promtool(), ['check', 'rules', RULES_FILE], { encoding: 'utf8' });
     expect(`${r.stdout}${r.stderr}`).toContain('SUCCESS');
     expect(r.status).toBe(0);
+  });
+
+  test("promtool test rules: with two control workers, the old one-exporter rules fire falsely and the chart's do not", () => {
+    const file = path.join(path.dirname(UNIT_TESTS), 'two-control-workers.test.yaml');
+    const r = spawnSync(promtool(), ['test', 'rules', path.basename(file)], {
+      cwd: path.dirname(file),
+      encoding: 'utf8',
+    });
+    if (r.status !== 0) throw new Error(`promtool test rules failed:\n${r.stdout}${r.stderr}`);
+    expect(r.stdout).toContain('SUCCESS');
   });
 
   test('promtool test rules: the unit tests pass and every rule has one that sees it fire', () => {

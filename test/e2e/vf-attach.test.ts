@@ -13,7 +13,7 @@ import { leaseMac, type VfLeaseStatus } from '../../model/vf';
 import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 import { pciEnvName } from '../../node/deviceplugin/plugin';
 import { captureHistory } from '../support/history-capture';
-import { sampleSeries } from '../support/metrics-scrape';
+import { sampleSeries, samplesOf, scrape } from '../support/metrics-scrape';
 import { requirePrerequisites } from '../support/prerequisites';
 import { PF, VF_PREREQUISITES, VfHarness } from './vf-harness';
 
@@ -303,10 +303,23 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     // Still there: not collected.
     await new Promise((r) => setTimeout(r, 1000));
     expect((await leaseStatus(vf)).phase).toBe('Attached');
+    // The node's count of leases held for pods that are gone (XpuflowVfLeasePodGone): 0, at most 1 while
+    // the release runs, 0 again once it is done, with no "since" left behind.
+    const podGone = sampleSeries(h.metricsUrl, 'xpuflow_vf_leases_pod_gone', 'node', 50);
+    await waitFor('the pod-gone gauge', () => podGone.seen.get(h.node));
     h.removePod('pod-gone');
     await leaseClosed(vf);
     const result = await lease(vf).result();
     expect(result.releaseReason).toContain('no longer exists');
+    await waitFor('no lease held for a gone pod', () => podGone.seen.get(h.node)?.at(-1) === 0 || undefined);
+    const seen = (await podGone.stop()).get(h.node)!;
+    expect([seen[0], seen.at(-1), seen.every((v) => v === 0 || v === 1)]).toEqual([0, 0, true]);
+    expect(
+      samplesOf(await scrape(h.metricsUrl), 'xpuflow_vf_leases_pod_gone_since_seconds').map((x) => [
+        x.labels.node,
+        x.value,
+      ]),
+    ).toEqual([[h.node, 0]]);
     captureHistory(h.server.address, vfLeaseWorkflowId(h.node, vf), 'vf-lease-collected.json');
     expect(h.link(h.vfIfname(4))).toBeDefined();
     expect(h.link('net1', netns)).toBeUndefined();

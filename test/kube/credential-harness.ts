@@ -20,6 +20,7 @@ import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { logTails, timestampedLog } from '../support/log-tails';
 import { startControlWorker } from '../support/polling-workers';
+import { freePort } from '../../sim/free-port';
 
 export const NS = 'xpuflow-creds';
 /** Namespaces of the services in each cluster. */
@@ -37,6 +38,9 @@ export class CredentialHarness {
   client!: Client;
   private worker?: WorkerProcess;
   private controllers?: RunningControllers;
+
+  /** The control worker's /metrics (the credential issue counters). */
+  metricsUrl = '';
 
   async start(): Promise<void> {
     const keys = path.join(this.dir, 'codec-keys.json');
@@ -58,9 +62,11 @@ export class CredentialHarness {
       namespace: 'default',
       dataConverter: codecDataConverter({ [CODEC_KEYS_ENV]: keys }),
     });
+    this.metricsUrl = `http://127.0.0.1:${await freePort()}/metrics`;
     await startControlWorker(this.client, {
       dir: this.dir,
       env: {
+        XPUFLOW_METRICS_ADDRESS: new URL(this.metricsUrl).host,
         TEMPORAL_ADDRESS: this.temporal.address,
         TEMPORAL_NAMESPACE: 'default',
         XPUFLOW_KUBECONFIG: this.host.kubeconfigPath,

@@ -15,6 +15,7 @@ import {
   type CredentialSpec,
 } from '../../model/resources/credential';
 import { CredentialHarness, DPU_SERVICES, HOST_SERVICES, NS, whoAmI } from './credential-harness';
+import { samplesOf, scrape } from '../support/metrics-scrape';
 
 jest.setTimeout(240_000);
 
@@ -63,6 +64,13 @@ test('kubeconfig for the DPU cluster: the Secret in the host cluster authenticat
   const renewIn = Date.parse(r.status!.renewAt!) - Date.parse(r.status!.issuedAt!);
   expect(renewIn / lifetime).toBeGreaterThanOrEqual(0.8);
   expect(renewIn / lifetime).toBeLessThanOrEqual(0.85);
+  // The control worker counts the issue for this request (what XpuflowCredentialRenewalFailing reads).
+  // (The SDK adds its own taskQueue and workflowType labels to a workflow's metrics.)
+  expect(
+    samplesOf(await scrape(h.metricsUrl), 'xpuflow_credential_issued').find(
+      (x) => x.labels.request === 'telemetry',
+    ),
+  ).toMatchObject({ labels: { namespace: NS, request: 'telemetry' }, value: 1 });
 
   const kc = new k8s.KubeConfig();
   kc.loadFromString((await secretValue('telemetry-dpu-kubeconfig', 'kubeconfig'))!);
@@ -141,6 +149,14 @@ test("someone else's ServiceAccount gets no token: Ready=False naming it", async
     ),
   });
   expect(await h.kube.getSecret(NS, 'grab')).toBeUndefined();
+  // A failed attempt is counted for the request, and nothing is counted as issued.
+  const metrics = await scrape(h.metricsUrl);
+  expect(
+    samplesOf(metrics, 'xpuflow_credential_issue_failures').find((x) => x.labels.request === 'grab'),
+  ).toMatchObject({ labels: { namespace: NS, request: 'grab' }, value: expect.any(Number) });
+  expect(samplesOf(metrics, 'xpuflow_credential_issued').filter((x) => x.labels.request === 'grab')).toEqual(
+    [],
+  );
   // Deleting it leaves the ServiceAccount it never owned.
   await h.kube.delete('DPUServiceCredentialRequest', { namespace: NS, name: 'grab' });
   await h.waitFor('the request to be released and gone', async () => (await get('grab')) === undefined);

@@ -65,5 +65,6 @@ test.each(['provision-dpu-ready.json', 'provision-dpu-integrity-fail-retry.json'
     expect(samplesOf(text, PROBE)).toEqual([{ labels: {}, value: 1 }]);
     expect(text.split('\n').filter((l) => l.includes(METRIC.phaseDuration))).toEqual([]);
     expect(text.split('\n').filter((l) => l.includes(METRIC.phaseStartTime))).toEqual([]);
+    expect(text.split('\n').filter((l) => l.includes(METRIC.phaseWrittenTime))).toEqual([]);
   },
 );

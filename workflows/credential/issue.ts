@@ -8,6 +8,7 @@ import { describeFailure } from '../toolkit';
 import { targetName } from '../../model/resources/credential';
 import type { DesiredCredential } from '../../model/credential-api';
 import { renewDelayMs } from '../../model/credential';
+import { countCredentialIssue } from '../metrics/credential-metrics';
 import { issueCalls, revokeCalls } from './proxies';
 import { moved, retryDelayMs, type RunState, type Say } from './run-state';
 
@@ -32,6 +33,7 @@ export async function issueToken(s: RunState, d: DesiredCredential, say: Say): P
       issued: token,
     });
     s.issued += 1;
+    countCredentialIssue(s.ref, true);
     s.issuedFor = d.spec;
     s.failures = 0;
     s.problem = undefined;
@@ -57,6 +59,7 @@ export async function issueToken(s: RunState, d: DesiredCredential, say: Say): P
     return waitMs;
   } catch (err) {
     s.failures += 1;
+    countCredentialIssue(s.ref, false);
     const why = describeFailure(err);
     // Our own refusals name their reason; anything else ran out of retries.
     const reason = (why.nonRetryable && why.type) || 'IssueFailed';

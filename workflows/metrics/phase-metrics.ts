@@ -19,6 +19,15 @@
  * Because nothing is emitted on replay, a control worker that restarts while
  * a DPU sits in a phase shows that DPU's gauge again only when it next
  * changes phase.
+ *
+ * Two control workers (the chart runs 2) each export what they last wrote:
+ * a run whose workflow tasks moved from one to the other leaves the first
+ * one's gauges at the phase it saw last, for as long as that process lives.
+ * So each write also sets xpuflow_dpu_phase_written_time_seconds{namespace,dpu,node}
+ * (the workflow's clock at the write), and readers take, per DPU, the
+ * exporter whose write is the newest (the rules' "current phase starts",
+ * charts/xpuflow/templates/_alert-rules.tpl): one workflow task at a time, so
+ * the newest write holds the DPU's whole current state.
  */
 import { metricMeter } from '@temporalio/workflow';
 import { Phase } from '../../model/phases';
@@ -48,6 +57,7 @@ export function recordPhaseDuration({
 }
 
 export const PHASE_START_TIME = 'xpuflow_dpu_phase_start_time_seconds';
+export const PHASE_WRITTEN_TIME = 'xpuflow_dpu_phase_written_time_seconds';
 
 const ALL_PHASES = Object.values(Phase) as Phase[];
 
@@ -70,6 +80,14 @@ function setPhaseStarts(labels: DpuLabels, to?: { phase: Phase; at: string }): v
   );
   for (const phase of ALL_PHASES) if (phase !== to?.phase) gauge.set(0, { ...labels, phase });
   if (to) gauge.set(Date.parse(to.at) / 1000, { ...labels, phase: to.phase });
+  metricMeter
+    .createGauge(
+      PHASE_WRITTEN_TIME,
+      'float',
+      's',
+      "when this worker last wrote the DPU's phase start times (workflow clock, Unix seconds): the newest writer holds the current ones",
+    )
+    .set(Date.now() / 1000, { ...labels });
 }
 
 /** A PhaseEntered listener for one DPU: the phase entered gets its start, every other phase 0. */

@@ -27,6 +27,22 @@ Prometheus's own templating ({{ $labels.dpu }}) is written inside Go strings.
 {{- end -}}
 {{- end -}}
 
+{{/*
+The current phase starts of each DPU, for a phase selector (`phase="Error"`):
+two control workers each export the gauges they last wrote, so a run whose
+tasks moved from one worker to the other leaves the first one's at an old
+phase. Per DPU, only the exporter whose write is the newest counts
+(xpuflow_dpu_phase_written_time_seconds, workflows/metrics/phase-metrics.ts).
+*/}}
+{{- define "xpuflow.currentPhaseStarts" -}}
+(xpuflow_dpu_phase_start_time_seconds{ {{- . -}} } > 0) and ignoring (phase) (xpuflow_dpu_phase_written_time_seconds == on (namespace, dpu, node) group_left max by (namespace, dpu, node) (xpuflow_dpu_phase_written_time_seconds))
+{{- end -}}
+
+{{/* The same for rollouts: each rollout's progress from its newest writer; the argument is an offset ("" or " offset 30m"). */}}
+{{- define "xpuflow.currentRolloutProgress" -}}
+(xpuflow_rollout_progress_ratio{{ . }} and (xpuflow_rollout_progress_written_time_seconds{{ . }} == on (rollout) group_left max by (rollout) (xpuflow_rollout_progress_written_time_seconds{{ . }})))
+{{- end -}}
+
 {{- define "xpuflow.alertRules" -}}
 {{- $limits := .Values.alerts.limits -}}
 {{- /* Each provisioning phase: its values key, its name (model/phases.ts) and what being stuck in it means. */ -}}
@@ -47,7 +63,7 @@ groups:
 {{- $key := index . 0 }}{{ $name := index . 1 }}{{ $what := index . 2 }}
 {{- $limit := get $limits $key }}
       - alert: XpuflowDpuPhaseStuck
-        expr: max by (namespace, dpu, node, phase) (xpuflow_dpu_phase_start_time_seconds{phase={{ $name | quote }}} > 0) < time() - {{ include "xpuflow.durationSeconds" $limit }}
+        expr: max by (namespace, dpu, node, phase) ({{ include "xpuflow.currentPhaseStarts" (printf "phase=%q" $name) }}) < time() - {{ include "xpuflow.durationSeconds" $limit }}
         labels:
           severity: warning
           service: xpuflow
@@ -59,7 +75,7 @@ groups:
           command: "xpuflow dpu status {{`{{ $labels.dpu }}`}}"
 {{- end }}
       - alert: XpuflowDpuInError
-        expr: max by (namespace, dpu, node, phase) (xpuflow_dpu_phase_start_time_seconds{phase="Error"} > 0) < time() - {{ include "xpuflow.durationSeconds" $limits.error }}
+        expr: max by (namespace, dpu, node, phase) ({{ include "xpuflow.currentPhaseStarts" "phase=\"Error\"" }}) < time() - {{ include "xpuflow.durationSeconds" $limits.error }}
         labels:
           severity: warning
           service: xpuflow
@@ -71,7 +87,7 @@ groups:
   - name: xpuflow-rollouts
     rules:
       - alert: XpuflowRolloutStopped
-        expr: max by (rollout) (xpuflow_rollout_progress_ratio < 1) and on (rollout) max by (rollout) (changes(xpuflow_rollout_progress_ratio[{{ $limits.rolloutStalled }}]) == 0) and on (rollout) max by (rollout) (xpuflow_rollout_progress_ratio offset {{ $limits.rolloutStalled }})
+        expr: max by (rollout) ({{ include "xpuflow.currentRolloutProgress" "" }} < 1) and on (rollout) (changes(max by (rollout) ({{ include "xpuflow.currentRolloutProgress" "" }})[{{ $limits.rolloutStalled }}:1m]) == 0) and on (rollout) max by (rollout) ({{ include "xpuflow.currentRolloutProgress" (printf " offset %s" $limits.rolloutStalled) }})
         labels:
           severity: warning
           service: xpuflow
@@ -103,4 +119,42 @@ groups:
           summary: {{ printf "activities on task queue {{ $labels.task_queue }} wait {{ $value | humanizeDuration }} (p99, 5m) for a worker to pick them up (limit %s)" $limits.scheduleToStart | quote }}
           description: "Too few pollers or slots on this queue: its worker is restarting, overloaded (maxTransfers), or polls a different namespace."
           command: "xpuflow runs list --status Running --since 1h"
+  - name: xpuflow-credentials
+    rules:
+      - alert: XpuflowCredentialRenewalFailing
+        expr: (sum by (namespace, request) (increase(xpuflow_credential_issue_failures[{{ $limits.credentialRenewal }}])) > 0) unless on (namespace, request) (sum by (namespace, request) (increase(xpuflow_credential_issued[{{ $limits.credentialRenewal }}])) > 0)
+        for: {{ $limits.credentialRenewal }}
+        labels:
+          severity: warning
+          service: xpuflow
+          limit: {{ $limits.credentialRenewal | quote }}
+        annotations:
+          summary: {{ printf "credential request {{ $labels.namespace }}/{{ $labels.request }}: its token issue attempts have failed for over %s with none succeeding ({{ $value | humanize }} failures over the last %s)" $limits.credentialRenewal $limits.credentialRenewal | quote }}
+          description: "Its token is not renewed (or was never issued): the request's Ready condition names the failure (a target DPUCluster that does not answer, a ServiceAccount owned elsewhere, rights missing in the target cluster). The token issued last stops working when it expires."
+          command: {{ printf "xpuflow runs show $(kubectl -n {{ $labels.namespace }} get dpuservicecredentialrequests {{ $labels.request }} -o jsonpath={.status.workflowId})" | quote }}
+  - name: xpuflow-vf
+    rules:
+      - alert: XpuflowVfLeasePodGone
+        expr: min by (node) (xpuflow_vf_leases_pod_gone_since_seconds > 0) < time() - {{ include "xpuflow.durationSeconds" $limits.vfLeasePodGone }}
+        labels:
+          severity: warning
+          service: xpuflow
+          limit: {{ $limits.vfLeasePodGone | quote }}
+        annotations:
+          summary: {{ printf "node {{ $labels.node }} holds {{ with printf `max(xpuflow_vf_leases_pod_gone{node=%%q})` $labels.node | query }}{{ . | first | value }}{{ end }} VF lease(s) for pods that no longer exist, the oldest since {{ $value | humanizeTimestamp }} (limit %s)" $limits.vfLeasePodGone | quote }}
+          description: "The host worker's lease collector asked these leases to release (their pods went away without a CNI DEL), but the release has not finished: its undo (the OVS port, the VF netdev) fails, or no control worker runs the lease workflow. Their VFs stay out of the pool."
+          command: "xpuflow vf leases --node {{`{{ $labels.node }}`}}"
+  - name: xpuflow-controllers
+    rules:
+      - alert: XpuflowControllerNoLeader
+        expr: max by (lease) (xpuflow_controller_lease_renew_time_seconds) and on (lease) (max by (lease) (xpuflow_controller_leader) == 0)
+        for: {{ $limits.controllerNoLeader }}
+        labels:
+          severity: critical
+          service: xpuflow
+          limit: {{ $limits.controllerNoLeader | quote }}
+        annotations:
+          summary: {{ printf "no xpuflow controller replica has led Lease {{ $labels.lease }} for over %s; it was last renewed {{ if gt $value 0.0 }}at {{ $value | humanizeTimestamp }}{{ else }}never, as the replicas read it{{ end }}" $limits.controllerNoLeader | quote }}
+          description: "Without a leader no DPU, DPUSet or credential object is acted on. The standing-by replicas log why: the Lease held by a replica that is gone (they wait out its leaseDurationSeconds), or the Lease cannot be read or written (the service account's rights, the API server)."
+          command: "xpuflow doctor"
 {{- end -}}

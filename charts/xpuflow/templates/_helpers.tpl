@@ -126,6 +126,23 @@ seccompProfile:
 {{- end }}
 {{- end -}}
 
+{{/* The controller's own metrics endpoint (leader gauges), on metrics.controllerPort. */}}
+{{- define "xpuflow.controllerMetricsEnv" -}}
+{{- if .Values.metrics.enabled -}}
+- name: XPUFLOW_CONTROLLER_METRICS_ADDRESS
+  value: {{ printf "0.0.0.0:%d" (int .Values.metrics.controllerPort) | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "xpuflow.controllerMetricsPort" -}}
+{{- if .Values.metrics.enabled -}}
+ports:
+  - name: metrics
+    containerPort: {{ .Values.metrics.controllerPort }}
+    protocol: TCP
+{{- end }}
+{{- end -}}
+
 {{- define "xpuflow.metricsPort" -}}
 {{- if .Values.metrics.enabled -}}
 ports:
