@@ -2,12 +2,17 @@
  * A DPU's status as a client sees it: the workflow's status query, plus the
  * heartbeat of a BFB transfer in flight (bytes sent), from DescribeWorkflowExecution.
  */
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { decode } from '@temporalio/common/lib/internal-non-workflow';
 import type { DpuStatus } from '../../model/dpu';
 import { statusQuery } from '../../model/dpu-provision-api';
+import { PHASE_KEY } from '../../model/search-attributes';
 import { provisionDpuWorkflowId } from '../../model/workflow-ids';
+import { temporalCallProblem, temporalUnavailable } from '../../platform/connection/temporal-call-problem';
+
+/** How long `dpu status` waits for the workflow's answer to its status query. */
+const QUERY_DEADLINE_MS = 15_000;
 
 export interface TransferInFlight {
   activity: string;
@@ -77,10 +82,25 @@ export async function readRunView(client: Client, workflowId: string, missing: s
     view.status = (await handle.result()) as DpuStatus;
   } else if (desc.status.name === 'RUNNING') {
     try {
-      view.status = await handle.query(statusQuery);
+      // Bounded: with a cluster's matching service away the query gets no answer for 30 s and more.
+      view.status = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+        handle.query(statusQuery),
+      );
     } catch (err) {
+      const phase = desc.typedSearchAttributes.get(PHASE_KEY);
+      const recorded = `the run is RUNNING${phase ? `, last phase recorded ${phase}` : ''}`;
+      const address =
+        client.connection instanceof Connection ? client.connection.options.address : 'its address';
+      if (temporalUnavailable(err))
+        throw new Error(
+          `no live status of ${workflowId} through Temporal at ${address} (${temporalCallProblem(err)}): ` +
+            `${recorded}, and it loses nothing while it waits; the query needs the cluster's matching service ` +
+            `and a control worker (xpuflow worker control): check both are up, then run this again`,
+          { cause: err },
+        );
       throw new Error(
-        `cannot read the status of ${workflowId}: ${(err as Error).message}; is a control worker running (xpuflow worker control)?`,
+        `cannot read the status of ${workflowId} through Temporal at ${address}: ${temporalCallProblem(err)} ` +
+          `(${recorded}); is a control worker running (xpuflow worker control)?`,
         { cause: err },
       );
     }

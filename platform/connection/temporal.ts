@@ -88,6 +88,12 @@ function unreachable(s: TemporalSettings, err: unknown): string {
   const where = `Temporal at ${s.address} (namespace ${s.namespace}, TLS ${s.tls ? 'on' : 'off'})`;
   const hint = tlsHint(s, message);
   if (hint) return `TLS handshake with ${where} failed: ${hint} (${message})`;
+  if (s.address !== DEFAULT_ADDRESS)
+    // A cluster's frontend that is down or restarting (test/e2e/temporal-cluster.test.ts kills it).
+    return (
+      `cannot reach ${where}: ${message}. Is the cluster's frontend service up and listening there? ` +
+      `Workflows already running lose nothing while it is away; run this again once it answers.`
+    );
   return (
     `cannot reach ${where}: ${message}. Start the local dev server with ./temporal-dev.sh start, ` +
     `or set TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TLS_* for a real cluster.`

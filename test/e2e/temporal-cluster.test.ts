@@ -158,12 +158,12 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     }
   });
 
-  test('history killed -9 while a DPU is flashing and started again: the DPU reaches Ready, flashed once', async () => {
-    const f = await fleet('history', 1);
-    const d = f.dpus[0];
-    // DMS holds its answer to Activate (the flash has started): the control worker waits on it.
+  test('history killed -9 while a fleet is flashing and started again: every DPU reaches Ready, flashed once', async () => {
+    const f = await fleet('history', 3);
+    const [d] = f.dpus;
+    // DMS holds its answer to Activate (the flash has started) for one DPU: the control worker waits on it.
     const held = d.dms.holdAt('after-activate');
-    await startProvision(client, d.spec);
+    for (const x of f.dpus) await startProvision(client, x.spec);
     await held.reached;
     await cluster.kill9('history');
     // While history is away, the Activate answer arrives and the worker tries to report it.
@@ -171,7 +171,90 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     cluster.startService('history');
     await cluster.waitListening('history');
+    await waitReady(
+      f.dpus.map((x) => x.spec.name),
+      90_000,
+    );
+    for (const x of f.dpus) expect(x.dms.counters.flashes).toBe(1);
+  });
+
+  /** The xpuflow CLI as the operator runs it, bounded: a hang is a failure of its own. */
+  async function cli(args: string[], timeoutMs = 45_000) {
+    const r = await run(process.execPath, [distFile('cli/main.js'), ...args], {
+      env: { ...process.env, ...cluster.clientEnv() },
+      timeout: timeoutMs,
+    }).then(
+      (ok) => ({ code: 0 as number | null, stdout: ok.stdout, stderr: ok.stderr, killed: false }),
+      (e: { code: number | null; stdout: string; stderr: string; killed: boolean }) => e,
+    );
+    if (r.killed) throw new Error(`xpuflow ${args.join(' ')} hung for ${timeoutMs} ms: ${r.stderr}`);
+    return r;
+  }
+
+  /** The worker processes are the ones started before the fault: none exited or was restarted. */
+  function samePids(): number[] {
+    for (const w of workers)
+      if (w.proc.exitCode !== null || w.proc.signalCode !== null)
+        throw new Error(`worker ${w.script} exited (${w.proc.exitCode ?? w.proc.signalCode}): ${explain()}`);
+    return workers.map((w) => w.proc.pid!);
+  }
+
+  test('matching killed -9 mid-provisioning and started again: `dpu status` says what it waits on, `runs list` still reads, each DPU Ready, flashed once, by the same workers', async () => {
+    const f = await fleet('matching', 2);
+    const [held, other] = f.dpus;
+    const pids = samePids();
+    // DMS holds its answer to Activate (the flash has started) for one DPU; the other goes on.
+    const hold = held.dms.holdAt('after-activate');
+    for (const d of f.dpus) await startProvision(client, d.spec);
+    await hold.reached;
+    await cluster.kill9('matching');
+    // While matching is away, the flash finishes and the control worker tries to report it.
+    hold.release();
+    const [status, runs] = await Promise.all([cli(['dpu', 'status', held.spec.name]), cli(['runs', 'list'])]);
+    // The live status needs a worker's answer, which only matching can deliver: the CLI says so, with
+    // the frontend it asked and the phase visibility holds, not a stack trace.
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(
+      new RegExp(
+        `^xpuflow: no live status of provision-dpu-${held.spec.name} through Temporal at ${cluster.address} \\((DEADLINE_EXCEEDED|UNAVAILABLE): .*\\): the run is RUNNING, last phase recorded OS Installing, and it loses nothing while it waits; the query needs the cluster's matching service`,
+      ),
+    );
+    expect(status.stderr).not.toMatch(/\n\s+at /);
+    // Visibility is read from PostgreSQL through the frontend and history-free: it still lists both runs.
+    expect(runs.code).toBe(0);
+    for (const d of f.dpus) expect(runs.stdout).toMatch(new RegExp(`${d.spec.name} .* RUNNING`));
+
+    cluster.startService('matching');
+    await cluster.waitListening('matching');
+    await waitReady([held.spec.name, other.spec.name], 90_000);
+    for (const d of f.dpus) expect(d.dms.counters.flashes).toBe(1);
+    expect(samePids()).toEqual(pids);
+    expect((await cli(['dpu', 'status', held.spec.name])).stdout).toMatch(/Ready/);
+  });
+
+  test('the frontend restarted while workers poll: the CLI names the frontend it cannot reach; the workers reconnect by themselves and the DPU reaches Ready, flashed once', async () => {
+    const f = await fleet('frontend', 1);
+    const d = f.dpus[0];
+    const pids = samePids();
+    const hold = d.dms.holdAt('after-activate');
+    await startProvision(client, d.spec);
+    await hold.reached;
+    await cluster.kill9('frontend');
+    hold.release();
+    const [status, runs] = await Promise.all([cli(['dpu', 'status', d.spec.name]), cli(['runs', 'list'])]);
+    for (const r of [status, runs]) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^xpuflow: cannot reach Temporal at ${cluster.address} \\(namespace ${cluster.namespace}, TLS on\\): .*Is the cluster's frontend service up and listening there\\? Workflows already running lose nothing while it is away`,
+        ),
+      );
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    cluster.startService('frontend');
+    await cluster.waitListening('frontend');
     await waitReady([d.spec.name], 90_000);
     expect(d.dms.counters.flashes).toBe(1);
+    expect(samePids()).toEqual(pids);
   });
 });
