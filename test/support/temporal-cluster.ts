@@ -362,6 +362,15 @@ export class TemporalCluster {
     );
   }
 
+  /** The process id of each service now running (a benchmark reads their CPU time from /proc). */
+  servicePids(): number[] {
+    return CLUSTER_SERVICES.map((s) => {
+      const p = this.procs.get(s);
+      if (!p?.pid || p.exitCode !== null || p.signalCode !== null) throw new Error(`${s} is not running`);
+      return p.pid;
+    });
+  }
+
   /** kill -9 of one service: in-memory state gone, as a crashed pod's. */
   async kill9(s: ClusterService): Promise<void> {
     const p = this.procs.get(s);
