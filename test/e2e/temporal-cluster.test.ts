@@ -21,7 +21,7 @@ import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import type { DpuStatus } from '../../model/dpu';
 import { statusQuery } from '../../model/dpu-provision-api';
 import { Phase } from '../../model/phases';
-import { provisionDpuWorkflowId } from '../../model/workflow-ids';
+import { provisionDpuWorkflowId, vfLeaseWorkflowId } from '../../model/workflow-ids';
 import { connectClient, connectWorker, temporalSettings } from '../../platform/connection/temporal';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { TestPki } from '../support/certs';
@@ -31,8 +31,15 @@ import { requirePrerequisites } from '../support/prerequisites';
 import { FRONTEND_SERVER_NAME, TemporalCluster } from '../support/temporal-cluster';
 import { distFile } from '../support/tools';
 import { waitFor } from '../support/wait-for';
+import { VF_PREREQUISITES, VfHarness } from './vf-harness';
+import { leaseStatusQuery } from '../../model/vf-lease-api';
+import { leaseMac } from '../../model/vf';
 
 const { describe } = requirePrerequisites('Temporal cluster tests', ['temporal-cluster']);
+const { describe: describeVf } = requirePrerequisites(
+  'the VF attach on the Temporal cluster',
+  VF_PREREQUISITES,
+);
 jest.setTimeout(120_000);
 const run = promisify(execFile);
 
@@ -228,6 +235,48 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     } finally {
       stranger.dispose();
     }
+  });
+
+  describeVf('a pod VF attach through the cluster (real netns, veth, OVS, kubelet protocol)', () => {
+    let h: VfHarness;
+    beforeAll(async () => {
+      h = new VfHarness(2, { env: env(), connect: () => cluster.connect(codecDataConverter(env())) });
+      await h.start();
+    }, 120_000);
+    afterAll(() => h?.dispose(), 60_000);
+
+    test('Allocate → lease Reserved → CNI ADD into the pod → Attached → DEL → lease finished, its history encrypted', async () => {
+      const vf = h.vfs[0];
+      const lease = h.client.workflow.getHandle(vfLeaseWorkflowId(h.node, vf));
+      const phase = async () => (await lease.query(leaseStatusQuery)).phase;
+      await h.kubelet.allocate(h.resourceName, [[vf]]);
+      await waitFor('lease Reserved', async () => (await phase()) === 'Reserved', {
+        timeoutMs: 30_000,
+        explain: () => h.logs(),
+      });
+      const netns = h.netns('a');
+      const conf = h.conf({ runtimeConfig: { deviceID: vf } });
+      const add = await h.cni('ADD', { containerId: 'ctr-a', netns, pod: 'pod-a', conf });
+      expect(add).toMatchObject({ code: 0, stderr: '' });
+      expect(h.link('net1', netns)).toMatchObject({ ifname: 'net1', address: leaseMac(h.node, vf) });
+      expect(await phase()).toBe('Attached');
+      expect(await h.cni('DEL', { containerId: 'ctr-a', netns, pod: 'pod-a', conf })).toMatchObject({
+        code: 0,
+        stderr: '',
+      });
+      await waitFor('lease finished', async () => (await lease.describe()).status.name === 'COMPLETED', {
+        timeoutMs: 30_000,
+        explain: () => h.logs(),
+      });
+      const raw = await cluster.connect(); // no codec
+      try {
+        const history = await raw.workflow.getHandle(lease.workflowId).fetchHistory();
+        const input = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+        expect(Buffer.from(input.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);
+      } finally {
+        await raw.connection.close();
+      }
+    });
   });
 
   test('history killed -9 while a fleet is flashing and started again: every DPU reaches Ready, flashed once', async () => {
