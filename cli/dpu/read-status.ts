@@ -49,14 +49,20 @@ export async function readRunView(client: Client, workflowId: string, missing: s
   const handle = client.workflow.getHandle(workflowId);
   const address = client.connection instanceof Connection ? client.connection.options.address : 'its address';
   // Bounded: with a cluster's history or matching service away a call can go unanswered for 30 s and more.
-  const bounded = <T>(fn: () => Promise<T>) =>
-    client.connection.withDeadline(Date.now() + CALL_DEADLINE_MS, fn);
+  let deadline = 0;
+  const bounded = <T>(fn: () => Promise<T>) => {
+    deadline = Date.now() + CALL_DEADLINE_MS;
+    return client.connection.withDeadline(deadline, fn);
+  };
+  // Our own bound reached ends the call as DEADLINE_EXCEEDED or, seen on the cluster with matching
+  // away (test/e2e/temporal-cluster.test.ts), CANCELLED: either way no answer came in time.
+  const noAnswer = (err: unknown) => temporalUnavailable(err) || Date.now() >= deadline;
   let desc;
   try {
     desc = await bounded(() => handle.describe());
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new Error(missing, { cause: err });
-    if (temporalUnavailable(err))
+    if (noAnswer(err))
       throw new Error(
         `no answer about ${workflowId} from Temporal at ${address} (${temporalCallProblem(err)}): ` +
           `a service of the cluster behind its frontend (history, matching) may be away or restarting; ` +
@@ -97,7 +103,7 @@ export async function readRunView(client: Client, workflowId: string, missing: s
     } catch (err) {
       const phase = desc.typedSearchAttributes.get(PHASE_KEY);
       const recorded = `the run is RUNNING${phase ? `, last phase recorded ${phase}` : ''}`;
-      if (temporalUnavailable(err))
+      if (noAnswer(err))
         throw new Error(
           `no live status of ${workflowId} through Temporal at ${address} (${temporalCallProblem(err)}): ` +
             `${recorded}, and it loses nothing while it waits; the query needs the cluster's matching service ` +

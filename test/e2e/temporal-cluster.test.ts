@@ -341,7 +341,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     console.log(`dpu status with matching away: ${status.stderr}`);
     expect(status.stderr).toMatch(
       new RegExp(
-        `^xpuflow: no (live status of|answer about) provision-dpu-${held.spec.name} (through|from) Temporal at ${cluster.address} \\((DEADLINE_EXCEEDED|UNAVAILABLE): .*\\): .*(the query needs the cluster's matching service|history, matching\\) may be away)`,
+        `^xpuflow: no (live status of|answer about) provision-dpu-${held.spec.name} (through|from) Temporal at ${cluster.address} \\((DEADLINE_EXCEEDED|UNAVAILABLE|CANCELLED): .*\\): .*(the query needs the cluster's matching service|history, matching\\) may be away)`,
       ),
     );
     expect(status.stderr).not.toMatch(/\n\s+at /);
