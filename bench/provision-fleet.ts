@@ -1,20 +1,26 @@
 /**
- * Benchmark: provision a simulated fleet on a private Temporal dev server.
- *   node dist/bench/provision-fleet.js [--hosts 20] [--dpus 10] [--flash-seconds 30] [--reboot-seconds 5] [--bfb-mib 4]
+ * Benchmark: provision a simulated fleet on a private Temporal dev server, or
+ * on a Temporal cluster shaped like production (--server cluster: PostgreSQL,
+ * frontend, history, matching and worker as four processes, mTLS; the test
+ * harness's, bench/temporal-cluster.ts).
+ *   node dist/bench/provision-fleet.js [--server dev|cluster] [--hosts 20] [--dpus 10] [--flash-seconds 30] [--reboot-seconds 5] [--bfb-mib 4]
  * One DPU is provisioned alone first, on the same server and workers with
  * nothing else running, then the fleet. The headline is the fleet's makespan
  * divided by that DPU's uncontended time: what an operator waits for against
  * what one DPU needs. It also prints, from the workflow histories of every run
  * the fleet started, events, workflow tasks and estimated Temporal Actions per
  * provisioned DPU (history-cost.ts says what counts), and the control worker's
- * peak RSS and the CPU seconds it spent on the fleet. The simulators (DMS, sysfs
+ * peak RSS and the CPU seconds it spent on the fleet, and the CPU seconds the
+ * Temporal server's own processes spent on it (the dev server's one process,
+ * or the cluster's four services; PostgreSQL not counted). The simulators (DMS, sysfs
  * "kernels", BFB server) run in a child process of their own
  * (sim-fleet-process.ts), the workers in theirs. Never fails for being slow.
  */
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { connectClient, temporalSettings } from '../platform/connection/temporal';
 import { startProvision } from '../cli/dpu/start-provision';
 import { waitForPollers } from '../platform/connection/pollers';
 import type { DpuStatus } from '../model/dpu';
@@ -24,7 +30,8 @@ import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
 import { provisionDpuWorkflowId } from '../model/workflow-ids';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
-import { numberFlag, runBench } from './command-line';
+import { numberFlag, runBench, stringFlag } from './command-line';
+import { startBenchCluster } from './temporal-cluster';
 import { cpuSeconds, peakRssMiB } from './measure';
 import { costOfRunsStarted, type HistoryCost } from './history-cost';
 import { spawnSimFleet, type ChildSimFleet } from './sim-fleet-child';
@@ -96,10 +103,18 @@ async function main(): Promise<void> {
   const flashSeconds = numberFlag('flash-seconds', 30);
   const rebootSeconds = numberFlag('reboot-seconds', 5);
   const bfbMib = numberFlag('bfb-mib', 4);
+  const server = stringFlag('server', 'dev');
+  if (server !== 'dev' && server !== 'cluster')
+    throw new Error(
+      `--server ${server}: use dev (a private dev server) or cluster (PostgreSQL, four services, mTLS)`,
+    );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-'));
-  const temporal = await startBenchTemporal(path.join(dir, 'temporal'));
-  const env = { TEMPORAL_ADDRESS: temporal.address };
-  const client = new Client({ connection: await Connection.connect({ address: env.TEMPORAL_ADDRESS }) });
+  const temporal =
+    server === 'cluster'
+      ? await startBenchCluster('xpuflow-bench')
+      : await startBenchTemporal(path.join(dir, 'temporal'));
+  const env = { TEMPORAL_CONFIG_FILE: path.join(dir, 'no-profile.toml'), ...temporal.env };
+  const client = await connectClient(temporalSettings(env));
   const procs: WorkerProcess[] = [];
   const fleets: ChildSimFleet[] = [];
   try {
@@ -153,14 +168,20 @@ async function main(): Promise<void> {
     const ideal = await provisionAll(client, solo);
     console.log(`fleet: ${hosts * dpus} DPUs over ${hosts} hosts…`);
     const cpuBefore = cpuSeconds(control.proc.pid!);
+    const serverCpu = () => temporal.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
+    const serverCpuBefore = serverCpu();
     const result = await provisionAll(client, fleet);
     const fleetCpu = cpuSeconds(control.proc.pid!) - cpuBefore;
+    const fleetServerCpu = serverCpu() - serverCpuBefore;
     const rss = peakRssMiB(control.proc.pid!);
     const ready = result.statuses.filter((s) => s.phase === Phase.Ready).length;
     const soloCost = await costOfRunsStarted(client, ideal.t0, result.t0);
     const fleetCost = await costOfRunsStarted(client, result.t0, Date.now());
     const longest = Math.max(...result.statuses.map(flowMs));
     const perDpu = (c: HistoryCost, n: number, k: keyof HistoryCost) => (c[k] / Math.max(1, n)).toFixed(1);
+    console.log(
+      `Temporal server:            ${server === 'cluster' ? 'cluster (PostgreSQL, 4 services, mTLS)' : 'dev server (SQLite, one process)'}`,
+    );
     console.log(`DPUs Ready:                 ${ready} / ${result.statuses.length}`);
     console.log(`makespan:                   ${(result.makespanMs / 1000).toFixed(1)} s`);
     console.log(
@@ -183,6 +204,9 @@ async function main(): Promise<void> {
     console.log(`control worker peak RSS:    ${rss.toFixed(0)} MiB (goal ≤ 250 MiB)`);
     console.log(
       `control worker CPU:         ${fleetCpu.toFixed(1)} s over the fleet (${((fleetCpu / Math.max(1, ready)) * 1000).toFixed(0)} ms per provisioned DPU), ${cpuSeconds(control.proc.pid!).toFixed(1)} s since it started`,
+    );
+    console.log(
+      `Temporal server CPU:        ${fleetServerCpu.toFixed(1)} s over the fleet (${((fleetServerCpu / Math.max(1, ready)) * 1000).toFixed(0)} ms per provisioned DPU; ${temporal.pids().length} process(es))`,
     );
     console.log('phase durations over the fleet (mean / max, s), against the DPU alone:');
     for (const [phase, fleetStats] of phaseStats(result.statuses)) {

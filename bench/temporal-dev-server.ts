@@ -4,6 +4,7 @@
  * developer's own server on 7233.
  */
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { freePort } from '../sim/free-port';
@@ -13,6 +14,10 @@ const SCRIPT = path.resolve(__dirname, '..', '..', 'temporal-dev.sh');
 
 export interface BenchTemporal {
   address: string;
+  /** TEMPORAL_* for workers and clients. */
+  env: NodeJS.ProcessEnv;
+  /** The dev server's process (its CPU time is the server's). */
+  pids(): number[];
   stop(): Promise<void>;
 }
 
@@ -27,6 +32,9 @@ export async function startBenchTemporal(stateDir: string): Promise<BenchTempora
   await run(SCRIPT, ['start'], { env });
   return {
     address: `127.0.0.1:${port}`,
+    env: { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_NAMESPACE: 'default' },
+    // temporal-dev.sh writes the pid of `temporal server start-dev` here.
+    pids: () => [Number(fs.readFileSync(path.join(stateDir, 'temporal-dev.pid'), 'utf8').trim())],
     stop: async () => {
       await run(SCRIPT, ['stop'], { env });
     },

@@ -2,12 +2,17 @@
  * A DPU's status as a client sees it: the workflow's status query, plus the
  * heartbeat of a BFB transfer in flight (bytes sent), from DescribeWorkflowExecution.
  */
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { decode } from '@temporalio/common/lib/internal-non-workflow';
 import type { DpuStatus } from '../../model/dpu';
 import { statusQuery } from '../../model/dpu-provision-api';
+import { PHASE_KEY } from '../../model/search-attributes';
 import { provisionDpuWorkflowId } from '../../model/workflow-ids';
+import { temporalCallProblem, temporalUnavailable } from '../../platform/connection/temporal-call-problem';
+
+/** How long `dpu status` waits for each answer (the run's description, its status query). */
+const CALL_DEADLINE_MS = 15_000;
 
 export interface TransferInFlight {
   activity: string;
@@ -42,11 +47,28 @@ export async function readDpuView(client: Client, dpu: string): Promise<DpuView>
 /** The view of one ProvisionDpu or UpdateDpu run; `missing` is the error when there is no such run. */
 export async function readRunView(client: Client, workflowId: string, missing: string): Promise<DpuView> {
   const handle = client.workflow.getHandle(workflowId);
+  const address = client.connection instanceof Connection ? client.connection.options.address : 'its address';
+  // Bounded: with a cluster's history or matching service away a call can go unanswered for 30 s and more.
+  let deadline = 0;
+  const bounded = <T>(fn: () => Promise<T>) => {
+    deadline = Date.now() + CALL_DEADLINE_MS;
+    return client.connection.withDeadline(deadline, fn);
+  };
+  // Our own bound reached ends the call as DEADLINE_EXCEEDED or, seen on the cluster with matching
+  // away (test/e2e/temporal-cluster.test.ts), CANCELLED: either way no answer came in time.
+  const noAnswer = (err: unknown) => temporalUnavailable(err) || Date.now() >= deadline;
   let desc;
   try {
-    desc = await handle.describe();
+    desc = await bounded(() => handle.describe());
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) throw new Error(missing, { cause: err });
+    if (noAnswer(err))
+      throw new Error(
+        `no answer about ${workflowId} from Temporal at ${address} (${temporalCallProblem(err)}): ` +
+          `a service of the cluster behind its frontend (history, matching) may be away or restarting; ` +
+          `running workflows lose nothing while it is: run this again once it is back`,
+        { cause: err },
+      );
     throw err;
   }
   const view: DpuView = {
@@ -77,10 +99,20 @@ export async function readRunView(client: Client, workflowId: string, missing: s
     view.status = (await handle.result()) as DpuStatus;
   } else if (desc.status.name === 'RUNNING') {
     try {
-      view.status = await handle.query(statusQuery);
+      view.status = await bounded(() => handle.query(statusQuery));
     } catch (err) {
+      const phase = desc.typedSearchAttributes.get(PHASE_KEY);
+      const recorded = `the run is RUNNING${phase ? `, last phase recorded ${phase}` : ''}`;
+      if (noAnswer(err))
+        throw new Error(
+          `no live status of ${workflowId} through Temporal at ${address} (${temporalCallProblem(err)}): ` +
+            `${recorded}, and it loses nothing while it waits; the query needs the cluster's matching service ` +
+            `and a control worker (xpuflow worker control): check both are up, then run this again`,
+          { cause: err },
+        );
       throw new Error(
-        `cannot read the status of ${workflowId}: ${(err as Error).message}; is a control worker running (xpuflow worker control)?`,
+        `cannot read the status of ${workflowId} through Temporal at ${address}: ${temporalCallProblem(err)} ` +
+          `(${recorded}); is a control worker running (xpuflow worker control)?`,
         { cause: err },
       );
     }

@@ -11,6 +11,7 @@ import { loadClientConnectConfig } from '@temporalio/envconfig';
 import { NativeConnection } from '@temporalio/worker';
 import { codecDataConverter } from '../codec/data-converter';
 import { checkTemporalTlsFiles } from './temporal-tls-check';
+import { portRefused } from './port-refused';
 import { tlsHandshakeProblem } from './tls-probe';
 
 export const DEFAULT_ADDRESS = '127.0.0.1:7233';
@@ -61,6 +62,8 @@ export async function connectClient(
 ): Promise<Client> {
   // XPUFLOW_CODEC_KEYS: payloads encrypted (codec/)
   const dataConverter = opts.codec === false ? undefined : codecDataConverter();
+  const refused = await portRefused(s.address);
+  if (refused) throw new Error(unreachable(s, new Error(refused)));
   const connecting = Connection.connect({
     ...s.connectionOptions,
     connectTimeout: opts.connectTimeoutMs ?? '10 seconds',
@@ -126,6 +129,12 @@ function unreachable(s: TemporalSettings, err: unknown): string {
   const where = `Temporal at ${s.address} (namespace ${s.namespace}, TLS ${s.tls ? 'on' : 'off'})`;
   const hint = tlsHint(s, message);
   if (hint) return `TLS handshake with ${where} failed: ${hint} (${message})`;
+  if (s.address !== DEFAULT_ADDRESS)
+    // A cluster's frontend that is down or restarting (test/e2e/temporal-cluster.test.ts kills it).
+    return (
+      `cannot reach ${where}: ${message}. Is the cluster's frontend service up and listening there? ` +
+      `Workflows already running lose nothing while it is away; run this again once it answers.`
+    );
   return (
     `cannot reach ${where}: ${message}. Start the local dev server with ./temporal-dev.sh start, ` +
     `or set TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE / TEMPORAL_TLS_* for a real cluster.`

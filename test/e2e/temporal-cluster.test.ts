@@ -4,31 +4,42 @@
  * visibility, frontend, history, matching and worker as separate processes,
  * mTLS on the frontend, namespace and search attributes created by an
  * administrator through the operator API. The control and host workers are
- * real processes connecting with a client certificate.
+ * real processes connecting with a client certificate, the payload codec on
+ * (XPUFLOW_CODEC_KEYS) for them, the CLI and the test's client.
  */
 import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { Client } from '@temporalio/client';
+import { ENCRYPTED_ENCODING } from '../../platform/codec/aes-gcm-codec';
+import { codecDataConverter } from '../../platform/codec/data-converter';
 import { startProvision } from '../../cli/dpu/start-provision';
 import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import type { DpuStatus } from '../../model/dpu';
 import { statusQuery } from '../../model/dpu-provision-api';
 import { Phase } from '../../model/phases';
-import { provisionDpuWorkflowId } from '../../model/workflow-ids';
-import { connectWorker, temporalSettings } from '../../platform/connection/temporal';
+import { provisionDpuWorkflowId, vfLeaseWorkflowId } from '../../model/workflow-ids';
+import { connectClient, connectWorker, temporalSettings } from '../../platform/connection/temporal';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
 import { TestPki } from '../support/certs';
 import { logTails } from '../support/log-tails';
 import { startControlWorker, startFleetHostWorkers } from '../support/polling-workers';
 import { requirePrerequisites } from '../support/prerequisites';
-import { TemporalCluster } from '../support/temporal-cluster';
+import { FRONTEND_SERVER_NAME, TemporalCluster } from '../support/temporal-cluster';
 import { distFile } from '../support/tools';
 import { waitFor } from '../support/wait-for';
+import { VF_PREREQUISITES, VfHarness } from './vf-harness';
+import { leaseStatusQuery } from '../../model/vf-lease-api';
+import { leaseMac } from '../../model/vf';
 
 const { describe } = requirePrerequisites('Temporal cluster tests', ['temporal-cluster']);
+const { describe: describeVf } = requirePrerequisites(
+  'the VF attach on the Temporal cluster',
+  VF_PREREQUISITES,
+);
 jest.setTimeout(120_000);
 const run = promisify(execFile);
 
@@ -51,6 +62,13 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
   const workers: WorkerProcess[] = [];
   const fleets: SimFleet[] = [];
   let client: Client;
+  // The codec's keyring: a directory of keys, as a mounted Secret (platform/codec/keyring.ts).
+  const keysDir = path.join(dir, 'codec-keys');
+  fs.mkdirSync(keysDir);
+  fs.writeFileSync(path.join(keysDir, '2026-12'), crypto.randomBytes(32).toString('base64'));
+  /** What every xpuflow process gets: mTLS with the client certificate, and the codec. */
+  const env = (over: Record<string, string | undefined> = {}) =>
+    cluster.clientEnv({ XPUFLOW_CODEC_KEYS: keysDir, ...over });
 
   const explain = () => `${logTails(dir)}\n${cluster.logs()}`;
   const status = (dpu: string): Promise<DpuStatus> =>
@@ -78,7 +96,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     fleets.push(f);
     await startFleetHostWorkers(client, f, {
       logFile: path.join(dir, `${name}-hosts.log`),
-      env: cluster.clientEnv(),
+      env: env(),
       started: (w) => workers.push(w),
     });
     return f;
@@ -86,11 +104,11 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
 
   beforeAll(async () => {
     await cluster.start();
-    client = await cluster.connect();
+    client = await cluster.connect(codecDataConverter(env()));
     await startControlWorker(client, {
       dir,
       logFile: path.join(dir, 'control.log'),
-      env: cluster.clientEnv(),
+      env: env(),
       started: (w) => workers.push(w),
     });
   }, 120_000);
@@ -111,6 +129,18 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
       60_000,
     );
     for (const d of f.dpus) expect(d.dms.counters.flashes).toBe(1);
+    // The codec was on: what the cluster stored in PostgreSQL is encrypted.
+    const raw = await cluster.connect(); // no codec
+    try {
+      const history = await raw.workflow
+        .getHandle(provisionDpuWorkflowId(f.dpus[0].spec.name))
+        .fetchHistory();
+      const input = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+      expect(Buffer.from(input.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);
+      expect(JSON.stringify(history)).not.toContain(f.dpus[0].spec.bfb.url);
+    } finally {
+      await raw.connection.close();
+    }
 
     // Visibility lags the workflow (the search attributes reach PostgreSQL through history's
     // visibility queue): retry until the CLI lists both as Ready.
@@ -118,7 +148,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
       'runs list to show both DPUs Ready',
       async () => {
         const r = await run(process.execPath, [distFile('cli/main.js'), 'runs', 'list', '--json'], {
-          env: { ...process.env, ...cluster.clientEnv() },
+          env: { ...process.env, ...env() },
         });
         const rows = (JSON.parse(r.stdout) as { runs: Array<{ dpu?: string; phase?: string }> }).runs;
         const ours = rows.filter((row) => f.dpus.some((d) => d.spec.name === row.dpu));
@@ -158,12 +188,103 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     }
   });
 
-  test('history killed -9 while a DPU is flashing and started again: the DPU reaches Ready, flashed once', async () => {
-    const f = await fleet('history', 1);
-    const d = f.dpus[0];
-    // DMS holds its answer to Activate (the flash has started): the control worker waits on it.
+  test("xpuflow's clients over the cluster's mTLS, from TEMPORAL_TLS_* and from a TOML profile; a wrong server CA is named by the worker connection and by a control worker that exits", async () => {
+    const s = temporalSettings(env());
+    expect(s.tls).toBe(true);
+    const c = await connectClient(s);
+    const info = await c.workflowService.describeNamespace({ namespace: cluster.namespace });
+    expect(info.namespaceInfo?.name).toBe(cluster.namespace);
+    await c.connection.close();
+    await (await connectWorker(s)).close();
+
+    const toml = path.join(dir, 'temporal.toml');
+    fs.writeFileSync(
+      toml,
+      [
+        '[profile.secure]',
+        `address = "${cluster.address}"`,
+        `namespace = "${cluster.namespace}"`,
+        '[profile.secure.tls]',
+        `server_ca_cert_path = "${cluster.ca.cert}"`,
+        `client_cert_path = "${cluster.client.cert}"`,
+        `client_key_path = "${cluster.client.key}"`,
+        `server_name = "${FRONTEND_SERVER_NAME}"`,
+        '',
+      ].join('\n'),
+    );
+    const fromProfile = temporalSettings({ TEMPORAL_CONFIG_FILE: toml, TEMPORAL_PROFILE: 'secure' });
+    expect(fromProfile).toMatchObject({ address: cluster.address, namespace: cluster.namespace, tls: true });
+    await (await connectWorker(fromProfile)).close();
+
+    const stranger = new TestPki();
+    try {
+      const otherCa = stranger.ca('some-other-ca');
+      await expect(
+        connectWorker(temporalSettings(env({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: otherCa.cert }))),
+      ).rejects.toThrow(/not signed by the CA this client trusts: check TEMPORAL_TLS_SERVER_CA_CERT_PATH/);
+      const r = await run(process.execPath, [distFile('workers/control/main.js')], {
+        env: { ...process.env, ...env({ TEMPORAL_TLS_SERVER_CA_CERT_PATH: otherCa.cert }) },
+        timeout: 60_000,
+      }).then(
+        () => ({ code: 0, stderr: '' }),
+        (e: { code: number; stderr: string }) => e,
+      );
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`TLS handshake with Temporal at ${cluster.address}`);
+      expect(r.stderr).toContain("the server's certificate is not signed by the CA this client trusts");
+    } finally {
+      stranger.dispose();
+    }
+  });
+
+  describeVf('a pod VF attach through the cluster (real netns, veth, OVS, kubelet protocol)', () => {
+    let h: VfHarness;
+    beforeAll(async () => {
+      h = new VfHarness(2, { env: env(), connect: () => cluster.connect(codecDataConverter(env())) });
+      await h.start();
+    }, 120_000);
+    afterAll(() => h?.dispose(), 60_000);
+
+    test('Allocate → lease Reserved → CNI ADD into the pod → Attached → DEL → lease finished, its history encrypted', async () => {
+      const vf = h.vfs[0];
+      const lease = h.client.workflow.getHandle(vfLeaseWorkflowId(h.node, vf));
+      const phase = async () => (await lease.query(leaseStatusQuery)).phase;
+      await h.kubelet.allocate(h.resourceName, [[vf]]);
+      await waitFor('lease Reserved', async () => (await phase()) === 'Reserved', {
+        timeoutMs: 30_000,
+        explain: () => h.logs(),
+      });
+      const netns = h.netns('a');
+      const conf = h.conf({ runtimeConfig: { deviceID: vf } });
+      const add = await h.cni('ADD', { containerId: 'ctr-a', netns, pod: 'pod-a', conf });
+      expect(add).toMatchObject({ code: 0, stderr: '' });
+      expect(h.link('net1', netns)).toMatchObject({ ifname: 'net1', address: leaseMac(h.node, vf) });
+      expect(await phase()).toBe('Attached');
+      expect(await h.cni('DEL', { containerId: 'ctr-a', netns, pod: 'pod-a', conf })).toMatchObject({
+        code: 0,
+        stderr: '',
+      });
+      await waitFor('lease finished', async () => (await lease.describe()).status.name === 'COMPLETED', {
+        timeoutMs: 30_000,
+        explain: () => h.logs(),
+      });
+      const raw = await cluster.connect(); // no codec
+      try {
+        const history = await raw.workflow.getHandle(lease.workflowId).fetchHistory();
+        const input = history.events![0].workflowExecutionStartedEventAttributes!.input!.payloads![0];
+        expect(Buffer.from(input.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);
+      } finally {
+        await raw.connection.close();
+      }
+    });
+  });
+
+  test('history killed -9 while a fleet is flashing and started again: every DPU reaches Ready, flashed once', async () => {
+    const f = await fleet('history', 3);
+    const [d] = f.dpus;
+    // DMS holds its answer to Activate (the flash has started) for one DPU: the control worker waits on it.
     const held = d.dms.holdAt('after-activate');
-    await startProvision(client, d.spec);
+    for (const x of f.dpus) await startProvision(client, x.spec);
     await held.reached;
     await cluster.kill9('history');
     // While history is away, the Activate answer arrives and the worker tries to report it.
@@ -171,7 +292,95 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     await new Promise((r) => setTimeout(r, 3_000));
     cluster.startService('history');
     await cluster.waitListening('history');
+    await waitReady(
+      f.dpus.map((x) => x.spec.name),
+      90_000,
+    );
+    for (const x of f.dpus) expect(x.dms.counters.flashes).toBe(1);
+  });
+
+  /** The xpuflow CLI as the operator runs it, bounded: a hang is a failure of its own. */
+  async function cli(args: string[], timeoutMs = 45_000) {
+    const r = await run(process.execPath, [distFile('cli/main.js'), ...args], {
+      env: { ...process.env, ...env() },
+      timeout: timeoutMs,
+    }).then(
+      (ok) => ({ code: 0 as number | null, stdout: ok.stdout, stderr: ok.stderr, killed: false }),
+      (e: { code: number | null; stdout: string; stderr: string; killed: boolean }) => e,
+    );
+    if (r.killed) throw new Error(`xpuflow ${args.join(' ')} hung for ${timeoutMs} ms: ${r.stderr}`);
+    return r;
+  }
+
+  /** The worker processes are the ones started before the fault: none exited or was restarted. */
+  function samePids(): number[] {
+    for (const w of workers)
+      if (w.proc.exitCode !== null || w.proc.signalCode !== null)
+        throw new Error(`worker ${w.script} exited (${w.proc.exitCode ?? w.proc.signalCode}): ${explain()}`);
+    return workers.map((w) => w.proc.pid!);
+  }
+
+  test('matching killed -9 mid-provisioning and started again: `dpu status` says what it waits on, `runs list` still reads, each DPU Ready, flashed once, by the same workers', async () => {
+    const f = await fleet('matching', 2);
+    const [held, other] = f.dpus;
+    const pids = samePids();
+    // DMS holds its answer to Activate (the flash has started) for one DPU; the other goes on.
+    const hold = held.dms.holdAt('after-activate');
+    for (const d of f.dpus) await startProvision(client, d.spec);
+    await hold.reached;
+    await cluster.kill9('matching');
+    // While matching is away, the flash finishes and the control worker tries to report it.
+    hold.release();
+    const [status, runs] = await Promise.all([
+      cli(['dpu', 'status', held.spec.name]),
+      cli(['runs', 'list']),
+    ]).finally(() => cluster.startService('matching'));
+    // The live status needs a worker's answer, which only matching can deliver: the CLI says so, with
+    // the frontend it asked and the phase visibility holds, not a stack trace.
+    expect(status.code).toBe(1);
+    console.log(`dpu status with matching away: ${status.stderr}`);
+    expect(status.stderr).toMatch(
+      new RegExp(
+        `^xpuflow: no (live status of|answer about) provision-dpu-${held.spec.name} (through|from) Temporal at ${cluster.address} \\((DEADLINE_EXCEEDED|UNAVAILABLE|CANCELLED): .*\\): .*(the query needs the cluster's matching service|history, matching\\) may be away)`,
+      ),
+    );
+    expect(status.stderr).not.toMatch(/\n\s+at /);
+    // Visibility is read from PostgreSQL through the frontend and history-free: it still lists both runs.
+    expect(runs.code).toBe(0);
+    for (const d of f.dpus) expect(runs.stdout).toMatch(new RegExp(`${d.spec.name} .* RUNNING`));
+
+    await cluster.waitListening('matching');
+    await waitReady([held.spec.name, other.spec.name], 90_000);
+    for (const d of f.dpus) expect(d.dms.counters.flashes).toBe(1);
+    expect(samePids()).toEqual(pids);
+    expect((await cli(['dpu', 'status', held.spec.name])).stdout).toMatch(/Ready/);
+  });
+
+  test('the frontend restarted while workers poll: the CLI names the frontend it cannot reach; the workers reconnect by themselves and the DPU reaches Ready, flashed once', async () => {
+    const f = await fleet('frontend', 1);
+    const d = f.dpus[0];
+    const pids = samePids();
+    const hold = d.dms.holdAt('after-activate');
+    await startProvision(client, d.spec);
+    await hold.reached;
+    await cluster.kill9('frontend');
+    hold.release();
+    const [status, runs] = await Promise.all([
+      cli(['dpu', 'status', d.spec.name]),
+      cli(['runs', 'list']),
+    ]).finally(() => cluster.startService('frontend'));
+    for (const r of [status, runs]) {
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        new RegExp(
+          `^xpuflow: cannot reach Temporal at ${cluster.address} \\(namespace ${cluster.namespace}, TLS on\\): .*Is the cluster's frontend service up and listening there\\? Workflows already running lose nothing while it is away`,
+        ),
+      );
+      expect(r.stderr).not.toMatch(/\n\s+at /);
+    }
+    await cluster.waitListening('frontend');
     await waitReady([d.spec.name], 90_000);
     expect(d.dms.counters.flashes).toBe(1);
+    expect(samePids()).toEqual(pids);
   });
 });

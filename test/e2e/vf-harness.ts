@@ -49,6 +49,15 @@ export interface CniCall {
   stderr: string;
 }
 
+/**
+ * A Temporal other than the harness's own dev server (the cluster of
+ * test/support/temporal-cluster.ts): the workers' TEMPORAL_* and the test's client.
+ */
+export interface VfTemporal {
+  env: NodeJS.ProcessEnv;
+  connect(): Promise<Client>;
+}
+
 export class VfHarness {
   readonly tag = crypto.randomBytes(2).toString('hex');
   readonly server = new DevServer();
@@ -81,7 +90,10 @@ export class VfHarness {
   private readonly netnses: string[] = [];
   private readonly links: string[] = [];
 
-  constructor(readonly numVfs = 4) {
+  constructor(
+    readonly numVfs = 4,
+    private readonly temporal?: VfTemporal,
+  ) {
     this.pool = {
       name: `pool-${this.tag}`,
       dpu: this.dpu,
@@ -103,6 +115,7 @@ export class VfHarness {
   }
 
   get env(): NodeJS.ProcessEnv {
+    if (this.temporal) return this.temporal.env;
     return { TEMPORAL_ADDRESS: this.server.address, TEMPORAL_NAMESPACE: 'default' };
   }
 
@@ -116,9 +129,12 @@ export class VfHarness {
 
   async start(): Promise<void> {
     this.metricsPort = await freePort();
-    await this.server.start();
-    const connection = await Connection.connect({ address: this.server.address });
-    this.client = new Client({ connection, namespace: 'default' });
+    if (this.temporal) this.client = await this.temporal.connect();
+    else {
+      await this.server.start();
+      const connection = await Connection.connect({ address: this.server.address });
+      this.client = new Client({ connection, namespace: 'default' });
+    }
     const tree = createSysfsTree(this.sysfsRoot, {
       pfs: [{ pciAddress: PF, totalVfs: 8, ifname: this.pfIfname }],
     });

@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import YAML from 'yaml';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../model/search-attributes';
 import { freePort } from '../../sim/free-port';
@@ -122,8 +123,8 @@ export class TemporalCluster {
     };
   }
 
-  /** A client over mTLS with the client certificate. */
-  async connect(): Promise<Client> {
+  /** A client over mTLS with the client certificate (and the codec, when given its data converter). */
+  async connect(dataConverter?: DataConverter): Promise<Client> {
     const connection = await Connection.connect({
       address: this.address,
       tls: {
@@ -132,7 +133,7 @@ export class TemporalCluster {
         clientCertPair: { crt: fs.readFileSync(this.client.cert), key: fs.readFileSync(this.client.key) },
       },
     });
-    return new Client({ connection, namespace: this.namespace });
+    return new Client({ connection, namespace: this.namespace, dataConverter });
   }
 
   async start(): Promise<void> {
@@ -359,6 +360,15 @@ export class TemporalCluster {
       },
       { timeoutMs, explain: () => this.logOf(s) },
     );
+  }
+
+  /** The process id of each service now running (a benchmark reads their CPU time from /proc). */
+  servicePids(): number[] {
+    return CLUSTER_SERVICES.map((s) => {
+      const p = this.procs.get(s);
+      if (!p?.pid || p.exitCode !== null || p.signalCode !== null) throw new Error(`${s} is not running`);
+      return p.pid;
+    });
   }
 
   /** kill -9 of one service: in-memory state gone, as a crashed pod's. */
