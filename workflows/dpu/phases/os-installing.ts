@@ -9,7 +9,7 @@
  */
 import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { Phase } from '../../../model/phases';
-import { bfbCalls, dmsCalls, dmsTransfers, kubeCalls } from '../proxies';
+import { bfbCalls, bfbLocalCalls, dmsCalls, dmsLocalCalls, dmsTransfers, kubeCalls } from '../proxies';
 import { clusterInputOf } from './dpu-cluster-config';
 import type { FetchedBfb, FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
 import { pollUntil } from '../../toolkit/poll-until';
@@ -26,7 +26,7 @@ async function installOs(ctx: FlowContext): Promise<PhaseOutcome> {
   const { spec, book } = ctx;
   const at = { dpu: spec.name, address: spec.dmsAddress };
 
-  const before = await dmsCalls.dmsVerify(at);
+  const before = ctx.fewerEvents ? await dmsLocalCalls.dmsVerify(at) : await dmsCalls.dmsVerify(at);
   // Runs before the patch never carry `reflash` (ProvisionDpuInput), so patched() is reached only by new ones.
   const reflash = ctx.reflash === true && patched(REFLASH_FOR_NEW_BF_CFG);
   if (!reflash && ctx.learnt.bfb && before.version === ctx.learnt.bfb.fileName) {
@@ -69,6 +69,12 @@ async function sendBfCfg(ctx: FlowContext): Promise<{ fileName: string }> {
     );
     ctx.learnt.joinTokenId = sent.tokenId;
     return sent;
+  }
+  if (ctx.fewerEvents) {
+    // Small and idempotent (DMS answers Validated at once for a staged version): local activities.
+    const local = await bfbLocalCalls.renderBfCfg(spec);
+    await dmsLocalCalls.dmsInstallContent({ ...at, version: local.fileName, content: local.content });
+    return local;
   }
   const cfg = await bfbCalls.renderBfCfg(spec);
   await dmsCalls.dmsInstallContent.executeWithOptions({ summary: `send ${cfg.fileName} to DMS` }, [
