@@ -71,7 +71,7 @@ export function dmsRebootWaits(
       initialInterval: `${looks.initialSeconds} seconds`,
       backoffCoefficient: 2,
       maximumInterval: `${Math.max(looks.initialSeconds, looks.maxSeconds)} seconds`,
-      maximumAttempts: 0,
+      // maximumAttempts unset: unlimited, the schedule-to-close timeout bounds the wait.
     },
   });
 }
