@@ -11,11 +11,12 @@
  * wait for the operator's reboot in one activity retried on a backoff
  * (reboot-wait.ts) and check the version in a local activity.
  */
-import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
+import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { powerCycleEventMessage, powerCycleHint } from '../../../model/operator-hints';
 import { Phase } from '../../../model/phases';
 import { dmsCalls, dmsLocalCalls } from '../proxies';
 import { awaitReboot } from './reboot-wait';
+import { hasOlderPatch } from '../fewer-events';
 import type { FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
 import { writeRunStatus } from '../status-writer';
 import { pollUntil, type PollOptions } from '../../toolkit/poll-until';
@@ -34,7 +35,7 @@ async function reboot(ctx: FlowContext): Promise<PhaseOutcome> {
   let how: string;
   if (!spec.automaticReboot) how = await rebootByOperator(ctx, poll);
   // DPF's activation (no_reboot false) had DMS reboot the DPU in OS Installing: nothing more to ask of it.
-  else if (patched(DMS_ACTIVATES_WITH_CFG)) how = 'rebooted by DMS on activation';
+  else if (hasOlderPatch(ctx, DMS_ACTIVATES_WITH_CFG)) how = 'rebooted by DMS on activation';
   else how = await rebootByDms(ctx, poll);
 
   const expected = ctx.learnt.bfb?.fileName;
