@@ -20,6 +20,11 @@
  * |                            |                     | runs with no flash: createJoinToken first)                      |                       |
  * | Ready                      | xpuflow-control     | removeNodeEffect                                                | —                     |
  *
+ * Runs on the shorter-history path (fewer-events.ts) wait on RebootStatus in
+ * one dmsAwaitReboot activity retried on a backoff instead of the durable
+ * timers above, and make the short DMS reads and the bf.cfg render and
+ * install local activities.
+ *
  * Each row is a module in phases/ exporting its do (`run`) and its undo side
  * by side; DeleteDpu runs the same undos. Every phase change and error is
  * written to the DPU object's status (kubeReportDpu, status-writer.ts).
