@@ -37,6 +37,11 @@ export const DmsFailureType = {
   BadInput: 'DmsBadInput',
   /** DMS answered something xpuflow cannot decode (an unknown enum value, a missing field). Non-retryable: see protocolError. */
   ProtocolError: 'DmsProtocolError',
+  /**
+   * Not a fault: a reboot `dmsAwaitReboot` waits for is still under way. Retryable, with
+   * the delay to the next look; the retries are the wait (await-reboot.ts).
+   */
+  RebootUnderWay: 'DmsRebootUnderWay',
 } as const;
 
 export function isServiceError(err: unknown): err is grpc.ServiceError {

@@ -1,7 +1,7 @@
 /**
  * Temporal activities that talk to a DPU's DMS over gNOI (proto/gnoi): install
  * an image (BFB file or in-memory bf.cfg), activate (flash) it, verify the
- * running version, reboot and read the reboot status. One job per file, on
+ * running version, reboot, read the reboot status and wait on it. One job per file, on
  * the options, clients and calls of session.ts.
  *
  * Each is safe to repeat: Install answers Validated at once for a staged
@@ -12,6 +12,7 @@
  * retryable for transient trouble, non-retryable for what a retry cannot fix.
  */
 import { activateActivity } from './activate';
+import { awaitRebootActivity } from './await-reboot';
 import { installContentActivity } from './install-content';
 import { installFileActivity } from './install-file';
 import { rebootActivity } from './reboot';
@@ -28,6 +29,7 @@ export function createDmsActivities(opts: DmsActivitiesOptions = {}) {
     ...activateActivity(session),
     ...rebootActivity(session),
     ...rebootStatusActivity(session),
+    ...awaitRebootActivity(session),
   };
 }
 
@@ -38,6 +40,7 @@ export type { DmsInstallFileInput } from './install-file';
 export type { DmsRebootInput } from './reboot';
 export type { DmsRebootStatusInput, DmsRebootStatusResult, RebootStatusValue } from './reboot-status';
 export type { DmsActivateInput, DmsActivateResult } from './activate';
+export type { DmsAwaitRebootInput, RebootWaitProgress, RebootUnderWayDetails } from './await-reboot';
 export type { DmsVerifyResult } from './verify';
 export { DmsClients } from './clients';
 export { DmsFailureType } from './failures';

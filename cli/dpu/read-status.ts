@@ -20,6 +20,8 @@ export interface TransferInFlight {
   bytesSent?: number;
   bytesTotal?: number;
   lastFailure?: string;
+  /** The last failure's type: `DmsRebootUnderWay` is a wait looking again, not a fault (activities/dms/await-reboot.ts). */
+  lastFailureType?: string;
 }
 
 export interface DpuView {
@@ -90,6 +92,7 @@ export async function readRunView(client: Client, workflowId: string, missing: s
           bytesSent: numberOf(details?.bytesSent ?? details?.bytesDone),
           bytesTotal: numberOf(details?.bytesTotal),
           lastFailure: a.lastFailure?.message ?? undefined,
+          lastFailureType: a.lastFailure?.applicationFailureInfo?.type ?? undefined,
         };
       }),
     ),

@@ -2,6 +2,7 @@
 import type { Progress } from '../../model/dpu';
 import type { DpuView } from './read-status';
 import { formatBytes, progressBar } from '../progress-bar';
+import { DmsFailureType } from '../../activities/dms/failures';
 
 /** A step's percent now: estimated from its start and expected duration when it has them (capped at 99). */
 export function livePercent(p: Progress, nowMs = Date.now()): number | undefined {
@@ -31,7 +32,10 @@ export function renderStatus(view: DpuView, uiLink?: string): string[] {
     lines.push(`  ${s.progress.step}${pct !== undefined ? ` ${progressBar(pct)}` : ''}`);
   }
   for (const a of view.activities) {
-    if (a.attempt > 1)
+    // A wait retried on a backoff: each attempt is a look, and its "failure" says what DMS showed.
+    if (a.lastFailureType === DmsFailureType.RebootUnderWay)
+      lines.push(`  look ${a.attempt}: ${a.lastFailure}`);
+    else if (a.attempt > 1)
       lines.push(
         `  retrying ${a.activity} (attempt ${a.attempt})${a.lastFailure ? `: ${a.lastFailure}` : ''}`,
       );

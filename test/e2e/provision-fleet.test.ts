@@ -47,8 +47,20 @@ test('4 DPUs on 2 hosts reach Ready, each flashed once', async () => {
     expect(d.dms.counters.flashes).toBe(1);
     expect(d.host.kernel.numVfs(d.spec.pciAddress)).toBe(d.spec.numVfs);
   }
-  // provision-dpu-ready.json keeps a run of the path before DPF's activation (patched), for replay.
-  await h.captureHistory(fleet.dpus[0].spec.name, 'provision-dpu-ready-dms-activation.json');
+  // provision-dpu-ready.json and provision-dpu-ready-dms-activation.json keep runs of the older paths
+  // (patched), for replay; this one is the shorter-history path (workflows/dpu/fewer-events.ts).
+  await h.captureHistory(fleet.dpus[0].spec.name, 'provision-dpu-ready-fewer-events.json');
+  // Each DPU's history is short (issue 16: ≤ 60 events) and holds no workflow-level poll loop: no
+  // timer, no activity scheduled twice (the flash and reboot are waited on by one dmsAwaitReboot).
+  for (const d of fleet.dpus) {
+    const history = await h.client.workflow.getHandle(provisionDpuWorkflowId(d.spec.name)).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(events.length).toBeLessThanOrEqual(60);
+    expect(events.filter((e) => e.timerStartedEventAttributes)).toEqual([]);
+    expect(scheduled.filter((name, i) => scheduled.indexOf(name) !== i)).toEqual([]);
+    expect(scheduled).toContain('dmsAwaitReboot');
+  }
 });
 
 /**
@@ -209,7 +221,8 @@ test('INTEGRITY_FAIL ends in Error with the reason in the status and nothing lef
   );
   expect(ready.phase).toBe(Phase.Ready);
   expect(d.dms.counters.flashes).toBe(1);
-  await h.captureHistory(d.spec.name, 'provision-dpu-integrity-fail-retry-dms-activation.json');
+  // provision-dpu-integrity-fail-retry-dms-activation.json keeps this run on the older path (patched), for replay.
+  await h.captureHistory(d.spec.name, 'provision-dpu-integrity-fail-retry-fewer-events.json');
 });
 
 test('DMS UNAVAILABLE for a few seconds is retried to success', async () => {

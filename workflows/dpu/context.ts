@@ -26,6 +26,8 @@ export interface FlowContext {
   learnt: { hostBefore?: HostBefore; bfb?: FetchedBfb; joinTokenId?: string };
   /** The bf.cfg changed since the DPU's last flash: OS Installing flashes even a BFB the DPU runs. */
   reflash?: boolean;
+  /** The run takes the shorter-history path (fewer-events.ts): reboot waits in one activity, local DMS reads. */
+  fewerEvents: boolean;
   /** Set by the operatorRebooted signal. */
   operatorRebooted: boolean;
   /** The node effect Node Effect applied, to lift when the DPU is Ready. */

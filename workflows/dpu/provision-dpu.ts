@@ -20,6 +20,11 @@
  * |                            |                     | runs with no flash: createJoinToken first)                      |                       |
  * | Ready                      | xpuflow-control     | removeNodeEffect                                                | —                     |
  *
+ * Runs on the shorter-history path (fewer-events.ts) wait on RebootStatus in
+ * one dmsAwaitReboot activity retried on a backoff instead of the durable
+ * timers above, and make the short DMS reads and the bf.cfg render and
+ * install local activities.
+ *
  * Each row is a module in phases/ exporting its do (`run`) and its undo side
  * by side; DeleteDpu runs the same undos. Every phase change and error is
  * written to the DPU object's status (kubeReportDpu, status-writer.ts).
@@ -36,6 +41,7 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -57,6 +63,7 @@ import { clearPhaseStarts, phaseStartRecorder, recordPhaseDuration } from '../me
 import { Compensations } from '../toolkit/compensation';
 import { describeFailure, failureMessage, type WorkerHint } from '../toolkit/describe-failure';
 import type { FlowContext } from './context';
+import { FEWER_EVENTS_PER_DPU } from './fewer-events';
 import { PROVISION_PHASES } from './phases';
 import { hostCalls, kubeCalls } from './proxies';
 import { StatusBook } from './status-book';
@@ -98,6 +105,7 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
   ctx.undo.clear();
   if (ctx.nodeEffectApplied) await kubeCalls.removeNodeEffect(ctx.nodeEffectApplied);
   book.enter(Phase.Ready);
+  book.flush();
   const ready = `${ctx.spec.name} runs ${ctx.learnt.bfb?.fileName ?? 'its BFB'} with ${ctx.spec.numVfs} VFs`;
   book.done(Phase.Ready, ready);
   await writeRunStatus(ctx, { type: 'Normal', reason: 'Ready', message: ready });
@@ -106,6 +114,8 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
 
 function newContext(spec: DpuSpec): FlowContext {
   const timing = timingOf(spec);
+  // Read once, first: the whole run takes one path (fewer-events.ts).
+  const fewerEvents = patched(FEWER_EVENTS_PER_DPU);
   return {
     spec,
     timing,
@@ -113,7 +123,9 @@ function newContext(spec: DpuSpec): FlowContext {
       spec,
       recordPhaseDuration,
       phaseStartRecorder(spec.name, spec.node, spec.kube?.ref.namespace ?? ''),
+      { foldUpserts: fewerEvents },
     ),
+    fewerEvents,
     undo: new Compensations(),
     host: hostCalls(spec.node, timing),
     learnt: {},
@@ -172,11 +184,16 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
   const start = PROVISION_PHASES.findIndex((p) => p.phase === from);
   for (const { phase, run } of PROVISION_PHASES.slice(start)) {
     ctx.book.enter(phase);
+    // A phase that will be skipped leaves its phase attribute to fold into the next one's.
+    if (!skipsWithoutCluster(ctx, phase)) ctx.book.flush();
     try {
       await writeRunStatus(ctx, { type: 'Normal', reason: 'PhaseChanged', message: `entered ${phase}` });
       const outcome = await run(ctx);
       if ('skipped' in outcome) ctx.book.skip(phase, outcome.skipped);
-      else ctx.book.done(phase, outcome.done);
+      else {
+        ctx.book.flush(); // (a no-op unless the guess below was wrong and the phase did work)
+        ctx.book.done(phase, outcome.done);
+      }
     } catch (err) {
       if (isCancellation(err)) {
         // The DPU object was deleted or changed: undo this attempt, then end as cancelled.
@@ -193,6 +210,13 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
     }
   }
   return undefined;
+}
+
+/** The phases that act on Kubernetes: without a DPU object they are skipped at once (skipped-without-cluster.ts). */
+const CLUSTER_PHASES: readonly Phase[] = [Phase.NodeEffect, Phase.DmsDeployment, Phase.DpuClusterConfig];
+
+function skipsWithoutCluster(ctx: FlowContext, phase: Phase): boolean {
+  return ctx.spec.kube === undefined && CLUSTER_PHASES.includes(phase);
 }
 
 /** Runs this attempt's undo stack, newest first, into the book. */

@@ -6,7 +6,7 @@
  * schedule-to-start bound so a host whose worker is gone fails clearly
  * instead of hanging.
  */
-import { proxyActivities, type RetryPolicy } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type RetryPolicy } from '@temporalio/workflow';
 import type { createBfbActivities } from '../../activities/bfb';
 import type { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import type { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
@@ -23,17 +23,58 @@ type DmsActivities = ReturnType<typeof createDmsActivities> &
 type SysfsActivities = ReturnType<typeof createSysfsActivities>;
 export type HostCalls = SysfsActivities;
 
+/** DMS calls are retried through a few minutes of UNAVAILABLE. */
+const DMS_CALL_RETRY: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 12,
+};
+
 /** Calls to DMS: short, retried through a few minutes of UNAVAILABLE. */
 export const dmsCalls = proxyActivities<DmsActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '20 seconds',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '30 seconds',
-    maximumAttempts: 12,
-  },
+  retry: DMS_CALL_RETRY,
 });
+
+/**
+ * The same short DMS calls as local activities: run by the control worker
+ * that runs the workflow (it registers the DMS activities), recorded as one
+ * marker each in the workflow task that called them, instead of six events
+ * (scheduled, started, completed and a workflow task). For reads (Verify,
+ * RebootStatus) and the idempotent install of a small bf.cfg only: a local
+ * activity is re-run when its workflow task is lost with a killed worker.
+ */
+export const dmsLocalCalls = proxyLocalActivities<DmsActivities>({
+  startToCloseTimeout: '20 seconds',
+  retry: DMS_CALL_RETRY,
+});
+
+/**
+ * Waits on DMS's reboot status (`dmsAwaitReboot`): each attempt is one look,
+ * retried after the delay the activity names (the server keeps the retries
+ * out of history), for at most `timeoutSeconds` all told, as the server
+ * counts it. Unlimited attempts: the schedule-to-close timeout is the bound.
+ * The policy's backoff is the same schedule, for failures that name none (DMS
+ * unreachable).
+ */
+export function dmsRebootWaits(
+  timeoutSeconds: number,
+  looks: { initialSeconds: number; maxSeconds: number },
+) {
+  return proxyActivities<DmsActivities>({
+    taskQueue: CONTROL_TASK_QUEUE,
+    scheduleToCloseTimeout: `${timeoutSeconds} seconds`,
+    startToCloseTimeout: '30 seconds',
+    retry: {
+      initialInterval: `${looks.initialSeconds} seconds`,
+      backoffCoefficient: 2,
+      maximumInterval: `${Math.max(looks.initialSeconds, looks.maxSeconds)} seconds`,
+      // maximumAttempts unset: unlimited, the schedule-to-close timeout bounds the wait.
+    },
+  });
+}
 
 /**
  * Long transfers (BFB download, BFB to DMS): alive through heartbeats, so a
@@ -51,6 +92,12 @@ export const dmsTransfers = proxyActivities<DmsActivities>({
   taskQueue: CONTROL_TASK_QUEUE,
   startToCloseTimeout: '45 minutes',
   heartbeatTimeout: '30 seconds',
+  retry: TRANSFER_RETRY,
+});
+
+/** Rendering a bf.cfg (pure, quick) as a local activity on the control worker: one marker, not six events. */
+export const bfbLocalCalls = proxyLocalActivities<BfbActivities>({
+  startToCloseTimeout: '1 minute',
   retry: TRANSFER_RETRY,
 });
 

@@ -28,14 +28,30 @@ function now(): string {
   return new Date().toISOString(); // deterministic inside the workflow sandbox
 }
 
+export interface StatusBookOptions {
+  /**
+   * Hold search-attribute changes until `flush()` (or Error), so changes that
+   * come back to back (the DPU's name and its first phase; a phase skipped,
+   * then the next) are one upsert, one history event. The flow flushes before
+   * a phase's work, so the attribute still changes before the work it names.
+   */
+  foldUpserts?: boolean;
+}
+
+type SearchAttributeKey = typeof DPU_KEY | typeof NODE_KEY | typeof PHASE_KEY;
+
 export class StatusBook {
   private readonly status: DpuStatus;
+  private readonly pending = new Map<SearchAttributeKey, string>();
+  private readonly foldUpserts: boolean;
 
   constructor(
     spec: DpuSpec,
     private readonly onClosed?: PhaseClosed,
     private readonly onEntered?: PhaseEntered,
+    opts: StatusBookOptions = {},
   ) {
+    this.foldUpserts = opts.foldUpserts === true;
     this.status = {
       dpu: spec.name,
       node: spec.node,
@@ -45,10 +61,20 @@ export class StatusBook {
       phases: [],
       retries: 0,
     };
-    upsertSearchAttributes([
-      { key: DPU_KEY, value: spec.name },
-      { key: NODE_KEY, value: spec.node },
-    ]);
+    this.pending.set(DPU_KEY, spec.name).set(NODE_KEY, spec.node);
+    if (!this.foldUpserts) this.flush();
+  }
+
+  /** Writes the search-attribute changes held back (foldUpserts), as one upsert; nothing when none are. */
+  flush(): void {
+    if (this.pending.size === 0) return;
+    upsertSearchAttributes([...this.pending].map(([key, value]) => ({ key, value })));
+    this.pending.clear();
+  }
+
+  private setAttribute(key: SearchAttributeKey, value: string): void {
+    this.pending.set(key, value);
+    if (!this.foldUpserts) this.flush();
   }
 
   snapshot(): DpuStatus {
@@ -69,7 +95,7 @@ export class StatusBook {
     this.status.progress = undefined;
     this.status.waitingFor = undefined;
     this.status.phases.push({ phase, startedAt: now(), result: 'running' });
-    upsertSearchAttributes([{ key: PHASE_KEY, value: phase }]);
+    this.setAttribute(PHASE_KEY, phase);
     this.details(details ?? phase);
   }
 
@@ -99,7 +125,8 @@ export class StatusBook {
     this.onEntered?.({ from: this.status.phase, to: Phase.Error, at: now() });
     this.status.phase = Phase.Error;
     this.status.waitingFor = hint;
-    upsertSearchAttributes([{ key: PHASE_KEY, value: Phase.Error }]);
+    this.setAttribute(PHASE_KEY, Phase.Error);
+    this.flush(); // the run waits here for an operator: Error shows in visibility now
     this.details(`Error in ${this.status.lastError?.phase}: ${this.status.lastError?.message}`);
   }
 

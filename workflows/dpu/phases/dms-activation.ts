@@ -11,12 +11,16 @@
  *
  * Runs that started before this path keep the old one (install, Activate of
  * the BFB alone, Verify polls, then a Reboot RPC): patched(DMS_ACTIVATES_WITH_CFG).
+ * Runs on the shorter-history path (fewer-events.ts) read the status before
+ * the activation in one local activity and wait in one `dmsAwaitReboot`
+ * activity retried on a backoff (reboot-wait.ts) instead of the durable timers.
  */
 import { ApplicationFailure } from '@temporalio/workflow';
 import type { DmsRebootStatusResult } from '../../../activities/dms';
 import type { FetchedBfb, FlowContext, PhaseOutcome } from '../context';
-import { dmsActivations, dmsCalls, heartbeatTimeoutOf } from '../proxies';
+import { dmsActivations, dmsCalls, dmsLocalCalls, heartbeatTimeoutOf } from '../proxies';
 import { pollUntil } from '../../toolkit/poll-until';
+import { awaitReboot } from './reboot-wait';
 
 /** The patch that moves a run onto DPF's activation (OS Installing and Rebooting read it). */
 export const DMS_ACTIVATES_WITH_CFG = 'dms-activates-bfb-with-cfg-and-reboots';
@@ -49,18 +53,21 @@ export async function activateWithCfg(
   const version = pairedVersion(target.fileName, cfgVersion);
 
   // A reboot already under way (an operator's, an earlier run's) ends first, so the one seen next is this activation's.
-  const before = await pollUntil(
-    async () => {
-      const s = await dmsCalls.dmsRebootStatus(cpu);
-      return s.active ? undefined : s;
-    },
-    {
-      initialSeconds: timing.pollInitialSeconds,
-      maxSeconds: timing.pollMaxSeconds,
-      timeoutSeconds: timing.rebootTimeoutSeconds,
-      timeoutMessage: `a reboot of ${spec.name} was already under way and did not end within ${timing.rebootTimeoutSeconds} s; check DMS at ${spec.dmsAddress}, then retry from "OS Installing"`,
-    },
-  );
+  const idleTimeout = `a reboot of ${spec.name} was already under way and did not end within ${timing.rebootTimeoutSeconds} s; check DMS at ${spec.dmsAddress}, then retry from "OS Installing"`;
+  const before = ctx.fewerEvents
+    ? await rebootStatusWhenIdle(ctx, idleTimeout)
+    : await pollUntil(
+        async () => {
+          const s = await dmsCalls.dmsRebootStatus(cpu);
+          return s.active ? undefined : s;
+        },
+        {
+          initialSeconds: timing.pollInitialSeconds,
+          maxSeconds: timing.pollMaxSeconds,
+          timeoutSeconds: timing.rebootTimeoutSeconds,
+          timeoutMessage: idleTimeout,
+        },
+      );
 
   const started = Date.now();
   const step = {
@@ -83,24 +90,35 @@ export async function activateWithCfg(
   if (sent.found?.kind === 'already-running') return { done: `${sent.found.detail}: nothing to flash` };
 
   const limit = timing.flashTimeoutSeconds + timing.rebootTimeoutSeconds;
-  const after = await pollUntil(
-    async () => {
-      const s = await dmsCalls.dmsRebootStatus(cpu);
-      return !s.active && isNewer(s, before) ? s : undefined;
-    },
-    {
-      initialSeconds: timing.pollInitialSeconds,
-      maxSeconds: timing.pollMaxSeconds,
-      timeoutSeconds: limit,
-      quietSeconds: timing.expectedFlashSeconds * 0.8,
-      timeoutMessage: `DMS did not finish flashing ${target.fileName} and rebooting ${spec.name} within ${limit} s (RebootStatus of CPU still active); check DMS at ${spec.dmsAddress}, then retry from "OS Installing"`,
-    },
-    (elapsedMs) =>
-      book.progress({
-        ...step,
-        percent: Math.min(99, (elapsedMs / 1000 / timing.expectedFlashSeconds) * 100),
-      }),
-  );
+  const afterTimeout = `DMS did not finish flashing ${target.fileName} and rebooting ${spec.name} within ${limit} s (RebootStatus of CPU still active); check DMS at ${spec.dmsAddress}, then retry from "OS Installing"`;
+  const after = ctx.fewerEvents
+    ? await awaitReboot(ctx, {
+        newerThan: before,
+        subcomponent: 'CPU',
+        what: step.step,
+        timeoutSeconds: limit,
+        quietSeconds: timing.expectedFlashSeconds * 0.8,
+        expectedSeconds: timing.expectedFlashSeconds,
+        timeoutMessage: afterTimeout,
+      })
+    : await pollUntil(
+        async () => {
+          const s = await dmsCalls.dmsRebootStatus(cpu);
+          return !s.active && isNewer(s, before) ? s : undefined;
+        },
+        {
+          initialSeconds: timing.pollInitialSeconds,
+          maxSeconds: timing.pollMaxSeconds,
+          timeoutSeconds: limit,
+          quietSeconds: timing.expectedFlashSeconds * 0.8,
+          timeoutMessage: afterTimeout,
+        },
+        (elapsedMs) =>
+          book.progress({
+            ...step,
+            percent: Math.min(99, (elapsedMs / 1000 / timing.expectedFlashSeconds) * 100),
+          }),
+      );
   if (after.status !== 'STATUS_SUCCESS') {
     const said = after.statusMessage ?? after.reason ?? 'no reason given';
     throw ApplicationFailure.nonRetryable(
@@ -114,4 +132,24 @@ export async function activateWithCfg(
   return {
     done: `DMS flashed ${target.fileName} with ${cfgVersion} and rebooted ${spec.name} (${minutes} min)`,
   };
+}
+
+/** The CPU's reboot status once no reboot is under way: one local read, and a wait only when one is. */
+async function rebootStatusWhenIdle(
+  ctx: FlowContext,
+  timeoutMessage: string,
+): Promise<DmsRebootStatusResult> {
+  const { spec, timing } = ctx;
+  const now = await dmsLocalCalls.dmsRebootStatus({
+    dpu: spec.name,
+    address: spec.dmsAddress,
+    subcomponent: 'CPU',
+  });
+  if (!now.active) return now;
+  return awaitReboot(ctx, {
+    subcomponent: 'CPU',
+    what: `a reboot of ${spec.name} under way before the activation to end`,
+    timeoutSeconds: timing.rebootTimeoutSeconds,
+    timeoutMessage,
+  });
 }

@@ -7,13 +7,22 @@
  * attempt's got through. Runs started before that change keep the old path
  * (Activate of the BFB alone, OS.Verify polls, a Reboot in "Rebooting").
  */
-import { ApplicationFailure, patched } from '@temporalio/workflow';
+import { ApplicationFailure } from '@temporalio/workflow';
 import { Phase } from '../../../model/phases';
-import { bfbCalls, dmsCalls, dmsTransfers, heartbeatTimeoutOf, kubeCalls } from '../proxies';
+import {
+  bfbCalls,
+  bfbLocalCalls,
+  dmsCalls,
+  dmsLocalCalls,
+  dmsTransfers,
+  heartbeatTimeoutOf,
+  kubeCalls,
+} from '../proxies';
 import { clusterInputOf } from './dpu-cluster-config';
 import type { FetchedBfb, FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
 import { pollUntil } from '../../toolkit/poll-until';
 import { activateWithCfg, DMS_ACTIVATES_WITH_CFG } from './dms-activation';
+import { hasOlderPatch } from '../fewer-events';
 
 /** Marker: the bf.cfg carries the kubeadm join (runs without it send a bf.cfg that does not join). */
 export const BF_CFG_CARRIES_KUBEADM_JOIN = 'bf-cfg-carries-kubeadm-join';
@@ -26,9 +35,9 @@ async function installOs(ctx: FlowContext): Promise<PhaseOutcome> {
   const { spec, book } = ctx;
   const at = { dpu: spec.name, address: spec.dmsAddress };
 
-  const before = await dmsCalls.dmsVerify(at);
+  const before = ctx.fewerEvents ? await dmsLocalCalls.dmsVerify(at) : await dmsCalls.dmsVerify(at);
   // Runs before the patch never carry `reflash` (ProvisionDpuInput), so patched() is reached only by new ones.
-  const reflash = ctx.reflash === true && patched(REFLASH_FOR_NEW_BF_CFG);
+  const reflash = ctx.reflash === true && hasOlderPatch(ctx, REFLASH_FOR_NEW_BF_CFG);
   if (!reflash && ctx.learnt.bfb && before.version === ctx.learnt.bfb.fileName) {
     return { done: `DPU already runs ${ctx.learnt.bfb.fileName}: nothing to flash` };
   }
@@ -44,7 +53,7 @@ async function installOs(ctx: FlowContext): Promise<PhaseOutcome> {
     return { done: `DPU already runs ${target.fileName}: nothing to flash` };
   }
   const cfg = await sendBfCfg(ctx);
-  if (patched(DMS_ACTIVATES_WITH_CFG)) return activateWithCfg(ctx, target, cfg.fileName, reflash);
+  if (hasOlderPatch(ctx, DMS_ACTIVATES_WITH_CFG)) return activateWithCfg(ctx, target, cfg.fileName, reflash);
   // Runs started before DPF's activation: the BFB alone, flashed with the last staged bf.cfg, rebooted later.
   await dmsCalls.dmsActivate({ ...at, version: target.fileName });
   return awaitFlash(ctx, target);
@@ -60,7 +69,7 @@ async function installOs(ctx: FlowContext): Promise<PhaseOutcome> {
 async function sendBfCfg(ctx: FlowContext): Promise<{ fileName: string }> {
   const { spec } = ctx;
   const at = { dpu: spec.name, address: spec.dmsAddress };
-  const join = patched(BF_CFG_CARRIES_KUBEADM_JOIN) ? clusterInputOf(spec) : undefined;
+  const join = hasOlderPatch(ctx, BF_CFG_CARRIES_KUBEADM_JOIN) ? clusterInputOf(spec) : undefined;
   if (join) {
     const { tokenId } = await kubeCalls.createJoinToken(join);
     const sent = await dmsCalls.dmsInstallBfCfg.executeWithOptions(
@@ -69,6 +78,12 @@ async function sendBfCfg(ctx: FlowContext): Promise<{ fileName: string }> {
     );
     ctx.learnt.joinTokenId = sent.tokenId;
     return sent;
+  }
+  if (ctx.fewerEvents) {
+    // Small and idempotent (DMS answers Validated at once for a staged version): local activities.
+    const local = await bfbLocalCalls.renderBfCfg(spec);
+    await dmsLocalCalls.dmsInstallContent({ ...at, version: local.fileName, content: local.content });
+    return local;
   }
   const cfg = await bfbCalls.renderBfCfg(spec);
   await dmsCalls.dmsInstallContent.executeWithOptions({ summary: `send ${cfg.fileName} to DMS` }, [

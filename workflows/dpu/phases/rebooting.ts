@@ -7,12 +7,16 @@
  * boot that has finished — never "the activity returned". Without automatic
  * reboot, the flow says it waits for an operator and blocks on the
  * operatorRebooted signal. Either way it ends by checking the DPU runs the
- * version just flashed.
+ * version just flashed. Runs on the shorter-history path (fewer-events.ts)
+ * wait for the operator's reboot in one activity retried on a backoff
+ * (reboot-wait.ts) and check the version in a local activity.
  */
-import { ApplicationFailure, condition, patched } from '@temporalio/workflow';
+import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { powerCycleEventMessage, powerCycleHint } from '../../../model/operator-hints';
 import { Phase } from '../../../model/phases';
-import { dmsCalls } from '../proxies';
+import { dmsCalls, dmsLocalCalls } from '../proxies';
+import { awaitReboot } from './reboot-wait';
+import { hasOlderPatch } from '../fewer-events';
 import type { FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
 import { writeRunStatus } from '../status-writer';
 import { pollUntil, type PollOptions } from '../../toolkit/poll-until';
@@ -31,11 +35,13 @@ async function reboot(ctx: FlowContext): Promise<PhaseOutcome> {
   let how: string;
   if (!spec.automaticReboot) how = await rebootByOperator(ctx, poll);
   // DPF's activation (no_reboot false) had DMS reboot the DPU in OS Installing: nothing more to ask of it.
-  else if (patched(DMS_ACTIVATES_WITH_CFG)) how = 'rebooted by DMS on activation';
+  else if (hasOlderPatch(ctx, DMS_ACTIVATES_WITH_CFG)) how = 'rebooted by DMS on activation';
   else how = await rebootByDms(ctx, poll);
 
   const expected = ctx.learnt.bfb?.fileName;
-  const v = await dmsCalls.dmsVerify(dmsOf(ctx));
+  const v = ctx.fewerEvents
+    ? await dmsLocalCalls.dmsVerify(dmsOf(ctx))
+    : await dmsCalls.dmsVerify(dmsOf(ctx));
   if (expected && v.version !== expected) {
     throw ApplicationFailure.nonRetryable(
       `${spec.name} came back running ${JSON.stringify(v.version)}, not ${expected}; retry from "OS Installing"`,
@@ -81,6 +87,14 @@ async function rebootByOperator(ctx: FlowContext, poll: PollOptions): Promise<st
   });
   await condition(() => ctx.operatorRebooted);
   book.waitFor(undefined);
+  if (ctx.fewerEvents) {
+    await awaitReboot(ctx, {
+      what: `the reboot of ${spec.name} an operator started to end`,
+      timeoutSeconds: poll.timeoutSeconds,
+      timeoutMessage: poll.timeoutMessage,
+    });
+    return 'rebooted by an operator';
+  }
   await pollUntil(async () => {
     const s = await dmsCalls.dmsRebootStatus(dmsOf(ctx));
     return s.active ? undefined : s;
