@@ -18,11 +18,12 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { setNumVfs } from '../../activities/sysfs';
 import { vfLeaseWorkflowId } from '../../model/workflow-ids';
-import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
+import { dpuTaskQueue } from '../../model/task-queues';
 import { startDevicePlugin, type RunningDevicePlugin } from '../../node/deviceplugin/plugin';
 import { startKubeletSim, type KubeletSim } from '../../sim/kubelet';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
 import { DevServer } from '../support/dev-server';
+import { vfLeaseWorkers } from '../support/vf-lease-workers';
 import { describeWith, goToolsBin, upstreamProtoDir } from '../support/third-party-tools';
 import { grpcurl } from './grpcurl';
 
@@ -66,38 +67,7 @@ describeWith([tools, protos], 'the grpcurl device plugin contract tests')(
       clientConnection = await Connection.connect({ address: server.address });
       client = new Client({ connection: clientConnection, namespace: 'default' });
       connection = await NativeConnection.connect({ address: server.address });
-      workers = [
-        await Worker.create({
-          connection,
-          taskQueue: CONTROL_TASK_QUEUE,
-          workflowsPath: require.resolve('../../workflows'),
-        }),
-        await Worker.create({
-          connection,
-          taskQueue: hostTaskQueue('n1'),
-          activities: {
-            attachVfNetdev: async (req: { ifname: string }) => ({
-              ...req,
-              podIfname: req.ifname,
-              mac: '',
-              mtu: 1500,
-            }),
-            detachVfNetdev: async () => undefined,
-          },
-        }),
-        await Worker.create({
-          connection,
-          taskQueue: dpuTaskQueue('d1'),
-          activities: {
-            opiEnsureBridgePort: async (req: { id: string; mac: string; vlan: number }) => ({
-              name: `bridgePorts/${req.id}`,
-              mac: req.mac,
-              vlan: req.vlan,
-            }),
-            opiDeleteBridgePort: async () => undefined,
-          },
-        }),
-      ];
+      workers = await vfLeaseWorkers(connection, { node: 'n1', dpuQueue: dpuTaskQueue('d1') });
       running = Promise.all(workers.map((w) => w.run()));
 
       const tree = createSysfsTree(sysfsRoot, { pfs: [{ pciAddress: PF, totalVfs: 4, ifname: 'enp3s0f0' }] });

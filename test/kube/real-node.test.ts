@@ -30,7 +30,7 @@ import { drain } from '../../activities/kube/drain';
 import { setNumVfs } from '../../activities/sysfs';
 import { DPF_DMS_POD_LAYOUT, type DmsPodLayout } from '../../model/dms-pod';
 import { vfLeaseWorkflowId } from '../../model/workflow-ids';
-import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
+import { dpuTaskQueue } from '../../model/task-queues';
 import { pciEnvName, startDevicePlugin, type RunningDevicePlugin } from '../../node/deviceplugin/plugin';
 import type { PoolConfig } from '../../node/deviceplugin/pool';
 import { Kube } from '../../platform/kube/client';
@@ -38,6 +38,7 @@ import { freePort } from '../../sim/free-port';
 import { KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
 import { DevServer } from '../support/dev-server';
+import { vfLeaseWorkers } from '../support/vf-lease-workers';
 import { requirePrerequisites } from '../support/prerequisites';
 import { DEVICE_PLUGIN_DIR, processesNaming, RealNode } from '../support/real-node';
 import { TEST_IMAGE } from '../support/real-node-tools';
@@ -193,38 +194,7 @@ describeNode('a real kubelet and containerd', () => {
     clientConnection = await Connection.connect({ address: temporal.address });
     client = new Client({ connection: clientConnection, namespace: 'default' });
     connection = await NativeConnection.connect({ address: temporal.address });
-    workers = [
-      await Worker.create({
-        connection,
-        taskQueue: CONTROL_TASK_QUEUE,
-        workflowsPath: require.resolve('../../workflows'),
-      }),
-      await Worker.create({
-        connection,
-        taskQueue: hostTaskQueue(NODE),
-        activities: {
-          attachVfNetdev: async (req: { ifname: string }) => ({
-            ...req,
-            podIfname: req.ifname,
-            mac: '',
-            mtu: 1500,
-          }),
-          detachVfNetdev: async () => undefined,
-        },
-      }),
-      await Worker.create({
-        connection,
-        taskQueue: dpuTaskQueue(POOL.dpu),
-        activities: {
-          opiEnsureBridgePort: async (req: { id: string; mac: string; vlan: number }) => ({
-            name: `bridgePorts/${req.id}`,
-            mac: req.mac,
-            vlan: req.vlan,
-          }),
-          opiDeleteBridgePort: async () => undefined,
-        },
-      }),
-    ];
+    workers = await vfLeaseWorkers(connection, { node: NODE, dpuQueue: dpuTaskQueue(POOL.dpu) });
     running = Promise.all(workers.map((w) => w.run()));
 
     const tree = createSysfsTree(sysfsRoot, { pfs: [{ pciAddress: PF, totalVfs: 4, ifname: 'enp3s0f0' }] });
