@@ -15,6 +15,11 @@
  * - tokencleaner: deletes expired bootstrap token Secrets.
  * The binary comes from scripts/kube-assets.sh, built from the same
  * k8s.io/kubernetes module as kube-apiserver.
+ *
+ * `controllers` replaces that list where a test needs others, e.g.
+ * `disruption-controller` (pkg/controller/disruption/disruption.go), which
+ * keeps a PodDisruptionBudget's status.disruptionsAllowed that the eviction
+ * API checks (cmd/kube-controller-manager/names/controller_names.go names them).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,15 +31,26 @@ export interface RunningControllerManager {
   stop(): Promise<void>;
 }
 
-export function startControllerManager(cluster: KubeCluster, dir: string): RunningControllerManager {
+/** v1.36 names of csrapproving, csrsigning, bootstrapsigner and tokencleaner. */
+const JOIN_CONTROLLERS = [
+  'certificatesigningrequest-approving-controller',
+  'certificatesigningrequest-signing-controller',
+  'bootstrap-signer-controller',
+  'token-cleaner-controller',
+];
+
+export function startControllerManager(
+  cluster: KubeCluster,
+  dir: string,
+  controllers: string[] = JOIN_CONTROLLERS,
+): RunningControllerManager {
   const logPath = path.join(dir, `kube-controller-manager-${cluster.name}.log`);
   const log = fs.openSync(logPath, 'a');
   const proc: ChildProcess = spawn(
     path.join(kubeAssets(), 'kube-controller-manager'),
     [
       `--kubeconfig=${cluster.kubeconfigPath}`,
-      // v1.36 names of csrapproving, csrsigning, bootstrapsigner and tokencleaner.
-      '--controllers=certificatesigningrequest-approving-controller,certificatesigningrequest-signing-controller,bootstrap-signer-controller,token-cleaner-controller',
+      `--controllers=${controllers.join(',')}`,
       `--cluster-signing-cert-file=${cluster.clientCa.certPath}`,
       `--cluster-signing-key-file=${cluster.clientCa.keyPath}`,
       '--leader-elect=false',

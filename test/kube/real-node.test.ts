@@ -6,10 +6,15 @@
  * Allocate returned, the plugin and the kubelet restarting re-register; the
  * DMS pod (activities/kube/dms-deployment.ts) goes Ready through its own
  * readiness probe; xpuflow's drain (activities/kube/drain.ts) evicts real pods
- * and the kubelet honours each pod's grace period.
+ * and the kubelet honours each pod's grace period; a PodDisruptionBudget holds
+ * xpuflow's cordon-and-drain (activities/kube/node-effect.ts) until relaxed,
+ * and the uncordon the provisioning workflow runs at Ready leaves the node
+ * schedulable and running a new pod.
  *
- * No scheduler or controller-manager runs: pods name their node (as the DMS
- * pod does), and the kubelet itself deletes a terminated pod's object. Behind
+ * No scheduler runs: pods name their node (as the DMS pod does), which plays
+ * the scheduler's part; the kubelet itself deletes a terminated pod's object.
+ * The real kube-controller-manager runs only its disruption controller, which
+ * keeps the PodDisruptionBudget's status the eviction API checks. Behind
  * the device plugin: a simulated sysfs (two VFs on one PF) and a Temporal dev
  * server running the real VF lease workflow, whose host and DPU activities are
  * recording fakes (the attach is not under test here).
@@ -27,6 +32,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { dmsDeploymentActivities } from '../../activities/kube/dms-deployment';
 import { drain } from '../../activities/kube/drain';
+import { nodeEffectActivities, type NodeEffectInput } from '../../activities/kube/node-effect';
 import { setNumVfs } from '../../activities/sysfs';
 import { DPF_DMS_POD_LAYOUT, type DmsPodLayout } from '../../model/dms-pod';
 import { vfLeaseWorkflowId } from '../../model/workflow-ids';
@@ -36,6 +42,7 @@ import type { PoolConfig } from '../../node/deviceplugin/pool';
 import { Kube } from '../../platform/kube/client';
 import { freePort } from '../../sim/free-port';
 import { KubeApiservers, type KubeCluster } from '../../sim/kube';
+import { startControllerManager, type RunningControllerManager } from '../../sim/kube/controller-manager';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
 import { DevServer } from '../support/dev-server';
 import { vfLeaseWorkers } from '../support/vf-lease-workers';
@@ -88,6 +95,7 @@ describeNode('a real kubelet and containerd', () => {
   let host: KubeCluster;
   let kube: Kube;
   let node: RealNode;
+  let kcm: RunningControllerManager | undefined;
   let kernel: SimKernel;
   let plugin: RunningDevicePlugin | undefined;
   let client: Client;
@@ -188,6 +196,7 @@ describeNode('a real kubelet and containerd', () => {
       temporal.start(),
     ]);
     kube = new Kube(host.kc);
+    kcm = startControllerManager(host, dir, ['disruption-controller']);
     node = new RealNode({ name: NODE, cluster: host });
     const nodeStarted = node.start();
 
@@ -220,6 +229,7 @@ describeNode('a real kubelet and containerd', () => {
     await connection?.close();
     await clientConnection?.close();
     await temporal.dispose();
+    await kcm?.stop();
     await apis.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
@@ -392,6 +402,131 @@ describeNode('a real kubelet and containerd', () => {
     expect(stubborn).toBeGreaterThanOrEqual(4_000);
     expect(stubborn).toBeLessThan(30_000);
     expect(polite).toBeLessThan(20_000);
+  });
+
+  // What the provisioning workflow asks of the node while its DPU is down (workflows/dpu/phases/node-effect.ts):
+  // cordon and drain; at Ready it undoes it (workflows/dpu/provision-dpu.ts, removeNodeEffect).
+  const nodeEffect = (timeoutSeconds: number): NodeEffectInput => ({
+    node: NODE,
+    dpu: 'dpu-1',
+    effect: { drain: { timeoutSeconds } },
+  });
+  const effects = () => nodeEffectActivities(() => kube);
+
+  test('a PodDisruptionBudget holds the drain, which keeps asking and says why; relaxed, the pod goes after its grace period', async () => {
+    // Ignores SIGTERM: the kubelet kills it when its 3 s grace period is over; Ready once its trap is set.
+    await kube.core.createNamespacedPod({
+      namespace: NS,
+      body: {
+        ...busyboxPod(
+          'guarded',
+          "trap '' TERM; touch /tmp/trapped; while :; do sleep 1; done",
+          undefined,
+          { readinessProbe: { exec: { command: ['test', '-f', '/tmp/trapped'] }, periodSeconds: 1 } },
+          3,
+        ),
+        metadata: { name: 'guarded', namespace: NS, labels: { app: 'guarded' } },
+      },
+    });
+    // minAvailable equal to the pods' count (an integer, so the disruption controller counts the pods
+    // themselves and needs no owning controller: pkg/controller/disruption/disruption.go, getExpectedPodCount).
+    await kube.policy.createNamespacedPodDisruptionBudget({
+      namespace: NS,
+      body: {
+        metadata: { name: 'guarded', namespace: NS },
+        spec: { minAvailable: 1, selector: { matchLabels: { app: 'guarded' } } },
+      },
+    });
+    const pdb = () => kube.policy.readNamespacedPodDisruptionBudget({ namespace: NS, name: 'guarded' });
+    const pdbSettled = (allowed: number, why: string) =>
+      waitFor(
+        `PodDisruptionBudget guarded to allow ${allowed} disruptions (${why})`,
+        async () => {
+          const b = await pdb();
+          return b.status?.observedGeneration === b.metadata?.generation &&
+            b.status?.currentHealthy === 1 &&
+            b.status?.disruptionsAllowed === allowed
+            ? b
+            : undefined;
+        },
+        {
+          timeoutMs: 30_000,
+          everyMs: 200,
+          explain: async () => `status ${JSON.stringify((await pdb()).status)}; ${kcm!.log()}`,
+        },
+      );
+    await pdbSettled(0, 'the one pod Ready, minAvailable 1');
+
+    // The eviction API refuses with 429 while status.disruptionsAllowed is 0 (kubernetes/kubernetes v1.36.3,
+    // pkg/registry/core/pod/storage/eviction.go, checkAndDecrement); the drain heartbeats the refusal each
+    // round, asks again, and at its timeout fails naming the pod and the refusal.
+    const held = new MockActivityEnvironment();
+    const heartbeats: { seen?: string; blocked?: string[] }[] = [];
+    held.on('heartbeat', (d: { seen?: string; blocked?: string[] }) => heartbeats.push(d));
+    const refusal = `${NS}/guarded (eviction refused: Cannot evict pod as it would violate the pod's disruption budget.`;
+    await expect(held.run(effects().applyNodeEffect, nodeEffect(3))).rejects.toMatchObject({
+      type: 'DrainTimeout',
+      message: expect.stringContaining(refusal),
+    });
+    expect(heartbeats.length).toBeGreaterThanOrEqual(3);
+    for (const h of heartbeats) {
+      expect(h.seen).toContain(refusal);
+      expect(h.blocked).toEqual([`${NS}/guarded`]);
+    }
+    expect((await pod('guarded'))?.metadata?.deletionTimestamp).toBeUndefined();
+    expect((await kube.core.readNode({ name: NODE })).spec?.unschedulable).toBe(true);
+
+    // Relaxed: the controller sees the new generation and allows one; the drain (run again, as the
+    // workflow's retry of the phase would) evicts, and the kubelet kills the pod at its grace period.
+    await kube.policy.patchNamespacedPodDisruptionBudget(
+      { namespace: NS, name: 'guarded', body: { spec: { minAvailable: 0 } } },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await pdbSettled(1, 'relaxed to minAvailable 0');
+    const relaxedAt = Date.now();
+    let grace: number | undefined;
+    const gone = waitFor(
+      'pod guarded evicted and deleted',
+      async () => {
+        const p = await pod('guarded');
+        grace ??= p?.metadata?.deletionGracePeriodSeconds;
+        return p === undefined;
+      },
+      {
+        timeoutMs: 30_000,
+        everyMs: 100,
+        explain: async () => `pod: ${JSON.stringify(await pod('guarded'))}`,
+      },
+    ).then(() => Date.now() - relaxedAt);
+    const done = await new MockActivityEnvironment().run(effects().applyNodeEffect, nodeEffect(30));
+    expect(done).toBe(`drained ${NODE} (1 pods evicted)`);
+    const after = await gone;
+    expect(grace).toBe(3);
+    expect(after).toBeGreaterThanOrEqual(3_000);
+    expect(after).toBeLessThan(20_000);
+    await kube.policy.deleteNamespacedPodDisruptionBudget({ namespace: NS, name: 'guarded' });
+  });
+
+  test('the uncordon at Ready: the node is schedulable again and a new pod is admitted and runs', async () => {
+    const cordoned = await kube.core.readNode({ name: NODE });
+    expect(cordoned.spec?.unschedulable).toBe(true);
+    expect(cordoned.metadata?.annotations?.['provisioning.xpuflow.dev/cordoned-by']).toBe('dpu-1');
+
+    const undone = await new MockActivityEnvironment().run(effects().removeNodeEffect, nodeEffect(30));
+    expect(undone).toBe(`uncordoned ${NODE}`);
+    const n = await kube.core.readNode({ name: NODE });
+    expect(n.spec?.unschedulable).toBeFalsy();
+    expect(n.metadata?.annotations?.['provisioning.xpuflow.dev/cordoned-by']).toBeUndefined();
+    expect(n.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+
+    // No scheduler runs: the pod names the node, playing the scheduler's choice (whose NodeUnschedulable
+    // filter reads spec.unschedulable, checked above); the kubelet admits it and runs it.
+    await kube.core.createNamespacedPod({
+      namespace: NS,
+      body: busyboxPod('after-ready', 'echo ran > /dev/termination-log'),
+    });
+    const ran = await awaitPod('after-ready', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
+    expect(ran.status?.containerStatuses?.[0]?.state?.terminated?.message).toBe('ran\n');
   });
 
   test('stopping the node leaves no process, mount, pod cgroup or kubelet file behind', async () => {
