@@ -74,8 +74,12 @@ export const FLAVOR_PATTERNS = {
   kernelParameter: '^[A-Za-z0-9_.,:=/+@%-]+$',
   /** One sysctl line, `key = value`, on one line. */
   sysctlParameter: '^[A-Za-z0-9_./*-]+ *= *[^\\n\\r]*$',
-  /** mlxconfig's `NAME=VALUE`: an upper-case parameter name (mlxconfig's own spelling) and a plain value. */
-  nvconfigParameter: '^[A-Z][A-Z0-9_]*=[A-Za-z0-9_.:+-]+$',
+  /**
+   * mlxconfig's `NAME=VALUE` or `NAME[i]=VALUE` (an element of an array parameter): the name in mlxconfig's
+   * own spelling (upper case, but for a few like EXP_ROM_UEFI_x86_ENABLE) and a plain value. Which names
+   * exist is model/mlxconfig-names.ts (the CRD's CEL rule and the renderer check that too).
+   */
+  nvconfigParameter: '^[A-Z][A-Za-z0-9_]*(\\[[0-9]+\\])?=[A-Za-z0-9_.:+-]+$',
   /** An absolute path of plain segments (`..` is refused by a CEL rule and by the renderer). */
   configFilePath: '^/[A-Za-z0-9._@+/-]+$',
   permissions: '^0?[0-7]{3}$',

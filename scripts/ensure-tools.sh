@@ -55,6 +55,8 @@ for script in scripts/go-tools.sh scripts/upstream-protos.sh; do
 done
 # Prometheus and promtool (Debian's package, extracted into a cache; nothing started) for the alert rules' tests.
 scripts/ensure-prometheus.sh >/dev/null || cannot_install "could not fetch Debian's prometheus package: the alert rule tests will be skipped"
+# mlxconfig's parameter database (Debian's mstflint, about 2 MB, extracted into a cache) for test/unit/mlxconfig-params.test.ts.
+scripts/mlxconfig-params.sh >/dev/null || cannot_install "could not fetch Debian's mstflint package: test/unit/mlxconfig-params.test.ts will skip its check against mlxconfig's database"
 # The Kubernetes tests' kube-apiserver, etcd and helm (built once into a cache outside the repo).
 if [[ "${1:-}" != "--no-test-server" ]]; then
   scripts/kube-assets.sh >/dev/null

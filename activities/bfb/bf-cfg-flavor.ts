@@ -26,7 +26,8 @@
  * data. What is then interpreted again on the DPU (a kernel parameter inside
  * GRUB_CMDLINE_LINUX="…", an mlxconfig argument, the registry URL inside
  * sed) is first checked against FLAVOR_PATTERNS (model/dpu-flavor.ts, the
- * CRD's patterns too) and refused naming the field.
+ * CRD's patterns too) and refused naming the field; an mlxconfig parameter
+ * must also name one mlxconfig knows (unknownNvconfigName).
  */
 import {
   FLAVOR_PATTERNS,
@@ -34,6 +35,8 @@ import {
   type DpuFlavorConfigFile,
   type DpuFlavorContent,
 } from '../../model/dpu-flavor';
+import { unknownNvconfigName } from '../../model/mlxconfig-names';
+import { MLXCONFIG_SOURCE } from '../../model/mlxconfig-params';
 import { BfbErrorType, nonRetryable } from './errors';
 import { shAssign, shQuote } from './shell-quote';
 
@@ -183,8 +186,17 @@ export function renderFlavor(flavor: DpuFlavorContent | undefined): FlavorBfCfg 
     'nvconfig[0].parameters',
     strings('nvconfig[0].parameters', nv.parameters),
     re.nvconfigParameter,
-    'is not an mlxconfig NAME=VALUE (NAME in A-Z, 0-9, _; VALUE letters, digits and _ . : + -)',
+    'is not an mlxconfig NAME=VALUE or NAME[i]=VALUE (NAME in A-Z, a-z, 0-9, _; VALUE letters, digits and _ . : + -)',
   );
+  nvParams.forEach((p, i) => {
+    const unknown = unknownNvconfigName(p);
+    if (unknown !== undefined)
+      refuse(
+        `nvconfig[0].parameters[${i}]`,
+        p,
+        `names ${unknown}, which is not among the parameters mlxconfig knows (mstflint ${MLXCONFIG_SOURCE.version}, model/mlxconfig-params.ts; a per-port parameter is NAME_P1.., an array is set as NAME[i])`,
+      );
+  });
   const ovs = text('ovs.rawConfigScript', object('ovs', f.ovs).rawConfigScript);
   const endpoint = object('containerdConfig', f.containerdConfig).registryEndpoint;
   if (endpoint !== undefined && (typeof endpoint !== 'string' || !re.registryEndpoint.test(endpoint)))

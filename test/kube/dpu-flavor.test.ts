@@ -1,7 +1,8 @@
 /**
  * README: "A DPUFlavor is applied in full". Against the real kube-apiserver:
- * a DPUFlavor field of the wrong type or a malformed firmware (nvconfig)
- * parameter is refused by the API server, naming the field. End to end: a
+ * a DPUFlavor field of the wrong type, a malformed firmware (nvconfig)
+ * parameter or one mlxconfig does not know is refused by the API server,
+ * naming the field (and the parameter). End to end: a
  * DPU whose flavor uses every field is provisioned, and the bf.cfg the DMS
  * simulator was given, run by bash as the BFB installer would, writes each
  * field's file (hostile text staying data); a flavor deleted and created again
@@ -109,6 +110,63 @@ test.each<[string, unknown, string]>([
   const { code, text } = await refusal('refused', spec);
   expect(code).toBe(422);
   expect(text).toContain(field);
+});
+
+test.each<[string, string, string]>([
+  ['a name mlxconfig does not know', 'SRIOV_ENABLE=1', 'SRIOV_ENABLE'],
+  ['a per-port parameter without its port', 'LINK_TYPE=ETH', 'LINK_TYPE'],
+  ['an array element past the array', 'MODULE_SPLIT_M0[16]=1', 'MODULE_SPLIT_M0[16]'],
+  ['an array parameter without an index', 'ESWITCH_HAIRPIN_DESCRIPTORS=1', 'ESWITCH_HAIRPIN_DESCRIPTORS'],
+  ['an index on a parameter that is no array', 'SRIOV_EN[0]=1', 'SRIOV_EN[0]'],
+])('the API server refuses an nvconfig parameter with %s, naming it', async (_what, param, name) => {
+  const { code, text } = await refusal('unknown-fw', {
+    nvconfig: [{ device: '*', parameters: ['SRIOV_EN=1', param] }],
+  });
+  expect(code).toBe(422);
+  // The field, then the message naming the parameter and where the names come from.
+  const at = text.indexOf('spec.nvconfig[0].parameters[1]: Invalid value: ');
+  expect(at).toBeGreaterThanOrEqual(0);
+  expect(text.slice(at, at + 300)).toContain(
+    `: unknown mlxconfig parameter ${name}: not among the 322 names mlxconfig knows (mstflint 4.21.0+1-1, model/mlxconfig-params.ts)`,
+  );
+  expect(text).not.toContain('parameters[0]');
+});
+
+test("the API server accepts DPF's own nvconfig parameters, a per-port one and elements of array parameters", async () => {
+  // NVIDIA/doca-platform config/provisioning/default/flavor-hbn-ovn.yaml (the same list in
+  // docs/guides/usecases/hbn_only/manifests/04-dpuservice-installation/hbn-dpuflavor.yaml)
+  // @1f6a80c0b08718c1fa6be9cf6bab3a417ee98a6f.
+  const dpf = [
+    'PF_BAR2_ENABLE=0',
+    'PER_PF_NUM_SF=1',
+    'PF_TOTAL_SF=20',
+    'PF_SF_BAR_SIZE=10',
+    'NUM_PF_MSIX_VALID=0',
+    'PF_NUM_PF_MSIX_VALID=1',
+    'PF_NUM_PF_MSIX=228',
+    'INTERNAL_CPU_MODEL=1',
+    'INTERNAL_CPU_OFFLOAD_ENGINE=0',
+    'SRIOV_EN=1',
+    'NUM_OF_VFS=46',
+    'LAG_RESOURCE_ALLOCATION=1',
+  ];
+  // mlxconfig's other spellings: a per-port parameter, elements of arrays (one per module), a lower-case name.
+  const parameters = [
+    ...dpf,
+    'LINK_TYPE_P1=ETH',
+    'LINK_TYPE_P2=2',
+    'ESWITCH_HAIRPIN_DESCRIPTORS[0]=128',
+    'MODULE_SPLIT_M1[15]=2',
+    'EXP_ROM_UEFI_x86_ENABLE=1',
+  ];
+  const ref = { namespace: NS, name: 'known-fw' };
+  await h.kube.create('DPUFlavor', NS, {
+    metadata: { name: ref.name },
+    spec: { nvconfig: [{ device: '*', parameters }] },
+  });
+  const stored = await h.kube.get<{ spec: DpuFlavorContent }>('DPUFlavor', ref);
+  expect(stored?.spec.nvconfig?.[0].parameters).toEqual(parameters);
+  await h.kube.delete('DPUFlavor', ref);
 });
 
 /** A value that would run `touch <canary>` if any shell ever evaluated it. */

@@ -1,7 +1,7 @@
 /**
  * What some tests need beyond Node and the tools scripts/ensure-tools.sh
  * builds: root, iproute2, Open vSwitch, Chromium, dnsmasq, Prometheus (promtool), the Temporal
- * cluster's server and PostgreSQL, a real node's kubelet, containerd and images, and the CNI
+ * cluster's server and PostgreSQL, a real node's kubelet, containerd and images, mstflint's mlxconfig database, and the CNI
  * reference plugins (built by scripts/go-tools.sh; missing only if that failed). One rule for every suite
  * (CONVENTIONS "Tests"):
  * - under CI=true a missing prerequisite fails the suite, naming what to install;
@@ -12,6 +12,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import { ovsUnavailable } from '../../sim/ovs';
 import { cniPluginDir } from './cni-tools';
+import { mlxconfigDb } from './mstflint-db';
 import { prometheusBinDir } from './prometheus-tools';
 import { realNodeTools } from './real-node-tools';
 import { postgresBinDir, postgresUser, temporalServerBuild } from './temporal-cluster-tools';
@@ -73,6 +74,15 @@ export const PREREQUISITES = {
     if (process.getuid?.() !== 0) return 'not root (containerd and the kubelet run as root)';
     try {
       realNodeTools();
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  },
+  // mlxconfig's parameter database, Debian's mstflint (scripts/mlxconfig-params.sh).
+  mstflint: () => {
+    try {
+      mlxconfigDb();
       return undefined;
     } catch (err) {
       return (err as Error).message;
