@@ -34,6 +34,18 @@ import { waitFor } from '../support/wait-for';
 import { VF_PREREQUISITES, VfHarness } from './vf-harness';
 import { leaseStatusQuery } from '../../model/vf-lease-api';
 import { leaseMac } from '../../model/vf';
+import type { DpuResource, DpuSetResource } from '../../model/resources/common';
+import { dpuObjectName } from '../../model/resources/pci-labels';
+import { KubeHarness, NS as KUBE_NS } from '../kube/kube-harness';
+
+/** Every payload of a history (inputs, results, signals, markers), its bytes as text. */
+function payloadTexts(x: unknown): string[] {
+  if (!x || typeof x !== 'object') return [];
+  if (Array.isArray(x)) return x.flatMap(payloadTexts);
+  const o = x as { metadata?: unknown; data?: unknown };
+  if (o.metadata && o.data instanceof Uint8Array) return [Buffer.from(o.data).toString()];
+  return Object.values(x).flatMap(payloadTexts);
+}
 
 const { describe } = requirePrerequisites('Temporal cluster tests', ['temporal-cluster']);
 const { describe: describeVf } = requirePrerequisites(
@@ -62,6 +74,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
   const workers: WorkerProcess[] = [];
   const fleets: SimFleet[] = [];
   let client: Client;
+  let controlWorker: WorkerProcess;
   // The codec's keyring: a directory of keys, as a mounted Secret (platform/codec/keyring.ts).
   const keysDir = path.join(dir, 'codec-keys');
   fs.mkdirSync(keysDir);
@@ -105,7 +118,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
   beforeAll(async () => {
     await cluster.start();
     client = await cluster.connect(codecDataConverter(env()));
-    await startControlWorker(client, {
+    controlWorker = await startControlWorker(client, {
       dir,
       logFile: path.join(dir, 'control.log'),
       env: env(),
@@ -382,5 +395,88 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
     await waitReady([d.spec.name], 90_000);
     expect(d.dms.counters.flashes).toBe(1);
     expect(samePids()).toEqual(pids);
+  });
+
+  // Last in the file: the rollout's control worker needs the kube cluster, and it takes over the
+  // control queue from the file's own control worker (which has none), stopped here.
+  describe('a DPUSet rollout through the cluster (real kube-apiservers, controllers in the test)', () => {
+    let h: KubeHarness;
+    beforeAll(async () => {
+      workers.splice(workers.indexOf(controlWorker), 1);
+      await controlWorker.stop(5_000);
+      h = new KubeHarness({ env: env(), connect: () => cluster.connect(codecDataConverter(env())) });
+      await h.start();
+    }, 120_000);
+    afterAll(() => h?.dispose(), 60_000);
+
+    test('a new BFB rolls 2 DPUs with maxUnavailable=1: both updated, never both down, each flashed once for it, the rollout history encrypted', async () => {
+      const f = await h.hosts('roll', 2, { 'xpuflow.dev/dpu-host': 'true' });
+      const names = f.dpus.map((d) => dpuObjectName(d.host.node, d.spec.pciAddress));
+      const ready = (d: DpuResource | undefined, bfb: string) =>
+        d?.spec.bfb === bfb &&
+        d.status?.phase === 'Ready' &&
+        (d.status.observedGeneration ?? 0) >= (d.metadata.generation ?? 0);
+      await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
+      await h.startControllers();
+      const set = { namespace: KUBE_NS, name: 'roll' };
+      await h.kube.create('DPUSet', KUBE_NS, {
+        metadata: { name: set.name },
+        spec: {
+          nodeSelector: { matchLabels: { 'xpuflow.dev/dpu-host': 'true' } },
+          dpuTemplate: { spec: { bfb: 'bf-2-9-1' } },
+          strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1 } },
+        },
+      });
+      for (const n of names)
+        await h.waitFor(`${n} Ready`, async () => ready(await h.dpu(n), 'bf-2-9-1'), 60_000);
+      const before = f.dpus.map((d) => d.dms.counters.flashes);
+      expect(before).toEqual([1, 1]);
+
+      await h.createBfb('bf-2-9-2', 'bf-bundle-2.9.2.bfb');
+      const from = h.dpuEvents.length;
+      await h.kube.patch('DPUSet', set, { spec: { dpuTemplate: { spec: { bfb: 'bf-2-9-2' } } } });
+      const done = await h.waitFor(
+        'the DPUSet rollout complete',
+        async () => {
+          const s = await h.kube.get<DpuSetResource>('DPUSet', set);
+          return s?.status?.conditions?.some(
+            (c) => c.type === 'RolloutProgressing' && c.reason === 'RolloutComplete',
+          )
+            ? s
+            : undefined;
+        },
+        60_000,
+      );
+      expect(done.status).toMatchObject({ dpus: 2, updated: 2, failed: 0 });
+      for (const n of names) expect(ready(await h.dpu(n), 'bf-2-9-2')).toBe(true);
+      expect(f.dpus.map((d) => d.dms.counters.flashes)).toEqual([2, 2]);
+      // The watch replayed: each DPU went down once for the update, never both at once.
+      const seen = h.dpuEvents.slice(from);
+      const up = new Map(names.map((n) => [n, true]));
+      let worst = 0;
+      for (const e of seen) {
+        up.set(e.name, e.ready);
+        worst = Math.max(worst, [...up.values()].filter((r) => !r).length);
+      }
+      for (const n of names) expect(seen.some((e) => e.name === n && !e.ready)).toBe(true);
+      expect(worst).toBe(1);
+
+      // The codec was on: the rollout's history, read without it, is encrypted.
+      const raw = await cluster.connect(); // no codec
+      try {
+        const history = await raw.workflow.getHandle(done.status!.rolloutWorkflowId!).fetchHistory();
+        const started = history.events![0].workflowExecutionStartedEventAttributes!;
+        expect(started.workflowType!.name).toBe('dpusetRollout');
+        const input = started.input!.payloads![0];
+        expect(Buffer.from(input.metadata!.encoding!).toString()).toBe(ENCRYPTED_ENCODING);
+        // Every payload (input, activity inputs and results, the result) is ciphertext naming no DPU
+        // (the children's workflow IDs do name them: IDs are not payloads).
+        const payloads = payloadTexts(history.events);
+        expect(payloads.length).toBeGreaterThan(10);
+        for (const n of names) expect(payloads.filter((p) => p.includes(n))).toEqual([]);
+      } finally {
+        await raw.connection.close();
+      }
+    });
   });
 });

@@ -51,9 +51,20 @@ export const TIMING = {
   hostScheduleToStartSeconds: 20,
 };
 
+/**
+ * A Temporal the harness does not own (e.g. test/support/temporal-cluster.ts): what the worker
+ * processes get in their environment (address, namespace, TLS, codec keys) and the test's client.
+ */
+export interface ExternalTemporal {
+  env: NodeJS.ProcessEnv;
+  connect(): Promise<Client>;
+}
+
 export class KubeHarness {
   readonly apis = new KubeApiservers();
   readonly temporal = new DevServer();
+  /** `external`: run the workers and controllers on that Temporal instead of a dev server of its own. */
+  constructor(private readonly external?: ExternalTemporal) {}
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-kube-e2e-'));
   host!: KubeCluster;
   dpuCluster!: KubeCluster;
@@ -83,7 +94,7 @@ export class KubeHarness {
   async start(): Promise<void> {
     [[this.host, this.dpuCluster]] = await Promise.all([
       this.apis.start(['host', 'dpu']),
-      this.temporal.start(),
+      this.external ? undefined : this.temporal.start(),
     ]);
     this.kube = new Kube(this.host.kc);
     this.dpuKube = new Kube(this.dpuCluster.kc);
@@ -109,10 +120,12 @@ export class KubeHarness {
   }
 
   private async startControlWorker(): Promise<void> {
-    this.client = new Client({
-      connection: await Connection.connect({ address: this.temporal.address }),
-      namespace: 'default',
-    });
+    this.client = this.external
+      ? await this.external.connect()
+      : new Client({
+          connection: await Connection.connect({ address: this.temporal.address }),
+          namespace: 'default',
+        });
     this.metricsPort = await freePort();
     await startControlWorker(this.client, {
       dir: this.dir,
@@ -135,6 +148,7 @@ export class KubeHarness {
   }
 
   get temporalEnv(): NodeJS.ProcessEnv {
+    if (this.external) return this.external.env;
     return { TEMPORAL_ADDRESS: this.temporal.address, TEMPORAL_NAMESPACE: 'default' };
   }
 
@@ -148,7 +162,9 @@ export class KubeHarness {
       namespace: NS,
       dmsBasePort: this.dmsBasePort,
       dmsImage: 'xpuflow-dms:test',
-      workflowUrlBase: `http://127.0.0.1:${this.temporal.uiPort}/namespaces/default/workflows/`,
+      workflowUrlBase: this.external
+        ? undefined
+        : `http://127.0.0.1:${this.temporal.uiPort}/namespaces/default/workflows/`,
       timing: { ...TIMING, ...tighter.timing },
       readyTimeoutSeconds: tighter.readyTimeoutSeconds ?? 60,
       settleTimeoutSeconds: 120,
@@ -298,7 +314,7 @@ export class KubeHarness {
     await Promise.all(this.fleets.map((f) => f.stop()));
     await this.bfb?.stop();
     await this.client?.connection.close();
-    await this.temporal.dispose();
+    await this.temporal.dispose(); // never started with an external Temporal: removes its directory
     await this.apis.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
