@@ -21,7 +21,7 @@ export const temporalNamespaceCheck: Check = {
       if (code === grpcStatus.NOT_FOUND)
         throw new Problem(
           `namespace ${namespace} does not exist on this Temporal cluster`,
-          `set TEMPORAL_NAMESPACE to an existing one, or create it: temporal operator namespace create --namespace ${namespace} --retention 7d`,
+          `set TEMPORAL_NAMESPACE to an existing one, or create it with xpuflow's search attributes: xpuflow setup --namespace ${namespace} --retention 7d`,
         );
       if (code === grpcStatus.UNAUTHENTICATED || code === grpcStatus.PERMISSION_DENIED)
         throw new Problem(

@@ -388,7 +388,7 @@ test('a namespace that does not exist: named, with the command that creates it; 
   expectFailed(report, ['namespace']);
   expect(line(report, 'namespace')).toMatchObject({
     message: 'namespace no-such-ns does not exist on this Temporal cluster',
-    fix: 'set TEMPORAL_NAMESPACE to an existing one, or create it: temporal operator namespace create --namespace no-such-ns --retention 7d',
+    fix: "set TEMPORAL_NAMESPACE to an existing one, or create it with xpuflow's search attributes: xpuflow setup --namespace no-such-ns --retention 7d",
   });
   for (const c of ['search-attributes', 'pollers', 'dms'])
     expect(line(report, c)).toMatchObject({ status: 'skip', message: 'skipped because namespace failed' });
