@@ -54,7 +54,7 @@ export async function exchange(ctx: ExchangeContext, req: ExchangeRequest): Prom
       host: ctx.target.host,
       port: ctx.target.port,
       path: req.path,
-      agent: false,
+      // No agent: with createConnection and no agent, Node writes on this (already pinned) socket.
       createConnection: () => socket,
       headers: {
         Accept: 'application/json',
