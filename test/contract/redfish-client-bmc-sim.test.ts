@@ -5,6 +5,7 @@
  * findUpdateTask finding an update already started (so a retried step starts none) or already installed.
  */
 import {
+  bluefieldOsTarget,
   openRedfish,
   type RedfishError,
   type RedfishSession,
@@ -129,7 +130,9 @@ describe('Redfish client against the BlueField BMC simulator', () => {
     try {
       const updatesBefore = sim.updateCount();
       const uri = image('bf-bundle-3.0.0');
-      const ref = await rf.simpleUpdate({ imageUri: uri, transferProtocol: 'HTTP', targets: [DPU_OS] });
+      const target = await bluefieldOsTarget(rf); // found in the firmware inventory
+      expect(target).toBe(DPU_OS);
+      const ref = await rf.simpleUpdate({ imageUri: uri, transferProtocol: 'HTTP', targets: [target] });
       expect(sim.updateCount()).toBe(updatesBefore + 1);
       const seen: TaskStatus[] = [];
       const end = await follow(rf, ref, seen);
