@@ -120,6 +120,30 @@ describe('Redfish client certificate pinning', () => {
     }
   });
 
+  test('an AbortSignal ends a request that hangs: Unavailable "aborted", at once', async () => {
+    const sockets: net.Socket[] = [];
+    const server = net.createServer((s) => sockets.push(s));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as net.AddressInfo;
+    try {
+      const abort = new AbortController();
+      setTimeout(() => abort.abort(), 100);
+      const started = Date.now();
+      const err = await failure(
+        openRedfish({ address: `127.0.0.1:${port}`, caPem: pki.caPem }, cred, {
+          timeoutMs: 30_000,
+          signal: abort.signal,
+        }),
+      );
+      expect(err.kind).toBe('Unavailable');
+      expect(err.message).toContain(`request to BMC https://127.0.0.1:${port} aborted`);
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      sockets.forEach((s) => s.destroy());
+      await new Promise<void>((r) => server.close(() => r()));
+    }
+  });
+
   test('nothing listening: Unavailable naming the address and the refusal', async () => {
     const server = net.createServer();
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

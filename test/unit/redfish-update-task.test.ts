@@ -207,6 +207,21 @@ describe('Redfish client SimpleUpdate, task monitor and findUpdateTask', () => {
     expect(err.task?.state).toBe('Exception');
   });
 
+  test('a task the BMC no longer has (monitor and task 404) is NotFound saying how to decide what happened', async () => {
+    const err = await failure(
+      rf.task({
+        task: '/redfish/v1/TaskService/Tasks/77',
+        monitor: '/redfish/v1/TaskService/Tasks/77/Monitor',
+        imageUri: IMAGE,
+      }),
+    );
+    expect(err.kind).toBe('NotFound');
+    expect(err.message).toContain(
+      `BMC https://${server.address} no longer has update task /redfish/v1/TaskService/Tasks/77 (${IMAGE})`,
+    );
+    expect(err.message).toContain('findUpdateTask with expectVersion');
+  });
+
   test('a monitor answering 503 + Retry-After is Unavailable with retryAfterMs', async () => {
     const t = bmc.addTask('6', 'Running', IMAGE);
     bmc.monitor = () => ({ status: 503, headers: { 'Retry-After': '2' } });
