@@ -50,6 +50,10 @@ import { requirePrerequisites } from '../support/prerequisites';
 import { DEVICE_PLUGIN_DIR, processesNaming, RealNode } from '../support/real-node';
 import { TEST_IMAGE } from '../support/real-node-tools';
 import { waitFor } from '../support/wait-for';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// The kubelet's device plugin folder is fixed: one real node on the machine at a time (test/support/real-node.ts).
+holdLock(LOCKS.realKubelet);
 
 jest.setTimeout(180_000);
 
