@@ -9,6 +9,7 @@
  * (sim/dpu). Nothing else is faked.
  */
 import { waitFor } from '../support/wait-for';
+import { workerLoopback } from '../support/worker-loopback';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -189,6 +190,7 @@ export class KubeHarness {
     opts: { flashMs?: number; rebootMs?: number } = {},
   ): Promise<SimFleet> {
     const octet = 10 + this.fleets.length;
+    const net = workerLoopback(); // not another jest worker's simulators, on a port it may have picked too
     const fleet = await startSimFleet({
       dir: path.join(this.dir, prefix),
       prefix: `${prefix}-`,
@@ -197,11 +199,11 @@ export class KubeHarness {
       flashMs: opts.flashMs ?? 1500,
       rebootMs: opts.rebootMs ?? 500,
       bfbSizeBytes: 1024,
-      dmsListen: (h) => ({ host: `127.0.${octet}.${h + 1}`, port: this.dmsBasePort }),
+      dmsListen: (h) => ({ host: `${net}.${octet}.${h + 1}`, port: this.dmsBasePort }),
     });
     this.fleets.push(fleet);
     for (const [i, h] of fleet.hosts.entries()) {
-      await createHostNode(this.kube, h.node, `127.0.${octet}.${i + 1}`, labels);
+      await createHostNode(this.kube, h.node, `${net}.${octet}.${i + 1}`, labels);
     }
     // The host workers' node discovery labels each Node with its DPU's PCI address.
     await startFleetHostWorkers(this.client, fleet, {
