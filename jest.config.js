@@ -30,7 +30,7 @@ module.exports = {
   // in their worker's own loopback /16 (test/support/worker-loopback.ts); the CNI, VF and OVS
   // files and the real kubelet hold a cross-process lock (test/support/exclusive-lock.ts).
   // What is not shown yet is that the tests with real-time bounds (Leases, Ready timeouts,
-  // heartbeat timeouts) hold on 2 cores shared by two files; see the README's Tests section.
+  // heartbeat timeouts) hold on 2 cores shared by two files (README, Quick start).
   maxWorkers: testWorkers(process.env.XPUFLOW_TEST_WORKERS),
   // A hung simulator socket must not keep CI waiting after the results are in.
   forceExit: true,
