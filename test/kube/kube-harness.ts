@@ -10,6 +10,7 @@
  * (sim/dpu). Nothing else is faked.
  */
 import { waitFor } from '../support/wait-for';
+import { workerLoopback } from '../support/worker-loopback';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -38,7 +39,8 @@ import { startDpuClusterJoins, type DpuClusterJoins } from '../../sim/dpu';
 import { logTails, timestampedLog } from '../support/log-tails';
 import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../model/resources/pci-labels';
 import { startControlWorker, startFleetHostWorkers } from '../support/polling-workers';
-import { startRealHostNode, type RealHostNode } from './real-host-node';
+import { startRealHostNode } from './real-host-node';
+import type { RealNode } from '../support/real-node';
 
 export const NS = 'xpuflow-test';
 
@@ -83,7 +85,7 @@ export class KubeHarness {
   private kubelets?: PlayedKubelets;
   /** Hosts with a real kubelet (hosts(..., { realNode: true })): the played kubelets leave their pods alone. */
   private readonly realNodes = new Set<string>();
-  private realHostNodes: RealHostNode[] = [];
+  private realHostNodes: RealNode[] = [];
   /** The DPUs' joins to the DPU cluster: the last outcome per DMS address. */
   joins?: DpuClusterJoins;
   readonly dpuEvents: Array<{ at: number; name: string; phase: string; ready: boolean; generation: number }> =
@@ -196,6 +198,7 @@ export class KubeHarness {
     if (opts.realNode && count !== 1)
       throw new Error(`hosts ${prefix}: a real node is one host (asked ${count})`);
     const octet = 10 + this.fleets.length;
+    const net = workerLoopback(); // not another jest worker's simulators, on a port it may have picked too
     const fleet = await startSimFleet({
       dir: path.join(this.dir, prefix),
       prefix: `${prefix}-`,
@@ -204,7 +207,7 @@ export class KubeHarness {
       flashMs: opts.flashMs ?? 1500,
       rebootMs: opts.rebootMs ?? 500,
       bfbSizeBytes: 1024,
-      dmsListen: (h) => ({ host: `127.0.${octet}.${h + 1}`, port: this.dmsBasePort }),
+      dmsListen: (h) => ({ host: `${net}.${octet}.${h + 1}`, port: this.dmsBasePort }),
     });
     this.fleets.push(fleet);
     for (const [i, h] of fleet.hosts.entries()) {
@@ -213,7 +216,7 @@ export class KubeHarness {
         this.realHostNodes.push(await startRealHostNode(this.host, h.node));
         if (Object.keys(labels).length) await this.kube.patchNode(h.node, { metadata: { labels } });
       } else {
-        await createHostNode(this.kube, h.node, `127.0.${octet}.${i + 1}`, labels);
+        await createHostNode(this.kube, h.node, `${net}.${octet}.${i + 1}`, labels);
       }
     }
     // The host workers' node discovery labels each Node with its DPU's PCI address.

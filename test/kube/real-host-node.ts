@@ -8,38 +8,19 @@
  * validateNodeIP), not the loopback address the host's DMS simulator listens
  * on, so a DPU on it gets no further than the phases before DMS.
  *
- * One real node runs on the machine at a time: starting one waits for the
- * `real-node` lock (test/support/exclusive-lock.ts), held until stop().
+ * One real node runs on the machine at a time: RealNode.start() waits for the
+ * `real-kubelet` lock (test/support/exclusive-lock.ts), held until stop().
  */
 import type { KubeCluster } from '../../sim/kube';
-import { exclusiveLock } from '../support/exclusive-lock';
 import { RealNode } from '../support/real-node';
 
-export interface RealHostNode {
-  node: RealNode;
-  stop(): Promise<void>;
-}
-
-export async function startRealHostNode(cluster: KubeCluster, name: string): Promise<RealHostNode> {
-  const lock = await exclusiveLock('real-node', {
-    holder: `${process.argv.slice(1).join(' ')}: node ${name}`,
-  });
+export async function startRealHostNode(cluster: KubeCluster, name: string): Promise<RealNode> {
   const node = new RealNode({ name, cluster });
   try {
     await node.start();
   } catch (err) {
     await node.stop();
-    await lock.release();
     throw err;
   }
-  return {
-    node,
-    async stop() {
-      try {
-        await node.stop();
-      } finally {
-        await lock.release();
-      }
-    },
-  };
+  return node;
 }

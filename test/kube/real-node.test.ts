@@ -19,7 +19,7 @@
  * disruption controller, which keeps the PodDisruptionBudget's status the
  * eviction API checks, and the node lifecycle controller, which lifts the new
  * Node's not-ready taint once it is Ready (and taints it while cordoned). One
- * real node runs on the machine at a time: the file holds the `real-node` lock
+ * real node runs on the machine at a time: the file holds the `real-kubelet` lock
  * (test/support/exclusive-lock.ts) from first to last. Behind the device plugin: a simulated sysfs (two VFs on one PF) and a Temporal dev
  * server running the real VF lease workflow, whose host and DPU activities are
  * recording fakes (the attach is not under test here).
@@ -51,12 +51,15 @@ import { startControllerManager, type RunningControllerManager } from '../../sim
 import { startScheduler, type RunningScheduler } from '../../sim/kube/scheduler';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
 import { DevServer } from '../support/dev-server';
-import { exclusiveLock, type ExclusiveLock } from '../support/exclusive-lock';
 import { vfLeaseWorkers } from '../support/vf-lease-workers';
 import { requirePrerequisites } from '../support/prerequisites';
 import { DEVICE_PLUGIN_DIR, processesNaming, RealNode } from '../support/real-node';
 import { TEST_IMAGE } from '../support/real-node-tools';
 import { waitFor } from '../support/wait-for';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// The kubelet's device plugin folder is fixed: one real node on the machine at a time (test/support/real-node.ts).
+holdLock(LOCKS.realKubelet);
 
 jest.setTimeout(180_000);
 
@@ -67,14 +70,6 @@ const NS = 'default';
 const PF = '0000:03:00.0';
 const POOL: PoolConfig = { name: 'pool-a', dpu: 'd1', vlan: 100, selector: { pfNames: ['enp3s0f0'] } };
 const RESOURCE = 'xpuflow.io/pool-a';
-
-// The kubelet's device plugin folder is the machine's: no other real-node file (of this run, or of
-// another checkout's) runs while this one does. Waits for one that does.
-let realNodeLock: ExclusiveLock | undefined;
-beforeAll(async () => {
-  realNodeLock = await exclusiveLock('real-node', { holder: __filename });
-}, 660_000);
-afterAll(() => realNodeLock?.release());
 
 describeNode('a real node killed mid-test', () => {
   test('the next node names what the dead one left running and does not start', async () => {

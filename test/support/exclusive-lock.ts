@@ -1,88 +1,122 @@
 /**
- * A machine-wide lock for test files that must never run together, even when
- * jest runs files side by side or two checkouts run their suites on one
- * machine: e.g. the real-node files (test/support/real-node.ts), whose kubelet
- * uses the one fixed device plugin folder /var/lib/kubelet/device-plugins.
+ * Cross-process locks for test files that use something of the host only one
+ * of them can use at a time (network namespaces and links, the kubelet's fixed
+ * device plugin folder), so jest may run other files beside them.
  *
- * It is flock(1) on a file under the system temp folder, held by a child
- * `flock` process for as long as its stdin is open: release() closes it, and
- * if the test process dies the kernel closes it, so a killed run never leaves
- * the lock taken. Waiting is in line (flock blocks); after `timeoutMs` the
- * wait fails naming the holder.
+ * A lock is flock(1) (util-linux) on /tmp/xpuflow-locks/<name>.lock, held by a
+ * `flock … cat` child while its stdin stays open: it is released when the test
+ * releases it, and also when the jest worker dies whatever the way (the pipe
+ * closes, cat ends, the kernel drops the flock), so a killed run leaves no
+ * stale lock. Within one process a lock is re-entrant (counted), so a file
+ * that holds it may call helpers that take it again.
  */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 
-export interface ExclusiveLock {
-  /** The lock file. */
-  readonly path: string;
-  release(): Promise<void>;
+const LOCK_DIR = '/tmp/xpuflow-locks';
+
+/** What one file holds for the whole of its run, by resource. */
+export const LOCKS = {
+  /** Network namespaces, veth links and OVS bridges made on this host (CNI, VF and OVS files). */
+  hostNetwork: 'host-network',
+  /** The kubelet's device plugin folder /var/lib/kubelet/device-plugins, fixed whatever its root dir. */
+  realKubelet: 'real-kubelet',
+} as const;
+
+interface Held {
+  count: number;
+  ready: Promise<ChildProcess>;
+}
+const held = new Map<string, Held>();
+
+/** Waits (up to `timeoutMs`) until this process holds the lock `name`; returns its release. */
+export async function exclusiveLock(name: string, timeoutMs = 15 * 60_000): Promise<() => Promise<void>> {
+  if (!/^[a-z0-9-]+$/.test(name)) throw new Error(`lock name "${name}": use lowercase letters, digits and -`);
+  let h = held.get(name);
+  if (h) {
+    h.count += 1;
+  } else {
+    h = { count: 1, ready: take(name, timeoutMs) };
+    held.set(name, h);
+  }
+  const mine = h;
+  try {
+    await mine.ready;
+  } catch (err) {
+    mine.count -= 1;
+    if (held.get(name) === mine && mine.count === 0) held.delete(name);
+    throw err;
+  }
+  let released = false;
+  return async () => {
+    if (released) return;
+    released = true;
+    mine.count -= 1;
+    if (mine.count > 0) return;
+    if (held.get(name) === mine) held.delete(name);
+    const child = await mine.ready;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.stdin?.end();
+    if (child.exitCode === null) await exited;
+  };
 }
 
-export const LOCK_DIR = path.join(os.tmpdir(), 'xpuflow-locks');
+/**
+ * Holds `name` from before the first hook of the file (or describe block) it is called in to after
+ * its last: call it at the top level of a test file or of a describe block. The wait for another
+ * process to release it has a budget of its own, not a hook's.
+ */
+export function holdLock(name: string, timeoutMs = 15 * 60_000): void {
+  let release: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    release = await exclusiveLock(name, timeoutMs);
+  }, timeoutMs + 10_000);
+  afterAll(async () => {
+    await release?.();
+  });
+}
 
-/** Waits until no other process holds the lock `name`, then holds it until release(). */
-export async function exclusiveLock(
-  name: string,
-  opts: { timeoutMs?: number; holder?: string } = {},
-): Promise<ExclusiveLock> {
-  if (!/^[a-z0-9-]+$/.test(name)) {
-    throw new Error(`lock name ${JSON.stringify(name)}: use lower-case letters, digits and dashes`);
-  }
+function take(name: string, timeoutMs: number): Promise<ChildProcess> {
   fs.mkdirSync(LOCK_DIR, { recursive: true });
   const file = path.join(LOCK_DIR, `${name}.lock`);
-  const holderFile = `${file}.holder`;
-  const timeoutMs = opts.timeoutMs ?? 600_000;
-  // Prints once it holds the lock, then waits on stdin (cat) until it closes.
-  const child = spawn('flock', ['--exclusive', file, 'sh', '-c', 'echo held; exec cat >/dev/null'], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      let holder = '(no holder recorded)';
-      try {
-        holder = fs.readFileSync(holderFile, 'utf8').trim();
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      }
+  return new Promise((resolve, reject) => {
+    // -w: flock gives up (exit 1) after that many seconds; `exec cat` then holds the lock until stdin closes.
+    const child = spawn(
+      'flock',
+      ['--exclusive', '-w', String(Math.ceil(timeoutMs / 1000)), file, 'sh', '-c', 'echo held && exec cat'],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      if (out.includes('held\n')) resolve(child);
+    });
+    child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    child.once('error', (e: NodeJS.ErrnoException) =>
       reject(
         new Error(
-          `lock ${file} still held after ${timeoutMs} ms by ${holder}: wait for that run to end, or stop it`,
+          e.code === 'ENOENT'
+            ? `flock is not installed (util-linux); it guards ${file}: install util-linux`
+            : `flock on ${file} failed to start: ${e.message}`,
+          { cause: e },
+        ),
+      ),
+    );
+    child.once('exit', (code, signal) => {
+      if (out.includes('held\n')) return;
+      reject(
+        new Error(
+          `no lock on ${file} within ${timeoutMs} ms (flock exited ${code ?? signal}${err ? `: ${err.trim()}` : ''}): ` +
+            `another test run holds it; see \`fuser -v ${file}\``,
         ),
       );
-    }, timeoutMs);
-    child.stdout.once('data', () => {
-      clearTimeout(timer);
-      resolve();
     });
-    child.once('error', (err) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot run flock(1) for ${file} (util-linux): ${err.message}`, { cause: err }));
-    });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`flock on ${file} exited (${code ?? signal}) before holding it: ${stderr}`));
-    });
+    // The child must not keep the jest worker alive; the pipe still ties its life to this process.
+    child.unref();
+    (child.stdout as unknown as { unref?: () => void }).unref?.();
+    (child.stderr as unknown as { unref?: () => void }).unref?.();
+    (child.stdin as unknown as { unref?: () => void }).unref?.();
   });
-  fs.writeFileSync(
-    holderFile,
-    `process ${process.pid} (${opts.holder ?? process.argv.slice(1).join(' ')})\n`,
-  );
-  let released = false;
-  return {
-    path: file,
-    async release() {
-      if (released) return;
-      released = true;
-      fs.rmSync(holderFile, { force: true });
-      child.stdin.end();
-      await exited;
-    },
-  };
 }
