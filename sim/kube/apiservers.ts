@@ -4,8 +4,10 @@
  * when asked, a second one playing the DPU cluster, sharing the etcd under
  * its own key prefix). Binaries come from scripts/kube-assets.sh.
  *
- * There is no kubelet, scheduler or controller-manager: tests play those by
- * writing pod, node and PodDisruptionBudget status themselves (see kubelets.ts).
+ * No kubelet, scheduler or controller-manager runs unless a test starts one
+ * (controller-manager.ts, scheduler.ts, test/support/real-node.ts); otherwise
+ * tests play them by writing pod, node and PodDisruptionBudget status
+ * themselves (see kubelets.ts).
  */
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
