@@ -4,8 +4,10 @@
  * when asked, a second one playing the DPU cluster, sharing the etcd under
  * its own key prefix). Binaries come from scripts/kube-assets.sh.
  *
- * There is no kubelet, scheduler or controller-manager: tests play those by
- * writing pod, node and PodDisruptionBudget status themselves (see kubelets.ts).
+ * No kubelet, scheduler or controller-manager runs unless a test starts one
+ * (controller-manager.ts, scheduler.ts, test/support/real-node.ts); otherwise
+ * tests play them by writing pod, node and PodDisruptionBudget status
+ * themselves (see kubelets.ts).
  */
 
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -14,7 +16,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import { freePort } from '../free-port';
+import { freePort, listensOn } from '../free-port';
 
 /** The repository root, from the sources (sim/kube) or the build (dist/sim/kube). */
 export function repoRoot(): string {
@@ -49,21 +51,55 @@ export class KubeApiservers {
   readonly dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-kube-'));
   private procs: ChildProcess[] = [];
   private etcdUrl = '';
+  private etcd?: ChildProcess;
   readonly clusters: KubeCluster[] = [];
 
   /** Starts etcd and one apiserver per name, e.g. ['host', 'dpu']. */
   async start(names: string[] = ['host']): Promise<KubeCluster[]> {
     const bin = kubeAssets();
+    await this.retryPortTaken('etcd', () => this.startEtcd(bin));
+    const started = await Promise.all(
+      names.map((n) => this.retryPortTaken(`kube-apiserver ${n}`, () => this.startApiserver(n, bin))),
+    );
+    this.clusters.push(...started);
+    return started;
+  }
+
+  /**
+   * Ports are picked free, then bound by another process: another jest worker's server
+   * or a client's ephemeral port may take one in between. The server then exits with
+   * "address already in use", and is started again on new ports (3 tries).
+   */
+  private async retryPortTaken<T>(what: string, start: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await start();
+      } catch (err) {
+        if (!(err instanceof PortTaken)) throw err;
+        if (attempt >= 3)
+          throw new Error(
+            `${what}: its port was taken at each of 3 starts; is a run of many servers on this host?`,
+            {
+              cause: err,
+            },
+          );
+      }
+    }
+  }
+
+  private async startEtcd(bin: string): Promise<void> {
     const clientPort = await freePort();
     const peerPort = await freePort();
-    this.etcdUrl = `http://127.0.0.1:${clientPort}`;
-    this.spawn('etcd', path.join(bin, 'etcd'), [
+    const url = `http://127.0.0.1:${clientPort}`;
+    // A try that lost its port may have written its membership (peer URL) there: start afresh.
+    fs.rmSync(path.join(this.dir, 'etcd'), { recursive: true, force: true });
+    const p = this.spawn('etcd', path.join(bin, 'etcd'), [
       '--data-dir',
       path.join(this.dir, 'etcd'),
       '--listen-client-urls',
-      this.etcdUrl,
+      url,
       '--advertise-client-urls',
-      this.etcdUrl,
+      url,
       '--listen-peer-urls',
       `http://127.0.0.1:${peerPort}`,
       '--initial-advertise-peer-urls',
@@ -74,9 +110,16 @@ export class KubeApiservers {
       '--log-level',
       'warn',
     ]);
-    const started = await Promise.all(names.map((n) => this.startApiserver(n, bin)));
-    this.clusters.push(...started);
-    return started;
+    // Not another file's etcd on a port taken from under this one: the apiservers would share its keys.
+    const deadline = Date.now() + 60_000;
+    while (!listensOn(p.pid!, clientPort)) {
+      this.assertRunning([p]);
+      if (Date.now() > deadline)
+        throw new Error(`etcd did not listen on ${url} in 60 s: ${this.log('etcd')}`);
+      await sleep(100);
+    }
+    this.etcdUrl = url;
+    this.etcd = p;
   }
 
   cluster(name: string): KubeCluster {
@@ -101,7 +144,7 @@ export class KubeApiservers {
     const clientCa = makeClientCa(dir);
     const port = await freePort();
     const url = `https://127.0.0.1:${port}`;
-    this.spawn(`kube-apiserver-${name}`, path.join(bin, 'kube-apiserver'), [
+    const proc = this.spawn(`kube-apiserver-${name}`, path.join(bin, 'kube-apiserver'), [
       `--etcd-servers=${this.etcdUrl}`,
       `--etcd-prefix=/registry-${name}`,
       '--bind-address=127.0.0.1',
@@ -126,6 +169,7 @@ export class KubeApiservers {
       '--disable-admission-plugins=ServiceAccount',
       '--v=0',
     ]);
+    const mine = [this.etcd!, proc];
     const ca = path.join(dir, 'certs', 'apiserver.crt');
     const deadline = Date.now() + 90_000;
     // The file appears before it is whole (the serving certificate, then the CA
@@ -134,7 +178,7 @@ export class KubeApiservers {
     // stopped changing and ends with a whole certificate.
     let caPem: string;
     for (let last = ''; ; last = caPem) {
-      this.assertRunning();
+      this.assertRunning(mine);
       caPem = fs.existsSync(ca) ? fs.readFileSync(ca, 'utf8') : '';
       if (caPem && caPem === last && caPem.trimEnd().endsWith('-----END CERTIFICATE-----')) break;
       if (Date.now() > deadline)
@@ -167,14 +211,28 @@ export class KubeApiservers {
     fs.writeFileSync(kubeconfigPath, kubeconfigYaml);
     const kc = new k8s.KubeConfig();
     kc.loadFromString(kubeconfigYaml);
-    await this.waitReady(name, kc, deadline);
+    // Its own port, not another process's that took it first (that process would answer here).
+    while (!listensOn(proc.pid!, port)) {
+      this.assertRunning(mine);
+      if (Date.now() > deadline)
+        throw new Error(
+          `kube-apiserver ${name} did not listen on ${url} in 90 s: ${this.log(`kube-apiserver-${name}`)}`,
+        );
+      await sleep(100);
+    }
+    await this.waitReady(name, kc, deadline, mine);
     return { name, url, kubeconfigPath, kubeconfigYaml, kc, clientCa };
   }
 
-  private async waitReady(name: string, kc: k8s.KubeConfig, deadline: number): Promise<void> {
+  private async waitReady(
+    name: string,
+    kc: k8s.KubeConfig,
+    deadline: number,
+    mine: ChildProcess[],
+  ): Promise<void> {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     for (;;) {
-      this.assertRunning();
+      this.assertRunning(mine);
       try {
         await core.readNamespace({ name: 'default' });
         return;
@@ -190,25 +248,40 @@ export class KubeApiservers {
     }
   }
 
-  private spawn(name: string, file: string, args: string[]): void {
-    const log = fs.openSync(path.join(this.dir, `${name}.log`), 'a');
+  private spawn(name: string, file: string, args: string[]): ChildProcess {
+    const logPath = path.join(this.dir, `${name}.log`);
+    const logStart = fs.existsSync(logPath) ? fs.statSync(logPath).size : 0;
+    const log = fs.openSync(logPath, 'a');
     const p = spawn(file, args, { stdio: ['ignore', log, log] });
-    (p as ChildProcess & { xpuName?: string }).xpuName = name;
+    fs.closeSync(log); // the process holds its own copy
+    Object.assign(p, { xpuName: name, xpuLogStart: logStart });
     this.procs.push(p);
+    return p;
   }
 
-  private assertRunning(): void {
-    for (const p of this.procs) {
-      if (p.exitCode !== null) {
-        const name = (p as ChildProcess & { xpuName?: string }).xpuName ?? 'process';
-        throw new Error(`${name} exited with ${p.exitCode}: ${this.log(name)}`);
+  /** Throws if one of `procs` exited: PortTaken (and forgets it, to be started again) if its port was taken. */
+  private assertRunning(procs: ChildProcess[]): void {
+    for (const p of procs) {
+      if (p.exitCode !== null || p.signalCode !== null) {
+        const { xpuName: name, xpuLogStart: logStart } = p as ChildProcess & Named;
+        const said = this.log(name, logStart);
+        if (said.includes('address already in use')) {
+          this.procs = this.procs.filter((x) => x !== p);
+          throw new PortTaken(`${name}: ${said}`);
+        }
+        throw new Error(`${name} exited with ${p.exitCode ?? p.signalCode}: ${said}`);
       }
     }
   }
 
-  log(name: string): string {
+  /** The last 3000 characters a process wrote (since `from`, a byte offset in its log). */
+  log(name: string, from = 0): string {
     try {
-      return fs.readFileSync(path.join(this.dir, `${name}.log`), 'utf8').slice(-3000);
+      return fs
+        .readFileSync(path.join(this.dir, `${name}.log`))
+        .subarray(from)
+        .toString('utf8')
+        .slice(-3000);
     } catch {
       return '(no log)';
     }
@@ -226,6 +299,14 @@ export class KubeApiservers {
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }
+
+interface Named {
+  xpuName: string;
+  xpuLogStart: number;
+}
+
+/** A server exited because another process had bound its port first. */
+class PortTaken extends Error {}
 
 /** A self-signed CA (EC P-256, one day) made with openssl, as `kubeadm init` makes ca.crt and ca.key. */
 function makeClientCa(dir: string): { certPath: string; keyPath: string } {

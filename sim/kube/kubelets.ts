@@ -2,7 +2,8 @@
  * The host cluster's kubelets, played (there are none on loopback API
  * servers): pods bound to a node become Running and Ready, pods being deleted
  * are finished. DPUs join their DPU cluster themselves, with their bf.cfg
- * (sim/dpu/join.ts).
+ * (sim/dpu/join.ts). Pods bound to a node in `realNodes` are left to that
+ * node's own kubelet (test/kube/real-host-node.ts); the set may grow later.
  */
 import * as k8s from '@kubernetes/client-node';
 import type { Kube } from '../../platform/kube/client';
@@ -13,7 +14,11 @@ export interface PlayedKubelets {
   stop(): void;
 }
 
-export function playKubelets(host: Kube, everyMs = 300): PlayedKubelets {
+export function playKubelets(
+  host: Kube,
+  everyMs = 300,
+  realNodes: ReadonlySet<string> = new Set(),
+): PlayedKubelets {
   let busy = false;
   const tick = async () => {
     if (busy) return;
@@ -23,6 +28,7 @@ export function playKubelets(host: Kube, everyMs = 300): PlayedKubelets {
       for (const p of pods.items) {
         const namespace = p.metadata!.namespace!;
         const name = p.metadata!.name!;
+        if (p.spec?.nodeName && realNodes.has(p.spec.nodeName)) continue;
         if (p.metadata?.deletionTimestamp) {
           await host.core
             .deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 })

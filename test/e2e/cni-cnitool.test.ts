@@ -25,6 +25,10 @@ import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 import { cniPluginDir, xpuflowCniExecutable } from '../support/cni-tools';
 import { requirePrerequisites } from '../support/prerequisites';
 import { VF_PREREQUISITES, VfHarness } from './vf-harness';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// Changes this host's network namespaces, links or OVS: one such file at a time, whatever else jest runs beside it.
+holdLock(LOCKS.hostNetwork);
 
 const { describe: describeCni } = requirePrerequisites('the cnitool end-to-end tests', [
   ...VF_PREREQUISITES,

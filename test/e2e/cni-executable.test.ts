@@ -12,6 +12,10 @@ import { startHostAgentServer, type HostAgentServer } from '../../node/hostagent
 import type { CniRequest__Output } from '../../proto/load-vf';
 import { REPO_ROOT } from '../support/tools';
 import { xpuflowCniExecutable } from '../support/cni-tools';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// Changes this host's network namespaces, links or OVS: one such file at a time, whatever else jest runs beside it.
+holdLock(LOCKS.hostNetwork);
 
 jest.setTimeout(300_000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-cni-exe-'));

@@ -13,6 +13,10 @@ import { parseFlowLine } from '../../activities/ovs/flows';
 import { planDpu } from '../../model/service-chain-planner';
 import { startPrivateOvs, type PrivateOvs } from '../../sim/ovs';
 import { requirePrerequisites } from '../support/prerequisites';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// Changes this host's network namespaces, links or OVS: one such file at a time, whatever else jest runs beside it.
+holdLock(LOCKS.hostNetwork);
 
 const { describe: describeOvs } = requirePrerequisites('the OVS activity tests', [
   'root',

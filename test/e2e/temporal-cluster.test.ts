@@ -37,6 +37,7 @@ import { leaseMac } from '../../model/vf';
 import type { DpuResource, DpuSetResource } from '../../model/resources/common';
 import { dpuObjectName } from '../../model/resources/pci-labels';
 import { KubeHarness, NS as KUBE_NS } from '../kube/kube-harness';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
 
 /** Every payload of a history (inputs, results, signals, markers), its bytes as text. */
 function payloadTexts(x: unknown): string[] {
@@ -251,6 +252,8 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
   });
 
   describeVf('a pod VF attach through the cluster (real netns, veth, OVS, kubelet protocol)', () => {
+    // Network namespaces and links on this host: one such file (or block) at a time.
+    holdLock(LOCKS.hostNetwork);
     let h: VfHarness;
     beforeAll(async () => {
       h = new VfHarness(2, { env: env(), connect: () => cluster.connect(codecDataConverter(env())) });

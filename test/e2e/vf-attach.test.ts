@@ -16,6 +16,10 @@ import { captureHistory } from '../support/history-capture';
 import { sampleSeries, samplesOf, scrape } from '../support/metrics-scrape';
 import { requirePrerequisites } from '../support/prerequisites';
 import { PF, VF_PREREQUISITES, VfHarness } from './vf-harness';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// Changes this host's network namespaces, links or OVS: one such file at a time, whatever else jest runs beside it.
+holdLock(LOCKS.hostNetwork);
 
 const { describe: describeVf } = requirePrerequisites('the VF attach end-to-end tests', VF_PREREQUISITES);
 /** A CNI call that succeeded (the error JSON shows in the diff when not). */

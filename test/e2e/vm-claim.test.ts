@@ -23,6 +23,10 @@ import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs
 import { spawnControlWorker, type WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// Changes this host's network namespaces, links or OVS: one such file at a time, whatever else jest runs beside it.
+holdLock(LOCKS.hostNetwork);
 
 const PF = '0000:5e:00.0';
 const node = 'vm-host-1';

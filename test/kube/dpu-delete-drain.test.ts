@@ -1,7 +1,9 @@
 /**
  * One DPU object at a time, against real kube-apiservers: deleting a DPU runs
  * the delete flow and releases the finalizer; a drain honours a
- * PodDisruptionBudget and times out with a clear condition; bad input is
+ * PodDisruptionBudget and times out with a clear condition (on a host that is
+ * a real node: its kubelet runs and stops the pods, the real
+ * kube-controller-manager's disruption controller keeps the budget); bad input is
  * refused by the API server or shown as a clear condition; two DPUs of one
  * name in two namespaces get their own DMS pods, DPU-cluster nodes, workflow
  * IDs and DPU worker queues, and deleting one leaves the other's alone.
@@ -18,19 +20,26 @@ import { dmsPodName } from '../../model/dpu';
 import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
 import type { DpuClusterResource, DpuResource, DpuSetResource } from '../../model/resources/common';
 import { readNumVfs } from '../../activities/sysfs';
+import { startControllerManager, type RunningControllerManager } from '../../sim/kube/controller-manager';
+import { requirePrerequisites } from '../support/prerequisites';
+import { TEST_IMAGE } from '../support/real-node-tools';
 import { KubeHarness, NS, TIMING } from './kube-harness';
 
 jest.setTimeout(240_000);
 
 const h = new KubeHarness();
-const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const { test: testOnRealNode } = requirePrerequisites('the drain on a real node', ['kubelet-node']);
+let kcm: RunningControllerManager | undefined;
 
 beforeAll(async () => {
   await h.start();
   await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
   await h.startControllers();
 });
-afterAll(() => h.dispose());
+afterAll(async () => {
+  await kcm?.stop();
+  await h.dispose();
+});
 
 const dpuObject = (name: string, node: string, pciAddress: string, extra: object = {}) => ({
   metadata: { name },
@@ -84,74 +93,90 @@ test('deleting a DPU runs the delete flow and releases the finalizer', async () 
   h.captureHistory('delete-dpu-xpuflow-test-solo-dpu', 'delete-dpu-reverse-phase-order.json');
 });
 
-test('a drain honours a PodDisruptionBudget and times out with a clear condition; the node effect is undone', async () => {
-  const fleet = await h.hosts('drain', 1, {});
-  const node = fleet.hosts[0].node;
-  const pod = (name: string, labels: Record<string, string>) =>
-    h.kube.core.createNamespacedPod({
-      namespace: NS,
-      body: {
-        metadata: { name, labels },
-        spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }] },
-      },
-    });
-  await pod('db-0', { app: 'db' });
-  await pod('web-0', { app: 'web' });
-  const policy = h.host.kc.makeApiClient(k8s.PolicyV1Api);
-  await policy.createNamespacedPodDisruptionBudget({
-    namespace: NS,
-    body: { metadata: { name: 'db' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'db' } } } },
-  });
-  // Play the kubelet (db-0 Running and Ready, so its budget counts) and the disruption controller (no disruption allowed).
-  await h.waitFor('db-0 Running', async () => (await h.kube.getPod(NS, 'db-0'))?.status?.phase === 'Running');
-  const pdb = await policy.readNamespacedPodDisruptionBudget({ namespace: NS, name: 'db' });
-  await policy.patchNamespacedPodDisruptionBudgetStatus(
-    {
-      namespace: NS,
-      name: 'db',
-      body: {
-        status: {
-          observedGeneration: pdb.metadata!.generation,
-          disruptionsAllowed: 0,
-          currentHealthy: 1,
-          desiredHealthy: 1,
-          expectedPods: 1,
+testOnRealNode(
+  'a drain honours a PodDisruptionBudget and times out with a clear condition; the node effect is undone',
+  async () => {
+    const fleet = await h.hosts('drain', 1, {}, { realNode: true });
+    const node = fleet.hosts[0].node;
+    kcm = startControllerManager(h.host, h.dir, ['disruption-controller']);
+    // Host-network busybox pods on the real node (the image imported, never pulled), Ready once running;
+    // each exits on SIGTERM, so an evicted one is gone within a second or two.
+    const pod = (name: string, labels: Record<string, string>) =>
+      h.kube.core.createNamespacedPod({
+        namespace: NS,
+        body: {
+          metadata: { name, labels },
+          spec: {
+            nodeName: node,
+            hostNetwork: true,
+            terminationGracePeriodSeconds: 10,
+            containers: [
+              {
+                name: 'c',
+                image: TEST_IMAGE,
+                imagePullPolicy: 'Never',
+                command: ['/bin/sh', '-c', "trap 'exit 0' TERM; touch /tmp/up; while :; do sleep 1; done"],
+                readinessProbe: { exec: { command: ['test', '-f', '/tmp/up'] }, periodSeconds: 1 },
+              },
+            ],
+          },
         },
-      },
-    },
-    MERGE,
-  );
+      });
+    await pod('db-0', { app: 'db' });
+    await pod('web-0', { app: 'web' });
+    const policy = h.host.kc.makeApiClient(k8s.PolicyV1Api);
+    await policy.createNamespacedPodDisruptionBudget({
+      namespace: NS,
+      body: { metadata: { name: 'db' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'db' } } } },
+    });
+    // The kubelet runs db-0 to Ready; the disruption controller then counts it and allows no disruption.
+    await h.waitFor('PodDisruptionBudget db settled: db-0 healthy, no disruption allowed', async () => {
+      const b = await policy.readNamespacedPodDisruptionBudget({ namespace: NS, name: 'db' });
+      return (
+        b.status?.observedGeneration === b.metadata?.generation &&
+        b.status?.currentHealthy === 1 &&
+        b.status?.disruptionsAllowed === 0
+      );
+    });
+    await h.waitFor('web-0 Ready', async () => {
+      const p = await h.kube.getPod(NS, 'web-0');
+      return p?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') && p;
+    });
 
-  await h.kube.create(
-    'DPU',
-    NS,
-    dpuObject('drain-dpu', node, fleet.dpus[0].spec.pciAddress, {
-      nodeEffect: { drain: { timeoutSeconds: 3 } },
-    }),
-  );
-  const failed = await h.waitFor('drain-dpu in Error', async () => {
-    const d = await h.dpu('drain-dpu');
-    if (d?.status?.phase === 'Ready') throw new Error(JSON.stringify(d.status.conditions));
-    return d?.status?.phase === 'Error' ? d : undefined;
-  });
-  const ready = failed.status!.conditions!.find((c) => c.type === 'Ready')!;
-  expect(ready.status).toBe('False');
-  expect(failed.status!.message).toMatch(/drain of node drain-host-01 timed out after 3 s/);
-  expect(failed.status!.message).toContain(`${NS}/db-0`);
-  expect(failed.status!.message).toMatch(/disruption budget/i);
-  const effect = failed.status!.conditions!.find((c) => c.type === 'NodeEffectApplied')!;
-  expect(effect.status).toBe('False');
-  // The unprotected pod was evicted; the protected one stayed; the node is schedulable again.
-  expect(await h.kube.getPod(NS, 'web-0')).toBeUndefined();
-  expect(await h.kube.getPod(NS, 'db-0')).toBeDefined();
-  expect((await h.kube.getNode(node))!.spec?.unschedulable).toBeFalsy();
-  expect(
-    (await h.events('drain-dpu')).some((e) => e.type === 'Warning' && e.reason === 'ProvisioningFailed'),
-  ).toBe(true);
-  // Nothing was flashed.
-  expect(fleet.dpus[0].dms.counters.flashes).toBe(0);
-  h.captureHistory(failed.status!.workflowId!, 'provision-dpu-kube-drain-timeout.json');
-});
+    await h.kube.create(
+      'DPU',
+      NS,
+      dpuObject('drain-dpu', node, fleet.dpus[0].spec.pciAddress, {
+        nodeEffect: { drain: { timeoutSeconds: 3 } },
+      }),
+    );
+    const failed = await h.waitFor('drain-dpu in Error', async () => {
+      const d = await h.dpu('drain-dpu');
+      if (d?.status?.phase === 'Ready') throw new Error(JSON.stringify(d.status.conditions));
+      return d?.status?.phase === 'Error' ? d : undefined;
+    });
+    const ready = failed.status!.conditions!.find((c) => c.type === 'Ready')!;
+    expect(ready.status).toBe('False');
+    expect(failed.status!.message).toMatch(/drain of node drain-host-01 timed out after 3 s/);
+    expect(failed.status!.message).toContain(`${NS}/db-0`);
+    expect(failed.status!.message).toMatch(/disruption budget/i);
+    const effect = failed.status!.conditions!.find((c) => c.type === 'NodeEffectApplied')!;
+    expect(effect.status).toBe('False');
+    // The unprotected pod was evicted, stopped by the kubelet, which then deleted it; the protected one
+    // stayed, untouched; the node is schedulable again.
+    await h.waitFor('web-0 evicted and gone', async () => (await h.kube.getPod(NS, 'web-0')) === undefined);
+    const db = await h.kube.getPod(NS, 'db-0');
+    expect(db?.metadata?.deletionTimestamp).toBeUndefined();
+    expect(db?.status?.phase).toBe('Running');
+    expect((await h.kube.getNode(node))!.spec?.unschedulable).toBeFalsy();
+    expect(
+      (await h.events('drain-dpu')).some((e) => e.type === 'Warning' && e.reason === 'ProvisioningFailed'),
+    ).toBe(true);
+    // Nothing was flashed.
+    expect(fleet.dpus[0].dms.counters.flashes).toBe(0);
+    h.captureHistory(failed.status!.workflowId!, 'provision-dpu-kube-drain-timeout.json');
+  },
+);
 
 test('the API server refuses invalid objects with a message that names the field', async () => {
   const refused = async (kind: 'DPU' | 'DPUSet' | 'BFB', body: object) => {

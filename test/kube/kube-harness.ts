@@ -3,12 +3,14 @@
  * DPU cluster) with xpuflow's CRDs installed, a real Temporal dev server, the
  * control and host workers as child processes, the controllers in the test
  * process, and the simulators. The test plays the host's kubelets: it marks
- * DMS pods Ready and finishes evicted pods. The DPU cluster runs the real
+ * DMS pods Ready and finishes evicted pods; a host asked for as a real node
+ * (hosts(..., { realNode: true })) has a real kubelet instead. The DPU cluster runs the real
  * kube-controller-manager's CSR and bootstrap-token controllers, and each
  * simulated DPU joins it with the kubeadm join its flashed bf.cfg carries
  * (sim/dpu). Nothing else is faked.
  */
 import { waitFor } from '../support/wait-for';
+import { workerLoopback } from '../support/worker-loopback';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -37,6 +39,8 @@ import { startDpuClusterJoins, type DpuClusterJoins } from '../../sim/dpu';
 import { logTails, timestampedLog } from '../support/log-tails';
 import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../model/resources/pci-labels';
 import { startControlWorker, startFleetHostWorkers } from '../support/polling-workers';
+import { startRealHostNode } from './real-host-node';
+import type { RealNode } from '../support/real-node';
 
 export const NS = 'xpuflow-test';
 
@@ -79,6 +83,9 @@ export class KubeHarness {
   private workers: WorkerProcess[] = [];
   private fleets: SimFleet[] = [];
   private kubelets?: PlayedKubelets;
+  /** Hosts with a real kubelet (hosts(..., { realNode: true })): the played kubelets leave their pods alone. */
+  private readonly realNodes = new Set<string>();
+  private realHostNodes: RealNode[] = [];
   /** The DPUs' joins to the DPU cluster: the last outcome per DMS address. */
   joins?: DpuClusterJoins;
   readonly dpuEvents: Array<{ at: number; name: string; phase: string; ready: boolean; generation: number }> =
@@ -99,7 +106,7 @@ export class KubeHarness {
     this.kube = new Kube(this.host.kc);
     this.dpuKube = new Kube(this.dpuCluster.kc);
     await Promise.all([this.setUpHostCluster(), this.startControlWorker()]);
-    this.kubelets = playKubelets(this.kube);
+    this.kubelets = playKubelets(this.kube, 300, this.realNodes);
     this.joins = await startDpuClusterJoins(this.dpuCluster, this.dir, () =>
       this.fleets.flatMap((f) => f.dpus.map((d) => d.dms)),
     );
@@ -186,9 +193,12 @@ export class KubeHarness {
     prefix: string,
     count: number,
     labels: Record<string, string>,
-    opts: { flashMs?: number; rebootMs?: number } = {},
+    opts: { flashMs?: number; rebootMs?: number; realNode?: boolean } = {},
   ): Promise<SimFleet> {
+    if (opts.realNode && count !== 1)
+      throw new Error(`hosts ${prefix}: a real node is one host (asked ${count})`);
     const octet = 10 + this.fleets.length;
+    const net = workerLoopback(); // not another jest worker's simulators, on a port it may have picked too
     const fleet = await startSimFleet({
       dir: path.join(this.dir, prefix),
       prefix: `${prefix}-`,
@@ -197,11 +207,17 @@ export class KubeHarness {
       flashMs: opts.flashMs ?? 1500,
       rebootMs: opts.rebootMs ?? 500,
       bfbSizeBytes: 1024,
-      dmsListen: (h) => ({ host: `127.0.${octet}.${h + 1}`, port: this.dmsBasePort }),
+      dmsListen: (h) => ({ host: `${net}.${octet}.${h + 1}`, port: this.dmsBasePort }),
     });
     this.fleets.push(fleet);
     for (const [i, h] of fleet.hosts.entries()) {
-      await createHostNode(this.kube, h.node, `127.0.${octet}.${i + 1}`, labels);
+      if (opts.realNode) {
+        this.realNodes.add(h.node);
+        this.realHostNodes.push(await startRealHostNode(this.host, h.node));
+        if (Object.keys(labels).length) await this.kube.patchNode(h.node, { metadata: { labels } });
+      } else {
+        await createHostNode(this.kube, h.node, `${net}.${octet}.${i + 1}`, labels);
+      }
     }
     // The host workers' node discovery labels each Node with its DPU's PCI address.
     await startFleetHostWorkers(this.client, fleet, {
@@ -312,6 +328,7 @@ export class KubeHarness {
     await this.stopControllers();
     await Promise.all(this.workers.map((w) => w.stop(5_000)));
     await Promise.all(this.fleets.map((f) => f.stop()));
+    for (const n of this.realHostNodes) await n.stop();
     await this.bfb?.stop();
     await this.client?.connection.close();
     await this.temporal.dispose(); // never started with an external Temporal: removes its directory

@@ -8,14 +8,19 @@
  * readiness probe; xpuflow's drain (activities/kube/drain.ts) evicts real pods
  * and the kubelet honours each pod's grace period; a PodDisruptionBudget holds
  * xpuflow's cordon-and-drain (activities/kube/node-effect.ts) until relaxed,
- * and the uncordon the provisioning workflow runs at Ready leaves the node
- * schedulable and running a new pod.
+ * and the uncordon the provisioning workflow runs at Ready lets the real
+ * kube-scheduler place a new pod on the node, which it refused while cordoned.
  *
- * No scheduler runs: pods name their node (as the DMS pod does), which plays
- * the scheduler's part; the kubelet itself deletes a terminated pod's object.
- * The real kube-controller-manager runs only its disruption controller, which
- * keeps the PodDisruptionBudget's status the eviction API checks. Behind
- * the device plugin: a simulated sysfs (two VFs on one PF) and a Temporal dev
+ * The real kube-scheduler (sim/kube/scheduler.ts) places the pods that name no
+ * node: against the node's allocatable of the pool and its spec.unschedulable.
+ * The pods that stand for the DMS pod and for the pods a drain evicts name
+ * their node, as the DMS pod does; the kubelet itself deletes a terminated
+ * pod's object. The real kube-controller-manager runs two controllers: the
+ * disruption controller, which keeps the PodDisruptionBudget's status the
+ * eviction API checks, and the node lifecycle controller, which lifts the new
+ * Node's not-ready taint once it is Ready (and taints it while cordoned). One
+ * real node runs on the machine at a time: the file holds the `real-kubelet` lock
+ * (test/support/exclusive-lock.ts) from first to last. Behind the device plugin: a simulated sysfs (two VFs on one PF) and a Temporal dev
  * server running the real VF lease workflow, whose host and DPU activities are
  * recording fakes (the attach is not under test here).
  *
@@ -43,6 +48,7 @@ import { Kube } from '../../platform/kube/client';
 import { freePort } from '../../sim/free-port';
 import { KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { startControllerManager, type RunningControllerManager } from '../../sim/kube/controller-manager';
+import { startScheduler, type RunningScheduler } from '../../sim/kube/scheduler';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
 import { DevServer } from '../support/dev-server';
 import { vfLeaseWorkers } from '../support/vf-lease-workers';
@@ -50,6 +56,10 @@ import { requirePrerequisites } from '../support/prerequisites';
 import { DEVICE_PLUGIN_DIR, processesNaming, RealNode } from '../support/real-node';
 import { TEST_IMAGE } from '../support/real-node-tools';
 import { waitFor } from '../support/wait-for';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// The kubelet's device plugin folder is fixed: one real node on the machine at a time (test/support/real-node.ts).
+holdLock(LOCKS.realKubelet);
 
 jest.setTimeout(180_000);
 
@@ -96,6 +106,7 @@ describeNode('a real kubelet and containerd', () => {
   let kube: Kube;
   let node: RealNode;
   let kcm: RunningControllerManager | undefined;
+  let scheduler: RunningScheduler | undefined;
   let kernel: SimKernel;
   let plugin: RunningDevicePlugin | undefined;
   let client: Client;
@@ -187,6 +198,23 @@ describeNode('a real kubelet and containerd', () => {
     },
   });
 
+  /** The same pod naming no node: the scheduler places it. */
+  const toSchedule = (p: k8s.V1Pod): k8s.V1Pod => ({ ...p, spec: { ...p.spec!, nodeName: undefined } });
+  const podScheduled = (p: k8s.V1Pod) => p.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  /**
+   * The scheduler's refusal (pkg/scheduler/schedule_one.go, handleSchedulingFailure: PodScheduled=False,
+   * reason Unschedulable, the FitError's message): the pod stays Pending and bound to no node.
+   */
+  const awaitUnschedulable = async (name: string, why: string) => {
+    const p = await awaitPod(name, 'refused by the scheduler', (q) => podScheduled(q)?.status === 'False');
+    // The FitError's message: the filters' reasons, then preemption's (pkg/scheduler/framework/types.go, FitError.Error).
+    expect(podScheduled(p)?.reason).toBe('Unschedulable');
+    const first = `0/1 nodes are available: ${why}.`;
+    expect(podScheduled(p)?.message?.slice(0, first.length)).toBe(first);
+    expect(p.status?.phase).toBe('Pending');
+    expect(p.spec?.nodeName).toBeUndefined();
+  };
+
   beforeAll(async () => {
     const started = Date.now();
     await Promise.all([
@@ -196,7 +224,12 @@ describeNode('a real kubelet and containerd', () => {
       temporal.start(),
     ]);
     kube = new Kube(host.kc);
-    kcm = startControllerManager(host, dir, ['disruption-controller']);
+    // The node lifecycle controller lifts the not-ready taint the API server puts on a new Node
+    // (plugin/pkg/admission/nodetaint/admission.go, addNotReadyTaint) once the node is Ready, which the
+    // scheduler waits for (pkg/controller/nodelifecycle/node_lifecycle_controller.go,
+    // doNoScheduleTaintingPass); the taint-eviction controller, which would evict on NoExecute taints, does not run.
+    kcm = startControllerManager(host, dir, ['disruption-controller', 'node-lifecycle-controller']);
+    scheduler = startScheduler(host, dir);
     node = new RealNode({ name: NODE, cluster: host });
     const nodeStarted = node.start();
 
@@ -230,11 +263,12 @@ describeNode('a real kubelet and containerd', () => {
     await clientConnection?.close();
     await temporal.dispose();
     await kcm?.stop();
+    await scheduler?.stop();
     await apis.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  test('the device plugin registers with the kubelet: the node offers the pool, a pod asking for it is admitted and sees the VF Allocate leased', async () => {
+  test('the device plugin registers with the kubelet: the node offers the pool, the scheduler places a pod asking for it, the kubelet admits it and it sees the VF Allocate leased', async () => {
     plugin = await startPlugin();
     expect(plugin.registrations()).toBe(1);
     await awaitPool({ capacity: '2', allocatable: '2' }, 'after registration and the first ListAndWatch');
@@ -244,11 +278,15 @@ describeNode('a real kubelet and containerd', () => {
     // allocateContainerResources and GetDeviceRunContainerOptions); the container
     // writes it to its termination message, which the kubelet puts in the pod status.
     const env = pciEnvName(RESOURCE);
+    // The pod names no node: the scheduler's NodeResourcesFit finds the pool in the node's allocatable.
     await kube.core.createNamespacedPod({
       namespace: NS,
-      body: busyboxPod('vf-user', `printf %s "$${env}" > /dev/termination-log`, { [RESOURCE]: '1' }),
+      body: toSchedule(
+        busyboxPod('vf-user', `printf %s "$${env}" > /dev/termination-log`, { [RESOURCE]: '1' }),
+      ),
     });
     const done = await awaitPod('vf-user', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
+    expect(done.spec?.nodeName).toBe(NODE);
     const vf = done.status?.containerStatuses?.[0]?.state?.terminated?.message;
     expect(vfs).toContain(vf);
     const lease = await client.workflow.getHandle(vfLeaseWorkflowId(NODE, vf!)).describe();
@@ -267,6 +305,15 @@ describeNode('a real kubelet and containerd', () => {
       `requested number of devices unavailable for ${RESOURCE}. Requested: 3, Available: 2`,
     );
     expect(refused.status?.containerStatuses ?? []).toEqual([]);
+
+    // Naming no node, the same pod never reaches the kubelet: the scheduler finds too little of the pool
+    // allocatable (pkg/scheduler/framework/plugins/noderesources/fit.go, "Insufficient <resource>").
+    await kube.core.createNamespacedPod({
+      namespace: NS,
+      body: toSchedule(busyboxPod('too-many-unplaced', 'true', { [RESOURCE]: '3' })),
+    });
+    await awaitUnschedulable('too-many-unplaced', `1 Insufficient ${RESOURCE}`);
+    await kube.core.deleteNamespacedPod({ namespace: NS, name: 'too-many-unplaced' });
   });
 
   test('a VF going unhealthy lowers allocatable, not capacity; healthy again raises it', async () => {
@@ -507,10 +554,18 @@ describeNode('a real kubelet and containerd', () => {
     await kube.policy.deleteNamespacedPodDisruptionBudget({ namespace: NS, name: 'guarded' });
   });
 
-  test('the uncordon at Ready: the node is schedulable again and a new pod is admitted and runs', async () => {
+  test('the uncordon at Ready: the scheduler, which kept a new pod off the cordoned node, places it there and it runs', async () => {
     const cordoned = await kube.core.readNode({ name: NODE });
     expect(cordoned.spec?.unschedulable).toBe(true);
     expect(cordoned.metadata?.annotations?.['provisioning.xpuflow.dev/cordoned-by']).toBe('dpu-1');
+
+    // Cordoned: the scheduler's NodeUnschedulable filter refuses the node
+    // (pkg/scheduler/framework/plugins/nodeunschedulable/node_unschedulable.go, ErrReasonUnschedulable).
+    await kube.core.createNamespacedPod({
+      namespace: NS,
+      body: toSchedule(busyboxPod('after-ready', 'echo ran > /dev/termination-log')),
+    });
+    await awaitUnschedulable('after-ready', '1 node(s) were unschedulable');
 
     const undone = await new MockActivityEnvironment().run(effects().removeNodeEffect, nodeEffect(30));
     expect(undone).toBe(`uncordoned ${NODE}`);
@@ -519,13 +574,11 @@ describeNode('a real kubelet and containerd', () => {
     expect(n.metadata?.annotations?.['provisioning.xpuflow.dev/cordoned-by']).toBeUndefined();
     expect(n.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
 
-    // No scheduler runs: the pod names the node, playing the scheduler's choice (whose NodeUnschedulable
-    // filter reads spec.unschedulable, checked above); the kubelet admits it and runs it.
-    await kube.core.createNamespacedPod({
-      namespace: NS,
-      body: busyboxPod('after-ready', 'echo ran > /dev/termination-log'),
-    });
+    // The node's change requeues the refused pod (the plugin's queueing hint on a Node update); the
+    // scheduler binds it to the node and the kubelet runs it.
     const ran = await awaitPod('after-ready', 'Succeeded', (p) => p.status?.phase === 'Succeeded');
+    expect(ran.spec?.nodeName).toBe(NODE);
+    expect(podScheduled(ran)?.status).toBe('True');
     expect(ran.status?.containerStatuses?.[0]?.state?.terminated?.message).toBe('ran\n');
   });
 

@@ -21,7 +21,10 @@ jest.setTimeout(300_000);
 
 const h = new KubeHarness();
 const LEASE = 'xpuflow-controller';
-const LEASE_SECONDS = 4;
+// A renew deadline of 5 s (a leader steps down after 5 s without a renewal) under a 6 s Lease:
+// a busy CPU (another file's servers on the other core) does not make the leader lose it mid-test.
+const LEASE_SECONDS = 6;
+const RENEW_DEADLINE_SECONDS = 5;
 const RETRY_SECONDS = 1;
 let fleet: SimFleet;
 let names: string[];
@@ -47,7 +50,7 @@ function controller(n: number): WorkerProcess {
       XPUFLOW_TIMING: JSON.stringify({ ...TIMING, heartbeatTimeoutSeconds: 12 }),
       XPUFLOW_READY_TIMEOUT_SECONDS: '60',
       XPUFLOW_LEASE_DURATION_SECONDS: String(LEASE_SECONDS),
-      XPUFLOW_RENEW_DEADLINE_SECONDS: '3',
+      XPUFLOW_RENEW_DEADLINE_SECONDS: String(RENEW_DEADLINE_SECONDS),
       XPUFLOW_RETRY_PERIOD_SECONDS: String(RETRY_SECONDS),
     },
   });

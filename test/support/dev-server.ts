@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SEARCH_ATTRIBUTE_KEYS } from '../../model/search-attributes';
-import { freePort } from '../../sim/free-port';
+import { freePort, listensOn } from '../../sim/free-port';
 import { temporalCli } from './tools';
 
 const run = promisify(execFile);
@@ -93,7 +93,9 @@ export class DevServer {
     for (;;) {
       try {
         await run(temporalCli(), ['operator', 'cluster', 'health', '--address', this.address]);
-        return;
+        // Another process's server on a port taken from under this one answers too: this one must hold it.
+        if (listensOn(this.proc.pid!, this.port)) return;
+        throw new Error(`port ${this.port} answers, but not from dev server ${this.proc.pid}`);
       } catch {
         if (this.proc.exitCode !== null) {
           const said = fs.readFileSync(logPath, 'utf8').slice(logStart);

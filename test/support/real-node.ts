@@ -46,6 +46,7 @@ import type { KubeCluster } from '../../sim/kube';
 import { freePort } from '../../sim/free-port';
 import { PAUSE_IMAGE, realNodeTools } from './real-node-tools';
 import { waitFor } from './wait-for';
+import { exclusiveLock, LOCKS } from './exclusive-lock';
 
 const run = promisify(execFile);
 
@@ -70,6 +71,8 @@ export class RealNode {
   private kubelet?: ChildProcess;
   private kubeletArgs: string[] = [];
   private lockTaken = false;
+  /** Releases the cross-process wait-lock on the kubelet's folder (a file may hold it already: re-entrant). */
+  private releaseExclusive?: () => Promise<void>;
   /** How long each step of start() took, in ms (the tests print them). */
   readonly startTimings: Record<string, number> = {};
 
@@ -85,6 +88,8 @@ export class RealNode {
   /** Starts containerd, imports the images, starts the kubelet; resolves when the Node is Ready. */
   async start(): Promise<void> {
     const tools = realNodeTools();
+    // Waits while another jest worker runs a real node; takeLock then still refuses a node left by a dead run.
+    this.releaseExclusive ??= await exclusiveLock(LOCKS.realKubelet);
     this.takeLock();
     let t = Date.now();
     const step = (name: string) => {
@@ -162,6 +167,8 @@ export class RealNode {
       this.lockTaken = false;
     }
     fs.rmSync(this.dir, { recursive: true, force: true });
+    await this.releaseExclusive?.();
+    this.releaseExclusive = undefined;
   }
 
   private takeLock(): void {
