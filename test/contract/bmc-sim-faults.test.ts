@@ -269,4 +269,23 @@ describe('BMC simulator', () => {
     expect(sim.installedVersion()).toBe('4.8.0-1');
     expect(sim.updateCount()).toBe(1);
   });
+
+  test('several simulators on loopback addresses (as discovery scans them), each with its own certificate', async () => {
+    const t0 = Date.now();
+    const sims = await Promise.all(
+      [2, 3, 4, 5, 6].map((i) => startBmcSim({ host: `127.0.0.${i}`, serial: `MT2242X0000${i}` })),
+    );
+    try {
+      const startMs = Date.now() - t0;
+      expect(new Set(sims.map((s) => s.certSha256)).size).toBe(5);
+      for (const [i, s] of sims.entries()) {
+        expect(s.url).toMatch(new RegExp(`^https://127\\.0\\.0\\.${i + 2}:\\d+$`));
+        const sys = await call(s, 'GET', '/redfish/v1/Systems/Bluefield');
+        expect([sys.json?.SerialNumber, sys.certSha256]).toEqual([`MT2242X0000${i + 2}`, s.certSha256]);
+      }
+      expect(startMs).toBeLessThan(10_000);
+    } finally {
+      await Promise.all(sims.map((s) => s.stop()));
+    }
+  });
 });
