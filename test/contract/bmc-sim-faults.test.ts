@@ -141,6 +141,19 @@ describe('BMC simulator', () => {
     expect((await call(sim, 'GET', '/redfish/v1/Systems/Bluefield')).json?.AssetTag).toBe('rack-7');
   });
 
+  test('ETags: of four concurrent PATCHes carrying the same If-Match exactly one is applied', async () => {
+    const etag = String((await call(sim, 'GET', '/redfish/v1/Systems/Bluefield')).headers.etag);
+    const answers = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((tag) =>
+        call(sim, 'PATCH', '/redfish/v1/Systems/Bluefield', {
+          body: { AssetTag: tag },
+          headers: { 'If-Match': etag },
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).toEqual([200, 412, 412, 412]);
+  });
+
   test('SimpleUpdate: 202 with a task monitor (202 → 204 → 404); the new version only after the DPU booted; one at a time', async () => {
     const started = await update(sim);
     expect(started.status).toBe(202);
