@@ -942,21 +942,22 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
       req.resume();
       throw new HttpError(403, base.insufficientPrivilege());
     }
-    const ifMatch = req.headers['if-match'];
-    if (typeof ifMatch === 'string' && !etagMatches(ifMatch, etagOf(r.get()))) {
-      req.resume();
-      throw new HttpError(412, base.preconditionFailed());
-    }
-    let reply: Reply;
-    if (method === 'DELETE') {
-      req.resume();
-      reply = r.delete!(c);
-    } else {
-      const body = await readBody(req);
+    // The body is read first, so the If-Match check and the write run with no await between them:
+    // of concurrent writers carrying the same ETag exactly one wins (the validator races four).
+    let body: Json = {};
+    if (method === 'DELETE') req.resume();
+    else {
+      body = await readBody(req);
       if (method === 'PATCH' && Object.keys(body).length === 0)
         throw new HttpError(400, base.malformedJson());
-      reply = method === 'PATCH' ? r.patch!(body, c) : await r.post!(body, c);
     }
+    const ifMatch = req.headers['if-match'];
+    if (typeof ifMatch === 'string' && method !== 'POST' && !etagMatches(ifMatch, etagOf(r.get())))
+      throw new HttpError(412, base.preconditionFailed());
+    let reply: Reply;
+    if (method === 'DELETE') reply = r.delete!(c);
+    else if (method === 'PATCH') reply = r.patch!(body, c);
+    else reply = await r.post!(body, c);
     if (reply.body && reply.status === 200 && reply.body['@odata.id']) {
       const etag = etagOf(reply.body);
       reply = {
