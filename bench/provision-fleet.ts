@@ -194,6 +194,11 @@ async function main(): Promise<void> {
       `Temporal server:            ${server === 'cluster' ? 'cluster (PostgreSQL, 4 services, mTLS)' : 'dev server (SQLite, one process)'}`,
     );
     console.log(`DPUs Ready:                 ${ready} / ${result.statuses.length}`);
+    for (const s of result.statuses.filter((x) => x.phase !== Phase.Ready)) {
+      console.log(
+        `  not Ready: ${s.dpu} in ${s.phase}: ${s.lastError?.phase} failed: ${s.lastError?.message}`,
+      );
+    }
     console.log(`makespan:                   ${(result.makespanMs / 1000).toFixed(1)} s`);
     console.log(
       `one DPU alone:              ${(ideal.makespanMs / 1000).toFixed(1)} s (uncontended, same run)`,

@@ -88,9 +88,16 @@ export const TUNING_SETTINGS: readonly Setting[] = [
 
 /**
  * The control worker's defaults, from the fleet benchmark on a shared 2-core
- * machine (README "Worker tuning" has the figures and the commands).
+ * machine (README "Worker tuning" has the figures and the commands):
+ * - a cache of 1,000 runs: a run in flight costs the worker about 1.1 MiB,
+ *   so 1,000 fit the chart's 2 GiB limit with its 211 MiB idle; the SDK's own
+ *   default follows the V8 heap limit, i.e. the node's memory (2,311 on a
+ *   24 GiB machine), not the pod's. A smaller cache saves no memory at 100
+ *   runs in flight and costs CPU in replays (+36 % with 25);
+ * - one workflow thread: a second costs 42 MiB idle and gained nothing;
+ * - pollers and slots: the SDK's (fewer made no difference beyond the noise).
  */
-export const CONTROL_TUNING_DEFAULTS: WorkerTuning = {};
+export const CONTROL_TUNING_DEFAULTS: WorkerTuning = { maxCachedWorkflows: 1000, workflowThreads: 1 };
 
 function parseSetting(s: Setting, raw: string, from: string): number {
   const n = Number(raw);

@@ -53,7 +53,7 @@ test('more polls than slots is refused, naming both', () => {
 
 test('`xpuflow worker control --help` lists every tuning flag with its variable and its default', () => {
   const control = workerCommand().commands.find((c: Command) => c.name() === 'control')!;
-  const help = control.helpInformation();
+  const help = control.helpInformation().replace(/\s+/g, ' '); // as one line: commander wraps it
   for (const s of TUNING_SETTINGS) {
     expect(help).toContain(s.flag);
     expect(help).toContain(`$${s.env}`);
