@@ -93,7 +93,7 @@ export const TUNING_SETTINGS: readonly Setting[] = [
  *   so 1,000 fit the chart's 2 GiB limit with its 211 MiB idle; the SDK's own
  *   default follows the V8 heap limit, i.e. the node's memory (2,311 on a
  *   24 GiB machine), not the pod's. A smaller cache saves no memory at 100
- *   runs in flight and costs CPU in replays (+36 % with 25);
+ *   runs in flight and costs CPU in replays (+35 % with 25);
  * - one workflow thread: a second costs 42 MiB idle and gained nothing;
  * - pollers and slots: the SDK's (fewer made no difference beyond the noise).
  */
