@@ -4,6 +4,9 @@
  * frontend, history, matching and worker as four processes, mTLS; the test
  * harness's, bench/temporal-cluster.ts).
  *   node dist/bench/provision-fleet.js [--server dev|cluster] [--hosts 20] [--dpus 10] [--flash-seconds 30] [--reboot-seconds 5] [--bfb-mib 4]
+ *     [--control-workers 1] [--control-flags '--max-cached-workflows 200 …']
+ * --control-workers N runs N control worker processes on the one queue;
+ * --control-flags passes the tuning flags (workers/worker-tuning.ts) to each.
  * One DPU is provisioned alone first, on the same server and workers with
  * nothing else running, then the fleet. The headline is the fleet's makespan
  * divided by that DPU's uncontended time: what an operator waits for against
@@ -104,6 +107,10 @@ async function main(): Promise<void> {
   const rebootSeconds = numberFlag('reboot-seconds', 5);
   const bfbMib = numberFlag('bfb-mib', 4);
   const server = stringFlag('server', 'dev');
+  const controlWorkers = numberFlag('control-workers', 1);
+  if (!Number.isInteger(controlWorkers) || controlWorkers < 1)
+    throw new Error(`--control-workers ${controlWorkers}: give a whole number of at least 1`);
+  const controlFlags = stringFlag('control-flags', '').split(/\s+/).filter(Boolean);
   if (server !== 'dev' && server !== 'cluster')
     throw new Error(
       `--server ${server}: use dev (a private dev server) or cluster (PostgreSQL, four services, mTLS)`,
@@ -144,12 +151,16 @@ async function main(): Promise<void> {
       prefix: 'bench-',
     });
     fleets.push(solo, fleet);
-    const control = spawnControlWorker({
-      bfbCacheDir: path.join(dir, 'cache'),
-      logFile: path.join(dir, 'control.log'),
-      env,
-    });
-    procs.push(control);
+    const controls = Array.from({ length: controlWorkers }, (_, i) =>
+      spawnControlWorker({
+        bfbCacheDir: path.join(dir, `cache-${i}`),
+        logFile: path.join(dir, `control-${i}.log`),
+        env,
+        args: controlFlags,
+      }),
+    );
+    procs.push(...controls);
+    const controlCpu = () => controls.reduce((sum, c) => sum + cpuSeconds(c.proc.pid!), 0);
     procs.push(
       spawnHostWorkers({
         placements: [...solo.hosts, ...fleet.hosts].map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
@@ -167,13 +178,13 @@ async function main(): Promise<void> {
     );
     const ideal = await provisionAll(client, solo);
     console.log(`fleet: ${hosts * dpus} DPUs over ${hosts} hosts…`);
-    const cpuBefore = cpuSeconds(control.proc.pid!);
+    const cpuBefore = controlCpu();
     const serverCpu = () => temporal.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const serverCpuBefore = serverCpu();
     const result = await provisionAll(client, fleet);
-    const fleetCpu = cpuSeconds(control.proc.pid!) - cpuBefore;
+    const fleetCpu = controlCpu() - cpuBefore;
     const fleetServerCpu = serverCpu() - serverCpuBefore;
-    const rss = peakRssMiB(control.proc.pid!);
+    const rss = Math.max(...controls.map((c) => peakRssMiB(c.proc.pid!)));
     const ready = result.statuses.filter((s) => s.phase === Phase.Ready).length;
     const soloCost = await costOfRunsStarted(client, ideal.t0, result.t0);
     const fleetCost = await costOfRunsStarted(client, result.t0, Date.now());
@@ -183,6 +194,11 @@ async function main(): Promise<void> {
       `Temporal server:            ${server === 'cluster' ? 'cluster (PostgreSQL, 4 services, mTLS)' : 'dev server (SQLite, one process)'}`,
     );
     console.log(`DPUs Ready:                 ${ready} / ${result.statuses.length}`);
+    for (const s of result.statuses.filter((x) => x.phase !== Phase.Ready)) {
+      console.log(
+        `  not Ready: ${s.dpu} in ${s.phase}: ${s.lastError?.phase} failed: ${s.lastError?.message}`,
+      );
+    }
     console.log(`makespan:                   ${(result.makespanMs / 1000).toFixed(1)} s`);
     console.log(
       `one DPU alone:              ${(ideal.makespanMs / 1000).toFixed(1)} s (uncontended, same run)`,
@@ -201,9 +217,14 @@ async function main(): Promise<void> {
     console.log(
       `  the DPU alone:            ${soloCost.events} events, ${soloCost.workflowTasks} workflow tasks, ${soloCost.actions} Actions (est.), ${soloCost.workflows} workflow runs`,
     );
-    console.log(`control worker peak RSS:    ${rss.toFixed(0)} MiB (goal ≤ 250 MiB)`);
     console.log(
-      `control worker CPU:         ${fleetCpu.toFixed(1)} s over the fleet (${((fleetCpu / Math.max(1, ready)) * 1000).toFixed(0)} ms per provisioned DPU), ${cpuSeconds(control.proc.pid!).toFixed(1)} s since it started`,
+      `control workers:            ${controlWorkers}${controlFlags.length ? ` with ${controlFlags.join(' ')}` : ' (default tuning)'}`,
+    );
+    console.log(
+      `control worker peak RSS:    ${rss.toFixed(0)} MiB (goal ≤ 250 MiB${controlWorkers > 1 ? '; the largest of them' : ''})`,
+    );
+    console.log(
+      `control worker CPU:         ${fleetCpu.toFixed(1)} s over the fleet (${((fleetCpu / Math.max(1, ready)) * 1000).toFixed(0)} ms per provisioned DPU), ${controlCpu().toFixed(1)} s since ${controlWorkers > 1 ? 'they' : 'it'} started`,
     );
     console.log(
       `Temporal server CPU:        ${fleetServerCpu.toFixed(1)} s over the fleet (${((fleetServerCpu / Math.max(1, ready)) * 1000).toFixed(0)} ms per provisioned DPU; ${temporal.pids().length} process(es))`,

@@ -4,6 +4,7 @@ import { runControlWorker } from '../workers/control/main';
 import { runDpuWorkers } from '../workers/dpu/main';
 import { runHostWorker } from '../workers/host/main';
 import { parseDiscoveryInterval, parseRemoveAfter } from '../workers/host/discovery';
+import { CONTROL_TUNING_DEFAULTS, TUNING_SETTINGS, tuningFrom } from '../workers/worker-tuning';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -29,7 +30,7 @@ function withMetrics(command: Command): Command {
 
 function controlWorkerCommand(): Command {
   return withMetrics(
-    new Command('control')
+    withTuning(new Command('control'))
       .description(
         'the control worker (queue xpuflow-control): every workflow, and the activities that reach the ' +
           'Kubernetes clusters (DPU objects, node effect, DPU clusters, service credentials), Argo CD ' +
@@ -39,7 +40,22 @@ function controlWorkerCommand(): Command {
         '--bfb-cache <dir>',
         'where downloaded BFBs are cached (default .xpuflow/bfb-cache or $XPUFLOW_BFB_CACHE)',
       ),
-  ).action(async (o) => runControlWorker({ bfbCacheDir: o.bfbCache, metricsAddress: o.metrics }));
+  ).action(async (o) =>
+    runControlWorker({
+      bfbCacheDir: o.bfbCache,
+      metricsAddress: o.metrics,
+      tuning: tuningFrom(Object.fromEntries(TUNING_SETTINGS.map((s) => [s.key, o[s.key]]))),
+    }),
+  );
+}
+
+/** The tuning flags (workers/worker-tuning.ts), each saying its variable and its default. */
+function withTuning(command: Command): Command {
+  for (const s of TUNING_SETTINGS) {
+    const d = CONTROL_TUNING_DEFAULTS[s.key];
+    command.option(`${s.flag} <n>`, `${s.help} (default ${d ?? "the SDK's"}, or $${s.env})`);
+  }
+  return command;
 }
 
 function hostWorkerCommand(): Command {

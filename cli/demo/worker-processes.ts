@@ -81,10 +81,12 @@ export function spawnControlWorker(opts: {
   bfbCacheDir: string;
   logFile: string;
   env?: NodeJS.ProcessEnv;
+  /** More flags (the tuning flags of workers/worker-tuning.ts, say). */
+  args?: string[];
 }): WorkerProcess {
   return startProcess(
     'workers/control/main.js',
-    ['--bfb-cache', opts.bfbCacheDir],
+    ['--bfb-cache', opts.bfbCacheDir, ...(opts.args ?? [])],
     opts.logFile,
     opts.env ?? {},
   );

@@ -247,6 +247,22 @@ describe('default values', () => {
     expect(p.volumes).toContainEqual({ name: 'bfb-cache', emptyDir: { sizeLimit: '20Gi' } });
   });
 
+  test("controlWorker.tuning becomes the control worker's XPUFLOW_* tuning variables; none set, none given", () => {
+    const tuned = renderChart({
+      'controlWorker.tuning.maxCachedWorkflows': '300',
+      'controlWorker.tuning.workflowTaskPolls': '4',
+    });
+    const e = env(pod(tuned, 'Deployment', 'xpuflow-control-worker').containers[0]);
+    expect(e.get('XPUFLOW_MAX_CACHED_WORKFLOWS')?.value).toBe('300');
+    expect(e.get('XPUFLOW_WORKFLOW_TASK_POLLS')?.value).toBe('4');
+    expect(e.has('XPUFLOW_WORKFLOW_THREADS')).toBe(false);
+    const plain = env(pod(objs, 'Deployment', 'xpuflow-control-worker').containers[0]);
+    expect([...plain.keys()].filter((k) => /CACHED_WORKFLOWS|_POLLS|_SLOTS|_THREADS/.test(k))).toEqual([]);
+    // The schema refuses a key no worker reads, and a poll count the SDK refuses.
+    expect(() => renderChart({ 'controlWorker.tuning.cacheSize': '3' })).toThrow(/cacheSize/);
+    expect(() => renderChart({ 'controlWorker.tuning.workflowTaskPolls': '1' })).toThrow(/workflowTaskPolls/);
+  });
+
   test('controller and control worker share one ServiceAccount that the RBAC bindings name', () => {
     const sa = find(objs, 'ServiceAccount', 'xpuflow');
     expect(sa.metadata.namespace).toBe(NS);

@@ -17,6 +17,7 @@ import type { DmsPodLayout } from '../../model/dms-pod';
 import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
 import { controlWorkerHooks } from './hooks';
 import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
+import { tuningWorkerOptions, type WorkerTuning } from '../worker-tuning';
 import { WORKFLOW_BUNDLE } from './bundle-workflows';
 
 export interface ControlWorkerOptions extends WorkerConnectionOptions {
@@ -31,11 +32,14 @@ export interface ControlWorkerOptions extends WorkerConnectionOptions {
   dmsTls?: DmsTls;
   /** The DMS pod's layout (XPUFLOW_DMS_POD, chart values `dms:`); default NVIDIA DPF's. */
   dmsPod?: DmsPodLayout;
+  /** Cache, pollers, slots and workflow threads (worker-tuning.ts); unset: the SDK's defaults. */
+  tuning?: WorkerTuning;
 }
 
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
   return Worker.create({
     ...commonWorkerOptions(opts, opts.taskQueue ?? CONTROL_TASK_QUEUE),
+    ...tuningWorkerOptions(opts.tuning ?? {}),
     // The prebuilt bundle when the build made one (dist/), else bundle the sources now (tests).
     ...(fs.existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
       ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }

@@ -28,6 +28,8 @@ export interface FlowContext {
   reflash?: boolean;
   /** The run takes the shorter-history path (fewer-events.ts): reboot waits in one activity, local DMS reads. */
   fewerEvents: boolean;
+  /** The DPU object's status is written by a local activity (fewer-events.ts STATUS_WITH_WORK). */
+  statusWithWork?: boolean;
   /** Set by the operatorRebooted signal. */
   operatorRebooted: boolean;
   /** The node effect Node Effect applied, to lift when the DPU is Ready. */

@@ -19,6 +19,27 @@ import { patched } from '@temporalio/workflow';
 export const FEWER_EVENTS_PER_DPU = 'provision-dpu-fewer-events';
 
 /**
+ * The patch after FEWER_EVENTS_PER_DPU: a DPU object's status is written by a
+ * local activity (`kubeReportDpu` through kubeLocalCalls, status-writer.ts),
+ * run by the control worker in the workflow task that goes on to schedule the
+ * phase's work. One marker instead of six events (scheduled, started,
+ * completed and a workflow task) per write, and the status still changes
+ * before the work it names starts. Implies FEWER_EVENTS_PER_DPU (a run with it
+ * records no marker of that one either: `pathOf`).
+ */
+export const STATUS_WITH_WORK = 'provision-dpu-status-with-work';
+
+/**
+ * The paths a run takes, read once when it starts. A new run records only the
+ * newest patch's marker (two events); a run started before it replays as it
+ * ran: with FEWER_EVENTS_PER_DPU alone, or with neither.
+ */
+export function pathOf(): { fewerEvents: boolean; statusWithWork: boolean } {
+  if (patched(STATUS_WITH_WORK)) return { fewerEvents: true, statusWithWork: true };
+  return { fewerEvents: patched(FEWER_EVENTS_PER_DPU), statusWithWork: false };
+}
+
+/**
  * Whether the run has a patch older than FEWER_EVENTS_PER_DPU. A run on the
  * shorter-history path was started by code that had every older patch, so
  * the answer is yes without recording that patch's marker and search-attribute

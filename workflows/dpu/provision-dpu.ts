@@ -27,7 +27,8 @@
  *
  * Each row is a module in phases/ exporting its do (`run`) and its undo side
  * by side; DeleteDpu runs the same undos. Every phase change and error is
- * written to the DPU object's status (kubeReportDpu, status-writer.ts).
+ * written to the DPU object's status (kubeReportDpu, status-writer.ts; a local
+ * activity on the STATUS_WITH_WORK path, fewer-events.ts).
  *
  * A phase that fails for good (its activity's retries spent, or a failure no
  * retry can fix) undoes what this attempt did, newest first, and parks the DPU
@@ -41,7 +42,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   log,
-  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -63,7 +63,7 @@ import { clearPhaseStarts, phaseStartRecorder, recordPhaseDuration } from '../me
 import { Compensations } from '../toolkit/compensation';
 import { describeFailure, failureMessage, type WorkerHint } from '../toolkit/describe-failure';
 import type { FlowContext } from './context';
-import { FEWER_EVENTS_PER_DPU } from './fewer-events';
+import { pathOf } from './fewer-events';
 import { PROVISION_PHASES } from './phases';
 import { hostCalls, kubeCalls } from './proxies';
 import { StatusBook } from './status-book';
@@ -115,7 +115,7 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
 function newContext(spec: DpuSpec): FlowContext {
   const timing = timingOf(spec);
   // Read once, first: the whole run takes one path (fewer-events.ts).
-  const fewerEvents = patched(FEWER_EVENTS_PER_DPU);
+  const { fewerEvents, statusWithWork } = pathOf();
   return {
     spec,
     timing,
@@ -126,6 +126,7 @@ function newContext(spec: DpuSpec): FlowContext {
       { foldUpserts: fewerEvents },
     ),
     fewerEvents,
+    statusWithWork,
     undo: new Compensations(),
     host: hostCalls(spec.node, timing),
     learnt: {},

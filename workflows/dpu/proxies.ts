@@ -14,7 +14,7 @@ import type { KubeActivities } from '../../activities/kube';
 import type { createSysfsActivities } from '../../activities/sysfs';
 import type { ProvisionTiming } from '../../model/dpu';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
-import { API_CALL, heartbeatWait } from '../toolkit/proxy-options';
+import { API_CALL, API_RETRY, heartbeatWait } from '../toolkit/proxy-options';
 
 type BfbActivities = ReturnType<typeof createBfbActivities>;
 type DmsActivities = ReturnType<typeof createDmsActivities> &
@@ -131,6 +131,19 @@ export function hostCalls(node: string, timing: ProvisionTiming): HostCalls {
 
 /** Kubernetes API calls (status writes included): short, retried through an API server restart. */
 export const kubeCalls = proxyActivities<KubeActivities>(API_CALL);
+
+/**
+ * The DPU object's status writes of runs on the STATUS_WITH_WORK path
+ * (fewer-events.ts) as local activities: run by the control worker that runs
+ * the workflow (it registers the Kubernetes activities), one marker in the
+ * workflow task that then schedules the phase's work. Same bound and retries
+ * as kubeCalls (retries longer than a minute apart wait on a timer). A status
+ * patch is idempotent, so a write run again after a lost workflow task is harmless.
+ */
+export const kubeLocalCalls = proxyLocalActivities<KubeActivities>({
+  startToCloseTimeout: API_CALL.startToCloseTimeout!,
+  retry: API_RETRY,
+});
 
 /** Waiting on Kubernetes (drain, pod Ready, node Ready): alive through heartbeats. */
 export function kubeWaits(timeoutSeconds: number): KubeActivities {

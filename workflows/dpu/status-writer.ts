@@ -9,7 +9,7 @@ import type { DpuReport } from '../../activities/kube';
 import type { Condition, DpuSpec, DpuStatus } from '../../model/dpu';
 import { Phase } from '../../model/phases';
 import type { FlowContext } from './context';
-import { kubeCalls } from './proxies';
+import { kubeCalls, kubeLocalCalls } from './proxies';
 
 export type KubeEvent = NonNullable<DpuReport['event']>;
 
@@ -26,10 +26,15 @@ export interface DpuStatusWrite {
   provisioningRun?: boolean;
 }
 
-export async function writeDpuStatus(spec: DpuSpec, w: DpuStatusWrite): Promise<void> {
+/**
+ * Writes `w` to the DPU object's status. `local`: as a local activity, in the
+ * workflow task that goes on to the work it describes (a run on the
+ * STATUS_WITH_WORK path, fewer-events.ts); otherwise as an activity of its own.
+ */
+export async function writeDpuStatus(spec: DpuSpec, w: DpuStatusWrite, local = false): Promise<void> {
   const k = spec.kube;
   if (!k) return;
-  await kubeCalls.kubeReportDpu({
+  await (local ? kubeLocalCalls : kubeCalls).kubeReportDpu({
     ref: k.ref,
     generation: k.generation,
     phase: w.phase,
@@ -45,13 +50,17 @@ export async function writeDpuStatus(spec: DpuSpec, w: DpuStatusWrite): Promise<
 /** ProvisionDpu's status as its book has it: each phase change and error. */
 export async function writeRunStatus(ctx: FlowContext, event?: KubeEvent): Promise<void> {
   const s = ctx.book.snapshot();
-  await writeDpuStatus(ctx.spec, {
-    phase: s.phase,
-    message: statusMessage(s),
-    conditions: s.conditions,
-    provisioningRun: true,
-    ...(event ? { event } : {}),
-  });
+  await writeDpuStatus(
+    ctx.spec,
+    {
+      phase: s.phase,
+      message: statusMessage(s),
+      conditions: s.conditions,
+      provisioningRun: true,
+      ...(event ? { event } : {}),
+    },
+    ctx.statusWithWork === true,
+  );
 }
 
 function statusMessage(s: DpuStatus): string {
