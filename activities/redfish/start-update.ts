@@ -1,0 +1,52 @@
+/**
+ * Starts the install of a BFB through the DPU's BMC: `UpdateService.SimpleUpdate`
+ * with the BFB's URL as ImageURI, TransferProtocol from its scheme and the
+ * DPU OS (rshim) target, as NVIDIA DPF does (NVIDIA/doca-platform,
+ * internal/provisioning/controllers/dpu/state/redfish/installing.go, commit
+ * 02f88055bd9f94046568b6b3067490fae4fb8ab7; client.go InstallBFB, commit
+ * 07b57881ac801b42d7385ff98dd97e58182b67f1). The BMC answers 202 with a task.
+ *
+ * Exactly one update: a retried attempt (a worker killed while SimpleUpdate
+ * was on the wire, an answer lost) first asks the BMC for an update of this
+ * ImageURI already in flight or done (`findUpdateTask`) and starts none when
+ * there is one. DPF keeps the task ID in controller memory instead
+ * (OsInstallTaskMap), lost with the controller.
+ */
+import { Context } from '@temporalio/activity';
+import { dpuOsVersion, DPU_OS_TARGET } from './firmware';
+import type { TaskRef } from './redfish-port';
+import { withBmc, type RedfishCallInput, type RedfishDeps } from './session';
+
+export interface RedfishStartUpdateInput extends RedfishCallInput {
+  /** The BFB's URL, fetched by the BMC. */
+  imageUri: string;
+}
+
+export interface RedfishStartUpdateResult {
+  task: TaskRef;
+  /** True when an earlier attempt's update was found and none was started. */
+  found: boolean;
+  /** The DPU OS version the BMC reported before (absent when it reported none, or the update was found). */
+  versionBefore?: string;
+}
+
+export function startUpdateActivity(deps: RedfishDeps) {
+  return {
+    async redfishStartUpdate(input: RedfishStartUpdateInput): Promise<RedfishStartUpdateResult> {
+      const retried = Context.current().info.attempt > 1;
+      return withBmc(deps, input, `start the install of ${input.imageUri}`, async (s) => {
+        if (retried) {
+          const task = await s.findUpdateTask(input.imageUri);
+          if (task) return { task, found: true };
+        }
+        const versionBefore = await dpuOsVersion(s);
+        const task = await s.simpleUpdate({
+          imageUri: input.imageUri,
+          transferProtocol: input.imageUri.toLowerCase().startsWith('https:') ? 'HTTPS' : 'HTTP',
+          targets: [DPU_OS_TARGET],
+        });
+        return { task, found: false, ...(versionBefore ? { versionBefore } : {}) };
+      });
+    },
+  };
+}
