@@ -107,3 +107,20 @@ export function bmcProblems(value: unknown): string[] {
   }
   return out;
 }
+
+/**
+ * The DPU OS version a BFB installs, as the BMC's `FirmwareInventory/DPU_OS`
+ * reports it after boot: xpuflow takes the BFB file's name without `.bfb`
+ * (the BMC simulator, sim/bmc, does the same). Pure: used in the workflow.
+ */
+export function bfbVersionOf(url: string): string {
+  const path = url.replace(/[?#].*$/, '');
+  const last = path.slice(path.lastIndexOf('/') + 1);
+  let name = last;
+  try {
+    name = decodeURIComponent(last);
+  } catch {
+    // A malformed escape: the name as written (the BMC reports what it parsed; a mismatch names both).
+  }
+  return name.replace(/\.bfb$/i, '') || url;
+}

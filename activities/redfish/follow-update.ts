@@ -10,18 +10,22 @@
  * case the task it was given is gone; it never starts one.
  *
  * TaskState Completed ends the wait; Exception (and Killed, Cancelled) is the
- * catalogue's BmcTaskException with the task's Messages, unless the client
- * names the cause (ImageFetchFailed, UpdateRejected). NVIDIA DPF reads the
+ * client's TaskException with the task's Messages, or the cause they name
+ * (ImageFetchFailed, UpdateRejected), each a failure of the catalogue. NVIDIA DPF reads the
  * same states (NVIDIA/doca-platform,
  * internal/provisioning/controllers/dpu/state/redfish/installing.go, commit
  * 02f88055bd9f94046568b6b3067490fae4fb8ab7).
  */
 import { Context } from '@temporalio/activity';
+import { describeMessages } from './client';
 import type { TaskRef, TaskStatus } from './redfish-port';
+import { findOptions } from './start-update';
 import { withBmc, type RedfishCallInput, type RedfishDeps } from './session';
 
 export interface RedfishFollowUpdateInput extends RedfishCallInput {
   imageUri: string;
+  startedAfter: string;
+  expectVersion?: string;
   task: TaskRef;
   /** Between looks when the BMC names no Retry-After (seconds). */
   pollSeconds: number;
@@ -43,43 +47,34 @@ export interface RedfishFollowUpdateResult {
   looks: number;
 }
 
-const ENDED_BADLY = new Set(['Exception', 'Killed', 'Cancelled']);
-
-/** A task that ended badly, as the client's kinded error (read by failures.ts). */
-class TaskEnded extends Error {
-  constructor(
-    readonly kind: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export function followUpdateActivity(deps: RedfishDeps) {
   return {
     async redfishFollowUpdate(input: RedfishFollowUpdateInput): Promise<RedfishFollowUpdateResult> {
       const ctx = Context.current();
       const retried = ctx.info.attempt > 1;
       return withBmc(deps, input, `follow the install of ${input.imageUri}`, async (s) => {
-        const ref = (retried ? await s.findUpdateTask(input.imageUri) : undefined) ?? input.task;
+        const ref =
+          (retried ? await s.findUpdateTask(input.imageUri, findOptions(input)) : undefined) ?? input.task;
         for (let looks = 1; ; looks++) {
+          // The client throws for Exception, Killed and Cancelled, naming the cause from the task's Messages.
           const st: TaskStatus = await s.task(ref);
+          const said = describeMessages(st.messages.slice(-1));
           const progress: UpdateTaskProgress = {
-            task: ref.odataId,
+            task: ref.task,
             state: st.state,
-            ...(st.percent !== undefined ? { percent: st.percent } : {}),
-            ...(st.messages.length ? { message: st.messages[st.messages.length - 1] } : {}),
+            ...(st.percentComplete !== undefined ? { percent: st.percentComplete } : {}),
+            ...(said ? { message: said } : {}),
           };
           ctx.heartbeat(progress);
-          if (st.state === 'Completed') {
-            return { task: ref.odataId, state: st.state, messages: st.messages, looks };
+          if (st.done) {
+            return {
+              task: ref.task,
+              state: st.state,
+              messages: st.messages.map((m) => m.Message ?? ''),
+              looks,
+            };
           }
-          if (ENDED_BADLY.has(st.state)) {
-            const said = st.messages.length ? st.messages.join('; ') : 'the BMC gave no message';
-            throw new TaskEnded('TaskException', `task ${ref.odataId} is ${st.state}: ${said}`);
-          }
-          const waitMs = st.retryAfterMs ?? input.pollSeconds * 1000;
-          await ctx.sleep(waitMs);
+          await ctx.sleep(st.retryAfterMs ?? input.pollSeconds * 1000);
         }
       });
     },

@@ -14,16 +14,28 @@
  */
 import { Context } from '@temporalio/activity';
 import { dpuOsVersion, DPU_OS_TARGET } from './firmware';
+import type { FindUpdateOptions } from './client';
 import type { TaskRef } from './redfish-port';
 import { withBmc, type RedfishCallInput, type RedfishDeps } from './session';
 
 export interface RedfishStartUpdateInput extends RedfishCallInput {
   /** The BFB's URL, fetched by the BMC. */
   imageUri: string;
+  /**
+   * When the flow began this install (ISO 8601): a retried attempt follows only an update started
+   * since, never one of an earlier, failed install of the same image.
+   */
+  startedAfter: string;
+  /** The DPU OS version the image installs: an update whose task the BMC no longer has, but whose version it reports, is done. */
+  expectVersion?: string;
+  /** Install even when the DPU already reports expectVersion (its bf.cfg changed). */
+  reflash?: boolean;
 }
 
 export interface RedfishStartUpdateResult {
-  task: TaskRef;
+  /** Absent when the DPU already runs expectVersion and no update was started (alreadyRunning). */
+  task?: TaskRef;
+  alreadyRunning?: string;
   /** True when an earlier attempt's update was found and none was started. */
   found: boolean;
   /** The DPU OS version the BMC reported before (absent when it reported none, or the update was found). */
@@ -36,17 +48,25 @@ export function startUpdateActivity(deps: RedfishDeps) {
       const retried = Context.current().info.attempt > 1;
       return withBmc(deps, input, `start the install of ${input.imageUri}`, async (s) => {
         if (retried) {
-          const task = await s.findUpdateTask(input.imageUri);
+          const task = await s.findUpdateTask(input.imageUri, findOptions(input));
           if (task) return { task, found: true };
         }
         const versionBefore = await dpuOsVersion(s);
-        const task = await s.simpleUpdate({
-          imageUri: input.imageUri,
-          transferProtocol: input.imageUri.toLowerCase().startsWith('https:') ? 'HTTPS' : 'HTTP',
-          targets: [DPU_OS_TARGET],
-        });
+        if (!input.reflash && input.expectVersion && versionBefore === input.expectVersion) {
+          return { found: false, alreadyRunning: versionBefore };
+        }
+        // TransferProtocol: the client takes it from the ImageURI's scheme, as DPF sends it.
+        const task = await s.simpleUpdate({ imageUri: input.imageUri, targets: [DPU_OS_TARGET] });
         return { task, found: false, ...(versionBefore ? { versionBefore } : {}) };
       });
     },
+  };
+}
+
+/** findUpdateTask's options for this install: tasks since it began, or the version it installs. */
+export function findOptions(input: { startedAfter: string; expectVersion?: string }): FindUpdateOptions {
+  return {
+    startedAfter: input.startedAfter,
+    ...(input.expectVersion ? { expectVersion: input.expectVersion } : {}),
   };
 }

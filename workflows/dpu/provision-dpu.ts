@@ -49,6 +49,7 @@ import type { SignalDefinition } from '@temporalio/common';
 import { timingOf, type DpuSpec, type DpuStatus } from '../../model/dpu';
 import { Phase, PROVISION_SEQUENCE, RETRYABLE_FROM } from '../../model/phases';
 import { hostTaskQueue } from '../../model/task-queues';
+import { installPathOf } from '../../model/install-path';
 import { flowParkedSignal, flowResumedSignal, type FlowParked } from '../../model/dpu-lifecycle-api';
 import { retryHint } from '../../model/operator-hints';
 import {
@@ -216,6 +217,8 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
 const CLUSTER_PHASES: readonly Phase[] = [Phase.NodeEffect, Phase.DmsDeployment, Phase.DpuClusterConfig];
 
 function skipsWithoutCluster(ctx: FlowContext, phase: Phase): boolean {
+  // DMS Deployment does not apply to the redfish path (phases/install-path.ts): skipped the same way.
+  if (phase === Phase.DmsDeployment && installPathOf(ctx.spec) === 'redfish') return true;
   return ctx.spec.kube === undefined && CLUSTER_PHASES.includes(phase);
 }
 
