@@ -6,6 +6,7 @@
  * internal/provisioning/controllers/dpu/state/redfish/client/client.go,
  * commit 07b57881ac801b42d7385ff98dd97e58182b67f1, ResetRequest).
  */
+import { Context } from '@temporalio/activity';
 import { withBmc, type RedfishCallInput, type RedfishDeps } from './session';
 import type { ComputerSystem } from './redfish-port';
 
@@ -27,8 +28,10 @@ export function dpuSystem(systems: ComputerSystem[]): ComputerSystem | undefined
 export function resetDpuActivity(deps: RedfishDeps) {
   return {
     async redfishResetDpu(input: RedfishCallInput): Promise<RedfishResetDpuResult> {
+      const ctx = Context.current();
       return withBmc(deps, input, 'reset the DPU', async (s) => {
         const systems = await s.systems();
+        ctx.heartbeat({ step: 'found the DPU system' });
         const sys = dpuSystem(systems);
         if (!sys) {
           throw Object.assign(

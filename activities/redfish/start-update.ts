@@ -45,13 +45,17 @@ export interface RedfishStartUpdateResult {
 export function startUpdateActivity(deps: RedfishDeps) {
   return {
     async redfishStartUpdate(input: RedfishStartUpdateInput): Promise<RedfishStartUpdateResult> {
-      const retried = Context.current().info.attempt > 1;
+      const ctx = Context.current();
+      const retried = ctx.info.attempt > 1;
       return withBmc(deps, input, `start the install of ${input.imageUri}`, async (s) => {
+        // Heartbeats between the BMC's answers: a worker killed mid-call is noticed in the heartbeat timeout.
+        ctx.heartbeat({ step: 'logged in', retried });
         if (retried) {
           const task = await s.findUpdateTask(input.imageUri, findOptions(input));
           if (task) return { task, found: true };
         }
         const versionBefore = await dpuOsVersion(s);
+        ctx.heartbeat({ step: 'read the DPU OS version', versionBefore });
         if (!input.reflash && input.expectVersion && versionBefore === input.expectVersion) {
           return { found: false, alreadyRunning: versionBefore };
         }

@@ -156,7 +156,9 @@ export const dmsActivations = proxyActivities<DmsActivities>({
  * Short calls to a DPU's BMC (start an update, reset the DPU): retried
  * through a few minutes of a BMC that is busy or restarting (503 with
  * Retry-After, refused); a retried start finds the update an earlier attempt
- * began (activities/redfish/start-update.ts).
+ * began (activities/redfish/start-update.ts). The calls pass the DPU's
+ * heartbeat timeout (heartbeatTimeoutOf), so a worker killed mid-call is
+ * noticed in seconds, not at the start-to-close bound.
  */
 export const redfishCalls = proxyActivities<RedfishActivities>({
   taskQueue: CONTROL_TASK_QUEUE,

@@ -27,7 +27,7 @@ import { bfbVersionOf } from '../../../model/install-path';
 import { powerCycleEventMessage, powerCycleHint } from '../../../model/operator-hints';
 import type { RedfishCallInput } from '../../../activities/redfish';
 import type { FlowContext, PhaseOutcome } from '../context';
-import { redfishCalls, redfishWaits } from '../proxies';
+import { heartbeatTimeoutOf, redfishCalls, redfishWaits } from '../proxies';
 import { writeRunStatus } from '../status-writer';
 
 function bmcCallOf(ctx: FlowContext): RedfishCallInput {
@@ -54,7 +54,7 @@ export async function installThroughBmc(ctx: FlowContext): Promise<PhaseOutcome>
 
   const find = { imageUri, startedAfter, expectVersion };
   const started = await redfishCalls.redfishStartUpdate.executeWithOptions(
-    { summary: `SimpleUpdate of ${file} on the BMC of ${spec.name}` },
+    { summary: `SimpleUpdate of ${file} on the BMC of ${spec.name}`, ...heartbeatTimeoutOf(timing) },
     [{ ...at, ...find, ...(ctx.reflash ? { reflash: true } : {}) }],
   );
   if (!started.task) return { done: `DPU already runs ${started.alreadyRunning}: nothing to flash` };
@@ -80,7 +80,7 @@ export async function resetThroughBmc(ctx: FlowContext): Promise<PhaseOutcome> {
   let how: string;
   if (spec.automaticReboot) {
     const r = await redfishCalls.redfishResetDpu.executeWithOptions(
-      { summary: `reset ${spec.name} through its BMC` },
+      { summary: `reset ${spec.name} through its BMC`, ...heartbeatTimeoutOf(ctx.timing) },
       [at],
     );
     how = `reset through BMC ${at.bmc.address} (${r.resetType} of ${r.system})`;
