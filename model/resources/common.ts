@@ -138,7 +138,10 @@ export interface LabelSelector {
   }>;
 }
 
-export type DpuTemplateSpec = Omit<DpuResourceSpec, 'nodeName' | 'pciAddress' | 'dmsPort' | 'bmc'>;
+export type DpuTemplateSpec = Omit<
+  DpuResourceSpec,
+  'nodeName' | 'pciAddress' | 'dmsPort' | 'installPath' | 'bmc'
+>;
 
 export interface DpuSetSpec {
   nodeSelector?: LabelSelector;
