@@ -116,6 +116,7 @@ test('a DPU provisioned through its BMC reaches Ready: one SimpleUpdate, one res
     'redfishResetDpu',
     'redfishAwaitVersion',
   ]);
+  h.captureHistory(provision.workflowId, 'provision-dpu-kube-redfish-ready.json');
   const status = await provision.query(statusQuery);
   const dms = status.phases.find((p) => p.phase === 'DMS Deployment');
   expect(dms).toMatchObject({ result: 'skipped' });
@@ -125,6 +126,33 @@ test('a DPU provisioned through its BMC reaches Ready: one SimpleUpdate, one res
   expect(status.phases.find((p) => p.phase === 'OS Installing')?.message).toMatch(
     /installed bf-bundle-2\.9\.1\.bfb .*booted bf-bundle-2\.9\.1/,
   );
+});
+
+test('the API server refuses installPath redfish without a bmc, and a bmc with no pinned certificate, naming the field', async () => {
+  const base = { nodeName: fleet.hosts[0].node, pciAddress: '0000:09:00.0', bfb: 'bf-2-9-1' };
+  const refused = async (name: string, spec: object): Promise<string> => {
+    try {
+      await h.kube.create('DPU', NS, { metadata: { name }, spec: { ...base, ...spec } });
+    } catch (err) {
+      return String((err as { body?: unknown }).body ?? err);
+    }
+    throw new Error(`the API server took DPU ${name}`);
+  };
+  expect(await refused('rf-no-bmc', { installPath: 'redfish' })).toMatch(
+    /spec\.bmc: .*spec\.bmc is required when spec\.installPath is redfish/,
+  );
+  expect(
+    await refused('rf-no-pin', {
+      installPath: 'redfish',
+      bmc: { address: '10.0.5.7', credentialsSecret: { name: 'bmc' } },
+    }),
+  ).toMatch(/spec\.bmc: .*spec\.bmc needs caRef or certSha256/);
+  expect(
+    await refused('rf-bad-sha', {
+      installPath: 'redfish',
+      bmc: { address: '10.0.5.7', credentialsSecret: { name: 'bmc' }, certSha256: 'xyz' },
+    }),
+  ).toMatch(/spec\.bmc\.certSha256/);
 });
 
 test('pinned by the certificate SHA-256 instead of a CA: Ready', async () => {

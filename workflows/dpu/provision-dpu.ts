@@ -20,6 +20,18 @@
  * |                            |                     | runs with no flash: createJoinToken first)                      |                       |
  * | Ready                      | xpuflow-control     | removeNodeEffect                                                | —                     |
  *
+ * That is the `gnoi` install path. On the `redfish` path (spec.installPath,
+ * phases/install-path.ts) three rows change; the rest stay as above:
+ *
+ * | phase                      | task queue          | activities                                                      | undo                  |
+ * | -------------------------- | ------------------- | --------------------------------------------------------------- | --------------------- |
+ * | DMS Deployment             | —                   | none: not applicable                                            | —                     |
+ * | OS Installing              | xpuflow-control     | redfishStartUpdate (SimpleUpdate; a retry finds the update      | — (the next install   |
+ * |                            |                     | first), redfishFollowUpdate (heartbeats the task),              |   replaces it)        |
+ * |                            |                     | redfishAwaitVersion (heartbeats)                                |                       |
+ * | Rebooting                  | xpuflow-control     | redfishResetDpu (or the operatorRebooted signal),               | —                     |
+ * |                            |                     | redfishAwaitVersion (heartbeats)                                |                       |
+ *
  * Runs on the shorter-history path (fewer-events.ts) wait on RebootStatus in
  * one dmsAwaitReboot activity retried on a backoff instead of the durable
  * timers above, and make the short DMS reads and the bf.cfg render and
