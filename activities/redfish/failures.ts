@@ -33,6 +33,8 @@ export const RedfishFailureType = {
   NotFound: 'BmcNotFound',
   /** The BMC answered something xpuflow cannot read. Non-retryable. */
   Protocol: 'BmcProtocolError',
+  /** The BMC no longer has the update task (it restarted mid-task) and the DPU does not report the new version. Non-retryable. */
+  UpdateLost: 'BmcUpdateLost',
   /** The reset or boot did not end with the DPU's OS reported in time. Non-retryable. */
   BootTimeout: 'BmcBootTimeout',
 } as const;
@@ -153,4 +155,18 @@ export function bootTimeout(t: BmcTarget, message: string): ApplicationFailure {
     namespace: t.namespace,
     address: t.address,
   });
+}
+
+/**
+ * The BMC forgot the update task (bmcweb keeps tasks in memory: a BMC reboot
+ * drops them) and the DPU does not report the version it installs: nothing
+ * is installing any more, and starting again is the operator's call.
+ */
+export function updateLost(t: BmcTarget, task: string, version: string | undefined): ApplicationFailure {
+  return failure.nonRetryable(
+    RedfishFailureType.UpdateLost,
+    `${where(t)} lost the update task ${task} (did the BMC restart mid-task?) and the DPU does not report ${version ?? 'the new version'}: ` +
+      `nothing is installing; check the BMC, then retry from "OS Installing" to start the update again`,
+    { dpu: t.dpu, namespace: t.namespace, address: t.address, task },
+  );
 }

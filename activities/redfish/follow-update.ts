@@ -17,7 +17,8 @@
  * 02f88055bd9f94046568b6b3067490fae4fb8ab7).
  */
 import { Context } from '@temporalio/activity';
-import { describeMessages } from './client';
+import { describeMessages, isRedfishError } from './client';
+import { updateLost } from './failures';
 import type { TaskRef, TaskStatus } from './redfish-port';
 import { findOptions } from './start-update';
 import { withBmc, type RedfishCallInput, type RedfishDeps } from './session';
@@ -52,12 +53,22 @@ export function followUpdateActivity(deps: RedfishDeps) {
     async redfishFollowUpdate(input: RedfishFollowUpdateInput): Promise<RedfishFollowUpdateResult> {
       const ctx = Context.current();
       const retried = ctx.info.attempt > 1;
-      return withBmc(deps, input, `follow the install of ${input.imageUri}`, async (s) => {
-        const ref =
+      return withBmc(deps, input, `follow the install of ${input.imageUri}`, async (s, t) => {
+        let ref =
           (retried ? await s.findUpdateTask(input.imageUri, findOptions(input)) : undefined) ?? input.task;
         for (let looks = 1; ; looks++) {
           // The client throws for Exception, Killed and Cancelled, naming the cause from the task's Messages.
-          const st: TaskStatus = await s.task(ref);
+          let st: TaskStatus;
+          try {
+            st = await s.task(ref);
+          } catch (err) {
+            // A task the BMC no longer has: done if the DPU reports the version, else lost with the BMC.
+            if (!isRedfishError(err, 'NotFound')) throw err;
+            const found = await s.findUpdateTask(input.imageUri, findOptions(input));
+            if (!found?.installed) throw updateLost(t, ref.task, input.expectVersion);
+            ref = found;
+            st = await s.task(ref);
+          }
           const said = describeMessages(st.messages.slice(-1));
           const progress: UpdateTaskProgress = {
             task: ref.task,

@@ -39,7 +39,7 @@ beforeAll(async () => {
   await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
   // A killed control worker's activity is noticed in 5 s (the BMC activities heartbeat every look, 1 s).
   await h.startControllers({ timing: { heartbeatTimeoutSeconds: 5, rebootTimeoutSeconds: 30 } });
-  fleet = await h.hosts('rf', 9, {});
+  fleet = await h.hosts('rf', 10, {});
 });
 afterAll(async () => {
   await Promise.all(extraWorkers.map((w) => w.stop(5_000)));
@@ -238,6 +238,11 @@ test.each<[string, UpdateFault, RegExp]>([
   ['rf-fetch', 'image-fetch-fails', /could not fetch the BFB.*reachable from the BMC/],
   ['rf-exception', 'task-exception', /ended in Exception/],
   ['rf-rejected', 'bfb-rejected', /rejected the BFB.*retry from "Pending" with another BFB/],
+  [
+    'rf-bmc-reboot',
+    'bmc-reboots',
+    /lost the update task .*retry from "OS Installing" to start the update again/,
+  ],
 ])(
   '%s: a BMC update fault %s parks the DPU in Error with the catalogue message',
   async (name, fault, message) => {
