@@ -9,6 +9,7 @@ import { refOf } from '../model/resources/common';
 import { flavorContentOf } from '../model/dpu-flavor';
 import { PCI_LABEL_PREFIX, reportedPciAddresses } from '../model/resources/pci-labels';
 import type { DpuSpec, ProvisionTiming } from '../model/dpu';
+import { installPathProblems } from '../model/install-path';
 
 export interface ResolveSettings {
   dmsBasePort: number;
@@ -52,6 +53,19 @@ export function resolveDpu(
         phase: 'Pending',
         reason: 'FlavorNotFound',
         message: `waiting for DPUFlavor ${spec.flavor} in namespace ${ns}: create it or fix spec.flavor`,
+      },
+    };
+  }
+  // The DPU's own installPath wins over its flavor's; the redfish path needs the DPU's BMC.
+  const installPath = spec.installPath ?? flavor?.spec.installPath;
+  const pathProblems = installPathProblems({ installPath, bmc: spec.bmc });
+  if (pathProblems.length > 0) {
+    const from = spec.installPath ? 'spec.installPath' : `DPUFlavor ${spec.flavor}'s installPath`;
+    return {
+      problem: {
+        phase: 'Error',
+        reason: 'InstallPathInvalid',
+        message: `DPU ${dpu.metadata.name} takes installPath ${installPath} from ${from}: ${pathProblems.join('; ')}; set spec.bmc or choose installPath gnoi`,
       },
     };
   }
@@ -99,6 +113,7 @@ export function resolveDpu(
       dmsAddress: ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`,
       numVfs: spec.numVfs ?? flavor?.spec.numVfs ?? 0,
       automaticReboot: spec.automaticReboot ?? true,
+      ...(installPath === 'redfish' ? { installPath, bmc: spec.bmc } : {}),
       bfCfg: {
         hostname: dpu.metadata.name,
         ...(flavor && Object.keys(flavorContentOf(flavor.spec)).length > 0

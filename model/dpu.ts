@@ -1,6 +1,7 @@
 import type { DpuClusterBinding, NodeEffect, ObjectRef } from './resources/common';
 import type { Phase, ConditionType } from './phases';
 import type { DpuFlavorContent } from './dpu-flavor';
+import type { BmcRef, InstallPath } from './install-path';
 
 /** What an operator asks for: one DPU on one host, flashed with one BFB. */
 export interface DpuSpec {
@@ -11,8 +12,12 @@ export interface DpuSpec {
   /** The DPU's physical function on the host, `DDDD:BB:DD.F`. */
   pciAddress: string;
   bfb: BfbRef;
-  /** gRPC address (`host:port`) of the DPU's DMS (gNOI OS/System server). */
+  /** gRPC address (`host:port`) of the DPU's DMS (gNOI OS/System server); unused on the redfish path. */
   dmsAddress: string;
+  /** How the OS is installed: `gnoi` through DMS (default) or `redfish` through the DPU's BMC (model/install-path.ts). */
+  installPath?: InstallPath;
+  /** The DPU's BMC: required on the redfish path. */
+  bmc?: BmcRef;
   /** SR-IOV VFs to create on the host PF in Host Network Configuration (0 to leave none). */
   numVfs: number;
   /** Reboot through DMS when the flash is done; when false, wait for an operator's signal. */

@@ -4,6 +4,7 @@
  * Each returns an error message naming the value and what to do, or undefined.
  */
 import type { DpuSpec } from './dpu';
+import { installPathOf, installPathProblems } from './install-path';
 
 const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-1][0-9a-f]\.[0-7]$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
@@ -83,9 +84,11 @@ export function specProblems(spec: DpuSpec): string[] {
     checkPciAddress(spec.pciAddress),
     spec.bfb && typeof spec.bfb === 'object' ? checkBfbUrl(spec.bfb.url) : 'bfb must be { url, sha256 }',
     spec.bfb && typeof spec.bfb === 'object' ? checkSha256(spec.bfb.sha256) : undefined,
-    checkDmsAddress(spec.dmsAddress),
+    // The redfish path never calls DMS: its address is not checked there.
+    installPathOf(spec) === 'gnoi' ? checkDmsAddress(spec.dmsAddress) : undefined,
     checkNumVfs(spec.numVfs),
     typeof spec.automaticReboot === 'boolean' ? undefined : 'automaticReboot must be true or false',
+    ...installPathProblems(spec),
   ];
   return problems.filter((p): p is string => p !== undefined);
 }

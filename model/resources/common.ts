@@ -4,6 +4,7 @@
  * validation live in charts/xpuflow/crds/; these types follow them.
  */
 import type { DpuFlavorContent } from '../dpu-flavor';
+import type { BmcRef, InstallPath } from '../install-path';
 
 export const GROUP = 'provisioning.xpuflow.dev';
 export const VERSION = 'v1alpha1';
@@ -80,6 +81,8 @@ export type BfbResource = Resource<BfbResourceSpec>;
 /** DPF's DPUFlavorSpec (model/dpu-flavor.ts) and the host VFs a DPU with this flavor gets. */
 export interface DpuFlavorSpec extends DpuFlavorContent {
   numVfs?: number;
+  /** The install path of the flavor's DPUs, unless a DPU names its own (model/install-path.ts). */
+  installPath?: InstallPath;
 }
 export type DpuFlavorResource = Resource<DpuFlavorSpec>;
 
@@ -110,6 +113,10 @@ export interface DpuResourceSpec {
   dmsPort?: number;
   nodeEffect?: NodeEffect;
   cluster?: DpuClusterBinding;
+  /** `gnoi` (default, through DMS) or `redfish` (through the BMC); overrides the flavor's. */
+  installPath?: InstallPath;
+  /** The DPU's BMC (required on the redfish path). */
+  bmc?: BmcRef;
 }
 
 export interface DpuResourceStatus {
@@ -131,7 +138,10 @@ export interface LabelSelector {
   }>;
 }
 
-export type DpuTemplateSpec = Omit<DpuResourceSpec, 'nodeName' | 'pciAddress' | 'dmsPort'>;
+export type DpuTemplateSpec = Omit<
+  DpuResourceSpec,
+  'nodeName' | 'pciAddress' | 'dmsPort' | 'installPath' | 'bmc'
+>;
 
 export interface DpuSetSpec {
   nodeSelector?: LabelSelector;

@@ -9,6 +9,8 @@ import { createDmsActivities, createInstallBfbActivity } from '../../activities/
 import { createJoinMaterialReader, createKubeActivities } from '../../activities/kube';
 import { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
 import { createCredentialActivities } from '../../activities/kube/credential';
+import { createRedfishActivities } from '../../activities/redfish';
+import { openRedfish } from '../../activities/redfish/client';
 import { createDpuServiceActivities } from '../../activities/argocd/dpu-service';
 import type * as k8s from '@kubernetes/client-node';
 import { DmsClients } from '../../activities/dms/clients';
@@ -72,6 +74,8 @@ export function controlActivities(
     ...dms,
     ...createKubeActivities(kubeConfig, dmsPod),
     ...createCredentialActivities(kubeConfig),
+    // The redfish install path: BMC Secrets from the host cluster, the BMC through the Redfish client.
+    ...createRedfishActivities({ kubeConfig, open: openRedfish }),
     ...createDpuServiceActivities(kubeConfig),
     ...createInstallBfbActivity({
       fetchBfb: bfb.fetchBfb,

@@ -20,6 +20,18 @@
  * |                            |                     | runs with no flash: createJoinToken first)                      |                       |
  * | Ready                      | xpuflow-control     | removeNodeEffect                                                | —                     |
  *
+ * That is the `gnoi` install path. On the `redfish` path (spec.installPath,
+ * phases/install-path.ts) three rows change; the rest stay as above:
+ *
+ * | phase                      | task queue          | activities                                                      | undo                  |
+ * | -------------------------- | ------------------- | --------------------------------------------------------------- | --------------------- |
+ * | DMS Deployment             | —                   | none: not applicable                                            | —                     |
+ * | OS Installing              | xpuflow-control     | redfishStartUpdate (SimpleUpdate; a retry finds the update      | — (the next install   |
+ * |                            |                     | first), redfishFollowUpdate (heartbeats the task),              |   replaces it)        |
+ * |                            |                     | redfishAwaitVersion (heartbeats)                                |                       |
+ * | Rebooting                  | xpuflow-control     | redfishResetDpu (or the operatorRebooted signal),               | —                     |
+ * |                            |                     | redfishAwaitVersion (heartbeats)                                |                       |
+ *
  * Runs on the shorter-history path (fewer-events.ts) wait on RebootStatus in
  * one dmsAwaitReboot activity retried on a backoff instead of the durable
  * timers above, and make the short DMS reads and the bf.cfg render and
@@ -49,6 +61,7 @@ import type { SignalDefinition } from '@temporalio/common';
 import { timingOf, type DpuSpec, type DpuStatus } from '../../model/dpu';
 import { Phase, PROVISION_SEQUENCE, RETRYABLE_FROM } from '../../model/phases';
 import { hostTaskQueue } from '../../model/task-queues';
+import { installPathOf } from '../../model/install-path';
 import { flowParkedSignal, flowResumedSignal, type FlowParked } from '../../model/dpu-lifecycle-api';
 import { retryHint } from '../../model/operator-hints';
 import {
@@ -217,6 +230,8 @@ async function runPhases(ctx: FlowContext, from: Phase): Promise<Phase | undefin
 const CLUSTER_PHASES: readonly Phase[] = [Phase.NodeEffect, Phase.DmsDeployment, Phase.DpuClusterConfig];
 
 function skipsWithoutCluster(ctx: FlowContext, phase: Phase): boolean {
+  // DMS Deployment does not apply to the redfish path (phases/install-path.ts): skipped the same way.
+  if (phase === Phase.DmsDeployment && installPathOf(ctx.spec) === 'redfish') return true;
   return ctx.spec.kube === undefined && CLUSTER_PHASES.includes(phase);
 }
 

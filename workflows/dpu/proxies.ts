@@ -11,6 +11,7 @@ import type { createBfbActivities } from '../../activities/bfb';
 import type { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import type { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
 import type { KubeActivities } from '../../activities/kube';
+import type { RedfishActivities } from '../../activities/redfish';
 import type { createSysfsActivities } from '../../activities/sysfs';
 import type { ProvisionTiming } from '../../model/dpu';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
@@ -163,3 +164,31 @@ export const dmsActivations = proxyActivities<DmsActivities>({
   heartbeatTimeout: '30 seconds',
   retry: TRANSFER_RETRY,
 });
+
+/**
+ * Short calls to a DPU's BMC (start an update, reset the DPU): retried
+ * through a few minutes of a BMC that is busy or restarting (503 with
+ * Retry-After, refused); a retried start finds the update an earlier attempt
+ * began (activities/redfish/start-update.ts). The calls pass the DPU's
+ * heartbeat timeout (heartbeatTimeoutOf), so a worker killed mid-call is
+ * noticed in seconds, not at the start-to-close bound.
+ */
+export const redfishCalls = proxyActivities<RedfishActivities>({
+  taskQueue: CONTROL_TASK_QUEUE,
+  startToCloseTimeout: '1 minute',
+  retry: DMS_CALL_RETRY,
+});
+
+/**
+ * Waits on a BMC (its update task, the DPU's boot): alive through heartbeats
+ * (the DPU's heartbeat timeout), bounded by `timeoutSeconds`; a retried
+ * attempt finds the update again and never starts one.
+ */
+export function redfishWaits(timeoutSeconds: number, timing: ProvisionTiming) {
+  return proxyActivities<RedfishActivities>({
+    taskQueue: CONTROL_TASK_QUEUE,
+    startToCloseTimeout: `${timeoutSeconds + 60} seconds`,
+    heartbeatTimeout: `${timing.heartbeatTimeoutSeconds} seconds`,
+    retry: TRANSFER_RETRY,
+  });
+}
