@@ -10,6 +10,7 @@ import { createJoinMaterialReader, createKubeActivities } from '../../activities
 import { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
 import { createCredentialActivities } from '../../activities/kube/credential';
 import { createDpuServiceActivities } from '../../activities/argocd/dpu-service';
+import { createDiscoveryActivities } from '../../activities/redfish/discovery';
 import type * as k8s from '@kubernetes/client-node';
 import { DmsClients } from '../../activities/dms/clients';
 import type { DmsTls } from '../../platform/connection/dms-tls';
@@ -69,6 +70,7 @@ export function controlActivities(
     ...createKubeActivities(kubeConfig, dmsPod),
     ...createCredentialActivities(kubeConfig),
     ...createDpuServiceActivities(kubeConfig),
+    ...createDiscoveryActivities(kubeConfig),
     ...createInstallBfbActivity({
       fetchBfb: bfb.fetchBfb,
       dmsInstallFile: dms.dmsInstallFile,
