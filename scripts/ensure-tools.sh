@@ -57,6 +57,8 @@ done
 scripts/ensure-prometheus.sh >/dev/null || cannot_install "could not fetch Debian's prometheus package: the alert rule tests will be skipped"
 # mlxconfig's parameter database (Debian's mstflint, about 2 MB, extracted into a cache) for test/unit/mlxconfig-params.test.ts.
 scripts/mlxconfig-params.sh >/dev/null || cannot_install "could not fetch Debian's mstflint package: test/unit/mlxconfig-params.test.ts will skip its check against mlxconfig's database"
+# DMTF's redfish-protocol-validator and redfish-utilities and OpenStack's sushy-tools (one venv in a cache) for the BMC tests.
+scripts/ensure-redfish-tools.sh >/dev/null || cannot_install "could not install the Redfish tools from PyPI: the BMC simulator's and Redfish client's contract tests will be skipped"
 # The Kubernetes tests' kube-apiserver, etcd and helm (built once into a cache outside the repo).
 if [[ "${1:-}" != "--no-test-server" ]]; then
   scripts/kube-assets.sh >/dev/null

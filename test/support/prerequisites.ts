@@ -1,7 +1,8 @@
 /**
  * What some tests need beyond Node and the tools scripts/ensure-tools.sh
  * builds: root, iproute2, Open vSwitch, Chromium, dnsmasq, Prometheus (promtool), the Temporal
- * cluster's server and PostgreSQL, a real node's kubelet, containerd and images, mstflint's mlxconfig database, and the CNI
+ * cluster's server and PostgreSQL, a real node's kubelet, containerd and images, mstflint's mlxconfig database, DMTF's
+ * Redfish tools and sushy-tools (scripts/ensure-redfish-tools.sh), and the CNI
  * reference plugins (built by scripts/go-tools.sh; missing only if that failed). One rule for every suite
  * (CONVENTIONS "Tests"):
  * - under CI=true a missing prerequisite fails the suite, naming what to install;
@@ -15,6 +16,7 @@ import { cniPluginDir } from './cni-tools';
 import { mlxconfigDb } from './mstflint-db';
 import { prometheusBinDir } from './prometheus-tools';
 import { realNodeTools } from './real-node-tools';
+import { redfishToolsBinDir } from './redfish-tools';
 import { postgresBinDir, postgresUser, temporalServerBuild } from './temporal-cluster-tools';
 
 /** Headless Chromium for the Temporal UI test: $XPUFLOW_CHROMIUM, else Debian's. */
@@ -83,6 +85,15 @@ export const PREREQUISITES = {
   mstflint: () => {
     try {
       mlxconfigDb();
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  },
+  // DMTF's redfish-protocol-validator and redfish-utilities, OpenStack's sushy-tools (scripts/ensure-redfish-tools.sh).
+  'redfish-tools': () => {
+    try {
+      redfishToolsBinDir();
       return undefined;
     } catch (err) {
       return (err as Error).message;
