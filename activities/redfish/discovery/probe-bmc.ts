@@ -1,46 +1,47 @@
 /**
  * One address and port of a scan: is a BlueField BMC there, and what does it
- * say about its DPU? A TCP connect first (an empty address costs one refused
- * or timed-out connect, no TLS), then the Redfish service root without
- * credentials, then, with them, the ComputerSystems, the Managers and the
- * FirmwareInventory, each reached from the service root by `@odata.id`.
+ * say about its DPU? First the certificate (peek-certificate.ts: an empty
+ * address ends there), then the Redfish client (activities/redfish/client)
+ * with that certificate pinned: the service root without credentials, then,
+ * with Basic authentication (no session per probed address), the
+ * ComputerSystems and the FirmwareInventory, reached from the service root
+ * by `@odata.id`.
  *
  * A BlueField BMC is told by its Redfish data: a ComputerSystem whose
  * Manufacturer is NVIDIA (or Mellanox, on older BMC firmware) and whose Model
  * or Id names BlueField (NVIDIA's BlueField BMC serves the DPU as
  * `/redfish/v1/Systems/Bluefield` and itself as `/redfish/v1/Managers/Bluefield_BMC`,
- * NVIDIA BlueField BMC documentation, "Redfish" chapter; DPF's redfish install
- * path uses the same resources). Its SerialNumber names the DPUDevice.
+ * NVIDIA BlueField BMC documentation, "Redfish" chapter; DPF's Redfish
+ * install path reads the same resources). Its SerialNumber names the DPUDevice.
  */
-import net from 'node:net';
+import { isRedfishError, openRedfish, type ComputerSystem } from '../client';
 import type { FoundBmc } from '../../../model/dpu-discovery-api';
-import { members, odataId, redfishGet, type RedfishReadTarget } from './redfish-reads';
+import { peekCertificate } from './peek-certificate';
 
 export type ProbeOutcome =
   { kind: 'absent' } | { kind: 'found'; bmc: FoundBmc } | { kind: 'skipped'; why: string };
 
-/** Whether something accepts TCP connections at address:port within the timeout. */
-export function tcpOpen(address: string, port: number, timeoutMs: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect({ host: address, port });
-    const done = (open: boolean) => {
-      s.destroy();
-      resolve(open);
-    };
-    s.setTimeout(timeoutMs, () => done(false));
-    s.once('connect', () => done(true));
-    // Refused, unreachable, reset: nothing listens there, which is the scan's "absent".
-    s.once('error', () => done(false));
-  });
+export interface ProbeTarget {
+  address: string;
+  port: number;
+  username: string;
+  password: string;
+  timeoutMs: number;
 }
 
-interface ComputerSystem {
-  Id?: string;
-  Manufacturer?: string;
-  Model?: string;
-  SerialNumber?: string;
-  HostName?: string;
-  Oem?: { Nvidia?: { HostPciAddress?: string; HostName?: string } };
+/**
+ * The host side of a DPU (its PCI address and host name). DMTF's
+ * ComputerSystem has no property for them, so they come from an Oem block:
+ * `Oem.Xpuflow` as the BMC simulator (sim/bmc) serves it, for a BMC set up to
+ * report it. A BMC that reports neither gives a DPUDevice without a DPUNode
+ * (a DPUSet cannot place it until they are known).
+ */
+interface HostFacts {
+  HostPciAddress?: string | null;
+  HostName?: string | null;
+}
+interface BlueFieldSystem extends ComputerSystem {
+  Oem?: { Xpuflow?: HostFacts };
 }
 
 /** Whether a ComputerSystem is a BlueField DPU's. */
@@ -50,84 +51,60 @@ export function isBlueField(sys: ComputerSystem): boolean {
   return vendor && named;
 }
 
-export async function probeBmc(t: RedfishReadTarget): Promise<ProbeOutcome> {
+export async function probeBmc(t: ProbeTarget): Promise<ProbeOutcome> {
   const where = `${t.address}:${t.port}`;
-  if (!(await tcpOpen(t.address, t.port, t.timeoutMs))) return { kind: 'absent' };
-  let root;
+  const peek = await peekCertificate(t.address, t.port, t.timeoutMs);
+  if (peek.kind === 'closed') return { kind: 'absent' };
+  if (peek.kind === 'notTls') return { kind: 'skipped', why: `${where}: not an HTTPS service (${peek.why})` };
+  let session;
   try {
-    root = await redfishGet(t, '/redfish/v1', false);
+    session = await openRedfish(
+      { address: where, certSha256: peek.certSha256 },
+      { username: t.username, password: t.password },
+      { auth: 'basic', timeoutMs: t.timeoutMs },
+    );
   } catch (err) {
-    return { kind: 'skipped', why: `${where}: no HTTPS answer (${(err as Error).message})` };
-  }
-  const rootBody = root.body as
-    { Systems?: unknown; Managers?: unknown; UpdateService?: unknown } | undefined;
-  const systemsLink = odataId(rootBody?.Systems);
-  if (root.status !== 200 || !systemsLink)
+    if (!isRedfishError(err)) throw err;
+    if (err.kind === 'Unauthorized')
+      return {
+        kind: 'skipped',
+        why: `${where}: the BMC refused the credentials; check the DPUDiscovery's bmcCredentialsSecret`,
+      };
     return {
       kind: 'skipped',
-      why: `${where}: not a Redfish service (GET /redfish/v1 answered ${root.status})`,
+      why: `${where}: not a Redfish service we can read (${err.kind}: ${err.message})`,
     };
-
-  const systems = await redfishGet(t, systemsLink, true);
-  if (systems.status === 401 || systems.status === 403)
-    return {
-      kind: 'skipped',
-      why: `${where}: the BMC refused the credentials (${systems.status}); check the DPUDiscovery's bmcCredentialsSecret`,
-    };
-  if (systems.status !== 200)
-    return { kind: 'skipped', why: `${where}: ${systemsLink} answered ${systems.status}` };
-  let dpu: ComputerSystem | undefined;
-  for (const link of members(systems.body)) {
-    const sys = await redfishGet(t, link, true);
-    if (sys.status === 200 && isBlueField(sys.body as ComputerSystem)) {
-      dpu = sys.body as ComputerSystem;
-      break;
-    }
   }
-  if (!dpu?.SerialNumber)
+  try {
+    const dpu = (await session.systems()).find(isBlueField) as BlueFieldSystem | undefined;
+    if (!dpu?.SerialNumber)
+      return {
+        kind: 'skipped',
+        why: `${where}: a Redfish service, but no BlueField ComputerSystem with a SerialNumber`,
+      };
+    const firmwareVersions: Record<string, string> = {};
+    for (const item of await session.firmwareInventory())
+      if (item.Id && typeof item.Version === 'string') firmwareVersions[item.Id] = item.Version;
+    const pci = dpu.Oem?.Xpuflow?.HostPciAddress;
+    const host = dpu.Oem?.Xpuflow?.HostName;
     return {
-      kind: 'skipped',
-      why: `${where}: a Redfish service, but no BlueField ComputerSystem with a SerialNumber`,
+      kind: 'found',
+      bmc: {
+        address: t.address,
+        port: t.port,
+        serialNumber: dpu.SerialNumber,
+        manufacturer: dpu.Manufacturer ?? '',
+        model: dpu.Model ?? '',
+        ...(pci ? { pciAddress: pci } : {}),
+        ...(host ? { hostName: host } : {}),
+        firmwareVersions,
+        certSha256: peek.certSha256,
+      },
     };
-
-  return {
-    kind: 'found',
-    bmc: {
-      address: t.address,
-      port: t.port,
-      serialNumber: dpu.SerialNumber,
-      manufacturer: dpu.Manufacturer ?? '',
-      model: dpu.Model ?? '',
-      ...hostFacts(dpu),
-      firmwareVersions: await firmwareVersions(t, rootBody?.UpdateService),
-      ...(root.certSha256 ? { certSha256: root.certSha256 } : {}),
-    },
-  };
-}
-
-/** The host side of the DPU, when the BMC reports it (NVIDIA's Oem block, else the DMTF HostName). */
-function hostFacts(sys: ComputerSystem): { pciAddress?: string; hostName?: string } {
-  const pci = sys.Oem?.Nvidia?.HostPciAddress;
-  const host = sys.Oem?.Nvidia?.HostName ?? sys.HostName;
-  return { ...(pci ? { pciAddress: pci } : {}), ...(host ? { hostName: host } : {}) };
-}
-
-/** FirmwareInventory `Id` → `Version`, through UpdateService; a BMC without one reports none. */
-async function firmwareVersions(
-  t: RedfishReadTarget,
-  updateServiceLink: unknown,
-): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
-  const us = odataId(updateServiceLink);
-  if (!us) return out;
-  const service = await redfishGet(t, us, true);
-  const inv = odataId((service.body as { FirmwareInventory?: unknown } | undefined)?.FirmwareInventory);
-  if (service.status !== 200 || !inv) return out;
-  const coll = await redfishGet(t, inv, true);
-  for (const link of members(coll.body)) {
-    const item = await redfishGet(t, link, true);
-    const b = item.body as { Id?: string; Version?: string } | undefined;
-    if (item.status === 200 && b?.Id && typeof b.Version === 'string') out[b.Id] = b.Version;
+  } catch (err) {
+    if (!isRedfishError(err)) throw err;
+    return { kind: 'skipped', why: `${where}: ${err.kind}: ${err.message}` };
+  } finally {
+    await session.close();
   }
-  return out;
 }
