@@ -73,7 +73,10 @@ test('a scheduled scan creates DPUDevices and DPUNodes, updates a changed versio
 
   // Created: one DPUDevice per BMC, named for its serial, with what the BMC reported.
   for (const b of BMCS)
-    await h.waitFor(`DPUDevice for ${b.serial}`, async () => reachable(await device(b.serial))?.status === 'True');
+    await h.waitFor(
+      `DPUDevice for ${b.serial}`,
+      async () => reachable(await device(b.serial))?.status === 'True',
+    );
   const first = (await device(BMCS[0].serial))!;
   expect(first.spec).toMatchObject({ serialNumber: BMCS[0].serial, bmcIp: BMCS[0].host, bmcPort: port });
   expect(first.metadata.labels).toMatchObject({
@@ -171,7 +174,7 @@ test('bad ranges are refused by the API server, naming the field', async () => {
     throw new Error(`DPUDiscovery ${name} with ${JSON.stringify(ipRangeSpec)} was accepted`);
   };
   expect(await refused({ ipRange: { startIP: '10.0.0.0', endIP: '10.0.16.0' } }, 'too-large')).toMatch(
-    /spec\.ipRangeSpec\.ipRange\.endIP: .*4097 addresses, over the 4096/,
+    /spec\.ipRangeSpec\.ipRange\.endIP: .*10\.0\.0\.0-10\.0\.16\.0 holds more than the 4096/,
   );
   expect(await refused({ cidr: '10.0.0.0/16' }, 'too-large-cidr')).toMatch(
     /spec\.ipRangeSpec\.cidr: .*10\.0\.0\.0\/16 holds more than the 4096/,
@@ -179,7 +182,9 @@ test('bad ranges are refused by the API server, naming the field', async () => {
   expect(await refused({ ipRange: { startIP: 'bmc-1', endIP: '10.0.0.9' } }, 'not-an-address')).toMatch(
     /spec\.ipRangeSpec\.ipRange\.startIP: .*bmc-1 is not an IPv4 address/,
   );
-  expect(await refused({ cidr: 'rack-7' }, 'not-a-cidr')).toMatch(/spec\.ipRangeSpec\.cidr: .*rack-7 is not an IPv4 CIDR/);
+  expect(await refused({ cidr: 'rack-7' }, 'not-a-cidr')).toMatch(
+    /spec\.ipRangeSpec\.cidr: .*rack-7 is not an IPv4 CIDR/,
+  );
   expect(await refused({ ipRange: { startIP: '10.0.0.9', endIP: '10.0.0.1' } }, 'reversed')).toMatch(
     /spec\.ipRangeSpec\.ipRange\.endIP: .*is before startIP/,
   );
@@ -192,7 +197,10 @@ test('bad ranges are refused by the API server, naming the field', async () => {
 test('deleting the DPUDiscovery deletes its schedule and keeps the DPUDevices', async () => {
   const disc = (await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', { namespace: NS, name: 'rack1' }))!;
   await h.kube.delete('DPUDiscovery', { namespace: NS, name: 'rack1' });
-  await h.waitFor('the DPUDiscovery gone', async () => !(await h.kube.get('DPUDiscovery', { namespace: NS, name: 'rack1' })));
+  await h.waitFor(
+    'the DPUDiscovery gone',
+    async () => !(await h.kube.get('DPUDiscovery', { namespace: NS, name: 'rack1' })),
+  );
   await expect(h.client.schedule.getHandle(disc.status!.scheduleId!).describe()).rejects.toBeInstanceOf(
     ScheduleNotFoundError,
   );
