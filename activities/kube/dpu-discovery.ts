@@ -24,6 +24,9 @@ import {
   type FoundBmc,
 } from '../../model/dpu-discovery-api';
 
+/** DPUDevices written at once by one scan's write-back. */
+const DEVICE_WRITES_AT_ONCE = 8;
+
 export interface ApplyDiscoveryInput {
   discovery: ObjectRef;
   generation: number;
@@ -245,10 +248,14 @@ export function discoveryReportActivities(kube: () => Kube) {
       const now = new Date().toISOString();
       const created: string[] = [];
       const updated: string[] = [];
-      for (const bmc of input.found) {
-        const outcome = await applyDevice(input, bmc, now);
-        if (outcome === 'created') created.push(dpuDeviceName(bmc.serialNumber));
-        if (outcome === 'updated') updated.push(dpuDeviceName(bmc.serialNumber));
+      // A few devices at once: each is several API calls, and the API server takes them in parallel.
+      for (let i = 0; i < input.found.length; i += DEVICE_WRITES_AT_ONCE) {
+        const batch = input.found.slice(i, i + DEVICE_WRITES_AT_ONCE);
+        const outcomes = await Promise.all(batch.map((bmc) => applyDevice(input, bmc, now)));
+        batch.forEach((bmc, j) => {
+          if (outcomes[j] === 'created') created.push(dpuDeviceName(bmc.serialNumber));
+          if (outcomes[j] === 'updated') updated.push(dpuDeviceName(bmc.serialNumber));
+        });
       }
       const nodes = await applyNodes(input);
       const unreachable = await markUnreachable(input, now);
