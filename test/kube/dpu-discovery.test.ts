@@ -138,6 +138,8 @@ test('a scheduled scan creates DPUDevices and DPUNodes, updates a changed versio
     return d?.status?.unreachableDPUs === 1 && d.status.foundDPUs === 3;
   });
   expect(reachable(await device(BMCS[0].serial))?.status).toBe('True');
+  const last = (await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', { namespace: NS, name: 'rack1' }))!;
+  h.captureHistory(last.status!.lastScanWorkflowId!, 'dpu-discovery-unreachable.json');
 });
 
 test("a DPUSet with a dpuDeviceSelector makes one DPU per selected DPUDevice, on its DPUNode's host", async () => {
