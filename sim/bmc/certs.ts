@@ -1,8 +1,8 @@
 /**
- * The BMC simulator's TLS material: its own CA and a leaf certificate for the
- * address it listens on (subjectAltName IP or DNS), made with openssl at start
- * (argument arrays, no shell) in a private temporary directory, like a real
- * BMC's self-signed certificate but with a CA a client can pin.
+ * The BMC simulator's TLS material: a CA (one per process) and a leaf certificate
+ * for the address each simulator listens on (subjectAltName IP or DNS), made with
+ * openssl (argument arrays, no shell) in private temporary directories, like a
+ * real BMC's self-signed certificate but with a CA a client can pin.
  */
 import { execFileSync } from 'node:child_process';
 import { X509Certificate, createHash } from 'node:crypto';
@@ -30,56 +30,59 @@ function openssl(args: string[]): void {
   }
 }
 
-/** A fresh CA and a leaf for `host` (an IP address or a DNS name), valid for two days. */
+interface Ca {
+  dir: string;
+  caPem: string;
+}
+let sharedCa: Ca | undefined;
+
+/**
+ * One CA per process (made on first use, its key in a private temporary directory removed at
+ * exit): the discovery tests start 40 simulators, and one openssl call per leaf keeps that quick.
+ */
+function processCa(): Ca {
+  if (sharedCa && fs.existsSync(path.join(sharedCa.dir, 'ca.key'))) return sharedCa;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bmc-ca-'));
+  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  openssl(
+    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+      .concat(['-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.crt')])
+      .concat(['-subj', '/O=xpuflow/CN=xpuflow BMC simulator CA', '-days', '2'])
+      .concat([
+        '-addext',
+        'basicConstraints=critical,CA:TRUE',
+        '-addext',
+        'keyUsage=critical,keyCertSign,cRLSign',
+      ]),
+  );
+  sharedCa = { dir, caPem: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8') };
+  return sharedCa;
+}
+
+/** A leaf for `host` (an IP address or a DNS name), valid for two days, signed by the process's CA. */
 export function makeBmcCertificate(host: string): BmcCertificate {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bmc-pki-'));
+  const ca = processCa();
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bmc-leaf-'));
   try {
-    const f = (name: string): string => path.join(dir, name);
-    const ecKey = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+    const san = /^[\d.]+$/.test(host) || host.includes(':') ? `IP:${host}` : `DNS:${host}`;
     openssl(
-      ['req', '-x509', ...ecKey, '-keyout', f('ca.key'), '-out', f('ca.crt')]
-        .concat(['-subj', '/O=xpuflow/CN=xpuflow BMC simulator CA', '-days', '2'])
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+        .concat(['-CA', path.join(ca.dir, 'ca.crt'), '-CAkey', path.join(ca.dir, 'ca.key')])
+        .concat(['-keyout', path.join(dir, 'leaf.key'), '-out', path.join(dir, 'leaf.crt')])
+        .concat(['-subj', `/O=xpuflow/CN=${host}`, '-days', '2'])
+        .concat(['-addext', `subjectAltName=${san}`, '-addext', 'basicConstraints=critical,CA:FALSE'])
         .concat([
           '-addext',
-          'basicConstraints=critical,CA:TRUE',
+          'keyUsage=critical,digitalSignature,keyAgreement',
           '-addext',
-          'keyUsage=critical,keyCertSign,cRLSign',
+          'extendedKeyUsage=serverAuth',
         ]),
     );
-    const san = /^[\d.]+$/.test(host) || host.includes(':') ? `IP:${host}` : `DNS:${host}`;
-    fs.writeFileSync(
-      f('leaf.ext'),
-      `subjectAltName=${san}\nbasicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyAgreement\nextendedKeyUsage=serverAuth\n`,
-    );
-    openssl([
-      'req',
-      '-new',
-      ...ecKey,
-      '-keyout',
-      f('leaf.key'),
-      '-out',
-      f('leaf.csr'),
-      '-subj',
-      `/O=xpuflow/CN=${host}`,
-    ]);
-    openssl(
-      [
-        'x509',
-        '-req',
-        '-in',
-        f('leaf.csr'),
-        '-CA',
-        f('ca.crt'),
-        '-CAkey',
-        f('ca.key'),
-        '-CAcreateserial',
-      ].concat(['-out', f('leaf.crt'), '-days', '2', '-extfile', f('leaf.ext')]),
-    );
-    const certPem = fs.readFileSync(f('leaf.crt'), 'utf8');
+    const certPem = fs.readFileSync(path.join(dir, 'leaf.crt'), 'utf8');
     return {
-      caPem: fs.readFileSync(f('ca.crt'), 'utf8'),
+      caPem: ca.caPem,
       certPem,
-      keyPem: fs.readFileSync(f('leaf.key'), 'utf8'),
+      keyPem: fs.readFileSync(path.join(dir, 'leaf.key'), 'utf8'),
       certSha256: createHash('sha256').update(new X509Certificate(certPem).raw).digest('hex'),
     };
   } finally {

@@ -216,5 +216,13 @@ export const base = {
       'Critical',
       'Change the password for this account using a PATCH to the Password property at the URI provided.',
     ),
+  noOperation: () =>
+    message(
+      'Base.1.16.0.NoOperation',
+      'The request body submitted contain no data to act upon and no changes to the resource took place.',
+      [],
+      'Warning',
+      'Add properties in the JSON object and resubmit the request.',
+    ),
   success: () => message('Base.1.16.0.Success', 'The request completed successfully.', [], 'OK', 'None.'),
 };

@@ -366,6 +366,8 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
 
   /** DSP0266 PATCH: apply what can be applied; 400 when nothing could, 200 with the messages otherwise. */
   const patchResult = (apply: Array<() => void>, bad: RedfishMessage[], after: () => Json): Reply => {
+    if (apply.length === 0 && bad.length > 0 && bad.every((m) => /^@odata/.test(m.MessageArgs[0] ?? '')))
+      return { status: 400, body: errorBody(base.noOperation()) };
     if (apply.length === 0 && bad.length > 0)
       return {
         status: 400,
@@ -864,6 +866,7 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
     let path = url.pathname.replace(/\/+$/, '') || '/';
     path = path.replace(/^\/redfish\/v1\/%24metadata$/, `${ROOT}/$metadata`);
     const method = req.method ?? 'GET';
+    if (method === 'POST') path = path.replace(/\/Members$/, '');
     const odataVersion = req.headers['odata-version'];
     if (typeof odataVersion === 'string' && odataVersion.trim() !== '4.0') {
       req.resume();
@@ -939,21 +942,22 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
       req.resume();
       throw new HttpError(403, base.insufficientPrivilege());
     }
-    const ifMatch = req.headers['if-match'];
-    if (typeof ifMatch === 'string' && !etagMatches(ifMatch, etagOf(r.get()))) {
-      req.resume();
-      throw new HttpError(412, base.preconditionFailed());
-    }
-    let reply: Reply;
-    if (method === 'DELETE') {
-      req.resume();
-      reply = r.delete!(c);
-    } else {
-      const body = await readBody(req);
+    // The body is read first, so the If-Match check and the write run with no await between them:
+    // of concurrent writers carrying the same ETag exactly one wins (the validator races four).
+    let body: Json = {};
+    if (method === 'DELETE') req.resume();
+    else {
+      body = await readBody(req);
       if (method === 'PATCH' && Object.keys(body).length === 0)
         throw new HttpError(400, base.malformedJson());
-      reply = method === 'PATCH' ? r.patch!(body, c) : await r.post!(body, c);
     }
+    const ifMatch = req.headers['if-match'];
+    if (typeof ifMatch === 'string' && method !== 'POST' && !etagMatches(ifMatch, etagOf(r.get())))
+      throw new HttpError(412, base.preconditionFailed());
+    let reply: Reply;
+    if (method === 'DELETE') reply = r.delete!(c);
+    else if (method === 'PATCH') reply = r.patch!(body, c);
+    else reply = await r.post!(body, c);
     if (reply.body && reply.status === 200 && reply.body['@odata.id']) {
       const etag = etagOf(reply.body);
       reply = {
@@ -1018,6 +1022,22 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
       handle(req, res).catch(done);
     },
   );
+  // Node's HTTP parser refuses methods it does not know before any handler runs; DSP0266 asks for
+  // 405 or 501 for unsupported methods, so answer those with 501 Not Implemented.
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+    if (!socket.writable) return;
+    if (err.code === 'HPE_INVALID_METHOD') {
+      const text = JSON.stringify(
+        errorBody(base.general('This HTTP method is not implemented by the service.')),
+      );
+      socket.end(
+        'HTTP/1.1 501 Not Implemented\r\nOData-Version: 4.0\r\nCache-Control: no-store\r\n' +
+          `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+      );
+      return;
+    }
+    socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
   const sockets = new Set<Socket>();
   server.on('connection', (s: Socket) => {
     sockets.add(s);
