@@ -12,9 +12,9 @@
  */
 import type { BmcConnection } from './bmc-connection';
 import { isRedfishError } from './errors';
-import { collectionMembers, linkOf } from './navigation';
+import { linkOf } from './navigation';
 import { firmwareInventoryOf } from './resources';
-import type { Resource, ServiceRoot, Task, TaskRef } from './types';
+import type { Collection, Resource, ServiceRoot, Task, TaskRef } from './types';
 
 export interface FindUpdateOptions {
   /** Ignore tasks started before this (ISO 8601), e.g. those of an earlier, failed attempt. */
@@ -52,35 +52,30 @@ async function newestTaskFor(
   startedAfter: string | undefined,
 ): Promise<Task | undefined> {
   if (!root.TaskService) return undefined; // no TaskService: nothing can be in flight as a task
-  let tasks: Task[];
+  let members: Array<{ '@odata.id': string }>;
   try {
     const taskService = await conn.getJson<Resource>(
       root.TaskService['@odata.id'],
       'reading the TaskService',
     );
-    tasks = await collectionMembers<Task>(
-      conn,
-      linkOf(conn, taskService, 'Tasks', 'to find an update in flight'),
-      'Tasks',
-    );
+    const tasksUri = linkOf(conn, taskService, 'Tasks', 'to find an update in flight');
+    members = (await conn.getJson<Collection>(tasksUri, 'listing Tasks')).Members ?? [];
   } catch (err) {
     // A TaskService without a Tasks collection (sushy-tools serves only Tasks/42) holds no task of ours.
     if (isRedfishError(err, 'NotFound')) return undefined;
     throw err;
   }
   const after = startedAfter ? Date.parse(startedAfter) : undefined;
-  const mine = tasks.filter(
-    (t) =>
-      payloadImageUri(t) === imageUri &&
-      (after === undefined || (t.StartTime !== undefined && Date.parse(t.StartTime) >= after)),
-  );
-  // Newest first: by StartTime when the BMC gives every one, else the collection's order (bmcweb appends).
-  const byTime = mine.every((t) => !Number.isNaN(Date.parse(t.StartTime ?? '')));
-  const key = (t: Task, i: number) => (byTime ? Date.parse(t.StartTime as string) : i);
-  return mine
-    .map((t, i) => ({ t, k: key(t, i) }))
-    .sort((a, b) => b.k - a.k)
-    .map(({ t }) => t)[0];
+  // Newest first, one GET each, stopping at the first match: bmcweb lists its tasks in the order it
+  // made them (the deque of task.hpp above), so the last member that carries this ImageURI is the newest.
+  for (const member of [...members].reverse()) {
+    const task = await conn.getJson<Task>(member['@odata.id'], `reading task ${member['@odata.id']}`);
+    if (payloadImageUri(task) !== imageUri) continue;
+    const start = task.StartTime ? Date.parse(task.StartTime) : NaN;
+    if (after !== undefined && !(start >= after)) continue;
+    return task;
+  }
+  return undefined;
 }
 
 /** The ImageURI of the SimpleUpdate that started `task`, from its Payload (JsonBody is a JSON string in bmcweb). */

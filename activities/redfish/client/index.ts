@@ -7,6 +7,7 @@ export type { RedfishSession } from './redfish-session';
 export { RedfishError, isRedfishError, describeMessages, type RedfishErrorKind } from './errors';
 export { BLUEFIELD_OS_INVENTORY_ID, type FindUpdateOptions } from './find-update-task';
 export type { SimpleUpdateRequest } from './simple-update';
+export { bluefieldOsTarget } from './bluefield-target';
 export { retryAfterMs } from './retry-after';
 export type {
   BmcCredentials,

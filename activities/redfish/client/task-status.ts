@@ -7,7 +7,7 @@
  */
 import { answerError } from './answer-errors';
 import type { BmcConnection } from './bmc-connection';
-import { describeMessages, RedfishError } from './errors';
+import { describeMessages, isRedfishError, RedfishError } from './errors';
 import { retryAfterMs } from './retry-after';
 import type { Task, TaskRef, TaskState, TaskStatus } from './types';
 import { updateFailureKind } from './update-failure';
@@ -29,8 +29,23 @@ export async function pollTask(conn: BmcConnection, ref: TaskRef): Promise<TaskS
       throw answerError(conn.origin, 'GET', ref.monitor, res, `polling the task monitor of ${ref.task}`);
     }
   }
-  task ??= await conn.getJson<Task>(ref.task, `reading update task ${ref.task}`);
+  task ??= await readTask(conn, ref);
   return taskStatus(conn, ref, task, after);
+}
+
+/** The Task resource; one the BMC no longer has (it restarted, or dropped old tasks) says so and what decides. */
+async function readTask(conn: BmcConnection, ref: TaskRef): Promise<Task> {
+  try {
+    return await conn.getJson<Task>(ref.task, `reading update task ${ref.task}`);
+  } catch (err) {
+    if (!isRedfishError(err, 'NotFound')) throw err;
+    throw new RedfishError(
+      'NotFound',
+      `BMC ${conn.origin} no longer has update task ${ref.task}${ref.imageUri ? ` (${ref.imageUri})` : ''}: the BMC restarted or dropped it; ` +
+        `findUpdateTask with expectVersion tells whether the image was installed, otherwise start the update again`,
+      { bmc: conn.origin, resource: ref.task, status: 404, cause: err },
+    );
+  }
 }
 
 function taskStatus(conn: BmcConnection, ref: TaskRef, task: Task, after: number | undefined): TaskStatus {
