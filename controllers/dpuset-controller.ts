@@ -23,6 +23,7 @@ import { resolveMaxUnavailable, setPausedSignal, type DpuSetRolloutInput } from 
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { isDpuReady } from '../activities/kube/dpuset';
 import { matchesSelector } from '../model/resources/label-selector';
+import type { DpuDeviceResource } from '../model/resources/dpu-discovery';
 import { templateHash } from './template-hash';
 
 export interface DpuSetLookups {
@@ -30,6 +31,8 @@ export interface DpuSetLookups {
   dpus(namespace: string): DpuResource[];
   bfb(namespace: string, name: string): BfbResource | undefined;
   nodes(): k8s.V1Node[];
+  /** The namespace's DPUDevices, or undefined while they are not known yet (for sets with a dpuDeviceSelector). */
+  devices?(namespace: string): DpuDeviceResource[] | undefined;
 }
 
 export interface DpuSetSettings {
@@ -58,7 +61,9 @@ export class DpuSetController {
     if (!(await this.bfbExists(namespace, set, now))) return;
 
     const hash = templateHash(set.spec.dpuTemplate);
-    const wanted = this.wantedDpus(set);
+    const wanted = this.wantedDpus(set, namespace);
+    // DPUDevices not known yet (informer not synced, CRD not served): wait, rather than delete every DPU.
+    if (!wanted) return;
     await this.createMissingDpus(namespace, set, hash, wanted, mine);
     await this.deleteUnwantedDpus(set, wanted, mine);
 
@@ -111,9 +116,35 @@ export class DpuSetController {
     return false;
   }
 
-  /** One DPU object per DPU the selected nodes report, by object name. */
-  private wantedDpus(set: DpuSetResource): Map<string, { node: string; pci: string }> {
+  /**
+   * One DPU object per DPU the selected nodes report, by object name; with a
+   * dpuDeviceSelector, one per selected DPUDevice whose host (DPUNode) and PCI
+   * address discovery knows, on that host's node (which nodeSelector, when
+   * set, must also match). An unreachable device stays wanted: a BMC that
+   * stopped answering is no reason to delete its DPU.
+   */
+  private wantedDpus(
+    set: DpuSetResource,
+    namespace: string,
+  ): Map<string, { node: string; pci: string }> | undefined {
     const wanted = new Map<string, { node: string; pci: string }>();
+    if (set.spec.dpuDeviceSelector) {
+      const devices = this.look.devices?.(namespace);
+      if (!devices) return undefined;
+      const nodes = new Map(this.look.nodes().map((n) => [n.metadata?.name, n]));
+      for (const d of devices) {
+        const node = d.status?.dpuNode;
+        const pci = d.status?.pciAddress;
+        if (!node || !pci || !matchesSelector(set.spec.dpuDeviceSelector, d.metadata.labels)) continue;
+        if (
+          set.spec.nodeSelector &&
+          !matchesSelector(set.spec.nodeSelector, nodes.get(node)?.metadata?.labels)
+        )
+          continue;
+        wanted.set(dpuObjectName(node, pci), { node, pci });
+      }
+      return wanted;
+    }
     for (const node of this.look.nodes()) {
       if (!matchesSelector(set.spec.nodeSelector, node.metadata?.labels)) continue;
       for (const pci of reportedPciAddresses(node.metadata?.labels)) {

@@ -24,6 +24,8 @@ import { DpuController } from './dpu-controller';
 import { DpuClusterController } from './dpu-cluster-controller';
 import { DpuSetController } from './dpuset-controller';
 import { startDpuServiceControllers } from './dpu-service-manager';
+import { startDpuDiscoveryController } from './dpu-discovery-manager';
+import { DpuDeviceFeed } from './dpu-device-feed';
 import {
   controllerRunner,
   objectKey,
@@ -48,6 +50,8 @@ export interface ControllerOptions {
   readyTimeoutSeconds?: number;
   /** How long a rollout waits for one DPU to settle (default 2 h). */
   settleTimeoutSeconds?: number;
+  /** How long one BMC probe of a discovery scan may take (default 5 s). */
+  bmcProbeTimeoutMs?: number;
   log?: (line: string) => void;
 }
 
@@ -58,7 +62,8 @@ export interface RunningControllers {
 export async function startControllers(opts: ControllerOptions): Promise<RunningControllers> {
   const log = opts.log ?? ((l: string) => console.log(JSON.stringify({ component: 'controller', msg: l })));
   const ns = opts.namespace;
-  const core = coreRunner(opts, log);
+  const devices = new DpuDeviceFeed();
+  const core = coreRunner(opts, log, devices);
   await core.start();
   const credentials = await startCredentialController({ ...opts, log });
   const chainControllers = await startChainControllers({ ...opts, log });
@@ -69,6 +74,15 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
     log,
     ...(opts.workflowUrlBase ? { workflowUrlBase: opts.workflowUrlBase } : {}),
   });
+  const discovery = await startDpuDiscoveryController({
+    kc: opts.kc,
+    temporal: opts.temporal,
+    namespace: ns,
+    devices,
+    log,
+    ...(opts.workflowUrlBase ? { workflowUrlBase: opts.workflowUrlBase } : {}),
+    ...(opts.bmcProbeTimeoutMs ? { probeTimeoutMs: opts.bmcProbeTimeoutMs } : {}),
+  });
   log(`watching xpuflow objects in namespace ${ns}`);
 
   return {
@@ -77,6 +91,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
       await chainControllers.stop();
       await credentials.stop();
       await dpuServices.stop();
+      await discovery.stop();
     },
   };
 }
@@ -92,7 +107,11 @@ function coreInformers(kc: k8s.KubeConfig, ns: string) {
   };
 }
 
-function coreControllers(opts: ControllerOptions, inf: ReturnType<typeof coreInformers>) {
+function coreControllers(
+  opts: ControllerOptions,
+  inf: ReturnType<typeof coreInformers>,
+  devices: DpuDeviceFeed,
+) {
   const kube = new Kube(opts.kc);
   const workflowUrl = (id: string) =>
     opts.workflowUrlBase ? `${opts.workflowUrlBase}${encodeURIComponent(id)}` : undefined;
@@ -122,6 +141,7 @@ function coreControllers(opts: ControllerOptions, inf: ReturnType<typeof coreInf
       dpus: (n) => [...inf.dpus.list(n)],
       bfb: (n, name) => inf.bfbs.get(name, n),
       nodes: () => [...inf.nodes.list()],
+      devices: (n) => (devices.ready ? devices.devices(n) : undefined),
     },
     { settleTimeoutSeconds: opts.settleTimeoutSeconds ?? 7200, workflowUrl },
   );
@@ -130,10 +150,14 @@ function coreControllers(opts: ControllerOptions, inf: ReturnType<typeof coreInf
 }
 
 /** The DPU, DPUSet and DPUCluster controllers: their informers and one work queue each. */
-function coreRunner(opts: ControllerOptions, log: (line: string) => void): ControllerRunner {
+function coreRunner(
+  opts: ControllerOptions,
+  log: (line: string) => void,
+  devices: DpuDeviceFeed,
+): ControllerRunner {
   const ns = opts.namespace;
   const inf = coreInformers(opts.kc, ns);
-  const ctl = coreControllers(opts, inf);
+  const ctl = coreControllers(opts, inf, devices);
   const keyOf = objectKey(ns);
   const dpusWhere = (match: (d: DpuResource) => boolean) => inf.dpus.list(ns).filter(match).map(keyOf);
   const allSets = () => inf.sets.list(ns).map(keyOf);
@@ -163,6 +187,13 @@ function coreRunner(opts: ControllerOptions, log: (line: string) => void): Contr
         }),
         on(inf.bfbs, allSets),
         on(inf.nodes, allSets),
+        // Discovery adds, changes or marks DPUDevices: the sets that select devices look again.
+        devices.trigger(() =>
+          inf.sets
+            .list(ns)
+            .filter((s) => s.spec.dpuDeviceSelector)
+            .map(keyOf),
+        ),
       ]),
       {
         ...objectQueue('DPUCluster', inf.clusters, ns, (n, name) => ctl.cluster.reconcile(n, name)),

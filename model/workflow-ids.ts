@@ -86,3 +86,16 @@ export function credentialWorkflowId(ref: ObjectRef): string {
 export function dpuServiceWorkflowId(ref: { namespace: string; name: string; uid?: string }): string {
   return `dpuservice-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
 }
+
+/**
+ * The Temporal Schedule of one DPUDiscovery object (its UID's first block
+ * tells one re-created under the same name apart).
+ */
+export function dpuDiscoveryScheduleId(ref: ObjectRef): string {
+  return `dpu-discovery-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
+}
+
+/** The workflow ID of a discovery schedule's runs; Temporal appends each run's scheduled time to it. */
+export function dpuDiscoveryWorkflowId(ref: ObjectRef): string {
+  return `dpu-discovery-scan-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
+}

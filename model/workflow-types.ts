@@ -16,6 +16,7 @@ import type { DpuStatus } from './dpu';
 import type { DeleteDpuInput, DpuLifecycleInput, UpdateDpuInput } from './dpu-lifecycle-api';
 import type { ProvisionDpuInput } from './dpu-provision-api';
 import type { DpuServiceInput } from './dpu-service-api';
+import type { ApplyDiscoveryResult, DpuDiscoveryInput } from './dpu-discovery-api';
 import type {
   DpuSetRolloutInput,
   DpuSetRolloutProgress,
@@ -38,6 +39,7 @@ export type ServiceChainWorkflow = (input: ServiceChainInput) => Promise<string>
 /** The credential flow, registered under its first name, serviceCredential. */
 export type CredentialWorkflow = (input: CredentialInput) => Promise<string>;
 export type DpuServiceWorkflow = (input: DpuServiceInput) => Promise<string>;
+export type DpuDiscoveryWorkflow = (input: DpuDiscoveryInput) => Promise<ApplyDiscoveryResult>;
 
 /** Each registered workflow type's function type, by its name. */
 export interface WorkflowFunctions {
@@ -52,6 +54,7 @@ export interface WorkflowFunctions {
   serviceChain: ServiceChainWorkflow;
   serviceCredential: CredentialWorkflow;
   dpuService: DpuServiceWorkflow;
+  dpuDiscovery: DpuDiscoveryWorkflow;
 }
 
 export type WorkflowTypeName = keyof WorkflowFunctions;
@@ -69,4 +72,5 @@ export const WorkflowType: { readonly [K in WorkflowTypeName]: K } = {
   serviceChain: 'serviceChain',
   serviceCredential: 'serviceCredential',
   dpuService: 'dpuService',
+  dpuDiscovery: 'dpuDiscovery',
 };

@@ -12,3 +12,4 @@ export { serviceChain } from './service-chain';
 // signalWithStart): the TypeScript function is `credential`, one name per capability.
 export { credential as serviceCredential } from './credential/credential';
 export { dpuService } from './dpu-service/dpu-service';
+export { dpuDiscovery } from './dpu-discovery/dpu-discovery';

@@ -10,6 +10,7 @@ import { dmsDeploymentActivities } from './dms-deployment';
 import { dpuClusterActivities, type DpuClusterInput } from './dpu-cluster';
 import { readJoinMaterial } from './dpu-cluster-join-material';
 import { dpusetActivities } from './dpuset';
+import { discoveryReportActivities } from './dpu-discovery';
 import { nodeEffectActivities } from './node-effect';
 import { reportActivities } from './report-status';
 
@@ -22,6 +23,7 @@ export function createKubeActivities(kc: k8s.KubeConfig | undefined, dmsPod?: Dm
     ...dmsDeploymentActivities(kube, dmsPod),
     ...dpuClusterActivities(kube),
     ...dpusetActivities(kube),
+    ...discoveryReportActivities(kube),
   };
 }
 
@@ -36,3 +38,4 @@ export { isDpuReady, type DpuHealth } from './dpuset';
 export type { DpuReport } from './report-status';
 export type { NodeEffectInput } from './node-effect';
 export type { DpuClusterInput } from './dpu-cluster';
+export type { ApplyDiscoveryInput, DiscoveryFailureReport } from './dpu-discovery';

@@ -17,7 +17,17 @@ export interface RequiredRule {
 }
 
 const OWN = 'provisioning.xpuflow.dev';
-const RECONCILED = ['dpus', 'dpusets', 'bfbs', 'dpuflavors', 'dpuclusters', 'dpuservicecredentialrequests'];
+const RECONCILED = [
+  'dpus',
+  'dpusets',
+  'bfbs',
+  'dpuflavors',
+  'dpuclusters',
+  'dpuservicecredentialrequests',
+  'dpudevices',
+  'dpunodes',
+  'dpudiscoveries',
+];
 const CHAINS = ['dpuserviceinterfaces', 'dpuservicechains'];
 const sub = (resources: string[], s: string) => resources.map((r) => `${r}/${s}`);
 

@@ -20,6 +20,9 @@ export const Plural = {
   DPUServiceCredentialRequest: 'dpuservicecredentialrequests',
   DPUServiceInterface: 'dpuserviceinterfaces',
   DPUServiceChain: 'dpuservicechains',
+  DPUDevice: 'dpudevices',
+  DPUNode: 'dpunodes',
+  DPUDiscovery: 'dpudiscoveries',
 } as const;
 export type Kind = keyof typeof Plural;
 
@@ -145,6 +148,8 @@ export type DpuTemplateSpec = Omit<
 
 export interface DpuSetSpec {
   nodeSelector?: LabelSelector;
+  /** When set, the set's DPUs are the DPUDevices this selects (model/resources/dpu-discovery.ts), not the nodes' reports. */
+  dpuDeviceSelector?: LabelSelector;
   dpuTemplate: {
     metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
     spec: DpuTemplateSpec;

@@ -59,6 +59,9 @@ const EXPECTED: Record<string, string> = {
   DPUServiceChain: 'dpuservicechains',
   DPUServiceCredentialRequest: 'dpuservicecredentialrequests',
   DPUService: 'dpuservices',
+  DPUDevice: 'dpudevices',
+  DPUNode: 'dpunodes',
+  DPUDiscovery: 'dpudiscoveries',
 };
 
 function loadCrds(): Map<string, { file: string; crd: Crd }> {

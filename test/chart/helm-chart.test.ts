@@ -451,7 +451,10 @@ describe('default values', () => {
     expect(crds.sort()).toEqual([
       'bfbs.provisioning.xpuflow.dev',
       'dpuclusters.provisioning.xpuflow.dev',
+      'dpudevices.provisioning.xpuflow.dev',
+      'dpudiscoveries.provisioning.xpuflow.dev',
       'dpuflavors.provisioning.xpuflow.dev',
+      'dpunodes.provisioning.xpuflow.dev',
       'dpus.provisioning.xpuflow.dev',
       'dpuservicechains.provisioning.xpuflow.dev',
       'dpuservicecredentialrequests.provisioning.xpuflow.dev',

@@ -24,6 +24,7 @@ const sameTypes: { [K in keyof Registered]: Same<Registered[K], WorkflowFunction
   serviceChain: true,
   serviceCredential: true,
   dpuService: true,
+  dpuDiscovery: true,
 };
 
 test('the workflow type names are the registered ones, unchanged', () => {
@@ -40,6 +41,7 @@ test('the workflow type names are the registered ones, unchanged', () => {
     'serviceChain',
     'serviceCredential',
     'dpuService',
+    'dpuDiscovery',
   ]);
   for (const [key, name] of Object.entries(WorkflowType)) expect(name).toBe(key);
 });

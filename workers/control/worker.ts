@@ -12,6 +12,7 @@ import { createCredentialActivities } from '../../activities/kube/credential';
 import { createRedfishActivities } from '../../activities/redfish';
 import { openRedfish } from '../../activities/redfish/client';
 import { createDpuServiceActivities } from '../../activities/argocd/dpu-service';
+import { createDiscoveryActivities } from '../../activities/redfish/discovery';
 import type * as k8s from '@kubernetes/client-node';
 import { DmsClients } from '../../activities/dms/clients';
 import type { DmsTls } from '../../platform/connection/dms-tls';
@@ -77,6 +78,7 @@ export function controlActivities(
     // The redfish install path: BMC Secrets from the host cluster, the BMC through the Redfish client.
     ...createRedfishActivities({ kubeConfig, open: openRedfish }),
     ...createDpuServiceActivities(kubeConfig),
+    ...createDiscoveryActivities(kubeConfig),
     ...createInstallBfbActivity({
       fetchBfb: bfb.fetchBfb,
       dmsInstallFile: dms.dmsInstallFile,

@@ -1,0 +1,210 @@
+/**
+ * BMC discovery against the real kube-apiserver and Temporal: a DPUDiscovery
+ * over 127.0.0.2–127.0.0.40 with four simulated BlueField BMCs (sim/bmc) on
+ * four of those addresses (the rest empty) becomes a Temporal Schedule whose
+ * runs create DPUDevices and DPUNodes, update a device whose DPU OS version
+ * changed, and mark a device whose BMC stopped unreachable (kept). A DPUSet
+ * selects the devices by label. Bad ranges are refused by the API server,
+ * naming the field.
+ */
+import { ScheduleNotFoundError } from '@temporalio/client';
+import { startBmcSim, type BmcSim } from '../../sim/bmc';
+import { freePort } from '../../sim/free-port';
+import { apiMessage } from '../../platform/kube/client';
+import type { DpuResource } from '../../model/resources/common';
+import {
+  DPU_DISCOVERY_FINALIZER,
+  type DpuDeviceResource,
+  type DpuDiscoveryResource,
+  type DpuNodeResource,
+} from '../../model/resources/dpu-discovery';
+import { dpuObjectName } from '../../model/resources/pci-labels';
+import { dpuDiscoveryScheduleId } from '../../model/workflow-ids';
+import { KubeHarness, NS } from './kube-harness';
+
+jest.setTimeout(240_000);
+
+const h = new KubeHarness();
+let port: number;
+const sims = new Map<string, BmcSim>();
+
+/** Four BMCs among the 39 scanned addresses: two DPUs in host-a, one each in host-b and host-c. */
+const BMCS = [
+  { host: '127.0.0.3', serial: 'MT2242X00003', pciAddress: '0000:3b:00.0', hostName: 'host-a' },
+  { host: '127.0.0.9', serial: 'MT2242X00009', pciAddress: '0000:af:00.0', hostName: 'host-a' },
+  { host: '127.0.0.17', serial: 'MT2242X00017', pciAddress: '0000:3b:00.0', hostName: 'host-b' },
+  { host: '127.0.0.33', serial: 'MT2242X00033', pciAddress: '0000:3b:00.0', hostName: 'host-c' },
+];
+
+async function startSim(b: (typeof BMCS)[number], bfbVersion: string): Promise<void> {
+  sims.set(b.host, await startBmcSim({ ...b, port, bfbVersion, username: 'root', password: 'bmc-secret' }));
+}
+
+const device = (serial: string) =>
+  h.kube.get<DpuDeviceResource>('DPUDevice', { namespace: NS, name: serial.toLowerCase() });
+const reachable = (d: DpuDeviceResource | undefined) =>
+  d?.status?.conditions?.find((c) => c.type === 'Reachable');
+
+beforeAll(async () => {
+  port = await freePort();
+  await Promise.all([h.start(), ...BMCS.map((b) => startSim(b, '4.9.0-100'))]);
+  await h.kube.core.createNamespacedSecret({
+    namespace: NS,
+    body: { metadata: { name: 'bmc-credentials' }, stringData: { username: 'root', password: 'bmc-secret' } },
+  });
+  await h.startControllers();
+});
+afterAll(async () => {
+  await Promise.all([...sims.values()].map((s) => s.stop()));
+  await h.dispose();
+});
+
+test('a scheduled scan creates DPUDevices and DPUNodes, updates a changed version, marks a stopped BMC unreachable', async () => {
+  await h.kube.create('DPUDiscovery', NS, {
+    metadata: { name: 'rack1' },
+    spec: {
+      ipRangeSpec: { ipRange: { startIP: '127.0.0.2', endIP: '127.0.0.40', port } },
+      scanInterval: '2s',
+      workers: 8,
+      bmcCredentialsSecret: { name: 'bmc-credentials' },
+      dpuDeviceLabels: { 'xpuflow.dev/rack': 'r1' },
+    },
+  });
+
+  // Created: one DPUDevice per BMC, named for its serial, with what the BMC reported.
+  for (const b of BMCS)
+    await h.waitFor(
+      `DPUDevice for ${b.serial}`,
+      async () => reachable(await device(b.serial))?.status === 'True',
+    );
+  const first = (await device(BMCS[0].serial))!;
+  expect(first.spec).toMatchObject({ serialNumber: BMCS[0].serial, bmcIp: BMCS[0].host, bmcPort: port });
+  expect(first.metadata.labels).toMatchObject({
+    'xpuflow.dev/rack': 'r1',
+    'provisioning.xpuflow.dev/dpudiscovery': 'rack1',
+    'provisioning.xpuflow.dev/dpunode': 'host-a',
+  });
+  expect(first.status).toMatchObject({
+    serialNumber: BMCS[0].serial,
+    pciAddress: BMCS[0].pciAddress,
+    dpuNode: 'host-a',
+    bmcCertSha256: sims.get(BMCS[0].host)!.certSha256,
+  });
+  expect(Object.values(first.status!.firmwareVersions!)).toContain('4.9.0-100');
+  expect(first.status!.conditions!.find((c) => c.type === 'Discovered')?.status).toBe('True');
+  expect((await h.kube.list<DpuDeviceResource>('DPUDevice', NS)).length).toBe(4);
+
+  // DPUNodes: a host and its DPUs.
+  const hostA = await h.kube.get<DpuNodeResource>('DPUNode', { namespace: NS, name: 'host-a' });
+  expect(hostA!.spec.dpus!.map((d) => d.name)).toEqual(['mt2242x00003', 'mt2242x00009']);
+  expect(hostA!.status).toMatchObject({ dpuInstallInterface: 'redfish', kubeNodeRef: 'host-a' });
+  expect(await h.kube.get('DPUNode', { namespace: NS, name: 'host-c' })).toBeDefined();
+
+  // The schedule: made by the controller, its runs are dpuDiscovery workflows, linked from the status.
+  const disc = await h.waitFor('discovery status', async () => {
+    const d = await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', { namespace: NS, name: 'rack1' });
+    return d?.status?.foundDPUs === 4 && d.status.scheduleId ? d : undefined;
+  });
+  expect(disc.metadata.finalizers).toContain(DPU_DISCOVERY_FINALIZER);
+  expect(disc.status!.addressesScanned).toBe(39);
+  expect(disc.status!.scheduleId).toBe(dpuDiscoveryScheduleId({ ...disc.metadata, namespace: NS }));
+  expect(disc.status!.scheduleUrl).toContain(`/schedules/${disc.status!.scheduleId}`);
+  const schedule = await h.client.schedule.getHandle(disc.status!.scheduleId!).describe();
+  expect(schedule.action).toMatchObject({ workflowType: 'dpuDiscovery' });
+  expect(schedule.spec.intervals?.[0]?.every).toBe(2000);
+  expect((await h.workflowIds('dpuDiscovery')).length).toBeGreaterThan(0);
+
+  // Updated: the DPU behind 127.0.0.17 now runs another DPU OS (its BMC restarted with it).
+  const moved = BMCS[2];
+  await sims.get(moved.host)!.stop();
+  await startSim(moved, '4.10.0-200');
+  await h.waitFor('the new DPU OS version on the DPUDevice', async () =>
+    Object.values((await device(moved.serial))?.status?.firmwareVersions ?? {}).includes('4.10.0-200'),
+  );
+  expect(reachable(await device(moved.serial))?.status).toBe('True');
+
+  // A BMC gone: its DPUDevice is kept, Reachable False, with an Event.
+  const gone = BMCS[3];
+  await sims.get(gone.host)!.stop();
+  sims.delete(gone.host);
+  await h.waitFor('the stopped BMC marked unreachable', async () => {
+    const r = reachable(await device(gone.serial));
+    return r?.status === 'False' && r.reason === 'Unreachable';
+  });
+  expect(reachable(await device(gone.serial))!.message).toContain(`BMC ${gone.host}:${port} did not answer`);
+  expect((await h.events(gone.serial.toLowerCase())).map((e) => e.reason)).toContain('Unreachable');
+  await h.waitFor('unreachableDPUs 1 on the discovery', async () => {
+    const d = await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', { namespace: NS, name: 'rack1' });
+    return d?.status?.unreachableDPUs === 1 && d.status.foundDPUs === 3;
+  });
+  expect(reachable(await device(BMCS[0].serial))?.status).toBe('True');
+  const last = (await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', { namespace: NS, name: 'rack1' }))!;
+  h.captureHistory(last.status!.lastScanWorkflowId!, 'dpu-discovery-unreachable.json');
+});
+
+test("a DPUSet with a dpuDeviceSelector makes one DPU per selected DPUDevice, on its DPUNode's host", async () => {
+  await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
+  await h.kube.create('DPUSet', NS, {
+    metadata: { name: 'by-device' },
+    spec: {
+      dpuDeviceSelector: { matchLabels: { 'xpuflow.dev/rack': 'r1' } },
+      dpuTemplate: { spec: { bfb: 'bf-2-9-1' } },
+      strategy: { type: 'OnDelete' },
+    },
+  });
+  const want = BMCS.map((b) => dpuObjectName(b.hostName, b.pciAddress)).sort();
+  const dpus = await h.waitFor('one DPU per DPUDevice', async () => {
+    const l = await h.kube.list<DpuResource>('DPU', NS);
+    return l.length === want.length ? l : undefined;
+  });
+  expect(dpus.map((d) => d.metadata.name).sort()).toEqual(want);
+  const a = dpus.find((d) => d.metadata.name === dpuObjectName('host-a', '0000:af:00.0'))!;
+  expect(a.spec).toMatchObject({ nodeName: 'host-a', pciAddress: '0000:af:00.0', bfb: 'bf-2-9-1' });
+  await h.kube.delete('DPUSet', { namespace: NS, name: 'by-device' });
+});
+
+test('bad ranges are refused by the API server, naming the field', async () => {
+  const refused = async (ipRangeSpec: object, name: string): Promise<string> => {
+    try {
+      await h.kube.create('DPUDiscovery', NS, {
+        metadata: { name },
+        spec: { ipRangeSpec, bmcCredentialsSecret: { name: 'bmc-credentials' } },
+      });
+    } catch (err) {
+      return apiMessage(err);
+    }
+    throw new Error(`DPUDiscovery ${name} with ${JSON.stringify(ipRangeSpec)} was accepted`);
+  };
+  expect(await refused({ ipRange: { startIP: '10.0.0.0', endIP: '10.0.16.0' } }, 'too-large')).toMatch(
+    /spec\.ipRangeSpec\.ipRange\.endIP: .*10\.0\.0\.0-10\.0\.16\.0 holds more than the 4096/,
+  );
+  expect(await refused({ cidr: '10.0.0.0/16' }, 'too-large-cidr')).toMatch(
+    /spec\.ipRangeSpec\.cidr: .*10\.0\.0\.0\/16 holds more than the 4096/,
+  );
+  expect(await refused({ ipRange: { startIP: 'bmc-1', endIP: '10.0.0.9' } }, 'not-an-address')).toMatch(
+    /spec\.ipRangeSpec\.ipRange\.startIP: .*bmc-1 is not an IPv4 address/,
+  );
+  expect(await refused({ cidr: 'rack-7' }, 'not-a-cidr')).toMatch(
+    /spec\.ipRangeSpec\.cidr: .*rack-7 is not an IPv4 CIDR/,
+  );
+  expect(await refused({ ipRange: { startIP: '10.0.0.9', endIP: '10.0.0.1' } }, 'reversed')).toMatch(
+    /spec\.ipRangeSpec\.ipRange\.endIP: .*is before startIP/,
+  );
+  expect(
+    await refused({ ipRange: { startIP: '10.0.0.1', endIP: '10.0.0.9' }, cidr: '10.0.0.0/24' }, 'both'),
+  ).toMatch(/spec\.ipRangeSpec: .*exactly one of ipRange/);
+  expect(await h.kube.list('DPUDiscovery', NS)).toHaveLength(1);
+});
+
+test('deleting the DPUDiscovery deletes its schedule and keeps the DPUDevices', async () => {
+  const disc = (await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', { namespace: NS, name: 'rack1' }))!;
+  await h.kube.delete('DPUDiscovery', { namespace: NS, name: 'rack1' });
+  await h.waitFor(
+    'the DPUDiscovery gone',
+    async () => !(await h.kube.get('DPUDiscovery', { namespace: NS, name: 'rack1' })),
+  );
+  await expect(h.client.schedule.getHandle(disc.status!.scheduleId!).describe()).rejects.toBeInstanceOf(
+    ScheduleNotFoundError,
+  );
+  expect(await h.kube.list<DpuDeviceResource>('DPUDevice', NS)).toHaveLength(4);
+});
