@@ -78,12 +78,16 @@ export const hostReleaseCalls = (node: string) =>
 
 /**
  * Release on the host of a lease that runs on the host's own queue: a local
- * activity retried until it succeeds (retries beyond a minute apart wait on a
- * workflow timer, so the workflow task is not held open meanwhile).
+ * activity retried until it succeeds. A retry more than 2 s away waits on a
+ * workflow timer rather than inside the workflow task: a query or update
+ * (the collector's, a CNI ADD's refusal) is answered only between workflow
+ * tasks, and a task held open by a local activity is heartbeated only every
+ * ~8 s (80 % of its 10 s timeout).
  */
 export const hostLocalReleaseCalls = () =>
   proxyLocalActivities<NetdevActivities>({
     startToCloseTimeout: '30 seconds',
+    localRetryThreshold: '2 seconds',
     retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
   });
 
