@@ -47,19 +47,23 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
     () => kubeConfigFromEnv(),
   );
   const { settings, connection, dataConverter } = await connectWorkerProcess(requireNamespaceAt);
-  const workers = await Promise.all(
-    placements.map((p) =>
-      createHostWorker({
-        connection,
-        namespace: settings.namespace,
-        node: p.node,
-        sysfsRoot: p.sysfsRoot ?? '/sys',
-        dataConverter,
-        stateDir: vfConfigOf(p)?.stateDir,
-      }),
+  // The VF services start beside the workers, not after them: a worker loads its workflow bundle
+  // first, and the host agent's socket should answer meanwhile (a lease waits for the worker anyway).
+  const [workers, vfServices] = await Promise.all([
+    Promise.all(
+      placements.map((p) =>
+        createHostWorker({
+          connection,
+          namespace: settings.namespace,
+          node: p.node,
+          sysfsRoot: p.sysfsRoot ?? '/sys',
+          dataConverter,
+          stateDir: vfConfigOf(p)?.stateDir,
+        }),
+      ),
     ),
-  );
-  const vfServices = await startVfServices(settings, connection, dataConverter, placements);
+    startVfServices(settings, connection, dataConverter, placements),
+  ]);
   for (const p of placements) {
     console.log(
       `host worker for ${p.node} polling ${hostTaskQueue(p.node)} (sysfs ${p.sysfsRoot ?? '/sys'})`,
