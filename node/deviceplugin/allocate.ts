@@ -53,14 +53,18 @@ export async function allocateContainer(
 /** Starts or joins the VF's lease; a lease held by another pod is FAILED_PRECONDITION. */
 async function leaseVf(opts: DevicePluginOptions, id: string): Promise<void> {
   try {
-    await startOrJoinLease(opts.client, {
-      node: opts.node,
-      pciAddress: id,
-      resourceName: resourceNameOf(opts.pool),
-      xpu: xpuSideOf(opts.pool),
-      mac: leaseMac(opts.node, id),
-      attachTimeoutMs: opts.attachTimeoutMs,
-    });
+    await startOrJoinLease(
+      opts.client,
+      {
+        node: opts.node,
+        pciAddress: id,
+        resourceName: resourceNameOf(opts.pool),
+        xpu: xpuSideOf(opts.pool),
+        mac: leaseMac(opts.node, id),
+        attachTimeoutMs: opts.attachTimeoutMs,
+      },
+      { eager: opts.eagerStart },
+    );
   } catch (err) {
     if (err instanceof LeaseConflict) throw serviceError(grpc.status.FAILED_PRECONDITION, err.message);
     throw serviceError(

@@ -11,6 +11,7 @@ export async function startDevicePlugins(opts: {
   dir: string;
   pollIntervalMs: number;
   attachTimeoutMs?: number;
+  eagerStart?: boolean;
 }): Promise<{ plugins: RunningDevicePlugin[]; stop(): Promise<void> }> {
   const plugins: RunningDevicePlugin[] = [];
   for (const pool of opts.pools) plugins.push(await startDevicePlugin({ ...opts, pool }));

@@ -11,4 +11,9 @@ export interface DevicePluginOptions {
   dir: string;
   pollIntervalMs: number;
   attachTimeoutMs?: number;
+  /**
+   * `client` shares its NativeConnection with the host worker polling this
+   * node's queue: Allocate starts a new lease eagerly (leases.ts startOrJoinLease).
+   */
+  eagerStart?: boolean;
 }

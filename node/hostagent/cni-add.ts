@@ -1,17 +1,13 @@
 /**
  * CNI ADD: every check that can refuse runs before anything changes; then
- * ADD joins (or starts) the VF's lease and asks it, by update, to attach with
+ * ADD joins (or starts) the VF's lease and asks it, by update-with-start, to attach with
  * the addresses of the IPAM result xpuflow-cni sends (it ran the IPAM plugin
  * first, and releases the addresses itself when this fails). A failure is
  * reported with the CNI code that says whether a retry can help.
  * Its undo is CNI DEL (cni-del.ts).
  */
 import * as fs from 'node:fs';
-import {
-  WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
-  WorkflowUpdateRPCTimeoutOrCancelledError,
-} from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { attachRequestOf } from '../cni/attach-request';
 import { checkIfname, parseNetConf, podFromArgs, type NetConf } from '../cni/config';
@@ -19,11 +15,9 @@ import { CniCode, CniError } from '../cni/errors';
 import { parseIpamResult, type IpamResult } from '../cni/ipam-plugin';
 import { addResult } from '../cni/result';
 import { discoverPool, resourceNameOf, xpuSideOf, type PoolConfig, type PoolVf } from '../deviceplugin/pool';
-import { attachUpdate } from '../../model/vf-lease-api';
 import { leaseMac, podKey, type PodRef } from '../../model/vf';
-import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 import type { CniRequest__Output } from '../../proto/load-vf';
-import { LeaseConflict, startOrJoinLease } from './leases';
+import { attachWithStart } from './leases';
 import { rootMessage, type CniState } from './cni-state';
 
 /** The VF an ADD asks for, once every check has passed. */
@@ -95,19 +89,17 @@ async function findVf(state: CniState, conf: NetConf): Promise<{ pool: PoolConfi
   return { pool, vf };
 }
 
-/** Asks the VF's lease to attach; starts the lease first when none is running. */
+/**
+ * Asks the VF's lease to attach, starting the lease for this pod when none is
+ * running (no device plugin in the path, or it was released): one
+ * update-with-start, whose update the running lease's validator may refuse.
+ */
 async function attachToLease(state: CniState, req: CniRequest__Output, target: AddTarget) {
   const { opts } = state;
   const { conf, ipam, pod, pool, vf } = target;
-  const handle = opts.client.workflow.getHandle(vfLeaseWorkflowId(opts.node, vf.pciAddress));
-  const attach = () => handle.executeUpdate(attachUpdate, { args: [attachRequestOf(req, conf, ipam, pod)] });
-  try {
-    // The usual case: Allocate started the lease; the update joins it (its validator refuses another pod).
-    return await attach();
-  } catch (err) {
-    if (!(err instanceof WorkflowNotFoundError)) throw err;
-    // No lease running (no device plugin in the path, or it was released): start one for this pod.
-    await startOrJoinLease(opts.client, {
+  return attachWithStart(
+    opts.client,
+    {
       node: opts.node,
       pciAddress: vf.pciAddress,
       resourceName: conf.resourceName,
@@ -115,15 +107,14 @@ async function attachToLease(state: CniState, req: CniRequest__Output, target: A
       mac: leaseMac(opts.node, vf.pciAddress),
       pod,
       attachTimeoutMs: opts.attachTimeoutMs,
-    });
-    return await attach();
-  }
+    },
+    attachRequestOf(req, conf, ipam, pod),
+  );
 }
 
 /** The CNI error an ADD failure is reported as. */
 function addFailure(err: unknown, pciAddress: string, pod: PodRef): CniError {
   if (err instanceof CniError) return err;
-  if (err instanceof LeaseConflict) return new CniError(CniCode.InvalidConfig, err.message);
   if (
     err instanceof WorkflowUpdateFailedError &&
     err.cause instanceof ApplicationFailure &&

@@ -1,9 +1,20 @@
 /** Starting, joining and finding VF leases: the one way every edge (device plugin, CNI, CLI) claims a VF. */
-import { Client, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  WithStartWorkflowOperation,
+  WorkflowNotFoundError,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import { DPU_KEY, NODE_KEY, PHASE_KEY } from '../../model/search-attributes';
-import { CONTROL_TASK_QUEUE } from '../../model/task-queues';
-import { leaseStatusQuery } from '../../model/vf-lease-api';
-import { podKey, type VfLeaseInput, type VfLeaseStatus } from '../../model/vf';
+import { hostTaskQueue } from '../../model/task-queues';
+import { attachUpdate, leaseStatusQuery } from '../../model/vf-lease-api';
+import {
+  podKey,
+  type AttachRecord,
+  type AttachRequest,
+  type VfLeaseInput,
+  type VfLeaseStatus,
+} from '../../model/vf';
 import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 import { WorkflowType, type VfLeaseWorkflow } from '../../model/workflow-types';
 
@@ -12,25 +23,52 @@ export class LeaseConflict extends Error {
 }
 
 /**
- * Starts the VF's lease, or joins the one running (same workflow ID: one
- * lease per VF). Refuses when the running lease belongs to another pod or is
- * being released.
+ * How a lease is started: on its node's host queue, where the host worker
+ * runs its workflow (the netns moves as local activities of its workflow
+ * tasks), with the same workflow ID for a VF (one lease per VF; a start
+ * while one runs joins it).
  */
-export async function startOrJoinLease(client: Client, input: VfLeaseInput): Promise<VfLeaseStatus> {
-  const workflowId = vfLeaseWorkflowId(input.node, input.pciAddress);
-  const handle = await client.workflow.start<VfLeaseWorkflow>(WorkflowType.vfLease, {
-    taskQueue: CONTROL_TASK_QUEUE,
-    workflowId,
-    args: [input],
-    workflowIdConflictPolicy: 'USE_EXISTING',
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+function leaseStartOptions(input: VfLeaseInput) {
+  return {
+    taskQueue: hostTaskQueue(input.node),
+    workflowId: vfLeaseWorkflowId(input.node, input.pciAddress),
+    args: [input] as [VfLeaseInput],
+    workflowIdConflictPolicy: 'USE_EXISTING' as const,
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
     typedSearchAttributes: [
       { key: NODE_KEY, value: input.node },
       { key: DPU_KEY, value: input.xpu.dpu },
       { key: PHASE_KEY, value: 'Reserving' },
     ],
     staticSummary: `VF ${input.pciAddress} on ${input.node} (${input.resourceName})`,
+  } satisfies WorkflowStartOptions<VfLeaseWorkflow>;
+}
+
+/**
+ * Starts the VF's lease, or joins the one running (same workflow ID: one
+ * lease per VF). Refuses when the running lease belongs to another pod or is
+ * being released.
+ *
+ * `eager`: the client shares its NativeConnection with the host worker that
+ * polls the lease's queue (the host worker's device plugin): the server hands
+ * the new run's first workflow task back in the start's answer, and that
+ * worker runs it at once (eager workflow start), with no poll between. A run
+ * started so is new: nothing to check, no query sent, and its status is the
+ * one every lease starts with.
+ */
+export async function startOrJoinLease(
+  client: Client,
+  input: VfLeaseInput,
+  opts: { eager?: boolean } = {},
+): Promise<VfLeaseStatus> {
+  const handle = await client.workflow.start<VfLeaseWorkflow>(WorkflowType.vfLease, {
+    ...leaseStartOptions(input),
+    ...(opts.eager ? { requestEagerStart: true } : {}),
   });
+  if (handle.eagerlyStarted) {
+    const { node, pciAddress, resourceName, pod } = input;
+    return { node, pciAddress, resourceName, phase: 'Reserving', ...(pod ? { pod } : {}) };
+  }
   const status = await handle.query(leaseStatusQuery);
   if (status.phase === 'Releasing' || status.phase === 'Released') {
     throw new LeaseConflict(
@@ -43,6 +81,28 @@ export async function startOrJoinLease(client: Client, input: VfLeaseInput): Pro
     );
   }
   return status;
+}
+
+/**
+ * CNI ADD in one call (update-with-start): the attach update to the VF's
+ * lease, starting the lease with `input` (its pod bound) when none runs. A
+ * lease already running (Allocate started it, or the same pod's earlier ADD)
+ * takes the update as it is; its validator refuses another pod, a release in
+ * progress, or a second container while attached. A lease that has finished
+ * (Released) is started afresh (ALLOW_DUPLICATE).
+ */
+export function attachWithStart(
+  client: Client,
+  input: VfLeaseInput,
+  req: AttachRequest,
+): Promise<AttachRecord> {
+  return client.workflow.executeUpdateWithStart(attachUpdate, {
+    args: [req],
+    startWorkflowOperation: new WithStartWorkflowOperation<VfLeaseWorkflow>(
+      WorkflowType.vfLease,
+      leaseStartOptions(input),
+    ),
+  });
 }
 
 /** The running lease of a VF, or undefined. */

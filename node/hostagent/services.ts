@@ -21,6 +21,8 @@ export async function startVfHostServices(opts: {
   node: string;
   sysfsRoot: string;
   config: VfHostConfig;
+  /** `client` is on the NativeConnection of the host worker polling this node's queue (eager lease starts). */
+  eagerStart?: boolean;
 }): Promise<VfHostServices> {
   const { client, node, sysfsRoot, config } = opts;
   const handler = createCniHandler({
@@ -41,6 +43,7 @@ export async function startVfHostServices(opts: {
         dir: config.devicePluginDir,
         pollIntervalMs: config.pollIntervalMs ?? 1000,
         attachTimeoutMs: config.attachTimeoutMs,
+        eagerStart: opts.eagerStart,
       })
     : undefined;
   const pods = config.pods?.file ? filePodChecker(path.resolve(config.pods.file)) : kubeApiPodChecker();

@@ -343,12 +343,19 @@ describeVf('pod VF attach (real netns, veth, OVS, kubelet protocol)', () => {
     const vf = h.vfs[0];
     await h.kubelet.allocate(h.resourceName, [[vf]]);
     await h.host?.kill9();
-    await waitFor('lease Reserved', async () =>
-      (await leaseStatus(vf)).phase === 'Reserved' ? true : undefined,
-    );
+    // The lease runs on the host worker's queue, its first workflow task handed to that worker in
+    // Allocate's start (eager): killed, perhaps before it finished that task, the lease stays, durable,
+    // and goes on (OPI bridge port, Reserved) once a host worker polls again.
+    expect((await lease(vf).describe()).status.name).toBe('RUNNING');
     // The new worker's lease gauge starts at the lease it holds, never at a seeded 0.
     const gauge = sampleSeries(h.metricsUrl, 'xpuflow_vf_leases_held', 'node', 20);
     await h.startHost();
+    await waitFor(
+      'lease Reserved',
+      async () => ((await leaseStatus(vf)).phase === 'Reserved' ? true : undefined),
+      40_000,
+    );
+    expect(await portFor(vf)).toMatchObject({ mac: leaseMac(h.node, vf) });
     await waitFor('the lease gauge of the restarted worker', () => gauge.seen.get(h.node));
     expect((await gauge.stop()).get(h.node)).toEqual([1]);
     const netns = h.netns('k9');

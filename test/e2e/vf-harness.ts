@@ -192,8 +192,9 @@ export class VfHarness {
       env: { ...this.env, XPUFLOW_METRICS_ADDRESS: `127.0.0.1:${this.metricsPort}` },
     });
     await waitForPollers(this.client, [{ taskQueue: hostTaskQueue(this.node) }]);
-    // A killed agent leaves its socket file behind: wait until one answers.
-    const deadline = Date.now() + 15_000;
+    // A killed agent leaves its socket file behind: wait until one answers. A worker process started
+    // on a loaded 2-core machine (8 sessions) was seen taking more than 15 s before its first line.
+    const deadline = Date.now() + 60_000;
     while (!(await this.socketAnswers())) {
       if (Date.now() > deadline) throw new Error(`host agent socket did not answer\n${this.logs()}`);
       await new Promise((r) => setTimeout(r, 50));

@@ -1,8 +1,9 @@
 /**
  * The workers a VF lease needs, for tests that drive the device plugin rather
  * than the netdev moves or OPI: the control worker running the real
- * workflows, a host worker whose attach and detach only echo the request, and
- * a DPU worker whose bridge ports only echo theirs.
+ * workflows, a host worker running the real VF lease (leases start on the
+ * host's queue) whose attach and detach only echo the request, and a DPU
+ * worker whose bridge ports only echo theirs.
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
@@ -20,6 +21,7 @@ export async function vfLeaseWorkers(
     await Worker.create({
       connection,
       taskQueue: hostTaskQueue(placement.node),
+      workflowsPath: require.resolve('../../workflows/vf-lease'),
       activities: {
         attachVfNetdev: async (req: { ifname: string }) => ({
           ...req,

@@ -1,5 +1,7 @@
 /**
- * Bundles the workflow code once, at build time, into dist/workflow-bundle.js.
+ * Bundles the workflow code once, at build time, into dist/workflow-bundle.js,
+ * and the VF lease alone (what a host worker runs on its own queue) into
+ * dist/host-workflow-bundle.js.
  * A control worker that loads the bundle starts faster and never runs webpack
  * in production (which alone would lift its memory peak by ~100 MiB).
  *   node dist/workers/control/bundle-workflows.js
@@ -9,11 +11,19 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 
 export const WORKFLOW_BUNDLE = path.resolve(__dirname, '..', '..', 'workflow-bundle.js');
+export const HOST_WORKFLOW_BUNDLE = path.resolve(__dirname, '..', '..', 'host-workflow-bundle.js');
+/** The workflows a host worker runs: the VF lease. */
+export const HOST_WORKFLOWS = require.resolve('../../workflows/vf-lease');
 
 async function main(): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
-  fs.writeFileSync(WORKFLOW_BUNDLE, code);
-  console.log(`workflow bundle written to ${WORKFLOW_BUNDLE} (${(code.length / 1024).toFixed(0)} KiB)`);
+  for (const [file, workflowsPath] of [
+    [WORKFLOW_BUNDLE, require.resolve('../../workflows')],
+    [HOST_WORKFLOW_BUNDLE, HOST_WORKFLOWS],
+  ]) {
+    const { code } = await bundleWorkflowCode({ workflowsPath });
+    fs.writeFileSync(file, code);
+    console.log(`workflow bundle written to ${file} (${(code.length / 1024).toFixed(0)} KiB)`);
+  }
 }
 
 if (require.main === module) {

@@ -8,8 +8,10 @@
  * node discovery's Kubernetes cluster too (see platform/kube/config.ts).
  */
 import fs from 'node:fs';
-import type { Client } from '@temporalio/client';
-import { connectClient, type TemporalSettings } from '../../platform/connection/temporal';
+import { Client } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
+import type { NativeConnection } from '@temporalio/worker';
+import type { TemporalSettings } from '../../platform/connection/temporal';
 import { readVfConfig, type VfHostConfig } from '../../node/hostagent/config';
 import { startVfHostServices, type VfHostServices } from '../../node/hostagent/services';
 import { hostTaskQueue } from '../../model/task-queues';
@@ -45,19 +47,23 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
     () => kubeConfigFromEnv(),
   );
   const { settings, connection, dataConverter } = await connectWorkerProcess(requireNamespaceAt);
-  const workers = await Promise.all(
-    placements.map((p) =>
-      createHostWorker({
-        connection,
-        namespace: settings.namespace,
-        node: p.node,
-        sysfsRoot: p.sysfsRoot ?? '/sys',
-        dataConverter,
-        stateDir: vfConfigOf(p)?.stateDir,
-      }),
+  // The VF services start beside the workers, not after them: a worker loads its workflow bundle
+  // first, and the host agent's socket should answer meanwhile (a lease waits for the worker anyway).
+  const [workers, vfServices] = await Promise.all([
+    Promise.all(
+      placements.map((p) =>
+        createHostWorker({
+          connection,
+          namespace: settings.namespace,
+          node: p.node,
+          sysfsRoot: p.sysfsRoot ?? '/sys',
+          dataConverter,
+          stateDir: vfConfigOf(p)?.stateDir,
+        }),
+      ),
     ),
-  );
-  const vfServices = await startVfServices(settings, placements);
+    startVfServices(settings, connection, dataConverter, placements),
+  ]);
   for (const p of placements) {
     console.log(
       `host worker for ${p.node} polling ${hostTaskQueue(p.node)} (sysfs ${p.sysfsRoot ?? '/sys'})`,
@@ -68,19 +74,36 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
   );
 }
 
-/** The VF attach services of the placements that have a VF config, on one client. */
+/**
+ * The VF attach services of the placements that have a VF config, on one
+ * client sharing the workers' NativeConnection: a lease the device plugin
+ * starts on this node's queue is started eagerly, its first workflow task
+ * handed to this process's host worker in the start's answer.
+ */
 async function startVfServices(
   settings: TemporalSettings,
+  connection: NativeConnection,
+  dataConverter: DataConverter | undefined,
   placements: HostPlacement[],
 ): Promise<VfHostServices[]> {
   const vfServices: VfHostServices[] = [];
   if (!placements.some((p) => p.vf)) return vfServices;
-  const client: Client = await connectClient(settings);
+  const client = new Client({
+    connection,
+    namespace: settings.namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+  });
   for (const p of placements) {
     const config = vfConfigOf(p);
     if (!config) continue;
     vfServices.push(
-      await startVfHostServices({ client, node: p.node, sysfsRoot: p.sysfsRoot ?? '/sys', config }),
+      await startVfHostServices({
+        client,
+        node: p.node,
+        sysfsRoot: p.sysfsRoot ?? '/sys',
+        config,
+        eagerStart: true,
+      }),
     );
     console.log(
       `host agent for ${p.node} on ${config.hostAgentSocket}; pools ${config.pools.map((x) => x.name).join(', ')}`,

@@ -2,9 +2,13 @@
  * The host worker: one per host node, polling `xpuflow-host-<node>`. It does
  * the node-local work that only a process on that host can do: sysfs SR-IOV,
  * the netns moves of VF attach (CNI), vfio-pci binding and QMP hot-plug of VM
- * claims. Wiring only; the VF attach services it hosts are in node/hostagent.
+ * claims. It also runs the VF leases of its node (workflows/vf-lease), which
+ * the device plugin and host agent start on this queue, so a CNI ADD's netns
+ * move is a local activity of the lease's workflow task. Wiring only; the VF
+ * attach services it hosts are in node/hostagent.
  */
 import { Worker } from '@temporalio/worker';
+import fs from 'node:fs';
 import * as path from 'node:path';
 import { createNetdevActivities } from '../../activities/netdev';
 import { createSysfsActivities } from '../../activities/sysfs';
@@ -12,6 +16,7 @@ import { createVmActivities } from '../../activities/vfio';
 import { hostTaskQueue } from '../../model/task-queues';
 import { checkNodeName } from '../../model/validation';
 import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
+import { HOST_WORKFLOW_BUNDLE, HOST_WORKFLOWS } from '../control/bundle-workflows';
 
 export interface HostWorkerOptions extends WorkerConnectionOptions {
   node: string;
@@ -26,6 +31,10 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
   if (bad) throw new Error(bad);
   return Worker.create({
     ...commonWorkerOptions(opts, hostTaskQueue(opts.node), `host-worker@${opts.node}`),
+    // The prebuilt bundle when the build made one (dist/), else bundle the sources now (tests).
+    ...(fs.existsSync(HOST_WORKFLOW_BUNDLE) && __filename.endsWith('.js')
+      ? { workflowBundle: { codePath: HOST_WORKFLOW_BUNDLE } }
+      : { workflowsPath: HOST_WORKFLOWS }),
     activities: {
       ...createSysfsActivities({ sysfsRoot: opts.sysfsRoot, node: opts.node }),
       // VF attach (CNI netns moves) and VM claims (vfio-pci, QMP hot-plug).

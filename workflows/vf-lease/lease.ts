@@ -1,5 +1,5 @@
 /** What a VF lease keeps while it runs, shared by its steps and its handlers. */
-import { upsertSearchAttributes } from '@temporalio/workflow';
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { WorkerHint } from '../toolkit';
 import { PHASE_KEY } from '../../model/search-attributes';
 import { dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
@@ -19,6 +19,15 @@ export interface Lease {
   xpuReady: boolean;
   /** A CNI ADD is in progress: the release waits for it. */
   attaching: boolean;
+  /**
+   * The lease runs on its node's host queue (xpuflow-host-<node>), as the
+   * host worker's device plugin and host agent start it: the netns moves run
+   * as local activities of the workflow task. A lease started on the control
+   * queue (by an earlier release, and every captured history) routes them to
+   * the host queue as activities, as before. Fixed for a run: it comes from
+   * the start event.
+   */
+  readonly onHost: boolean;
 }
 
 export function newLease(input: VfLeaseInput): Lease {
@@ -34,6 +43,7 @@ export function newLease(input: VfLeaseInput): Lease {
     bridgePortId: `vf-${input.node}-${input.pciAddress.replace(/[:.]/g, '-')}`,
     xpuReady: false,
     attaching: false,
+    onHost: workflowInfo().taskQueue === hostTaskQueue(input.node),
   };
 }
 

@@ -3,7 +3,7 @@
  * Host work goes to the VF's node, OPI work to the DPU's worker; both have a
  * schedule-to-start bound so a worker that is gone shows as a clear failure.
  */
-import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { NetdevActivities } from '../../activities/netdev';
 import type { OpiActivities } from '../../activities/opi';
 import { dpuTaskQueue, hostTaskQueue } from '../../model/task-queues';
@@ -13,6 +13,26 @@ export function hostAttachCalls(node: string): NetdevActivities {
   return proxyActivities<NetdevActivities>({
     taskQueue: hostTaskQueue(node),
     scheduleToStartTimeout: '30 seconds',
+    startToCloseTimeout: '30 seconds',
+    retry: {
+      initialInterval: '200 milliseconds',
+      backoffCoefficient: 2,
+      maximumInterval: '5 seconds',
+      maximumAttempts: 3,
+    },
+  });
+}
+
+/**
+ * The same netns move as a local activity, for a lease that runs on the host's
+ * own queue (lease.ts onHost): the host worker that runs the lease's workflow
+ * task moves the netdev within it, so a CNI ADD costs one workflow task and no
+ * activity task round trip. A host worker killed meanwhile fails the workflow
+ * task; the next host worker replays it and runs the move again (it is
+ * idempotent for the same container).
+ */
+export function hostLocalAttachCalls(): NetdevActivities {
+  return proxyLocalActivities<NetdevActivities>({
     startToCloseTimeout: '30 seconds',
     retry: {
       initialInterval: '200 milliseconds',
@@ -55,6 +75,21 @@ function untilDone<A>(taskQueue: string, startToCloseTimeout: ActivityOptions['s
 /** Release on the host: the netns move back. */
 export const hostReleaseCalls = (node: string) =>
   untilDone<NetdevActivities>(hostTaskQueue(node), '30 seconds');
+
+/**
+ * Release on the host of a lease that runs on the host's own queue: a local
+ * activity retried until it succeeds. A retry more than 2 s away waits on a
+ * workflow timer rather than inside the workflow task: a query or update
+ * (the collector's, a CNI ADD's refusal) is answered only between workflow
+ * tasks, and a task held open by a local activity is heartbeated only every
+ * ~8 s (80 % of its 10 s timeout).
+ */
+export const hostLocalReleaseCalls = () =>
+  proxyLocalActivities<NetdevActivities>({
+    startToCloseTimeout: '30 seconds',
+    localRetryThreshold: '2 seconds',
+    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  });
 
 /** Release on the DPU: OPI DeleteBridgePort. */
 export const opiReleaseCalls = (dpu: string, namespace?: string) =>

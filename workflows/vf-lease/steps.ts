@@ -4,13 +4,23 @@
  *   xPU side   reserveXpu: OPI CreateBridgePort (MAC, VLAN)      │ release: OPI DeleteBridgePort
  *   host side  attach (CNI ADD): netns move into the pod          │ release: netns move back
  *
+ * The host side runs as a local activity when the lease runs on its host's
+ * queue (lease.ts onHost), else as an activity routed to that queue.
+ *
  * The release undoes both, newest first (host, then xPU).
  */
 import { ApplicationFailure, condition } from '@temporalio/workflow';
 import { failureMessage } from '../toolkit';
 import { podKey, type AttachRecord, type AttachRequest } from '../../model/vf';
 import { dpuWorker, hostWorker, setPhase, type Lease } from './lease';
-import { hostAttachCalls, hostReleaseCalls, opiCalls, opiReleaseCalls } from './proxies';
+import {
+  hostAttachCalls,
+  hostLocalAttachCalls,
+  hostLocalReleaseCalls,
+  hostReleaseCalls,
+  opiCalls,
+  opiReleaseCalls,
+} from './proxies';
 
 /** The xPU side: a bridge port with the pod's MAC on the VLAN's logical bridge; a refusal releases the lease. */
 export async function reserveXpu(lease: Lease): Promise<void> {
@@ -42,7 +52,8 @@ export async function attach(lease: Lease, req: AttachRequest): Promise<AttachRe
   lease.attaching = true;
   setPhase(lease, 'Attaching');
   try {
-    const record = await hostAttachCalls(input.node).attachVfNetdev({
+    const host = lease.onHost ? hostLocalAttachCalls() : hostAttachCalls(input.node);
+    const record = await host.attachVfNetdev({
       ...req,
       pciAddress: input.pciAddress,
       mac: input.mac,
@@ -73,7 +84,8 @@ export async function release(lease: Lease): Promise<void> {
   const { input, status } = lease;
   setPhase(lease, 'Releasing');
   status.releaseReason = lease.release?.reason;
-  await hostReleaseCalls(input.node).detachVfNetdev({ pciAddress: input.pciAddress });
+  const host = lease.onHost ? hostLocalReleaseCalls() : hostReleaseCalls(input.node);
+  await host.detachVfNetdev({ pciAddress: input.pciAddress });
   await opiReleaseCalls(input.xpu.dpu, input.xpu.namespace).opiDeleteBridgePort({ id: lease.bridgePortId });
   setPhase(lease, 'Released');
 }

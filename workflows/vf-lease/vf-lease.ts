@@ -4,10 +4,13 @@
  * one VF cannot both hold a lease: the second joins the first, and the first
  * CNI ADD binds it to its pod.
  *
- *   device plugin Allocate ──start──▶ VfLease
+ *   device plugin Allocate ──eager start──▶ VfLease on xpuflow-host-<node> (the host worker runs it)
  *                                      │ OPI CreateBridgePort (MAC, VLAN) on xpuflow-dpu-<dpu>
- *   CNI ADD ──update attach──────────▶ │ netns move on xpuflow-host-<node>  ──▶ Attached
- *   CNI DEL / collector ──release────▶ │ netns move back, OPI DeleteBridgePort ──▶ Released
+ *   CNI ADD ──update-with-start attach─▶ │ netns move, a local activity of that workflow task ──▶ Attached
+ *   CNI DEL / collector ──release────▶ │ netns move back (local), OPI DeleteBridgePort ──▶ Released
+ *
+ * A lease started on the control queue (earlier releases) runs the netns
+ * moves as activities on xpuflow-host-<node> instead (lease.ts onHost).
  *
  * 1. The xPU side (steps.ts reserveXpu); CNI ADD is the attach update (handlers.ts → steps.ts attach).
  * 2. Wait for the CNI ADD (or a release); a lease no CNI ADD comes for within attachTimeoutMs releases itself.
