@@ -21,15 +21,11 @@
  * keeps a PodDisruptionBudget's status.disruptionsAllowed that the eviction
  * API checks (cmd/kube-controller-manager/names/controller_names.go names them).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { kubeAssets, type KubeCluster } from './apiservers';
+import type { KubeCluster } from './apiservers';
+import { startControlPlaneProcess, type ControlPlaneProcess } from './control-plane-process';
 
-export interface RunningControllerManager {
-  log(): string;
-  stop(): Promise<void>;
-}
+export type RunningControllerManager = ControlPlaneProcess;
 
 /** v1.36 names of csrapproving, csrsigning, bootstrapsigner and tokencleaner. */
 const JOIN_CONTROLLERS = [
@@ -44,10 +40,8 @@ export function startControllerManager(
   dir: string,
   controllers: string[] = JOIN_CONTROLLERS,
 ): RunningControllerManager {
-  const logPath = path.join(dir, `kube-controller-manager-${cluster.name}.log`);
-  const log = fs.openSync(logPath, 'a');
-  const proc: ChildProcess = spawn(
-    path.join(kubeAssets(), 'kube-controller-manager'),
+  return startControlPlaneProcess(
+    'kube-controller-manager',
     [
       `--kubeconfig=${cluster.kubeconfigPath}`,
       `--controllers=${controllers.join(',')}`,
@@ -59,25 +53,6 @@ export function startControllerManager(
       '--secure-port=0',
       '--v=1',
     ],
-    { stdio: ['ignore', log, log] },
+    path.join(dir, `kube-controller-manager-${cluster.name}.log`),
   );
-  fs.closeSync(log);
-  const readLog = () => {
-    try {
-      return fs.readFileSync(logPath, 'utf8').slice(-3000);
-    } catch (err) {
-      return `(no log at ${logPath}: ${String(err)})`;
-    }
-  };
-  return {
-    log: readLog,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }

@@ -14,15 +14,12 @@
  * changes (uncordoned, more allocatable) is bound within a second or two of
  * the change.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { kubeAssets, type KubeCluster } from './apiservers';
+import type { KubeCluster } from './apiservers';
+import { startControlPlaneProcess, type ControlPlaneProcess } from './control-plane-process';
 
-export interface RunningScheduler {
-  log(): string;
-  stop(): Promise<void>;
-}
+export type RunningScheduler = ControlPlaneProcess;
 
 export function startScheduler(cluster: KubeCluster, dir: string): RunningScheduler {
   const config = path.join(dir, `kube-scheduler-${cluster.name}.yaml`);
@@ -40,35 +37,14 @@ export function startScheduler(cluster: KubeCluster, dir: string): RunningSchedu
       '',
     ].join('\n'),
   );
-  const logPath = path.join(dir, `kube-scheduler-${cluster.name}.log`);
-  const log = fs.openSync(logPath, 'a');
-  const proc: ChildProcess = spawn(
-    path.join(kubeAssets(), 'kube-scheduler'),
+  return startControlPlaneProcess(
+    'kube-scheduler',
     [
       `--config=${config}`,
       // No /healthz or /metrics needed: nothing serves, nothing listens.
       '--secure-port=0',
       '--v=2',
     ],
-    { stdio: ['ignore', log, log] },
+    path.join(dir, `kube-scheduler-${cluster.name}.log`),
   );
-  fs.closeSync(log);
-  const readLog = () => {
-    try {
-      return fs.readFileSync(logPath, 'utf8').slice(-3000);
-    } catch (err) {
-      return `(no log at ${logPath}: ${String(err)})`;
-    }
-  };
-  return {
-    log: readLog,
-    async stop() {
-      if (proc.exitCode !== null || proc.signalCode !== null) return;
-      const exited = new Promise((r) => proc.once('exit', r));
-      proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
