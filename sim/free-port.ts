@@ -27,6 +27,51 @@ export async function freePort(): Promise<number> {
   }
 }
 
+/** The kernel's ephemeral port range (ports it gives clients and port-0 servers). */
+function ephemeralRange(): [number, number] {
+  const [low, high] = fs
+    .readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number);
+  return [low, high];
+}
+
+/** Whether nothing listens on `port` on any address (a wildcard bind succeeds). */
+function wildcardFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const srv = net.createServer();
+    srv.once('error', () => resolve(false));
+    srv.listen(port, '0.0.0.0', () => srv.close(() => resolve(true)));
+  });
+}
+
+/**
+ * `count` consecutive TCP ports below the kernel's ephemeral range that nobody
+ * listens on, for servers that bind them long after the pick (the kube
+ * harness's DMS port, shared by every simulated host on its own loopback
+ * address): a port from the ephemeral range (freePort) can meanwhile become a
+ * client's or a port-0 server's, and a wildcard listener on it makes the later
+ * bind fail with "address already in use". Below the range only an explicit
+ * bind takes it.
+ */
+export async function freePortBelowEphemeral(count = 1): Promise<number> {
+  const [low] = ephemeralRange();
+  const floor = 10000;
+  if (low - floor < 1000)
+    throw new Error(`ephemeral port range starts at ${low}: no room below it for test servers`);
+  for (let tries = 0; tries < 200; tries++) {
+    const first = floor + Math.floor(Math.random() * (low - floor - count));
+    const ports = Array.from({ length: count }, (_, i) => first + i);
+    if (ports.some((p) => given.has(p))) continue;
+    if ((await Promise.all(ports.map(wildcardFree))).every(Boolean)) {
+      for (const p of ports) given.add(p);
+      return first;
+    }
+  }
+  throw new Error(`no ${count} free consecutive ports between ${floor} and ${low} after 200 tries`);
+}
+
 /**
  * Whether process `pid` holds a TCP socket listening on `port` (any address): the
  * socket's inode, from /proc/net/tcp and tcp6, among the process's open files.

@@ -22,7 +22,7 @@ import type { DpuResource } from '../../model/resources/common';
 import type { ProvisionTiming } from '../../model/dpu';
 import { startBfbServer, type BfbServer } from '../../sim/bfb-server';
 import { startSimFleet, type SimFleet } from '../../sim/fleet';
-import { freePort } from '../../sim/free-port';
+import { freePort, freePortBelowEphemeral } from '../../sim/free-port';
 import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
@@ -123,7 +123,9 @@ export class KubeHarness {
         { name: 'bf-bundle-2.9.2.bfb', sizeBytes: 2 * 2 ** 20 },
       ],
     });
-    this.dmsBasePort = await freePort();
+    // Below the ephemeral range: the DMS simulators bind it minutes later, on each host's address.
+    // Two ports: dpu-retry.test.ts also uses the next one.
+    this.dmsBasePort = await freePortBelowEphemeral(2);
   }
 
   private async startControlWorker(): Promise<void> {
