@@ -24,6 +24,11 @@ export function bmcOfDevice(
       problem: `DPUDevice ${name} has no BMC certificate SHA-256 (status.bmcCertSha256) to pin: wait for its discovery scan`,
     };
   }
+  if (!discoveryName) {
+    return {
+      problem: `DPUDevice ${name} names no DPUDiscovery (status.discovery): its BMC credentials Secret is unknown; let a DPUDiscovery find it or set installPath gnoi`,
+    };
+  }
   if (!discovery) {
     return {
       problem: `DPUDevice ${name} names DPUDiscovery ${JSON.stringify(discoveryName)}, which does not exist: its BMC credentials Secret is unknown; recreate the discovery or set installPath gnoi`,
