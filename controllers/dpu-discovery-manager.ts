@@ -53,7 +53,11 @@ export async function startDpuDiscoveryController(
       ...(opts.probeTimeoutMs ? { probeTimeoutMs: opts.probeTimeoutMs } : {}),
     },
   );
-  for (const ev of ['add', 'update', 'delete'] as const) devices.on(ev, () => opts.devices.changed());
+  // A DPUSet on the redfish path also reads the discovery's credentials Secret: both requeue its sets.
+  for (const ev of ['add', 'update', 'delete'] as const) {
+    devices.on(ev, () => opts.devices.changed());
+    discoveries.on(ev, () => opts.devices.changed());
+  }
   const runner = controllerRunner({
     kc: opts.kc,
     namespace: ns,
@@ -63,6 +67,9 @@ export async function startDpuDiscoveryController(
     runningMessage: `watching DPUDiscoveries in namespace ${ns}`,
   });
   await runner.start();
-  opts.devices.attach((n) => devices.list(n) as DpuDeviceResource[]);
+  opts.devices.attach(
+    (n) => devices.list(n) as DpuDeviceResource[],
+    (n, name) => discoveries.get(name, n) as DpuDiscoveryResource | undefined,
+  );
   return runner;
 }

@@ -16,6 +16,7 @@ import {
   TEMPLATE_HASH_ANNOTATION,
   refOf,
   type BfbResource,
+  type DpuFlavorResource,
   type DpuResource,
   type DpuSetResource,
 } from '../model/resources/common';
@@ -23,7 +24,9 @@ import { resolveMaxUnavailable, setPausedSignal, type DpuSetRolloutInput } from 
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { isDpuReady } from '../activities/kube/dpuset';
 import { matchesSelector } from '../model/resources/label-selector';
-import type { DpuDeviceResource } from '../model/resources/dpu-discovery';
+import type { DpuDeviceResource, DpuDiscoveryResource } from '../model/resources/dpu-discovery';
+import { bmcOfDevice } from '../model/dpu-device-bmc';
+import type { BmcRef } from '../model/install-path';
 import { templateHash } from './template-hash';
 
 export interface DpuSetLookups {
@@ -33,6 +36,16 @@ export interface DpuSetLookups {
   nodes(): k8s.V1Node[];
   /** The namespace's DPUDevices, or undefined while they are not known yet (for sets with a dpuDeviceSelector). */
   devices?(namespace: string): DpuDeviceResource[] | undefined;
+  /** A DPUDiscovery (its BMC credentials Secret, for DPUs on the redfish path). */
+  discovery?(namespace: string, name: string): DpuDiscoveryResource | undefined;
+  flavor?(namespace: string, name: string): DpuFlavorResource | undefined;
+}
+
+/** Where one wanted DPU sits; `bmc` when it comes from a DPUDevice and takes the redfish path. */
+interface WantedDpu {
+  node: string;
+  pci: string;
+  bmc?: BmcRef;
 }
 
 export interface DpuSetSettings {
@@ -45,6 +58,7 @@ const RUNNING_CACHE_MS = 5000;
 export class DpuSetController {
   private readonly pausedSent = new Map<string, boolean>();
   private readonly runningSeenAt = new Map<string, number>();
+  private readonly waitingReported = new Map<string, string>();
 
   constructor(
     private readonly kube: Kube,
@@ -61,9 +75,11 @@ export class DpuSetController {
     if (!(await this.bfbExists(namespace, set, now))) return;
 
     const hash = templateHash(set.spec.dpuTemplate);
-    const wanted = this.wantedDpus(set, namespace);
+    const waiting = new Map<string, string>();
+    const wanted = this.wantedDpus(set, namespace, waiting);
     // DPUDevices not known yet (informer not synced, CRD not served): wait, rather than delete every DPU.
     if (!wanted) return;
+    await this.reportWaitingDevices(set, waiting);
     await this.createMissingDpus(namespace, set, hash, wanted, mine);
     await this.deleteUnwantedDpus(set, wanted, mine);
 
@@ -126,11 +142,13 @@ export class DpuSetController {
   private wantedDpus(
     set: DpuSetResource,
     namespace: string,
-  ): Map<string, { node: string; pci: string }> | undefined {
-    const wanted = new Map<string, { node: string; pci: string }>();
+    waiting: Map<string, string>,
+  ): Map<string, WantedDpu> | undefined {
+    const wanted = new Map<string, WantedDpu>();
     if (set.spec.dpuDeviceSelector) {
       const devices = this.look.devices?.(namespace);
       if (!devices) return undefined;
+      const redfish = this.takesRedfish(set, namespace);
       const nodes = new Map(this.look.nodes().map((n) => [n.metadata?.name, n]));
       for (const d of devices) {
         const node = d.status?.dpuNode;
@@ -141,7 +159,23 @@ export class DpuSetController {
           !matchesSelector(set.spec.nodeSelector, nodes.get(node)?.metadata?.labels)
         )
           continue;
-        wanted.set(dpuObjectName(node, pci), { node, pci });
+        if (!redfish) {
+          wanted.set(dpuObjectName(node, pci), { node, pci });
+          continue;
+        }
+        const discovery = d.status?.discovery
+          ? this.look.discovery?.(namespace, d.status.discovery)
+          : undefined;
+        const made = bmcOfDevice(d, discovery);
+        // A device without its BMC block yet is not wanted (no DPU that could not reach its BMC); kept ones stay.
+        if ('problem' in made) {
+          const existing = dpuObjectName(node, pci);
+          if (this.look.dpus(namespace).some((x) => x.metadata.name === existing))
+            wanted.set(existing, { node, pci });
+          else waiting.set(existing, made.problem);
+          continue;
+        }
+        wanted.set(dpuObjectName(node, pci), { node, pci, bmc: made.bmc });
       }
       return wanted;
     }
@@ -154,11 +188,34 @@ export class DpuSetController {
     return wanted;
   }
 
+  /** One Warning Event per DPU a device cannot give its BMC block yet (and again when the reason changes). */
+  private async reportWaitingDevices(set: DpuSetResource, waiting: Map<string, string>): Promise<void> {
+    for (const [dpuName, problem] of waiting) {
+      const key = `${set.metadata.namespace}/${set.metadata.name}/${dpuName}`;
+      if (this.waitingReported.get(key) === problem) continue;
+      await this.kube.event(
+        { kind: 'DPUSet', ref: refOf(set.metadata) },
+        'Warning',
+        'DPUDeviceWaiting',
+        `DPU ${dpuName} not created yet: ${problem}`,
+      );
+      this.waitingReported.set(key, problem);
+    }
+  }
+
+  /** Whether the set's template, or else its flavor, says installPath redfish. */
+  private takesRedfish(set: DpuSetResource, namespace: string): boolean {
+    const t = set.spec.dpuTemplate.spec;
+    const path =
+      t.installPath ?? (t.flavor ? this.look.flavor?.(namespace, t.flavor)?.spec.installPath : undefined);
+    return path === 'redfish';
+  }
+
   private async createMissingDpus(
     namespace: string,
     set: DpuSetResource,
     hash: string,
-    wanted: Map<string, { node: string; pci: string }>,
+    wanted: Map<string, WantedDpu>,
     mine: DpuResource[],
   ): Promise<void> {
     const { name } = set.metadata;
@@ -183,7 +240,12 @@ export class DpuSetController {
               },
             ],
           },
-          spec: { ...template.spec, nodeName: at.node, pciAddress: at.pci },
+          spec: {
+            ...template.spec,
+            nodeName: at.node,
+            pciAddress: at.pci,
+            ...(at.bmc ? { bmc: at.bmc } : {}),
+          },
         });
         await this.kube.event(
           { kind: 'DPUSet', ref: refOf(set.metadata) },

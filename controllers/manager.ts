@@ -142,6 +142,8 @@ function coreControllers(
       bfb: (n, name) => inf.bfbs.get(name, n),
       nodes: () => [...inf.nodes.list()],
       devices: (n) => (devices.ready ? devices.devices(n) : undefined),
+      discovery: (n, name) => devices.discovery(n, name),
+      flavor: (n, name) => inf.flavors.get(name, n),
     },
     { settleTimeoutSeconds: opts.settleTimeoutSeconds ?? 7200, workflowUrl },
   );
@@ -186,6 +188,8 @@ function coreRunner(
           return owner ? [`${d.metadata?.namespace ?? ns}/${owner}`] : [];
         }),
         on(inf.bfbs, allSets),
+        // A flavor's installPath decides whether a set's new DPUs carry their device's BMC.
+        on(inf.flavors, allSets),
         on(inf.nodes, allSets),
         // Discovery adds, changes or marks DPUDevices: the sets that select devices look again.
         devices.trigger(() =>

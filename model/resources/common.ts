@@ -141,10 +141,12 @@ export interface LabelSelector {
   }>;
 }
 
-export type DpuTemplateSpec = Omit<
-  DpuResourceSpec,
-  'nodeName' | 'pciAddress' | 'dmsPort' | 'installPath' | 'bmc'
->;
+/**
+ * A DPUSet's template: no node, PCI address or BMC (each DPU's own). Its
+ * installPath redfish needs a dpuDeviceSelector: each DPU then takes its BMC
+ * block from its DPUDevice (model/dpu-device-bmc.ts).
+ */
+export type DpuTemplateSpec = Omit<DpuResourceSpec, 'nodeName' | 'pciAddress' | 'dmsPort' | 'bmc'>;
 
 export interface DpuSetSpec {
   nodeSelector?: LabelSelector;

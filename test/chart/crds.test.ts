@@ -264,7 +264,7 @@ test('the patterns accept what they should and refuse the rest', () => {
   expect(['BFB', 'bf_1', '-a', 'a-', ''].filter((x) => name.test(x))).toEqual([]);
 });
 
-test("the DPUSet template's nodeEffect and cluster are the DPU's (messages aside)", () => {
+test("the DPUSet template's nodeEffect, cluster and installPath are the DPU's (messages aside)", () => {
   const strip = (s: Schema | undefined): unknown =>
     JSON.parse(JSON.stringify(s ?? null, (k, v) => (k === 'message' ? undefined : v)));
   const dpu = schemaOf('DPU').properties?.spec?.properties ?? {};
@@ -272,7 +272,7 @@ test("the DPUSet template's nodeEffect and cluster are the DPU's (messages aside
     schemaOf('DPUSet').properties?.spec?.properties?.dpuTemplate?.properties?.spec?.properties ?? {};
   expect(strip(tpl.nodeEffect)).toEqual(strip(dpu.nodeEffect));
   expect(strip(tpl.cluster)).toEqual(strip(dpu.cluster));
-  for (const f of ['bfb', 'flavor', 'numVfs', 'automaticReboot']) {
+  for (const f of ['bfb', 'flavor', 'numVfs', 'automaticReboot', 'installPath']) {
     expect({ f, schema: strip({ ...tpl[f], description: undefined }) }).toEqual({
       f,
       schema: strip({ ...dpu[f], description: undefined }),
