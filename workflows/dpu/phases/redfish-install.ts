@@ -30,11 +30,11 @@ import { powerCycleEventMessage, powerCycleHint } from '../../../model/operator-
 import type { RedfishCallInput } from '../../../activities/redfish';
 import type { FlowContext, PhaseOutcome } from '../context';
 import { heartbeatTimeoutOf, imageStaging, kubeCalls, redfishCalls, redfishWaits } from '../proxies';
+import { writeRunStatus } from '../status-writer';
 import { clusterInputOf } from './dpu-cluster-config';
 
 /** Marker: the ImageURI serves the BFB with xpuflow's bf.cfg (runs before it give the BFB's URL). */
 export const REDFISH_IMAGE_CARRIES_BF_CFG = 'redfish-image-carries-bf-cfg';
-import { writeRunStatus } from '../status-writer';
 
 function bmcCallOf(ctx: FlowContext): RedfishCallInput {
   const { spec } = ctx;
