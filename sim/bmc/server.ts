@@ -59,6 +59,13 @@ export interface BmcSimOptions {
   imageFetch?: (uri: string) => Promise<Buffer>;
   /** The version the DPU reports after booting `image` (default: ImageURI's file name without .bfb). */
   versionOf?: (image: Buffer, imageUri: string) => string;
+  /**
+   * How many of the fetched bytes are the BFB; the bytes after it are the bf.cfg the DPU's installer
+   * reads (recorded in updates()[i].bfCfg). A real BlueField finds the end of the BFB's images in
+   * their headers; the test BFBs are not real ones, so the simulator is told. Default: all of it
+   * (no bf.cfg).
+   */
+  bfbBytes?: number;
   /** How long the rshim push of the BFB runs (task Running), default 1. */
   flashSeconds?: number;
   /** How long the DPU boots after an install or a reset before it reports OsIsRunning, default 0.5. */
@@ -83,7 +90,7 @@ export interface BmcSim {
   /** The DPU OS version the DPU reports now (the new one only once it booted). */
   installedVersion(): string;
   /** The update tasks started so far (a copy), newest last; a BMC reboot forgets them, this list does not. */
-  updates(): Array<{ id: string; imageUri: string; state: string }>;
+  updates(): Array<{ id: string; imageUri: string; state: string; bfCfg?: string }>;
   /** Reboots the BMC now: connections refused for faults.rebootSeconds, sessions and tasks lost. */
   rebootBmc(): void;
   faults: BmcFaults;
@@ -229,6 +236,16 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
       return;
     }
     t.messages.push(taskMessages.transferringToComponent(t.imageUri, target));
+    // The BMC pushes the whole stream into the DPU's rshim boot device; the BFB's installer reads the
+    // bf.cfg that follows the BFB (NVIDIA's bfb-install sends `cat ${bfb} ${cfg}` the same way:
+    // Mellanox/rshim-user-space scripts/bfb-install, push_boot_stream_via_local_rshim,
+    // @ f0470d98361dbdb4fbe1785f59e47264d3576623; on the DPU, bfcfg "processes a config file passed
+    // over the rshim device" into /etc/bf.cfg: Mellanox/bfscripts README.md
+    // @ 2e8bd6bb2cc4a4248b29630f8f631a83f3f322a2, bfcfg @ 1ece87d21bc35ebc273c865ec81c1fb89af8d8c9).
+    if (opts.bfbBytes !== undefined && image.length > opts.bfbBytes) {
+      t.bfCfg = image.subarray(opts.bfbBytes).toString('utf8');
+      image = image.subarray(0, opts.bfbBytes);
+    }
     const newVersion = versionOf(image, t.imageUri);
     const steps = 10;
     for (let i = 1; i <= steps; i++) {
@@ -1077,7 +1094,13 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
     updateCount: () => updates,
     resetCount: () => resets,
     installedVersion: () => dpuVersion,
-    updates: () => history.map((t) => ({ id: t.id, imageUri: t.imageUri, state: t.state })),
+    updates: () =>
+      history.map((t) => ({
+        id: t.id,
+        imageUri: t.imageUri,
+        state: t.state,
+        ...(t.bfCfg !== undefined ? { bfCfg: t.bfCfg } : {}),
+      })),
     rebootBmc,
     faults,
     stop: async () => {

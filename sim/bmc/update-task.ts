@@ -36,6 +36,8 @@ export interface UpdateTask {
   messages: RedfishMessage[];
   start: string;
   end?: string;
+  /** The bf.cfg found after the BFB's bytes in the fetched stream (BmcSimOptions.bfbBytes). */
+  bfCfg?: string;
   /** The task monitor answered 204 (done); it answers 404 from then on. */
   gave204: boolean;
   /** The request as bmcweb keeps it in Task.Payload (so a client can find an update already started). */

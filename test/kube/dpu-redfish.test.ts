@@ -12,6 +12,11 @@
  * cannot fetch, a task that ends in Exception, a BFB the BMC rejects) parks
  * the DPU in Error with the message the failure catalogue
  * (activities/redfish/failures.ts) gives it.
+ *
+ * The BMC fetches the BFB followed by the DPU's bf.cfg from the control
+ * worker's image server (XPUFLOW_IMAGE_SERVER), as NVIDIA DPF serves both from
+ * its BFB server; a DPU in a DPUCluster joins it with the bf.cfg the BMC
+ * handed it (the simulated DPU runs kubeadm join with only that file).
  */
 import path from 'node:path';
 import { createHash } from 'node:crypto';
@@ -26,6 +31,11 @@ import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import { startControlWorker } from '../support/polling-workers';
 import { waitFor } from '../support/wait-for';
 import { KubeHarness, NS } from './kube-harness';
+import { kubeadmJoin, parseBfCfgJoin } from '../../sim/dpu';
+import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
+
+/** The harness's BFB (bf-bundle-2.9.1.bfb) is this long: the BMC simulator finds the bf.cfg after it. */
+const BFB_BYTES = 2 * 2 ** 20;
 
 jest.setTimeout(180_000);
 const h = new KubeHarness();
@@ -39,7 +49,7 @@ beforeAll(async () => {
   await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
   // A killed control worker's activity is noticed in 5 s (the BMC activities heartbeat every look, 1 s).
   await h.startControllers({ timing: { heartbeatTimeoutSeconds: 5, rebootTimeoutSeconds: 30 } });
-  fleet = await h.hosts('rf', 10, {});
+  fleet = await h.hosts('rf', 11, {});
 });
 afterAll(async () => {
   await Promise.all(extraWorkers.map((w) => w.stop(5_000)));
@@ -50,10 +60,16 @@ afterAll(async () => {
 /** A host of the fleet, its BMC simulator, the BMC Secrets, and a DPU object taking the redfish path. */
 async function redfishDpu(
   name: string,
-  opts: { sim?: BmcSimOptions; password?: string; pin?: 'ca' | 'sha256' | 'wrong'; fault?: UpdateFault } = {},
+  opts: {
+    sim?: BmcSimOptions;
+    password?: string;
+    pin?: 'ca' | 'sha256' | 'wrong';
+    fault?: UpdateFault;
+    cluster?: string;
+  } = {},
 ): Promise<{ sim: BmcSim }> {
   const i = nextHost++;
-  const sim = await startBmcSim({ flashSeconds: 1, bootSeconds: 0.3, ...opts.sim });
+  const sim = await startBmcSim({ flashSeconds: 1, bootSeconds: 0.3, bfbBytes: BFB_BYTES, ...opts.sim });
   sims.push(sim);
   if (opts.fault) sim.faults.failNextUpdate(opts.fault);
   await h.kube.core.createNamespacedSecret({
@@ -72,6 +88,7 @@ async function redfishDpu(
       pciAddress: fleet.dpus[i].spec.pciAddress,
       bfb: 'bf-2-9-1',
       installPath: 'redfish',
+      ...(opts.cluster ? { cluster: { name: opts.cluster } } : {}),
       bmc: {
         address: sim.url,
         credentialsSecret: { name: `${name}-bmc` },
@@ -100,7 +117,15 @@ test('a DPU provisioned through its BMC reaches Ready: one SimpleUpdate, one res
   expect(sim.updateCount()).toBe(1);
   expect(sim.resetCount()).toBe(1);
   expect(sim.installedVersion()).toBe('bf-bundle-2.9.1');
-  expect(sim.updates()[0].imageUri).toBe(h.bfb.url('bf-bundle-2.9.1.bfb'));
+  // The BFB and the DPU's bf.cfg, one stream from the control worker's image server.
+  const bfbSha = h.bfb.sha256('bf-bundle-2.9.1.bfb');
+  expect(sim.updates()[0].imageUri).toMatch(
+    new RegExp(
+      `^http://${h.imageServer}/bfb/${bfbSha}/bf-rf-ready-[0-9a-f]{12}\\.cfg/bf-bundle-2\\.9\\.1\\.bfb$`,
+    ),
+  );
+  expect(sim.updates()[0].bfCfg).toContain("XPUFLOW_DPU_NAME='rf-ready'");
+  expect(parseBfCfgJoin(sim.updates()[0].bfCfg ?? '')).toBeUndefined(); // no DPUCluster: no join
   expect(await h.kube.getPod(NS, dmsPodName('rf-ready'))).toBeUndefined();
 
   // The operator's phase list is the gNOI path's, DMS Deployment shown as not applicable.
@@ -110,6 +135,7 @@ test('a DPU provisioned through its BMC reaches Ready: one SimpleUpdate, one res
     .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
     .filter((n): n is string => !!n && n.startsWith('redfish'));
   expect(scheduled).toEqual([
+    'redfishStageImage',
     'redfishStartUpdate',
     'redfishFollowUpdate',
     'redfishAwaitVersion',
@@ -177,8 +203,18 @@ async function killControlWorkerWhen(name: string, sim: BmcSim, ready: () => boo
     await startControlWorker(h.client, {
       dir: h.dir,
       logFile: path.join(h.dir, `control-after-${name}.log`),
-      env: { ...h.temporalEnv, XPUFLOW_KUBECONFIG: h.host.kubeconfigPath },
+      env: {
+        ...h.temporalEnv,
+        XPUFLOW_KUBECONFIG: h.host.kubeconfigPath,
+        XPUFLOW_IMAGE_SERVER: h.imageServer,
+      },
     }),
+  );
+  // Temporal may still list the killed worker's pollers: wait for the new one's image server (any answer).
+  await waitFor(
+    `the image server of the control worker started after ${name}`,
+    async () => (await fetch(`http://${h.imageServer}/`).catch(() => undefined)) !== undefined,
+    { timeoutMs: 30_000, everyMs: 100 },
   );
 }
 
@@ -191,7 +227,11 @@ test('kill -9 of the control worker while the BMC fetches the image: one update,
       imageFetch: async (uri) => {
         fetching = true;
         await hold;
-        return Buffer.from(await (await fetch(uri)).arrayBuffer());
+        const res = await fetch(uri).catch((err: Error) => {
+          throw new Error(`GET ${uri}: ${err.message} (${String(err.cause)})`);
+        });
+        if (!res.ok) throw new Error(`GET ${uri}: HTTP ${res.status} ${await res.text()}`);
+        return Buffer.from(await res.arrayBuffer());
       },
     },
   });
@@ -252,3 +292,34 @@ test.each<[string, UpdateFault, RegExp]>([
     expect(sim.updateCount()).toBe(1);
   },
 );
+
+test("a redfish DPU in a DPUCluster: the bf.cfg after the BFB in the BMC's stream carries the kubeadm join, and the DPU joins with it to Ready", async () => {
+  const { sim } = await redfishDpu('rf-join', { cluster: 'dpu-cluster' });
+  const cfg = await waitFor('the BMC to hand rf-join its bf.cfg', async () => sim.updates()[0]?.bfCfg, {
+    timeoutMs: 60_000,
+    everyMs: 50,
+  });
+  const join = parseBfCfgJoin(cfg);
+  expect(join).toMatchObject({ nodeName: dpuClusterNodeName(NS, 'rf-join') });
+  expect(join?.token).toMatch(/^[a-z0-9]{6}\.[a-z0-9]{16}$/);
+  // The token's secret is in the bf.cfg only: never in the workflow's history.
+  const dpuRef = (await h.dpu('rf-join'))!.metadata;
+  const provision = h.client.workflow.getHandle(dpuGenerationWorkflowId('provision', refOf(dpuRef), 1));
+  // The simulated DPU joins with only what the BMC pushed to it (the real kube-controller-manager signs its CSR).
+  const joined = await kubeadmJoin(join!);
+  expect(joined.username).toBe(`system:node:${join!.nodeName}`);
+  await inPhase('rf-join', 'Ready');
+  expect(sim.updateCount()).toBe(1);
+  const history = payloadsOf(await provision.fetchHistory());
+  expect(history).toContain(join!.token.split('.')[0]); // the token's ID, public
+  expect(history).not.toContain(join!.token.split('.')[1]);
+});
+
+/** Every payload of a history, decoded (JSON payloads are base64 in the history's JSON). */
+function payloadsOf(history: unknown): string {
+  const out: string[] = [];
+  const json = JSON.stringify(history);
+  for (const m of json.matchAll(/"data":"([A-Za-z0-9+/=]+)"/g))
+    out.push(Buffer.from(m[1], 'base64').toString('utf8'));
+  return out.join('\n');
+}

@@ -79,6 +79,8 @@ export class KubeHarness {
   dmsBasePort = 0;
   /** The control worker's Prometheus port (its /metrics carries the rollout-progress gauge). */
   metricsPort = 0;
+  /** The control worker's image server (`host:port`, XPUFLOW_IMAGE_SERVER): BFB + bf.cfg for BMCs. */
+  imageServer = '';
   controllers?: RunningControllers;
   private workers: WorkerProcess[] = [];
   private fleets: SimFleet[] = [];
@@ -136,12 +138,14 @@ export class KubeHarness {
           namespace: 'default',
         });
     this.metricsPort = await freePort();
+    this.imageServer = `127.0.0.1:${await freePort()}`;
     await startControlWorker(this.client, {
       dir: this.dir,
       env: {
         ...this.temporalEnv,
         XPUFLOW_KUBECONFIG: this.host.kubeconfigPath,
         XPUFLOW_METRICS_ADDRESS: `127.0.0.1:${this.metricsPort}`,
+        XPUFLOW_IMAGE_SERVER: this.imageServer,
       },
       started: (w) => this.workers.push(w),
     });

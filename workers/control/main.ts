@@ -7,6 +7,9 @@
  * XPUFLOW_MAX_TRANSFERS bounds the BFB transfers to DMS it runs at once (default 16).
  * XPUFLOW_KUBECONFIG (or KUBECONFIG, or the pod's service account) names the cluster of DPU objects.
  * XPUFLOW_DMS_POD: the DMS pod's layout as JSON (chart values `dms:`, model/dms-pod.ts); default NVIDIA DPF's.
+ * XPUFLOW_IMAGE_SERVER (`host:port`) starts the image server BMCs fetch the redfish path's BFB + bf.cfg
+ * from (activities/bfb/bfb-with-cfg-server.ts); XPUFLOW_IMAGE_SERVER_URL is its URL as BMCs reach it
+ * (default http://<XPUFLOW_IMAGE_SERVER>). Unset: BMCs get the BFB's URL, without xpuflow's bf.cfg.
  * Temporal connection settings come from the environment (see platform/connection/temporal.ts).
  */
 import path from 'node:path';
@@ -19,6 +22,17 @@ import { installWorkerRuntime } from '../../platform/observability/runtime';
 import { connectWorkerProcess, flagValue, runUntilShutdown, runWorkerMain } from '../worker-process';
 import { tuningFlags, tuningFrom, type WorkerTuning } from '../worker-tuning';
 import { createControlWorker } from './worker';
+import { startBfbWithCfgServer } from '../../activities/bfb/bfb-with-cfg-server';
+
+/** `host:port` of XPUFLOW_IMAGE_SERVER, or an error naming the value. */
+function imageServerListen(value: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):([0-9]{1,5})$/.exec(value);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || port > 65535) {
+    throw new Error(`XPUFLOW_IMAGE_SERVER ${JSON.stringify(value)} is not host:port (e.g. 0.0.0.0:8089)`);
+  }
+  return { host: m[1].replace(/^\[|\]$/g, ''), port };
+}
 
 export async function runControlWorker(
   opts: { bfbCacheDir?: string; metricsAddress?: string; tuning?: WorkerTuning } = {},
@@ -32,10 +46,17 @@ export async function runControlWorker(
     await requireSearchAttributes(client);
     await client.connection.close();
   });
+  const bfbCacheDir =
+    opts.bfbCacheDir ?? process.env.XPUFLOW_BFB_CACHE ?? path.resolve('.xpuflow', 'bfb-cache');
+  const listen = process.env.XPUFLOW_IMAGE_SERVER;
+  const imageServer = listen
+    ? await startBfbWithCfgServer({ cacheDir: bfbCacheDir, ...imageServerListen(listen) })
+    : undefined;
+  const imageServerUrl = process.env.XPUFLOW_IMAGE_SERVER_URL || imageServer?.url;
   const worker = await createControlWorker({
     connection,
     namespace: settings.namespace,
-    bfbCacheDir: opts.bfbCacheDir ?? process.env.XPUFLOW_BFB_CACHE ?? path.resolve('.xpuflow', 'bfb-cache'),
+    bfbCacheDir,
     maxConcurrentTransfers: process.env.XPUFLOW_MAX_TRANSFERS
       ? Number(process.env.XPUFLOW_MAX_TRANSFERS)
       : undefined,
@@ -44,11 +65,14 @@ export async function runControlWorker(
     dmsTls,
     dmsPod,
     tuning,
+    ...(imageServerUrl ? { imageServerUrl } : {}),
   });
   console.log(
     `control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace}); tuning ${JSON.stringify(tuning)}`,
   );
+  if (imageServer) console.log(`image server (BFB + bf.cfg for BMCs) on ${imageServer.url}`);
   await runUntilShutdown(connection, [worker]);
+  await imageServer?.close();
 }
 
 if (require.main === module) {

@@ -8,6 +8,7 @@ import { createBfbActivities } from '../../activities/bfb';
 import { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import { createJoinMaterialReader, createKubeActivities } from '../../activities/kube';
 import { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
+import { createStageImageActivity } from '../../activities/bfb/stage-image';
 import { createCredentialActivities } from '../../activities/kube/credential';
 import { createRedfishActivities } from '../../activities/redfish';
 import { openRedfish } from '../../activities/redfish/client';
@@ -37,6 +38,8 @@ export interface ControlWorkerOptions extends WorkerConnectionOptions {
   dmsPod?: DmsPodLayout;
   /** Cache, pollers, slots and workflow threads (worker-tuning.ts); unset: the SDK's defaults. */
   tuning?: WorkerTuning;
+  /** The image server's URL as BMCs reach it (BFB + bf.cfg for the redfish path); unset: BFB URL alone. */
+  imageServerUrl?: string;
 }
 
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
@@ -53,6 +56,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
       opts.kubeConfig,
       opts.dmsTls,
       opts.dmsPod,
+      opts.imageServerUrl,
     ),
     ...controlWorkerHooks(),
   });
@@ -65,6 +69,7 @@ export function controlActivities(
   kubeConfig?: k8s.KubeConfig,
   dmsTls?: DmsTls,
   dmsPod?: DmsPodLayout,
+  imageServerUrl?: string,
 ) {
   const bfb = createBfbActivities({ cacheDir: bfbCacheDir });
   const dms = createDmsActivities(
@@ -87,6 +92,13 @@ export function controlActivities(
     ...createInstallBfCfgActivity({
       joinMaterial: createJoinMaterialReader(kubeConfig),
       dmsInstallContent: dms.dmsInstallContent,
+    }),
+    // The redfish path's ImageURI: the BFB and its bf.cfg, served by this worker's image server.
+    ...createStageImageActivity({
+      cacheDir: bfbCacheDir,
+      fetchBfb: bfb.fetchBfb,
+      joinMaterial: createJoinMaterialReader(kubeConfig),
+      ...(imageServerUrl ? { imageServerUrl } : {}),
     }),
   };
 }

@@ -10,6 +10,7 @@ import { proxyActivities, proxyLocalActivities, type RetryPolicy } from '@tempor
 import type { createBfbActivities } from '../../activities/bfb';
 import type { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import type { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
+import type { createStageImageActivity } from '../../activities/bfb/stage-image';
 import type { KubeActivities } from '../../activities/kube';
 import type { RedfishActivities } from '../../activities/redfish';
 import type { createSysfsActivities } from '../../activities/sysfs';
@@ -178,6 +179,19 @@ export const redfishCalls = proxyActivities<RedfishActivities>({
   startToCloseTimeout: '1 minute',
   retry: DMS_CALL_RETRY,
 });
+
+/**
+ * The redfish path's image (the BFB into the cache, the bf.cfg beside it):
+ * a download, alive through fetchBfb's heartbeats, retried like a transfer.
+ */
+export function imageStaging(timing: ProvisionTiming) {
+  return proxyActivities<ReturnType<typeof createStageImageActivity>>({
+    taskQueue: CONTROL_TASK_QUEUE,
+    startToCloseTimeout: `${timing.flashTimeoutSeconds} seconds`,
+    heartbeatTimeout: `${timing.heartbeatTimeoutSeconds} seconds`,
+    retry: TRANSFER_RETRY,
+  });
+}
 
 /**
  * Waits on a BMC (its update task, the DPU's boot): alive through heartbeats

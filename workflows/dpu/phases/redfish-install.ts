@@ -16,19 +16,25 @@
  * version after boot. No timers, no workflow poll loop: every wait is an
  * activity, retried by the server.
  *
- * The ImageURI is the BFB's URL as the BFB object names it. DPF serves the
- * BFB and its bf.cfg concatenated from its own BFB server
- * (`<registry>/bfb/??<bfb>,<cfg>?/bfb-to-install`, installing.go above);
- * xpuflow has no such server yet, so a redfish install uses the bf.cfg the
- * BFB carries (see README, "Install paths").
+ * The ImageURI: the BFB followed by the DPU's bf.cfg (with the kubeadm join
+ * when the DPU has a DPUCluster), served as one stream by the control
+ * worker's image server, as DPF serves both concatenated from its BFB server
+ * (`<registry>/bfb/??<bfb>,<cfg>?/bfb-to-install`, installing.go above;
+ * activities/bfb/stage-image.ts). Content-addressed, so retries name the same
+ * ImageURI. Runs started before (no `redfish-image-carries-bf-cfg` marker)
+ * give the BFB's URL alone.
  */
-import { condition } from '@temporalio/workflow';
+import { condition, patched } from '@temporalio/workflow';
 import { bfbVersionOf } from '../../../model/install-path';
 import { powerCycleEventMessage, powerCycleHint } from '../../../model/operator-hints';
 import type { RedfishCallInput } from '../../../activities/redfish';
 import type { FlowContext, PhaseOutcome } from '../context';
-import { heartbeatTimeoutOf, redfishCalls, redfishWaits } from '../proxies';
+import { heartbeatTimeoutOf, imageStaging, kubeCalls, redfishCalls, redfishWaits } from '../proxies';
 import { writeRunStatus } from '../status-writer';
+import { clusterInputOf } from './dpu-cluster-config';
+
+/** Marker: the ImageURI serves the BFB with xpuflow's bf.cfg (runs before it give the BFB's URL). */
+export const REDFISH_IMAGE_CARRIES_BF_CFG = 'redfish-image-carries-bf-cfg';
 
 function bmcCallOf(ctx: FlowContext): RedfishCallInput {
   const { spec } = ctx;
@@ -39,8 +45,8 @@ function bmcCallOf(ctx: FlowContext): RedfishCallInput {
 export async function installThroughBmc(ctx: FlowContext): Promise<PhaseOutcome> {
   const { spec, book, timing } = ctx;
   const at = bmcCallOf(ctx);
-  const imageUri = spec.bfb.url;
-  const expectVersion = bfbVersionOf(imageUri);
+  const imageUri = await imageUriOf(ctx);
+  const expectVersion = bfbVersionOf(spec.bfb.url);
   // Workflow time: recorded in the activity's input, the same at every attempt and replay.
   const startedAt = new Date();
   const startedAfter = startedAt.toISOString();
@@ -72,6 +78,28 @@ export async function installThroughBmc(ctx: FlowContext): Promise<PhaseOutcome>
   return {
     done: `BMC ${at.bmc.address} ${how} ${file} (task ${followed.task} ${followed.state}, ${minutes} min); ${spec.name} booted ${booted}`,
   };
+}
+
+/**
+ * The ImageURI the BMC fetches. With a DPUCluster the DPU gets a bootstrap
+ * token first (as on the gNOI path), which the staging activity reads itself:
+ * history holds the token's ID and the URL, not the bf.cfg.
+ */
+async function imageUriOf(ctx: FlowContext): Promise<string> {
+  const { spec } = ctx;
+  if (!patched(REDFISH_IMAGE_CARRIES_BF_CFG)) return spec.bfb.url;
+  const join = clusterInputOf(spec);
+  if (join) await kubeCalls.createJoinToken(join); // the live token for this DPU, or a new one
+  const staged = await imageStaging(ctx.timing).redfishStageImage.executeWithOptions(
+    {
+      summary: join
+        ? `stage BFB + bf.cfg joining ${join.cluster.name} as ${join.dpuNode} for the BMC of ${spec.name}`
+        : `stage BFB + bf.cfg for the BMC of ${spec.name}`,
+    },
+    [{ dpu: spec.name, spec, ...(join ? { join } : {}) }],
+  );
+  if (staged.tokenId) ctx.learnt.joinTokenId = staged.tokenId;
+  return staged.imageUri;
 }
 
 export async function resetThroughBmc(ctx: FlowContext): Promise<PhaseOutcome> {
