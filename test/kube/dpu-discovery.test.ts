@@ -94,11 +94,14 @@ test('a scheduled scan creates DPUDevices and DPUNodes, updates a changed versio
   expect(first.status!.conditions!.find((c) => c.type === 'Discovered')?.status).toBe('True');
   expect((await h.kube.list<DpuDeviceResource>('DPUDevice', NS)).length).toBe(4);
 
-  // DPUNodes: a host and its DPUs.
-  const hostA = await h.kube.get<DpuNodeResource>('DPUNode', { namespace: NS, name: 'host-a' });
-  expect(hostA!.spec.dpus!.map((d) => d.name)).toEqual(['mt2242x00003', 'mt2242x00009']);
-  expect(hostA!.status).toMatchObject({ dpuInstallInterface: 'redfish', kubeNodeRef: 'host-a' });
-  expect(await h.kube.get('DPUNode', { namespace: NS, name: 'host-c' })).toBeDefined();
+  // DPUNodes: a host and its DPUs (written after the DPUDevices, in the same scan).
+  const hostA = await h.waitFor('DPUNode host-a with both its DPUs', async () => {
+    const n = await h.kube.get<DpuNodeResource>('DPUNode', { namespace: NS, name: 'host-a' });
+    return n?.spec.dpus?.length === 2 && n.status?.kubeNodeRef ? n : undefined;
+  });
+  expect(hostA.spec.dpus!.map((d) => d.name)).toEqual(['mt2242x00003', 'mt2242x00009']);
+  expect(hostA.status).toMatchObject({ dpuInstallInterface: 'redfish', kubeNodeRef: 'host-a' });
+  await h.waitFor('DPUNode host-c', () => h.kube.get('DPUNode', { namespace: NS, name: 'host-c' }));
 
   // The schedule: made by the controller, its runs are dpuDiscovery workflows, linked from the status.
   const disc = await h.waitFor('discovery status', async () => {
