@@ -6,12 +6,19 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 
 const dir = path.join(__dirname, '..', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
 
 jest.setTimeout(120_000);
+
+// One bundle of the current workflow code for every history: the same webpack build
+// runReplayHistory would make from workflowsPath, made once instead of once per file.
+let bundle: WorkflowBundle;
+beforeAll(async () => {
+  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+});
 
 test('there are captured histories to replay', () => {
   expect(files.length).toBeGreaterThanOrEqual(2);
@@ -19,5 +26,5 @@ test('there are captured histories to replay', () => {
 
 test.each(files)('%s replays against the current workflow code', async (file) => {
   const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
-  await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows') }, history, file);
+  await Worker.runReplayHistory({ workflowBundle: bundle }, history, file);
 });
