@@ -32,6 +32,9 @@ module.exports = {
   // The whole suite passed with two files at once on 2 cores (1050 tests, jest 826 s against
   // 1471 s one at a time, same commit); XPUFLOW_TEST_WORKERS=1 runs them one at a time.
   maxWorkers: testWorkers(process.env.XPUFLOW_TEST_WORKERS),
+  // Longest files first, from recorded durations (test/support/test-durations.json), so no
+  // minute-long file ends alone; files holding the same lock kept apart where there is a choice.
+  testSequencer: '<rootDir>/test/support/duration-sequencer.js',
   // A hung simulator socket must not keep CI waiting after the results are in.
   forceExit: true,
 };
