@@ -287,14 +287,19 @@ export class KubeApiservers {
     }
   }
 
+  /**
+   * Ends the servers and deletes their data. SIGKILL, all at once: nothing of them is kept, and
+   * a graceful stop (each apiserver draining, then etcd) took about 3 s per file, one by one.
+   */
   async stop(): Promise<void> {
-    for (const p of [...this.procs].reverse()) {
-      if (p.exitCode !== null) continue;
-      const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGTERM');
-      await Promise.race([exited, sleep(10_000)]);
-      if (p.exitCode === null) p.kill('SIGKILL');
-    }
+    await Promise.all(
+      this.procs.map(async (p) => {
+        if (p.exitCode !== null || p.signalCode !== null) return;
+        const exited = new Promise((r) => p.once('exit', r));
+        p.kill('SIGKILL');
+        await Promise.race([exited, sleep(10_000)]);
+      }),
+    );
     this.procs = [];
     fs.rmSync(this.dir, { recursive: true, force: true });
   }

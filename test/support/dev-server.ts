@@ -110,7 +110,7 @@ export class DevServer {
 
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const p = this.proc;
-    if (!p || p.exitCode !== null) return;
+    if (!p || p.exitCode !== null || p.signalCode !== null) return; // gone already (e.g. killed by a test)
     const exited = new Promise((r) => p.once('exit', r));
     p.kill(signal);
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
@@ -125,8 +125,14 @@ export class DevServer {
     }
   }
 
+  /**
+   * Ends the server for good and deletes its database. SIGKILL, not SIGTERM: a graceful stop
+   * drains each service first (matching: "ShutdownHandler: Drain time expired"), 3 to 9 s at
+   * the end of every file for state deleted right after. A test of a server restart calls
+   * stop(), which stays graceful.
+   */
   async dispose(): Promise<void> {
-    await this.stop();
+    await this.stop('SIGKILL');
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -472,7 +472,9 @@ export class TemporalCluster {
       await exited;
       clearTimeout(t);
     };
-    await Promise.all([...this.procs.values()].map((p) => stop(p)));
+    // SIGKILL: the cluster's data is deleted next, and a graceful stop drains each service first
+    // (seconds each). Restarts inside a test go through kill9() and startService().
+    await Promise.all([...this.procs.values()].map((p) => stop(p, 'SIGKILL')));
     await stop(this.pg, 'SIGINT'); // PostgreSQL's fast shutdown: it does not wait for clients
     this.pki.dispose();
     fs.rmSync(this.dir, { recursive: true, force: true });
