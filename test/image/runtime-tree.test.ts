@@ -37,9 +37,14 @@ beforeAll(async () => {
   console.log(
     `runtime tree in ${tree.fsRoot}: ${tree.copied.join(', ')}; not reproduced: ${tree.skipped.join(' | ')}`,
   );
-  await temporal.start();
-  [hostCluster] = await apis.start(['host']);
-  await installCrds(hostCluster.kc);
+  // The two servers boot side by side: each mostly waits on its own process.
+  await Promise.all([
+    temporal.start(),
+    apis.start(['host']).then(async ([c]) => {
+      hostCluster = c;
+      await installCrds(c.kc);
+    }),
+  ]);
 }, 900_000);
 
 afterAll(async () => {
