@@ -93,6 +93,10 @@ export interface BmcSim {
   updates(): Array<{ id: string; imageUri: string; state: string; bfCfg?: string }>;
   /** Reboots the BMC now: connections refused for faults.rebootSeconds, sessions and tasks lost. */
   rebootBmc(): void;
+  /** TLS connections accepted so far (a client that keeps its connection makes one per session). */
+  connectionCount(): number;
+  /** Closes every open connection now, as a BMC's web server does to idle keep-alive connections. */
+  dropConnections(): void;
   faults: BmcFaults;
   stop(): Promise<void>;
 }
@@ -1060,6 +1064,8 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
+  let connections = 0;
+  server.on('secureConnection', () => connections++);
   server.listen(opts.port ?? 0, host);
   await once(server, 'listening');
   const port = (server.address() as AddressInfo).port;
@@ -1102,6 +1108,10 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
         ...(t.bfCfg !== undefined ? { bfCfg: t.bfCfg } : {}),
       })),
     rebootBmc,
+    connectionCount: () => connections,
+    dropConnections: () => {
+      for (const s of sockets) s.destroy();
+    },
     faults,
     stop: async () => {
       if (stopped) return;

@@ -247,6 +247,89 @@ describe('default values', () => {
     expect(p.volumes).toContainEqual({ name: 'bfb-cache', emptyDir: { sizeLimit: '20Gi' } });
   });
 
+  test('controlWorker.imageServer: off by default (no port, no variable, no Service); on, the control worker listens on its port and a Service exposes it', () => {
+    const plainPod = pod(objs, 'Deployment', 'xpuflow-control-worker');
+    const plain = env(plainPod.containers[0]);
+    expect(plain.has('XPUFLOW_IMAGE_SERVER')).toBe(false);
+    expect(plain.has('XPUFLOW_IMAGE_SERVER_URL')).toBe(false);
+    expect(
+      (plainPod.containers[0] as Container & { ports?: Array<{ name: string }> }).ports?.map((p) => p.name),
+    ).toEqual(['metrics']);
+    expect(objs.filter((o) => o.kind === 'Service').map((o) => o.metadata.name)).not.toContain(
+      'xpuflow-image-server',
+    );
+
+    const on = renderChart({
+      'controlWorker.replicas': '1',
+      'controlWorker.imageServer.enabled': 'true',
+      'controlWorker.imageServer.port': '8090',
+      'controlWorker.imageServer.advertisedUrl': 'http://192.0.2.10:30090',
+      'controlWorker.imageServer.service.type': 'NodePort',
+      'controlWorker.imageServer.service.nodePort': '30090',
+    });
+    const c = pod(on, 'Deployment', 'xpuflow-control-worker').containers[0] as Container & {
+      ports?: Array<{ name: string; containerPort: number; protocol: string }>;
+    };
+    const e = env(c);
+    expect(e.get('XPUFLOW_IMAGE_SERVER')?.value).toBe('0.0.0.0:8090');
+    expect(e.get('XPUFLOW_IMAGE_SERVER_URL')?.value).toBe('http://192.0.2.10:30090');
+    expect(c.ports).toEqual([
+      { name: 'metrics', containerPort: 9464, protocol: 'TCP' },
+      { name: 'image-server', containerPort: 8090, protocol: 'TCP' },
+    ]);
+    const svc = find(on, 'Service', 'xpuflow-image-server') as K8sObject & {
+      spec: { type: string; selector: Record<string, string>; ports: unknown[] };
+    };
+    expect(svc.metadata.namespace).toBe(NS);
+    expect(svc.spec.type).toBe('NodePort');
+    expect(svc.spec.ports).toEqual([
+      { name: 'image-server', port: 8090, targetPort: 'image-server', protocol: 'TCP', nodePort: 30090 },
+    ]);
+    // The Service selects the control worker's pods, and only them.
+    const cw = workload(on, 'Deployment', 'xpuflow-control-worker') as Workload & {
+      spec: { template: { metadata: { labels: Record<string, string> } } };
+    };
+    for (const [k, v] of Object.entries(svc.spec.selector))
+      expect(cw.spec.template.metadata.labels[k]).toBe(v);
+    expect(svc.spec.selector['app.kubernetes.io/component']).toBe('control-worker');
+
+    // Metrics off: the image server's port alone.
+    const noMetrics = renderChart({
+      'metrics.enabled': 'false',
+      'controlWorker.imageServer.enabled': 'true',
+      'controlWorker.imageServer.advertisedUrl': 'http://image.example.com:8089',
+      'controlWorker.bfbCache.existingClaim': 'bfb-cache',
+    });
+    const c2 = pod(noMetrics, 'Deployment', 'xpuflow-control-worker').containers[0] as Container & {
+      ports?: Array<{ name: string }>;
+    };
+    expect(c2.ports?.map((p) => p.name)).toEqual(['image-server']);
+  });
+
+  test('controlWorker.imageServer refuses no advertisedUrl, a URL that is not one, and several replicas without a shared BFB cache', () => {
+    const on = { 'controlWorker.imageServer.enabled': 'true' };
+    expect(() => renderChart({ ...on, 'controlWorker.replicas': '1' })).toThrow(
+      /controlWorker\.imageServer\.advertisedUrl must be the URL BMCs fetch/,
+    );
+    expect(() =>
+      renderChart({
+        ...on,
+        'controlWorker.replicas': '1',
+        'controlWorker.imageServer.advertisedUrl': '10.0.0.5:8089',
+      }),
+    ).toThrow(/\/controlWorker\/imageServer\/advertisedUrl/);
+    expect(() =>
+      renderChart({ ...on, 'controlWorker.imageServer.advertisedUrl': 'http://10.0.0.5:8089' }),
+    ).toThrow(/controlWorker\.replicas 2 needs controlWorker\.bfbCache\.existingClaim/);
+    expect(() =>
+      renderChart({
+        ...on,
+        'controlWorker.imageServer.advertisedUrl': 'http://10.0.0.5:8089',
+        'controlWorker.imageServer.service.type': 'External',
+      }),
+    ).toThrow(/\/controlWorker\/imageServer\/service\/type/);
+  });
+
   test("controlWorker.tuning becomes the control worker's XPUFLOW_* tuning variables; none set, none given", () => {
     const tuned = renderChart({
       'controlWorker.tuning.maxCachedWorkflows': '300',

@@ -70,8 +70,22 @@ export class BmcConnection {
     this.session = { token, uri: pathOf(uri) };
   }
 
-  /** DELETE the session; one the BMC already dropped (401/404) is gone as well. */
+  /** DELETE the session (if any), then close the kept connection. */
   async logout(): Promise<void> {
+    try {
+      await this.deleteSession();
+    } finally {
+      this.dropConnection();
+    }
+  }
+
+  /** Closes the kept connection; a later request opens (and pins) a new one. */
+  dropConnection(): void {
+    this.ctx.agent.destroy();
+  }
+
+  /** DELETE the session; one the BMC already dropped (401/404) is gone as well. */
+  private async deleteSession(): Promise<void> {
     const session = this.session;
     if (!session) return;
     this.session = undefined;

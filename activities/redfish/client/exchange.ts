@@ -1,14 +1,14 @@
 /**
- * One HTTPS request to the BMC on a freshly pinned connection (tls-pin.ts), with DSP0266's request
- * headers (Accept, OData-Version 4.0, JSON bodies). One connection per request keeps the pin checked on
- * every exchange and leaves no idle sockets behind on a BMC, which serves few connections at once.
+ * One HTTPS request to the BMC on the session's pinned, kept-alive connection (pinned-agent.ts), with
+ * DSP0266's request headers (Accept, OData-Version 4.0, JSON bodies). The certificate is checked on
+ * every new connection before anything is written on it; an idempotent request that lost a reused
+ * connection the BMC had just closed is sent once more on a new one (pinned-agent.ts says why).
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { BmcTarget } from './bmc-address';
 import { RedfishError } from './errors';
-import { connectPinned } from './tls-pin';
-import type { BmcEndpoint } from './types';
+import type { PinnedAgent } from './pinned-agent';
 
 export interface ExchangeRequest {
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
@@ -30,13 +30,32 @@ const MAX_BODY = 8 * 1024 * 1024;
 
 export interface ExchangeContext {
   target: BmcTarget;
-  endpoint: BmcEndpoint;
+  /** The session's one connection, pinned when opened (closed with the session). */
+  agent: PinnedAgent;
   timeoutMs: number;
   signal?: AbortSignal;
 }
 
+/** A reused connection the BMC closed before answering: what Node reports for it. */
+class StaleConnection extends Error {}
+
 export async function exchange(ctx: ExchangeContext, req: ExchangeRequest): Promise<ExchangeResponse> {
-  const socket = await connectPinned(ctx.target, ctx.endpoint, ctx.timeoutMs, ctx.signal);
+  const idempotent = req.method === 'GET' || req.method === 'DELETE';
+  if (!idempotent) ctx.agent.freshForUnsafe();
+  try {
+    return await exchangeOnce(ctx, req, idempotent);
+  } catch (err) {
+    if (!(err instanceof StaleConnection)) throw err;
+    // The BMC closed the kept connection as the request went out: once more, on a new (pinned) one.
+    return exchangeOnce(ctx, req, false);
+  }
+}
+
+function exchangeOnce(
+  ctx: ExchangeContext,
+  req: ExchangeRequest,
+  retryOnStale: boolean,
+): Promise<ExchangeResponse> {
   const payload = req.body === undefined ? undefined : Buffer.from(JSON.stringify(req.body));
   return new Promise<ExchangeResponse>((resolve, reject) => {
     const unavailable = (why: string, cause?: unknown) =>
@@ -54,8 +73,8 @@ export async function exchange(ctx: ExchangeContext, req: ExchangeRequest): Prom
       host: ctx.target.host,
       port: ctx.target.port,
       path: req.path,
-      // No agent: with createConnection and no agent, Node writes on this (already pinned) socket.
-      createConnection: () => socket,
+      // The agent hands out the kept connection or a new one that passed the pin check.
+      agent: ctx.agent,
       headers: {
         Accept: 'application/json',
         'OData-Version': '4.0',
@@ -73,8 +92,11 @@ export async function exchange(ctx: ExchangeContext, req: ExchangeRequest): Prom
       clearTimeout(timer);
       ctx.signal?.removeEventListener('abort', onAbort);
     };
+    let answered = false;
     request.on('error', (err: NodeJS.ErrnoException) => {
       done();
+      if (retryOnStale && request.reusedSocket && !answered && isDropped(err))
+        return reject(new StaleConnection(err.message));
       reject(
         err instanceof RedfishError
           ? err
@@ -82,6 +104,7 @@ export async function exchange(ctx: ExchangeContext, req: ExchangeRequest): Prom
       );
     });
     request.on('response', (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (chunk: Buffer) => {
@@ -91,6 +114,7 @@ export async function exchange(ctx: ExchangeContext, req: ExchangeRequest): Prom
       });
       res.on('end', () => {
         done();
+        ctx.agent.answered();
         const text = Buffer.concat(chunks).toString('utf8');
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json: parseJson(text) });
       });
@@ -101,6 +125,11 @@ export async function exchange(ctx: ExchangeContext, req: ExchangeRequest): Prom
     });
     request.end(payload);
   });
+}
+
+/** How Node reports a connection the peer closed under a request. */
+function isDropped(err: NodeJS.ErrnoException): boolean {
+  return err.code === 'ECONNRESET' || err.code === 'EPIPE' || err.message === 'socket hang up';
 }
 
 function parseJson(text: string): unknown {

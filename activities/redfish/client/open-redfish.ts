@@ -7,6 +7,7 @@
 import { answerError } from './answer-errors';
 import { bmcTarget } from './bmc-address';
 import { BmcConnection } from './bmc-connection';
+import { PinnedAgent } from './pinned-agent';
 import { RedfishError } from './errors';
 import { SERVICE_ROOT } from './navigation';
 import { BmcSession, type RedfishSession } from './redfish-session';
@@ -21,10 +22,19 @@ export async function openRedfish(
 ): Promise<RedfishSession> {
   const auth = opts.auth ?? 'auto';
   const target = bmcTarget(ep.address);
-  const conn = new BmcConnection(
-    { target, endpoint: ep, timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, signal: opts.signal },
-    cred,
-  );
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const agent = new PinnedAgent(target, ep, timeoutMs, opts.signal);
+  const conn = new BmcConnection({ target, agent, timeoutMs, signal: opts.signal }, cred);
+  try {
+    return await login(conn, auth);
+  } catch (err) {
+    conn.dropConnection(); // no idle connection left on the BMC by a failed open
+    throw err;
+  }
+}
+
+async function login(conn: BmcConnection, auth: NonNullable<OpenOptions['auth']>): Promise<RedfishSession> {
+  const target = conn.target;
   const root = await readRoot(conn);
   const sessions = root.Links?.Sessions?.['@odata.id'];
   if (auth === 'session' && !sessions)

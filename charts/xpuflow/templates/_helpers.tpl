@@ -143,11 +143,19 @@ ports:
 {{- end }}
 {{- end -}}
 
-{{- define "xpuflow.metricsPort" -}}
+{{/* A worker's metrics port as one entry of a container's ports list (empty when metrics are off). */}}
+{{- define "xpuflow.metricsPortEntry" -}}
 {{- if .Values.metrics.enabled -}}
+- name: metrics
+  containerPort: {{ .Values.metrics.port }}
+  protocol: TCP
+{{- end }}
+{{- end -}}
+
+{{/* A worker's ports block when it has only the metrics port (empty when metrics are off). */}}
+{{- define "xpuflow.metricsPort" -}}
+{{- with include "xpuflow.metricsPortEntry" . -}}
 ports:
-  - name: metrics
-    containerPort: {{ .Values.metrics.port }}
-    protocol: TCP
+  {{- . | nindent 2 }}
 {{- end }}
 {{- end -}}
