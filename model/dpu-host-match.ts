@@ -12,6 +12,8 @@
  *
  * Pure: the Nodes' annotations in, a match per serial out.
  */
+import { dpuNodeName } from './dpu-discovery-api';
+import { HOST_FOUND_CONDITION, type DpuDeviceResource } from './resources/dpu-discovery';
 
 /** On a Node: what host-side discovery found there, a JSON list of cards (node/discovery/node-record.ts writes it). */
 export const DISCOVERED_DEVICES_ANNOTATION = 'dpu.xpuflow.dev/discovered-devices';
@@ -96,4 +98,36 @@ export function sharedSerials(
     by.set(key, [...(by.get(key) ?? []), `${b.address}:${b.port}`]);
   }
   return new Map([...by].filter(([, where]) => where.length > 1).map(([k, w]) => [k, w.sort()]));
+}
+
+/**
+ * The DPUDiscoveries to scan again because a Node's record changed: those
+ * with a DPUDevice whose serial this Node reports and that is not yet
+ * placed there, when all hosts' records together now give that serial one
+ * host. A scan places it (activities/kube/dpu-discovery.ts), after which
+ * this gives nothing for it: a Node's many status updates do not rescan.
+ * Only the changed Node's cards are read first; every record only when one
+ * of them names an unplaced device.
+ */
+export function discoveriesToRescan(
+  changed: { name: string; annotation: string | undefined },
+  devices: ReadonlyArray<DpuDeviceResource>,
+  allNodes: () => ReadonlyArray<{ name: string; annotation: string | undefined }>,
+): string[] {
+  const cards = hostCards(changed.name, changed.annotation);
+  if (!cards.length) return [];
+  const here = new Map(cards.map((c) => [serialKey(c.serialNumber), c]));
+  const waiting = devices.filter((d) => {
+    const c = here.get(serialKey(d.spec.serialNumber ?? ''));
+    if (!c || !d.status?.discovery) return false;
+    const placed = d.status.dpuNode === dpuNodeName(c.node) && d.status.pciAddress === c.pciAddress;
+    const found = d.status.conditions?.find((x) => x.type === HOST_FOUND_CONDITION)?.status === 'True';
+    return !(placed && found);
+  });
+  if (!waiting.length) return [];
+  const bySerial = cardsBySerial(allNodes());
+  const out = new Set<string>();
+  for (const d of waiting)
+    if (matchHost(d.spec.serialNumber, bySerial).kind === 'host') out.add(d.status!.discovery!);
+  return [...out].sort();
 }

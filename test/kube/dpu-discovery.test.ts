@@ -261,7 +261,18 @@ test('a serial no host reports waits without a DPUNode until its host records it
   expect(matched.message).toContain('SerialNumber ""');
   expect((await h.events('rack1')).map((e) => e.reason)).toContain('HostsNotMatched');
 
-  // host-f's node discovery records the card: the next scan places the DPU and makes its DPUNode.
+  // From here the schedule scans hourly: what places the late DPU is its host's record appearing
+  // (the controller's Node watch scans at once), not the next interval.
+  const rack1 = { namespace: NS, name: 'rack1' };
+  await h.kube.patch('DPUDiscovery', rack1, { spec: { scanInterval: '1h' } });
+  const hourly = (await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', rack1))!.metadata.generation;
+  await h.waitFor('a scan of the hourly generation', async () => {
+    const d = await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', rack1);
+    return d?.status?.observedGeneration === hourly;
+  });
+  const before = new Set(await h.workflowIds('dpuDiscovery'));
+
+  // host-f's node discovery records the card: a scan places the DPU and makes its DPUNode.
   await hostWithCards(LATE.hostName, [{ pciAddress: LATE.pciAddress, serial: LATE.serial }]);
   const joined = await h.waitFor('the late DPU placed on host-f', async () => {
     const d = await device(LATE.serial);
@@ -276,6 +287,8 @@ test('a serial no host reports waits without a DPUNode until its host records it
   });
   expect(hostF.spec.dpus).toEqual([{ name: LATE.serial.toLowerCase() }]);
   expect(hostF.status).toMatchObject({ dpuInstallInterface: 'redfish', kubeNodeRef: LATE.hostName });
+  // Started by host-f's record: the hourly interval started none since.
+  expect((await h.workflowIds('dpuDiscovery')).filter((id) => !before.has(id)).length).toBeGreaterThan(0);
 });
 
 test("a DPUSet with a dpuDeviceSelector makes one DPU per selected DPUDevice, on its DPUNode's host", async () => {

@@ -10,9 +10,11 @@ import {
   DISCOVERED_DEVICES_ANNOTATION,
   hostCards,
   matchHost,
+  discoveriesToRescan,
   serialKey,
   sharedSerials,
 } from '../../model/dpu-host-match';
+import type { DpuDeviceResource } from '../../model/resources/dpu-discovery';
 import { hostFoundCondition } from '../../activities/kube/dpu-discovery';
 
 const card = (pciAddress: string, serialNumber?: string): DiscoveredDevice => ({
@@ -125,4 +127,46 @@ test('the HostFound condition names the serial, the hosts, and a place kept from
   expect(several).toMatchObject({ status: 'False', reason: 'SerialOnSeveralHosts' });
   expect(several.message).toContain('host-d at 0000:3b:00.0, host-e at 0000:af:00.0');
   expect(several.message).toContain('kept on host host-d at 0000:3b:00.0 from an earlier scan');
+});
+
+test("a Node's new record rescans the discoveries of the devices it can now place, and nothing once they are placed", () => {
+  const dev = (serial: string, status: DpuDeviceResource['status'] = {}): DpuDeviceResource => ({
+    apiVersion: 'provisioning.xpuflow.dev/v1alpha1',
+    kind: 'DPUDevice',
+    metadata: { name: serial.toLowerCase(), namespace: 'ns' },
+    spec: { serialNumber: serial },
+    status: { discovery: 'rack1', ...status },
+  });
+  const hostF = { name: 'host-f', annotation: recordOf(card('0000:5e:00.0', 'MT2242X00021')) };
+  const unplaced = dev('MT2242X00021', {
+    conditions: [
+      {
+        type: 'HostFound',
+        status: 'False',
+        reason: 'NoHostReportsSerial',
+        message: '',
+        lastTransitionTime: '',
+      },
+    ],
+  });
+  const other = { ...dev('MT2242X00003'), status: { discovery: 'rack2' } };
+  expect(discoveriesToRescan(hostF, [unplaced, other], () => [hostF])).toEqual(['rack1']);
+  // Placed there already: a Node status update rescans nothing.
+  const placed = dev('MT2242X00021', {
+    dpuNode: 'host-f',
+    pciAddress: '0000:5e:00.0',
+    conditions: [
+      { type: 'HostFound', status: 'True', reason: 'SerialMatched', message: '', lastTransitionTime: '' },
+    ],
+  });
+  expect(discoveriesToRescan(hostF, [placed], () => [hostF])).toEqual([]);
+  // Another host reports the serial too: no single host, so no scan can place it.
+  const hostG = { name: 'host-g', annotation: recordOf(card('0000:3b:00.0', 'MT2242X00021')) };
+  expect(discoveriesToRescan(hostF, [unplaced], () => [hostF, hostG])).toEqual([]);
+  // A Node whose record holds no serial of a known device reads no other Node.
+  expect(
+    discoveriesToRescan({ name: 'plain', annotation: recordOf(card('0000:3b:00.0')) }, [unplaced], () => {
+      throw new Error('read every Node for a record with no serial');
+    }),
+  ).toEqual([]);
 });
