@@ -123,7 +123,15 @@ async function serialOf(
 ): Promise<{ value: string; seen: string }> {
   const seen: string[] = [];
   for (const link of dpu.Links?.Chassis ?? []) {
-    const chassis = await session.get<{ Id?: string; SerialNumber?: string | null }>(link['@odata.id']);
+    let chassis: { Id?: string; SerialNumber?: string | null };
+    try {
+      chassis = await session.get<{ Id?: string; SerialNumber?: string | null }>(link['@odata.id']);
+    } catch (err) {
+      // A Chassis the system links to but the BMC does not serve: the system's own serial stands in.
+      if (!isRedfishError(err, 'NotFound')) throw err;
+      seen.push(`Chassis ${link['@odata.id']} not found`);
+      continue;
+    }
     const value = (chassis.SerialNumber ?? '').trim();
     if (value) return { value, seen: '' };
     seen.push(
