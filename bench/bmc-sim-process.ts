@@ -13,7 +13,7 @@ import { startBmcSim, type BmcSim } from '../sim/bmc';
 import { serveUntilStopped } from './child-process';
 
 export interface BmcSimProcessOptions {
-  bmcs: Array<{ host: string; serial: string; pciAddress: string; hostName: string }>;
+  bmcs: Array<{ host: string; serial: string }>;
   port: number;
   username: string;
   password: string;

@@ -4,7 +4,10 @@
  * simulated BlueField BMCs among them (the rest empty), scanned by the
  * Temporal Schedule the DPUDiscovery controller makes, through the control
  * worker as a process. The simulators run in a child process of their own
- * (bmc-sim-process.ts), which counts the connections open at once. It prints:
+ * (bmc-sim-process.ts), which counts the connections open at once. Each
+ * BMC's DPU sits in a host of its own, whose Node carries the record
+ * host-side node discovery writes (node/discovery/node-record.ts, with the
+ * card's VPD serial), so the scan also places every DPU by serial. It prints:
  *
  *   the time from the DPUDiscovery's creation to its status naming B found DPUs
  *   the scan workflow's own time (start to close) and its activity's
@@ -26,7 +29,8 @@ import { Kube } from '../platform/kube/client';
 import type { DpuDeviceResource, DpuDiscoveryResource } from '../model/resources/dpu-discovery';
 import { formatIpv4, parseIpv4 } from '../model/dpu-discovery-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
-import { installCrds, KubeApiservers } from '../sim/kube';
+import { createHostNode, installCrds, KubeApiservers } from '../sim/kube';
+import { nodePatchFor } from '../node/discovery/node-record';
 import { freePort } from '../sim/free-port';
 import { spawnControlWorker } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
@@ -59,8 +63,6 @@ async function main(): Promise<void> {
     const bmcs = Array.from({ length: B }, (_, i) => ({
       host: formatIpv4(FIRST + 1 + ((i * step) % N)),
       serial: `MT2242X${String(i).padStart(5, '0')}`,
-      pciAddress: '0000:3b:00.0',
-      hostName: `bench-host-${i}`,
     }));
     const simOpts: BmcSimProcessOptions = { bmcs, port, username: 'root', password: 'bench-bmc' };
     const [[host]] = await Promise.all([
@@ -70,6 +72,28 @@ async function main(): Promise<void> {
     const kube = new Kube(host.kc);
     await installCrds(host.kc);
     await kube.core.createNamespace({ body: { metadata: { name: NS } } });
+    // The hosts: one Node per DPU, with node discovery's record of its card (serial from VPD).
+    for (const [i, b] of bmcs.entries()) {
+      const node = `bench-host-${i}`;
+      await createHostNode(kube, node, '127.0.0.1');
+      const patch = nodePatchFor(
+        {
+          devices: [
+            {
+              pciAddress: '0000:3b:00.0',
+              vendorId: '0x15b3',
+              deviceId: '0xa2dc',
+              model: 'BlueField-3',
+              serialNumber: b.serial,
+              pfs: [{ pciAddress: '0000:3b:00.0', netdevs: [] }],
+            },
+          ],
+          unrecognised: [],
+        },
+        {},
+      )!;
+      await kube.patchNode(node, { metadata: patch });
+    }
     await kube.core.createNamespacedSecret({
       namespace: NS,
       body: { metadata: { name: 'bmc' }, stringData: { username: 'root', password: 'bench-bmc' } },
@@ -127,6 +151,7 @@ async function main(): Promise<void> {
       workers,
       foundDPUs: disc.status!.foundDPUs ?? 0,
       dpuDevices: devices.length,
+      placedBySerial: devices.filter((d) => d.status?.dpuNode && d.status.pciAddress).length,
       createToStatusMs: wallMs,
       scanWorkflowMs: runMs,
       activityMs: steps,
@@ -140,7 +165,7 @@ async function main(): Promise<void> {
         `  scan workflow (start → close):            ${(runMs / 1000).toFixed(2)} s`,
         `  of which the scan activity (scanBmcs):    ${((steps.scanBmcs ?? 0) / 1000).toFixed(2)} s`,
         `  and the Kubernetes writes (kubeApplyDiscovery): ${((steps.kubeApplyDiscovery ?? 0) / 1000).toFixed(2)} s`,
-        `  DPUDevices written:                       ${devices.length}`,
+        `  DPUDevices written:                       ${devices.length} (${report.placedBySerial} placed on their host by serial)`,
         `  peak TCP connections open at once (simulators' side): ${counts.peak} (total ${counts.total})`,
       ].join('\n'),
     );

@@ -107,13 +107,34 @@ export class DpuDiscoveryController {
         action,
         state: { paused, note: noteOf(generation) },
       }));
-      // A changed range is scanned now, not at the next interval.
-      if (!paused) await this.temporal.schedule.getHandle(scheduleId).trigger(ScheduleOverlapPolicy.SKIP);
+      // A changed range is scanned now, not at the next interval; after a scan still running
+      // (BUFFER_ONE: that one started with the old spec), never beside it.
+      if (!paused)
+        await this.temporal.schedule.getHandle(scheduleId).trigger(ScheduleOverlapPolicy.BUFFER_ONE);
     }
     const message = `${paused ? 'paused' : `scans every ${disc.spec.scanInterval ?? '1h'}`} (schedule ${scheduleId})`;
     const cond = disc.status?.conditions?.find((c) => c.type === 'ScheduleReady');
     if (disc.status?.scheduleId !== scheduleId || cond?.message !== message || cond.status !== 'True')
       await this.writeSchedule(disc, 'True', paused ? 'Paused' : 'Scheduled', message);
+  }
+
+  /**
+   * Scans now, outside the interval: a host's record names the serial of a
+   * DPUDevice this discovery found but could not place (model/dpu-host-match.ts).
+   * A scan in flight is not doubled: one more runs after it (BUFFER_ONE, as that one may have
+   * read the hosts' records before this one appeared). A paused or deleted discovery,
+   * or one whose schedule is not made yet (its first scan comes with it), is left alone.
+   */
+  async rescan(namespace: string, name: string): Promise<void> {
+    const disc = this.lookup(namespace, name);
+    if (!disc || disc.metadata.deletionTimestamp || disc.spec.paused) return;
+    try {
+      await this.temporal.schedule
+        .getHandle(dpuDiscoveryScheduleId(refOf(disc.metadata)))
+        .trigger(ScheduleOverlapPolicy.BUFFER_ONE);
+    } catch (err) {
+      if (!(err instanceof ScheduleNotFoundError)) throw err;
+    }
   }
 
   private action(

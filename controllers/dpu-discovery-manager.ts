@@ -1,7 +1,10 @@
 /**
  * The DPUDiscovery controller's informers (DPUDiscoveries and DPUDevices of
- * one namespace) and work queue; the DPUDevice informer also feeds DPUSets
- * that select devices (controllers/dpu-device-feed.ts). The manager
+ * one namespace, and Nodes) and work queues; the DPUDevice informer also
+ * feeds DPUSets that select devices (controllers/dpu-device-feed.ts). A
+ * Node whose node-discovery record now names the serial of a DPUDevice not
+ * yet placed on a host makes its discovery scan at once, rather than at the
+ * next interval (model/dpu-host-match.ts). The manager
  * (controllers/manager.ts) starts it after the core controllers; a cluster
  * without these CRDs keeps every other controller running.
  */
@@ -11,8 +14,9 @@ import { Kube } from '../platform/kube/client';
 import type { DpuDeviceResource, DpuDiscoveryResource } from '../model/resources/dpu-discovery';
 import { DpuDiscoveryController } from './dpu-discovery-controller';
 import type { DpuDeviceFeed } from './dpu-device-feed';
-import { controllerRunner, objectQueue, watched } from './controller-runner';
-import { customInformer, unservedKinds, unservedMessage } from './informers';
+import { controllerRunner, objectQueue, on, watched } from './controller-runner';
+import { customInformer, nodeInformer, unservedKinds, unservedMessage } from './informers';
+import { DISCOVERED_DEVICES_ANNOTATION, discoveriesToRescan } from '../model/dpu-host-match';
 
 export interface DpuDiscoveryControllerOptions {
   kc: k8s.KubeConfig;
@@ -43,6 +47,11 @@ export async function startDpuDiscoveryController(
     ns,
   );
   const devices = customInformer<DpuDeviceResource & k8s.KubernetesObject>(opts.kc, 'DPUDevice', ns);
+  const nodes = nodeInformer(opts.kc);
+  const record = (n: k8s.V1Node) => ({
+    name: n.metadata?.name ?? '',
+    annotation: n.metadata?.annotations?.[DISCOVERED_DEVICES_ANNOTATION],
+  });
   const schedulesBase = opts.workflowUrlBase?.replace(/workflows\/$/, 'schedules/');
   const ctl = new DpuDiscoveryController(
     new Kube(opts.kc),
@@ -62,8 +71,25 @@ export async function startDpuDiscoveryController(
     kc: opts.kc,
     namespace: ns,
     log: opts.log,
-    informers: [watched(devices, 'dpudevices'), watched(discoveries, 'dpudiscoveries')],
-    queues: [objectQueue('DPUDiscovery', discoveries, ns, (n, name) => ctl.reconcile(n, name))],
+    informers: [
+      watched(devices, 'dpudevices'),
+      watched(discoveries, 'dpudiscoveries'),
+      watched(nodes, 'nodes'),
+    ],
+    queues: [
+      objectQueue('DPUDiscovery', discoveries, ns, (n, name) => ctl.reconcile(n, name)),
+      {
+        subject: (key) => `rescan of DPUDiscovery ${key} for a host's new record`,
+        reconcile: (key) => ctl.rescan(...(key.split('/') as [string, string])),
+        triggers: [
+          on(nodes, (n) =>
+            discoveriesToRescan(record(n), devices.list(ns) as DpuDeviceResource[], () =>
+              nodes.list().map(record),
+            ).map((d) => `${ns}/${d}`),
+          ),
+        ],
+      },
+    ],
     runningMessage: `watching DPUDiscoveries in namespace ${ns}`,
   });
   await runner.start();

@@ -37,8 +37,6 @@ export interface FoundBmc {
   serialNumber: string;
   manufacturer: string;
   model: string;
-  pciAddress?: string;
-  hostName?: string;
   firmwareVersions: Record<string, string>;
   certSha256?: string;
 }
@@ -48,6 +46,8 @@ export interface ScanResult {
   found: FoundBmc[];
   /** Addresses that answered Redfish but are not a BlueField BMC, or refused the credentials: `ip:port — why`. */
   skipped: string[];
+  /** BlueField BMCs that give no DPUDevice (an empty serial): `ip:port: why`. Absent in scans before it was added. */
+  unusable?: string[];
 }
 
 export interface ScanProgress {
@@ -61,6 +61,10 @@ export interface ApplyDiscoveryResult {
   updated: string[];
   unreachable: string[];
   nodes: string[];
+  /** DPUDevices no host's node discovery reports the serial of (no DPUNode yet). */
+  withoutHost?: string[];
+  /** Serials not written for a conflict: several BMCs report it (`serial: address, …`). */
+  conflicts?: string[];
 }
 
 /** A dotted IPv4 address as a number, or undefined when `s` is not one. */

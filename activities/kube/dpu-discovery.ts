@@ -1,17 +1,37 @@
 /**
  * What a discovery scan found, written to Kubernetes: a DPUDevice per
- * BlueField BMC (created, or updated when its versions or addresses moved), a
- * DPUNode per host its BMCs name, the discovery's own DPUDevices the scan did
+ * BlueField BMC (created, or updated when its versions or addresses moved),
+ * placed on its host by serial number (model/dpu-host-match.ts: the host's
+ * node discovery records each card's VPD serial on its Node), a DPUNode per
+ * host that holds found DPUs, the discovery's own DPUDevices the scan did
  * not reach marked Reachable False (kept, never deleted: a BMC rebooting or a
  * cable pulled is not a DPU gone), and the DPUDiscovery's status.
+ *
+ * A serial no host reports gives a DPUDevice without a DPUNode, condition
+ * HostFound False naming the serial; a serial several hosts report, or
+ * several BMCs, is named in the DPUDiscovery's HostsMatched condition and
+ * nothing is placed on a guess. A device placed by an earlier scan keeps its
+ * place until a host reports its serial again (a DPUSet does not delete a DPU
+ * because a host's record was briefly unreadable).
  */
 import { setCondition } from '../../model/resources/conditions';
 import { isConflict, isNotFound, type Kube } from '../../platform/kube/client';
 import { refOf, type KubeCondition, type ObjectRef } from '../../model/resources/common';
 import {
+  cardsBySerial,
+  DISCOVERED_DEVICES_ANNOTATION,
+  matchHost,
+  serialKey,
+  sharedSerials,
+  type HostCard,
+  type HostMatch,
+} from '../../model/dpu-host-match';
+import {
   DISCOVERED_CONDITION,
   DPU_DISCOVERY_LABEL,
   DPU_NODE_REF_LABEL,
+  HOST_FOUND_CONDITION,
+  HOSTS_MATCHED_CONDITION,
   REACHABLE_CONDITION,
   type DpuDeviceResource,
   type DpuDeviceStatus,
@@ -32,8 +52,47 @@ export interface ApplyDiscoveryInput {
   generation: number;
   found: FoundBmc[];
   scanned: number;
+  /** BlueField BMCs the scan could not make a DPUDevice of (an empty serial): `ip:port: why`. */
+  unusable?: string[];
   dpuDeviceLabels: Record<string, string>;
   workflowId: string;
+}
+
+/** Where a device is placed: its host's Kubernetes node and its PCI address there, or nowhere yet. */
+interface Placement {
+  node?: string;
+  pciAddress?: string;
+  match: HostMatch;
+}
+
+/** The HostFound condition a match gives (placement kept from an earlier scan named). */
+export function hostFoundCondition(
+  serial: string,
+  p: Placement,
+): { status: 'True' | 'False'; reason: string; message: string } {
+  const kept = p.node ? ` (kept on host ${p.node} at ${p.pciAddress} from an earlier scan)` : '';
+  if (p.match.kind === 'host')
+    return {
+      status: 'True',
+      reason: 'SerialMatched',
+      message: `host ${p.match.node} reports serial ${serial} at PCI ${p.match.pciAddress} (node discovery's VPD record)`,
+    };
+  if (p.match.kind === 'several')
+    return {
+      status: 'False',
+      reason: 'SerialOnSeveralHosts',
+      message:
+        `serial ${serial} is reported by several hosts: ` +
+        p.match.hosts.map((h) => `${h.node} at ${h.pciAddress}`).join(', ') +
+        `; one card sits in one host, so none is taken${kept}: check the VPD serials of those cards`,
+    };
+  return {
+    status: 'False',
+    reason: 'NoHostReportsSerial',
+    message:
+      `no Node's ${DISCOVERED_DEVICES_ANNOTATION} record holds serial ${serial}, so this DPU has no DPUNode${kept}: ` +
+      `run the host worker's node discovery on the DPU's host (chart: hostWorker.discovery) and check that the card's VPD serial reads ${serial}`,
+  };
 }
 
 export interface DiscoveryFailureReport {
@@ -44,7 +103,7 @@ export interface DiscoveryFailureReport {
 }
 
 /** The status a found BMC gives its DPUDevice (conditions apart). */
-function deviceStatus(discovery: string, bmc: FoundBmc, now: string): DpuDeviceStatus {
+function deviceStatus(discovery: string, bmc: FoundBmc, at: Placement, now: string): DpuDeviceStatus {
   return {
     serialNumber: bmc.serialNumber,
     bmcIp: bmc.address,
@@ -52,8 +111,8 @@ function deviceStatus(discovery: string, bmc: FoundBmc, now: string): DpuDeviceS
     manufacturer: bmc.manufacturer,
     model: bmc.model,
     firmwareVersions: bmc.firmwareVersions,
-    ...(bmc.pciAddress ? { pciAddress: bmc.pciAddress } : {}),
-    ...(bmc.hostName ? { dpuNode: dpuNodeName(bmc.hostName) } : {}),
+    ...(at.pciAddress ? { pciAddress: at.pciAddress } : {}),
+    ...(at.node ? { dpuNode: dpuNodeName(at.node) } : {}),
     ...(bmc.certSha256 ? { bmcCertSha256: bmc.certSha256 } : {}),
     discovery,
     lastSeenTime: now,
@@ -89,17 +148,27 @@ export function discoveryReportActivities(kube: () => Kube) {
   async function applyDevice(
     input: ApplyDiscoveryInput,
     bmc: FoundBmc,
+    match: HostMatch,
     now: string,
-  ): Promise<'created' | 'updated' | undefined> {
+  ): Promise<{ outcome: 'created' | 'updated' | undefined; at: Placement }> {
     const k = kube();
     const ns = input.discovery.namespace;
     const name = dpuDeviceName(bmc.serialNumber);
+    let cur = await k.get<DpuDeviceResource>('DPUDevice', { namespace: ns, name });
+    // A host reporting the serial places it; otherwise an earlier scan's place is kept.
+    const at: Placement =
+      match.kind === 'host'
+        ? { node: match.node, pciAddress: match.pciAddress, match }
+        : {
+            ...(cur?.status?.dpuNode ? { node: cur.status.dpuNode } : {}),
+            ...(cur?.status?.pciAddress ? { pciAddress: cur.status.pciAddress } : {}),
+            match,
+          };
     const labels: Record<string, string> = {
       ...input.dpuDeviceLabels,
       [DPU_DISCOVERY_LABEL]: input.discovery.name,
-      ...(bmc.hostName ? { [DPU_NODE_REF_LABEL]: dpuNodeName(bmc.hostName) } : {}),
+      ...(at.node ? { [DPU_NODE_REF_LABEL]: dpuNodeName(at.node) } : {}),
     };
-    let cur = await k.get<DpuDeviceResource>('DPUDevice', { namespace: ns, name });
     let outcome: 'created' | 'updated' | undefined;
     if (!cur) {
       try {
@@ -121,8 +190,10 @@ export function discoveryReportActivities(kube: () => Kube) {
         metadata: { labels },
         spec: { bmcIp: bmc.address, bmcPort: bmc.port },
       });
-    const status = deviceStatus(input.discovery.name, bmc, now);
+    const status = deviceStatus(input.discovery.name, bmc, at, now);
     const wasReachable = cur.status?.conditions?.find((c) => c.type === REACHABLE_CONDITION)?.status;
+    const hostWas = cur.status?.conditions?.find((c) => c.type === HOST_FOUND_CONDITION);
+    const host = hostFoundCondition(bmc.serialNumber, at);
     if (!outcome && (specMoved || changed(cur.status, status))) outcome = 'updated';
     let conditions = withCondition(
       cur.status?.conditions,
@@ -140,8 +211,14 @@ export function discoveryReportActivities(kube: () => Kube) {
       `answered scan of DPUDiscovery ${input.discovery.name} (${input.workflowId})`,
       now,
     );
+    conditions = withCondition(conditions, HOST_FOUND_CONDITION, host.status, host.reason, host.message, now);
+    if (!outcome && (hostWas?.status !== host.status || hostWas.reason !== host.reason)) outcome = 'updated';
     await k.patchStatus('DPUDevice', refOf(cur.metadata), { ...status, conditions });
     const ref = refOf(cur.metadata);
+    if (host.status === 'False' && hostWas?.message !== host.message)
+      await k.event({ kind: 'DPUDevice', ref }, 'Warning', host.reason, host.message);
+    else if (host.status === 'True' && hostWas?.status === 'False')
+      await k.event({ kind: 'DPUDevice', ref }, 'Normal', host.reason, host.message);
     if (outcome === 'created')
       await k.event(
         { kind: 'DPUDevice', ref },
@@ -156,20 +233,27 @@ export function discoveryReportActivities(kube: () => Kube) {
         'Reachable',
         `BMC ${bmc.address}:${bmc.port} answers again`,
       );
-    return outcome;
+    return { outcome, at };
   }
 
-  /** One DPUNode per host its BMCs named, listing the DPUDevices in it (a device no longer found stays listed). */
-  async function applyNodes(input: ApplyDiscoveryInput): Promise<string[]> {
+  /**
+   * One DPUNode per host a found device is placed on, listing the DPUDevices
+   * in it (a device no longer found stays listed); its kubeNodeRef is the host's Node.
+   */
+  async function applyNodes(
+    input: ApplyDiscoveryInput,
+    placed: ReadonlyArray<{ device: string; node: string }>,
+  ): Promise<string[]> {
     const k = kube();
     const ns = input.discovery.namespace;
-    const byHost = new Map<string, string[]>();
-    for (const bmc of input.found) {
-      if (!bmc.hostName) continue;
-      const node = dpuNodeName(bmc.hostName);
-      byHost.set(node, [...(byHost.get(node) ?? []), dpuDeviceName(bmc.serialNumber)]);
+    const byHost = new Map<string, { kubeNode: string; devices: string[] }>();
+    for (const p of placed) {
+      const name = dpuNodeName(p.node);
+      const entry = byHost.get(name) ?? { kubeNode: p.node, devices: [] };
+      entry.devices.push(p.device);
+      byHost.set(name, entry);
     }
-    for (const [name, devices] of byHost) {
+    for (const [name, { kubeNode, devices }] of byHost) {
       const cur = await k.get<DpuNodeResource>('DPUNode', { namespace: ns, name });
       const dpus = [...new Set([...(cur?.spec.dpus ?? []).map((d) => d.name), ...devices])].sort();
       const labels = { [DPU_DISCOVERY_LABEL]: input.discovery.name };
@@ -190,11 +274,11 @@ export function discoveryReportActivities(kube: () => Kube) {
       } else if (JSON.stringify(cur.spec.dpus?.map((d) => d.name)) !== JSON.stringify(dpus)) {
         await k.patch('DPUNode', { namespace: ns, name }, { spec: { dpus: dpus.map((n) => ({ name: n })) } });
       }
-      if (cur?.status?.dpuInstallInterface !== 'redfish' || cur.status.kubeNodeRef !== name)
+      if (cur?.status?.dpuInstallInterface !== 'redfish' || cur.status.kubeNodeRef !== kubeNode)
         await k.patchStatus(
           'DPUNode',
           { namespace: ns, name },
-          { dpuInstallInterface: 'redfish', kubeNodeRef: name },
+          { dpuInstallInterface: 'redfish', kubeNodeRef: kubeNode },
         );
     }
     return [...byHost.keys()].sort();
@@ -246,25 +330,73 @@ export function discoveryReportActivities(kube: () => Kube) {
     /** Writes a scan's findings: DPUDevices, DPUNodes, unreachable marks and the DPUDiscovery's status. */
     async kubeApplyDiscovery(input: ApplyDiscoveryInput): Promise<ApplyDiscoveryResult> {
       const now = new Date().toISOString();
+      const k = kube();
       const created: string[] = [];
       const updated: string[] = [];
+      const placed: Array<{ device: string; node: string }> = [];
+      const withoutHost: string[] = [];
+      const problems: string[] = [];
+      // One card has one BMC: a serial several BMCs report is written for none of them.
+      const shared = sharedSerials(input.found);
+      for (const [serial, where] of shared)
+        problems.push(
+          `serial ${serial} is reported by several BMCs (${where.join(', ')}): no DPUDevice is written for it`,
+        );
+      const usable = input.found.filter((b) => !shared.has(serialKey(b.serialNumber)));
+      const hosts = await hostRecords(k);
       // A few devices at once: each is several API calls, and the API server takes them in parallel.
-      for (let i = 0; i < input.found.length; i += DEVICE_WRITES_AT_ONCE) {
-        const batch = input.found.slice(i, i + DEVICE_WRITES_AT_ONCE);
-        const outcomes = await Promise.all(batch.map((bmc) => applyDevice(input, bmc, now)));
+      for (let i = 0; i < usable.length; i += DEVICE_WRITES_AT_ONCE) {
+        const batch = usable.slice(i, i + DEVICE_WRITES_AT_ONCE);
+        const results = await Promise.all(
+          batch.map((bmc) => applyDevice(input, bmc, matchHost(bmc.serialNumber, hosts), now)),
+        );
         batch.forEach((bmc, j) => {
-          if (outcomes[j] === 'created') created.push(dpuDeviceName(bmc.serialNumber));
-          if (outcomes[j] === 'updated') updated.push(dpuDeviceName(bmc.serialNumber));
+          const device = dpuDeviceName(bmc.serialNumber);
+          const { outcome, at } = results[j];
+          if (outcome === 'created') created.push(device);
+          if (outcome === 'updated') updated.push(device);
+          if (at.match.kind === 'host') placed.push({ device, node: at.match.node });
+          else withoutHost.push(device);
+          if (at.match.kind !== 'host')
+            problems.push(`DPUDevice ${device}: ${hostFoundCondition(bmc.serialNumber, at).message}`);
         });
       }
-      const nodes = await applyNodes(input);
+      for (const why of input.unusable ?? []) problems.push(`BMC ${why}`);
+      const nodes = await applyNodes(input, placed);
       const unreachable = await markUnreachable(input, now);
-      const k = kube();
       const disc = await k.get<{ status?: { conditions?: KubeCondition[] } }>(
         'DPUDiscovery',
         input.discovery,
       );
       if (disc) {
+        const matched = problems.length
+          ? {
+              status: 'False' as const,
+              reason: 'HostsNotMatched',
+              message: problems.join('; ').slice(0, 4000),
+            }
+          : {
+              status: 'True' as const,
+              reason: 'HostsMatched',
+              message: `every found DPU is placed on the host that reports its serial`,
+            };
+        const matchedWas = disc.status?.conditions?.find((c) => c.type === HOSTS_MATCHED_CONDITION);
+        let conditions = withCondition(
+          disc.status?.conditions,
+          'ScanSucceeded',
+          'True',
+          'Scanned',
+          `${input.scanned} address:port pairs scanned, ${input.found.length} BlueField BMCs found, ${unreachable.all.length} known DPUDevices unreachable`,
+          now,
+        );
+        conditions = withCondition(
+          conditions,
+          HOSTS_MATCHED_CONDITION,
+          matched.status,
+          matched.reason,
+          matched.message,
+          now,
+        );
         await k.patchStatus('DPUDiscovery', input.discovery, {
           observedGeneration: input.generation,
           lastScanTime: now,
@@ -272,17 +404,24 @@ export function discoveryReportActivities(kube: () => Kube) {
           unreachableDPUs: unreachable.all.length,
           addressesScanned: input.scanned,
           lastScanWorkflowId: input.workflowId,
-          conditions: withCondition(
-            disc.status?.conditions,
-            'ScanSucceeded',
-            'True',
-            'Scanned',
-            `${input.scanned} address:port pairs scanned, ${input.found.length} BlueField BMCs found, ${unreachable.all.length} known DPUDevices unreachable`,
-            now,
-          ),
+          conditions,
         });
+        if (matched.status === 'False' && matchedWas?.message !== matched.message)
+          await k.event(
+            { kind: 'DPUDiscovery', ref: input.discovery },
+            'Warning',
+            matched.reason,
+            matched.message,
+          );
       }
-      return { created, updated, unreachable: unreachable.newly, nodes };
+      return {
+        created,
+        updated,
+        unreachable: unreachable.newly,
+        nodes,
+        withoutHost,
+        conflicts: [...shared].map(([serial, where]) => `${serial}: ${where.join(', ')}`),
+      };
     },
 
     /** A scan that failed for good (credentials Secret missing, bad range): the DPUDiscovery's condition and an Event say why. */
@@ -305,4 +444,15 @@ export function discoveryReportActivities(kube: () => Kube) {
       await k.event({ kind: 'DPUDiscovery', ref: r.discovery }, 'Warning', 'ScanFailed', r.message);
     },
   };
+}
+
+/** Every host card with a serial, as the hosts' node discovery recorded them on their Nodes. */
+async function hostRecords(k: Kube): Promise<Map<string, HostCard[]>> {
+  const list = await k.core.listNode();
+  return cardsBySerial(
+    list.items.map((n) => ({
+      name: n.metadata?.name ?? '',
+      annotation: n.metadata?.annotations?.[DISCOVERED_DEVICES_ANNOTATION],
+    })),
+  );
 }

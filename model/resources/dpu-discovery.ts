@@ -67,7 +67,7 @@ export interface DpuDeviceStatus {
   serialNumber?: string;
   bmcIp?: string;
   bmcPort?: number;
-  /** DPF's: the DPU's PCI address on its host. */
+  /** DPF's: the DPU's PCI address on its host (from the host's node discovery record, matched by serial). */
   pciAddress?: string;
   /** xpuflow: Manufacturer and Model as the BMC's ComputerSystem reports them. */
   manufacturer?: string;
@@ -76,7 +76,7 @@ export interface DpuDeviceStatus {
   firmwareVersions?: Record<string, string>;
   /** xpuflow: SHA-256 of the BMC's TLS certificate seen by the scan (pin it for the Redfish install path). */
   bmcCertSha256?: string;
-  /** xpuflow: the DPUNode (host) this DPU sits in, when the BMC names its host. */
+  /** xpuflow: the DPUNode (host) this DPU sits in, when a host's node discovery reports its serial. */
   dpuNode?: string;
   /** xpuflow: the DPUDiscovery that found it, and when it last answered. */
   discovery?: string;
@@ -103,6 +103,14 @@ export type DpuNodeResource = Resource<DpuNodeSpec, DpuNodeStatus>;
 export const DISCOVERED_CONDITION = 'Discovered';
 /** xpuflow: whether the last scan reached the device's BMC; False (reason Unreachable) when it did not. */
 export const REACHABLE_CONDITION = 'Reachable';
+
+/**
+ * xpuflow: on a DPUDevice, whether a host's node discovery reports its serial
+ * (True, reason SerialMatched; False, NoHostReportsSerial or SerialOnSeveralHosts).
+ */
+export const HOST_FOUND_CONDITION = 'HostFound';
+/** xpuflow: on a DPUDiscovery, whether every DPU its last scan found was placed on a host (False names what was not). */
+export const HOSTS_MATCHED_CONDITION = 'HostsMatched';
 
 /** On DPUDevices and DPUNodes a discovery wrote: the DPUDiscovery's name. */
 export const DPU_DISCOVERY_LABEL = `${GROUP}/dpudiscovery`;

@@ -16,9 +16,11 @@
  * annotation, so a restarted worker keeps counting.
  */
 import { PCI_LABEL_PREFIX, labelValueToPci, pciToLabelValue } from '../../model/resources/pci-labels';
+import { DISCOVERED_DEVICES_ANNOTATION } from '../../model/dpu-host-match';
 import type { DiscoveredDevice, SysfsScan, UnrecognisedDevice } from './scan-sysfs';
 
-export const DISCOVERED_DEVICES_ANNOTATION = 'dpu.xpuflow.dev/discovered-devices';
+// BMC discovery reads the record by this name to find each DPU's host by its serial (model/dpu-host-match.ts).
+export { DISCOVERED_DEVICES_ANNOTATION };
 export const UNRECOGNISED_DEVICES_ANNOTATION = 'dpu.xpuflow.dev/unrecognised-devices';
 
 /** A card in the record: what the last scan that saw it found, and since when it is gone. */

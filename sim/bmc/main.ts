@@ -1,7 +1,7 @@
 /**
  * The BlueField BMC simulator as a process, for DMTF's Python tools and the benchmarks:
  *   node dist/sim/bmc/main.js [--host 127.0.0.1] [--port 0] [--user root] [--password xpuflow-bmc]
- *     [--serial MT2242X00001] [--pci-address 0000:3b:00.0] [--host-name node-1] [--bfb-version V]
+ *     [--serial MT2242X00001] [--bfb-version V]
  *     [--flash-seconds 1] [--boot-seconds 0.5] [--ca-file PATH]
  * Prints one JSON line when listening: {"url","caFile","certSha256","pid"}; stops on SIGTERM/SIGINT.
  */
@@ -17,8 +17,6 @@ const HELP = `usage: node dist/sim/bmc/main.js [options]
   --user U            account name (default root)
   --password P        its password (default xpuflow-bmc)
   --serial S          the DPU's serial number
-  --pci-address A     the DPU's PCI address on its host
-  --host-name N       the host the DPU sits in
   --bfb-version V     the DPU OS version before any update
   --flash-seconds S   how long an rshim install task runs (default 1)
   --boot-seconds S    how long the DPU boots after an install or reset (default 0.5)
@@ -33,8 +31,6 @@ async function main(): Promise<void> {
       user: { type: 'string' },
       password: { type: 'string' },
       serial: { type: 'string' },
-      'pci-address': { type: 'string' },
-      'host-name': { type: 'string' },
       'bfb-version': { type: 'string' },
       'flash-seconds': { type: 'string' },
       'boot-seconds': { type: 'string' },
@@ -58,8 +54,6 @@ async function main(): Promise<void> {
     username: values.user,
     password: values.password,
     serial: values.serial,
-    pciAddress: values['pci-address'],
-    hostName: values['host-name'],
     bfbVersion: values['bfb-version'],
     flashSeconds: num('flash-seconds', values['flash-seconds']),
     bootSeconds: num('boot-seconds', values['boot-seconds']),

@@ -46,12 +46,13 @@ export interface BmcSimOptions {
   /** Default 'root' / 'xpuflow-bmc'. */
   username?: string;
   password?: string;
-  /** The DPU's serial number (default MT2242X00001). */
+  /**
+   * The DPU's serial number (default MT2242X00001), in Chassis/Card1 and
+   * Systems/Bluefield; '' plays a BMC that reports none. Like a real BMC, the
+   * simulator says nothing of the DPU's host: discovery finds the host by this
+   * serial in the host's PCI VPD (model/dpu-host-match.ts).
+   */
   serial?: string;
-  /** The DPU's PCI address on its host (Oem.Xpuflow.HostPciAddress of Systems/Bluefield). */
-  pciAddress?: string;
-  /** The host this DPU sits in (Oem.Xpuflow.HostName of Systems/Bluefield). */
-  hostName?: string;
   /** The DPU OS (BFB) version reported before any update. */
   bfbVersion?: string;
   bmcFirmwareVersion?: string;
@@ -461,9 +462,6 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
               'ResetType@Redfish.AllowableValues': SYSTEM_RESET_TYPES,
             },
           },
-          // Not NVIDIA's: where this DPU sits on its host, for xpuflow's discovery tests (a real
-          // BMC does not report the host's PCI address of its DPU).
-          Oem: { Xpuflow: { HostPciAddress: opts.pciAddress ?? null, HostName: opts.hostName ?? null } },
         }),
         needs: { PATCH: 'ConfigureComponents' },
         patch: (body) => {

@@ -31,6 +31,8 @@ export interface SimFleetOptions {
   timing?: Partial<ProvisionTiming>;
   /** Where the d-th DPU of the h-th host serves DMS (default: 127.0.0.1, a free port). */
   dmsListen?: (h: number, d: number) => { host: string; port: number };
+  /** The serial in the d-th DPU of the h-th host's PCI VPD (default: no VPD), as BMC discovery matches it. */
+  vpdSerial?: (h: number, d: number) => string;
 }
 
 export interface SimHost {
@@ -83,6 +85,9 @@ export async function startSimFleet(opts: SimFleetOptions): Promise<SimFleet> {
         pfs: Array.from({ length: opts.dpusPerHost }, (_, d) => ({
           pciAddress: dpuPciAddress(d),
           totalVfs: opts.totalVfs ?? 16,
+          ...(opts.vpdSerial
+            ? { vpd: { productName: 'BlueField-2 DPU', serialNumber: opts.vpdSerial(h, d) } }
+            : {}),
         })),
       });
       const host: SimHost = { node, sysfsRoot, kernel: startSimKernel(sysfsRoot, { persistent: false }) };

@@ -1,15 +1,30 @@
 /**
  * BMC discovery against the real kube-apiserver and Temporal: a DPUDiscovery
- * over 127.0.0.2–127.0.0.40 with four simulated BlueField BMCs (sim/bmc) on
- * four of those addresses (the rest empty) becomes a Temporal Schedule whose
+ * over 127.0.0.2–127.0.0.40 with simulated BlueField BMCs (sim/bmc) on some
+ * of those addresses (the rest empty) becomes a Temporal Schedule whose
  * runs create DPUDevices and DPUNodes, update a device whose DPU OS version
  * changed, and mark a device whose BMC stopped unreachable (kept). A DPUSet
- * selects the devices by label. Bad ranges are refused by the API server,
- * naming the field.
+ * selects the devices by label.
+ *
+ * The BMCs say nothing of their hosts (as a real BlueField BMC): each DPU is
+ * placed by its serial, which the hosts' node discovery (node/discovery,
+ * syncNodeDevices, the host worker's own pass) reads from the card's PCI VPD
+ * in a simulated sysfs and records on the host's Node. A serial no host
+ * reports gives a DPUDevice without a DPUNode until its host's record
+ * appears; a serial two hosts report is placed on neither; a BMC with an
+ * empty serial gives no DPUDevice; each is named in the status. Bad ranges
+ * are refused by the API server, naming the field.
  */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { startBmcSim, type BmcSim } from '../../sim/bmc';
 import { freePort } from '../../sim/free-port';
+import { createHostNode } from '../../sim/kube';
+import { createSysfsTree } from '../../sim/sysfs';
+import { syncNodeDevices } from '../../node/discovery/sync-node';
+import { BLUEFIELD_IDS } from '../../node/discovery/pci-ids';
 import { apiMessage } from '../../platform/kube/client';
 import type { DpuResource } from '../../model/resources/common';
 import {
@@ -28,16 +43,65 @@ const h = new KubeHarness();
 let port: number;
 const sims = new Map<string, BmcSim>();
 
-/** Four BMCs among the 39 scanned addresses: two DPUs in host-a, one each in host-b and host-c. */
+/**
+ * Four BMCs among the 39 scanned addresses whose serials hosts report: two
+ * DPUs in host-a, one each in host-b and host-c (where each sits is the
+ * hosts' side, below; the BMC knows only its serial).
+ */
 const BMCS = [
   { host: '127.0.0.3', serial: 'MT2242X00003', pciAddress: '0000:3b:00.0', hostName: 'host-a' },
   { host: '127.0.0.9', serial: 'MT2242X00009', pciAddress: '0000:af:00.0', hostName: 'host-a' },
   { host: '127.0.0.17', serial: 'MT2242X00017', pciAddress: '0000:3b:00.0', hostName: 'host-b' },
   { host: '127.0.0.33', serial: 'MT2242X00033', pciAddress: '0000:3b:00.0', hostName: 'host-c' },
 ];
+/** A DPU whose host has no record yet (host-f appears later), one two hosts claim, one BMC with an empty serial. */
+const LATE = { host: '127.0.0.21', serial: 'MT2242X00021', pciAddress: '0000:5e:00.0', hostName: 'host-f' };
+const CLAIMED = { host: '127.0.0.25', serial: 'MT2242X00025' };
+const NO_SERIAL = { host: '127.0.0.29', serial: '' };
 
-async function startSim(b: (typeof BMCS)[number], bfbVersion: string): Promise<void> {
-  sims.set(b.host, await startBmcSim({ ...b, port, bfbVersion, username: 'root', password: 'bmc-secret' }));
+const sysDir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-dpu-discovery-'));
+
+/**
+ * A host as production sees it: a Node, a sysfs tree with its cards (serial
+ * in each card's VPD), and one pass of the host worker's node discovery,
+ * which records them on the Node.
+ */
+async function hostWithCards(
+  node: string,
+  cards: Array<{ pciAddress: string; serial: string }>,
+): Promise<void> {
+  const sysfsRoot = path.join(sysDir, node);
+  createSysfsTree(sysfsRoot, {
+    pfs: cards.map((c) => ({
+      pciAddress: c.pciAddress,
+      totalVfs: 0,
+      device: '0xa2dc',
+      vpd: { productName: 'BlueField-3 B3220 P-Series DPU', serialNumber: c.serial },
+    })),
+  });
+  await createHostNode(h.kube, node, '127.0.0.1');
+  const pass = await syncNodeDevices({
+    kube: h.kube,
+    node,
+    sysfsRoot,
+    ids: BLUEFIELD_IDS,
+    log: () => undefined,
+  });
+  expect(pass.scan.devices.map((d) => d.serialNumber)).toEqual(cards.map((c) => c.serial));
+}
+
+async function startSim(b: { host: string; serial: string }, bfbVersion: string): Promise<void> {
+  sims.set(
+    b.host,
+    await startBmcSim({
+      host: b.host,
+      serial: b.serial,
+      port,
+      bfbVersion,
+      username: 'root',
+      password: 'bmc-secret',
+    }),
+  );
 }
 
 const device = (serial: string) =>
@@ -47,7 +111,15 @@ const reachable = (d: DpuDeviceResource | undefined) =>
 
 beforeAll(async () => {
   port = await freePort();
-  await Promise.all([h.start(), ...BMCS.map((b) => startSim(b, '4.9.0-100'))]);
+  await Promise.all([h.start(), ...[...BMCS, LATE, CLAIMED, NO_SERIAL].map((b) => startSim(b, '4.9.0-100'))]);
+  for (const name of ['host-a', 'host-b', 'host-c'])
+    await hostWithCards(
+      name,
+      BMCS.filter((b) => b.hostName === name).map((b) => ({ pciAddress: b.pciAddress, serial: b.serial })),
+    );
+  // One serial in two hosts' VPD: a mistake (or a swapped record) no match may guess through.
+  await hostWithCards('host-d', [{ pciAddress: '0000:3b:00.0', serial: CLAIMED.serial }]);
+  await hostWithCards('host-e', [{ pciAddress: '0000:af:00.0', serial: CLAIMED.serial }]);
   await h.kube.core.createNamespacedSecret({
     namespace: NS,
     body: { metadata: { name: 'bmc-credentials' }, stringData: { username: 'root', password: 'bmc-secret' } },
@@ -57,6 +129,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all([...sims.values()].map((s) => s.stop()));
   await h.dispose();
+  fs.rmSync(sysDir, { recursive: true, force: true });
 });
 
 test('a scheduled scan creates DPUDevices and DPUNodes, updates a changed version, marks a stopped BMC unreachable', async () => {
@@ -92,7 +165,17 @@ test('a scheduled scan creates DPUDevices and DPUNodes, updates a changed versio
   });
   expect(Object.values(first.status!.firmwareVersions!)).toContain('4.9.0-100');
   expect(first.status!.conditions!.find((c) => c.type === 'Discovered')?.status).toBe('True');
-  expect((await h.kube.list<DpuDeviceResource>('DPUDevice', NS)).length).toBe(4);
+  expect(first.status!.conditions!.find((c) => c.type === 'HostFound')).toMatchObject({
+    status: 'True',
+    reason: 'SerialMatched',
+  });
+  for (const d of [LATE, CLAIMED])
+    await h.waitFor(
+      `DPUDevice for ${d.serial}`,
+      async () => reachable(await device(d.serial))?.status === 'True',
+    );
+  // No DPUDevice for the BMC with an empty serial.
+  expect((await h.kube.list<DpuDeviceResource>('DPUDevice', NS)).length).toBe(6);
 
   // DPUNodes: a host and its DPUs (written after the DPUDevices, in the same scan).
   const hostA = await h.waitFor('DPUNode host-a with both its DPUs', async () => {
@@ -106,7 +189,7 @@ test('a scheduled scan creates DPUDevices and DPUNodes, updates a changed versio
   // The schedule: made by the controller, its runs are dpuDiscovery workflows, linked from the status.
   const disc = await h.waitFor('discovery status', async () => {
     const d = await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', { namespace: NS, name: 'rack1' });
-    return d?.status?.foundDPUs === 4 && d.status.scheduleId ? d : undefined;
+    return d?.status?.foundDPUs === 6 && d.status.scheduleId ? d : undefined;
   });
   expect(disc.metadata.finalizers).toContain(DPU_DISCOVERY_FINALIZER);
   expect(disc.status!.addressesScanned).toBe(39);
@@ -138,11 +221,74 @@ test('a scheduled scan creates DPUDevices and DPUNodes, updates a changed versio
   expect((await h.events(gone.serial.toLowerCase())).map((e) => e.reason)).toContain('Unreachable');
   await h.waitFor('unreachableDPUs 1 on the discovery', async () => {
     const d = await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', { namespace: NS, name: 'rack1' });
-    return d?.status?.unreachableDPUs === 1 && d.status.foundDPUs === 3;
+    return d?.status?.unreachableDPUs === 1 && d.status.foundDPUs === 5;
   });
   expect(reachable(await device(BMCS[0].serial))?.status).toBe('True');
   const last = (await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', { namespace: NS, name: 'rack1' }))!;
   h.captureHistory(last.status!.lastScanWorkflowId!, 'dpu-discovery-unreachable.json');
+});
+
+test('a serial no host reports waits without a DPUNode until its host records it; one two hosts report, and an empty serial, are named', async () => {
+  const hostFound = async (serial: string) =>
+    (await device(serial))?.status?.conditions?.find((c) => c.type === 'HostFound');
+  // No host reports MT2242X00021 yet: a DPUDevice with its BMC data, no host, and why.
+  const late = (await device(LATE.serial))!;
+  expect(late.status).toMatchObject({ serialNumber: LATE.serial, bmcIp: LATE.host, bmcPort: port });
+  expect(late.status?.dpuNode).toBeUndefined();
+  expect(late.status?.pciAddress).toBeUndefined();
+  expect(late.metadata.labels?.['provisioning.xpuflow.dev/dpunode']).toBeUndefined();
+  const none = (await hostFound(LATE.serial))!;
+  expect(none).toMatchObject({ status: 'False', reason: 'NoHostReportsSerial' });
+  expect(none.message).toContain(`record holds serial ${LATE.serial}`);
+  expect((await h.events(LATE.serial.toLowerCase())).map((e) => e.reason)).toContain('NoHostReportsSerial');
+
+  // Two hosts report MT2242X00025: placed on neither, both named, no DPUNode made for either.
+  const claimed = (await hostFound(CLAIMED.serial))!;
+  expect(claimed).toMatchObject({ status: 'False', reason: 'SerialOnSeveralHosts' });
+  expect(claimed.message).toContain('host-d at 0000:3b:00.0, host-e at 0000:af:00.0');
+  expect((await device(CLAIMED.serial))!.status?.dpuNode).toBeUndefined();
+  const dpuNodes = (await h.kube.list<DpuNodeResource>('DPUNode', NS)).map((n) => n.metadata.name).sort();
+  expect(dpuNodes).toEqual(['host-a', 'host-b', 'host-c']);
+
+  // The discovery names all three: the two serials and the BMC whose serial is empty.
+  const matched = await h.waitFor('HostsMatched False on the discovery', async () => {
+    const d = await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', { namespace: NS, name: 'rack1' });
+    return d?.status?.conditions?.find((c) => c.type === 'HostsMatched' && c.status === 'False');
+  });
+  expect(matched.message).toContain(`serial ${LATE.serial}`);
+  expect(matched.message).toContain(`serial ${CLAIMED.serial} is reported by several hosts`);
+  expect(matched.message).toContain(`${NO_SERIAL.host}:${port}: BlueField BMC with an empty serial number`);
+  expect(matched.message).toContain('SerialNumber ""');
+  expect((await h.events('rack1')).map((e) => e.reason)).toContain('HostsNotMatched');
+
+  // From here the schedule scans hourly: what places the late DPU is its host's record appearing
+  // (the controller's Node watch scans at once), not the next interval.
+  const rack1 = { namespace: NS, name: 'rack1' };
+  await h.kube.patch('DPUDiscovery', rack1, { spec: { scanInterval: '1h' } });
+  const hourly = (await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', rack1))!.metadata.generation;
+  await h.waitFor('a scan of the hourly generation', async () => {
+    const d = await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', rack1);
+    return d?.status?.observedGeneration === hourly;
+  });
+  const before = new Set(await h.workflowIds('dpuDiscovery'));
+
+  // host-f's node discovery records the card: a scan places the DPU and makes its DPUNode.
+  await hostWithCards(LATE.hostName, [{ pciAddress: LATE.pciAddress, serial: LATE.serial }]);
+  const joined = await h.waitFor('the late DPU placed on host-f', async () => {
+    const d = await device(LATE.serial);
+    return d?.status?.dpuNode === LATE.hostName ? d : undefined;
+  });
+  expect(joined.status?.pciAddress).toBe(LATE.pciAddress);
+  expect(joined.metadata.labels?.['provisioning.xpuflow.dev/dpunode']).toBe(LATE.hostName);
+  expect(await hostFound(LATE.serial)).toMatchObject({ status: 'True', reason: 'SerialMatched' });
+  const hostF = await h.waitFor('DPUNode host-f', async () => {
+    const n = await h.kube.get<DpuNodeResource>('DPUNode', { namespace: NS, name: LATE.hostName });
+    return n?.status?.kubeNodeRef ? n : undefined;
+  });
+  expect(hostF.spec.dpus).toEqual([{ name: LATE.serial.toLowerCase() }]);
+  expect(hostF.status).toMatchObject({ dpuInstallInterface: 'redfish', kubeNodeRef: LATE.hostName });
+  // Started by host-f's record: the hourly interval started none since.
+  expect((await h.workflowIds('dpuDiscovery')).filter((id) => !before.has(id)).length).toBeGreaterThan(0);
 });
 
 test("a DPUSet with a dpuDeviceSelector makes one DPU per selected DPUDevice, on its DPUNode's host", async () => {
@@ -155,7 +301,8 @@ test("a DPUSet with a dpuDeviceSelector makes one DPU per selected DPUDevice, on
       strategy: { type: 'OnDelete' },
     },
   });
-  const want = BMCS.map((b) => dpuObjectName(b.hostName, b.pciAddress)).sort();
+  // The placed ones (the unreachable one stays wanted); the one two hosts claim is not.
+  const want = [...BMCS, LATE].map((b) => dpuObjectName(b.hostName, b.pciAddress)).sort();
   const dpus = await h.waitFor('one DPU per DPUDevice', async () => {
     const l = await h.kube.list<DpuResource>('DPU', NS);
     return l.length === want.length ? l : undefined;
@@ -209,5 +356,5 @@ test('deleting the DPUDiscovery deletes its schedule and keeps the DPUDevices', 
   await expect(h.client.schedule.getHandle(disc.status!.scheduleId!).describe()).rejects.toBeInstanceOf(
     ScheduleNotFoundError,
   );
-  expect(await h.kube.list<DpuDeviceResource>('DPUDevice', NS)).toHaveLength(4);
+  expect(await h.kube.list<DpuDeviceResource>('DPUDevice', NS)).toHaveLength(6);
 });

@@ -6,7 +6,9 @@
  * install path in its template, so the rollout is two DPUSets created
  * together: `via-dms` over two labelled hosts, `via-bmc` over the DPUDevices
  * a DPUDiscovery found on two BlueField BMC simulators (sim/bmc) on loopback
- * addresses. Each DPU of `via-bmc` carries the BMC block of its device (the
+ * addresses, placed on their hosts by serial: each host's sysfs holds its
+ * card's serial in PCI VPD, which the host worker's node discovery records
+ * on its Node, and the BMC reports the same serial. Each DPU of `via-bmc` carries the BMC block of its device (the
  * address and port the scan recorded, the certificate SHA-256 it saw as the
  * pin, the discovery's credentials Secret). Every simulator flashes once.
  */
@@ -31,7 +33,7 @@ beforeAll(async () => {
   await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
   await h.startControllers();
   dmsFleet = await h.hosts('mxd', 2, { [PATH_LABEL]: 'gnoi' });
-  bmcFleet = await h.hosts('mxb', 2, { [PATH_LABEL]: 'redfish' });
+  bmcFleet = await h.hosts('mxb', 2, { [PATH_LABEL]: 'redfish' }, { vpdSerial: (i) => `MT2242X0006${i}` });
   const port = await freePort();
   for (const [i, host] of BMC_HOSTS.entries()) {
     sims.push(
@@ -39,8 +41,6 @@ beforeAll(async () => {
         host,
         port,
         serial: `MT2242X0006${i}`,
-        pciAddress: bmcFleet.dpus[i].spec.pciAddress,
-        hostName: bmcFleet.hosts[i].node,
         username: 'root',
         password: 'bmc-secret',
         flashSeconds: 1,

@@ -199,7 +199,13 @@ export class KubeHarness {
     prefix: string,
     count: number,
     labels: Record<string, string>,
-    opts: { flashMs?: number; rebootMs?: number; realNode?: boolean } = {},
+    opts: {
+      flashMs?: number;
+      rebootMs?: number;
+      realNode?: boolean;
+      /** The serial in each host's DPU VPD, which node discovery records (BMC discovery matches it). */
+      vpdSerial?: (h: number) => string;
+    } = {},
   ): Promise<SimFleet> {
     if (opts.realNode && count !== 1)
       throw new Error(`hosts ${prefix}: a real node is one host (asked ${count})`);
@@ -214,6 +220,7 @@ export class KubeHarness {
       rebootMs: opts.rebootMs ?? 500,
       bfbSizeBytes: 1024,
       dmsListen: (h) => ({ host: `${net}.${octet}.${h + 1}`, port: this.dmsBasePort }),
+      ...(opts.vpdSerial ? { vpdSerial: opts.vpdSerial } : {}),
     });
     this.fleets.push(fleet);
     for (const [i, h] of fleet.hosts.entries()) {

@@ -32,6 +32,7 @@ export async function dpuDiscovery(input: DpuDiscoveryInput): Promise<ApplyDisco
     generation: input.generation,
     found: scan.found,
     scanned: scan.scanned,
+    unusable: scan.unusable ?? [],
     dpuDeviceLabels: input.dpuDeviceLabels,
     workflowId,
   });

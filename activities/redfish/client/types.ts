@@ -75,6 +75,8 @@ export interface ComputerSystem extends Resource {
   HostName?: string;
   Status?: { State?: string; Health?: string };
   BootProgress?: { LastState?: string; OemLastState?: string };
+  /** DMTF ComputerSystem Links: the Chassis holding it (a BlueField's card, with the card's serial). */
+  Links?: { Chassis?: Link[]; ManagedBy?: Link[] };
   Actions?: { '#ComputerSystem.Reset'?: ActionInfo; [action: string]: ActionInfo | undefined };
 }
 

@@ -79,6 +79,7 @@ export function scanActivities(kube: () => Kube) {
       );
       const found: FoundBmc[] = [];
       const skipped: string[] = [];
+      const unusable: string[] = [];
       const progress: ScanProgress = { scanned: 0, total: targets.length, found: 0 };
       let lastBeat = 0;
       const beat = (force = false) => {
@@ -101,6 +102,7 @@ export function scanActivities(kube: () => Kube) {
         }));
         if (outcome.kind === 'found') found.push(outcome.bmc);
         if (outcome.kind === 'skipped') skipped.push(outcome.why);
+        if (outcome.kind === 'unusable') unusable.push(outcome.why);
         progress.scanned++;
         progress.found = found.length;
         beat();
@@ -108,7 +110,12 @@ export function scanActivities(kube: () => Kube) {
       if (signal.aborted) throw ApplicationFailure.create({ message: 'scan cancelled', type: 'Cancelled' });
       beat(true);
       found.sort((a, b) => a.serialNumber.localeCompare(b.serialNumber));
-      return { scanned: progress.scanned, found, skipped: skipped.slice(0, 50) };
+      return {
+        scanned: progress.scanned,
+        found,
+        skipped: skipped.slice(0, 50),
+        unusable: unusable.sort().slice(0, 50),
+      };
     },
   };
 }
