@@ -41,7 +41,7 @@ import {
   type Ledger,
 } from '../model/service-ipam-planner';
 import { dpuClusterNodeName } from '../model/dpu-cluster-node';
-import { statusCode, type Kube } from '../platform/kube/client';
+import { statusCode, unlessNotFound, type Kube } from '../platform/kube/client';
 import { patchStatusAt } from './status-at-version';
 
 export interface IpamLookups {
@@ -110,7 +110,10 @@ export class IpamController {
     for (const i of interfaces) {
       const rows = onDpus(i).map((d) => addressRow(name, pool, plan, i, d.metadata.name, nodeOf(d)));
       if (sameRows(i.status?.addresses ?? [], rows)) continue;
-      await this.kube.patchStatus('DPUServiceInterface', refOf(i.metadata), { addresses: rows });
+      // An interface deleted since the cache saw it has no status to write.
+      await unlessNotFound(() =>
+        this.kube.patchStatus('DPUServiceInterface', refOf(i.metadata), { addresses: rows }),
+      );
     }
   }
 
