@@ -19,6 +19,7 @@ import {
 } from '../model/resources/common';
 import type { ProvisionTiming } from '../model/dpu';
 import { startChainControllers } from './service-chain-manager';
+import { startIpamControllers } from './service-ipam-manager';
 import { startCredentialController } from './credential-manager';
 import { DpuController } from './dpu-controller';
 import { DpuClusterController } from './dpu-cluster-controller';
@@ -67,6 +68,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
   await core.start();
   const credentials = await startCredentialController({ ...opts, log });
   const chainControllers = await startChainControllers({ ...opts, log });
+  const ipamControllers = await startIpamControllers({ kc: opts.kc, namespace: ns, log });
   const dpuServices = await startDpuServiceControllers({
     kc: opts.kc,
     temporal: opts.temporal,
@@ -89,6 +91,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
     async stop() {
       await core.stop();
       await chainControllers.stop();
+      await ipamControllers.stop();
       await credentials.stop();
       await dpuServices.stop();
       await discovery.stop();

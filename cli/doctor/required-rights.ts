@@ -29,6 +29,7 @@ const RECONCILED = [
   'dpudiscoveries',
 ];
 const CHAINS = ['dpuserviceinterfaces', 'dpuservicechains'];
+const IPAM = ['dpuserviceipams', 'dpuservicenads'];
 const sub = (resources: string[], s: string) => resources.map((r) => `${r}/${s}`);
 
 export const REQUIRED_RULES: RequiredRule[] = [
@@ -58,6 +59,14 @@ export const REQUIRED_RULES: RequiredRule[] = [
   },
   { scope: 'cluster', apiGroups: [OWN], resources: sub(CHAINS, 'status'), verbs: ['get', 'update', 'patch'] },
   { scope: 'cluster', apiGroups: [OWN], resources: sub(CHAINS, 'finalizers'), verbs: ['update', 'patch'] },
+  { scope: 'cluster', apiGroups: [OWN], resources: IPAM, verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+  { scope: 'cluster', apiGroups: [OWN], resources: sub(IPAM, 'status'), verbs: ['get', 'update', 'patch'] },
+  {
+    scope: 'cluster',
+    apiGroups: [OWN],
+    resources: ['dpuservicenads/finalizers'],
+    verbs: ['update', 'patch'],
+  },
   { scope: 'cluster', apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'create', 'delete'] },
   { scope: 'cluster', apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
   {

@@ -20,6 +20,8 @@ export const Plural = {
   DPUServiceCredentialRequest: 'dpuservicecredentialrequests',
   DPUServiceInterface: 'dpuserviceinterfaces',
   DPUServiceChain: 'dpuservicechains',
+  DPUServiceIPAM: 'dpuserviceipams',
+  DPUServiceNAD: 'dpuservicenads',
   DPUDevice: 'dpudevices',
   DPUNode: 'dpunodes',
   DPUDiscovery: 'dpudiscoveries',
@@ -48,6 +50,7 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   finalizers?: string[];
   deletionTimestamp?: string | Date;
+  creationTimestamp?: string | Date;
   ownerReferences?: Array<{
     apiVersion: string;
     kind: string;

@@ -27,6 +27,8 @@ export interface DpuServiceInterfaceSpec {
   service?: { serviceId: string; network: string; interfaceName: string };
   /** The OVS bridge the port goes on (default br-sfc). */
   bridge?: string;
+  /** A DPUServiceIPAM that gives the interface an address on each DPU node (model/resources/service-ipam.ts). */
+  ipam?: { name: string };
 }
 
 export interface ChainPortRef {

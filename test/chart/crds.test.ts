@@ -57,6 +57,8 @@ const EXPECTED: Record<string, string> = {
   DPUCluster: 'dpuclusters',
   DPUServiceInterface: 'dpuserviceinterfaces',
   DPUServiceChain: 'dpuservicechains',
+  DPUServiceIPAM: 'dpuserviceipams',
+  DPUServiceNAD: 'dpuservicenads',
   DPUServiceCredentialRequest: 'dpuservicecredentialrequests',
   DPUService: 'dpuservices',
   DPUDevice: 'dpudevices',

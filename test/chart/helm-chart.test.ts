@@ -494,6 +494,15 @@ describe('default values', () => {
       ] as const)
         expect({ r, verb, granted: grants(cr, group, r, verb) }).toEqual({ r, verb, granted: want });
     }
+    // Service IPAM and NADs: the ledger in IPAM status, a finalizer on NADs; neither is created or deleted.
+    for (const [r, verb, want] of [
+      ['dpuserviceipams', 'watch', true],
+      ['dpuserviceipams/status', 'patch', true],
+      ['dpuservicenads/finalizers', 'update', true],
+      ['dpuserviceipams', 'delete', false],
+      ['dpuservicenads', 'create', false],
+    ] as const)
+      expect({ r, verb, granted: grants(cr, group, r, verb) }).toEqual({ r, verb, granted: want });
     expect(grants(cr, '', 'nodes', 'patch')).toBe(true);
     expect(grants(cr, '', 'nodes', 'delete')).toBe(false);
     expect(grants(cr, '', 'pods', 'create')).toBe(true);
@@ -542,6 +551,8 @@ describe('default values', () => {
       'dpuservicechains.provisioning.xpuflow.dev',
       'dpuservicecredentialrequests.provisioning.xpuflow.dev',
       'dpuserviceinterfaces.provisioning.xpuflow.dev',
+      'dpuserviceipams.provisioning.xpuflow.dev',
+      'dpuservicenads.provisioning.xpuflow.dev',
       'dpuservices.provisioning.xpuflow.dev',
       'dpusets.provisioning.xpuflow.dev',
     ]);
