@@ -15,7 +15,7 @@ import {
   sharedSerials,
 } from '../../model/dpu-host-match';
 import type { DpuDeviceResource } from '../../model/resources/dpu-discovery';
-import { hostFoundCondition } from '../../activities/kube/dpu-discovery';
+import { hostFoundCondition } from '../../activities/kube/dpu-device-host';
 
 const card = (pciAddress: string, serialNumber?: string): DiscoveredDevice => ({
   pciAddress,
