@@ -59,14 +59,9 @@ export const REQUIRED_RULES: RequiredRule[] = [
   },
   { scope: 'cluster', apiGroups: [OWN], resources: sub(CHAINS, 'status'), verbs: ['get', 'update', 'patch'] },
   { scope: 'cluster', apiGroups: [OWN], resources: sub(CHAINS, 'finalizers'), verbs: ['update', 'patch'] },
-  { scope: 'cluster', apiGroups: [OWN], resources: IPAM, verbs: ['get', 'list', 'watch', 'update', 'patch'] },
-  { scope: 'cluster', apiGroups: [OWN], resources: sub(IPAM, 'status'), verbs: ['get', 'update', 'patch'] },
-  {
-    scope: 'cluster',
-    apiGroups: [OWN],
-    resources: ['dpuservicenads/finalizers'],
-    verbs: ['update', 'patch'],
-  },
+  // IPAM ledger and NAD finalizer: merge patches only (controllers/service-ipam-manager.ts).
+  { scope: 'cluster', apiGroups: [OWN], resources: IPAM, verbs: ['get', 'list', 'watch', 'patch'] },
+  { scope: 'cluster', apiGroups: [OWN], resources: sub(IPAM, 'status'), verbs: ['patch'] },
   { scope: 'cluster', apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'create', 'delete'] },
   { scope: 'cluster', apiGroups: [''], resources: ['serviceaccounts/token'], verbs: ['create'] },
   {

@@ -498,7 +498,8 @@ describe('default values', () => {
     for (const [r, verb, want] of [
       ['dpuserviceipams', 'watch', true],
       ['dpuserviceipams/status', 'patch', true],
-      ['dpuservicenads/finalizers', 'update', true],
+      ['dpuservicenads', 'patch', true],
+      ['dpuserviceipams', 'update', false],
       ['dpuserviceipams', 'delete', false],
       ['dpuservicenads', 'create', false],
     ] as const)
