@@ -68,26 +68,34 @@ beforeAll(async () => {
   [[hostCluster, dpuCluster]] = await Promise.all([apis.start(['host', 'dpu']), temporal.start()]);
   host = new Kube(hostCluster.kc);
   dpuKube = new Kube(dpuCluster.kc);
-  await Promise.all([installCrds(hostCluster.kc), installKamajiCrd(hostCluster.kc)]);
-  await host.core.createNamespace({ body: { metadata: { name: NS } } });
   kamaji = new PlayedKamaji(hostCluster.kc);
-  await setUpKubeadmBootstrap(dpuCluster);
-  kcm = startControllerManager(dpuCluster, dir);
   client = new Client({
     connection: await Connection.connect({ address: temporal.address }),
     namespace: 'default',
     dataConverter: codecDataConverter({ [CODEC_KEYS_ENV]: keys }),
   });
-  await startControlWorker(client, {
-    dir,
-    env: {
-      TEMPORAL_ADDRESS: temporal.address,
-      TEMPORAL_NAMESPACE: 'default',
-      XPUFLOW_KUBECONFIG: hostCluster.kubeconfigPath,
-      [CODEC_KEYS_ENV]: keys,
-    },
-    started: (w) => (worker = w),
-  });
+  // Each mostly waits on its own process: the host's CRDs, the DPU cluster's bootstrap and
+  // kube-controller-manager, and the control worker start side by side.
+  await Promise.all([
+    (async () => {
+      await Promise.all([installCrds(hostCluster.kc), installKamajiCrd(hostCluster.kc)]);
+      await host.core.createNamespace({ body: { metadata: { name: NS } } });
+    })(),
+    (async () => {
+      await setUpKubeadmBootstrap(dpuCluster);
+      kcm = startControllerManager(dpuCluster, dir);
+    })(),
+    startControlWorker(client, {
+      dir,
+      env: {
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_NAMESPACE: 'default',
+        XPUFLOW_KUBECONFIG: hostCluster.kubeconfigPath,
+        [CODEC_KEYS_ENV]: keys,
+      },
+      started: (w) => (worker = w),
+    }),
+  ]);
   controllers = await startControllers({
     kc: hostCluster.kc,
     temporal: client,
