@@ -205,6 +205,14 @@ test('a kamaji DPUCluster goes from nothing to Ready: TenantControlPlane, NodePo
     reason: 'ControlPlaneReady',
   });
   expect(condition(ready, 'Reachable')?.message).toContain(dpuCluster.url);
+  // The control plane is made once: its version cannot be edited afterwards.
+  const edit = await host
+    .patch('DPUCluster', { namespace: NS, name: CLUSTER }, { spec: { kamaji: { version: 'v1.32.0' } } })
+    .then(
+      () => 'accepted',
+      (err: unknown) => String((err as { body?: unknown }).body ?? err),
+    );
+  expect(edit).toContain('spec.kamaji.version cannot change');
   const secret = await host.getSecret(NS, `${CLUSTER}-kubeconfig`);
   expect(Buffer.from(secret!.data!.kubeconfig, 'base64').toString()).toBe(dpuCluster.kubeconfigYaml);
 });
