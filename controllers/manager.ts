@@ -126,6 +126,8 @@ function coreControllers(
       bfb: (n, name) => inf.bfbs.get(name, n),
       flavor: (n, name) => inf.flavors.get(name, n),
       node: (name) => inf.nodes.get(name),
+      cluster: (n, name) => inf.clusters.get(name, n),
+      dpus: (n) => [...inf.dpus.list(n)],
     },
     {
       dmsBasePort: opts.dmsBasePort ?? 9339,
@@ -150,7 +152,10 @@ function coreControllers(
     },
     { settleTimeoutSeconds: opts.settleTimeoutSeconds ?? 7200, workflowUrl },
   );
-  const cluster = new DpuClusterController(kube, (n, name) => inf.clusters.get(name, n));
+  const cluster = new DpuClusterController(kube, opts.temporal, {
+    cluster: (n, name) => inf.clusters.get(name, n),
+    dpus: (n) => [...inf.dpus.list(n)],
+  });
   return { dpu, set, cluster };
 }
 
@@ -184,6 +189,11 @@ function coreRunner(
         on(inf.bfbs, (b) => dpusWhere((d) => d.spec.bfb === b.metadata?.name)),
         on(inf.flavors, (f) => dpusWhere((d) => d.spec.flavor === f.metadata?.name)),
         on(inf.nodes, (node) => dpusWhere((d) => d.spec.nodeName === node.metadata?.name)),
+        // maxNodes: a DPU waiting for a seat looks again when its cluster changes or a DPU in it goes.
+        on(inf.clusters, (c) => dpusWhere((d) => d.spec.cluster?.name === c.metadata?.name)),
+        on(inf.dpus, (g) =>
+          g.spec.cluster ? dpusWhere((d) => d.spec.cluster?.name === g.spec.cluster?.name) : [],
+        ),
       ]),
       objectQueue('DPUSet', inf.sets, ns, (n, name) => ctl.set.reconcile(n, name), [
         on(inf.dpus, (d) => {
@@ -203,7 +213,12 @@ function coreRunner(
         ),
       ]),
       {
-        ...objectQueue('DPUCluster', inf.clusters, ns, (n, name) => ctl.cluster.reconcile(n, name)),
+        // A DPU naming a cluster comes or goes: a deletion it blocked may go on.
+        ...objectQueue('DPUCluster', inf.clusters, ns, (n, name) => ctl.cluster.reconcile(n, name), [
+          on(inf.dpus, (d) =>
+            d.spec.cluster ? [`${d.metadata?.namespace ?? ns}/${d.spec.cluster.name}`] : [],
+          ),
+        ]),
         // Reachability changes without an event: look again every minute.
         requeue: { everyMs: 60_000, keys: () => inf.clusters.list(ns).map(keyOf) },
       },

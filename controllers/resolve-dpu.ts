@@ -4,7 +4,13 @@
  * resolved is a problem the DPU's status shows (and nothing starts).
  */
 import type * as k8s from '@kubernetes/client-node';
-import type { BfbResource, DpuFlavorResource, DpuResource } from '../model/resources/common';
+import type {
+  BfbResource,
+  DpuClusterResource,
+  DpuFlavorResource,
+  DpuResource,
+} from '../model/resources/common';
+import { clusterSeatProblem } from '../model/dpu-cluster';
 import { refOf } from '../model/resources/common';
 import { flavorContentOf } from '../model/dpu-flavor';
 import { PCI_LABEL_PREFIX, reportedPciAddresses } from '../model/resources/pci-labels';
@@ -23,6 +29,9 @@ export interface Lookups {
   bfb(namespace: string, name: string): BfbResource | undefined;
   flavor(namespace: string, name: string): DpuFlavorResource | undefined;
   node(name: string): k8s.V1Node | undefined;
+  /** The DPUCluster a DPU names and the DPUs of a namespace: for maxNodes (without them it is not checked). */
+  cluster?(namespace: string, name: string): DpuClusterResource | undefined;
+  dpus?(namespace: string): DpuResource[];
 }
 
 export type Resolved =
@@ -36,6 +45,10 @@ export function resolveDpu(
 ): Resolved {
   const ns = dpu.metadata.namespace ?? 'default';
   const { spec } = dpu;
+  // First: a DPU without a seat in its DPUCluster starts nothing, whatever else it waits for.
+  const cluster = spec.cluster && look.cluster?.(ns, spec.cluster.name);
+  const full = cluster && look.dpus ? clusterSeatProblem(dpu, cluster, look.dpus(ns)) : undefined;
+  if (full) return { problem: { phase: 'Pending', reason: 'DpuClusterFull', message: full } };
   const bfb = look.bfb(ns, spec.bfb);
   if (!bfb) {
     return {

@@ -99,3 +99,8 @@ export function dpuDiscoveryScheduleId(ref: ObjectRef): string {
 export function dpuDiscoveryWorkflowId(ref: ObjectRef): string {
   return `dpu-discovery-scan-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
 }
+
+/** The long-lived workflow that makes and removes one `kamaji` DPUCluster. */
+export function dpuClusterWorkflowId(ref: ObjectRef): string {
+  return `dpucluster-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
+}

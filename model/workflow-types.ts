@@ -12,6 +12,7 @@
  * Pure: only types and constants, no workflow code.
  */
 import type { CredentialInput } from './credential-api';
+import type { DpuClusterInput } from './dpu-cluster-api';
 import type { DpuStatus } from './dpu';
 import type { DeleteDpuInput, DpuLifecycleInput, UpdateDpuInput } from './dpu-lifecycle-api';
 import type { ProvisionDpuInput } from './dpu-provision-api';
@@ -40,6 +41,7 @@ export type ServiceChainWorkflow = (input: ServiceChainInput) => Promise<string>
 export type CredentialWorkflow = (input: CredentialInput) => Promise<string>;
 export type DpuServiceWorkflow = (input: DpuServiceInput) => Promise<string>;
 export type DpuDiscoveryWorkflow = (input: DpuDiscoveryInput) => Promise<ApplyDiscoveryResult>;
+export type DpuClusterWorkflow = (input: DpuClusterInput) => Promise<string>;
 
 /** Each registered workflow type's function type, by its name. */
 export interface WorkflowFunctions {
@@ -55,6 +57,7 @@ export interface WorkflowFunctions {
   serviceCredential: CredentialWorkflow;
   dpuService: DpuServiceWorkflow;
   dpuDiscovery: DpuDiscoveryWorkflow;
+  dpuCluster: DpuClusterWorkflow;
 }
 
 export type WorkflowTypeName = keyof WorkflowFunctions;
@@ -73,4 +76,5 @@ export const WorkflowType: { readonly [K in WorkflowTypeName]: K } = {
   serviceCredential: 'serviceCredential',
   dpuService: 'dpuService',
   dpuDiscovery: 'dpuDiscovery',
+  dpuCluster: 'dpuCluster',
 };

@@ -8,6 +8,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type * as k8s from '@kubernetes/client-node';
 import { isNotFound, Kube } from '../../platform/kube/client';
 import { kubeConfigFromYaml } from '../../platform/kube/config';
+import { kubeconfigSecretOf } from '../../model/dpu-cluster';
 import type { DpuClusterResource, Kind, ObjectRef, Resource } from '../../model/resources/common';
 
 /** A getter for the host cluster's client; without a kubeconfig it fails saying how to give one. */
@@ -46,7 +47,7 @@ export async function dpuClusterClient(
       lookup.notFoundType ?? 'DpuClusterNotFound',
     );
   }
-  const { name, key = 'kubeconfig' } = dc.spec.kubeconfigSecret;
+  const { name, key } = kubeconfigSecretOf(dc);
   const secret = await host.getSecret(ref.namespace, name);
   const data = secret?.data?.[key];
   if (!data) {

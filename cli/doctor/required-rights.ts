@@ -99,6 +99,25 @@ export const REQUIRED_RULES: RequiredRule[] = [
     resources: ['secrets'],
     verbs: ['create', 'update', 'delete'],
   },
+  // kamaji DPUClusters: the TenantControlPlane, its NodePort Service and keepalived load balancer.
+  {
+    scope: 'watch-namespace',
+    apiGroups: ['kamaji.clastix.io'],
+    resources: ['tenantcontrolplanes'],
+    verbs: ['get', 'list', 'watch', 'create', 'delete'],
+  },
+  {
+    scope: 'watch-namespace',
+    apiGroups: [''],
+    resources: ['services', 'configmaps'],
+    verbs: ['get', 'create', 'update', 'delete'],
+  },
+  {
+    scope: 'watch-namespace',
+    apiGroups: ['apps'],
+    resources: ['daemonsets'],
+    verbs: ['get', 'create', 'update', 'delete'],
+  },
   {
     scope: 'lease-namespace',
     apiGroups: ['coordination.k8s.io'],

@@ -182,8 +182,36 @@ export interface DpuSetStatus {
 export type DpuSetResource = Resource<DpuSetSpec, DpuSetStatus>;
 
 export interface DpuClusterSpec {
-  kubeconfigSecret: { name: string; key?: string };
+  /** `static` (default): a cluster someone made, its kubeconfig in kubeconfigSecret; `kamaji`: xpuflow makes it (dpu-cluster.ts). */
+  type?: 'static' | 'kamaji';
+  /** Required for `static`; for `kamaji` where the kubeconfig is written (default `<name>-kubeconfig`). */
+  kubeconfigSecret?: { name: string; key?: string };
   maxNodes?: number;
+  kamaji?: KamajiSettings;
+}
+
+/**
+ * How xpuflow asks Kamaji for the control plane of a `kamaji` DPUCluster (the
+ * fields DPF's kamaji cluster manager sets, NVIDIA/doca-platform
+ * internal/clustermanager/kamaji/handler.go @ 1f6a80c0b087, and its
+ * ClusterEndpointSpec.keepalived in api/provisioning/v1alpha1/dpucluster_types.go).
+ */
+export interface KamajiSettings {
+  /** Kubernetes version of the control plane (TenantControlPlane spec.kubernetes.version), e.g. v1.31.2. */
+  version: string;
+  /** Kamaji DataStore (spec.dataStore); unset means Kamaji's default. */
+  dataStore?: string;
+  /** Control-plane replicas (spec.controlPlane.deployment.replicas), default 1. */
+  replicas?: number;
+  /** The load balancer in front of the control plane: a keepalived VIP on the host cluster's control-plane nodes. */
+  keepalived?: {
+    vip: string;
+    virtualRouterID: number;
+    interface: string;
+    nodeSelector?: Record<string, string>;
+    /** Image of the keepalived container (default osixia/keepalived:2.0.20, as DPF's manifest). */
+    image?: string;
+  };
 }
 export type DpuClusterResource = Resource<DpuClusterSpec, { phase?: string; conditions?: KubeCondition[] }>;
 

@@ -524,6 +524,18 @@ describe('default values', () => {
     expect(role.rules).toEqual([
       { apiGroups: [''], resources: ['secrets'], verbs: ['get', 'list', 'watch'] },
       { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'update', 'delete'] },
+      // kamaji DPUClusters: what the dpuCluster workflow makes beside them.
+      {
+        apiGroups: ['kamaji.clastix.io'],
+        resources: ['tenantcontrolplanes'],
+        verbs: ['get', 'list', 'watch', 'create', 'delete'],
+      },
+      {
+        apiGroups: [''],
+        resources: ['services', 'configmaps'],
+        verbs: ['get', 'create', 'update', 'delete'],
+      },
+      { apiGroups: ['apps'], resources: ['daemonsets'], verbs: ['get', 'create', 'update', 'delete'] },
     ]);
     const holders = rulesOf(objs).filter(({ rule }) => (rule.resources ?? []).includes('secrets'));
     expect([...new Set(holders.map((h) => h.owner))]).toEqual(['Role/xpuflow-secrets']);

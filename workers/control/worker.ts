@@ -10,6 +10,7 @@ import { createJoinMaterialReader, createKubeActivities } from '../../activities
 import { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
 import { createStageImageActivity } from '../../activities/bfb/stage-image';
 import { createCredentialActivities } from '../../activities/kube/credential';
+import { createKamajiActivities } from '../../activities/kube/kamaji';
 import { createRedfishActivities } from '../../activities/redfish';
 import { openRedfish } from '../../activities/redfish/client';
 import { createDpuServiceActivities } from '../../activities/argocd/dpu-service';
@@ -80,6 +81,7 @@ export function controlActivities(
     ...dms,
     ...createKubeActivities(kubeConfig, dmsPod),
     ...createCredentialActivities(kubeConfig),
+    ...createKamajiActivities(kubeConfig),
     // The redfish install path: BMC Secrets from the host cluster, the BMC through the Redfish client.
     ...createRedfishActivities({ kubeConfig, open: openRedfish }),
     ...createDpuServiceActivities(kubeConfig),
