@@ -26,6 +26,8 @@ import type {
 import type { ServiceChainInput } from './service-chain-api';
 import type { VfLeaseInput, VfLeaseStatus } from './vf';
 import type { VmClaimInput, VmClaimStatus } from './vm-claim-api';
+import type { VfClaimInput } from './vf-claim-api';
+import type { VfClaimStatus } from './resources/vf-claim';
 
 export type ProvisionDpuWorkflow = (input: ProvisionDpuInput) => Promise<DpuStatus>;
 export type DpuLifecycleWorkflow = (input: DpuLifecycleInput) => Promise<string>;
@@ -39,6 +41,7 @@ export type ServiceChainWorkflow = (input: ServiceChainInput) => Promise<string>
 /** The credential flow, registered under its first name, serviceCredential. */
 export type CredentialWorkflow = (input: CredentialInput) => Promise<string>;
 export type DpuServiceWorkflow = (input: DpuServiceInput) => Promise<string>;
+export type VfClaimWorkflow = (input: VfClaimInput) => Promise<VfClaimStatus>;
 export type DpuDiscoveryWorkflow = (input: DpuDiscoveryInput) => Promise<ApplyDiscoveryResult>;
 
 /** Each registered workflow type's function type, by its name. */
@@ -55,6 +58,7 @@ export interface WorkflowFunctions {
   serviceCredential: CredentialWorkflow;
   dpuService: DpuServiceWorkflow;
   dpuDiscovery: DpuDiscoveryWorkflow;
+  vfClaim: VfClaimWorkflow;
 }
 
 export type WorkflowTypeName = keyof WorkflowFunctions;
@@ -73,4 +77,5 @@ export const WorkflowType: { readonly [K in WorkflowTypeName]: K } = {
   serviceCredential: 'serviceCredential',
   dpuService: 'dpuService',
   dpuDiscovery: 'dpuDiscovery',
+  vfClaim: 'vfClaim',
 };

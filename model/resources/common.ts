@@ -23,6 +23,7 @@ export const Plural = {
   DPUDevice: 'dpudevices',
   DPUNode: 'dpunodes',
   DPUDiscovery: 'dpudiscoveries',
+  VFClaim: 'vfclaims',
 } as const;
 export type Kind = keyof typeof Plural;
 

@@ -25,6 +25,7 @@ const sameTypes: { [K in keyof Registered]: Same<Registered[K], WorkflowFunction
   serviceCredential: true,
   dpuService: true,
   dpuDiscovery: true,
+  vfClaim: true,
 };
 
 test('the workflow type names are the registered ones, unchanged', () => {
