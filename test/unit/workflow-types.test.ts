@@ -43,6 +43,7 @@ test('the workflow type names are the registered ones, unchanged', () => {
     'serviceCredential',
     'dpuService',
     'dpuDiscovery',
+    'vfClaim',
   ]);
   for (const [key, name] of Object.entries(WorkflowType)) expect(name).toBe(key);
 });
