@@ -7,7 +7,9 @@
  * Temporal is the only thing both sides reach.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { apiMessage, Kube } from '../../platform/kube/client';
 import { waitForPollers } from '../../platform/connection/pollers';
@@ -24,9 +26,12 @@ import { spawnHostWorkers, untilReady, type WorkerProcess } from '../../cli/demo
 import { startGuestSide, type GuestSide } from '../../workers/guest/guest-side';
 import { startQmpSim, type QmpSim } from '../../sim/qmp';
 import { createSysfsTree, startSimKernel, type SimKernel } from '../../sim/sysfs';
-import type { KubeCluster } from '../../sim/kube';
-import { timestampedLog } from '../support/log-tails';
-import { KubeHarness } from './kube-harness';
+import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
+import { DevServer } from '../support/dev-server';
+import { logTails, timestampedLog } from '../support/log-tails';
+import { startControlWorker } from '../support/polling-workers';
+import { waitFor } from '../support/wait-for';
+import { captureHistory } from '../support/history-capture';
 
 jest.setTimeout(120_000);
 
@@ -34,8 +39,35 @@ const CLUSTER = 'guest-a';
 const TENANT = 'tenant';
 const NODE = 'vf-host-1';
 const PF = '0000:5e:00.0';
+/** The host-cluster namespace of the mirrors: the control worker's XPUFLOW_VF_CLAIM_NAMESPACE. */
+const MIRRORS = 'vf-claims';
 
-const h = new KubeHarness();
+/**
+ * Only what a guest claim touches: the host cluster and the guest cluster (one
+ * more kube-apiserver on the same etcd, under its own --etcd-prefix), Temporal,
+ * and the control worker with the host's kubeconfig.
+ */
+const h = {
+  apis: new KubeApiservers(),
+  temporal: new DevServer(),
+  dir: fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-guest-vf-')),
+  kube: undefined as unknown as Kube,
+  client: undefined as unknown as Client,
+  control: undefined as WorkerProcess | undefined,
+  get temporalEnv(): NodeJS.ProcessEnv {
+    return { TEMPORAL_ADDRESS: this.temporal.address, TEMPORAL_NAMESPACE: 'default' };
+  },
+  waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number): Promise<T> {
+    return waitFor(what, probe, { timeoutMs, everyMs: 200, explain: async () => logTails(h.dir, 2500) });
+  },
+  async workflowIds(type: string): Promise<string[]> {
+    const ids: string[] = [];
+    for await (const w of this.client.workflow.list({ query: `WorkflowType = '${type}'` }))
+      ids.push(w.workflowId);
+    return ids;
+  },
+};
+let host: KubeCluster;
 let guest: KubeCluster;
 let guestKube: Kube;
 let guestSide: GuestSide;
@@ -60,10 +92,19 @@ async function startHostWorker(): Promise<void> {
 }
 
 beforeAll(async () => {
-  await h.start();
-  guest = await h.guestCluster(CLUSTER);
+  [[host]] = await Promise.all([h.apis.start(['host']), h.temporal.start()]);
+  [guest] = await h.apis.add([CLUSTER]);
+  h.kube = new Kube(host.kc);
   guestKube = new Kube(guest.kc);
+  await Promise.all([installCrds(host.kc), installCrds(guest.kc)]);
+  await h.kube.core.createNamespace({ body: { metadata: { name: MIRRORS } } });
   await guestKube.core.createNamespace({ body: { metadata: { name: TENANT } } });
+  h.client = new Client({ connection: await Connection.connect({ address: h.temporal.address }) });
+  await startControlWorker(h.client, {
+    dir: h.dir,
+    env: { ...h.temporalEnv, XPUFLOW_KUBECONFIG: host.kubeconfigPath, XPUFLOW_VF_CLAIM_NAMESPACE: MIRRORS },
+    started: (w) => (h.control = w),
+  });
   fs.mkdirSync(qmpDir, { recursive: true });
   vf0 = createSysfsTree(sysfsRoot, { pfs: [{ pciAddress: PF, totalVfs: 2 }] }).vfAddress(PF, 0);
   kernel = startSimKernel(sysfsRoot, { persistent: false });
@@ -88,14 +129,18 @@ afterAll(async () => {
   await hostWorker?.stop(5_000);
   await qmp?.stop();
   await kernel?.stop();
-  await h.dispose();
+  await h.control?.stop(5_000);
+  await h.client?.connection.close();
+  await h.temporal.dispose();
+  await h.apis.stop();
+  fs.rmSync(h.dir, { recursive: true, force: true });
 }, 60_000);
 
 const getClaim = (name: string) => guestKube.get<VfClaimResource>('VFClaim', { namespace: TENANT, name });
 const createClaim = (name: string, spec: VfClaimSpec) =>
   guestKube.create<VfClaimResource>('VFClaim', TENANT, { metadata: { name }, spec });
 const hostMirrors = () =>
-  h.kube.list<VfClaimResource>('VFClaim', 'default', `${GUEST_CLUSTER_LABEL}=${CLUSTER}`);
+  h.kube.list<VfClaimResource>('VFClaim', MIRRORS, `${GUEST_CLUSTER_LABEL}=${CLUSTER}`);
 const driverOf = (pci: string) => {
   const link = path.join(sysfsRoot, 'bus', 'pci', 'devices', pci, 'driver');
   return fs.existsSync(link) ? path.basename(fs.readlinkSync(link)) : undefined;
@@ -145,6 +190,9 @@ test('a guest VM claims a VF: created, bound to vfio-pci, hot-plugged; deleted w
   expect(await hostMirrors()).toEqual([]);
   const [run] = await h.workflowIds(WorkflowType.vfClaim);
   expect((await h.client.workflow.getHandle(run).describe()).status.name).toBe('COMPLETED');
+  captureHistory(h.temporal.address, run, 'vf-claim-guest-released.json');
+  const [vm] = await h.workflowIds(WorkflowType.vmClaim);
+  captureHistory(h.temporal.address, vm, 'vm-claim-notify-released.json');
 });
 
 test.each([

@@ -115,13 +115,6 @@ export class KubeHarness {
     await this.watchDpus();
   }
 
-  /** A guest cluster: one more kube-apiserver on the same etcd under its own prefix, with xpuflow's CRDs. */
-  async guestCluster(name: string): Promise<KubeCluster> {
-    const [guest] = await this.apis.add([name]);
-    await installCrds(guest.kc);
-    return guest;
-  }
-
   private async setUpHostCluster(): Promise<void> {
     await installCrds(this.host.kc);
     await this.kube.core.createNamespace({ body: { metadata: { name: NS } } });
