@@ -8,7 +8,8 @@
 import { releaseFinalizer } from './cluster-clients';
 import type { Kube } from '../../platform/kube/client';
 import type { VfClaimResource, VfClaimStatus } from '../../model/resources/vf-claim';
-import { VF_CLAIM_FINALIZER } from '../../model/resources/vf-claim';
+import { VF_CLAIM_FINALIZER, vfClaimReady } from '../../model/resources/vf-claim';
+import { setCondition } from '../../model/resources/conditions';
 import type { GuestClaimRef } from '../../model/vf-claim-api';
 
 export function guestVfClaimActivities(kube: Kube) {
@@ -18,7 +19,10 @@ export function guestVfClaimActivities(kube: Kube) {
       const ref = { namespace: req.guest.namespace, name: req.guest.name };
       const cur = await kube.get<VfClaimResource>('VFClaim', ref);
       if (!cur || cur.metadata.uid !== req.guest.uid) return;
-      await kube.patchStatus('VFClaim', ref, req.status);
+      await kube.patchStatus('VFClaim', ref, {
+        ...req.status,
+        conditions: setCondition(cur.status?.conditions, vfClaimReady(req.status), new Date().toISOString()),
+      });
     },
 
     /** Lets the API server finish deleting the claim: the host has released its VF. */

@@ -13,7 +13,9 @@ import {
   type VfClaimResource,
   type VfClaimSpec,
   type VfClaimStatus,
+  vfClaimReady,
 } from '../../model/resources/vf-claim';
+import { setCondition } from '../../model/resources/conditions';
 import { hostVfClaimName, type GuestClaimRef } from '../../model/vf-claim-api';
 
 /** A label value is at most 63 characters and ends alphanumeric; the full names are in the mirror's name. */
@@ -49,12 +51,21 @@ export function vfClaimActivities(kube: () => Kube, namespace: string) {
       } catch (err) {
         if (!isConflict(err)) throw err;
       }
-      await kube().patchStatus('VFClaim', ref, { phase: 'Claiming', workflowId: req.workflowId });
+      const claiming: VfClaimStatus = { phase: 'Claiming', workflowId: req.workflowId };
+      const cur = await kube().get<VfClaimResource>('VFClaim', ref);
+      await kube().patchStatus('VFClaim', ref, {
+        ...claiming,
+        conditions: setCondition(cur?.status?.conditions, vfClaimReady(claiming), new Date().toISOString()),
+      });
       return ref;
     },
 
     async reportHostVfClaim(req: { ref: ObjectRef; status: VfClaimStatus }): Promise<void> {
-      await kube().patchStatus('VFClaim', req.ref, req.status);
+      const cur = await kube().get<VfClaimResource>('VFClaim', req.ref);
+      await kube().patchStatus('VFClaim', req.ref, {
+        ...req.status,
+        conditions: setCondition(cur?.status?.conditions, vfClaimReady(req.status), new Date().toISOString()),
+      });
     },
 
     /** Deletes the mirror; one already gone is fine. */

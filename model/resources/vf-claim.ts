@@ -5,7 +5,7 @@
  * cluster (the mirror the vfClaim workflow writes, labelled with the guest
  * claim it serves).
  */
-import { GROUP, type Resource } from './common';
+import { GROUP, type KubeCondition, type Resource } from './common';
 
 export interface VfClaimSpec {
   /** The host node the VM runs on. */
@@ -23,6 +23,8 @@ export interface VfClaimStatus {
   vfAddress?: string;
   message?: string;
   workflowId?: string;
+  /** Ready: True while the VF is in the VM (written from the phase, vfClaimReady). */
+  conditions?: KubeCondition[];
 }
 
 export type VfClaimResource = Resource<VfClaimSpec, VfClaimStatus>;
@@ -34,3 +36,22 @@ export const VF_CLAIM_FINALIZER = `${GROUP}/vf-claim-release`;
 export const GUEST_CLUSTER_LABEL = `${GROUP}/guest-cluster`;
 export const GUEST_NAMESPACE_LABEL = `${GROUP}/guest-namespace`;
 export const GUEST_NAME_LABEL = `${GROUP}/guest-name`;
+
+const READY_REASON: Record<VfClaimPhase, string> = {
+  Pending: 'Pending',
+  Claiming: 'Claiming',
+  Attached: 'Attached',
+  Releasing: 'Releasing',
+  Failed: 'ClaimFailed',
+};
+
+/** The Ready condition a claim's phase and message stand for. */
+export function vfClaimReady(status: VfClaimStatus): Omit<KubeCondition, 'lastTransitionTime'> {
+  const phase = status.phase ?? 'Pending';
+  return {
+    type: 'Ready',
+    status: phase === 'Attached' ? 'True' : 'False',
+    reason: READY_REASON[phase],
+    message: status.message ?? phase,
+  };
+}

@@ -461,6 +461,7 @@ describe('default values', () => {
       'dpuserviceinterfaces.provisioning.xpuflow.dev',
       'dpuservices.provisioning.xpuflow.dev',
       'dpusets.provisioning.xpuflow.dev',
+      'vfclaims.provisioning.xpuflow.dev',
     ]);
   });
 });

@@ -162,6 +162,10 @@ test('a guest VM claims a VF: created, bound to vfio-pci, hot-plugged; deleted w
   const attached = await waitPhase('vm1-vf', 'Attached');
   expect(attached.status?.vfAddress).toBe(vf0);
   expect(attached.metadata.finalizers).toEqual([VF_CLAIM_FINALIZER]);
+  expect(attached.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+    status: 'True',
+    reason: 'Attached',
+  });
   // the host: one VF, bound to vfio-pci, plugged into the VM over QMP
   expect(kernel.numVfs(PF)).toBe(1);
   expect(driverOf(vf0)).toBe('vfio-pci');
@@ -215,6 +219,10 @@ test.each([
     await createClaim(name, spec);
     const failed = await waitPhase(name, 'Failed');
     expect(failed.status?.message).toMatch(says);
+    expect(failed.status?.conditions?.find((c) => c.type === 'Ready')).toMatchObject({
+      status: 'False',
+      reason: 'ClaimFailed',
+    });
     expect(kernel.events.length).toBe(sysfsBefore);
     expect(qmp.commands.length).toBe(commandsBefore);
     expect(await hostMirrors()).toEqual([]);
