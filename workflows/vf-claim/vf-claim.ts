@@ -17,9 +17,9 @@
  */
 import { ChildWorkflowFailure, condition, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
 import { failureMessage } from '../toolkit';
-import { vmClaim } from '../vm-claim';
 import { hostTaskQueue } from '../../model/task-queues';
 import { vmClaimWorkflowId } from '../../model/workflow-ids';
+import { WorkflowType, type VmClaimWorkflow } from '../../model/workflow-types';
 import {
   vfClaimReleaseSignal,
   vfClaimSpecProblem,
@@ -77,7 +77,8 @@ export async function vfClaim(input: VfClaimInput): Promise<VfClaimStatus> {
   await report({ phase: 'Claiming', message: `claiming a VF of ${spec.pfAddress} on ${spec.nodeName}` });
   const hostRef = await hostClusterCalls.applyHostVfClaim({ guest, spec, workflowId });
   const vmClaimId = vmClaimWorkflowId(spec.nodeName, spec.vmName, spec.pfAddress);
-  const child = await startChild(vmClaim, {
+  // By its registered name (model/workflow-types.ts): nothing borrows from another flow's folder.
+  const child = await startChild<VmClaimWorkflow>(WorkflowType.vmClaim, {
     workflowId: vmClaimId,
     args: [
       {
