@@ -15,7 +15,15 @@
  * the host, reports Failed with the value named on both sides, and waits for
  * the guest claim's deletion to let it go.
  */
-import { ChildWorkflowFailure, condition, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import {
+  ChildWorkflowFailure,
+  condition,
+  setHandler,
+  startChild,
+  workflowInfo,
+  type ChildWorkflowHandle,
+} from '@temporalio/workflow';
 import { failureMessage } from '../toolkit';
 import { hostTaskQueue } from '../../model/task-queues';
 import { vmClaimWorkflowId } from '../../model/workflow-ids';
@@ -78,18 +86,27 @@ export async function vfClaim(input: VfClaimInput): Promise<VfClaimStatus> {
   const hostRef = await hostClusterCalls.applyHostVfClaim({ guest, spec, workflowId });
   const vmClaimId = vmClaimWorkflowId(spec.nodeName, spec.vmName, spec.pfAddress);
   // By its registered name (model/workflow-types.ts): nothing borrows from another flow's folder.
-  const child = await startChild<VmClaimWorkflow>(WorkflowType.vmClaim, {
-    workflowId: vmClaimId,
-    args: [
-      {
-        node: spec.nodeName,
-        pf: spec.pfAddress,
-        vm: spec.vmName,
-        qmpSocket,
-        notifyWorkflowId: workflowId,
-      },
-    ],
-  });
+  const vmInput = {
+    node: spec.nodeName,
+    pf: spec.pfAddress,
+    vm: spec.vmName,
+    qmpSocket,
+    notifyWorkflowId: workflowId,
+  };
+  let child: ChildWorkflowHandle<VmClaimWorkflow>;
+  try {
+    child = await startChild<VmClaimWorkflow>(WorkflowType.vmClaim, {
+      workflowId: vmClaimId,
+      args: [vmInput],
+    });
+  } catch (err) {
+    // The one start failure: a claim of this VM on this PF already runs (`xpuflow vf attach --vm`, say).
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    await hostClusterCalls.deleteHostVfClaim({ ref: hostRef });
+    return failAndWaitRelease(
+      `VM ${spec.vmName} already has a claim on ${spec.pfAddress} of ${spec.nodeName} (workflow ${vmClaimId}): release it first`,
+    );
+  }
   let outcome: { failure?: unknown } | undefined;
   const childDone = child.result().then(
     () => void (outcome = {}),
