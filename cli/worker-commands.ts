@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { runControlWorker } from '../workers/control/main';
 import { runDpuWorkers } from '../workers/dpu/main';
 import { runHostWorker } from '../workers/host/main';
+import { runGuestSide } from '../workers/guest/main';
 import { parseDiscoveryInterval, parseRemoveAfter } from '../workers/host/discovery';
 import { CONTROL_TUNING_DEFAULTS, TUNING_SETTINGS, tuningFrom } from '../workers/worker-tuning';
 
@@ -13,12 +14,34 @@ export function workerCommand(): Command {
         '  control  all workflows; activities for Kubernetes, Argo CD, DMS, BFB downloads\n' +
         '  host     one per host node: sysfs SR-IOV, VF attach (CNI), VM claims (QMP)\n' +
         "  dpu      one per DPU: the xPU's OPI calls, OVS ports and flows (chains)\n" +
+        '  guest    in a guest cluster: its VFClaims, carried to the host through Temporal\n' +
         'control and host log JSON lines (XPUFLOW_LOG_FORMAT=text for plain text,\n' +
         'XPUFLOW_LOG_LEVEL=DEBUG|INFO|WARN|ERROR)',
     )
     .addCommand(controlWorkerCommand())
     .addCommand(hostWorkerCommand())
-    .addCommand(dpuWorkerCommand());
+    .addCommand(dpuWorkerCommand())
+    .addCommand(guestWorkerCommand());
+}
+
+function guestWorkerCommand(): Command {
+  return new Command('guest')
+    .description(
+      "the guest side, run in a guest cluster with that cluster's credentials only (XPUFLOW_KUBECONFIG, " +
+        'KUBECONFIG or in-cluster): the VFClaim controller, which starts a vfClaim workflow per claim and ' +
+        'signals its release on delete, and the worker of queue xpuflow-guest-<cluster>, which writes the ' +
+        "claims' status as the host reports it. The host's credentials never reach it: the host side runs " +
+        'in the control worker (the mirror VFClaim) and the host worker (VF, vfio-pci, QMP)',
+    )
+    .option(
+      '--cluster <name>',
+      "this guest cluster's name, unique among one host's guests (default $XPUFLOW_GUEST_CLUSTER)",
+    )
+    .option(
+      '-n, --namespace <ns>',
+      "the guest namespace whose VFClaims are carried (default $XPUFLOW_WATCH_NAMESPACE, the kubeconfig's, or default)",
+    )
+    .action(async (o) => runGuestSide({ cluster: o.cluster, namespace: o.namespace }));
 }
 
 function withMetrics(command: Command): Command {
@@ -93,12 +116,18 @@ function hostWorkerCommand(): Command {
       (v: string, all: string[]) => [...all, v],
       [] as string[],
     )
+    .option(
+      '--qmp-dir <dir>',
+      "where this node's VMs have their QMP sockets, <dir>/<vm>.qmp (guest-cluster VFClaims)",
+      '/run/xpuflow/qmp',
+    )
     .action(async (o) =>
       runHostWorker({
         node: o.node,
         sysfsRoot: o.sysfsRoot,
         metricsAddress: o.metrics,
         vf: o.vfConfig,
+        qmpDir: o.qmpDir,
         discovery: {
           intervalSeconds: parseDiscoveryInterval(o.discoveryInterval),
           removeAfterSeconds: parseRemoveAfter(o.discoveryRemoveAfter),

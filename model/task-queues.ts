@@ -7,6 +7,11 @@ export function hostTaskQueue(node: string): string {
   return `xpuflow-host-${node}`;
 }
 
+/** A guest cluster's worker (its guest controller's process, guest credentials only): status of its VFClaims. */
+export function guestTaskQueue(cluster: string): string {
+  return `xpuflow-guest-${cluster}`;
+}
+
 /**
  * The DPU worker's queue. A DPU object (namespaced on the host cluster) gets
  * `xpuflow-dpu-<node>`, where `<node>` is its node name in the DPU cluster

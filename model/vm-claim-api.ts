@@ -9,6 +9,12 @@ export interface VmClaimInput {
   vm: string;
   /** The VM's QMP unix socket on the node. */
   qmpSocket: string;
+  /**
+   * A workflow to signal (vmClaimAttachedSignal) once the VF is plugged in:
+   * the vfClaim workflow that started this one as its child. Absent for a
+   * claim from the CLI (and in every history before it existed).
+   */
+  notifyWorkflowId?: string;
 }
 
 export interface VmClaimStatus {
@@ -21,3 +27,5 @@ export interface VmClaimStatus {
 
 export const vmClaimStatusQuery = defineQuery<VmClaimStatus>('vmClaimStatus');
 export const vmReleaseSignal = defineSignal<[{ reason?: string }]>('vmRelease');
+
+export const vmClaimAttachedSignal = defineSignal<[VmClaimStatus]>('vmClaimAttached');

@@ -72,6 +72,16 @@ export function vmClaimWorkflowId(node: string, vm: string, pf: string): string 
   return `vm-claim-${node}-${vm}-${pf}`;
 }
 
+/** The workflow that carries one guest cluster's VFClaim to the host (the UID tells a re-created claim apart). */
+export function vfClaimWorkflowId(guest: {
+  cluster: string;
+  namespace: string;
+  name: string;
+  uid: string;
+}): string {
+  return `vf-claim-${guest.cluster}-${guest.namespace}-${guest.name}${uidSuffix(guest)}`;
+}
+
 /** The service-chain workflow of one DPU (one per DPU and namespace). */
 export function serviceChainWorkflowId(namespace: string, dpu: string): string {
   return `servicechain-${namespace}-${dpu}`;

@@ -27,6 +27,8 @@ import type {
 import type { ServiceChainInput } from './service-chain-api';
 import type { VfLeaseInput, VfLeaseStatus } from './vf';
 import type { VmClaimInput, VmClaimStatus } from './vm-claim-api';
+import type { VfClaimInput } from './vf-claim-api';
+import type { VfClaimStatus } from './resources/vf-claim';
 
 export type ProvisionDpuWorkflow = (input: ProvisionDpuInput) => Promise<DpuStatus>;
 export type DpuLifecycleWorkflow = (input: DpuLifecycleInput) => Promise<string>;
@@ -40,6 +42,7 @@ export type ServiceChainWorkflow = (input: ServiceChainInput) => Promise<string>
 /** The credential flow, registered under its first name, serviceCredential. */
 export type CredentialWorkflow = (input: CredentialInput) => Promise<string>;
 export type DpuServiceWorkflow = (input: DpuServiceInput) => Promise<string>;
+export type VfClaimWorkflow = (input: VfClaimInput) => Promise<VfClaimStatus>;
 export type DpuDiscoveryWorkflow = (input: DpuDiscoveryInput) => Promise<ApplyDiscoveryResult>;
 export type DpuClusterWorkflow = (input: DpuClusterInput) => Promise<string>;
 
@@ -58,6 +61,7 @@ export interface WorkflowFunctions {
   dpuService: DpuServiceWorkflow;
   dpuDiscovery: DpuDiscoveryWorkflow;
   dpuCluster: DpuClusterWorkflow;
+  vfClaim: VfClaimWorkflow;
 }
 
 export type WorkflowTypeName = keyof WorkflowFunctions;
@@ -77,4 +81,5 @@ export const WorkflowType: { readonly [K in WorkflowTypeName]: K } = {
   dpuService: 'dpuService',
   dpuDiscovery: 'dpuDiscovery',
   dpuCluster: 'dpuCluster',
+  vfClaim: 'vfClaim',
 };

@@ -14,3 +14,4 @@ export { credential as serviceCredential } from './credential/credential';
 export { dpuService } from './dpu-service/dpu-service';
 export { dpuDiscovery } from './dpu-discovery/dpu-discovery';
 export { dpuCluster } from './dpu-cluster/dpu-cluster';
+export { vfClaim } from './vf-claim';

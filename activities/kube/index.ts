@@ -13,6 +13,7 @@ import { dpusetActivities } from './dpuset';
 import { discoveryReportActivities } from './dpu-discovery';
 import { nodeEffectActivities } from './node-effect';
 import { reportActivities } from './report-status';
+import { vfClaimActivities } from './vf-claim';
 
 /** `dmsPod`: the DMS pod's layout (chart values `dms:`); default NVIDIA DPF's (model/dms-pod.ts). */
 export function createKubeActivities(kc: k8s.KubeConfig | undefined, dmsPod?: DmsPodLayout) {
@@ -24,6 +25,7 @@ export function createKubeActivities(kc: k8s.KubeConfig | undefined, dmsPod?: Dm
     ...dpuClusterActivities(kube),
     ...dpusetActivities(kube),
     ...discoveryReportActivities(kube),
+    ...vfClaimActivities(kube, process.env.XPUFLOW_VF_CLAIM_NAMESPACE || 'default'),
   };
 }
 
@@ -39,3 +41,4 @@ export type { DpuReport } from './report-status';
 export type { NodeEffectInput } from './node-effect';
 export type { DpuClusterInput } from './dpu-cluster';
 export type { ApplyDiscoveryInput, DiscoveryFailureReport } from './dpu-discovery';
+export { guestVfClaimActivities, type GuestVfClaimActivities } from './guest-vf-claim';

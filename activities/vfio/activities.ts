@@ -9,13 +9,19 @@
 import { claimActivities } from './claims';
 import { driverActivities } from './driver';
 import { hotplugActivities } from './hotplug';
+import { preflightActivities } from './preflight';
 
 export interface VmActivitiesOptions {
   node: string;
   sysfsRoot: string;
   /** Default /var/lib/xpuflow. */
   stateDir?: string;
+  /** Where the VMs' QMP sockets are (`<qmpDir>/<vm>.qmp`) for guest-cluster claims. Default /run/xpuflow/qmp. */
+  qmpDir?: string;
 }
+
+/** Where a host worker looks for `<vm>.qmp` unless told otherwise (`--qmp-dir`). */
+export const DEFAULT_QMP_DIR = '/run/xpuflow/qmp';
 
 export function createVmActivities(opts: VmActivitiesOptions) {
   return {
@@ -26,6 +32,11 @@ export function createVmActivities(opts: VmActivitiesOptions) {
     }),
     ...driverActivities(opts.sysfsRoot),
     ...hotplugActivities(),
+    ...preflightActivities({
+      node: opts.node,
+      sysfsRoot: opts.sysfsRoot,
+      qmpDir: opts.qmpDir ?? DEFAULT_QMP_DIR,
+    }),
   };
 }
 

@@ -8,6 +8,10 @@ export const VmFailureType = {
   VfRace: 'VfRace',
   /** QEMU refused device_add. Non-retryable. */
   QmpRefused: 'QmpRefused',
+  /** A claim names a PF this host does not have. Non-retryable. */
+  PfNotOnHost: 'PfNotOnHost',
+  /** A claim names a VM with no QMP socket on this host. Non-retryable. */
+  NoQmpSocket: 'NoQmpSocket',
 } as const;
 
 export function allVfsInUse(pf: string, node: string, total: number): ApplicationFailure {
@@ -35,5 +39,19 @@ export function qmpRefused(pciAddress: string, qmpSocket: string, message: strin
   return ApplicationFailure.nonRetryable(
     `QMP device_add of ${pciAddress} to ${qmpSocket}: ${message}`,
     VmFailureType.QmpRefused,
+  );
+}
+
+export function pfNotOnHost(pf: string, node: string, why: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `PF ${pf} is not an SR-IOV PF of node ${node} (${why}): fix spec.pfAddress (lspci -D on the node lists its functions)`,
+    VmFailureType.PfNotOnHost,
+  );
+}
+
+export function noQmpSocket(vm: string, node: string, socket: string, why: string): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `VM ${vm} has no QMP socket on node ${node} (${socket}: ${why}): fix spec.vmName or spec.nodeName, or start the VM with -qmp unix:${socket},server`,
+    VmFailureType.NoQmpSocket,
   );
 }

@@ -76,6 +76,12 @@ export const REQUIRED_RULES: RequiredRule[] = [
     resources: ['dpuservices/status', 'dpuservices/finalizers'],
     verbs: ['get', 'update', 'patch'],
   },
+  {
+    scope: 'cluster',
+    apiGroups: [OWN],
+    resources: ['vfclaims', 'vfclaims/status'],
+    verbs: ['get', 'create', 'patch', 'delete'],
+  },
   { scope: 'cluster', apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
   {
     scope: 'cluster',

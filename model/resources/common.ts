@@ -25,6 +25,7 @@ export const Plural = {
   DPUDevice: 'dpudevices',
   DPUNode: 'dpunodes',
   DPUDiscovery: 'dpudiscoveries',
+  VFClaim: 'vfclaims',
 } as const;
 export type Kind = keyof typeof Plural;
 

@@ -66,6 +66,20 @@ export class KubeApiservers {
   }
 
   /**
+   * More clusters on the etcd start() runs, each its own kube-apiserver under
+   * its own `--etcd-prefix` (/registry-<name>): a guest cluster beside the host.
+   */
+  async add(names: string[]): Promise<KubeCluster[]> {
+    if (!this.etcdUrl) throw new Error(`start() first: no etcd for clusters ${names.join(', ')}`);
+    const bin = kubeAssets();
+    const started = await Promise.all(
+      names.map((n) => this.retryPortTaken(`kube-apiserver ${n}`, () => this.startApiserver(n, bin))),
+    );
+    this.clusters.push(...started);
+    return started;
+  }
+
+  /**
    * Ports are picked free, then bound by another process: another jest worker's server
    * or a client's ephemeral port may take one in between. The server then exits with
    * "address already in use", and is started again on new ports (3 tries).

@@ -64,6 +64,7 @@ const EXPECTED: Record<string, string> = {
   DPUDevice: 'dpudevices',
   DPUNode: 'dpunodes',
   DPUDiscovery: 'dpudiscoveries',
+  VFClaim: 'vfclaims',
 };
 
 function loadCrds(): Map<string, { file: string; crd: Crd }> {

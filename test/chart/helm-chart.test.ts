@@ -568,6 +568,7 @@ describe('default values', () => {
       'dpuservicenads.provisioning.xpuflow.dev',
       'dpuservices.provisioning.xpuflow.dev',
       'dpusets.provisioning.xpuflow.dev',
+      'vfclaims.provisioning.xpuflow.dev',
     ]);
   });
 });

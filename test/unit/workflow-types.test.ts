@@ -26,6 +26,7 @@ const sameTypes: { [K in keyof Registered]: Same<Registered[K], WorkflowFunction
   dpuService: true,
   dpuDiscovery: true,
   dpuCluster: true,
+  vfClaim: true,
 };
 
 test('the workflow type names are the registered ones, unchanged', () => {
@@ -44,6 +45,7 @@ test('the workflow type names are the registered ones, unchanged', () => {
     'dpuService',
     'dpuDiscovery',
     'dpuCluster',
+    'vfClaim',
   ]);
   for (const [key, name] of Object.entries(WorkflowType)) expect(name).toBe(key);
 });

@@ -34,6 +34,10 @@ export interface HostPlacement {
   vf?: VfHostConfig | string;
   /** Node discovery of this host's DPUs into its Node's labels (node/discovery). */
   discovery?: DiscoverySettings;
+  /** Where VM claims keep their state when there is no VF config (default /var/lib/xpuflow). */
+  stateDir?: string;
+  /** Where the VMs' QMP sockets are (`<qmpDir>/<vm>.qmp`); default /run/xpuflow/qmp. */
+  qmpDir?: string;
 }
 
 /** Runs one host worker per placement on one connection until SIGINT/SIGTERM. */
@@ -58,7 +62,8 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
           node: p.node,
           sysfsRoot: p.sysfsRoot ?? '/sys',
           dataConverter,
-          stateDir: vfConfigOf(p)?.stateDir,
+          stateDir: vfConfigOf(p)?.stateDir ?? p.stateDir,
+          qmpDir: p.qmpDir,
         }),
       ),
     ),
@@ -122,9 +127,18 @@ export async function runHostWorker(opts: {
   metricsAddress?: string;
   vf?: string;
   discovery?: DiscoverySettings;
+  qmpDir?: string;
 }): Promise<void> {
   await runHostWorkers(
-    [{ node: opts.node, sysfsRoot: opts.sysfsRoot, vf: opts.vf, discovery: opts.discovery }],
+    [
+      {
+        node: opts.node,
+        sysfsRoot: opts.sysfsRoot,
+        vf: opts.vf,
+        discovery: opts.discovery,
+        qmpDir: opts.qmpDir,
+      },
+    ],
     opts.metricsAddress,
   );
 }
@@ -141,6 +155,7 @@ function placementsFromArgs(argv: string[]): HostPlacement[] {
       node,
       sysfsRoot: flagValue(argv, '--sysfs-root'),
       vf: flagValue(argv, '--vf-config'),
+      qmpDir: flagValue(argv, '--qmp-dir'),
       discovery: {
         intervalSeconds: parseDiscoveryInterval(interval),
         removeAfterSeconds: parseRemoveAfter(flagValue(argv, '--discovery-remove-after')),

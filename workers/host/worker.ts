@@ -24,6 +24,8 @@ export interface HostWorkerOptions extends WorkerConnectionOptions {
   sysfsRoot: string;
   /** Where CNI ADD records live (the VF config's stateDir). Default /var/lib/xpuflow. */
   stateDir?: string;
+  /** Where the VMs' QMP sockets are, `<qmpDir>/<vm>.qmp` (guest-cluster VFClaims). Default /run/xpuflow/qmp. */
+  qmpDir?: string;
 }
 
 export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker> {
@@ -43,7 +45,12 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
         sysfsRoot: opts.sysfsRoot,
         stateDir: path.join(opts.stateDir ?? '/var/lib/xpuflow', 'attach'),
       }),
-      ...createVmActivities({ node: opts.node, sysfsRoot: opts.sysfsRoot, stateDir: opts.stateDir }),
+      ...createVmActivities({
+        node: opts.node,
+        sysfsRoot: opts.sysfsRoot,
+        stateDir: opts.stateDir,
+        qmpDir: opts.qmpDir,
+      }),
     },
   });
 }

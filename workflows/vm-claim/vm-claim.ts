@@ -7,10 +7,11 @@
  *
  * A step that fails for good undoes the steps before it, newest first.
  */
-import { ApplicationFailure, condition, setHandler } from '@temporalio/workflow';
+import { ApplicationFailure, condition, getExternalWorkflowHandle, setHandler } from '@temporalio/workflow';
 import { failureMessage } from '../toolkit';
 import { hostTaskQueue } from '../../model/task-queues';
 import {
+  vmClaimAttachedSignal,
   vmClaimStatusQuery,
   vmReleaseSignal,
   type VmClaimInput,
@@ -54,6 +55,10 @@ export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
       pciAddress: claimed.pciAddress,
     });
     status.phase = 'Attached';
+    // Only a run started with notifyWorkflowId (a vfClaim's child) issues this command, so
+    // the histories of CLI claims, which never carry it, replay as before.
+    if (input.notifyWorkflowId)
+      await getExternalWorkflowHandle(input.notifyWorkflowId).signal(vmClaimAttachedSignal, { ...status });
   } catch (err) {
     const failedAt = status.phase;
     status.lastError = failureMessage(err, {

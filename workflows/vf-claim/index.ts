@@ -1,0 +1,1 @@
+export { vfClaim } from './vf-claim';
