@@ -99,3 +99,8 @@ export function dpuDiscoveryScheduleId(ref: ObjectRef): string {
 export function dpuDiscoveryWorkflowId(ref: ObjectRef): string {
   return `dpu-discovery-scan-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
 }
+
+/** The one workflow of a DPUDeployment object (its UID's first block tells one re-created under the same name apart). */
+export function dpuDeploymentWorkflowId(ref: { namespace: string; name: string; uid?: string }): string {
+  return `dpudeployment-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
+}

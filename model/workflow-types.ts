@@ -16,6 +16,7 @@ import type { DpuStatus } from './dpu';
 import type { DeleteDpuInput, DpuLifecycleInput, UpdateDpuInput } from './dpu-lifecycle-api';
 import type { ProvisionDpuInput } from './dpu-provision-api';
 import type { DpuServiceInput } from './dpu-service-api';
+import type { DpuDeploymentInput } from './dpu-deployment-api';
 import type { ApplyDiscoveryResult, DpuDiscoveryInput } from './dpu-discovery-api';
 import type {
   DpuSetRolloutInput,
@@ -40,6 +41,7 @@ export type ServiceChainWorkflow = (input: ServiceChainInput) => Promise<string>
 export type CredentialWorkflow = (input: CredentialInput) => Promise<string>;
 export type DpuServiceWorkflow = (input: DpuServiceInput) => Promise<string>;
 export type DpuDiscoveryWorkflow = (input: DpuDiscoveryInput) => Promise<ApplyDiscoveryResult>;
+export type DpuDeploymentWorkflow = (input: DpuDeploymentInput) => Promise<string>;
 
 /** Each registered workflow type's function type, by its name. */
 export interface WorkflowFunctions {
@@ -55,6 +57,7 @@ export interface WorkflowFunctions {
   serviceCredential: CredentialWorkflow;
   dpuService: DpuServiceWorkflow;
   dpuDiscovery: DpuDiscoveryWorkflow;
+  dpuDeployment: DpuDeploymentWorkflow;
 }
 
 export type WorkflowTypeName = keyof WorkflowFunctions;
@@ -73,4 +76,5 @@ export const WorkflowType: { readonly [K in WorkflowTypeName]: K } = {
   serviceCredential: 'serviceCredential',
   dpuService: 'dpuService',
   dpuDiscovery: 'dpuDiscovery',
+  dpuDeployment: 'dpuDeployment',
 };

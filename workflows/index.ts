@@ -13,3 +13,4 @@ export { serviceChain } from './service-chain';
 export { credential as serviceCredential } from './credential/credential';
 export { dpuService } from './dpu-service/dpu-service';
 export { dpuDiscovery } from './dpu-discovery/dpu-discovery';
+export { dpuDeployment } from './dpu-deployment/dpu-deployment';

@@ -23,6 +23,9 @@ export const Plural = {
   DPUDevice: 'dpudevices',
   DPUNode: 'dpunodes',
   DPUDiscovery: 'dpudiscoveries',
+  DPUDeployment: 'dpudeployments',
+  DPUServiceTemplate: 'dpuservicetemplates',
+  DPUServiceConfiguration: 'dpuserviceconfigurations',
 } as const;
 export type Kind = keyof typeof Plural;
 
@@ -78,6 +81,8 @@ export interface Resource<S, T = unknown> {
 export interface BfbResourceSpec {
   url: string;
   sha256: string;
+  /** What the image holds, by component (doca, bsp, …): checked against DPUServiceTemplates' spec.versions. */
+  versions?: Record<string, string>;
 }
 export type BfbResource = Resource<BfbResourceSpec>;
 

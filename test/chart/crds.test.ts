@@ -62,6 +62,9 @@ const EXPECTED: Record<string, string> = {
   DPUDevice: 'dpudevices',
   DPUNode: 'dpunodes',
   DPUDiscovery: 'dpudiscoveries',
+  DPUDeployment: 'dpudeployments',
+  DPUServiceTemplate: 'dpuservicetemplates',
+  DPUServiceConfiguration: 'dpuserviceconfigurations',
 };
 
 function loadCrds(): Map<string, { file: string; crd: Crd }> {

@@ -25,6 +25,7 @@ const sameTypes: { [K in keyof Registered]: Same<Registered[K], WorkflowFunction
   serviceCredential: true,
   dpuService: true,
   dpuDiscovery: true,
+  dpuDeployment: true,
 };
 
 test('the workflow type names are the registered ones, unchanged', () => {
@@ -42,6 +43,7 @@ test('the workflow type names are the registered ones, unchanged', () => {
     'serviceCredential',
     'dpuService',
     'dpuDiscovery',
+    'dpuDeployment',
   ]);
   for (const [key, name] of Object.entries(WorkflowType)) expect(name).toBe(key);
 });
