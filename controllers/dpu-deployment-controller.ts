@@ -72,7 +72,7 @@ export interface DpuDeploymentLookups {
 export interface DpuDeploymentSettings {
   /** How long one DPU may take from its update to Ready (default 1800 s). */
   settleTimeoutSeconds?: number;
-  /** How often the workflow looks for DPUs the sets made meanwhile (default 5 s). */
+  /** How often the workflow looks for DPUs the sets made meanwhile (default 30 s). */
   pollSeconds?: number;
 }
 

@@ -32,7 +32,7 @@ export interface DpuDeploymentControllerOptions {
   namespace: string;
   log: (line: string) => void;
   settleTimeoutSeconds?: number;
-  /** How often the workflow looks for DPUs the sets made meanwhile (default 5 s). */
+  /** How often the workflow looks for DPUs the sets made meanwhile (default 30 s). */
   deploymentPollSeconds?: number;
 }
 

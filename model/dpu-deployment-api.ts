@@ -46,7 +46,7 @@ export interface DpuDeploymentInput {
   plan?: DeploymentPlan;
   /** The revision whose rollout has ended. */
   doneRevision?: string;
-  /** How often to look for DPUs the sets made meanwhile (default 5 s). */
+  /** How often to look for DPUs the sets made meanwhile (default 30 s). */
   pollSeconds?: number;
 }
 

@@ -8,6 +8,8 @@
  * takes each DPU down exactly once (one cordon per host node, one flash per
  * DPU), and its services move with it.
  */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
 import type { DpuResource, DpuSetResource, KubeCondition } from '../../model/resources/common';
 import type { DpuDeploymentResource } from '../../model/resources/dpu-deployment';
@@ -21,7 +23,10 @@ import { serviceRevisionLabelKey } from '../../model/dpu-deployment';
 import { dpuObjectName } from '../../model/resources/pci-labels';
 import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
 import type { SimFleet } from '../../sim/fleet';
+import { distFile } from '../support/tools';
 import { KubeHarness, NS } from './kube-harness';
+
+const run = promisify(execFile);
 
 jest.setTimeout(240_000);
 
@@ -94,7 +99,7 @@ const getDeployment = (name: string) =>
 
 beforeAll(async () => {
   await h.start();
-  fleet = await h.hosts('edge', 2, { 'xpuflow.dev/deployment': 'edge' });
+  fleet = await h.hosts('edge', 2, { 'xpuflow.dev/deployment': 'edge' }, { flashMs: 500, rebootMs: 200 });
   await h.kube.create('DPUFlavor', NS, {
     metadata: { name: 'small' },
     spec: { dpuResources: { cpu: '4', memory: '8Gi' }, systemReservedResources: { cpu: '1' } },
@@ -380,4 +385,18 @@ test('a deployment rolled from one BFB and service version to the next takes eac
     },
   });
   expect(progress.dpus).toEqual(names.sort().map((dpu) => ({ dpu, step: 'Ready' })));
+
+  h.captureHistory(done.status!.workflowId!, 'dpu-deployment-rolled.json');
+
+  // `xpuflow deployment status` shows the same: checks, plan, each DPU's step.
+  const { stdout } = await run(
+    process.execPath,
+    [distFile('cli/main.js'), 'deployment', 'status', 'edge', '-n', NS],
+    { env: { ...process.env, ...h.temporalEnv, XPUFLOW_KUBECONFIG: h.host.kubeconfigPath } },
+  );
+  expect(stdout).toContain(`DPUDeployment ${NS}/edge`);
+  expect(stdout).toContain('VersionMatchingReady=True');
+  expect(stdout).toContain(`rollout: Ready: all 2 DPUs on revision ${done.status!.revision}`);
+  expect(stdout).toContain(`service fw: firewall 2.0.0 as DPUService ${services[0].metadata.name}`);
+  for (const n of names) expect(stdout).toMatch(new RegExp(`${n}\\s+Ready`));
 });

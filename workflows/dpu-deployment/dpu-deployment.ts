@@ -47,7 +47,8 @@ export async function dpuDeployment(input: DpuDeploymentInput): Promise<string> 
     plan: input.plan,
     doneRevision: input.doneRevision,
     deleting: false,
-    pollSeconds: input.pollSeconds ?? 5,
+    // A DPU's update ending wakes the loop at once; the poll only notices DPUs the sets made meanwhile.
+    pollSeconds: input.pollSeconds ?? 30,
     progress: { phase: 'Waiting', dpus: [], message: 'waiting for a plan from the controller' },
   };
   if (input.plan) run.progress.plan = input.plan;
@@ -99,10 +100,13 @@ async function rollOut(run: Run, plan: DeploymentPlan): Promise<void> {
       )
     ).flat();
     for (const h of health) {
-      const s = steps.get(h.name);
-      if (running.has(h.name) || s?.step === 'Failed') continue;
       const current = h.templateHash === plan.revision;
-      steps.set(h.name, { step: current && h.ready ? 'Ready' : current ? 'Updating' : 'Pending' });
+      // A failed DPU stays failed (not updated again by this plan) until it is Ready on it (an operator's retry).
+      if (running.has(h.name) || (steps.get(h.name)?.step === 'Failed' && !(current && h.ready))) continue;
+      // A DPU the set made on this revision that its own flow parked in Error: failed, not waited for.
+      if (current && h.phase === 'Error')
+        steps.set(h.name, { step: 'Failed', message: 'its provisioning parked in Error (see the DPU)' });
+      else steps.set(h.name, { step: current && h.ready ? 'Ready' : current ? 'Updating' : 'Pending' });
     }
     show();
     const outdated = health.filter(
