@@ -15,6 +15,7 @@ import { dpuCommand } from './dpu/commands';
 import { InputRefused } from './dpu/start-provision';
 import { vfCommand } from './vf/commands';
 import { serviceCommand } from './dpu-service/commands';
+import { deploymentCommand } from './dpu-deployment/command';
 import { workerCommand } from './worker-commands';
 import { explainNamespaceNotFound } from '../platform/connection/namespace-check';
 
@@ -31,6 +32,7 @@ const program = new Command('xpuflow')
   .addCommand(vfCommand())
   .addCommand(chainCommand())
   .addCommand(serviceCommand())
+  .addCommand(deploymentCommand())
   .addCommand(demoCommand())
   .addCommand(workerCommand())
   .addCommand(controllerCommand())

@@ -26,6 +26,7 @@ import { DpuClusterController } from './dpu-cluster-controller';
 import { DpuSetController } from './dpuset-controller';
 import { startDpuServiceControllers } from './dpu-service-manager';
 import { startDpuDiscoveryController } from './dpu-discovery-manager';
+import { startDpuDeploymentController } from './dpu-deployment-manager';
 import { DpuDeviceFeed } from './dpu-device-feed';
 import {
   controllerRunner,
@@ -85,6 +86,12 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
     ...(opts.workflowUrlBase ? { workflowUrlBase: opts.workflowUrlBase } : {}),
     ...(opts.bmcProbeTimeoutMs ? { probeTimeoutMs: opts.bmcProbeTimeoutMs } : {}),
   });
+  const deployments = await startDpuDeploymentController({
+    kc: opts.kc,
+    temporal: opts.temporal,
+    namespace: ns,
+    log,
+  });
   log(`watching xpuflow objects in namespace ${ns}`);
 
   return {
@@ -95,6 +102,7 @@ export async function startControllers(opts: ControllerOptions): Promise<Running
       await credentials.stop();
       await dpuServices.stop();
       await discovery.stop();
+      await deployments.stop();
     },
   };
 }

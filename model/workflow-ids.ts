@@ -114,3 +114,8 @@ export function dpuDiscoveryWorkflowId(ref: ObjectRef): string {
 export function dpuClusterWorkflowId(ref: ObjectRef): string {
   return `dpucluster-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
 }
+
+/** The one workflow of a DPUDeployment object (its UID's first block tells one re-created under the same name apart). */
+export function dpuDeploymentWorkflowId(ref: { namespace: string; name: string; uid?: string }): string {
+  return `dpudeployment-${ref.namespace}-${ref.name}${uidSuffix(ref)}`;
+}

@@ -17,6 +17,7 @@ import type { DpuStatus } from './dpu';
 import type { DeleteDpuInput, DpuLifecycleInput, UpdateDpuInput } from './dpu-lifecycle-api';
 import type { ProvisionDpuInput } from './dpu-provision-api';
 import type { DpuServiceInput } from './dpu-service-api';
+import type { DpuDeploymentInput } from './dpu-deployment-api';
 import type { ApplyDiscoveryResult, DpuDiscoveryInput } from './dpu-discovery-api';
 import type {
   DpuSetRolloutInput,
@@ -45,6 +46,7 @@ export type DpuServiceWorkflow = (input: DpuServiceInput) => Promise<string>;
 export type VfClaimWorkflow = (input: VfClaimInput) => Promise<VfClaimStatus>;
 export type DpuDiscoveryWorkflow = (input: DpuDiscoveryInput) => Promise<ApplyDiscoveryResult>;
 export type DpuClusterWorkflow = (input: DpuClusterInput) => Promise<string>;
+export type DpuDeploymentWorkflow = (input: DpuDeploymentInput) => Promise<string>;
 
 /** Each registered workflow type's function type, by its name. */
 export interface WorkflowFunctions {
@@ -62,6 +64,7 @@ export interface WorkflowFunctions {
   dpuDiscovery: DpuDiscoveryWorkflow;
   dpuCluster: DpuClusterWorkflow;
   vfClaim: VfClaimWorkflow;
+  dpuDeployment: DpuDeploymentWorkflow;
 }
 
 export type WorkflowTypeName = keyof WorkflowFunctions;
@@ -82,4 +85,5 @@ export const WorkflowType: { readonly [K in WorkflowTypeName]: K } = {
   dpuDiscovery: 'dpuDiscovery',
   dpuCluster: 'dpuCluster',
   vfClaim: 'vfClaim',
+  dpuDeployment: 'dpuDeployment',
 };

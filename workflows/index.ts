@@ -15,3 +15,4 @@ export { dpuService } from './dpu-service/dpu-service';
 export { dpuDiscovery } from './dpu-discovery/dpu-discovery';
 export { dpuCluster } from './dpu-cluster/dpu-cluster';
 export { vfClaim } from './vf-claim';
+export { dpuDeployment } from './dpu-deployment/dpu-deployment';

@@ -8,6 +8,7 @@ import { readHealthActivity } from './dpuset-health';
 import { reportDpuSetActivity } from './dpuset-report';
 import { awaitSettledActivity } from './dpuset-settle';
 import { updateToTemplateActivity } from './dpuset-update';
+import { reportDpuDeploymentActivity } from './dpu-deployment-report';
 
 export function dpusetActivities(kube: () => Kube) {
   return {
@@ -15,8 +16,11 @@ export function dpusetActivities(kube: () => Kube) {
     ...updateToTemplateActivity(kube),
     ...awaitSettledActivity(kube),
     ...reportDpuSetActivity(kube),
+    // A DPUDeployment's workflow drives the same per-DPU update, and reports on its deployment.
+    ...reportDpuDeploymentActivity(kube),
   };
 }
 
 export { isDpuReady, type DpuHealth } from './dpuset-health';
 export type { DpuSetReport } from './dpuset-report';
+export type { DpuDeploymentReport } from './dpu-deployment-report';

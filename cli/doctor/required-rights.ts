@@ -82,6 +82,25 @@ export const REQUIRED_RULES: RequiredRule[] = [
     resources: ['vfclaims', 'vfclaims/status'],
     verbs: ['get', 'create', 'patch', 'delete'],
   },
+  // DPUDeployments: read with their templates and configurations; what they own is made and deleted.
+  {
+    scope: 'cluster',
+    apiGroups: [OWN],
+    resources: ['dpudeployments', 'dpuservicetemplates', 'dpuserviceconfigurations'],
+    verbs: ['get', 'list', 'watch'],
+  },
+  {
+    scope: 'cluster',
+    apiGroups: [OWN],
+    resources: ['dpudeployments/status'],
+    verbs: ['get', 'update', 'patch'],
+  },
+  {
+    scope: 'cluster',
+    apiGroups: [OWN],
+    resources: ['dpuservices', ...CHAINS],
+    verbs: ['create', 'delete'],
+  },
   { scope: 'cluster', apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch', 'patch'] },
   {
     scope: 'cluster',

@@ -26,6 +26,9 @@ export const Plural = {
   DPUNode: 'dpunodes',
   DPUDiscovery: 'dpudiscoveries',
   VFClaim: 'vfclaims',
+  DPUDeployment: 'dpudeployments',
+  DPUServiceTemplate: 'dpuservicetemplates',
+  DPUServiceConfiguration: 'dpuserviceconfigurations',
 } as const;
 export type Kind = keyof typeof Plural;
 
@@ -82,6 +85,8 @@ export interface Resource<S, T = unknown> {
 export interface BfbResourceSpec {
   url: string;
   sha256: string;
+  /** What the image holds, by component (doca, bsp, …): checked against DPUServiceTemplates' spec.versions. */
+  versions?: Record<string, string>;
 }
 export type BfbResource = Resource<BfbResourceSpec>;
 

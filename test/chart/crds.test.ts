@@ -65,6 +65,9 @@ const EXPECTED: Record<string, string> = {
   DPUNode: 'dpunodes',
   DPUDiscovery: 'dpudiscoveries',
   VFClaim: 'vfclaims',
+  DPUDeployment: 'dpudeployments',
+  DPUServiceTemplate: 'dpuservicetemplates',
+  DPUServiceConfiguration: 'dpuserviceconfigurations',
 };
 
 function loadCrds(): Map<string, { file: string; crd: Crd }> {

@@ -482,13 +482,13 @@ describe('default values', () => {
         }
       }
     }
-    // Service chains: read, finalizers and status only; the controller never creates or deletes them.
+    // Service chains: read, finalizers and status; created and deleted only for a DPUDeployment that owns them.
     for (const res of ['dpuserviceinterfaces', 'dpuservicechains']) {
       for (const [r, verb, want] of [
         [res, 'watch', true],
         [res, 'patch', true],
-        [res, 'create', false],
-        [res, 'delete', false],
+        [res, 'create', true],
+        [res, 'delete', true],
         [`${res}/status`, 'patch', true],
         [`${res}/finalizers`, 'update', true],
       ] as const)
@@ -556,17 +556,20 @@ describe('default values', () => {
     expect(crds.sort()).toEqual([
       'bfbs.provisioning.xpuflow.dev',
       'dpuclusters.provisioning.xpuflow.dev',
+      'dpudeployments.provisioning.xpuflow.dev',
       'dpudevices.provisioning.xpuflow.dev',
       'dpudiscoveries.provisioning.xpuflow.dev',
       'dpuflavors.provisioning.xpuflow.dev',
       'dpunodes.provisioning.xpuflow.dev',
       'dpus.provisioning.xpuflow.dev',
       'dpuservicechains.provisioning.xpuflow.dev',
+      'dpuserviceconfigurations.provisioning.xpuflow.dev',
       'dpuservicecredentialrequests.provisioning.xpuflow.dev',
       'dpuserviceinterfaces.provisioning.xpuflow.dev',
       'dpuserviceipams.provisioning.xpuflow.dev',
       'dpuservicenads.provisioning.xpuflow.dev',
       'dpuservices.provisioning.xpuflow.dev',
+      'dpuservicetemplates.provisioning.xpuflow.dev',
       'dpusets.provisioning.xpuflow.dev',
       'vfclaims.provisioning.xpuflow.dev',
     ]);

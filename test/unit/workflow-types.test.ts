@@ -27,6 +27,7 @@ const sameTypes: { [K in keyof Registered]: Same<Registered[K], WorkflowFunction
   dpuDiscovery: true,
   dpuCluster: true,
   vfClaim: true,
+  dpuDeployment: true,
 };
 
 test('the workflow type names are the registered ones, unchanged', () => {
@@ -46,6 +47,7 @@ test('the workflow type names are the registered ones, unchanged', () => {
     'dpuDiscovery',
     'dpuCluster',
     'vfClaim',
+    'dpuDeployment',
   ]);
   for (const [key, name] of Object.entries(WorkflowType)) expect(name).toBe(key);
 });

@@ -1,0 +1,402 @@
+/**
+ * DPUDeployment against real kube-apiservers (host and DPU cluster), a real
+ * Temporal dev server and the simulators: the API server refuses bad input
+ * naming the field; a deployment naming a template that does not exist waits
+ * with a condition naming it; services that do not fit the flavor, or a BFB
+ * that does not satisfy a template, are refused naming which, with nothing
+ * made; a deployment rolled from one BFB and service version to the next
+ * takes each DPU down exactly once (one cordon per host node, one flash per
+ * DPU), and its services move with it.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import type { DpuResource, DpuSetResource, KubeCondition } from '../../model/resources/common';
+import type { DpuDeploymentResource } from '../../model/resources/dpu-deployment';
+import type { DpuServiceResource } from '../../model/resources/dpu-service';
+import type {
+  DpuServiceChainResource,
+  DpuServiceInterfaceResource,
+} from '../../model/resources/service-chain';
+import { deploymentProgressQuery } from '../../model/dpu-deployment-api';
+import { serviceRevisionLabelKey } from '../../model/dpu-deployment';
+import { dpuObjectName } from '../../model/resources/pci-labels';
+import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
+import type { SimFleet } from '../../sim/fleet';
+import { distFile } from '../support/tools';
+import { KubeHarness, NS } from './kube-harness';
+
+const run = promisify(execFile);
+
+jest.setTimeout(240_000);
+
+const h = new KubeHarness();
+let fleet: SimFleet;
+
+const CHART = { repoURL: 'oci://registry.example/charts', chart: 'firewall' };
+
+async function createBfb(name: string, file: string, doca: string): Promise<void> {
+  await h.kube.create('BFB', NS, {
+    metadata: { name },
+    spec: { url: h.bfb.url(file), sha256: h.bfb.sha256(file), versions: { doca } },
+  });
+}
+
+async function template(name: string, service: string, version: string, extra: object = {}): Promise<void> {
+  await h.kube.create('DPUServiceTemplate', NS, {
+    metadata: { name },
+    spec: {
+      deploymentServiceName: service,
+      helmChart: { source: { ...CHART, version }, values: { image: { tag: version }, replicas: 1 } },
+      resourceRequirements: { cpu: '1', memory: '1Gi' },
+      versions: { doca: '>=2.9.0' },
+      ...extra,
+    },
+  });
+}
+
+async function configuration(name: string, service: string, values: object, interfaces?: object[]) {
+  await h.kube.create('DPUServiceConfiguration', NS, {
+    metadata: { name },
+    spec: {
+      deploymentServiceName: service,
+      serviceConfiguration: { helmChart: { values } },
+      ...(interfaces ? { interfaces } : {}),
+    },
+  });
+}
+
+function deployment(
+  name: string,
+  spec: { bfb: string; flavor?: string; selector?: object; services: object; chains?: object },
+) {
+  return {
+    metadata: { name },
+    spec: {
+      dpus: {
+        bfb: spec.bfb,
+        ...(spec.flavor ? { flavor: spec.flavor } : {}),
+        nodeEffect: { drain: { timeoutSeconds: 60 } },
+        cluster: { name: 'dpu-cluster', nodeLabels: { 'xpuflow.dev/role': 'dpu' } },
+        dpuSets: [
+          {
+            nameSuffix: 'rack',
+            nodeSelector: spec.selector ?? { matchLabels: { 'xpuflow.dev/deployment': 'edge' } },
+          },
+        ],
+        dpuSetStrategy: { rollingUpdate: { maxUnavailable: 1 } },
+      },
+      services: spec.services,
+      ...(spec.chains ? { serviceChains: spec.chains } : {}),
+    },
+  };
+}
+
+const cond = (d: DpuDeploymentResource | undefined, type: string): KubeCondition | undefined =>
+  d?.status?.conditions?.find((c) => c.type === type);
+const getDeployment = (name: string) =>
+  h.kube.get<DpuDeploymentResource>('DPUDeployment', { namespace: NS, name });
+
+beforeAll(async () => {
+  await h.start();
+  fleet = await h.hosts('edge', 2, { 'xpuflow.dev/deployment': 'edge' }, { flashMs: 500, rebootMs: 200 });
+  await h.kube.create('DPUFlavor', NS, {
+    metadata: { name: 'small' },
+    spec: { dpuResources: { cpu: '4', memory: '8Gi' }, systemReservedResources: { cpu: '1' } },
+  });
+  await createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb', '2.9.1');
+  await h.startControllers();
+});
+afterAll(() => h.dispose());
+
+test('the API server refuses bad input, naming the field', async () => {
+  const refused = async (kind: 'DPUDeployment' | 'DPUServiceTemplate', body: object) => {
+    try {
+      await h.kube.create(kind, NS, body);
+    } catch (err) {
+      return String((err as { body?: unknown }).body ?? err);
+    }
+    throw new Error(`${kind} ${JSON.stringify(body)} was accepted`);
+  };
+  expect(
+    await refused(
+      'DPUDeployment',
+      deployment('a-name-longer-than-twenty', {
+        bfb: 'b',
+        services: { fw: { serviceTemplate: 't', serviceConfiguration: 'c' } },
+      }),
+    ),
+  ).toContain('metadata.name a-name-longer-than-twenty is longer than 20 characters');
+  expect(
+    await refused(
+      'DPUDeployment',
+      deployment('chain', {
+        bfb: 'b',
+        services: { fw: { serviceTemplate: 't', serviceConfiguration: 'c' } },
+        chains: { switches: [{ ports: [{ service: { name: 'lb', interface: 'in' } }] }] },
+      }),
+    ),
+  ).toContain('spec.serviceChains.switches[].ports[].service.name must be a key of spec.services');
+  const badTemplate = await refused('DPUServiceTemplate', {
+    metadata: { name: 'bad' },
+    spec: {
+      deploymentServiceName: 'fw',
+      helmChart: { source: { ...CHART, version: '1' } },
+      resourceRequirements: { cpu: 'lots' },
+      versions: { doca: 'about 2' },
+    },
+  });
+  expect(badTemplate).toMatch(/spec.resourceRequirements.cpu in body should match/);
+  expect(badTemplate).toContain('DPUServiceTemplate spec.versions: about 2 is not a version constraint');
+});
+
+test('a deployment naming a template that does not exist waits with a condition naming it, then goes on when it appears', async () => {
+  await configuration('lb-cfg', 'lb', { mode: 'l4' }, [
+    { name: 'in', network: 'mybrsfc' },
+    { name: 'out', network: 'mybrsfc' },
+  ]);
+  await h.kube.create(
+    'DPUDeployment',
+    NS,
+    deployment('waits', {
+      bfb: 'bf-2-9-1',
+      flavor: 'small',
+      selector: { matchLabels: { 'xpuflow.dev/none': 'none' } },
+      services: { lb: { serviceTemplate: 'lb-v1', serviceConfiguration: 'lb-cfg' } },
+      chains: {
+        switches: [
+          {
+            ports: [
+              { service: { name: 'lb', interface: 'in' } },
+              { service: { name: 'lb', interface: 'out' } },
+            ],
+          },
+        ],
+      },
+    }),
+  );
+  const waiting = await h.waitFor('PrerequisitesReady False', async () => {
+    const c = cond(await getDeployment('waits'), 'PrerequisitesReady');
+    return c?.status === 'False' ? c : undefined;
+  });
+  expect(waiting).toMatchObject({
+    reason: 'ServiceTemplateNotFound',
+    message: `waiting for DPUServiceTemplate lb-v1 (spec.services.lb.serviceTemplate) in namespace ${NS}: create it or fix the name`,
+  });
+  expect(await h.kube.list('DPUSet', NS, 'provisioning.xpuflow.dev/dpudeployment=waits')).toEqual([]);
+
+  await template('lb-v1', 'lb', '1.0.0');
+  const dep = await h.waitFor('PrerequisitesReady True', async () => {
+    const d = await getDeployment('waits');
+    return cond(d, 'PrerequisitesReady')?.status === 'True' ? d : undefined;
+  });
+  expect(cond(dep, 'ResourceFittingReady')?.status).toBe('True');
+  expect(cond(dep, 'VersionMatchingReady')?.status).toBe('True');
+  // What it made is owned by it: the DPUSet, the DPUService of the revision, the interfaces and the chain.
+  const owned = (o: {
+    metadata: { ownerReferences?: Array<{ kind: string; uid: string; controller?: boolean }> };
+  }) =>
+    o.metadata.ownerReferences?.some(
+      (r) => r.kind === 'DPUDeployment' && r.uid === dep.metadata.uid && r.controller,
+    );
+  const set = (await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'waits-rack' }))!;
+  expect(owned(set)).toBe(true);
+  expect(set.spec.strategy?.type).toBe('OnDelete');
+  const services = await h.kube.list<DpuServiceResource>(
+    'DPUService',
+    NS,
+    'provisioning.xpuflow.dev/dpudeployment=waits',
+  );
+  expect(services).toHaveLength(1);
+  expect(owned(services[0])).toBe(true);
+  // The configuration's values win over the template's.
+  expect(services[0].spec.helmChart.values).toEqual({ image: { tag: '1.0.0' }, replicas: 1, mode: 'l4' });
+  const ifaces = await h.kube.list<DpuServiceInterfaceResource>(
+    'DPUServiceInterface',
+    NS,
+    'provisioning.xpuflow.dev/dpudeployment=waits',
+  );
+  expect(ifaces.map((i) => i.metadata.name).sort()).toEqual(['waits-lb-in', 'waits-lb-out']);
+  expect(ifaces.every(owned)).toBe(true);
+  const chain = (await h.kube.get<DpuServiceChainResource>('DPUServiceChain', {
+    namespace: NS,
+    name: 'waits',
+  }))!;
+  expect(owned(chain)).toBe(true);
+  expect(chain.spec.switches).toEqual([
+    { ports: [{ serviceInterface: 'waits-lb-in' }, { serviceInterface: 'waits-lb-out' }] },
+  ]);
+});
+
+test('services that do not fit the flavor, and a BFB a template does not accept, are refused naming which; nothing is made', async () => {
+  await template('big-v1', 'big', '1.0.0', { resourceRequirements: { cpu: '2' } });
+  await template('huge-v1', 'huge', '1.0.0', { resourceRequirements: { cpu: '2' } });
+  await configuration('big-cfg', 'big', {});
+  await configuration('huge-cfg', 'huge', {});
+  await h.kube.create(
+    'DPUDeployment',
+    NS,
+    deployment('nofit', {
+      bfb: 'bf-2-9-1',
+      flavor: 'small',
+      services: {
+        big: { serviceTemplate: 'big-v1', serviceConfiguration: 'big-cfg' },
+        huge: { serviceTemplate: 'huge-v1', serviceConfiguration: 'huge-cfg' },
+      },
+    }),
+  );
+  const fit = await h.waitFor('ResourceFittingReady False', async () => {
+    const c = cond(await getDeployment('nofit'), 'ResourceFittingReady');
+    return c?.status === 'False' ? c : undefined;
+  });
+  expect(fit.reason).toBe('ResourcesDoNotFit');
+  expect(fit.message).toContain(
+    'services big (cpu 2), huge (cpu 2) need cpu 4 but DPUFlavor small offers 3 (dpuResources 4 minus systemReservedResources 1)',
+  );
+
+  await template('new-v1', 'new', '1.0.0', { versions: { doca: '>=3.0.0' } });
+  await configuration('new-cfg', 'new', {});
+  await h.kube.create(
+    'DPUDeployment',
+    NS,
+    deployment('tooold', {
+      bfb: 'bf-2-9-1',
+      flavor: 'small',
+      services: { new: { serviceTemplate: 'new-v1', serviceConfiguration: 'new-cfg' } },
+    }),
+  );
+  const version = await h.waitFor('VersionMatchingReady False', async () => {
+    const c = cond(await getDeployment('tooold'), 'VersionMatchingReady');
+    return c?.status === 'False' ? c : undefined;
+  });
+  expect(version.reason).toBe('VersionMismatch');
+  expect(version.message).toContain(
+    'DPUServiceTemplate new-v1 needs doca >=3.0.0 but BFB bf-2-9-1 has doca 2.9.1',
+  );
+
+  for (const name of ['nofit', 'tooold']) {
+    const label = `provisioning.xpuflow.dev/dpudeployment=${name}`;
+    expect(await h.kube.list('DPUSet', NS, label)).toEqual([]);
+    expect(await h.kube.list('DPUService', NS, label)).toEqual([]);
+  }
+  expect(await h.kube.list<DpuResource>('DPU', NS)).toEqual([]);
+});
+
+test('a deployment rolled from one BFB and service version to the next takes each DPU down exactly once', async () => {
+  await template('fw-v1', 'fw', '1.0.0');
+  await configuration('fw-cfg', 'fw', { rules: 'allow-all' });
+  await h.kube.create(
+    'DPUDeployment',
+    NS,
+    deployment('edge', {
+      bfb: 'bf-2-9-1',
+      flavor: 'small',
+      services: { fw: { serviceTemplate: 'fw-v1', serviceConfiguration: 'fw-cfg' } },
+    }),
+  );
+  const names = fleet.dpus.map((d) => dpuObjectName(d.host.node, d.spec.pciAddress));
+  const readyOn = async (n: string, bfb: string) => {
+    const d = await h.dpu(n);
+    return (
+      !!d &&
+      d.spec.bfb === bfb &&
+      d.status?.phase === 'Ready' &&
+      (d.status.observedGeneration ?? 0) >= (d.metadata.generation ?? 0)
+    );
+  };
+  for (const n of names) await h.waitFor(`${n} Ready on bf-2-9-1`, () => readyOn(n, 'bf-2-9-1'), 120_000);
+  const first = (await getDeployment('edge'))!;
+  const v1 = (
+    await h.kube.list<DpuServiceResource>('DPUService', NS, 'provisioning.xpuflow.dev/dpudeployment=edge')
+  )[0];
+  const labelKey = serviceRevisionLabelKey('edge', 'fw');
+  for (const n of names) {
+    const node = await h.dpuKube.getNode(dpuClusterNodeName(NS, n));
+    expect(node?.metadata?.labels?.[labelKey]).toBe(v1.spec.nodeSelector![labelKey]);
+  }
+
+  // Count every cordon of the host nodes from now on, from the API server's watch.
+  const cordons = new Map<string, number>();
+  const unschedulable = new Map<string, boolean>();
+  const watch = await new k8s.Watch(h.host.kc).watch(
+    '/api/v1/nodes',
+    {},
+    (_t, node: k8s.V1Node) => {
+      const name = node.metadata!.name!;
+      const now = !!node.spec?.unschedulable;
+      if (now && !unschedulable.get(name)) cordons.set(name, (cordons.get(name) ?? 0) + 1);
+      unschedulable.set(name, now);
+    },
+    () => undefined,
+  );
+  const flashesBefore = fleet.dpus.map((d) => d.dms.counters.flashes);
+
+  // The next BFB and the next service version, in one change of the deployment.
+  await createBfb('bf-2-9-2', 'bf-bundle-2.9.2.bfb', '2.9.2');
+  await template('fw-v2', 'fw', '2.0.0');
+  await h.kube.patch(
+    'DPUDeployment',
+    { namespace: NS, name: 'edge' },
+    {
+      spec: {
+        dpus: { bfb: 'bf-2-9-2' },
+        services: { fw: { serviceTemplate: 'fw-v2', serviceConfiguration: 'fw-cfg' } },
+      },
+    },
+  );
+  for (const n of names) await h.waitFor(`${n} Ready on bf-2-9-2`, () => readyOn(n, 'bf-2-9-2'), 150_000);
+  const done = await h.waitFor('RolloutComplete', async () => {
+    const d = await getDeployment('edge');
+    return cond(d, 'RolloutProgressing')?.reason === 'RolloutComplete' &&
+      d!.status!.revision !== first.status!.revision
+      ? d
+      : undefined;
+  });
+  watch.abort();
+
+  // Exactly one disruption per DPU: one cordon of its host, one flash.
+  for (const [i, d] of fleet.dpus.entries()) {
+    expect(cordons.get(d.host.node)).toBe(1);
+    expect(d.dms.counters.flashes).toBe(flashesBefore[i] + 1);
+  }
+  // The services moved with the flash: each DPU node carries the new revision, which the new DPUService selects.
+  const services = await h.waitFor("the old revision's DPUService deleted", async () => {
+    const s = await h.kube.list<DpuServiceResource>(
+      'DPUService',
+      NS,
+      'provisioning.xpuflow.dev/dpudeployment=edge',
+    );
+    return s.length === 1 && s[0].metadata.name !== v1.metadata.name ? s : undefined;
+  });
+  expect(services[0].spec.helmChart.source.version).toBe('2.0.0');
+  for (const n of names) {
+    const node = await h.dpuKube.getNode(dpuClusterNodeName(NS, n));
+    expect(node?.metadata?.labels?.[labelKey]).toBe(services[0].spec.nodeSelector![labelKey]);
+  }
+  // The DPUSet did not roll on its own: no dpusetRollout ran; the deployment's workflow holds the plan and progress.
+  expect(await h.workflowIds('dpusetRollout')).toEqual([]);
+  const progress = await h.client.workflow.getHandle(done.status!.workflowId!).query(deploymentProgressQuery);
+  expect(progress).toMatchObject({
+    phase: 'Ready',
+    plan: {
+      revision: done.status!.revision,
+      template: { bfb: 'bf-2-9-2' },
+      services: [{ service: 'fw', version: '2.0.0' }],
+    },
+  });
+  expect(progress.dpus).toEqual(names.sort().map((dpu) => ({ dpu, step: 'Ready' })));
+
+  h.captureHistory(done.status!.workflowId!, 'dpu-deployment-rolled.json');
+
+  // `xpuflow deployment status` shows the same: checks, plan, each DPU's step.
+  const { stdout } = await run(
+    process.execPath,
+    [distFile('cli/main.js'), 'deployment', 'status', 'edge', '-n', NS],
+    { env: { ...process.env, ...h.temporalEnv, XPUFLOW_KUBECONFIG: h.host.kubeconfigPath } },
+  );
+  expect(stdout).toContain(`DPUDeployment ${NS}/edge`);
+  expect(stdout).toContain('VersionMatchingReady=True');
+  expect(stdout).toContain(`rollout: Ready: all 2 DPUs on revision ${done.status!.revision}`);
+  expect(stdout).toContain(`service fw: firewall 2.0.0 as DPUService ${services[0].metadata.name}`);
+  for (const n of names) expect(stdout).toMatch(new RegExp(`${n}\\s+Ready`));
+});
