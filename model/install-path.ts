@@ -111,7 +111,9 @@ export function bmcProblems(value: unknown): string[] {
 /**
  * The DPU OS version a BFB installs, as the BMC's `FirmwareInventory/DPU_OS`
  * reports it after boot: xpuflow takes the BFB file's name without `.bfb`
- * (the BMC simulator, sim/bmc, does the same). Pure: used in the workflow.
+ * (the BMC simulator, sim/bmc, does the same). Only the fallback for a BFB
+ * without NVIDIA's embedded inventory, whose BSP and UEFI are what is checked
+ * otherwise (model/bfb-versions.ts). Pure: used in the workflow.
  */
 export function bfbVersionOf(url: string): string {
   const path = url.replace(/[?#].*$/, '');

@@ -12,6 +12,8 @@ export const BfbErrorType = {
   BfbDownloadFailed: 'BfbDownloadFailed',
   BfbChecksumMismatch: 'BfbChecksumMismatch',
   InvalidBfCfg: 'InvalidBfCfg',
+  /** The BFB's embedded software inventory does not parse (bfb-versions.ts). */
+  InvalidBfbInventory: 'InvalidBfbInventory',
 } as const;
 export type BfbErrorType = (typeof BfbErrorType)[keyof typeof BfbErrorType];
 

@@ -21,3 +21,9 @@ export async function dpuOsVersion(s: RedfishSession): Promise<string | undefine
   const item = (await s.firmwareInventory()).find(isDpuOs);
   return item?.Version || undefined;
 }
+
+/** An entry's Version by its Id (DPU_BSP, DPU_UEFI, …), or undefined when the BMC lists none. */
+export function inventoryVersion(items: FirmwareItem[], id: string): string | undefined {
+  const item = items.find((i) => i.Id === id || i['@odata.id'].replace(/\/+$/, '').endsWith(`/${id}`));
+  return item?.Version || undefined;
+}

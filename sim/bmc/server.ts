@@ -37,6 +37,7 @@ import {
   TOP_LEVEL,
 } from './resources';
 import { taskBody, taskMessages, type UpdateTask } from './update-task';
+import { versionsInBfb } from '../../model/bfb-versions';
 
 export interface BmcSimOptions {
   /** Default 127.0.0.1; discovery tests use 127.0.0.2…127.0.0.40. */
@@ -184,6 +185,10 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
 
   // The DPU as the BMC sees it.
   let dpuVersion = opts.bfbVersion ?? '4.9.1-13776';
+  // DPU_BSP and DPU_UEFI: what the DPU's BSP and UEFI report; after a BFB install, the BFB's
+  // (NVIDIA DPF checks them against the BFB's embedded inventory, model/bfb-versions.ts).
+  let bspVersion = '4.9.1.13776';
+  let uefiVersion = '4.9.1-13-g1a5f1e0';
   const bmcVersion = opts.bmcFirmwareVersion ?? 'BF-24.10-17';
   let bootState: 'OsIsRunning' | 'OsStarting' | 'InRecovery' = 'OsIsRunning';
   let powerState: 'On' | 'Off' = 'On';
@@ -252,6 +257,13 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
       image = image.subarray(0, opts.bfbBytes);
     }
     const newVersion = versionOf(image, t.imageUri);
+    // A BFB without the embedded inventory (a test image) flashes no new BSP or UEFI here.
+    let installed: ReturnType<typeof versionsInBfb>;
+    try {
+      installed = versionsInBfb(image);
+    } catch {
+      installed = undefined; // an inventory that does not parse: the DPU still boots the BFB's OS
+    }
     const steps = 10;
     for (let i = 1; i <= steps; i++) {
       await new Promise<void>((resolve) => later(flashMs / steps, resolve));
@@ -271,6 +283,8 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
     // The BFB's installer runs on the DPU and reboots it into the new OS.
     boot(() => {
       dpuVersion = newVersion;
+      if (installed?.bsp) bspVersion = installed.bsp;
+      if (installed?.uefi) uefiVersion = installed.uefi;
     });
   };
 
@@ -404,8 +418,8 @@ export async function startBmcSim(opts: BmcSimOptions = {}): Promise<BmcSim> {
     BMC_Firmware: () => ({ name: 'Software Inventory', version: bmcVersion, updateable: true }),
     DPU_OS: () => ({ name: 'DPU OS', version: dpuVersion, updateable: true }),
     DPU_NIC: () => ({ name: 'DPU NIC', version: '32.43.1014', updateable: false }),
-    DPU_UEFI: () => ({ name: 'DPU UEFI', version: '4.9.1-13-g1a5f1e0', updateable: false }),
-    DPU_BSP: () => ({ name: 'DPU BSP (ATF)', version: '4.9.1-13-gb7e2ee7', updateable: false }),
+    DPU_UEFI: () => ({ name: 'DPU UEFI', version: uefiVersion, updateable: false }),
+    DPU_BSP: () => ({ name: 'DPU BSP', version: bspVersion, updateable: false }),
   };
 
   const route = (path: string): Route | undefined => {

@@ -9,6 +9,7 @@ import { createDmsActivities, createInstallBfbActivity } from '../../activities/
 import { createJoinMaterialReader, createKubeActivities } from '../../activities/kube';
 import { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
 import { createStageImageActivity } from '../../activities/bfb/stage-image';
+import { createBfbVersionsActivity } from '../../activities/bfb/bfb-versions';
 import { createCredentialActivities } from '../../activities/kube/credential';
 import { createKamajiActivities } from '../../activities/kube/kamaji';
 import { createRedfishActivities } from '../../activities/redfish';
@@ -102,5 +103,7 @@ export function controlActivities(
       joinMaterial: createJoinMaterialReader(kubeConfig),
       ...(imageServerUrl ? { imageServerUrl } : {}),
     }),
+    // What the BFB installs (its embedded inventory), checked against the BMC after boot.
+    ...createBfbVersionsActivity({ fetchBfb: bfb.fetchBfb }),
   };
 }

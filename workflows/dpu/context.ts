@@ -1,6 +1,7 @@
 /** What the phases of one ProvisionDpu run share, and the shape of a phase: its do and its undo. */
 import type { NodeEffectInput } from '../../activities/kube';
 import type { DpuSpec, ProvisionTiming } from '../../model/dpu';
+import type { BfbVersions } from '../../model/bfb-versions';
 import type { Phase } from '../../model/phases';
 import type { Compensations, UndoStep } from '../toolkit/compensation';
 import type { StatusBook } from './status-book';
@@ -23,7 +24,13 @@ export interface FlowContext {
   undo: Compensations;
   host: HostCalls;
   /** Facts learnt by earlier phases, kept across an operator's retry. */
-  learnt: { hostBefore?: HostBefore; bfb?: FetchedBfb; joinTokenId?: string };
+  learnt: {
+    hostBefore?: HostBefore;
+    bfb?: FetchedBfb;
+    joinTokenId?: string;
+    /** What the BFB installs (redfish path; `{}`: it carries no inventory). */
+    bfbVersions?: BfbVersions;
+  };
   /** The bf.cfg changed since the DPU's last flash: OS Installing flashes even a BFB the DPU runs. */
   reflash?: boolean;
   /** The run takes the shorter-history path (fewer-events.ts): reboot waits in one activity, local DMS reads. */

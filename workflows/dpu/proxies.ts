@@ -11,6 +11,7 @@ import type { createBfbActivities } from '../../activities/bfb';
 import type { createDmsActivities, createInstallBfbActivity } from '../../activities/dms';
 import type { createInstallBfCfgActivity } from '../../activities/bfb/install-bf-cfg';
 import type { createStageImageActivity } from '../../activities/bfb/stage-image';
+import type { createBfbVersionsActivity } from '../../activities/bfb/bfb-versions';
 import type { KubeActivities } from '../../activities/kube';
 import type { RedfishActivities } from '../../activities/redfish';
 import type { createSysfsActivities } from '../../activities/sysfs';
@@ -181,11 +182,14 @@ export const redfishCalls = proxyActivities<RedfishActivities>({
 });
 
 /**
- * The redfish path's image (the BFB into the cache, the bf.cfg beside it):
- * a download, alive through fetchBfb's heartbeats, retried like a transfer.
+ * The redfish path's image (the BFB into the cache, the bf.cfg beside it)
+ * and what the BFB installs (bfbVersions): a download, alive through
+ * fetchBfb's heartbeats, retried like a transfer.
  */
 export function imageStaging(timing: ProvisionTiming) {
-  return proxyActivities<ReturnType<typeof createStageImageActivity>>({
+  return proxyActivities<
+    ReturnType<typeof createStageImageActivity> & ReturnType<typeof createBfbVersionsActivity>
+  >({
     taskQueue: CONTROL_TASK_QUEUE,
     startToCloseTimeout: `${timing.flashTimeoutSeconds} seconds`,
     heartbeatTimeout: `${timing.heartbeatTimeoutSeconds} seconds`,

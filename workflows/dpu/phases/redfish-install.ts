@@ -23,8 +23,15 @@
  * activities/bfb/stage-image.ts). Content-addressed, so retries name the same
  * ImageURI. Runs started before (no `redfish-image-carries-bf-cfg` marker)
  * give the BFB's URL alone.
+ *
+ * The version after boot, as DPF checks it: the BSP and UEFI of the BFB's
+ * embedded software inventory (`bfbVersions`, model/bfb-versions.ts) against
+ * the BMC's DPU_BSP and DPU_UEFI. A BFB without an inventory (DPF would
+ * refuse it) falls back to the BMC's DPU_OS against the BFB's file name,
+ * which is all runs before the `redfish-versions-from-bfb` marker compare.
  */
 import { condition, patched } from '@temporalio/workflow';
+import type { BfbVersions } from '../../../model/bfb-versions';
 import { bfbVersionOf } from '../../../model/install-path';
 import { powerCycleEventMessage, powerCycleHint } from '../../../model/operator-hints';
 import type { RedfishCallInput } from '../../../activities/redfish';
@@ -35,6 +42,8 @@ import { clusterInputOf } from './dpu-cluster-config';
 
 /** Marker: the ImageURI serves the BFB with xpuflow's bf.cfg (runs before it give the BFB's URL). */
 export const REDFISH_IMAGE_CARRIES_BF_CFG = 'redfish-image-carries-bf-cfg';
+/** Marker: the version after boot is the BFB's BSP and UEFI (runs before it compare DPU_OS with the file name). */
+export const REDFISH_VERSIONS_FROM_BFB = 'redfish-versions-from-bfb';
 
 function bmcCallOf(ctx: FlowContext): RedfishCallInput {
   const { spec } = ctx;
@@ -72,7 +81,8 @@ export async function installThroughBmc(ctx: FlowContext): Promise<PhaseOutcome>
     { summary: `follow BMC task ${started.task.task} installing ${file} on ${spec.name}` },
     [{ ...at, ...find, task: started.task, pollSeconds: timing.pollInitialSeconds }],
   );
-  const booted = await awaitVersion(ctx, at, expectVersion, `${spec.name} to boot ${expectVersion}`);
+  const versions = await expectedVersionsOf(ctx);
+  const booted = await awaitVersion(ctx, at, expectVersion, `${spec.name} to boot ${file}`, versions);
   const minutes = ((Date.now() - startedAt.getTime()) / 60000).toFixed(1);
   const how = started.found ? 'found the install an earlier attempt started' : 'installed';
   return {
@@ -125,8 +135,29 @@ export async function resetThroughBmc(ctx: FlowContext): Promise<PhaseOutcome> {
     how = 'rebooted by an operator';
   }
   const expected = bfbVersionOf(spec.bfb.url);
-  const v = await awaitVersion(ctx, at, expected, `${spec.name} to come back running ${expected}`);
+  const versions = await expectedVersionsOf(ctx);
+  const file = ctx.learnt.bfb?.fileName ?? expected;
+  const v = await awaitVersion(ctx, at, expected, `${spec.name} to come back running ${file}`, versions);
   return { done: `${how}; runs ${v}` };
+}
+
+/**
+ * The BSP and UEFI the DPU must report after booting its BFB, read once per
+ * run from the BFB's embedded inventory (undefined: compare DPU_OS with the
+ * file name, for a BFB without one and for runs before the marker).
+ */
+async function expectedVersionsOf(ctx: FlowContext): Promise<BfbVersions | undefined> {
+  if (!patched(REDFISH_VERSIONS_FROM_BFB)) return undefined;
+  if (!ctx.learnt.bfbVersions) {
+    const { spec } = ctx;
+    const r = await imageStaging(ctx.timing).bfbVersions.executeWithOptions(
+      { summary: `read the versions BFB ${ctx.learnt.bfb?.fileName ?? spec.bfb.url} installs` },
+      [{ url: spec.bfb.url, sha256: spec.bfb.sha256 }],
+    );
+    ctx.learnt.bfbVersions = r.versions ?? {};
+  }
+  const v = ctx.learnt.bfbVersions;
+  return v.bsp || v.uefi ? v : undefined;
 }
 
 async function awaitVersion(
@@ -134,6 +165,7 @@ async function awaitVersion(
   at: RedfishCallInput,
   expected: string,
   what: string,
+  expectedVersions?: BfbVersions,
 ): Promise<string> {
   const { timing } = ctx;
   const r = await redfishWaits(timing.rebootTimeoutSeconds, timing).redfishAwaitVersion.executeWithOptions(
@@ -142,6 +174,8 @@ async function awaitVersion(
       {
         ...at,
         expected,
+        ...(expectedVersions ? { expectedVersions } : {}),
+        ...(ctx.learnt.bfb ? { bfb: ctx.learnt.bfb.fileName } : {}),
         timeoutSeconds: timing.rebootTimeoutSeconds,
         pollSeconds: timing.pollInitialSeconds,
       },
