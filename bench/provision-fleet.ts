@@ -179,10 +179,15 @@ async function main(): Promise<void> {
         env,
       }),
     );
-    await waitForPollers(client, [
-      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
-      ...[...solo.hosts, ...fleet.hosts].map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
-    ]);
+    await waitForPollers(
+      client,
+      [
+        { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+        ...[...solo.hosts, ...fleet.hosts].map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+        // Workers for 20 hosts can take over a minute to poll on a loaded 2-core machine.
+      ],
+      180_000,
+    );
 
     console.log(
       `one DPU alone, uncontended (flash ${flashSeconds} s, reboot ${rebootSeconds} s, BFB ${bfbMib} MiB)…`,
