@@ -4,9 +4,14 @@
  * frontend, history, matching and worker as four processes, mTLS; the test
  * harness's, bench/temporal-cluster.ts).
  *   node dist/bench/provision-fleet.js [--server dev|cluster] [--hosts 20] [--dpus 10] [--flash-seconds 30] [--reboot-seconds 5] [--bfb-mib 4]
- *     [--control-workers 1] [--control-flags '--max-cached-workflows 200 …']
+ *     [--control-workers 1] [--control-flags '--max-cached-workflows 200 …'] [--control-node-options '--max-semi-space-size=2']
+ *     [--control-malloc-arena-max 2]
  * --control-workers N runs N control worker processes on the one queue;
- * --control-flags passes the tuning flags (workers/worker-tuning.ts) to each.
+ * --control-flags passes the tuning flags (workers/worker-tuning.ts) to each;
+ * --control-node-options sets their NODE_OPTIONS (V8 heap flags; the chart's
+ * controlWorker.nodeOptions) and --control-malloc-arena-max their
+ * MALLOC_ARENA_MAX (glibc's malloc arenas; controlWorker.mallocArenaMax); the
+ * other processes keep the bench's own.
  * One DPU is provisioned alone first, on the same server and workers with
  * nothing else running, then the fleet. The headline is the fleet's makespan
  * divided by that DPU's uncontended time: what an operator waits for against
@@ -111,6 +116,12 @@ async function main(): Promise<void> {
   if (!Number.isInteger(controlWorkers) || controlWorkers < 1)
     throw new Error(`--control-workers ${controlWorkers}: give a whole number of at least 1`);
   const controlFlags = stringFlag('control-flags', '').split(/\s+/).filter(Boolean);
+  const controlNodeOptions = stringFlag('control-node-options', '');
+  const controlArenas = stringFlag('control-malloc-arena-max', '');
+  const controlEnv = {
+    ...(controlNodeOptions ? { NODE_OPTIONS: controlNodeOptions } : {}),
+    ...(controlArenas ? { MALLOC_ARENA_MAX: controlArenas } : {}),
+  };
   if (server !== 'dev' && server !== 'cluster')
     throw new Error(
       `--server ${server}: use dev (a private dev server) or cluster (PostgreSQL, four services, mTLS)`,
@@ -155,7 +166,7 @@ async function main(): Promise<void> {
       spawnControlWorker({
         bfbCacheDir: path.join(dir, `cache-${i}`),
         logFile: path.join(dir, `control-${i}.log`),
-        env,
+        env: { ...env, ...controlEnv },
         args: controlFlags,
       }),
     );
@@ -168,10 +179,15 @@ async function main(): Promise<void> {
         env,
       }),
     );
-    await waitForPollers(client, [
-      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
-      ...[...solo.hosts, ...fleet.hosts].map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
-    ]);
+    await waitForPollers(
+      client,
+      [
+        { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+        ...[...solo.hosts, ...fleet.hosts].map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+        // Workers for 20 hosts can take over a minute to poll on a loaded 2-core machine.
+      ],
+      180_000,
+    );
 
     console.log(
       `one DPU alone, uncontended (flash ${flashSeconds} s, reboot ${rebootSeconds} s, BFB ${bfbMib} MiB)…`,
@@ -218,7 +234,11 @@ async function main(): Promise<void> {
       `  the DPU alone:            ${soloCost.events} events, ${soloCost.workflowTasks} workflow tasks, ${soloCost.actions} Actions (est.), ${soloCost.workflows} workflow runs`,
     );
     console.log(
-      `control workers:            ${controlWorkers}${controlFlags.length ? ` with ${controlFlags.join(' ')}` : ' (default tuning)'}`,
+      `control workers:            ${controlWorkers}${controlFlags.length ? ` with ${controlFlags.join(' ')}` : ' (default tuning)'}${Object.entries(
+        controlEnv,
+      )
+        .map(([k, v]) => `, ${k}=${v}`)
+        .join('')}`,
     );
     console.log(
       `control worker peak RSS:    ${rss.toFixed(0)} MiB (goal ≤ 250 MiB${controlWorkers > 1 ? '; the largest of them' : ''})`,

@@ -36,6 +36,12 @@ export interface RolloutDpuInput {
   template: DpuTemplateSpec;
   templateHash: string;
   settleTimeoutSeconds: number;
+  /**
+   * Write the DPU's spec by a local activity (set by rollouts under
+   * LOCAL_KUBE_CALLS, workflows/dpuset/dpuset-rollout.ts); absent in children
+   * started before it, which replay with the activity they ran.
+   */
+  localUpdate?: boolean;
 }
 
 /** How one DPU of a rollout settled: Ready, or an Error the rollout counts against its budget. */

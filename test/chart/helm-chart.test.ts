@@ -346,6 +346,25 @@ describe('default values', () => {
     expect(() => renderChart({ 'controlWorker.tuning.workflowTaskPolls': '1' })).toThrow(/workflowTaskPolls/);
   });
 
+  test("controlWorker.memory becomes the control worker's NODE_OPTIONS and MALLOC_ARENA_MAX; by default, neither", () => {
+    const set = env(
+      pod(
+        renderChart({
+          'controlWorker.memory.nodeOptions': '--max-semi-space-size=2',
+          'controlWorker.memory.mallocArenaMax': '2',
+        }),
+        'Deployment',
+        'xpuflow-control-worker',
+      ).containers[0],
+    );
+    expect(set.get('NODE_OPTIONS')?.value).toBe('--max-semi-space-size=2');
+    expect(set.get('MALLOC_ARENA_MAX')?.value).toBe('2');
+    const plain = env(pod(objs, 'Deployment', 'xpuflow-control-worker').containers[0]);
+    expect(plain.has('NODE_OPTIONS')).toBe(false);
+    expect(plain.has('MALLOC_ARENA_MAX')).toBe(false);
+    expect(() => renderChart({ 'controlWorker.memory.heap': '3' })).toThrow(/heap/);
+  });
+
   test('controller and control worker share one ServiceAccount that the RBAC bindings name', () => {
     const sa = find(objs, 'ServiceAccount', 'xpuflow');
     expect(sa.metadata.namespace).toBe(NS);

@@ -88,9 +88,20 @@ test('deleting a DPU runs the delete flow and releases the finalizer', async () 
   );
   expect((await h.kube.getNode(node))!.spec?.unschedulable).toBeFalsy();
   expect(await h.workflowIds('deleteDpu')).toEqual(['delete-dpu-xpuflow-test-solo-dpu']);
+  // Issue 16: the delete's status write, Kubernetes undos and finalizer release are local
+  // activities (DELETE_STATUS_WITH_WORK); only the host worker's step is an activity. Measured
+  // here: 20 events, 2 workflow tasks (43 and 7 before, 6 activities).
+  const events =
+    (await h.client.workflow.getHandle('delete-dpu-xpuflow-test-solo-dpu').fetchHistory()).events ?? [];
+  expect(events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual([
+    'restoreVfs',
+  ]);
+  // Two workflow tasks (before and after restoreVfs); one more if a slow API server made a local activity heartbeat its task.
+  expect(events.filter((e) => e.workflowTaskScheduledEventAttributes).length).toBeLessThanOrEqual(3);
   // delete-dpu.json is a run from before the undos ran in reverse phase order (the
-  // patch's old branch); this one is the new order. Both must replay.
-  h.captureHistory('delete-dpu-xpuflow-test-solo-dpu', 'delete-dpu-reverse-phase-order.json');
+  // patch's old branch), delete-dpu-reverse-phase-order.json one before the local
+  // activities; this one is the newest path. All must replay.
+  h.captureHistory('delete-dpu-xpuflow-test-solo-dpu', 'delete-dpu-status-with-work.json');
 });
 
 testOnRealNode(

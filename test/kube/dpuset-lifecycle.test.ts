@@ -51,6 +51,9 @@ afterAll(() => h.dispose());
 /** A DPU object's provisioning run, Ready without a retry: its history's bounds (measured: see the README's "Worker tuning"). */
 const MAX_EVENTS_PER_KUBE_DPU = 125;
 const MAX_WORKFLOW_TASKS_PER_KUBE_DPU = 18;
+/** A DPU object's update run in a rollout, Ready: its history's bounds (measured: see the README's "Status writes of a DPU object"). */
+const MAX_EVENTS_PER_KUBE_UPDATE = 125;
+const MAX_WORKFLOW_TASKS_PER_KUBE_UPDATE = 18;
 
 test('a DPUSet over 3 labelled hosts yields 3 DPUs that reach Ready, with status and events; a controller restart starts nothing twice', async () => {
   await h.kube.create('DPUSet', NS, {
@@ -226,8 +229,40 @@ test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at o
   expect(progress.map((v) => Math.round(v * 3))).toEqual([0, 1, 2, 3]);
   const updates = await h.workflowIds('updateDpu');
   expect(updates).toHaveLength(3);
-  h.captureHistory(set.status!.rolloutWorkflowId!, 'dpuset-rollout-complete.json');
-  h.captureHistory(updates[0], 'update-dpu-ready.json');
+  const children = await h.workflowIds('rolloutDpu');
+  expect(children).toHaveLength(3);
+  // Issue 16: the update's status writes, the rollout's status writes and health reads, and each
+  // child's spec write are local activities (UPDATE_STATUS_WITH_WORK, LOCAL_KUBE_CALLS), never an
+  // activity and a workflow task of their own. Measured here: an update 121 events and 16 workflow
+  // tasks (127 and 17 with UpdateStarted an activity; 234 and 38 on the oldest path), a rollout
+  // child 12 events and 2 workflow tasks (17 and 3 before).
+  const cost = async (id: string) => {
+    const events = (await h.client.workflow.getHandle(id).fetchHistory()).events ?? [];
+    return {
+      events: events.length,
+      tasks: events.filter((e) => e.workflowTaskScheduledEventAttributes).length,
+      activities: events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []),
+    };
+  };
+  const rolloutCost = await cost(set.status!.rolloutWorkflowId!);
+  const updateCosts = await Promise.all(updates.map(cost));
+  const childCosts = await Promise.all(children.map(cost));
+  expect(rolloutCost.activities).toEqual([]);
+  for (const c of updateCosts) {
+    expect(c.activities).not.toContain('kubeReportDpu');
+    expect(c.events).toBeLessThanOrEqual(MAX_EVENTS_PER_KUBE_UPDATE);
+    expect(c.tasks).toBeLessThanOrEqual(MAX_WORKFLOW_TASKS_PER_KUBE_UPDATE);
+  }
+  for (const c of childCosts) {
+    expect(c.activities).toEqual(['awaitDpuSettled']);
+    // Two workflow tasks (the write and the wait's start, then the end); one more if a slow API
+    // server made the write heartbeat its task.
+    expect(c.tasks).toBeLessThanOrEqual(3);
+  }
+  // dpuset-rollout-complete.json and update-dpu-ready.json keep runs of the older paths (patched), for replay.
+  h.captureHistory(set.status!.rolloutWorkflowId!, 'dpuset-rollout-local-kube-calls.json');
+  h.captureHistory(children[0], 'rollout-dpu-local-update.json');
+  h.captureHistory(updates[0], 'update-dpu-status-with-work.json');
   h.captureHistory((await h.workflowIds('dpuLifecycle'))[0], 'dpu-lifecycle-updated.json');
 });
 

@@ -1,5 +1,5 @@
 /** What the phases of one ProvisionDpu run share, and the shape of a phase: its do and its undo. */
-import type { NodeEffectInput } from '../../activities/kube';
+import type { KubeActivities, NodeEffectInput } from '../../activities/kube';
 import type { DpuSpec, ProvisionTiming } from '../../model/dpu';
 import type { BfbVersions } from '../../model/bfb-versions';
 import type { Phase } from '../../model/phases';
@@ -55,6 +55,11 @@ export interface UndoTarget {
   host: HostCalls;
   /** sriov_numvfs to put back on the host PF; absent, 0 (the host as before the DPU object). */
   vfsBefore?: number;
+  /**
+   * The proxy of the undo's Kubernetes calls; absent, kubeCalls (activities).
+   * DeleteDpu under DELETE_STATUS_WITH_WORK passes kubeLocalCalls (fewer-events.ts).
+   */
+  kube?: KubeActivities;
 }
 
 /**

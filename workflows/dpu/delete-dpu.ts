@@ -11,6 +11,10 @@
  * Each step is tolerant of what is already gone; a step that cannot be done
  * (a host whose worker is gone) is reported as a Warning event, and the
  * delete goes on, so a dead host never pins a DPU object forever.
+ *
+ * Under DELETE_STATUS_WITH_WORK (fewer-events.ts) the status writes, the
+ * Kubernetes undo steps and the finalizer release are local activities: only
+ * the host worker's step is an activity (and a workflow task) of its own.
  */
 import { patched } from '@temporalio/workflow';
 import type { DeleteDpuInput } from '../../model/dpu-lifecycle-api';
@@ -28,7 +32,8 @@ import {
   nodeEffect,
   PROVISION_PHASES,
 } from './phases';
-import { hostCalls, kubeCalls } from './proxies';
+import { DELETE_STATUS_WITH_WORK } from './fewer-events';
+import { hostCalls, kubeCalls, kubeLocalCalls } from './proxies';
 import { writeDpuStatus, type KubeEvent } from './status-writer';
 
 /**
@@ -47,6 +52,9 @@ const LEGACY_ORDER: readonly ProvisionPhase[] = [
 
 export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {
   const { spec } = input;
+  // Read once, first: the whole delete takes one path (fewer-events.ts).
+  const withWork = patched(DELETE_STATUS_WITH_WORK);
+  const kube = withWork ? kubeLocalCalls : kubeCalls;
   const report: string[] = [];
   const hostWorker = {
     worker: `host worker for ${spec.node}`,
@@ -54,14 +62,14 @@ export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {
     remedy: 'start it, or undo this step by hand',
   };
   const deleting = (message: string, event: KubeEvent) =>
-    writeDpuStatus(spec, { phase: 'Deleting', message, event });
+    writeDpuStatus(spec, { phase: 'Deleting', message, event }, withWork);
 
   await deleting('undoing host network, DPU cluster membership, DMS and node effect', {
     type: 'Normal',
     reason: 'Deleting',
     message: 'delete flow started',
   });
-  for (const step of undoSteps(spec)) {
+  for (const step of undoSteps(spec, withWork)) {
     try {
       await step.run();
       report.push(`${step.describe}: done`);
@@ -75,15 +83,23 @@ export async function deleteDpu(input: DeleteDpuInput): Promise<string[]> {
       });
     }
   }
-  await kubeCalls.kubeReleaseDpu(spec.kube!.ref);
+  await kube.kubeReleaseDpu(spec.kube!.ref);
   // A DPU deleted in Error (its provisioning run returned there) leaves no stuck-phase alert behind.
   clearPhaseStarts(spec.name, spec.node, spec.kube?.ref.namespace ?? '');
   return report;
 }
 
-/** Every phase's undo that applies to this DPU, last phase first. */
-function undoSteps(spec: DpuSpec): UndoStep[] {
-  const target: UndoTarget = { spec, host: hostCalls(spec.node, timingOf(spec)), vfsBefore: 0 };
-  const order = patched(REVERSE_PHASE_ORDER) ? [...PROVISION_PHASES].reverse() : LEGACY_ORDER;
+/**
+ * Every phase's undo that applies to this DPU, last phase first. `withWork`
+ * (DELETE_STATUS_WITH_WORK) implies REVERSE_PHASE_ORDER without its marker.
+ */
+function undoSteps(spec: DpuSpec, withWork: boolean): UndoStep[] {
+  const target: UndoTarget = {
+    spec,
+    host: hostCalls(spec.node, timingOf(spec)),
+    vfsBefore: 0,
+    ...(withWork ? { kube: kubeLocalCalls } : {}),
+  };
+  const order = withWork || patched(REVERSE_PHASE_ORDER) ? [...PROVISION_PHASES].reverse() : LEGACY_ORDER;
   return order.flatMap((p) => p.undo?.(target) ?? []);
 }

@@ -29,12 +29,18 @@ export const FEWER_EVENTS_PER_DPU = 'provision-dpu-fewer-events';
  */
 export const STATUS_WITH_WORK = 'provision-dpu-status-with-work';
 
+/** The paths a run takes (both false: the oldest path). */
+export interface RunPath {
+  fewerEvents: boolean;
+  statusWithWork: boolean;
+}
+
 /**
  * The paths a run takes, read once when it starts. A new run records only the
  * newest patch's marker (two events); a run started before it replays as it
  * ran: with FEWER_EVENTS_PER_DPU alone, or with neither.
  */
-export function pathOf(): { fewerEvents: boolean; statusWithWork: boolean } {
+export function pathOf(): RunPath {
   if (patched(STATUS_WITH_WORK)) return { fewerEvents: true, statusWithWork: true };
   return { fewerEvents: patched(FEWER_EVENTS_PER_DPU), statusWithWork: false };
 }
@@ -48,3 +54,25 @@ export function pathOf(): { fewerEvents: boolean; statusWithWork: boolean } {
 export function hasOlderPatch(ctx: { fewerEvents: boolean }, patchId: string): boolean {
   return ctx.fewerEvents || patched(patchId);
 }
+
+/** The path of a run that writes its status with its work: both patches above hold. */
+export const WITH_WORK_PATH: RunPath = { fewerEvents: true, statusWithWork: true };
+
+/**
+ * UpdateDpu's STATUS_WITH_WORK: its UpdateStarted write is a local activity
+ * too, and the provisioning it goes on to runs on WITH_WORK_PATH without
+ * recording STATUS_WITH_WORK's marker again. Update runs started before it
+ * (test/histories/update-dpu-ready.json) write UpdateStarted as an activity
+ * and ask `pathOf` afterwards, as they ran.
+ */
+export const UPDATE_STATUS_WITH_WORK = 'update-dpu-status-with-work';
+
+/**
+ * DeleteDpu's STATUS_WITH_WORK: its status writes, the control worker's undo
+ * steps (Kubernetes calls) and the finalizer release are local activities;
+ * only the host worker's step (sriov_numvfs → 0) stays an activity on the
+ * host's queue. Implies the reverse phase order (delete-dpu.ts), whose marker
+ * is then not recorded. Deletes started before it
+ * (test/histories/delete-dpu-reverse-phase-order.json) replay as they ran.
+ */
+export const DELETE_STATUS_WITH_WORK = 'delete-dpu-status-with-work';

@@ -76,18 +76,27 @@ import { clearPhaseStarts, phaseStartRecorder, recordPhaseDuration } from '../me
 import { Compensations } from '../toolkit/compensation';
 import { describeFailure, failureMessage, type WorkerHint } from '../toolkit/describe-failure';
 import type { FlowContext } from './context';
-import { pathOf } from './fewer-events';
+import { pathOf, type RunPath } from './fewer-events';
 import { PROVISION_PHASES } from './phases';
 import { hostCalls, kubeCalls } from './proxies';
 import { StatusBook } from './status-book';
 import { writeRunStatus } from './status-writer';
 
 export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus> {
+  return provisionOnPath(input);
+}
+
+/**
+ * ProvisionDpu's body. `path`: the path (fewer-events.ts) when the caller
+ * already knows it (UpdateDpu under UPDATE_STATUS_WITH_WORK); otherwise the
+ * run asks `pathOf` when it starts.
+ */
+export async function provisionOnPath(input: ProvisionDpuInput, path?: RunPath): Promise<DpuStatus> {
   const problems = specProblems(input.spec);
   if (problems.length > 0) {
     throw ApplicationFailure.nonRetryable(`invalid DPU spec: ${problems.join('; ')}`, 'InvalidSpec');
   }
-  const ctx = newContext(input.spec);
+  const ctx = newContext(input.spec, path);
   if (input.reflash) ctx.reflash = true;
   const { book } = ctx;
   const operator = serveOperator(ctx);
@@ -125,10 +134,10 @@ export async function provisionDpu(input: ProvisionDpuInput): Promise<DpuStatus>
   return book.snapshot();
 }
 
-function newContext(spec: DpuSpec): FlowContext {
+function newContext(spec: DpuSpec, path?: RunPath): FlowContext {
   const timing = timingOf(spec);
   // Read once, first: the whole run takes one path (fewer-events.ts).
-  const { fewerEvents, statusWithWork } = pathOf();
+  const { fewerEvents, statusWithWork } = path ?? pathOf();
   return {
     spec,
     timing,

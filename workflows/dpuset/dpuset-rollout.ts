@@ -8,8 +8,19 @@
  *
  * maxUnavailable counts every DPU of the set that is not Ready, not only the
  * rollout's own, so a DPU already down elsewhere takes a slot.
+ *
+ * Under LOCAL_KUBE_CALLS the set's status writes and health reads are local
+ * activities (one marker each, in the workflow task that launches or waits),
+ * and the children write their DPU's spec the same way (`localUpdate`).
  */
-import { ChildWorkflowHandle, condition, setHandler, startChild, workflowInfo } from '@temporalio/workflow';
+import {
+  ChildWorkflowHandle,
+  condition,
+  patched,
+  setHandler,
+  startChild,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { KubeActivities } from '../../activities/kube';
 import { rolloutDpuWorkflowId } from '../../model/workflow-ids';
 import {
@@ -19,13 +30,22 @@ import {
   type DpuSetRolloutInput,
   type DpuSetRolloutProgress,
 } from '../../model/dpuset-api';
-import { kubeCalls } from './proxies';
+import { kubeCalls, kubeLocalCalls } from './proxies';
 import { rolloutDpu } from './rollout-dpu';
 
 type SetReport = Parameters<KubeActivities['reportDpuSet']>[0];
 
+/**
+ * Issue 16 "fewer round trips per flow": the rollout's Kubernetes calls are
+ * local activities, and so is each child's spec write. Rollouts started
+ * before it (test/histories/dpuset-rollout-complete.json) replay with
+ * activities, and start their children without `localUpdate`.
+ */
+export const LOCAL_KUBE_CALLS = 'dpuset-rollout-local-kube-calls';
+
 export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRolloutProgress> {
-  const r = new Rollout(input);
+  // Read once, first: the whole rollout takes one path.
+  const r = new Rollout(input, patched(LOCAL_KUBE_CALLS));
   setHandler(setPausedSignal, (p) => {
     r.progress.paused = p;
   });
@@ -56,8 +76,13 @@ class Rollout {
   readonly queue: string[];
   readonly running = new Map<string, ChildWorkflowHandle<typeof rolloutDpu>>();
   private changed = 0; // bumps when a child ends, to wake the loop
+  private readonly kube: KubeActivities;
 
-  constructor(private readonly input: DpuSetRolloutInput) {
+  constructor(
+    private readonly input: DpuSetRolloutInput,
+    private readonly local: boolean,
+  ) {
+    this.kube = local ? kubeLocalCalls : kubeCalls;
     this.queue = [...input.dpus];
     this.progress = { total: input.dpus.length, updated: [], failed: [], inFlight: [], paused: input.paused };
   }
@@ -66,7 +91,7 @@ class Rollout {
   async writeStatus(extra: Pick<SetReport, 'condition' | 'event'>): Promise<void> {
     const { input, progress } = this;
     const done = progress.updated.length + progress.failed.length;
-    await kubeCalls.reportDpuSet({
+    await this.kube.reportDpuSet({
       set: input.set,
       status: { updated: progress.updated.length, failed: progress.failed.length, ...this.link() },
       ...extra,
@@ -87,7 +112,7 @@ class Rollout {
   async reportPlan(): Promise<void> {
     const { input } = this;
     const batches = plannedBatches(input.dpus, input.maxUnavailable);
-    await kubeCalls.reportDpuSet({
+    await this.kube.reportDpuSet({
       set: input.set,
       status: { plannedBatches: batches, ...this.link() },
       condition: {
@@ -108,7 +133,7 @@ class Rollout {
 
   /** Launches children while the set's unavailable DPUs stay within maxUnavailable. */
   async launchWhatFits(): Promise<void> {
-    const health = await kubeCalls.readDpuSetHealth(this.input.set);
+    const health = await this.kube.readDpuSetHealth(this.input.set);
     const down = new Set(health.filter((x) => !x.ready).map((x) => x.name));
     // DPUs already down go first: updating them costs no availability (as a DaemonSet replaces unhealthy pods first).
     this.queue.sort((a, b) => Number(down.has(b)) - Number(down.has(a)));
@@ -156,6 +181,7 @@ class Rollout {
           template: input.template,
           templateHash: input.templateHash,
           settleTimeoutSeconds: input.settleTimeoutSeconds,
+          ...(this.local ? { localUpdate: true } : {}),
         },
       ],
     });

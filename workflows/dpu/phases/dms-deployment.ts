@@ -40,14 +40,14 @@ export const dmsDeployment: UndoablePhase = {
       done: `DMS pod ${pod} Ready on ${spec.node}; DMS at ${spec.dmsAddress} answers (running ${v.version || 'no OS yet'})`,
     };
   },
-  undo({ spec }) {
+  undo({ spec, kube = kubeCalls }) {
     if (!spec.kube) return undefined;
     const dpu = spec.kube.ref;
     const pod = dmsPodName(dpu.name); // the name deployDmsPod gives it, in the DPU's namespace
     return {
       describe: `delete DMS pod ${dpu.namespace}/${pod}`,
       run: async () => {
-        await kubeCalls.removeDmsPod({ namespace: dpu.namespace, pod, dpu });
+        await kube.removeDmsPod({ namespace: dpu.namespace, pod, dpu });
       },
     };
   },

@@ -48,13 +48,13 @@ export const dpuClusterConfig: UndoablePhase = {
     await kubeCalls.labelDpuNode({ ...input, hostNode: spec.node, labels: k.cluster.nodeLabels ?? {} });
     return { done: `node ${input.dpuNode} Ready in DPUCluster ${k.cluster.name}, labelled` };
   },
-  undo({ spec }) {
+  undo({ spec, kube = kubeCalls }) {
     const input = clusterInputOf(spec);
     if (!input) return undefined;
     return {
       describe: `remove node ${input.dpuNode} from DPUCluster ${input.cluster.name}`,
       run: async () => {
-        await kubeCalls.removeDpuFromCluster(input);
+        await kube.removeDpuFromCluster(input);
       },
     };
   },

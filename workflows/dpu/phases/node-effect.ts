@@ -25,13 +25,13 @@ export const nodeEffect: UndoablePhase = {
     const drainSeconds = input.effect.drain ? (input.effect.drain.timeoutSeconds ?? 600) : 60;
     return { done: await kubeWaits(drainSeconds).applyNodeEffect(input) };
   },
-  undo({ spec }) {
+  undo({ spec, kube = kubeCalls }) {
     const input = nodeEffectOf(spec);
     if (!input) return undefined;
     return {
       describe: `remove the node effect on ${spec.node}`,
       run: async () => {
-        await kubeCalls.removeNodeEffect(input);
+        await kube.removeNodeEffect(input);
       },
     };
   },
