@@ -10,10 +10,10 @@
  * status.controlPlaneEndpoint; api/v1alpha1/tenantcontrolplane_status.go).
  * The kubeconfig is a real cluster's: what joins through it is real.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { repoRoot } from '../kube/apiservers';
+import { installCrdFile } from '../kube/crds';
 import {
   KAMAJI_GROUP,
   KAMAJI_VERSION,
@@ -32,20 +32,7 @@ export const TENANT_CONTROL_PLANE_CRD_FILE = path.join(
 
 /** Installs tenantcontrolplanes.kamaji.clastix.io and waits until it is served. */
 export async function installKamajiCrd(kc: k8s.KubeConfig, timeoutMs = 30_000): Promise<void> {
-  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
-  // k8s.loadYaml maps x-kubernetes-* keys onto the typed model (a plain object would lose them).
-  const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(
-    fs.readFileSync(TENANT_CONTROL_PLANE_CRD_FILE, 'utf8'),
-  );
-  const name = crd.metadata!.name!;
-  await ext.createCustomResourceDefinition({ body: crd });
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const c = await ext.readCustomResourceDefinition({ name });
-    if (c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) return;
-    if (Date.now() > deadline) throw new Error(`CRD ${name} not Established in ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
+  await installCrdFile(kc, TENANT_CONTROL_PLANE_CRD_FILE, timeoutMs);
 }
 
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);

@@ -23,6 +23,32 @@ export async function installCrds(
     await ext.createCustomResourceDefinition({ body: crd });
     names.push(crd.metadata!.name!);
   }
+  await waitEstablished(ext, names, timeoutMs);
+  return names;
+}
+
+/**
+ * Installs one CRD from a YAML file (another project's, as tests vendor them:
+ * Argo CD's Application, Multus's NetworkAttachmentDefinition, Kamaji's
+ * TenantControlPlane) and waits until it is served; one already there is kept.
+ */
+export async function installCrdFile(kc: k8s.KubeConfig, file: string, timeoutMs = 30_000): Promise<void> {
+  const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
+  // k8s.loadYaml maps x-kubernetes-* keys onto the typed model (a plain object would lose them).
+  const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(fs.readFileSync(file, 'utf8'));
+  try {
+    await ext.createCustomResourceDefinition({ body: crd });
+  } catch (err) {
+    if ((err as { code?: number }).code !== 409) throw err; // 409: installed by an earlier run on this cluster
+  }
+  await waitEstablished(ext, [crd.metadata!.name!], timeoutMs);
+}
+
+async function waitEstablished(
+  ext: k8s.ApiextensionsV1Api,
+  names: string[],
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const name of names) {
     for (;;) {
@@ -32,5 +58,4 @@ export async function installCrds(
       await new Promise((r) => setTimeout(r, 200));
     }
   }
-  return names;
 }
