@@ -18,6 +18,11 @@ import { requirePrerequisites } from '../support/prerequisites';
 import { describeWith, goToolsBin } from '../support/third-party-tools';
 import { grpcurl } from './grpcurl';
 import { writeOpiUpstreamProto } from './opi-upstream';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// Starts a private Open vSwitch (userspace datapath, whose tap devices live on this host): two at once
+// collide, so one such file at a time (ovs-activities lost its bridge's mgmt socket beside this one).
+holdLock(LOCKS.hostNetwork);
 
 const tools = goToolsBin();
 // Root and Open vSwitch: under CI=true a missing one fails the suite (test/support/prerequisites.ts).

@@ -33,6 +33,11 @@ import { DevServer } from '../support/dev-server';
 import { captureHistory } from '../support/history-capture';
 import { logTails } from '../support/log-tails';
 import { distFile } from '../support/tools';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// Starts a private Open vSwitch (userspace datapath, whose tap devices live on this host): two at once
+// collide, so one such file at a time (ovs-activities lost its bridge's mgmt socket beside this one).
+holdLock(LOCKS.hostNetwork);
 
 jest.setTimeout(120_000);
 

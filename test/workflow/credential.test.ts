@@ -456,6 +456,8 @@ test('without the new CRDs (a helm upgrade adds none) their controllers say so a
       'apply charts/xpuflow/crds/provisioning.xpuflow.dev_dpuservicecredentialrequests.yaml',
     ),
     expect.stringContaining('DPUServiceInterface and DPUServiceChain objects are not watched'),
+    // The service IPAM controller hands addresses to DPUServiceInterfaces: it says so for itself.
+    expect.stringContaining('DPUServiceInterface objects are not watched'),
     expect.stringContaining('DPUService objects are not watched'),
   ]);
   // The DPU controllers started all the same.
