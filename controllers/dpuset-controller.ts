@@ -1,52 +1,29 @@
 /**
- * DPUSet controller: one DPU object per DPU the selected nodes report, made
- * from the set's template; a changed template rolled out by a DpuSetRollout
+ * DPUSet controller: one DPU object per DPU the set wants (the selected
+ * nodes' reports, DPUDevices, or both under installPath auto:
+ * ./dpuset-wanted.ts), made from the set's template; a changed template rolled out by a DpuSetRollout
  * workflow (RollingUpdate) or left for deletion (OnDelete); counts in status.
  */
-import type * as k8s from '@kubernetes/client-node';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { setCondition } from '../model/resources/conditions';
 import { isConflict, type Kube } from '../platform/kube/client';
 import { dpusetRolloutWorkflowId, rolloutTemplateHash } from '../model/workflow-ids';
 import { WorkflowType, type DpuSetRolloutWorkflow } from '../model/workflow-types';
-import { dpuObjectName, reportedPciAddresses } from '../model/resources/pci-labels';
 import {
   API_VERSION,
   DPUSET_LABEL,
   TEMPLATE_HASH_ANNOTATION,
   refOf,
-  type BfbResource,
-  type DpuFlavorResource,
   type DpuResource,
   type DpuSetResource,
 } from '../model/resources/common';
 import { resolveMaxUnavailable, setPausedSignal, type DpuSetRolloutInput } from '../model/dpuset-api';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { isDpuReady } from '../activities/kube/dpuset';
-import { matchesSelector } from '../model/resources/label-selector';
-import type { DpuDeviceResource, DpuDiscoveryResource } from '../model/resources/dpu-discovery';
-import { bmcOfDevice } from '../model/dpu-device-bmc';
-import type { BmcRef } from '../model/install-path';
 import { templateHash } from './template-hash';
+import { wantedDpus, type DpuSetLookups, type WantedDpu } from './dpuset-wanted';
 
-export interface DpuSetLookups {
-  set(namespace: string, name: string): DpuSetResource | undefined;
-  dpus(namespace: string): DpuResource[];
-  bfb(namespace: string, name: string): BfbResource | undefined;
-  nodes(): k8s.V1Node[];
-  /** The namespace's DPUDevices, or undefined while they are not known yet (for sets with a dpuDeviceSelector). */
-  devices?(namespace: string): DpuDeviceResource[] | undefined;
-  /** A DPUDiscovery (its BMC credentials Secret, for DPUs on the redfish path). */
-  discovery?(namespace: string, name: string): DpuDiscoveryResource | undefined;
-  flavor?(namespace: string, name: string): DpuFlavorResource | undefined;
-}
-
-/** Where one wanted DPU sits; `bmc` when it comes from a DPUDevice and takes the redfish path. */
-interface WantedDpu {
-  node: string;
-  pci: string;
-  bmc?: BmcRef;
-}
+export type { DpuSetLookups } from './dpuset-wanted';
 
 export interface DpuSetSettings {
   settleTimeoutSeconds: number;
@@ -76,7 +53,7 @@ export class DpuSetController {
 
     const hash = templateHash(set.spec.dpuTemplate);
     const waiting = new Map<string, string>();
-    const wanted = this.wantedDpus(set, namespace, waiting);
+    const wanted = wantedDpus(set, namespace, this.look, waiting);
     // DPUDevices not known yet (informer not synced, CRD not served): wait, rather than delete every DPU.
     if (!wanted) return;
     await this.reportWaitingDevices(set, waiting);
@@ -132,62 +109,6 @@ export class DpuSetController {
     return false;
   }
 
-  /**
-   * One DPU object per DPU the selected nodes report, by object name; with a
-   * dpuDeviceSelector, one per selected DPUDevice whose host (DPUNode) and PCI
-   * address discovery knows, on that host's node (which nodeSelector, when
-   * set, must also match). An unreachable device stays wanted: a BMC that
-   * stopped answering is no reason to delete its DPU.
-   */
-  private wantedDpus(
-    set: DpuSetResource,
-    namespace: string,
-    waiting: Map<string, string>,
-  ): Map<string, WantedDpu> | undefined {
-    const wanted = new Map<string, WantedDpu>();
-    if (set.spec.dpuDeviceSelector) {
-      const devices = this.look.devices?.(namespace);
-      if (!devices) return undefined;
-      const redfish = this.takesRedfish(set, namespace);
-      const nodes = new Map(this.look.nodes().map((n) => [n.metadata?.name, n]));
-      for (const d of devices) {
-        const node = d.status?.dpuNode;
-        const pci = d.status?.pciAddress;
-        if (!node || !pci || !matchesSelector(set.spec.dpuDeviceSelector, d.metadata.labels)) continue;
-        if (
-          set.spec.nodeSelector &&
-          !matchesSelector(set.spec.nodeSelector, nodes.get(node)?.metadata?.labels)
-        )
-          continue;
-        if (!redfish) {
-          wanted.set(dpuObjectName(node, pci), { node, pci });
-          continue;
-        }
-        const discovery = d.status?.discovery
-          ? this.look.discovery?.(namespace, d.status.discovery)
-          : undefined;
-        const made = bmcOfDevice(d, discovery);
-        // A device without its BMC block yet is not wanted (no DPU that could not reach its BMC); kept ones stay.
-        if ('problem' in made) {
-          const existing = dpuObjectName(node, pci);
-          if (this.look.dpus(namespace).some((x) => x.metadata.name === existing))
-            wanted.set(existing, { node, pci });
-          else waiting.set(existing, made.problem);
-          continue;
-        }
-        wanted.set(dpuObjectName(node, pci), { node, pci, bmc: made.bmc });
-      }
-      return wanted;
-    }
-    for (const node of this.look.nodes()) {
-      if (!matchesSelector(set.spec.nodeSelector, node.metadata?.labels)) continue;
-      for (const pci of reportedPciAddresses(node.metadata?.labels)) {
-        wanted.set(dpuObjectName(node.metadata!.name!, pci), { node: node.metadata!.name!, pci });
-      }
-    }
-    return wanted;
-  }
-
   /** One Warning Event per DPU a device cannot give its BMC block yet (and again when the reason changes). */
   private async reportWaitingDevices(set: DpuSetResource, waiting: Map<string, string>): Promise<void> {
     for (const [dpuName, problem] of waiting) {
@@ -201,14 +122,6 @@ export class DpuSetController {
       );
       this.waitingReported.set(key, problem);
     }
-  }
-
-  /** Whether the set's template, or else its flavor, says installPath redfish. */
-  private takesRedfish(set: DpuSetResource, namespace: string): boolean {
-    const t = set.spec.dpuTemplate.spec;
-    const path =
-      t.installPath ?? (t.flavor ? this.look.flavor?.(namespace, t.flavor)?.spec.installPath : undefined);
-    return path === 'redfish';
   }
 
   private async createMissingDpus(
@@ -245,6 +158,8 @@ export class DpuSetController {
             nodeName: at.node,
             pciAddress: at.pci,
             ...(at.bmc ? { bmc: at.bmc } : {}),
+            // Under the template's `auto` each DPU names its concrete path: a DPU never carries `auto`.
+            ...(at.installPath ? { installPath: at.installPath } : {}),
           },
         });
         await this.kube.event(

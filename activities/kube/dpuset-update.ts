@@ -21,6 +21,8 @@ export function updateToTemplateActivity(kube: () => Kube) {
       if (!dpu) throw dpuGone(input.dpu);
       if (dpu.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] === input.templateHash)
         return dpu.metadata.generation ?? 1;
+      // installPath and bmc are each DPU's own, set when its set made it: never written from the template,
+      // so a set's `auto` never reaches a DPU. Done is the hash annotation, not a comparison of specs.
       const updated = await k.patch<DpuResource>('DPU', input.dpu, {
         metadata: { annotations: { [TEMPLATE_HASH_ANNOTATION]: input.templateHash } },
         spec: {

@@ -153,9 +153,17 @@ export interface LabelSelector {
 /**
  * A DPUSet's template: no node, PCI address or BMC (each DPU's own). Its
  * installPath redfish needs a dpuDeviceSelector: each DPU then takes its BMC
- * block from its DPUDevice (model/dpu-device-bmc.ts).
+ * block from its DPUDevice (model/dpu-device-bmc.ts). `auto` (a template's
+ * only, never a DPU's) also needs one: the nodes' reported DPUs take gnoi,
+ * the selected devices' redfish, and each DPU the set makes names its own
+ * concrete path (controllers/dpuset-wanted.ts).
  */
-export type DpuTemplateSpec = Omit<DpuResourceSpec, 'nodeName' | 'pciAddress' | 'dmsPort' | 'bmc'>;
+export type DpuTemplateSpec = Omit<
+  DpuResourceSpec,
+  'nodeName' | 'pciAddress' | 'dmsPort' | 'bmc' | 'installPath'
+> & {
+  installPath?: InstallPath | 'auto';
+};
 
 export interface DpuSetSpec {
   nodeSelector?: LabelSelector;

@@ -278,12 +278,15 @@ test("the DPUSet template's nodeEffect, cluster and installPath are the DPU's (m
     schemaOf('DPUSet').properties?.spec?.properties?.dpuTemplate?.properties?.spec?.properties ?? {};
   expect(strip(tpl.nodeEffect)).toEqual(strip(dpu.nodeEffect));
   expect(strip(tpl.cluster)).toEqual(strip(dpu.cluster));
-  for (const f of ['bfb', 'flavor', 'numVfs', 'automaticReboot', 'installPath']) {
+  for (const f of ['bfb', 'flavor', 'numVfs', 'automaticReboot']) {
     expect({ f, schema: strip({ ...tpl[f], description: undefined }) }).toEqual({
       f,
       schema: strip({ ...dpu[f], description: undefined }),
     });
   }
+  // A set's template may also say auto (each DPU it makes then names gnoi or redfish); a DPU or flavor may not.
+  expect(tpl.installPath.enum).toEqual([...(dpu.installPath.enum ?? []), 'auto']);
+  expect(schemaOf('DPUFlavor').properties?.spec?.properties?.installPath.enum).toEqual(dpu.installPath.enum);
 });
 
 test('DPUSet defaults: RollingUpdate with maxUnavailable 1, failure budget 0, not paused, no dry run', () => {

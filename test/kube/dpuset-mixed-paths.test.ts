@@ -1,16 +1,17 @@
 /**
  * Issue 14: two DPUs provisioned through their BMCs (redfish) beside two
- * through DMS (gNOI), on the real API server, Temporal dev server and worker
- * processes of the kube harness. A DPUSet makes its DPUs either from the
- * nodes' PCI reports or from DPUDevices (dpuDeviceSelector), with one
- * install path in its template, so the rollout is two DPUSets created
- * together: `via-dms` over two labelled hosts, `via-bmc` over the DPUDevices
- * a DPUDiscovery found on two BlueField BMC simulators (sim/bmc) on loopback
- * addresses, placed on their hosts by serial: each host's sysfs holds its
- * card's serial in PCI VPD, which the host worker's node discovery records
- * on its Node, and the BMC reports the same serial. Each DPU of `via-bmc` carries the BMC block of its device (the
- * address and port the scan recorded, the certificate SHA-256 it saw as the
- * pin, the discovery's credentials Secret). Every simulator flashes once.
+ * through DMS (gNOI) in one DPUSet rollout, on the real API server, Temporal
+ * dev server and worker processes of the kube harness. The set's template
+ * says `installPath: auto`: the DPUs its nodeSelector's two labelled hosts
+ * report take gnoi, and the DPUDevices its dpuDeviceSelector picks take
+ * redfish: a DPUDiscovery found them on two BlueField BMC simulators
+ * (sim/bmc) on loopback addresses and placed them on their hosts by serial:
+ * each host's sysfs holds its card's serial in PCI VPD, which the host
+ * worker's node discovery records on its Node, and the BMC reports the same
+ * serial. Each DPU names its concrete path; each redfish one carries the BMC
+ * block of its device (the address and port the scan recorded, the
+ * certificate SHA-256 it saw as the pin, the discovery's credentials Secret).
+ * Every simulator flashes once.
  */
 import { startBmcSim, type BmcSim } from '../../sim/bmc';
 import { freePort } from '../../sim/free-port';
@@ -67,23 +68,15 @@ afterAll(async () => {
   await h.dispose();
 });
 
-test('two DPUs through the BMC path beside two through DMS, one rollout of two DPUSets: all Ready, one update per simulator', async () => {
-  await Promise.all([
-    h.kube.create('DPUSet', NS, {
-      metadata: { name: 'via-dms' },
-      spec: {
-        nodeSelector: { matchLabels: { [PATH_LABEL]: 'gnoi' } },
-        dpuTemplate: { spec: { bfb: 'bf-2-9-1' } },
-      },
-    }),
-    h.kube.create('DPUSet', NS, {
-      metadata: { name: 'via-bmc' },
-      spec: {
-        dpuDeviceSelector: { matchLabels: { [PATH_LABEL]: 'redfish' } },
-        dpuTemplate: { spec: { bfb: 'bf-2-9-1', installPath: 'redfish' } },
-      },
-    }),
-  ]);
+test('two DPUs through the BMC path beside two through DMS, one DPUSet with installPath auto: all Ready, one update per simulator', async () => {
+  await h.kube.create('DPUSet', NS, {
+    metadata: { name: 'mixed' },
+    spec: {
+      nodeSelector: { matchLabels: { [PATH_LABEL]: 'gnoi' } },
+      dpuDeviceSelector: { matchLabels: { [PATH_LABEL]: 'redfish' } },
+      dpuTemplate: { spec: { bfb: 'bf-2-9-1', installPath: 'auto' } },
+    },
+  });
   const byDms = dmsFleet.dpus.map((d) => dpuObjectName(d.host.node, d.spec.pciAddress));
   const byBmc = bmcFleet.dpus.map((d) => dpuObjectName(d.host.node, d.spec.pciAddress));
   for (const n of [...byDms, ...byBmc])
@@ -111,28 +104,65 @@ test('two DPUs through the BMC path beside two through DMS, one rollout of two D
   }
   for (const [i, n] of byDms.entries()) {
     const d = (await h.dpu(n))!;
-    expect(d.spec.installPath).toBeUndefined();
+    expect(d.spec.installPath).toBe('gnoi');
     expect(d.spec.bmc).toBeUndefined();
     expect(dmsFleet.dpus[i].dms.counters.flashes).toBe(1);
   }
-  for (const name of ['via-dms', 'via-bmc'])
-    await h.waitFor(`${name} counts 2 ready`, async () => {
-      const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name });
-      return s?.status?.ready === 2 && s.status.dpus === 2;
-    });
+  await h.waitFor('mixed counts 4 ready, all updated', async () => {
+    const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'mixed' });
+    return s?.status?.ready === 4 && s.status.dpus === 4 && s.status.updated === 4;
+  });
+  // Each DPU's concrete path is no drift from the template's auto: no rollout was started.
+  const set = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'mixed' });
+  expect(set?.status?.rolloutWorkflowId).toBeUndefined();
   expect(sims.map((s) => s.updateCount())).toEqual([1, 1]);
+  expect(dmsFleet.dpus.map((d) => d.dms.counters.flashes)).toEqual([1, 1]);
 });
 
-test('the API server refuses a DPUSet whose template says installPath redfish without a dpuDeviceSelector, naming the field', async () => {
-  let message = '';
-  try {
-    await h.kube.create('DPUSet', NS, {
-      metadata: { name: 'no-devices' },
-      spec: { dpuTemplate: { spec: { bfb: 'bf-2-9-1', installPath: 'redfish' } } },
-    });
-  } catch (err) {
-    message = apiMessage(err);
+test.each(['redfish', 'auto'])(
+  'the API server refuses a DPUSet whose template says installPath %s without a dpuDeviceSelector, naming the field',
+  async (path) => {
+    const name = `no-devices-${path}`;
+    let message = '';
+    try {
+      await h.kube.create('DPUSet', NS, {
+        metadata: { name },
+        spec: {
+          nodeSelector: { matchLabels: { [PATH_LABEL]: 'gnoi' } },
+          dpuTemplate: { spec: { bfb: 'bf-2-9-1', installPath: path } },
+        },
+      });
+    } catch (err) {
+      message = apiMessage(err);
+    }
+    expect(message).toMatch(
+      new RegExp(
+        `spec\\.dpuTemplate\\.spec\\.installPath: .*installPath ${path} needs spec\\.dpuDeviceSelector`,
+      ),
+    );
+    expect(await h.kube.get('DPUSet', { namespace: NS, name })).toBeUndefined();
+  },
+);
+
+test('the API server refuses installPath auto on a DPU and on a DPUFlavor: only a set chooses per DPU', async () => {
+  const messages: string[] = [];
+  for (const [kind, spec] of [
+    ['DPU', { nodeName: 'mxd-0', pciAddress: '0000:3b:00.0', bfb: 'bf-2-9-1', installPath: 'auto' }],
+    ['DPUFlavor', { installPath: 'auto' }],
+  ] as const) {
+    try {
+      await h.kube.create(kind, NS, { metadata: { name: 'auto-path' }, spec });
+      messages.push(`${kind} accepted`);
+    } catch (err) {
+      messages.push(apiMessage(err));
+    }
   }
-  expect(message).toMatch(/spec\.dpuTemplate\.spec\.installPath: .*needs spec\.dpuDeviceSelector/);
-  expect(await h.kube.get('DPUSet', { namespace: NS, name: 'no-devices' })).toBeUndefined();
+  expect(messages).toEqual([
+    expect.stringMatching(
+      /spec\.installPath: Unsupported value: "auto": supported values: "gnoi", "redfish"/,
+    ),
+    expect.stringMatching(
+      /spec\.installPath: Unsupported value: "auto": supported values: "gnoi", "redfish"/,
+    ),
+  ]);
 });
