@@ -213,7 +213,12 @@ async function killControlWorkerWhen(name: string, sim: BmcSim, ready: () => boo
   // Temporal may still list the killed worker's pollers: wait for the new one's image server (any answer).
   await waitFor(
     `the image server of the control worker started after ${name}`,
-    async () => (await fetch(`http://${h.imageServer}/`).catch(() => undefined)) !== undefined,
+    async () =>
+      (await fetch(`http://${h.imageServer}/`).catch((err: unknown) => {
+        // Not listening yet: fetch fails with cause ECONNREFUSED; anything else is a real failure.
+        if ((err as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED') return undefined;
+        throw err;
+      })) !== undefined,
     { timeoutMs: 30_000, everyMs: 100 },
   );
 }

@@ -15,7 +15,7 @@ import execa from 'execa';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { apiMessage, Kube } from '../../platform/kube/client';
+import { apiMessage, isNotFound, Kube } from '../../platform/kube/client';
 import { installCrds, KubeApiservers, registerDpuCluster, type KubeCluster } from '../../sim/kube';
 import { installNadCrd } from '../../sim/multus';
 import { startIpamControllers, type RunningIpamControllers } from '../../controllers/service-ipam-manager';
@@ -270,7 +270,10 @@ describe('service IPAM and NADs (real apiservers)', () => {
           plural: NAD_PLURAL,
           name,
         })
-        .catch(() => undefined) as Promise<
+        .catch((err: unknown) => {
+          if (isNotFound(err)) return undefined; // not written (yet), or removed
+          throw err;
+        }) as Promise<
         { metadata: { annotations: Record<string, string> }; spec: { config: string } } | undefined
       >;
     const nadReady = async (name: string) =>

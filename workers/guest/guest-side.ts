@@ -50,7 +50,10 @@ export async function startGuestSide(opts: GuestSideOptions): Promise<GuestSide>
     await controller.start();
   } catch (err) {
     worker.shutdown();
-    await running.catch(() => undefined); // the controller's failure is the one reported
+    // The controller's failure is the one thrown; a worker that also failed is said beside it.
+    await running.catch((runErr: unknown) =>
+      console.error(`guest worker for cluster ${opts.cluster} failed while stopping: ${String(runErr)}`),
+    );
     throw err;
   }
   return {

@@ -14,7 +14,7 @@
  * A failure is reported (ControlPlaneReady=False naming it) and tried again
  * with backoff; an edit or a delete cuts any wait short.
  */
-import { condition, continueAsNew, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, log, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import {
   dpuClusterDeleteRequestedSignal,
   dpuClusterSpecChangedSignal,
@@ -155,7 +155,10 @@ async function remove(
     s.failures += 1;
     const waitMs = Math.min(5 * 60_000, 5_000 * 2 ** Math.max(0, s.failures - 1));
     s.problem = `removing what the cluster made failed: ${failureMessage(err)} (attempt ${s.failures}; next in ${Math.round(waitMs / 1000)} s)`;
-    await say('Deleting', 'False', 'RemoveFailed', s.problem).catch(() => undefined);
+    // The removal's failure is the one retried below; a report that failed too is logged, then tried again with it.
+    await say('Deleting', 'False', 'RemoveFailed', s.problem).catch((reportErr: unknown) =>
+      log.warn('DPUCluster status report failed', { cluster: s.ref, error: failureMessage(reportErr) }),
+    );
     await sleep(waitMs);
     return continueAsNew<typeof dpuCluster>({
       ref: s.ref,
