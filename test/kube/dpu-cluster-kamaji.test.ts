@@ -40,6 +40,7 @@ import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { setUpKubeadmBootstrap } from '../../sim/kube/kubeadm-bootstrap';
 import { startControllerManager, type RunningControllerManager } from '../../sim/kube/controller-manager';
 import { DevServer } from '../support/dev-server';
+import { captureDecodedHistory } from '../support/history-capture';
 import { logTails, timestampedLog } from '../support/log-tails';
 import { startControlWorker } from '../support/polling-workers';
 import { waitFor } from '../support/wait-for';
@@ -320,4 +321,21 @@ test('deleting the DPUCluster is refused while DPUs name it; once none does, it 
     await gone(() => host.core.readNamespacedConfigMap({ namespace: NS, name: `${CLUSTER}-keepalived` })),
   ).toBe(true);
   expect(await host.getSecret(NS, `${CLUSTER}-kubeconfig`)).toBeUndefined();
+
+  // The cluster's workflow is two runs: made to Ready until the delete (continueAsNew), then the removal.
+  const runs = await until('both runs of the dpuCluster workflow listed as closed', async () => {
+    const seen: { workflowId: string; runId: string; startTime: Date; status: string }[] = [];
+    for await (const w of client.workflow.list({ query: `WorkflowType = 'dpuCluster'` }))
+      seen.push({ workflowId: w.workflowId, runId: w.runId, startTime: w.startTime, status: w.status.name });
+    seen.sort((a, b) => a.startTime.getTime() - b.startTime.getTime());
+    return seen.map((r) => r.status).join() === 'CONTINUED_AS_NEW,COMPLETED' && seen;
+  });
+  const codec = client.options.dataConverter.payloadCodecs?.[0];
+  if (!codec)
+    throw new Error(`the test's client has no payload codec: it is made with ${CODEC_KEYS_ENV} set`);
+  for (const [run, file] of [
+    [runs[0], 'dpu-cluster-kamaji-ready.json'],
+    [runs[1], 'dpu-cluster-kamaji-deleted.json'],
+  ] as const)
+    await captureDecodedHistory(temporal.address, run.workflowId, file, { codec, runId: run.runId });
 });

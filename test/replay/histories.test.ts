@@ -24,6 +24,23 @@ test('there are captured histories to replay', () => {
   expect(files.length).toBeGreaterThanOrEqual(2);
 });
 
+test('every workflow the workers register has a captured history', async () => {
+  const workflows: Record<string, unknown> = await import('../../workflows');
+  const captured = new Set(
+    files.map((f) => {
+      const h = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as {
+        events: { workflowExecutionStartedEventAttributes?: { workflowType?: { name?: string } } }[];
+      };
+      return h.events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+    }),
+  );
+  const missing = Object.keys(workflows).filter(
+    (k) => typeof workflows[k] === 'function' && !captured.has(k),
+  );
+  // A new workflow needs one run captured from its end-to-end test (README "Changing a workflow").
+  expect(missing).toEqual([]);
+});
+
 test.each(files)('%s replays against the current workflow code', async (file) => {
   const history = historyFromJSON(JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')));
   await Worker.runReplayHistory({ workflowBundle: bundle }, history, file);
