@@ -169,6 +169,21 @@ describe('host cluster: charts/xpuflow', () => {
     expect(await dryRunApply(host, objs)).toEqual([]);
   });
 
+  test('guest mode (templates/guest.yaml), host components off, with TLS and another watched namespace', async () => {
+    const objs = renderChart({
+      'guest.enabled': 'true',
+      'guest.cluster': 'guest-a',
+      'guest.watchNamespace': 'dpus',
+      'temporal.tlsSecret': 'temporal-client-tls',
+      'controller.enabled': 'false',
+      'controlWorker.enabled': 'false',
+      'hostWorker.enabled': 'false',
+      'dpuWorker.enabled': 'false',
+    });
+    expect(objs.map((o) => o.kind).sort()).toEqual(['Deployment', 'Role', 'RoleBinding', 'ServiceAccount']);
+    expect(await dryRunApply(host, objs)).toEqual([]);
+  });
+
   test('an object the schema refuses, or a field it does not know, is reported (the check can fail)', async () => {
     const objs = renderChart();
     const svc = objs.find((o) => o.kind === 'DPUService')!;
