@@ -3,7 +3,8 @@
  * are deleted; missing ones added and marked xpuflow's; a port of the same
  * name that is not ours is adopted on the wanted bridge, refused elsewhere.
  * The address a DPUServiceIPAM gave the port's interface is kept in its
- * external_ids (ADDRESS_KEY, GATEWAY_KEY), set, changed and removed with it.
+ * external_ids (ADDRESS_KEY, GATEWAY_KEY), set, changed and removed with it,
+ * and configured on an internal port's netdev (port-addresses.ts).
  * One ovsdb transaction each for deletions and for additions and marks.
  */
 import fs from 'node:fs';
@@ -17,6 +18,7 @@ import {
   type DesiredPort,
 } from '../../model/ovs-state';
 import type { OvsSession, PortRow } from './session';
+import { reconcilePortAddresses } from './port-addresses';
 
 export interface PortOutcome {
   changes: string[];
@@ -100,4 +102,5 @@ export async function reconcilePorts(
   const writes: string[][] = [];
   for (const p of desired.ports) writes.push(...portWrites(s, p, byName.get(p.name), out));
   await s.ovs.vsctlAll(writes);
+  await reconcilePortAddresses(s, byName, desired, out);
 }

@@ -309,6 +309,17 @@ describeOvs('service chains (real apiserver, Temporal, DPU worker, Open vSwitch)
       expect(ledger?.nodes).toEqual([
         expect.objectContaining({ block: 'fd00:5c::/64', gateway: 'fd00:5c::1' }),
       ]);
+      // The internal port's netdev (a tap of the userspace datapath, on this host) has it configured.
+      const netdevAddresses = async () => {
+        const r = await execa('ip', ['-j', 'addr', 'show', 'dev', lbPort], { reject: false });
+        const links = JSON.parse(r.stdout || '[]') as Array<{
+          addr_info?: Array<{ local: string; prefixlen: number }>;
+        }>;
+        return (links[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+      };
+      await waitFor('the netdev carries the address', async () =>
+        (await netdevAddresses()).includes('fd00:5c::2/64'),
+      );
       expect([await portId('xpuflow-ip'), await portId('xpuflow-gateway')]).toEqual([
         'fd00:5c::2/64',
         'fd00:5c::1',
