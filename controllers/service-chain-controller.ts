@@ -152,7 +152,12 @@ export class ChainController {
         planDpu({
           namespace,
           dpu: { name: dpu.metadata.name, labels: dpu.metadata.labels },
-          interfaces: interfaces.map((i) => ({ name: i.metadata.name, spec: i.spec, deleting: deleting(i) })),
+          interfaces: interfaces.map((i) => ({
+            name: i.metadata.name,
+            spec: i.spec,
+            deleting: deleting(i),
+            addresses: i.status?.addresses,
+          })),
           chains: chains.map((c) => ({ name: c.metadata.name, spec: c.spec, deleting: deleting(c) })),
         }),
       );
@@ -238,10 +243,12 @@ export class ChainController {
       if (deleting(o)) continue;
       const rows: PerDpuStatus[] = [];
       let invalid: string | undefined;
+      let waiting: string | undefined;
       for (const [dpu, plan] of plans) {
         const refusal = refusals(plan).find((r) => r.name === o.metadata.name);
+        if (refusal?.waiting) waiting ??= refusal.message;
+        else if (refusal) invalid ??= refusal.message;
         if (refusal) {
-          invalid ??= refusal.message;
           rows.push({ dpu, applied: false, message: refusal.message });
           continue;
         }
@@ -249,7 +256,7 @@ export class ChainController {
         if (!at) continue;
         rows.push(this.row(dpu, states.get(dpu), caughtUp(dpu), at.port, at.present));
       }
-      await this.writeStatus(kind, o, rows, invalid);
+      await this.writeStatus(kind, o, rows, invalid, waiting);
     }
   }
 
@@ -307,6 +314,7 @@ export class ChainController {
     o: Resource<unknown, ChainObjectStatus>,
     rows: PerDpuStatus[],
     invalid: string | undefined,
+    waiting?: string,
   ): Promise<void> {
     const generation = o.metadata.generation ?? 1;
     const pending = rows.filter((r) => !r.applied);
@@ -318,23 +326,32 @@ export class ChainController {
           message: invalid,
           observedGeneration: generation,
         }
-      : pending.length > 0
+      : waiting
         ? {
             type: 'Ready',
             status: 'False',
-            reason: pending.some((r) => r.message && !/being applied|waiting/.test(r.message))
-              ? 'Error'
-              : 'Pending',
-            message: pending.map((r) => `${r.dpu}: ${r.message ?? 'not applied'}`).join('; '),
+            reason: 'WaitingForAddress',
+            message: waiting,
             observedGeneration: generation,
           }
-        : {
-            type: 'Ready',
-            status: 'True',
-            reason: 'Applied',
-            message: rows.length > 0 ? `applied on ${rows.map((r) => r.dpu).join(', ')}` : 'no DPU selected',
-            observedGeneration: generation,
-          };
+        : pending.length > 0
+          ? {
+              type: 'Ready',
+              status: 'False',
+              reason: pending.some((r) => r.message && !/being applied|waiting/.test(r.message))
+                ? 'Error'
+                : 'Pending',
+              message: pending.map((r) => `${r.dpu}: ${r.message ?? 'not applied'}`).join('; '),
+              observedGeneration: generation,
+            }
+          : {
+              type: 'Ready',
+              status: 'True',
+              reason: 'Applied',
+              message:
+                rows.length > 0 ? `applied on ${rows.map((r) => r.dpu).join(', ')}` : 'no DPU selected',
+              observedGeneration: generation,
+            };
     const cur = o.status?.conditions?.find((c) => c.type === 'Ready');
     const same =
       cur?.status === cond.status &&

@@ -20,15 +20,21 @@
  * An address is freed only once a live read confirms its interface gone
  * (deleted, recreated under a new UID, naming another IPAM, or off that
  * DPU): a cache that has not caught up never frees one still in use.
+ *
+ * A finalizer holds a deleted IPAM while interfaces hold its addresses
+ * (Ready reason InUse names them); an interface naming an IPAM that does not
+ * exist gets a status.addresses row saying so, and its port waits for it
+ * (model/service-chain-planner.ts).
  */
 import { setCondition } from '../model/resources/conditions';
 import { matchesSelector } from '../model/resources/label-selector';
 import { refOf, type DpuResource, type KubeCondition } from '../model/resources/common';
 import type { DpuServiceInterfaceResource } from '../model/resources/service-chain';
-import type {
-  DpuServiceIpamResource,
-  InterfaceAddress,
-  IpamAllocation,
+import {
+  IPAM_FINALIZER,
+  type DpuServiceIpamResource,
+  type InterfaceAddress,
+  type IpamAllocation,
 } from '../model/resources/service-ipam';
 import { cidrsOverlap } from '../model/ip-cidr';
 import { poolOf, type IpamPool } from '../model/service-ipam-pool';
@@ -43,6 +49,7 @@ import {
 import { dpuClusterNodeName } from '../model/dpu-cluster-node';
 import { statusCode, unlessNotFound, type Kube } from '../platform/kube/client';
 import { patchStatusAt } from './status-at-version';
+import { addFinalizer } from './object-workflow';
 
 export interface IpamLookups {
   ipams(namespace: string): DpuServiceIpamResource[];
@@ -78,9 +85,12 @@ export class IpamController {
   private async once(namespace: string, name: string): Promise<void> {
     // A fresh read, not the cache: the plan must start from the resourceVersion it is written against.
     const ipam = await this.kube.get<DpuServiceIpamResource>('DPUServiceIPAM', { namespace, name });
-    if (!ipam || ipam.metadata.deletionTimestamp) return;
-    const generation = ipam.metadata.generation ?? 1;
+    if (!ipam) return this.missing(namespace, name);
     const current: Ledger = { nodes: ipam.status?.nodes ?? [], allocations: ipam.status?.allocations ?? [] };
+    if (ipam.metadata.deletionTimestamp) return this.deleting(ipam, current);
+    // Changed the object: its update event queues the next reconcile, from the new resourceVersion.
+    if (await addFinalizer(this.kube, 'DPUServiceIPAM', ipam.metadata, IPAM_FINALIZER)) return;
+    const generation = ipam.metadata.generation ?? 1;
     const pool = poolOf(ipam.spec);
     if ('error' in pool) {
       await this.write(ipam, current, invalid('Invalid', pool.error, generation));
@@ -109,12 +119,70 @@ export class IpamController {
 
     for (const i of interfaces) {
       const rows = onDpus(i).map((d) => addressRow(name, pool, plan, i, d.metadata.name, nodeOf(d)));
-      if (sameRows(i.status?.addresses ?? [], rows)) continue;
-      // An interface deleted since the cache saw it has no status to write.
-      await unlessNotFound(() =>
-        this.kube.patchStatus('DPUServiceInterface', refOf(i.metadata), { addresses: rows }),
-      );
+      await this.publish(i, rows);
     }
+  }
+
+  /** Interfaces naming an IPAM that does not exist are told so on every DPU they are on, and wait. */
+  private async missing(namespace: string, name: string): Promise<void> {
+    const interfaces = this.look.interfaces(namespace).filter((i) => i.spec.ipam?.name === name);
+    if (interfaces.length === 0) return;
+    const dpus = this.look.dpus(namespace).filter((d) => !d.metadata.deletionTimestamp);
+    const message = `DPUServiceIPAM ${namespace}/${name} does not exist: create it or fix spec.ipam.name`;
+    for (const i of interfaces) {
+      const rows = dpus
+        .filter((d) => matchesSelector(i.spec.dpuSelector, d.metadata.labels))
+        .map((d) => ({
+          dpu: d.metadata.name,
+          node: dpuClusterNodeName(namespace, d.metadata.name),
+          ipam: name,
+          message,
+        }));
+      await this.publish(i, rows);
+    }
+  }
+
+  /**
+   * A DPUServiceIPAM being deleted hands nothing new out and keeps its
+   * finalizer while a live interface holds one of its addresses, saying which
+   * in Ready (reason InUse); once none does, the finalizer goes and so does it.
+   */
+  private async deleting(ipam: DpuServiceIpamResource, current: Ledger): Promise<void> {
+    const { namespace = '', name } = ipam.metadata;
+    const i = (ipam.metadata.finalizers ?? []).indexOf(IPAM_FINALIZER);
+    if (i < 0) return;
+    const dpus = this.look.dpus(namespace).filter((d) => !d.metadata.deletionTimestamp);
+    const released = await this.confirmGone(namespace, name, current.allocations, [], dpus);
+    const held = current.allocations.filter((a) => !released.has(allocationKey(a)));
+    if (held.length === 0) {
+      await this.kube.jsonPatch('DPUServiceIPAM', refOf(ipam.metadata), [
+        { op: 'test', path: `/metadata/finalizers/${i}`, value: IPAM_FINALIZER },
+        { op: 'remove', path: `/metadata/finalizers/${i}` },
+      ]);
+      this.log(`DPUServiceIPAM ${name}: no interface holds an address, finalizer released`);
+      return;
+    }
+    const holders = [...new Set(held.map((a) => a.interface))].sort();
+    const shown =
+      holders.slice(0, 5).join(', ') + (holders.length > 5 ? ` and ${holders.length - 5} more` : '');
+    const message = `being deleted, held by DPUServiceInterfaces ${shown} (${held.length} addresses): delete them or point their spec.ipam.name elsewhere, and it goes`;
+    await this.write(
+      ipam,
+      { nodes: current.nodes, allocations: held },
+      invalid('InUse', message, ipam.metadata.generation ?? 1),
+    );
+  }
+
+  /** Writes an interface's address rows when they differ from its status. */
+  private async publish(
+    i: DpuServiceInterfaceResource & { status?: { addresses?: InterfaceAddress[] } },
+    rows: InterfaceAddress[],
+  ): Promise<void> {
+    if (sameRows(i.status?.addresses ?? [], rows)) return;
+    // An interface deleted since the cache saw it has no status to write.
+    await unlessNotFound(() =>
+      this.kube.patchStatus('DPUServiceInterface', refOf(i.metadata), { addresses: rows }),
+    );
   }
 
   /** The older IPAM (by creation, then name) keeps its pool; a newer one overlapping it is refused. */

@@ -62,7 +62,15 @@ export async function startIpamControllers(opts: IpamControllerOptions): Promise
     log,
   );
   const keyOf = objectKey(ns);
-  const allIpams = () => ipams.list(ns).map(keyOf);
+  // Every IPAM, and the ones interfaces name that do not exist (their interfaces are told so).
+  const allIpams = () => [
+    ...new Set([
+      ...ipams.list(ns).map(keyOf),
+      ...(interfaces.list(ns) as DpuServiceInterfaceResource[]).flatMap((i) =>
+        i.spec?.ipam?.name ? [`${ns}/${i.spec.ipam.name}`] : [],
+      ),
+    ]),
+  ];
   const allNads = () => nads.list(ns).map(keyOf);
   const resyncMs = (opts.resyncSeconds ?? envNumber('XPUFLOW_IPAM_RESYNC_SECONDS') ?? 30) * 1000;
   const runner = controllerRunner({

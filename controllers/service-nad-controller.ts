@@ -16,6 +16,7 @@ import {
   NAD_FINALIZER,
   type DpuServiceIpamResource,
   type DpuServiceNadResource,
+  type IpamNodeBlock,
 } from '../model/resources/service-ipam';
 import {
   NAD_API_GROUP,
@@ -53,6 +54,7 @@ export class NadController {
     const generation = nad.metadata.generation ?? 1;
 
     let ipamSpec: DpuServiceIpamResource['spec'] | undefined;
+    let ipamNodes: IpamNodeBlock[] = [];
     if (nad.spec.ipam) {
       const ipam = this.look.ipam(namespace, nad.spec.ipam);
       const refused =
@@ -70,9 +72,10 @@ export class NadController {
         return;
       }
       ipamSpec = ipam.spec;
+      ipamNodes = ipam.status?.nodes ?? [];
     }
 
-    const config = JSON.stringify(nadCniConfig(name, nad.spec, ipamSpec));
+    const config = JSON.stringify(nadCniConfig(name, nad.spec, ipamSpec, ipamNodes));
     const picked = this.look
       .clusters(namespace)
       .filter(

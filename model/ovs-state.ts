@@ -10,6 +10,15 @@ export const OWNER_KEY = 'xpuflow-owner';
 export const OWNER_VALUE = 'xpuflow';
 /** external_ids key naming the DPUServiceInterface (<namespace>/<name>) a port is for. */
 export const RESOURCE_KEY = 'xpuflow-resource';
+/**
+ * external_ids keys carrying the address (with its prefix length) and the
+ * gateway a DPUServiceIPAM gave the port's interface on this DPU: the chain's
+ * record of where the address lives, read back by `readOvsState`.
+ */
+export const ADDRESS_KEY = 'xpuflow-ip';
+export const GATEWAY_KEY = 'xpuflow-gateway';
+/** The address keys: removed from a port whose interface no longer has an address. */
+export const ADDRESS_KEYS = [ADDRESS_KEY, GATEWAY_KEY] as const;
 /** The top 16 bits of every cookie of xpuflow's flows. */
 export const COOKIE_MARK = 0x5cf1n;
 export const COOKIE_MARK_MASK = '0xffff000000000000';
@@ -47,6 +56,9 @@ export interface ObservedPort {
   type: string;
   owned: boolean;
   resource?: string;
+  /** The address its external_ids carry (ADDRESS_KEY), and the gateway. */
+  address?: string;
+  gateway?: string;
   ofport?: number;
   error?: string;
 }

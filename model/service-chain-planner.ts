@@ -11,6 +11,13 @@
  * or is being deleted), puts one port on two bridges, or steers a port
  * another chain already steers at the same priority is refused whole: the
  * refusal names the field path and value, and none of its flows is planned.
+ * An interface naming a DPUServiceIPAM gets its port only once the IPAM
+ * controller has written its address for this DPU (status.addresses): the
+ * port carries the address and gateway in its external_ids (ADDRESS_KEY,
+ * GATEWAY_KEY); until then it is held back with a `waiting` refusal naming
+ * the IPAM, as DPF's chain waits for nv-ipam to give the service interface
+ * its IP (NVIDIA/doca-platform docs/public/developer-guides/api/dpuserviceipam.md
+ * @258e28e8cb00f5d85bddf926b20932edbf6342da, "Consuming IPAM in DPUServiceChain").
  * Pure and deterministic.
  */
 import { matchesSelector } from './resources/label-selector';
@@ -21,8 +28,11 @@ import {
   type DpuServiceInterfaceSpec,
 } from './resources/service-chain';
 import type { LabelSelector } from './resources/common';
+import type { InterfaceAddress } from './resources/service-ipam';
 import {
+  ADDRESS_KEY,
   COOKIE_MARK,
+  GATEWAY_KEY,
   OWNER_KEY,
   OWNER_VALUE,
   RESOURCE_KEY,
@@ -38,10 +48,15 @@ export interface PlannedObject<S> {
   deleting?: boolean;
 }
 
+/** An interface with the addresses its DPUServiceIPAM gave it (its status.addresses). */
+export interface PlannedInterface extends PlannedObject<DpuServiceInterfaceSpec> {
+  addresses?: InterfaceAddress[];
+}
+
 export interface PlanInput {
   namespace: string;
   dpu: { name: string; labels?: Record<string, string> };
-  interfaces: Array<PlannedObject<DpuServiceInterfaceSpec>>;
+  interfaces: PlannedInterface[];
   chains: Array<PlannedObject<DpuServiceChainSpec>>;
 }
 
@@ -52,6 +67,8 @@ export interface Refusal {
   field: string;
   value: string;
   message: string;
+  /** Not wrong, only not ready yet (an address still to come): the object waits, it is not Invalid. */
+  waiting?: boolean;
 }
 
 export interface DpuPlan {
@@ -124,11 +141,28 @@ export function planDpu(input: PlanInput): DpuPlan {
       });
       continue;
     }
+    const ipam = i.spec.ipam?.name;
+    const row = ipam ? i.addresses?.find((a) => a.dpu === dpu.name && a.ipam === ipam) : undefined;
+    if (ipam && !row?.address) {
+      interfaceRefusals.push({
+        name: i.name,
+        field: 'spec.ipam.name',
+        value: ipam,
+        waiting: true,
+        message: `waiting for an address from DPUServiceIPAM ${ipam} on DPU ${dpu.name}: ${row?.message ?? 'none given yet'}`,
+      });
+      continue;
+    }
     const port: DesiredPort = {
       name,
       bridge: i.spec.bridge ?? DEFAULT_SFC_BRIDGE,
       type: i.spec.interfaceType === 'service' ? 'internal' : 'system',
-      externalIds: { [OWNER_KEY]: OWNER_VALUE, [RESOURCE_KEY]: `${ns}/${i.name}` },
+      externalIds: {
+        [OWNER_KEY]: OWNER_VALUE,
+        [RESOURCE_KEY]: `${ns}/${i.name}`,
+        ...(row?.address ? { [ADDRESS_KEY]: row.address } : {}),
+        ...(row?.gateway ? { [GATEWAY_KEY]: row.gateway } : {}),
+      },
     };
     portOwner.set(name, i.name);
     planned.set(i.name, port);
@@ -147,8 +181,14 @@ export function planDpu(input: PlanInput): DpuPlan {
     const mine: DesiredFlow[] = [];
     const claims: string[] = [];
     let refusal: Refusal | undefined;
-    const refuse = (field: string, value: string, message: string) => {
-      refusal ??= { name: c.name, field, value, message: `${field}: ${message}` };
+    const refuse = (field: string, value: string, message: string, waiting?: boolean) => {
+      refusal ??= {
+        name: c.name,
+        field,
+        value,
+        message: `${field}: ${message}`,
+        ...(waiting ? { waiting } : {}),
+      };
     };
     c.spec.switches.forEach((sw, si) => {
       const resolved: DesiredPort[] = [];
@@ -166,6 +206,8 @@ export function planDpu(input: PlanInput): DpuPlan {
           );
         }
         if (iface.deleting) return refuse(field, ref, `DPUServiceInterface ${q} is being deleted`);
+        const held = interfaceRefusals.find((r) => r.name === ref && r.waiting);
+        if (!port && held) return refuse(field, ref, `DPUServiceInterface ${q} is ${held.message}`, true);
         if (!port) {
           return refuse(
             field,

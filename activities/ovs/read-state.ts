@@ -1,5 +1,7 @@
 /** `readOvsState`: the owned ports (with their interface's type, ofport and error) and owned flows on every bridge. */
 import {
+  ADDRESS_KEY,
+  GATEWAY_KEY,
   OWNER_KEY,
   OWNER_VALUE,
   RESOURCE_KEY,
@@ -26,6 +28,8 @@ export function readStateActivity({ bridges, portRows, interfaceRows, dumpFlows 
           type: (i?.type as string | undefined) || 'system',
           owned: true,
           ...(r.ids[RESOURCE_KEY] ? { resource: r.ids[RESOURCE_KEY] } : {}),
+          ...(r.ids[ADDRESS_KEY] ? { address: r.ids[ADDRESS_KEY] } : {}),
+          ...(r.ids[GATEWAY_KEY] ? { gateway: r.ids[GATEWAY_KEY] } : {}),
           ...(ofport !== undefined ? { ofport } : {}),
           ...(typeof i?.error === 'string' ? { error: i.error } : {}),
         };

@@ -2,12 +2,23 @@
  * Reconcile step 2: ports. Owned ones no longer wanted (or on another bridge)
  * are deleted; missing ones added and marked xpuflow's; a port of the same
  * name that is not ours is adopted on the wanted bridge, refused elsewhere.
+ * The address a DPUServiceIPAM gave the port's interface is kept in its
+ * external_ids (ADDRESS_KEY, GATEWAY_KEY), set, changed and removed with it,
+ * and configured on an internal port's netdev (port-addresses.ts).
  * One ovsdb transaction each for deletions and for additions and marks.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { OWNER_KEY, OWNER_VALUE, type DesiredOvs, type DesiredPort } from '../../model/ovs-state';
+import {
+  ADDRESS_KEY,
+  ADDRESS_KEYS,
+  OWNER_KEY,
+  OWNER_VALUE,
+  type DesiredOvs,
+  type DesiredPort,
+} from '../../model/ovs-state';
 import type { OvsSession, PortRow } from './session';
+import { reconcilePortAddresses } from './port-addresses';
 
 export interface PortOutcome {
   changes: string[];
@@ -40,7 +51,8 @@ async function deleteUnwantedPorts(
 
 /** The ovs-vsctl commands that make `p` xpuflow's port on its bridge (none when it already is). */
 function portWrites(s: OvsSession, p: DesiredPort, cur: PortRow | undefined, out: PortOutcome): string[][] {
-  const ids = Object.entries(p.externalIds).map(([k, v]) => `external_ids:${k}=${v}`);
+  // Values quoted as ovsdb strings: an IPv6 address has colons (ovs-vsctl(8), "Database Values").
+  const ids = Object.entries(p.externalIds).map(([k, v]) => `external_ids:${k}=${JSON.stringify(v)}`);
   if (cur) {
     if (cur.bridge !== p.bridge) {
       out.problems.push(
@@ -49,9 +61,20 @@ function portWrites(s: OvsSession, p: DesiredPort, cur: PortRow | undefined, out
       out.unusable.add(p.name);
       return [];
     }
-    if (!Object.entries(p.externalIds).some(([k, v]) => cur.ids[k] !== v)) return [];
-    out.changes.push(`marked port ${p.name} on ${p.bridge} as xpuflow's`);
-    return [['set', 'port', p.name, ...ids]];
+    // An address its interface no longer has (released, or the IPAM named no more) goes from the record.
+    const stale = ADDRESS_KEYS.filter((k) => cur.ids[k] !== undefined && p.externalIds[k] === undefined);
+    const differ = Object.entries(p.externalIds).some(([k, v]) => cur.ids[k] !== v);
+    if (!differ && stale.length === 0) return [];
+    const wasOurs = cur.ids[OWNER_KEY] === OWNER_VALUE;
+    out.changes.push(
+      wasOurs
+        ? `set the address of port ${p.name} on ${p.bridge} to ${p.externalIds[ADDRESS_KEY] ?? 'none'}`
+        : `marked port ${p.name} on ${p.bridge} as xpuflow's`,
+    );
+    return [
+      ['set', 'port', p.name, ...ids],
+      ...(stale.length > 0 ? [['remove', 'port', p.name, 'external_ids', ...stale]] : []),
+    ];
   }
   if (p.type === 'system' && !fs.existsSync(path.join(s.classNet, p.name))) {
     out.problems.push(
@@ -79,4 +102,5 @@ export async function reconcilePorts(
   const writes: string[][] = [];
   for (const p of desired.ports) writes.push(...portWrites(s, p, byName.get(p.name), out));
   await s.ovs.vsctlAll(writes);
+  await reconcilePortAddresses(s, byName, desired, out);
 }

@@ -10,6 +10,7 @@
  *                        consecutive ports of each switch
  */
 import { GROUP, type KubeCondition, type LabelSelector, type Resource } from './common';
+import type { InterfaceAddress } from './service-ipam';
 
 /** Kept on interfaces and chains until their ports and flows are gone from every DPU. */
 export const CHAIN_FINALIZER = `${GROUP}/ovs-cleanup`;
@@ -56,5 +57,10 @@ export interface ChainObjectStatus {
   dpus?: PerDpuStatus[];
 }
 
-export type DpuServiceInterfaceResource = Resource<DpuServiceInterfaceSpec, ChainObjectStatus>;
+export interface DpuServiceInterfaceStatus extends ChainObjectStatus {
+  /** Written by the IPAM controller: the interface's address on each DPU its spec.ipam gives one. */
+  addresses?: InterfaceAddress[];
+}
+
+export type DpuServiceInterfaceResource = Resource<DpuServiceInterfaceSpec, DpuServiceInterfaceStatus>;
 export type DpuServiceChainResource = Resource<DpuServiceChainSpec, ChainObjectStatus>;

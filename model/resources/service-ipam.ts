@@ -103,5 +103,12 @@ export interface DpuServiceNadStatus {
 
 export type DpuServiceNadResource = Resource<DpuServiceNadSpec, DpuServiceNadStatus>;
 
+/**
+ * Kept on a DPUServiceIPAM while any DPUServiceInterface holds an address
+ * from it: deleting the pool under them would let the next pool hand the
+ * same addresses out twice.
+ */
+export const IPAM_FINALIZER = 'provisioning.xpuflow.dev/addresses-in-use';
+
 /** Kept on a DPUServiceNAD until its NetworkAttachmentDefinitions are gone from the DPU clusters. */
 export const NAD_FINALIZER = 'provisioning.xpuflow.dev/network-attachment';

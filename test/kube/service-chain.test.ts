@@ -6,7 +6,9 @@
  * process. Interfaces become OVS ports, a chain becomes flows; what is
  * removed by hand comes back; a chain naming a missing interface is refused
  * with the field and value; deleting a chain or interfaces removes exactly
- * theirs and releases their finalizers; `xpuflow chain show` lists it all.
+ * theirs and releases their finalizers; `xpuflow chain show` lists it all;
+ * an interface taking its address from a DPUServiceIPAM waits for it, then
+ * its port carries the address, and the IPAM is held while it does.
  * Needs root, iproute2 and Open vSwitch; skipped elsewhere.
  */
 import { waitFor as waitUntil } from '../support/wait-for';
@@ -16,6 +18,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { startChainControllers, type RunningChainControllers } from '../../controllers/service-chain-manager';
+import { startIpamControllers } from '../../controllers/service-ipam-manager';
+import type { DpuServiceIpamResource } from '../../model/resources/service-ipam';
 import { waitForPollers } from '../../platform/connection/pollers';
 import type {
   DpuServiceChainResource,
@@ -257,6 +261,93 @@ describeOvs('service chains (real apiserver, Temporal, DPU worker, Open vSwitch)
     const mine = parsed.dpus.find((d) => d.dpu === dpu);
     expect(mine?.observed.ports).toHaveLength(3);
     expect(mine?.observed.flows).toHaveLength(3);
+  });
+
+  test('an interface taking its address from a DPUServiceIPAM: its port waits naming the IPAM, then carries the address; the IPAM is held while it does', async () => {
+    const ipams = await startIpamControllers({
+      kc: host.kc,
+      namespace: NS,
+      resyncSeconds: 1,
+      log: (l) =>
+        fs.appendFileSync(path.join(dir, 'controller.log'), `${new Date().toISOString()} ipam ${l}\n`),
+    });
+    const lbPort = `xl${tag}`;
+    const portId = (key: string) =>
+      ovs.vsctl(['--if-exists', 'get', 'port', lbPort, `external_ids:${key}`]).then(
+        (out) => out.replace(/^"|"$/g, ''),
+        () => '',
+      );
+    const getIpam = () =>
+      kube.get<DpuServiceIpamResource>('DPUServiceIPAM', { namespace: NS, name: 'lb-pool' });
+    try {
+      await iface('lb', {
+        interfaceType: 'service',
+        service: { serviceId: 'lb', network: 'sfc', interfaceName: lbPort },
+        ipam: { name: 'lb-pool' },
+      });
+      const waiting = await waitFor('lb waits for its IPAM', async () => {
+        const c = (await getIface('lb'))?.status?.conditions?.find((x) => x.type === 'Ready');
+        return c?.reason === 'WaitingForAddress' && c;
+      });
+      expect(waiting.message).toBe(
+        `waiting for an address from DPUServiceIPAM lb-pool on DPU ${dpu}: DPUServiceIPAM ${NS}/lb-pool does not exist: create it or fix spec.ipam.name`,
+      );
+      expect(await ports()).not.toContain(lbPort);
+
+      await kube.create('DPUServiceIPAM', NS, {
+        metadata: { name: 'lb-pool' },
+        spec: {
+          ipv6Network: { network: 'fd00:5c::/56', prefixSize: 64, gatewayIndex: 1, defaultGateway: true },
+          dpuSelector: { matchLabels: { sfc: tag } },
+        },
+      });
+      await waitFor('the port carries its address', async () => (await portId('xpuflow-ip')) !== '');
+      const ledger = (await getIpam())?.status;
+      expect(ledger?.allocations).toEqual([
+        expect.objectContaining({ interface: 'lb', address: 'fd00:5c::2/64' }),
+      ]);
+      expect(ledger?.nodes).toEqual([
+        expect.objectContaining({ block: 'fd00:5c::/64', gateway: 'fd00:5c::1' }),
+      ]);
+      // The internal port's netdev (a tap of the userspace datapath, on this host) has it configured.
+      const netdevAddresses = async () => {
+        const r = await execa('ip', ['-j', 'addr', 'show', 'dev', lbPort], { reject: false });
+        const links = JSON.parse(r.stdout || '[]') as Array<{
+          addr_info?: Array<{ local: string; prefixlen: number }>;
+        }>;
+        return (links[0]?.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`);
+      };
+      await waitFor('the netdev carries the address', async () =>
+        (await netdevAddresses()).includes('fd00:5c::2/64'),
+      );
+      expect([await portId('xpuflow-ip'), await portId('xpuflow-gateway')]).toEqual([
+        'fd00:5c::2/64',
+        'fd00:5c::1',
+      ]);
+      await waitFor(
+        'lb Ready',
+        async () =>
+          (await getIface('lb'))?.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True',
+      );
+
+      // Deleting the pool while lb holds an address: held, saying who holds it.
+      await kube.delete('DPUServiceIPAM', { namespace: NS, name: 'lb-pool' });
+      const held = await waitFor('lb-pool held', async () => {
+        const c = (await getIpam())?.status?.conditions?.find((x) => x.type === 'Ready');
+        return c?.reason === 'InUse' && c;
+      });
+      expect(held.message).toBe(
+        'being deleted, held by DPUServiceInterfaces lb (1 addresses): delete them or point their spec.ipam.name elsewhere, and it goes',
+      );
+      expect(await portId('xpuflow-ip')).toBe('fd00:5c::2/64');
+      await kube.delete('DPUServiceInterface', { namespace: NS, name: 'lb' });
+      await waitFor(
+        'the port and the pool gone',
+        async () => !(await ports()).includes(lbPort) && !(await getIpam()),
+      );
+    } finally {
+      await ipams.stop();
+    }
   });
 
   test('deleting the chain removes its flows; deleting the interfaces removes their ports; finalizers are released', async () => {

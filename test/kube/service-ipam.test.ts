@@ -289,6 +289,8 @@ describe('service IPAM and NADs (real apiservers)', () => {
       spec: { resourceType: 'veth', ipam: 'nope' },
     });
     const made = await waitFor('the NetworkAttachmentDefinition in dpu1', () => nadIn('sfc-net'));
+    const svcNodes = (await getIpam('svc'))?.status?.nodes ?? [];
+    expect(svcNodes).toHaveLength(3);
     expect(JSON.parse(made.spec.config)).toEqual({
       cniVersion: '0.4.0',
       name: 'sfc-net',
@@ -296,7 +298,11 @@ describe('service IPAM and NADs (real apiservers)', () => {
       bridge: 'br-sfc',
       mtu: 1500,
       capabilities: { ips: true },
-      ipam: { type: 'static' },
+      // One gateway for the whole subnet (ipv4Subnet): every node's entry names it.
+      ipam: {
+        type: 'static',
+        nodes: svcNodes.map((n) => ({ nodeName: n.node, block: n.block, gateway: '10.70.0.1' })),
+      },
     });
     expect(made.metadata.annotations).toMatchObject({
       'provisioning.xpuflow.dev/ipam': 'svc',
@@ -312,11 +318,84 @@ describe('service IPAM and NADs (real apiservers)', () => {
     );
     expect(await nadIn('orphan')).toBeUndefined();
 
+    // A network split into a /24 per node, each with its own gateway (gatewayIndex 1) and default route.
+    await ipam('per-node', {
+      ipv4Network: { network: '10.80.0.0/22', prefixSize: 24, gatewayIndex: 1, defaultGateway: true },
+      dpuSelector: { matchLabels: { ipam: 'yes' } },
+    });
+    await kube.create('DPUServiceNAD', NS, {
+      metadata: { name: 'per-node-net' },
+      spec: { resourceType: 'veth', ipam: 'per-node' },
+    });
+    const nodes = [...DPUS].map((d) => dpuClusterNodeName(NS, d)).sort();
+    const perNode = await waitFor('per-node-net with three node gateways', async () => {
+      const c = await nadIn('per-node-net');
+      const ipamConf = c && (JSON.parse(c.spec.config) as { ipam: { nodes?: unknown[] } }).ipam;
+      return ipamConf?.nodes?.length === 3 && ipamConf;
+    });
+    expect(perNode).toEqual({
+      type: 'static',
+      routes: [{ dst: '0.0.0.0/0' }],
+      nodes: nodes.map((nodeName, i) => ({
+        nodeName,
+        block: `10.80.${i}.0/24`,
+        gateway: `10.80.${i}.1`,
+        routes: [{ dst: '0.0.0.0/0', gw: `10.80.${i}.1` }],
+      })),
+    });
+
     await kube.delete('DPUServiceNAD', { namespace: NS, name: 'sfc-net' });
     await waitFor('the NetworkAttachmentDefinition gone', async () => !(await nadIn('sfc-net')));
     await waitFor(
       'the DPUServiceNAD gone',
       async () => !(await kube.get('DPUServiceNAD', { namespace: NS, name: 'sfc-net' })),
     );
+  });
+
+  test('an interface naming a missing IPAM is told so and waits; created, the IPAM gives it addresses', async () => {
+    await iface('early', 'later');
+    const rowsOf = async (name: string) =>
+      (
+        await kube.get<{ status?: { addresses?: InterfaceAddress[] } }>('DPUServiceInterface', {
+          namespace: NS,
+          name,
+        })
+      )?.status?.addresses ?? [];
+    await waitFor('early told the IPAM is missing', async () => (await rowsOf('early')).length === 3);
+    expect((await rowsOf('early')).map((r) => [r.ipam, r.address, r.message])).toEqual(
+      DPUS.map(() => [
+        'later',
+        undefined,
+        'DPUServiceIPAM xpuflow-ipam/later does not exist: create it or fix spec.ipam.name',
+      ]),
+    );
+    await ipam('later', {
+      ipv6Network: { network: 'fd00:77::/62', prefixSize: 64, gatewayIndex: 1 },
+      dpuSelector: { matchLabels: { ipam: 'yes' } },
+    });
+    const rows = await waitFor('early has 3 addresses', async () => {
+      const r = await rowsOf('early');
+      return r.length === 3 && r.every((x) => x.address) && r;
+    });
+    expect(rows.map((r) => r.address).sort()).toEqual([
+      'fd00:77:0:1::2/64',
+      'fd00:77:0:2::2/64',
+      'fd00:77::2/64',
+    ]);
+    expect(rows.every((r) => r.message === undefined)).toBe(true);
+  });
+
+  test('deleting an IPAM whose addresses interfaces hold is held, naming them; released when they are gone', async () => {
+    await kube.delete('DPUServiceIPAM', { namespace: NS, name: 'later' });
+    const held = await waitFor('later held', async () => {
+      const c = await ready('later');
+      return c?.reason === 'InUse' && c;
+    });
+    expect(held.message).toBe(
+      'being deleted, held by DPUServiceInterfaces early (3 addresses): delete them or point their spec.ipam.name elsewhere, and it goes',
+    );
+    expect(await getIpam('later')).toBeDefined();
+    await kube.delete('DPUServiceInterface', { namespace: NS, name: 'early' });
+    await waitFor('later gone', async () => !(await getIpam('later')));
   });
 });

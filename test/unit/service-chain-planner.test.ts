@@ -142,3 +142,66 @@ test('revisions change with the plan and only with it', () => {
   expect(other.revision).not.toBe(one.revision);
   expect(chainCookie('ns', 'web')).not.toBe(chainCookie('ns2', 'web'));
 });
+
+test("an interface with an IPAM: its port waits for this DPU's address, then carries it and the gateway", () => {
+  const svc = {
+    interfaceType: 'service' as const,
+    service: { serviceId: 'lb', network: 'n', interfaceName: 'lb0' },
+    ipam: { name: 'pool' },
+  };
+  const waiting = planDpu(
+    base({
+      interfaces: [
+        ...base().interfaces,
+        {
+          name: 'lb',
+          spec: svc,
+          addresses: [
+            { dpu: 'dpu-a', node: 'n-a', ipam: 'pool', message: 'DPUServiceIPAM ns/pool does not exist' },
+            { dpu: 'dpu-b', node: 'n-b', ipam: 'pool', address: '10.0.1.2/24', gateway: '10.0.1.1' },
+          ],
+        },
+      ],
+      chains: [chain('web', ['host', 'lb'])],
+    }),
+  );
+  expect(waiting.desired.ports.map((p) => p.name)).not.toContain('lb0');
+  expect(waiting.interfaceRefusals).toEqual([
+    {
+      name: 'lb',
+      field: 'spec.ipam.name',
+      value: 'pool',
+      waiting: true,
+      message:
+        'waiting for an address from DPUServiceIPAM pool on DPU dpu-a: DPUServiceIPAM ns/pool does not exist',
+    },
+  ]);
+  expect(waiting.chainRefusals).toEqual([
+    expect.objectContaining({ name: 'web', waiting: true, value: 'lb' }),
+  ]);
+  expect(waiting.desired.flows).toEqual([]);
+
+  const given = planDpu(
+    base({
+      interfaces: [
+        ...base().interfaces,
+        {
+          name: 'lb',
+          spec: svc,
+          addresses: [
+            { dpu: 'dpu-a', node: 'n-a', ipam: 'pool', address: 'fd00:1::2/64', gateway: 'fd00:1::1' },
+          ],
+        },
+      ],
+      chains: [chain('web', ['host', 'lb'])],
+    }),
+  );
+  expect(given.desired.ports.find((p) => p.name === 'lb0')?.externalIds).toEqual({
+    'xpuflow-owner': 'xpuflow',
+    'xpuflow-resource': 'ns/lb',
+    'xpuflow-ip': 'fd00:1::2/64',
+    'xpuflow-gateway': 'fd00:1::1',
+  });
+  expect(given.chains).toEqual(['web']);
+  expect(given.revision).not.toBe(waiting.revision);
+});
