@@ -15,14 +15,16 @@ export async function installCrds(
 ): Promise<string[]> {
   const ext = kc.makeApiClient(k8s.ApiextensionsV1Api);
   const dir = path.join(repoRoot(), 'charts/xpuflow/crds');
-  const names: string[] = [];
-  for (const f of fs.readdirSync(dir).filter((x) => x.endsWith('.yaml'))) {
+  const crds = fs
+    .readdirSync(dir)
+    .filter((x) => x.endsWith('.yaml'))
     // k8s.loadYaml maps x-kubernetes-* keys onto the typed model (a plain object would lose them).
-    const crd = k8s.loadYaml<k8s.V1CustomResourceDefinition>(fs.readFileSync(path.join(dir, f), 'utf8'));
-    if (leaveOut.includes(crd.metadata!.name!)) continue;
-    await ext.createCustomResourceDefinition({ body: crd });
-    names.push(crd.metadata!.name!);
-  }
+    .map((f) => k8s.loadYaml<k8s.V1CustomResourceDefinition>(fs.readFileSync(path.join(dir, f), 'utf8')))
+    .filter((crd) => !leaveOut.includes(crd.metadata!.name!));
+  // All at once: the apiserver takes each in a few tens of ms but one after another
+  // added ~0.9 s to every cluster a test starts.
+  await Promise.all(crds.map((crd) => ext.createCustomResourceDefinition({ body: crd })));
+  const names = crds.map((crd) => crd.metadata!.name!);
   await waitEstablished(ext, names, timeoutMs);
   return names;
 }
@@ -50,12 +52,17 @@ async function waitEstablished(
   timeoutMs: number,
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (const name of names) {
-    for (;;) {
-      const c = await ext.readCustomResourceDefinition({ name });
-      if (c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True')) break;
-      if (Date.now() > deadline) throw new Error(`CRD ${name} not Established in ${timeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
+  // One list per look, not one read per CRD: 18 CRDs are one request.
+  for (;;) {
+    const established = new Set(
+      (await ext.listCustomResourceDefinition()).items
+        .filter((c) => c.status?.conditions?.some((x) => x.type === 'Established' && x.status === 'True'))
+        .map((c) => c.metadata!.name!),
+    );
+    const waiting = names.filter((n) => !established.has(n));
+    if (!waiting.length) return;
+    if (Date.now() > deadline)
+      throw new Error(`CRDs ${waiting.join(', ')} not Established in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
   }
 }

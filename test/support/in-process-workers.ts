@@ -8,6 +8,8 @@ import type { NativeConnection, Worker } from '@temporalio/worker';
 import type { SimFleet } from '../../sim/fleet';
 import { createControlWorker } from '../../workers/control/worker';
 import { createHostWorker } from '../../workers/host/worker';
+import { HOST_WORKFLOWS } from '../../workers/control/bundle-workflows';
+import { testWorkflowBundle } from './workflow-bundle';
 
 export interface RunningWorkers {
   /** Shuts both workers down and waits until they have stopped. */
@@ -20,12 +22,18 @@ export async function runProvisionWorkers(
   dir: string,
 ): Promise<RunningWorkers> {
   const workers: Worker[] = [
-    await createControlWorker({ connection, namespace: 'default', bfbCacheDir: path.join(dir, 'cache') }),
+    await createControlWorker({
+      connection,
+      namespace: 'default',
+      bfbCacheDir: path.join(dir, 'cache'),
+      workflowBundle: await testWorkflowBundle(require.resolve('../../workflows')),
+    }),
     await createHostWorker({
       connection,
       namespace: 'default',
       node: fleet.hosts[0].node,
       sysfsRoot: fleet.hosts[0].sysfsRoot,
+      workflowBundle: await testWorkflowBundle(HOST_WORKFLOWS),
     }),
   ];
   const running = Promise.all(workers.map((w) => w.run()));

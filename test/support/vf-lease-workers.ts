@@ -7,6 +7,7 @@
  */
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../../model/task-queues';
+import { testWorkflowBundle } from './workflow-bundle';
 
 export async function vfLeaseWorkers(
   connection: NativeConnection,
@@ -16,12 +17,12 @@ export async function vfLeaseWorkers(
     await Worker.create({
       connection,
       taskQueue: CONTROL_TASK_QUEUE,
-      workflowsPath: require.resolve('../../workflows'),
+      workflowBundle: await testWorkflowBundle(require.resolve('../../workflows')),
     }),
     await Worker.create({
       connection,
       taskQueue: hostTaskQueue(placement.node),
-      workflowsPath: require.resolve('../../workflows/vf-lease'),
+      workflowBundle: await testWorkflowBundle(require.resolve('../../workflows/vf-lease')),
       activities: {
         attachVfNetdev: async (req: { ifname: string }) => ({
           ...req,

@@ -42,6 +42,7 @@ import { unservedKinds } from '../../controllers/informers';
 import { startControllers } from '../../controllers/manager';
 import { installCrds, KubeApiservers, type KubeCluster } from '../../sim/kube';
 import { REPO_ROOT, testServerBinary } from '../support/tools';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 jest.setTimeout(240_000);
 
@@ -81,7 +82,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: CONTROL_TASK_QUEUE,
-    workflowsPath: require.resolve('../../workflows'),
+    workflowBundle: await testWorkflowBundle(require.resolve('../../workflows')),
     activities: createCredentialActivities(host.kc),
     dataConverter,
   });

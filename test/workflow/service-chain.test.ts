@@ -18,6 +18,7 @@ import { CONTROL_TASK_QUEUE, dpuTaskQueue } from '../../model/task-queues';
 import { WorkflowType, type ServiceChainWorkflow } from '../../model/workflow-types';
 import { registerSearchAttributes } from '../support/search-attributes';
 import { testServerBinary } from '../support/tools';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 jest.setTimeout(120_000);
 
@@ -42,7 +43,7 @@ beforeAll(async () => {
     await Worker.create({
       connection,
       taskQueue: CONTROL_TASK_QUEUE,
-      workflowsPath: require.resolve('../../workflows'),
+      workflowBundle: await testWorkflowBundle(require.resolve('../../workflows')),
     }),
     await Worker.create({
       connection,

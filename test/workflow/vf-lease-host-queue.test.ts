@@ -17,6 +17,7 @@ import { leaseStatusQuery, releaseSignal } from '../../model/vf-lease-api';
 import { leaseMac, type AttachRequest, type VfLeaseInput } from '../../model/vf';
 import { vfLeaseWorkflowId } from '../../model/workflow-ids';
 import { DevServer } from '../support/dev-server';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 jest.setTimeout(120_000);
 
@@ -70,7 +71,7 @@ beforeAll(async () => {
     await Worker.create({
       connection,
       taskQueue: hostTaskQueue(NODE),
-      workflowsPath: require.resolve('../../workflows/vf-lease'),
+      workflowBundle: await testWorkflowBundle(require.resolve('../../workflows/vf-lease')),
       activities: {
         attachVfNetdev: async (req: AttachRequest & { pciAddress: string }) => {
           calls.push(`attach ${req.pciAddress} ${req.pod.name}`);

@@ -15,6 +15,7 @@ import { CONTROL_TASK_QUEUE, dpuTaskQueue, hostTaskQueue } from '../../model/tas
 import { attachUpdate, leaseStatusQuery } from '../../model/vf-lease-api';
 import { leaseMac, type VfLeaseInput, type VfLeaseStatus } from '../../model/vf';
 import { DevServer } from '../support/dev-server';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 jest.setTimeout(120_000);
 
@@ -45,7 +46,7 @@ beforeAll(async () => {
     await Worker.create({
       connection,
       taskQueue: CONTROL_TASK_QUEUE,
-      workflowsPath: require.resolve('../../workflows'),
+      workflowBundle: await testWorkflowBundle(require.resolve('../../workflows')),
     }),
     await Worker.create({
       connection,

@@ -42,6 +42,8 @@ export interface ControlWorkerOptions extends WorkerConnectionOptions {
   tuning?: WorkerTuning;
   /** The image server's URL as BMCs reach it (BFB + bf.cfg for the redfish path); unset: BFB URL alone. */
   imageServerUrl?: string;
+  /** The bundle of workflows/ to run (tests pass one made once per run); default: as below. */
+  workflowBundle?: { code: string };
 }
 
 export async function createControlWorker(opts: ControlWorkerOptions): Promise<Worker> {
@@ -49,9 +51,11 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
     ...commonWorkerOptions(opts, opts.taskQueue ?? CONTROL_TASK_QUEUE),
     ...tuningWorkerOptions(opts.tuning ?? {}),
     // The prebuilt bundle when the build made one (dist/), else bundle the sources now (tests).
-    ...(fs.existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
-      ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
-      : { workflowsPath: require.resolve('../../workflows') }),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : fs.existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
+        ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
+        : { workflowsPath: require.resolve('../../workflows') }),
     activities: controlActivities(
       opts.bfbCacheDir,
       opts.maxConcurrentTransfers,

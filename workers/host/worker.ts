@@ -26,6 +26,8 @@ export interface HostWorkerOptions extends WorkerConnectionOptions {
   stateDir?: string;
   /** Where the VMs' QMP sockets are, `<qmpDir>/<vm>.qmp` (guest-cluster VFClaims). Default /run/xpuflow/qmp. */
   qmpDir?: string;
+  /** The bundle of HOST_WORKFLOWS to run (tests pass one made once per run); default: as below. */
+  workflowBundle?: { code: string };
 }
 
 export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker> {
@@ -34,9 +36,11 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
   return Worker.create({
     ...commonWorkerOptions(opts, hostTaskQueue(opts.node), `host-worker@${opts.node}`),
     // The prebuilt bundle when the build made one (dist/), else bundle the sources now (tests).
-    ...(fs.existsSync(HOST_WORKFLOW_BUNDLE) && __filename.endsWith('.js')
-      ? { workflowBundle: { codePath: HOST_WORKFLOW_BUNDLE } }
-      : { workflowsPath: HOST_WORKFLOWS }),
+    ...(opts.workflowBundle
+      ? { workflowBundle: opts.workflowBundle }
+      : fs.existsSync(HOST_WORKFLOW_BUNDLE) && __filename.endsWith('.js')
+        ? { workflowBundle: { codePath: HOST_WORKFLOW_BUNDLE } }
+        : { workflowsPath: HOST_WORKFLOWS }),
     activities: {
       ...createSysfsActivities({ sysfsRoot: opts.sysfsRoot, node: opts.node }),
       // VF attach (CNI netns moves) and VM claims (vfio-pci, QMP hot-plug).
