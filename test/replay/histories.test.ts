@@ -6,7 +6,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 
 const dir = path.join(__dirname, '..', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -14,10 +15,11 @@ const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
 jest.setTimeout(120_000);
 
 // One bundle of the current workflow code for every history: the same webpack build
-// runReplayHistory would make from workflowsPath, made once instead of once per file.
+// runReplayHistory would make from workflowsPath, made once instead of once per file,
+// and taken from the tests' bundle cache while the workflow sources are unchanged.
 let bundle: WorkflowBundle;
 beforeAll(async () => {
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+  bundle = await testWorkflowBundle(require.resolve('../../workflows'));
 });
 
 test('there are captured histories to replay', () => {

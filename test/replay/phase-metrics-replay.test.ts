@@ -19,16 +19,23 @@ import { promisify } from 'node:util';
 import { buildSync } from 'esbuild';
 import { METRIC } from '../../platform/observability/metrics';
 import { samplesOf } from '../support/metrics-scrape';
+import { testWorkflowBundle } from '../support/workflow-bundle';
 import { PROBE } from './replay-metrics-child';
 
 jest.setTimeout(120_000);
 
 const root = path.join(__dirname, '..', '..');
+let tmp: string;
 let child: string;
+let workflowBundle: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   // The child runs the TypeScript sources of this tree, not a dist/ that may be stale.
-  child = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-replay-metrics-')), 'child.js');
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-replay-metrics-'));
+  child = path.join(tmp, 'child.js');
+  // The workflows of this tree, bundled once for both children (from the tests' bundle cache).
+  workflowBundle = path.join(tmp, 'workflow-bundle.js');
+  fs.writeFileSync(workflowBundle, (await testWorkflowBundle(require.resolve('../../workflows'))).code);
   buildSync({
     entryPoints: [path.join(__dirname, 'replay-metrics-child.ts')],
     bundle: true,
@@ -38,6 +45,8 @@ beforeAll(() => {
     logLevel: 'error',
   });
 });
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 async function freePort(): Promise<number> {
   const srv = net.createServer();
@@ -51,7 +60,7 @@ async function metricsAfterReplay(history: string): Promise<string> {
   const address = `127.0.0.1:${await freePort()}`;
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [child, path.join(root, 'test', 'histories', history), address, path.join(root, 'workflows', 'index.ts')],
+    [child, path.join(root, 'test', 'histories', history), address, workflowBundle],
     { env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') }, maxBuffer: 16 * 2 ** 20 },
   );
   return stdout;

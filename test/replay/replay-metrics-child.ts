@@ -6,8 +6,10 @@
  * sinks, then prints the worker's /metrics text. Before the replay it adds 1
  * to a probe counter through the same Runtime, so the test can tell an
  * exporter that works from one that serves nothing.
- *   node replay-metrics-child.js <history.json> <host:port> <workflows/index.ts>
- * (the test bundles this file with esbuild, so paths come as arguments).
+ *   node replay-metrics-child.js <history.json> <host:port> <workflow-bundle.js>
+ * (the test bundles this file with esbuild, so paths come as arguments; the
+ * workflow bundle is the tests' cached one, test/support/workflow-bundle.ts,
+ * written to a file, instead of a webpack build per child).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -19,9 +21,9 @@ import { controlWorkerHooks } from '../../workers/control/hooks';
 export const PROBE = 'xpuflow_test_replay_probe';
 
 async function main(): Promise<void> {
-  const [historyFile, address, workflowsPath] = process.argv.slice(2);
-  if (!historyFile || !address || !workflowsPath)
-    throw new Error('usage: replay-metrics-child <history.json> <host:port> <workflows/index.ts>');
+  const [historyFile, address, bundlePath] = process.argv.slice(2);
+  if (!historyFile || !address || !bundlePath)
+    throw new Error('usage: replay-metrics-child <history.json> <host:port> <workflow-bundle.js>');
   installWorkerRuntime(
     { component: 'replay-metrics', metricsAddress: address },
     { XPUFLOW_LOG_LEVEL: 'ERROR' },
@@ -30,9 +32,10 @@ async function main(): Promise<void> {
   const history = historyFromJSON(JSON.parse(fs.readFileSync(historyFile, 'utf8')));
   // Scraped while the replay worker is still up: the Runtime, and its /metrics, shut down with it.
   let text: string | undefined;
-  for await (const r of Worker.runReplayHistories({ workflowsPath, ...controlWorkerHooks() }, [
-    { workflowId: path.basename(historyFile), history },
-  ])) {
+  for await (const r of Worker.runReplayHistories(
+    { workflowBundle: { codePath: bundlePath }, ...controlWorkerHooks() },
+    [{ workflowId: path.basename(historyFile), history }],
+  )) {
     if (r.error) throw r.error;
     const res = await fetch(`http://${address}/metrics`);
     if (!res.ok) throw new Error(`GET http://${address}/metrics answered ${res.status}`);
