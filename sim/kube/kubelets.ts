@@ -4,9 +4,15 @@
  * are finished. DPUs join their DPU cluster themselves, with their bf.cfg
  * (sim/dpu/join.ts). Pods bound to a node in `realNodes` are left to that
  * node's own kubelet (test/kube/real-host-node.ts); the set may grow later.
+ *
+ * Like a kubelet, it watches pods and acts on each change as it comes; every
+ * `resyncMs` it lists them all again, which retries what failed (a patch the
+ * API server refused) and starts the watch again when it ended. Listing
+ * every 300 ms instead cost ~3.8 CPU-s a minute (jest process, API server,
+ * etcd) with six pods, most of a kube test file's idle load.
  */
 import * as k8s from '@kubernetes/client-node';
-import type { Kube } from '../../platform/kube/client';
+import { isConflict, isNotFound, type Kube } from '../../platform/kube/client';
 
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -16,44 +22,76 @@ export interface PlayedKubelets {
 
 export function playKubelets(
   host: Kube,
-  everyMs = 300,
+  resyncMs = 5000,
   realNodes: ReadonlySet<string> = new Set(),
 ): PlayedKubelets {
-  let busy = false;
-  const tick = async () => {
-    if (busy) return;
-    busy = true;
+  let stopped = false;
+  let watching: AbortController | undefined;
+  let listing = false;
+
+  const act = async (p: k8s.V1Pod): Promise<void> => {
+    const namespace = p.metadata!.namespace!;
+    const name = p.metadata!.name!;
+    if (p.spec?.nodeName && realNodes.has(p.spec.nodeName)) return;
     try {
-      const pods = await host.core.listPodForAllNamespaces();
-      for (const p of pods.items) {
-        const namespace = p.metadata!.namespace!;
-        const name = p.metadata!.name!;
-        if (p.spec?.nodeName && realNodes.has(p.spec.nodeName)) continue;
-        if (p.metadata?.deletionTimestamp) {
-          await host.core
-            .deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 })
-            .catch(() => undefined);
-        } else if (p.spec?.nodeName && p.status?.phase !== 'Running') {
-          await host.core
-            .patchNamespacedPodStatus(
-              {
-                namespace,
-                name,
-                body: { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
-              },
-              MERGE,
-            )
-            .catch(() => undefined);
-        }
+      if (p.metadata?.deletionTimestamp) {
+        await host.core.deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 });
+      } else if (p.spec?.nodeName && p.status?.phase !== 'Running') {
+        await host.core.patchNamespacedPodStatus(
+          {
+            namespace,
+            name,
+            body: { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+          },
+          MERGE,
+        );
       }
-    } catch {
-      // an API server stopping at the end of a run
-    } finally {
-      busy = false;
+    } catch (err) {
+      // Gone or changed meanwhile: its next event (or none, when gone) says what to do.
+      if (isNotFound(err) || isConflict(err)) return;
+      // Anything else (an API server stopping at the end of a run, a refused patch): the next resync tries again.
     }
   };
-  const timer = setInterval(() => void tick(), everyMs);
-  return { stop: () => clearInterval(timer) };
+
+  const watchFrom = async (resourceVersion: string | undefined): Promise<void> => {
+    const ended = () => {
+      watching = undefined;
+    };
+    watching = await new k8s.Watch(host.kc).watch(
+      '/api/v1/pods',
+      { allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
+      (type: string, pod: k8s.V1Pod) => {
+        if (type === 'ADDED' || type === 'MODIFIED') void act(pod);
+      },
+      ended, // closed by the API server, expired (410) or stopped: the next resync lists and watches again
+    );
+    if (stopped) watching.abort();
+  };
+
+  const resync = async (): Promise<void> => {
+    if (listing || stopped) return;
+    listing = true;
+    try {
+      const pods = await host.core.listPodForAllNamespaces();
+      for (const p of pods.items) await act(p);
+      // Watched from the list's version: no change between the two is missed.
+      if (!watching && !stopped) await watchFrom(pods.metadata?.resourceVersion);
+    } catch {
+      // The API server is not answering (stopping at the end of a run): the next resync tries again.
+    } finally {
+      listing = false;
+    }
+  };
+
+  void resync();
+  const timer = setInterval(() => void resync(), resyncMs);
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+      watching?.abort();
+    },
+  };
 }
 
 /**

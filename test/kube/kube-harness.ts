@@ -113,7 +113,7 @@ export class KubeHarness {
     this.kube = new Kube(this.host.kc);
     this.dpuKube = new Kube(this.dpuCluster.kc);
     await Promise.all([this.setUpHostCluster(), this.startControlWorker()]);
-    this.kubelets = playKubelets(this.kube, 300, this.realNodes);
+    this.kubelets = playKubelets(this.kube, 5000, this.realNodes);
     this.joins = await startDpuClusterJoins(this.dpuCluster, this.dir, () =>
       this.fleets.flatMap((f) => f.dpus.map((d) => d.dms)),
     );
