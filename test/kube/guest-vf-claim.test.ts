@@ -16,6 +16,7 @@ import { apiMessage, Kube } from '../../platform/kube/client';
 import { waitForPollers } from '../../platform/connection/pollers';
 import { guestTaskQueue, hostTaskQueue } from '../../model/task-queues';
 import { WorkflowType } from '../../model/workflow-types';
+import { vmClaimWorkflowId } from '../../model/workflow-ids';
 import {
   GUEST_CLUSTER_LABEL,
   GUEST_NAME_LABEL,
@@ -282,6 +283,11 @@ test("a guest pod claims a VF from the host's pool: it goes to the VM of the pod
   expect(qmpNode.devices.size).toBe(0);
   expect(driverOf(poolVf0)).toBe('mlx5_core');
   expect(await hostMirrors()).toEqual([]);
+  const run = (await h.workflowIds(WorkflowType.vfClaim)).find((id) => id.includes('-web-vf-')) as string;
+  expect(await h.client.workflow.getHandle(run).result()).toMatchObject({ vmName: GUEST_NODE });
+  captureHistory(h.temporal.address, run, 'vf-claim-guest-pod-pool.json');
+  const vm = vmClaimWorkflowId(NODE, GUEST_NODE, POOL_PF);
+  captureHistory(h.temporal.address, vm, 'vm-claim-killed-in-device-add.json');
 });
 
 test.each([
