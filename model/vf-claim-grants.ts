@@ -8,7 +8,9 @@
  *
  * A `vms` entry ending in `*` is a name prefix. Without a grant nothing is
  * claimed: a guest cluster that can start workflows on the control queue
- * still gets no VF the host did not give it.
+ * still gets no VF the host did not give it. The id is the one the claim's
+ * starter declares (the workflow input): binding it to a guest is the
+ * Temporal server's authorization (one client certificate per guest).
  */
 
 export const VF_CLAIM_GRANTS_CONFIGMAP = 'xpuflow-vf-claim-grants';
