@@ -495,7 +495,6 @@ test('a change of the services only moves them in place: no drain, no flash, the
     expect(node?.metadata?.labels?.[labelKey]).toBe(moved.service.spec.nodeSelector![labelKey]);
   }
   expect(moved.progress.dpus).toEqual(names.map((dpu) => ({ dpu, step: 'Ready' })));
-  h.captureHistory(before.status!.workflowId!, 'dpu-deployment-services-only.json');
 });
 
 test('services that never run on a DPU time out with a condition naming the service and the DPU', async () => {
@@ -566,5 +565,6 @@ test('a deleted deployment removes the services, chain and interfaces, then its 
     const wf = await h.client.workflow.getHandle(dep.status!.workflowId!).describe();
     expect(wf.status.name).toBe('COMPLETED');
   }
+  // The whole life of one workflow: the first rollout, the BFB + services one, services only, failed, deleted.
   h.captureHistory(edge.status!.workflowId!, 'dpu-deployment-deleted.json');
 });
