@@ -40,7 +40,7 @@ let fleet: SimFleet;
 let argo: PlayedArgo;
 /** Values that Argo CD never gets Healthy (the chart's pods never become Ready). */
 const NEVER_READY = 'never-ready';
-const SERVICES_TIMEOUT_SECONDS = 4;
+const SERVICES_TIMEOUT_SECONDS = 2;
 
 const CHART = { repoURL: 'oci://registry.example/charts', chart: 'firewall' };
 

@@ -122,7 +122,8 @@ async function tearDown(run: Run): Promise<void> {
       if (message !== said) await say(run, 'True', 'AwaitingDeletion', message, 'Normal', 'Deleting');
       said = message;
       await sleep(`${wait} seconds`);
-      wait = Math.min(wait * 2, 30);
+      // Slowly longer (1, 2, 3 … 15 s): a stage that ends soon is seen soon, a long one costs few events.
+      wait = Math.min(wait + 1, 15);
     }
   }
   run.progress.message =
