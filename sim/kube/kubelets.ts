@@ -6,12 +6,21 @@
  * node's own kubelet (test/kube/real-host-node.ts); the set may grow later.
  */
 import * as k8s from '@kubernetes/client-node';
-import type { Kube } from '../../platform/kube/client';
+import { apiMessage, isNotFound, type Kube } from '../../platform/kube/client';
+import { apiServerGone } from './api-server-gone';
 
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export interface PlayedKubelets {
   stop(): void;
+}
+
+/** A pod that is gone (404) or an API server that stopped needs nothing; any other failure is said, and the next pass tries again. */
+function unlessGone(what: string) {
+  return (err: unknown) => {
+    if (isNotFound(err) || apiServerGone(err)) return;
+    console.warn(`played kubelets: ${what} failed: ${apiMessage(err)}`);
+  };
 }
 
 export function playKubelets(
@@ -32,7 +41,7 @@ export function playKubelets(
         if (p.metadata?.deletionTimestamp) {
           await host.core
             .deleteNamespacedPod({ namespace, name, gracePeriodSeconds: 0 })
-            .catch(() => undefined);
+            .catch(unlessGone(`delete pod ${namespace}/${name}`));
         } else if (p.spec?.nodeName && p.status?.phase !== 'Running') {
           await host.core
             .patchNamespacedPodStatus(
@@ -43,11 +52,12 @@ export function playKubelets(
               },
               MERGE,
             )
-            .catch(() => undefined);
+            .catch(unlessGone(`mark pod ${namespace}/${name} Running`));
         }
       }
-    } catch {
-      // an API server stopping at the end of a run
+    } catch (err) {
+      // An API server stopping at the end of a run is expected; anything else is said.
+      if (!apiServerGone(err)) console.warn(`played kubelets: listing pods failed: ${apiMessage(err)}`);
     } finally {
       busy = false;
     }
