@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { leanBundle } from '../../workers/control/lean-bundle';
 
 const dir = path.join(__dirname, '..', 'histories');
 const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
@@ -14,10 +15,12 @@ const files = fs.readdirSync(dir).filter((f) => f.endsWith('.json'));
 jest.setTimeout(120_000);
 
 // One bundle of the current workflow code for every history: the same webpack build
-// runReplayHistory would make from workflowsPath, made once instead of once per file.
+// runReplayHistory would make from workflowsPath, made once instead of once per file,
+// and made lean as the build writes it (workers/control/bundle-workflows.ts).
 let bundle: WorkflowBundle;
 beforeAll(async () => {
-  bundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+  bundle = { code: leanBundle(code) };
 });
 
 test('there are captured histories to replay', () => {
