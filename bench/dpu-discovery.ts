@@ -21,14 +21,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
-import { waitForPollers } from '../platform/connection/pollers';
+import type { Client } from '@temporalio/client';
 import { startDpuDiscoveryController } from '../controllers/dpu-discovery-manager';
 import { DpuDeviceFeed } from '../controllers/dpu-device-feed';
 import { Kube } from '../platform/kube/client';
 import type { DpuDeviceResource, DpuDiscoveryResource } from '../model/resources/dpu-discovery';
 import { formatIpv4, parseIpv4 } from '../model/dpu-discovery-api';
-import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { createHostNode, installCrds, KubeApiservers } from '../sim/kube';
 import { nodePatchFor } from '../node/discovery/node-record';
 import { freePort } from '../sim/free-port';
@@ -36,6 +34,7 @@ import { spawnControlWorker } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
 import { numberFlag, runBench } from './command-line';
 import { spawnBenchChild } from './child-process';
+import { startControlWorkerStack } from './control-worker-stack';
 import type { BmcSimProcessOptions } from './bmc-sim-process';
 
 const NS = 'xpuflow-bench-discovery';
@@ -98,18 +97,7 @@ async function main(): Promise<void> {
       namespace: NS,
       body: { metadata: { name: 'bmc' }, stringData: { username: 'root', password: 'bench-bmc' } },
     });
-    temporal = await startBenchTemporal(path.join(dir, 'temporal'));
-    client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-    worker = spawnControlWorker({
-      bfbCacheDir: path.join(dir, 'bfb-cache'),
-      logFile: path.join(dir, 'control.log'),
-      env: {
-        TEMPORAL_ADDRESS: temporal.address,
-        TEMPORAL_NAMESPACE: 'default',
-        XPUFLOW_KUBECONFIG: host.kubeconfigPath,
-      },
-    });
-    await waitForPollers(client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
+    ({ temporal, client, worker } = await startControlWorkerStack(dir, host.kubeconfigPath));
     controller = await startDpuDiscoveryController({
       kc: host.kc,
       temporal: client,

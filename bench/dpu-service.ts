@@ -18,18 +18,17 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Client, Connection } from '@temporalio/client';
-import { waitForPollers } from '../platform/connection/pollers';
+import type { Client } from '@temporalio/client';
 import { startDpuServiceControllers } from '../controllers/dpu-service-manager';
 import { Kube } from '../platform/kube/client';
 import { ARGO_NAMESPACE, type DpuServiceResource } from '../model/resources/dpu-service';
 import { applicationName } from '../model/dpu-service';
-import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { installArgoCrd, listApplications, playArgo, type PlayedArgo } from '../sim/argocd';
 import { installCrds, KubeApiservers, registerDpuCluster } from '../sim/kube';
 import { spawnControlWorker } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
 import { numberFlag, runBench } from './command-line';
+import { startControlWorkerStack } from './control-worker-stack';
 
 const NS = 'xpuflow-bench-svc';
 
@@ -70,18 +69,7 @@ async function main(): Promise<void> {
       await dk.core.createNamespace({ body: { metadata: { name: ARGO_NAMESPACE } } });
       await registerDpuCluster(kube, NS, name, c);
     }
-    temporal = await startBenchTemporal(path.join(dir, 'temporal'));
-    client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-    worker = spawnControlWorker({
-      bfbCacheDir: path.join(dir, 'bfb-cache'),
-      logFile: path.join(dir, 'control.log'),
-      env: {
-        TEMPORAL_ADDRESS: temporal.address,
-        TEMPORAL_NAMESPACE: 'default',
-        XPUFLOW_KUBECONFIG: host.kubeconfigPath,
-      },
-    });
-    await waitForPollers(client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
+    ({ temporal, client, worker } = await startControlWorkerStack(dir, host.kubeconfigPath));
     controllers = await startDpuServiceControllers({
       kc: host.kc,
       temporal: client,

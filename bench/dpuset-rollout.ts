@@ -242,7 +242,12 @@ async function main(): Promise<void> {
     await Promise.all(procs.map((p) => p.stop()));
     await Promise.all(fleets.map((f) => f.stop()));
     await bfbServer.stop();
-    await temporal?.stop().catch(() => undefined);
+    // Cleanup after the figures (or a failure already thrown): a failed stop is said, not thrown over it.
+    await temporal
+      ?.stop()
+      .catch((err: unknown) =>
+        console.warn(`cleanup: stopping the Temporal dev server failed: ${(err as Error).message}`),
+      );
     await apis.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -153,7 +153,12 @@ async function runOne(ports: number, steadyRuns: number): Promise<Row> {
       readMs: median(reads),
     };
   } finally {
-    await ovs?.vsctl(['--if-exists', 'del-br', bridge]).catch(() => undefined);
+    // Cleanup (--if-exists covers a bridge already gone): a failure is said, and the private OVS stops next anyway.
+    await ovs
+      ?.vsctl(['--if-exists', 'del-br', bridge])
+      .catch((err: unknown) =>
+        console.warn(`cleanup: ovs-vsctl del-br ${bridge} failed: ${(err as Error).message}`),
+      );
     await ovs?.stop();
     for (const n of made) await execa('ip', ['link', 'del', n], { reject: false });
     fs.rmSync(dir, { recursive: true, force: true });

@@ -9,10 +9,13 @@
  *        ─▶ ResourceFittingReady False naming the services, the resource and the amounts; nothing changed
  *   the BFB's versions do not satisfy a template's spec.versions
  *        ─▶ VersionMatchingReady False naming the template, the constraint and the BFB's version; nothing changed
+ *   no finalizer ─▶ add it (a deleted deployment's workflow removes what it made, in order)
  *   all hold ─▶ DPUSets (OnDelete), a DPUService per service revision, DPUServiceInterfaces, the
  *           DPUServiceChain, all owned by the deployment ─▶ signalWithStart(dpudeployment-<ns>-<name>-<uid8>,
- *           deploymentPlanned{generation, revision, template, …}) ─▶ the workflow rolls each DPU once
- *   DPUServices of a revision no DPU runs any more are deleted.
+ *           deploymentPlanned{generation, revision, serviceLabels, …}) ─▶ the workflow rolls each DPU once
+ *           (a new template: drain, flash, services) or moves its service labels only (no drain)
+ *   deleted ─▶ signalWithStart(…, deploymentDeleted) ─▶ the workflow deletes the services, chain and
+ *           interfaces, then the DPUSets, and releases the finalizer
  *
  * The checks are DPF's (conditions PrerequisitesReady, ResourceFittingReady,
  * VersionMatchingReady: NVIDIA/doca-platform api/dpuservice/v1alpha1/dpudeployment_types.go
@@ -30,10 +33,11 @@ import {
   type DpuTemplateSpec,
   type KubeCondition,
 } from '../model/resources/common';
-import type {
-  DpuDeploymentResource,
-  DpuServiceConfigurationResource,
-  DpuServiceTemplateResource,
+import {
+  DPU_DEPLOYMENT_FINALIZER,
+  type DpuDeploymentResource,
+  type DpuServiceConfigurationResource,
+  type DpuServiceTemplateResource,
 } from '../model/resources/dpu-deployment';
 import {
   mergeValues,
@@ -50,15 +54,9 @@ import {
 import { resolveMaxUnavailable } from '../model/dpuset-api';
 import { dpuDeploymentWorkflowId } from '../model/workflow-ids';
 import { WorkflowType } from '../model/workflow-types';
-import { objectWorkflow, SignalledOnce } from './object-workflow';
+import { addFinalizer, objectWorkflow, SignalledOnce } from './object-workflow';
 import { templateHash } from './template-hash';
-import {
-  applyChain,
-  applyDpuServices,
-  applyDpuSets,
-  pruneDpuServices,
-  type ResolvedService,
-} from './dpu-deployment-objects';
+import { applyChain, applyDpuServices, applyDpuSets, type ResolvedService } from './dpu-deployment-objects';
 
 export interface DpuDeploymentLookups {
   deployment(namespace: string, name: string): DpuDeploymentResource | undefined;
@@ -74,6 +72,8 @@ export interface DpuDeploymentSettings {
   settleTimeoutSeconds?: number;
   /** How often the workflow looks for DPUs the sets made meanwhile (default 30 s). */
   pollSeconds?: number;
+  /** How long one DPU's services may take to run once its node is labelled (default 600 s). */
+  servicesTimeoutSeconds?: number;
 }
 
 type Cond = Omit<KubeCondition, 'lastTransitionTime'>;
@@ -96,7 +96,10 @@ export class DpuDeploymentController {
   async reconcile(namespace: string, name: string): Promise<void> {
     const dep = this.look.deployment(namespace, name);
     const key = `${namespace}/${name}`;
-    if (!dep || dep.metadata.deletionTimestamp) return this.deleted(key);
+    if (!dep) return this.deleted(key);
+    if (dep.metadata.deletionTimestamp) return this.deleting(dep, key);
+    // Kept until its workflow removed what it made, in order (the update event brings it back here).
+    if (await addFinalizer(this.kube, 'DPUDeployment', dep.metadata, DPU_DEPLOYMENT_FINALIZER)) return;
     const ref = refOf(dep.metadata);
     const generation = dep.metadata.generation ?? 1;
 
@@ -170,6 +173,14 @@ export class DpuDeploymentController {
         },
       };
     });
+    // The service revision labels are not in the DPU template: a change of the services only moves the
+    // labels of the DPUs' nodes (the workflow's services step), with no new template, drain or flash. DPF
+    // likewise updates a DPU's node labels in place and re-provisions it only for a new BFB or flavor
+    // (NVIDIA/doca-platform internal/provisioning/controllers/dpuset/dpuset_controller.go needUpdate
+    // @1f6a80c0b08718c1fa6be9cf6bab3a417ee98a6f).
+    const serviceLabels = Object.fromEntries(
+      services.map((s) => [serviceRevisionLabelKey(name, s.service), s.revision]),
+    );
     const template: DpuTemplateSpec = {
       bfb: dep.spec.dpus.bfb,
       ...(flavorName ? { flavor: flavorName } : {}),
@@ -177,10 +188,7 @@ export class DpuDeploymentController {
       ...(dep.spec.dpus.nodeEffect ? { nodeEffect: dep.spec.dpus.nodeEffect } : {}),
       cluster: {
         name: dep.spec.dpus.cluster!.name,
-        nodeLabels: {
-          ...(dep.spec.dpus.cluster!.nodeLabels ?? {}),
-          ...Object.fromEntries(services.map((s) => [serviceRevisionLabelKey(name, s.service), s.revision])),
-        },
+        nodeLabels: { ...(dep.spec.dpus.cluster!.nodeLabels ?? {}) },
       },
     };
     const serviceNames = await applyDpuServices(this.kube, dep, services);
@@ -190,23 +198,20 @@ export class DpuDeploymentController {
     // The revision as the DPUSet controller hashes the stored template (API server defaults included), so DPUs
     // a set makes from now on already count as moved.
     const revision = templateHash(sets[0].spec.dpuTemplate);
+    const servicesRevision = templateHash(serviceLabels);
     const mine = this.look
       .dpus(namespace)
       .filter((d) => setNames.includes(d.metadata.labels?.[DPUSET_LABEL] ?? ''));
-    const pruned = await pruneDpuServices(this.kube, dep, new Set(Object.values(serviceNames)), mine);
-    for (const p of pruned)
-      await this.kube.event(
-        { kind: 'DPUDeployment', ref },
-        'Normal',
-        'DPUServiceDeleted',
-        `deleted DPUService ${p}: no DPU runs its revision any more`,
-      );
+    // The DPUServices of older revisions go when the workflow has moved every DPU off them.
 
     // 4. Tell the workflow.
     const plan: DeploymentPlan = {
       generation,
       revision,
       template: sets[0].spec.dpuTemplate.spec,
+      serviceLabels,
+      servicesRevision,
+      servicesTimeoutSeconds: this.settings.servicesTimeoutSeconds ?? 600,
       dpuSets: setNames,
       services: services.map((s) => ({
         service: s.service,
@@ -230,7 +235,7 @@ export class DpuDeploymentController {
     };
     await this.signalled.signal(
       uid,
-      `${generation}/${revision}`,
+      `${generation}/${revision}/${servicesRevision}`,
       objectWorkflow(WorkflowType.dpuDeployment, workflowId, input),
       deploymentPlannedSignal,
       plan,
@@ -357,7 +362,28 @@ export class DpuDeploymentController {
     });
   }
 
-  /** A deployment deleted: its workflow is told once; what it made goes by its owner references. */
+  /**
+   * A deployment being deleted (its finalizer holds it): its workflow is told once, started if it never
+   * was (one that waited for a template); the workflow removes what it made and releases the finalizer.
+   */
+  private async deleting(dep: DpuDeploymentResource, key: string): Promise<void> {
+    if (!dep.metadata.finalizers?.includes(DPU_DEPLOYMENT_FINALIZER)) return this.deleted(key);
+    const ref = refOf(dep.metadata);
+    const uid = dep.metadata.uid ?? key;
+    const input: DpuDeploymentInput = {
+      ref,
+      ...(this.settings.pollSeconds ? { pollSeconds: this.settings.pollSeconds } : {}),
+    };
+    await this.signalled.signal(
+      uid,
+      'delete',
+      objectWorkflow(WorkflowType.dpuDeployment, dpuDeploymentWorkflowId(ref), input),
+      deploymentDeletedSignal,
+    );
+    this.workflowOf.delete(key);
+  }
+
+  /** A deployment gone without the finalizer (made before it): its workflow is told once. */
   private async deleted(key: string): Promise<void> {
     const known = this.workflowOf.get(key);
     if (!known || this.signalled.has(known.uid, 'delete')) return;

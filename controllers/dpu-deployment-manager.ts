@@ -3,9 +3,9 @@
  * DPUServiceTemplates, DPUServiceConfigurations, BFBs, DPUFlavors and DPUs of
  * one namespace, one work queue keyed by deployment, queued again by a
  * template, configuration, BFB or flavor a deployment names (so one waiting
- * for it starts as soon as it exists) and by its DPUs (an older DPUService
- * revision is deleted once no DPU runs it).
- *   XPUFLOW_DEPLOYMENT_SETTLE_TIMEOUT_SECONDS  how long one DPU may take from its update to Ready (default 1800)
+ * for it starts as soon as it exists) and by its DPUs (maxUnavailable counts them).
+ *   XPUFLOW_DEPLOYMENT_SETTLE_TIMEOUT_SECONDS    how long one DPU may take from its update to Ready (default 1800)
+ *   XPUFLOW_DEPLOYMENT_SERVICES_TIMEOUT_SECONDS  how long one DPU's services may take to run on it (default 600)
  */
 import type * as k8s from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
@@ -52,6 +52,7 @@ export async function startDpuDeploymentController(
   const flavors = customInformer<Obj<DpuFlavorResource>>(opts.kc, 'DPUFlavor', ns);
   const dpus = customInformer<Obj<DpuResource>>(opts.kc, 'DPU', ns);
   const envSettle = Number(process.env.XPUFLOW_DEPLOYMENT_SETTLE_TIMEOUT_SECONDS);
+  const envServices = Number(process.env.XPUFLOW_DEPLOYMENT_SERVICES_TIMEOUT_SECONDS);
   const ctl = new DpuDeploymentController(
     new Kube(opts.kc),
     opts.temporal,
@@ -65,6 +66,7 @@ export async function startDpuDeploymentController(
     },
     {
       settleTimeoutSeconds: opts.settleTimeoutSeconds ?? (envSettle > 0 ? envSettle : 1800),
+      servicesTimeoutSeconds: envServices > 0 ? envServices : 600,
       ...(opts.deploymentPollSeconds ? { pollSeconds: opts.deploymentPollSeconds } : {}),
     },
   );

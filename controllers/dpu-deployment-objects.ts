@@ -1,6 +1,8 @@
 /**
  * What a DPUDeployment makes, as objects it owns (ownerReferences, controller
- * true, so Kubernetes' garbage collector takes them with it): one DPUSet per
+ * true; a deleted deployment's workflow removes them in order behind its
+ * finalizer, workflows/dpu-deployment, the garbage collector only as a
+ * fallback): one DPUSet per
  * spec.dpus.dpuSets entry (strategy OnDelete: the deployment's workflow rolls
  * their DPUs, one whole update per DPU), one DPUService per service revision
  * (selecting the DPU-cluster nodes labelled with that revision), one
@@ -14,7 +16,6 @@ import {
   API_VERSION,
   DPUSET_LABEL,
   refOf,
-  type DpuResource,
   type DpuSetResource,
   type DpuTemplateSpec,
   type Kind,
@@ -26,14 +27,13 @@ import {
   SERVICE_REVISION_LABEL,
   type DpuDeploymentResource,
 } from '../model/resources/dpu-deployment';
-import type { DpuServiceResource, DpuServiceSpec } from '../model/resources/dpu-service';
+import type { DpuServiceSpec } from '../model/resources/dpu-service';
 import type { DpuServiceChainSpec, DpuServiceInterfaceSpec } from '../model/resources/service-chain';
 import {
   deploymentChainName,
   deploymentDpuSetName,
   deploymentInterfaceName,
   deploymentServiceName,
-  serviceRevisionLabelKey,
 } from '../model/dpu-deployment';
 import type { DpuSetSpec } from '../model/resources/common';
 
@@ -146,36 +146,6 @@ export async function applyDpuServices(
     names[s.service] = name;
   }
   return names;
-}
-
-/**
- * Deletes the deployment's DPUServices that neither are current nor run on a
- * DPU still labelled with their revision: an older revision stays until its
- * last DPU has moved on.
- */
-export async function pruneDpuServices(
-  kube: Kube,
-  dep: DpuDeploymentResource,
-  current: Set<string>,
-  dpus: DpuResource[],
-): Promise<string[]> {
-  const ns = dep.metadata.namespace!;
-  const mine = await kube.list<DpuServiceResource>(
-    'DPUService',
-    ns,
-    `${DPU_DEPLOYMENT_LABEL}=${dep.metadata.name}`,
-  );
-  const deleted: string[] = [];
-  for (const svc of mine) {
-    if (current.has(svc.metadata.name) || svc.metadata.deletionTimestamp) continue;
-    const service = svc.metadata.labels?.[DEPLOYMENT_SERVICE_LABEL] ?? '';
-    const revision = svc.metadata.labels?.[SERVICE_REVISION_LABEL];
-    const key = serviceRevisionLabelKey(dep.metadata.name, service);
-    if (dpus.some((d) => d.spec.cluster?.nodeLabels?.[key] === revision)) continue;
-    await kube.delete('DPUService', refOf(svc.metadata));
-    deleted.push(svc.metadata.name);
-  }
-  return deleted;
 }
 
 /** The services' interfaces and the chain; what the deployment no longer names is deleted. */

@@ -19,8 +19,17 @@ export interface DeploymentServicePlan {
 
 export interface DeploymentPlan {
   generation: number;
-  /** Hash of the DPU template (BFB, flavor, node effect, service revision labels): what a DPU moves to. */
+  /** Hash of the DPU template (BFB, flavor, node effect): what a DPU moves to with a reflash. */
   revision: string;
+  /**
+   * The service revision labels every DPU node carries once its services step is done (label key →
+   * revision). Plans from before the services step carried them in `template.cluster.nodeLabels`.
+   */
+  serviceLabels?: Record<string, string>;
+  /** How long one DPU's services may take to run after its node is labelled (default 600 s). */
+  servicesTimeoutSeconds?: number;
+  /** Bumped by a change of the services only (no reflash): moves the DPUs' labels, not their template. */
+  servicesRevision?: string;
   template: DpuTemplateSpec;
   /** The DPUSets the deployment made (their DPUs are rolled). */
   dpuSets: string[];
@@ -30,7 +39,7 @@ export interface DeploymentPlan {
   settleTimeoutSeconds: number;
 }
 
-export type DpuStep = 'Pending' | 'Updating' | 'Ready' | 'Failed';
+export type DpuStep = 'Pending' | 'Updating' | 'Services' | 'Ready' | 'Failed';
 
 export interface DeploymentProgress {
   phase: 'Waiting' | 'RollingOut' | 'Ready' | 'Failed' | 'Deleting';
@@ -58,5 +67,5 @@ export const deploymentProgressQuery = defineQuery<DeploymentProgress>('deployme
 export function replacesPlan(next: DeploymentPlan, current: DeploymentPlan | undefined): boolean {
   if (!current) return true;
   if (next.generation !== current.generation) return next.generation > current.generation;
-  return next.revision !== current.revision;
+  return next.revision !== current.revision || next.servicesRevision !== current.servicesRevision;
 }

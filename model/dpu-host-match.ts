@@ -13,10 +13,11 @@
  * Pure: the Nodes' annotations in, a match per serial out.
  */
 import { dpuNodeName } from './dpu-discovery-api';
+import { DISCOVERED_DEVICES_ANNOTATION, discoveredDeviceEntries } from './discovered-devices-record';
 import { HOST_FOUND_CONDITION, type DpuDeviceResource } from './resources/dpu-discovery';
 
-/** On a Node: what host-side discovery found there, a JSON list of cards (node/discovery/node-record.ts writes it). */
-export const DISCOVERED_DEVICES_ANNOTATION = 'dpu.xpuflow.dev/discovered-devices';
+// On a Node: what host-side discovery found there (node/discovery/node-record.ts writes it).
+export { DISCOVERED_DEVICES_ANNOTATION };
 
 /** A card a host reports: where it sits, and its VPD serial. */
 export interface HostCard {
@@ -46,18 +47,9 @@ export function serialKey(serial: string): string {
  * matched, and the DPUDevices say which serial no host reports.
  */
 export function hostCards(node: string, annotation: string | undefined): HostCard[] {
-  if (!annotation) return [];
-  let list: unknown;
-  try {
-    list = JSON.parse(annotation);
-  } catch (err) {
-    if (err instanceof SyntaxError) return [];
-    throw err;
-  }
-  if (!Array.isArray(list)) return [];
   const out: HostCard[] = [];
-  for (const d of list as Array<{ pciAddress?: unknown; serialNumber?: unknown } | null>) {
-    if (typeof d?.pciAddress !== 'string' || typeof d.serialNumber !== 'string') continue;
+  for (const d of discoveredDeviceEntries(annotation)) {
+    if (typeof d.pciAddress !== 'string' || typeof d.serialNumber !== 'string') continue;
     if (!serialKey(d.serialNumber)) continue;
     out.push({ node, pciAddress: d.pciAddress, serialNumber: d.serialNumber });
   }

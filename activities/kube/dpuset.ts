@@ -9,6 +9,9 @@ import { reportDpuSetActivity } from './dpuset-report';
 import { awaitSettledActivity } from './dpuset-settle';
 import { updateToTemplateActivity } from './dpuset-update';
 import { reportDpuDeploymentActivity } from './dpu-deployment-report';
+import { dpuDeploymentServicesActivity } from './dpu-deployment-services';
+import { dpuDeploymentTeardownActivity } from './dpu-deployment-teardown';
+import { dpuClusterOf } from './dpu-cluster-client';
 
 export function dpusetActivities(kube: () => Kube) {
   return {
@@ -18,9 +21,13 @@ export function dpusetActivities(kube: () => Kube) {
     ...reportDpuSetActivity(kube),
     // A DPUDeployment's workflow drives the same per-DPU update, and reports on its deployment.
     ...reportDpuDeploymentActivity(kube),
+    ...dpuDeploymentServicesActivity(kube, dpuClusterOf(kube)),
+    ...dpuDeploymentTeardownActivity(kube),
   };
 }
 
 export { isDpuReady, type DpuHealth } from './dpuset-health';
 export type { DpuSetReport } from './dpuset-report';
 export type { DpuDeploymentReport } from './dpu-deployment-report';
+export type { DpuServicesInput, DpuServicesResult } from './dpu-deployment-services';
+export type { TeardownLeft, TeardownStage } from './dpu-deployment-teardown';

@@ -36,7 +36,7 @@ export function createJoinMaterialReader(kc: k8s.KubeConfig | undefined) {
   const kube = hostCluster(kc);
   return (input: DpuClusterInput) => readJoinMaterial(kube(), input);
 }
-export { isDpuReady, type DpuHealth } from './dpuset';
+export { isDpuReady, type DpuHealth, type TeardownStage } from './dpuset';
 export type { DpuReport } from './report-status';
 export type { NodeEffectInput } from './node-effect';
 export type { DpuClusterInput } from './dpu-cluster';

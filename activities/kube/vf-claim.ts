@@ -4,7 +4,7 @@
  * status kept in step, deleted once the VF is released (or was never made).
  */
 import type { Kube } from '../../platform/kube/client';
-import { isConflict } from '../../platform/kube/client';
+import { isConflict, unlessNotFound } from '../../platform/kube/client';
 import type { ObjectRef } from '../../model/resources/common';
 import {
   GUEST_CLUSTER_LABEL,
@@ -17,6 +17,13 @@ import {
 } from '../../model/resources/vf-claim';
 import { setCondition } from '../../model/resources/conditions';
 import { hostVfClaimName, type GuestClaimRef } from '../../model/vf-claim-api';
+import {
+  VF_CLAIM_GRANTS_CONFIGMAP,
+  vfClaimGrantProblem,
+  vfClaimRefusal,
+  type VfClaimAsk,
+  type VfClaimGrant,
+} from '../../model/vf-claim-grants';
 
 /** A label value is at most 63 characters and ends alphanumeric; the full names are in the mirror's name. */
 function labelValue(v: string): string {
@@ -29,6 +36,32 @@ function labelValue(v: string): string {
  */
 export function vfClaimActivities(kube: () => Kube, namespace: string) {
   return {
+    /**
+     * Whether the host lets this guest cluster claim this VM's VF from this PF
+     * or pool (model/vf-claim-grants.ts): `refused` names the guest, the value
+     * and what the host admin must add. Read with the host's credentials only.
+     */
+    async authorizeGuestVfClaim(ask: VfClaimAsk): Promise<{ refused?: string }> {
+      const where = `${namespace}/${VF_CLAIM_GRANTS_CONFIGMAP}`;
+      const cm = await unlessNotFound(() =>
+        kube().core.readNamespacedConfigMap({ namespace, name: VF_CLAIM_GRANTS_CONFIGMAP }),
+      );
+      const raw = cm?.data?.[ask.cluster];
+      if (raw === undefined) return { refused: vfClaimRefusal(undefined, ask, where) };
+      let grant: unknown;
+      try {
+        grant = JSON.parse(raw);
+      } catch (err) {
+        return {
+          refused: `ConfigMap ${where} key ${ask.cluster} is not JSON (${(err as Error).message}): the host admin fixes it`,
+        };
+      }
+      const bad = vfClaimGrantProblem(ask.cluster, grant);
+      if (bad) return { refused: `ConfigMap ${where}: ${bad}` };
+      const refused = vfClaimRefusal(grant as VfClaimGrant, ask, where);
+      return refused ? { refused } : {};
+    },
+
     /** Creates the mirror unless it exists (a retried attempt finds the one it made); returns where it is. */
     async applyHostVfClaim(req: {
       guest: GuestClaimRef;

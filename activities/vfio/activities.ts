@@ -9,6 +9,7 @@
 import { claimActivities } from './claims';
 import { driverActivities } from './driver';
 import { hotplugActivities } from './hotplug';
+import type { VmClaimPool } from './pool-pf';
 import { preflightActivities } from './preflight';
 
 export interface VmActivitiesOptions {
@@ -18,6 +19,8 @@ export interface VmActivitiesOptions {
   stateDir?: string;
   /** Where the VMs' QMP sockets are (`<qmpDir>/<vm>.qmp`) for guest-cluster claims. Default /run/xpuflow/qmp. */
   qmpDir?: string;
+  /** The host's VF pools (its VF config's), which guest claims may name instead of a PF. */
+  pools?: VmClaimPool[];
 }
 
 /** Where a host worker looks for `<vm>.qmp` unless told otherwise (`--qmp-dir`). */
@@ -36,6 +39,7 @@ export function createVmActivities(opts: VmActivitiesOptions) {
       node: opts.node,
       sysfsRoot: opts.sysfsRoot,
       qmpDir: opts.qmpDir ?? DEFAULT_QMP_DIR,
+      pools: opts.pools ?? [],
     }),
   };
 }

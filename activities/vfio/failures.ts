@@ -12,6 +12,8 @@ export const VmFailureType = {
   PfNotOnHost: 'PfNotOnHost',
   /** A claim names a VM with no QMP socket on this host. Non-retryable. */
   NoQmpSocket: 'NoQmpSocket',
+  /** A claim names a pool this host does not have, or whose PFs are not here. Non-retryable. */
+  PoolNotOnHost: 'PoolNotOnHost',
 } as const;
 
 export function allVfsInUse(pf: string, node: string, total: number): ApplicationFailure {
@@ -53,5 +55,19 @@ export function noQmpSocket(vm: string, node: string, socket: string, why: strin
   return ApplicationFailure.nonRetryable(
     `VM ${vm} has no QMP socket on node ${node} (${socket}: ${why}): fix spec.vmName or spec.nodeName, or start the VM with -qmp unix:${socket},server`,
     VmFailureType.NoQmpSocket,
+  );
+}
+
+export function poolNotOnHost(pool: string, node: string, pools: string[]): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `pool ${pool} is not a VF pool of node ${node} (its pools: ${pools.join(', ') || 'none'}): fix spec.pool, or the host admin adds it to the host worker's VF config (--vf-config pools)`,
+    VmFailureType.PoolNotOnHost,
+  );
+}
+
+export function poolHasNoPf(pool: string, node: string, pfNames: string[]): ApplicationFailure {
+  return ApplicationFailure.nonRetryable(
+    `pool ${pool} of node ${node} has none of its PFs (${pfNames.join(', ')}) on the node: fix the pool's selector.pfNames in the host worker's VF config`,
+    VmFailureType.PoolNotOnHost,
   );
 }

@@ -89,10 +89,12 @@ export const REQUIRED_RULES: RequiredRule[] = [
     resources: ['dpudeployments', 'dpuservicetemplates', 'dpuserviceconfigurations'],
     verbs: ['get', 'list', 'watch'],
   },
+  // The cleanup finalizer on a DPUDeployment: added and released by patch.
+  { scope: 'cluster', apiGroups: [OWN], resources: ['dpudeployments'], verbs: ['patch'] },
   {
     scope: 'cluster',
     apiGroups: [OWN],
-    resources: ['dpudeployments/status'],
+    resources: ['dpudeployments/status', 'dpudeployments/finalizers'],
     verbs: ['get', 'update', 'patch'],
   },
   {

@@ -1,36 +1,15 @@
 /** `xpuflow deployment status NAME`: a DPUDeployment's checks (Kubernetes) and its plan and progress (its workflow's query). */
 import { Command } from 'commander';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { apiMessage, Kube } from '../../platform/kube/client';
-import { kubeConfigFromEnv } from '../../platform/kube/config';
 import { connectClient, temporalSettings, workflowUiLink } from '../../platform/connection/temporal';
 import type { DpuDeploymentResource } from '../../model/resources/dpu-deployment';
 import { deploymentProgressQuery, type DeploymentProgress } from '../../model/dpu-deployment-api';
 import { CliError } from '../cli-error';
+import { clusterKube, readClusterResource } from '../cluster-resource';
 import { renderDeploymentStatus } from './render';
 
 async function readDeployment(namespace: string, name: string): Promise<DpuDeploymentResource> {
-  let kc;
-  try {
-    kc = kubeConfigFromEnv();
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
-  if (!kc)
-    throw new CliError(
-      'no Kubernetes cluster: set XPUFLOW_KUBECONFIG (or KUBECONFIG) to the kubeconfig of the cluster with the DPUDeployment',
-    );
-  let dep: DpuDeploymentResource | undefined;
-  try {
-    dep = await new Kube(kc).get<DpuDeploymentResource>('DPUDeployment', { namespace, name });
-  } catch (err) {
-    throw new CliError(`cannot read DPUDeployment ${namespace}/${name}: ${apiMessage(err)}`, 1);
-  }
-  if (!dep)
-    throw new CliError(
-      `DPUDeployment ${JSON.stringify(name)} not found in namespace ${namespace}: check the name (kubectl get dpudeployments -n ${namespace}) or pass --namespace`,
-    );
-  return dep;
+  return readClusterResource(clusterKube('DPUDeployment'), 'DPUDeployment', namespace, name);
 }
 
 async function status(name: string, o: { namespace: string; json?: boolean }): Promise<void> {

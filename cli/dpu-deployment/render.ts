@@ -18,6 +18,9 @@ export function renderDeploymentStatus(
     if (!c) continue;
     out.push(`  ${type}=${c.status}${c.status === 'True' ? '' : ` (${c.reason}): ${c.message}`}`);
   }
+  const deleting = st.conditions?.find((x) => x.type === 'Deleting');
+  if (dep.metadata.deletionTimestamp || deleting)
+    out.push(`  deleting: ${deleting?.message ?? 'requested; its workflow has not reported yet'}`);
   if (!st.workflowId || !progress) {
     out.push('  rollout: none yet (the checks above must all pass first)');
     return out;
@@ -26,14 +29,16 @@ export function renderDeploymentStatus(
   const plan = progress.plan;
   if (plan) {
     out.push(
-      `  plan: revision ${plan.revision} (generation ${plan.generation}), BFB ${plan.template.bfb}${plan.template.flavor ? `, flavor ${plan.template.flavor}` : ''}, at most ${plan.maxUnavailable} DPU(s) down at once`,
+      `  plan: revision ${plan.revision}${plan.servicesRevision ? ` services ${plan.servicesRevision}` : ''} (generation ${plan.generation}), BFB ${plan.template.bfb}${plan.template.flavor ? `, flavor ${plan.template.flavor}` : ''}, at most ${plan.maxUnavailable} DPU(s) down at once`,
     );
     for (const s of plan.services)
       out.push(`    service ${s.service}: ${s.chart} ${s.version} as DPUService ${s.dpuService}`);
   }
   if (progress.dpus.length) {
     const width = Math.max(...progress.dpus.map((d) => d.dpu.length));
-    out.push('  DPUs (one update each: drain, flash, services, ready):');
+    out.push(
+      '  DPUs (one update each: drain, flash, services, ready; a services-only change: services, ready):',
+    );
     for (const d of progress.dpus)
       out.push(`    ${d.dpu.padEnd(width)}  ${d.step}${d.message ? `: ${d.message}` : ''}`);
   }

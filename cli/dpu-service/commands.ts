@@ -3,10 +3,10 @@ import fs from 'node:fs';
 import { Command } from 'commander';
 import * as k8s from '@kubernetes/client-node';
 import { apiMessage, isNotFound, Kube } from '../../platform/kube/client';
-import { kubeConfigFromEnv } from '../../platform/kube/config';
 import type { DpuServiceResource, DpuServiceSpec } from '../../model/resources/dpu-service';
 import { dpuServiceProblems } from '../../model/dpu-service';
 import { CliError } from '../cli-error';
+import { clusterKube, readClusterResource } from '../cluster-resource';
 import { renderServiceStatus, rolloutOutcome } from './render';
 
 interface Common {
@@ -14,31 +14,11 @@ interface Common {
 }
 
 function kube(): Kube {
-  let kc: k8s.KubeConfig | undefined;
-  try {
-    kc = kubeConfigFromEnv();
-  } catch (err) {
-    throw new CliError((err as Error).message);
-  }
-  if (!kc)
-    throw new CliError(
-      'no Kubernetes cluster: set XPUFLOW_KUBECONFIG (or KUBECONFIG) to the kubeconfig of the cluster with the DPUService',
-    );
-  return new Kube(kc);
+  return clusterKube('DPUService');
 }
 
-async function read(k: Kube, namespace: string, name: string): Promise<DpuServiceResource> {
-  let svc: DpuServiceResource | undefined;
-  try {
-    svc = await k.get<DpuServiceResource>('DPUService', { namespace, name });
-  } catch (err) {
-    throw new CliError(`cannot read DPUService ${namespace}/${name}: ${apiMessage(err)}`, 1);
-  }
-  if (!svc)
-    throw new CliError(
-      `DPUService ${JSON.stringify(name)} not found in namespace ${namespace}: check the name (kubectl get dpuservices -n ${namespace}) or pass --namespace`,
-    );
-  return svc;
+function read(k: Kube, namespace: string, name: string): Promise<DpuServiceResource> {
+  return readClusterResource(k, 'DPUService', namespace, name);
 }
 
 async function patchSpec(k: Kube, svc: DpuServiceResource, ops: object[]): Promise<DpuServiceResource> {

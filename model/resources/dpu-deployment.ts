@@ -20,6 +20,8 @@ import type { HelmChartSource } from './dpu-service';
 
 /** On every object a DPUDeployment makes: the deployment's name (DPF's svc.dpu.nvidia.com/owned-by-dpudeployment). */
 export const DPU_DEPLOYMENT_LABEL = `${GROUP}/dpudeployment`;
+/** Keeps a DPUDeployment until its workflow removed what it made (DPF's DPUDeploymentFinalizer). */
+export const DPU_DEPLOYMENT_FINALIZER = `${GROUP}/dpudeployment-cleanup`;
 /** On the DPUServices and DPUServiceInterfaces it makes: the service's key (DPF's dpudeployment-service). */
 export const DEPLOYMENT_SERVICE_LABEL = `${GROUP}/dpudeployment-service`;
 /** On a DPUService it makes: the service revision it runs (DPF's dpuservice-version annotation). */

@@ -7,13 +7,22 @@
  */
 import { GROUP, type KubeCondition, type Resource } from './common';
 
+/**
+ * Where the VF comes from (`pfAddress` or `pool`, exactly one) and whom it is
+ * for (`vmName` or `podName`, exactly one), as Harvester's vf-provisioner has
+ * it: a claim names the device or the pool, the VM or the pod.
+ */
 export interface VfClaimSpec {
   /** The host node the VM runs on. */
   nodeName: string;
   /** The PF's PCI address on that host. */
-  pfAddress: string;
+  pfAddress?: string;
+  /** One of the host's VF pools (the host worker's VF config, the pools its device plugin serves). */
+  pool?: string;
   /** The VM; its QMP socket is <qmpDir>/<vmName>.qmp on the host. */
-  vmName: string;
+  vmName?: string;
+  /** A pod of the guest cluster: the VF goes to the VM of the guest node it is scheduled on. */
+  podName?: string;
 }
 
 export type VfClaimPhase = 'Pending' | 'Claiming' | 'Attached' | 'Releasing' | 'Failed';
@@ -21,6 +30,10 @@ export type VfClaimPhase = 'Pending' | 'Claiming' | 'Attached' | 'Releasing' | '
 export interface VfClaimStatus {
   phase?: VfClaimPhase;
   vfAddress?: string;
+  /** The PF the VF is of (the pool's PF for a pool claim). */
+  pfAddress?: string;
+  /** The VM the VF went to (for a pod claim, the VM of the pod's guest node). */
+  vmName?: string;
   message?: string;
   workflowId?: string;
   /** Ready: True while the VF is in the VM (written from the phase, vfClaimReady). */

@@ -16,10 +16,13 @@
  * annotation, so a restarted worker keeps counting.
  */
 import { PCI_LABEL_PREFIX, labelValueToPci, pciToLabelValue } from '../../model/resources/pci-labels';
-import { DISCOVERED_DEVICES_ANNOTATION } from '../../model/dpu-host-match';
+import {
+  DISCOVERED_DEVICES_ANNOTATION,
+  discoveredDeviceEntries,
+} from '../../model/discovered-devices-record';
 import type { DiscoveredDevice, SysfsScan, UnrecognisedDevice } from './scan-sysfs';
 
-// BMC discovery reads the record by this name to find each DPU's host by its serial (model/dpu-host-match.ts).
+// BMC discovery reads the record to find each DPU's host by its serial (model/dpu-host-match.ts).
 export { DISCOVERED_DEVICES_ANNOTATION };
 export const UNRECOGNISED_DEVICES_ANNOTATION = 'dpu.xpuflow.dev/unrecognised-devices';
 
@@ -96,19 +99,11 @@ export function nodePatchFor(
 
 /** The record as the last pass wrote it; nothing when absent or not a list someone could have written. */
 function recordedDevices(annotation: string | undefined): RecordedDevice[] {
-  if (!annotation) return [];
-  let list: unknown;
-  try {
-    list = JSON.parse(annotation);
-  } catch (err) {
-    // Not JSON (written by hand): this pass replaces it with what it finds.
-    if (err instanceof SyntaxError) return [];
-    throw err;
-  }
-  if (!Array.isArray(list)) return [];
-  return list.filter(
-    (d: Partial<RecordedDevice>): d is RecordedDevice =>
-      typeof d?.pciAddress === 'string' &&
+  // Not JSON or not a list (written by hand): this pass replaces it with what it finds.
+  const entries: Array<Partial<RecordedDevice>> = discoveredDeviceEntries(annotation);
+  return entries.filter(
+    (d): d is RecordedDevice =>
+      typeof d.pciAddress === 'string' &&
       (d.missingSince === undefined || !Number.isNaN(Date.parse(d.missingSince))),
   );
 }

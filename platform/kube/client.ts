@@ -3,11 +3,21 @@
  * resources, status, nodes, pods, events. Merge patches throughout so two
  * writers (controller and workflow) never overwrite each other's fields.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubeClientModule } from './client-module';
 import { API_VERSION, GROUP, Plural, VERSION, type Kind, type ObjectRef } from '../../model/resources/common';
 
-const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
-const JSON_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
+/** The Content-Type of a merge patch (made on first use: the client module loads lazily). */
+function mergePatch(): k8s.ConfigurationOptions {
+  const k = kubeClientModule();
+  return k.setHeaderOptions('Content-Type', k.PatchStrategy.MergePatch);
+}
+
+/** The Content-Type of a JSON patch. */
+export function jsonPatch(): k8s.ConfigurationOptions {
+  const k = kubeClientModule();
+  return k.setHeaderOptions('Content-Type', k.PatchStrategy.JsonPatch);
+}
 
 export class Kube {
   readonly core: k8s.CoreV1Api;
@@ -15,9 +25,10 @@ export class Kube {
   readonly policy: k8s.PolicyV1Api;
 
   constructor(readonly kc: k8s.KubeConfig) {
-    this.core = kc.makeApiClient(k8s.CoreV1Api);
-    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    this.policy = kc.makeApiClient(k8s.PolicyV1Api);
+    const k = kubeClientModule();
+    this.core = kc.makeApiClient(k.CoreV1Api);
+    this.custom = kc.makeApiClient(k.CustomObjectsApi);
+    this.policy = kc.makeApiClient(k.PolicyV1Api);
   }
 
   async get<T>(kind: Kind, ref: ObjectRef): Promise<T | undefined> {
@@ -45,7 +56,7 @@ export class Kube {
         ...named(kind, ref),
         body,
       },
-      MERGE,
+      mergePatch(),
     )) as T;
   }
 
@@ -55,7 +66,7 @@ export class Kube {
         ...named(kind, ref),
         body: { status },
       },
-      MERGE,
+      mergePatch(),
     )) as T;
   }
 
@@ -66,7 +77,7 @@ export class Kube {
         ...named(kind, ref),
         body: ops,
       },
-      JSON_PATCH,
+      jsonPatch(),
     )) as T;
   }
 
@@ -79,7 +90,7 @@ export class Kube {
   }
 
   async patchNode(name: string, body: object): Promise<k8s.V1Node> {
-    return this.core.patchNode({ name, body }, MERGE);
+    return this.core.patchNode({ name, body }, mergePatch());
   }
 
   async getPod(namespace: string, name: string): Promise<k8s.V1Pod | undefined> {

@@ -4,21 +4,23 @@
  * set and we are not in a pod: the flows then run without a cluster.
  */
 import fs from 'node:fs';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubeClientModule } from './client-module';
 
 export function kubeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): k8s.KubeConfig | undefined {
   const file = env.XPUFLOW_KUBECONFIG ?? env.KUBECONFIG;
-  const kc = new k8s.KubeConfig();
   if (file) {
     if (!fs.existsSync(file)) {
       throw new Error(
         `kubeconfig ${file} (from ${env.XPUFLOW_KUBECONFIG ? 'XPUFLOW_KUBECONFIG' : 'KUBECONFIG'}) does not exist: fix the path or unset it`,
       );
     }
+    const kc = new (kubeClientModule().KubeConfig)();
     kc.loadFromFile(file);
     return kc;
   }
   if (env.KUBERNETES_SERVICE_HOST && fs.existsSync('/var/run/secrets/kubernetes.io/serviceaccount/token')) {
+    const kc = new (kubeClientModule().KubeConfig)();
     kc.loadFromCluster();
     return kc;
   }
@@ -26,7 +28,7 @@ export function kubeConfigFromEnv(env: NodeJS.ProcessEnv = process.env): k8s.Kub
 }
 
 export function kubeConfigFromYaml(yaml: string, what: string): k8s.KubeConfig {
-  const kc = new k8s.KubeConfig();
+  const kc = new (kubeClientModule().KubeConfig)();
   try {
     kc.loadFromString(yaml);
   } catch (err) {

@@ -13,7 +13,8 @@ import {
   ARGO_VERSION,
   type Application,
 } from '../../model/resources/dpu-service';
-import { unlessNotFound, type Kube } from '../../platform/kube/client';
+import { apiMessage, unlessNotFound, type Kube } from '../../platform/kube/client';
+import { apiServerGone } from '../kube/api-server-gone';
 
 export type PlayedHealth = 'Healthy' | 'Degraded' | 'Progressing';
 
@@ -113,7 +114,11 @@ export function playArgo<C extends string>(opts: PlayedArgoOptions<C>): PlayedAr
   const loop = () => {
     timer = setTimeout(() => {
       void tick()
-        .catch(() => undefined)
+        .catch((err: unknown) => {
+          // A cluster's API server stopping at the end of a run is expected; anything else is
+          // said, and the next pass tries again.
+          if (!apiServerGone(err)) console.warn(`played Argo CD: a pass failed: ${apiMessage(err)}`);
+        })
         .finally(() => {
           if (timer) loop();
         });

@@ -12,7 +12,8 @@
  * etcd) with six pods, most of a kube test file's idle load.
  */
 import * as k8s from '@kubernetes/client-node';
-import { isConflict, isNotFound, type Kube } from '../../platform/kube/client';
+import { apiMessage, isConflict, isNotFound, type Kube } from '../../platform/kube/client';
+import { apiServerGone } from './api-server-gone';
 
 const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
@@ -29,6 +30,7 @@ export function playKubelets(
   let watching: AbortController | undefined;
   let listing = false;
 
+  const what = (p: k8s.V1Pod) => (p.metadata?.deletionTimestamp ? 'delete pod' : 'mark Running pod');
   const act = async (p: k8s.V1Pod): Promise<void> => {
     const namespace = p.metadata!.namespace!;
     const name = p.metadata!.name!;
@@ -47,9 +49,10 @@ export function playKubelets(
         );
       }
     } catch (err) {
-      // Gone or changed meanwhile: its next event (or none, when gone) says what to do.
-      if (isNotFound(err) || isConflict(err)) return;
-      // Anything else (an API server stopping at the end of a run, a refused patch): the next resync tries again.
+      // Gone or changed meanwhile: its next event (or none, when gone) says what to do; an API
+      // server that stopped needs nothing. Anything else is said, and the next resync tries again.
+      if (isNotFound(err) || isConflict(err) || apiServerGone(err)) return;
+      console.warn(`played kubelets: ${what(p)} ${namespace}/${name} failed: ${apiMessage(err)}`);
     }
   };
 
@@ -76,8 +79,9 @@ export function playKubelets(
       for (const p of pods.items) await act(p);
       // Watched from the list's version: no change between the two is missed.
       if (!watching && !stopped) await watchFrom(pods.metadata?.resourceVersion);
-    } catch {
-      // The API server is not answering (stopping at the end of a run): the next resync tries again.
+    } catch (err) {
+      // An API server stopping at the end of a run is expected; anything else is said. The next resync tries again.
+      if (!apiServerGone(err)) console.warn(`played kubelets: listing pods failed: ${apiMessage(err)}`);
     } finally {
       listing = false;
     }

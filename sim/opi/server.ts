@@ -265,7 +265,12 @@ export async function startOpiSim(opts: OpiSimOptions): Promise<OpiSim> {
     },
     async stop() {
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      await ovs.vsctl(['--if-exists', 'del-br', bridge]).catch(() => undefined);
+      // --if-exists covers a bridge already gone; any other failure (ovsdb not answering) is said.
+      await ovs
+        .vsctl(['--if-exists', 'del-br', bridge])
+        .catch((err: unknown) =>
+          console.warn(`OPI sim: removing bridge ${bridge} failed: ${(err as Error).message}`),
+        );
     },
   };
 }

@@ -15,6 +15,13 @@ export interface QmpSim {
   commands: Array<{ execute: string; arguments?: Record<string, unknown> }>;
   /** Devices plugged in now: id → host PCI address. */
   devices: Map<string, string>;
+  /**
+   * Kill point: the next `command` is carried out (QEMU acts on it) but its
+   * answer is held (`reached` once it was carried out) until release(), so
+   * its caller waits inside the call; a test kills the caller there. An
+   * answer whose socket closed meanwhile goes nowhere, as with QEMU.
+   */
+  holdReply(command: string): { reached: Promise<void>; release(): void };
   stop(): Promise<void>;
 }
 
@@ -26,7 +33,18 @@ export async function startQmpSim(opts: {
   const commands: QmpSim['commands'] = [];
   const devices = new Map<string, string>();
   const sockets = new Set<net.Socket>();
-  const send = (s: net.Socket, msg: unknown) => s.writable && s.write(JSON.stringify(msg) + '\n');
+  const holds = new Map<string, { reached: () => void; released: Promise<void> }>();
+  const reply = (s: net.Socket, msg: unknown) => s.writable && s.write(JSON.stringify(msg) + '\n');
+  let current: string | undefined;
+  /** The answer to the command being handled (`current`), held when a test holds that command. */
+  const send = (s: net.Socket, msg: unknown) => {
+    const hold = current !== undefined ? holds.get(current) : undefined;
+    if (!hold) return reply(s, msg);
+    holds.delete(current as string);
+    hold.reached();
+    void hold.released.then(() => reply(s, msg));
+    return true;
+  };
   const error = (cls: string, desc: string) => ({ error: { class: cls, desc } });
   const now = () => {
     const ms = Date.now();
@@ -52,6 +70,7 @@ export async function startQmpSim(opts: {
     if (typeof msg.execute !== 'string')
       return send(s, error('GenericError', 'QMP input must have an "execute" member'));
     commands.push({ execute: msg.execute, arguments: msg.arguments });
+    current = msg.execute;
     if (msg.execute === 'qmp_capabilities') {
       state.negotiated = true;
       return send(s, { return: {} });
@@ -90,7 +109,7 @@ export async function startQmpSim(opts: {
         setTimeout(() => {
           if (!devices.delete(id)) return;
           for (const peer of sockets) {
-            send(peer, {
+            reply(peer, {
               event: 'DEVICE_DELETED',
               data: { device: id, path: `/machine/peripheral/${id}` },
               timestamp: now(),
@@ -121,12 +140,14 @@ export async function startQmpSim(opts: {
         if (!line) continue;
         try {
           handle(s, state, JSON.parse(line));
+          current = undefined;
         } catch {
+          current = undefined;
           send(s, error('GenericError', 'JSON parse error'));
         }
       }
     });
-    send(s, {
+    reply(s, {
       QMP: {
         version: { qemu: { micro: 0, minor: 2, major: 8 }, package: 'xpuflow-sim' },
         capabilities: ['oob'],
@@ -138,6 +159,13 @@ export async function startQmpSim(opts: {
     socketPath: opts.socketPath,
     commands,
     devices,
+    holdReply(command) {
+      let reached!: () => void;
+      let release!: () => void;
+      const reachedP = new Promise<void>((r) => (reached = r));
+      holds.set(command, { reached, released: new Promise<void>((r) => (release = r)) });
+      return { reached: reachedP, release };
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -65,6 +65,7 @@ describe('rendered', () => {
         verbs: ['get', 'list', 'watch', 'patch'],
       },
       { apiGroups: ['provisioning.xpuflow.dev'], resources: ['vfclaims/status'], verbs: ['patch'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
     ]);
     const d = deploymentOf(objs);
     expect(d.spec.template.spec.serviceAccountName).toBe('xpuflow-guest');
@@ -190,6 +191,19 @@ describe('the Role against a real kube-apiserver (RBAC on), with a token of the 
         timeoutMs: 10_000,
       },
     );
+
+    // A pod claim: the guest side reads the pod to find the node (its VM) it runs on.
+    await admin.core.createNamespacedPod({
+      namespace: NS,
+      body: {
+        metadata: { name: 'p1' },
+        spec: { nodeName: 'gnode-1', containers: [{ name: 'c', image: 'x' }] },
+      },
+    });
+    expect(await act.resolveGuestPodVm({ guest: guestRef, pod: 'p1' })).toEqual({
+      vm: 'gnode-1',
+      guestNode: 'gnode-1',
+    });
 
     const forbidden = (p: Promise<unknown>) =>
       p.then(

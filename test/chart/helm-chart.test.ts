@@ -702,6 +702,23 @@ describe('other values', () => {
         .sort(),
     ).toEqual(['xpuflow-control-worker', 'xpuflow-controller']);
   });
+
+  test('controlWorker.vfClaimGrants becomes the ConfigMap of guest VFClaim grants, one JSON per guest cluster; none by default', () => {
+    const grants = (objs: K8sObject[]) =>
+      objs.filter((o) => o.kind === 'ConfigMap' && o.metadata.name === 'xpuflow-vf-claim-grants');
+    expect(grants(renderChart())).toEqual([]);
+    const [cm] = grants(
+      renderChart({
+        'controlWorker.vfClaimGrants.guest-a.vms': '{vm1,tenant-a-*}',
+        'controlWorker.vfClaimGrants.guest-a.pools': '{pool-a}',
+      }),
+    );
+    expect(cm.metadata.namespace).toBe(NS);
+    expect(JSON.parse((cm.data as Record<string, string>)['guest-a'])).toEqual({
+      vms: ['vm1', 'tenant-a-*'],
+      pools: ['pool-a'],
+    });
+  });
 });
 
 describe('VF attach on the host workers', () => {

@@ -14,18 +14,10 @@ import {
 } from '../../activities/redfish/client';
 import { startBmcSim, type BmcSim } from '../../sim/bmc';
 import { TestPkiPair } from '../unit/redfish-test-bmc';
+import { redfishFailure } from '../support/redfish-failure';
 
 const DPU_OS = 'redfish/v1/UpdateService/FirmwareInventory/DPU_OS'; // NVIDIA's documented rshim target (sim/bmc/resources.ts)
 const image = (name: string) => `http://10.0.0.1:8080/bfb/${name}.bfb`;
-
-async function failure(p: Promise<unknown>): Promise<RedfishError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RedfishError;
-  }
-  throw new Error('expected a RedfishError, got success');
-}
 
 /** Polls `ref` to its end, waiting what the BMC's Retry-After says (capped, the sim says 1 s). */
 async function follow(rf: RedfishSession, ref: TaskRef, seen: TaskStatus[] = []): Promise<TaskStatus> {
@@ -95,7 +87,7 @@ describe('Redfish client against the BlueField BMC simulator', () => {
         { address: sim.url, caPem: pki.otherPem },
         { address: sim.url, certSha256: 'cd'.repeat(32) },
       ]) {
-        const err = await failure(openRedfish(bad, cred()));
+        const err = await redfishFailure(openRedfish(bad, cred()));
         expect(err.kind).toBe('CertificateMismatch');
         expect(err.message).toContain(
           `BMC ${sim.url} presented a certificate that does not match the pinned one`,
@@ -109,7 +101,7 @@ describe('Redfish client against the BlueField BMC simulator', () => {
 
   test('401: Unauthorized at open, naming the BMC and the credentials Secret', async () => {
     sim.faults.unauthorized = true;
-    const err = await failure(openRedfish(ep(), cred()));
+    const err = await redfishFailure(openRedfish(ep(), cred()));
     expect(err.kind).toBe('Unauthorized');
     expect(err.message).toContain(
       `BMC ${sim.url} refused the credentials (401) for session login as ${sim.username}`,
@@ -119,7 +111,7 @@ describe('Redfish client against the BlueField BMC simulator', () => {
 
   test('503 + Retry-After: Unavailable with retryAfterMs, and the next try goes through', async () => {
     sim.faults.unavailableFor(1, 3);
-    const err = await failure(openRedfish(ep(), cred()));
+    const err = await redfishFailure(openRedfish(ep(), cred()));
     expect(err).toMatchObject({ kind: 'Unavailable', status: 503, retryAfterMs: 3000 });
     const rf = await openRedfish(ep(), cred());
     await rf.close();
@@ -162,7 +154,7 @@ describe('Redfish client against the BlueField BMC simulator', () => {
     try {
       const uri = image(`broken-${fault}`);
       const ref = await rf.simpleUpdate({ imageUri: uri, targets: [DPU_OS] });
-      const err = await failure(follow(rf, ref));
+      const err = await redfishFailure(follow(rf, ref));
       expect(err.kind).toBe(kind);
       expect(err.message).toMatch(said);
       expect(err.message).toContain(
@@ -198,7 +190,7 @@ describe('Redfish client against the BlueField BMC simulator', () => {
         expect((await retry.task(found!)).state).toBe('Running');
         expect(await retry.findUpdateTask(image('some-other'))).toBeUndefined();
         // A second SimpleUpdate while it runs is refused by the BMC, as Unavailable.
-        const busy = await failure(retry.simpleUpdate({ imageUri: uri, targets: [DPU_OS] }));
+        const busy = await redfishFailure(retry.simpleUpdate({ imageUri: uri, targets: [DPU_OS] }));
         expect(busy.kind).toBe('Unavailable');
         await follow(retry, found!);
         expect(slow.updateCount()).toBe(1);

@@ -5,11 +5,12 @@
  * is refused); a POST after an idle spell takes a new connection rather than one the BMC may be closing.
  */
 import net from 'node:net';
-import { openRedfish, type RedfishError } from '../../activities/redfish/client';
+import { openRedfish } from '../../activities/redfish/client';
 import { bmcTarget } from '../../activities/redfish/client/bmc-address';
 import { BmcConnection } from '../../activities/redfish/client/bmc-connection';
 import { PinnedAgent, REUSE_IDLE_FOR_UNSAFE_MS } from '../../activities/redfish/client/pinned-agent';
 import { startBmcSim, type BmcSim } from '../../sim/bmc';
+import { redfishFailure } from '../support/redfish-failure';
 
 /** A TCP relay whose upstream can be switched: "the same BMC address" answered by another BMC. */
 async function relay(upstreamPort: number) {
@@ -42,15 +43,6 @@ async function relay(upstreamPort: number) {
         for (const s of open) s.destroy();
       }),
   };
-}
-
-async function failure(p: Promise<unknown>): Promise<RedfishError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RedfishError;
-  }
-  throw new Error('expected a RedfishError, got success');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -111,7 +103,7 @@ describe('Redfish client: one kept-alive pinned connection per session', () => {
       await rf.systems();
       r.switchTo(other.port); // the kept connection closes; the address now leads to another BMC
       await sleep(50);
-      const err = await failure(rf.systems());
+      const err = await redfishFailure(rf.systems());
       expect(err.kind).toBe('CertificateMismatch');
       expect(err.message).toContain('does not match the pinned one');
       expect(err.message).toContain('nothing was sent');

@@ -4,20 +4,12 @@
  * SessionService), ComputerSystem.Reset (204) with its allowable values, certificate pinning, and
  * SimpleUpdate's error path (sushy answers 500 "Failed fetching BIOS information").
  */
-import { openRedfish, type RedfishError, type RedfishSession } from '../../activities/redfish/client';
+import { openRedfish, type RedfishSession } from '../../activities/redfish/client';
 import { requirePrerequisites } from '../support/prerequisites';
 import { startSushy, type Sushy } from './sushy-emulator';
+import { redfishFailure } from '../support/redfish-failure';
 
 const { describe } = requirePrerequisites('redfish client against sushy-tools', ['redfish-tools']);
-
-async function failure(p: Promise<unknown>): Promise<RedfishError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RedfishError;
-  }
-  throw new Error('expected a RedfishError, got success');
-}
 
 describe('Redfish client against sushy-tools', () => {
   let sushy: Sushy;
@@ -52,7 +44,7 @@ describe('Redfish client against sushy-tools', () => {
   test('ComputerSystem.Reset: an allowed ResetType is accepted (204); one the system does not list is refused before any POST', async () => {
     const [system] = await rf.systems();
     await expect(rf.reset(system['@odata.id'], 'ForceRestart')).resolves.toBeUndefined();
-    const err = await failure(rf.reset(system['@odata.id'], 'Explode'));
+    const err = await redfishFailure(rf.reset(system['@odata.id'], 'Explode'));
     expect(err.kind).toBe('Protocol');
     expect(err.message).toContain(`https://${sushy.address}`);
     expect(err.message).toMatch(/does not allow ResetType Explode: use one of On, ForceOff, .*ForceRestart/);
@@ -60,7 +52,7 @@ describe('Redfish client against sushy-tools', () => {
 
   test("SimpleUpdate's error answer becomes a named RedfishError (UpdateRejected, the BMC's message, what to do)", async () => {
     const [system] = await rf.systems();
-    const err = await failure(
+    const err = await redfishFailure(
       rf.simpleUpdate({ imageUri: 'http://127.0.0.1:9/bf.bfb', targets: [system['@odata.id']] }),
     );
     expect(err.kind).toBe('UpdateRejected');
@@ -77,7 +69,7 @@ describe('Redfish client against sushy-tools', () => {
   });
 
   test('wrong basic credentials fail at open as Unauthorized, naming the BMC and the Secret to check', async () => {
-    const err = await failure(
+    const err = await redfishFailure(
       openRedfish(
         { address: sushy.address, caPem: sushy.caPem },
         { username: sushy.username, password: 'wrong' },
@@ -90,7 +82,7 @@ describe('Redfish client against sushy-tools', () => {
   });
 
   test("auth 'session' on a service without a SessionService is refused with what to use instead", async () => {
-    const err = await failure(
+    const err = await redfishFailure(
       openRedfish(
         { address: sushy.address, caPem: sushy.caPem },
         { username: sushy.username, password: sushy.password },
@@ -108,7 +100,9 @@ describe('Redfish client against sushy-tools', () => {
       cred,
     );
     expect(await pinned.systems()).toHaveLength(1);
-    const err = await failure(openRedfish({ address: sushy.address, certSha256: '00'.repeat(32) }, cred));
+    const err = await redfishFailure(
+      openRedfish({ address: sushy.address, certSha256: '00'.repeat(32) }, cred),
+    );
     expect(err.kind).toBe('CertificateMismatch');
     expect(err.message).toContain(`its SHA-256 is ${sushy.certSha256}`);
     expect(err.message).toContain('nothing was sent');

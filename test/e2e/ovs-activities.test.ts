@@ -74,7 +74,12 @@ describeOvs('OVS activities on a private Open vSwitch', () => {
     acts = createOvsActivities({ dpu: 'dpu-x', db: ovs.db, datapathType: 'netdev' });
   }, 60_000);
   afterAll(async () => {
-    await ovs?.vsctl(['--if-exists', 'del-br', bridge]).catch(() => undefined);
+    // Cleanup (--if-exists covers a bridge already gone): a failure is said, and the private OVS stops next anyway.
+    await ovs
+      ?.vsctl(['--if-exists', 'del-br', bridge])
+      .catch((err: unknown) =>
+        console.warn(`cleanup: ovs-vsctl del-br ${bridge} failed: ${(err as Error).message}`),
+      );
     await ovs?.stop();
     for (const n of netdevs) await execa('ip', ['link', 'del', n], { reject: false });
     fs.rmSync(dir, { recursive: true, force: true });

@@ -71,7 +71,10 @@ describe('VM claims: create VF, bind vfio-pci, QMP hot-plug, release', () => {
 
   afterAll(async () => {
     host?.shutdown();
-    await hostRun?.catch(() => undefined);
+    // Cleanup: a host worker that failed while running is said here; the tests' own expectations report its effects.
+    await hostRun?.catch((err: unknown) =>
+      console.warn(`cleanup: the host worker had failed: ${(err as Error).message}`),
+    );
     await hostConnection?.close();
     await control?.stop(5000);
     await qmp?.stop();
@@ -100,11 +103,17 @@ describe('VM claims: create VF, bind vfio-pci, QMP hot-plug, release', () => {
     const handle = client.workflow.getHandle(vmClaimWorkflowId(node, vm, PF));
     const deadline = Date.now() + 30_000;
     for (;;) {
-      const s = await handle.query(vmClaimStatusQuery).catch(() => undefined);
+      // A query can fail while the run's first workflow task is still pending: asked again until the
+      // deadline, and the last failure is in the timeout's message.
+      let queryError: unknown;
+      const s = await handle.query(vmClaimStatusQuery).catch((err: unknown) => {
+        queryError = err;
+        return undefined;
+      });
       if (s?.phase === phase) return s;
       if (Date.now() > deadline)
         throw new Error(
-          `VM claim ${vm} not ${phase}: ${JSON.stringify(s)}\n${fs.readFileSync(path.join(dir, 'control.log'), 'utf8').slice(-2000)}`,
+          `VM claim ${vm} not ${phase}: ${JSON.stringify(s)}${queryError ? ` (query failed: ${(queryError as Error).message})` : ''}\n${fs.readFileSync(path.join(dir, 'control.log'), 'utf8').slice(-2000)}`,
         );
       await new Promise((r) => setTimeout(r, 100));
     }

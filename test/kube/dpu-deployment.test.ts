@@ -6,7 +6,11 @@
  * that does not satisfy a template, are refused naming which, with nothing
  * made; a deployment rolled from one BFB and service version to the next
  * takes each DPU down exactly once (one cordon per host node, one flash per
- * DPU), and its services move with it.
+ * DPU), and its services move with it, each DPU counted done only once its
+ * services run there; a change of the services only moves them with no drain
+ * and no flash; services that never run time out naming the service and the
+ * DPU; a deleted deployment removes what it made in order and lets go. The
+ * test plays Argo CD in the DPU cluster (its real Application CRD).
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -24,6 +28,7 @@ import { dpuObjectName } from '../../model/resources/pci-labels';
 import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
 import type { SimFleet } from '../../sim/fleet';
 import { distFile } from '../support/tools';
+import { installArgoCrd, playArgo, type PlayedArgo } from '../../sim/argocd';
 import { KubeHarness, NS } from './kube-harness';
 
 const run = promisify(execFile);
@@ -32,6 +37,10 @@ jest.setTimeout(240_000);
 
 const h = new KubeHarness();
 let fleet: SimFleet;
+let argo: PlayedArgo;
+/** Values that Argo CD never gets Healthy (the chart's pods never become Ready). */
+const NEVER_READY = 'never-ready';
+const SERVICES_TIMEOUT_SECONDS = 2;
 
 const CHART = { repoURL: 'oci://registry.example/charts', chart: 'firewall' };
 
@@ -105,9 +114,22 @@ beforeAll(async () => {
     spec: { dpuResources: { cpu: '4', memory: '8Gi' }, systemReservedResources: { cpu: '1' } },
   });
   await createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb', '2.9.1');
+  await installArgoCrd(h.dpuCluster.kc);
+  argo = playArgo({
+    clusters: { 'dpu-cluster': h.dpuKube },
+    intervalMs: 200,
+    health: (_c, app) =>
+      app.spec.source.helm.valuesObject.rules === NEVER_READY ? 'Progressing' : 'Healthy',
+  });
+  // Read by the DPUDeployment controller (in this process) when it starts.
+  process.env.XPUFLOW_DEPLOYMENT_SERVICES_TIMEOUT_SECONDS = String(SERVICES_TIMEOUT_SECONDS);
   await h.startControllers();
 });
-afterAll(() => h.dispose());
+afterAll(async () => {
+  argo?.stop();
+  delete process.env.XPUFLOW_DEPLOYMENT_SERVICES_TIMEOUT_SECONDS;
+  await h.dispose();
+});
 
 test('the API server refuses bad input, naming the field', async () => {
   const refused = async (kind: 'DPUDeployment' | 'DPUServiceTemplate', body: object) => {
@@ -305,7 +327,11 @@ test('a deployment rolled from one BFB and service version to the next takes eac
     );
   };
   for (const n of names) await h.waitFor(`${n} Ready on bf-2-9-1`, () => readyOn(n, 'bf-2-9-1'), 120_000);
-  const first = (await getDeployment('edge'))!;
+  // Counted done only once its services run there (the services step labels its node first).
+  const first = await h.waitFor('the first rollout complete', async () => {
+    const d = await getDeployment('edge');
+    return cond(d, 'RolloutProgressing')?.reason === 'RolloutComplete' ? d : undefined;
+  });
   const v1 = (
     await h.kube.list<DpuServiceResource>('DPUService', NS, 'provisioning.xpuflow.dev/dpudeployment=edge')
   )[0];
@@ -399,4 +425,146 @@ test('a deployment rolled from one BFB and service version to the next takes eac
   expect(stdout).toContain(`rollout: Ready: all 2 DPUs on revision ${done.status!.revision}`);
   expect(stdout).toContain(`service fw: firewall 2.0.0 as DPUService ${services[0].metadata.name}`);
   for (const n of names) expect(stdout).toMatch(new RegExp(`${n}\\s+Ready`));
+});
+
+/** Counts cordons of the host nodes (from the API server's watch) and flashes of the DPUs from now on. */
+async function countDisruptions() {
+  const cordons = new Map<string, number>();
+  const unschedulable = new Map<string, boolean>();
+  const watch = await new k8s.Watch(h.host.kc).watch(
+    '/api/v1/nodes',
+    {},
+    (_t, node: k8s.V1Node) => {
+      const name = node.metadata!.name!;
+      const now = !!node.spec?.unschedulable;
+      if (now && !unschedulable.get(name)) cordons.set(name, (cordons.get(name) ?? 0) + 1);
+      unschedulable.set(name, now);
+    },
+    () => undefined,
+  );
+  const flashesBefore = fleet.dpus.map((d) => d.dms.counters.flashes);
+  return {
+    stop() {
+      watch.abort();
+      return {
+        cordons: [...cordons.values()].reduce((a, b) => a + b, 0),
+        flashes: fleet.dpus.reduce((n, d, i) => n + d.dms.counters.flashes - flashesBefore[i], 0),
+      };
+    },
+  };
+}
+
+const edgeServices = () =>
+  h.kube.list<DpuServiceResource>('DPUService', NS, 'provisioning.xpuflow.dev/dpudeployment=edge');
+
+test('a change of the services only moves them in place: no drain, no flash, the DPUs keep their generation', async () => {
+  const names = fleet.dpus.map((d) => dpuObjectName(d.host.node, d.spec.pciAddress)).sort();
+  const before = (await getDeployment('edge'))!;
+  const generations = await Promise.all(names.map(async (n) => (await h.dpu(n))!.metadata.generation));
+  const [old] = await edgeServices();
+  const counting = await countDisruptions();
+
+  await h.kube.patch(
+    'DPUServiceConfiguration',
+    { namespace: NS, name: 'fw-cfg' },
+    { spec: { serviceConfiguration: { helmChart: { values: { rules: 'deny-all' } } } } },
+  );
+  const moved = await h.waitFor('the services-only rollout Ready, the old DPUService deleted', async () => {
+    const progress = await h.client.workflow
+      .getHandle(before.status!.workflowId!)
+      .query(deploymentProgressQuery);
+    const s = await edgeServices();
+    return progress.phase === 'Ready' &&
+      progress.plan?.servicesRevision !== undefined &&
+      s.length === 1 &&
+      s[0].metadata.name !== old.metadata.name
+      ? { progress, service: s[0] }
+      : undefined;
+  });
+  const { cordons, flashes } = counting.stop();
+  expect({ cordons, flashes }).toEqual({ cordons: 0, flashes: 0 });
+  // The DPU template did not change: same revision, same DPU generations.
+  expect((await getDeployment('edge'))!.status!.revision).toBe(before.status!.revision);
+  expect(await Promise.all(names.map(async (n) => (await h.dpu(n))!.metadata.generation))).toEqual(
+    generations,
+  );
+  expect(moved.service.spec.helmChart.values).toMatchObject({ rules: 'deny-all', image: { tag: '2.0.0' } });
+  const labelKey = serviceRevisionLabelKey('edge', 'fw');
+  for (const n of names) {
+    const node = await h.dpuKube.getNode(dpuClusterNodeName(NS, n));
+    expect(node?.metadata?.labels?.[labelKey]).toBe(moved.service.spec.nodeSelector![labelKey]);
+  }
+  expect(moved.progress.dpus).toEqual(names.map((dpu) => ({ dpu, step: 'Ready' })));
+});
+
+test('services that never run on a DPU time out with a condition naming the service and the DPU', async () => {
+  const names = fleet.dpus.map((d) => dpuObjectName(d.host.node, d.spec.pciAddress)).sort();
+  await h.kube.patch(
+    'DPUServiceConfiguration',
+    { namespace: NS, name: 'fw-cfg' },
+    { spec: { serviceConfiguration: { helmChart: { values: { rules: NEVER_READY } } } } },
+  );
+  const failed = await h.waitFor(
+    'RolloutFailed',
+    async () => {
+      const c = cond(await getDeployment('edge'), 'RolloutProgressing');
+      return c?.reason === 'RolloutFailed' ? c : undefined;
+    },
+    60_000,
+  );
+  for (const n of names)
+    expect(failed.message).toContain(
+      `${n}: service fw not running on DPU ${n} within ${SERVICES_TIMEOUT_SECONDS} s`,
+    );
+  // The DPUService of the last good revision stays: the DPUs that failed may still run it.
+  expect((await edgeServices()).length).toBe(2);
+});
+
+test('a deleted deployment removes the services, chain and interfaces, then its DPUSets and DPUs, then goes; its workflow ends', async () => {
+  const edge = (await getDeployment('edge'))!;
+  const waits = (await getDeployment('waits'))!;
+  expect(edge.metadata.finalizers).toContain('provisioning.xpuflow.dev/dpudeployment-cleanup');
+  const label = (d: string) => `provisioning.xpuflow.dev/dpudeployment=${d}`;
+  // When each kind was last seen, polled while the deletion runs.
+  const lastSeen: Record<string, number> = {};
+  const deletingMessages = new Set<string>();
+  let polling = true;
+  const poll = (async () => {
+    while (polling) {
+      for (const kind of ['DPUService', 'DPUServiceChain', 'DPUServiceInterface', 'DPUSet'] as const)
+        for (const d of ['edge', 'waits'])
+          if ((await h.kube.list(kind, NS, label(d))).length) lastSeen[`${d} ${kind}`] = Date.now();
+      for (const d of ['edge', 'waits']) {
+        const c = cond(await getDeployment(d), 'Deleting');
+        if (c) deletingMessages.add(`${d}: ${c.message}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  })();
+
+  await h.kube.delete('DPUDeployment', { namespace: NS, name: 'edge' });
+  await h.kube.delete('DPUDeployment', { namespace: NS, name: 'waits' });
+  for (const d of ['edge', 'waits'])
+    await h.waitFor(`DPUDeployment ${d} gone`, async () => !(await getDeployment(d)), 90_000);
+  polling = false;
+  await poll;
+
+  for (const d of ['edge', 'waits'])
+    for (const kind of ['DPUService', 'DPUServiceChain', 'DPUServiceInterface', 'DPUSet'] as const)
+      expect(await h.kube.list(kind, NS, label(d))).toEqual([]);
+  expect(await h.kube.list<DpuResource>('DPU', NS)).toEqual([]);
+  // In order: the DPUSets outlived the services, the chain and the interfaces.
+  expect(lastSeen['edge DPUSet']).toBeGreaterThan(lastSeen['edge DPUService']);
+  expect(lastSeen['waits DPUSet']).toBeGreaterThanOrEqual(lastSeen['waits DPUServiceChain']);
+  expect(lastSeen['waits DPUSet']).toBeGreaterThanOrEqual(lastSeen['waits DPUServiceInterface']);
+  // Progress in status while it ran.
+  expect([...deletingMessages].join('\n')).toMatch(
+    /edge: deleting what the DPUDeployment made \(step 2 of 2: the DPUSets and their DPUs\): waiting for .*DPU/,
+  );
+  for (const dep of [edge, waits]) {
+    const wf = await h.client.workflow.getHandle(dep.status!.workflowId!).describe();
+    expect(wf.status.name).toBe('COMPLETED');
+  }
+  // The whole life of one workflow: the first rollout, the BFB + services one, services only, failed, deleted.
+  h.captureHistory(edge.status!.workflowId!, 'dpu-deployment-deleted.json');
 });

@@ -3,8 +3,9 @@
  * cluster is one more kube-apiserver on the host's etcd under its own prefix.
  * The guest side (controller + guest worker) runs here with the guest's
  * kubeconfig only; the control worker (host kubeconfig) and the host worker
- * (sysfs simulator, QMP simulator playing the VM's QEMU) are processes.
- * Temporal is the only thing both sides reach.
+ * (sysfs simulator, QMP simulators playing the VMs' QEMUs) are processes.
+ * Temporal is the only thing both sides reach; what the guest may claim is
+ * the host's ConfigMap of grants.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,6 +16,7 @@ import { apiMessage, Kube } from '../../platform/kube/client';
 import { waitForPollers } from '../../platform/connection/pollers';
 import { guestTaskQueue, hostTaskQueue } from '../../model/task-queues';
 import { WorkflowType } from '../../model/workflow-types';
+import { vmClaimWorkflowId } from '../../model/workflow-ids';
 import {
   GUEST_CLUSTER_LABEL,
   GUEST_NAME_LABEL,
@@ -22,6 +24,7 @@ import {
   type VfClaimResource,
   type VfClaimSpec,
 } from '../../model/resources/vf-claim';
+import { VF_CLAIM_GRANTS_CONFIGMAP } from '../../model/vf-claim-grants';
 import { spawnHostWorkers, untilReady, type WorkerProcess } from '../../cli/demo/worker-processes';
 import { startGuestSide, type GuestSide } from '../../workers/guest/guest-side';
 import { startQmpSim, type QmpSim } from '../../sim/qmp';
@@ -39,6 +42,10 @@ const CLUSTER = 'guest-a';
 const TENANT = 'tenant';
 const NODE = 'vf-host-1';
 const PF = '0000:5e:00.0';
+/** The PF of the host's VF pool `pool-a` (the host worker's VF config). */
+const POOL_PF = '0000:3b:00.0';
+/** A guest node, named after the VM it is (Harvester's guest clusters). */
+const GUEST_NODE = 'gnode-1';
 /** The host-cluster namespace of the mirrors: the control worker's XPUFLOW_VF_CLAIM_NAMESPACE. */
 const MIRRORS = 'vf-claims';
 
@@ -74,15 +81,32 @@ let guestSide: GuestSide;
 let guestConnection: NativeConnection;
 let kernel: SimKernel;
 let qmp: QmpSim;
+/** The QEMU of VM gnode-1, the guest node the pod runs on. */
+let qmpNode: QmpSim;
 let hostWorker: WorkerProcess;
 let vf0: string;
+let poolVf0: string;
 const sysfsRoot = path.join(h.dir, 'vf-host', 'sys');
 const qmpDir = path.join(h.dir, 'vf-host', 'qmp');
 const stateDir = path.join(h.dir, 'vf-host', 'state');
 
 async function startHostWorker(): Promise<void> {
   hostWorker = spawnHostWorkers({
-    placements: [{ node: NODE, sysfsRoot, qmpDir, stateDir, discovery: { intervalSeconds: 0 } }],
+    placements: [
+      {
+        node: NODE,
+        sysfsRoot,
+        qmpDir,
+        stateDir,
+        discovery: { intervalSeconds: 0 },
+        // The VF config whose pools a claim may name (no device plugin folder, no pod list: nothing else runs).
+        vf: {
+          stateDir,
+          hostAgentSocket: path.join(h.dir, 'hostagent.sock'),
+          pools: [{ name: 'pool-a', dpu: 'dpu-1', vlan: 100, selector: { pfNames: [POOL_PF] } }],
+        },
+      },
+    ],
     logFile: path.join(h.dir, 'vf-host.log'),
     env: h.temporalEnv,
   });
@@ -99,6 +123,20 @@ beforeAll(async () => {
   await Promise.all([installCrds(host.kc), installCrds(guest.kc)]);
   await h.kube.core.createNamespace({ body: { metadata: { name: MIRRORS } } });
   await guestKube.core.createNamespace({ body: { metadata: { name: TENANT } } });
+  // The host admin's say: what guest-a may claim (model/vf-claim-grants.ts).
+  await h.kube.core.createNamespacedConfigMap({
+    namespace: MIRRORS,
+    body: {
+      metadata: { name: VF_CLAIM_GRANTS_CONFIGMAP },
+      data: {
+        [CLUSTER]: JSON.stringify({
+          vms: ['vm1', 'vm-nosock', 'gnode-*'],
+          pfs: [PF, '0000:aa:00.0'],
+          pools: ['pool-a', 'pool-x'],
+        }),
+      },
+    },
+  });
   h.client = new Client({ connection: await Connection.connect({ address: h.temporal.address }) });
   await startControlWorker(h.client, {
     dir: h.dir,
@@ -106,9 +144,16 @@ beforeAll(async () => {
     started: (w) => (h.control = w),
   });
   fs.mkdirSync(qmpDir, { recursive: true });
-  vf0 = createSysfsTree(sysfsRoot, { pfs: [{ pciAddress: PF, totalVfs: 2 }] }).vfAddress(PF, 0);
+  const tree = createSysfsTree(sysfsRoot, {
+    pfs: [
+      { pciAddress: PF, totalVfs: 2 },
+      { pciAddress: POOL_PF, totalVfs: 2 },
+    ],
+  });
+  [vf0, poolVf0] = [tree.vfAddress(PF, 0), tree.vfAddress(POOL_PF, 0)];
   kernel = startSimKernel(sysfsRoot, { persistent: false });
   qmp = await startQmpSim({ socketPath: path.join(qmpDir, 'vm1.qmp'), sysfsRoot });
+  qmpNode = await startQmpSim({ socketPath: path.join(qmpDir, `${GUEST_NODE}.qmp`), sysfsRoot });
   await startHostWorker();
   guestConnection = await NativeConnection.connect({ address: h.temporal.address });
   guestSide = await startGuestSide({
@@ -128,6 +173,7 @@ afterAll(async () => {
   await guestConnection?.close();
   await hostWorker?.stop(5_000);
   await qmp?.stop();
+  await qmpNode?.stop();
   await kernel?.stop();
   await h.control?.stop(5_000);
   await h.client?.connection.close();
@@ -139,6 +185,14 @@ afterAll(async () => {
 const getClaim = (name: string) => guestKube.get<VfClaimResource>('VFClaim', { namespace: TENANT, name });
 const createClaim = (name: string, spec: VfClaimSpec) =>
   guestKube.create<VfClaimResource>('VFClaim', TENANT, { metadata: { name }, spec });
+const createPod = (name: string, nodeName?: string) =>
+  guestKube.core.createNamespacedPod({
+    namespace: TENANT,
+    body: {
+      metadata: { name },
+      spec: { ...(nodeName ? { nodeName } : {}), containers: [{ name: 'app', image: 'app:1' }] },
+    },
+  });
 const hostMirrors = () =>
   h.kube.list<VfClaimResource>('VFClaim', MIRRORS, `${GUEST_CLUSTER_LABEL}=${CLUSTER}`);
 const driverOf = (pci: string) => {
@@ -199,23 +253,101 @@ test('a guest VM claims a VF: created, bound to vfio-pci, hot-plugged; deleted w
   captureHistory(h.temporal.address, vm, 'vm-claim-notify-released.json');
 });
 
+test("a guest pod claims a VF from the host's pool: it goes to the VM of the pod's guest node; the host worker killed -9 inside QMP device_add, after restart exactly one device_add, the VF bound once, Attached", async () => {
+  await createPod('web', GUEST_NODE);
+  const held = qmpNode.holdReply('device_add');
+  await createClaim('web-vf', { nodeName: NODE, pool: 'pool-a', podName: 'web' });
+  await held.reached; // QEMU added the device; its answer has not reached the host worker
+  await hostWorker.kill9();
+  held.release(); // to a socket that died with the worker
+  await startHostWorker();
+  const attached = await waitPhase('web-vf', 'Attached');
+  expect(attached.status).toMatchObject({ vfAddress: poolVf0, pfAddress: POOL_PF, vmName: GUEST_NODE });
+  expect(attached.status?.message).toMatch(
+    /pool pool-a.* is in VM gnode-1 for pod tenant\/web \(guest node gnode-1\)/,
+  );
+  expect(qmpNode.commands.filter((c) => c.execute === 'device_add')).toHaveLength(1);
+  expect([...qmpNode.devices.values()]).toEqual([poolVf0]);
+  const binds = kernel.events.filter(
+    (e) => e.kind === 'bind' && e.device === poolVf0 && e.driver === 'vfio-pci',
+  );
+  expect(binds).toHaveLength(1);
+  expect(driverOf(poolVf0)).toBe('vfio-pci');
+  expect(kernel.numVfs(POOL_PF)).toBe(1);
+  const [mirror] = await hostMirrors();
+  expect(mirror.spec).toEqual({ nodeName: NODE, pool: 'pool-a', podName: 'web' });
+  expect(mirror.status).toMatchObject({ phase: 'Attached', vfAddress: poolVf0, vmName: GUEST_NODE });
+
+  await guestKube.delete('VFClaim', { namespace: TENANT, name: 'web-vf' });
+  await waitGone('web-vf');
+  expect(qmpNode.devices.size).toBe(0);
+  expect(driverOf(poolVf0)).toBe('mlx5_core');
+  expect(await hostMirrors()).toEqual([]);
+  const run = (await h.workflowIds(WorkflowType.vfClaim)).find((id) => id.includes('-web-vf-')) as string;
+  expect(await h.client.workflow.getHandle(run).result()).toMatchObject({ vmName: GUEST_NODE });
+  captureHistory(h.temporal.address, run, 'vf-claim-guest-pod-pool.json');
+  const vm = vmClaimWorkflowId(NODE, GUEST_NODE, POOL_PF);
+  captureHistory(h.temporal.address, vm, 'vm-claim-killed-in-device-add.json');
+});
+
 test.each([
   {
+    name: 'bad-pf',
     what: 'a PF the host does not have',
     spec: { nodeName: NODE, pfAddress: '0000:aa:00.0', vmName: 'vm1' },
     says: /PF 0000:aa:00\.0 is not an SR-IOV PF of node vf-host-1.*spec\.pfAddress/,
   },
   {
+    name: 'bad-vm',
     what: 'a VM with no QMP socket',
     spec: { nodeName: NODE, pfAddress: PF, vmName: 'vm-nosock' },
     says: /VM vm-nosock has no QMP socket on node vf-host-1 \(.*vm-nosock\.qmp: missing\)/,
   },
-])(
+  {
+    name: 'bad-pool',
+    what: 'a pool the host does not have',
+    spec: { nodeName: NODE, pool: 'pool-x', vmName: 'vm1' },
+    says: /pool pool-x is not a VF pool of node vf-host-1 \(its pools: pool-a\): fix spec\.pool/,
+  },
+  {
+    name: 'bad-unscheduled',
+    what: 'a pod that is not scheduled',
+    pod: { name: 'pending' },
+    spec: { nodeName: NODE, pfAddress: PF, podName: 'pending' },
+    says: /pod tenant\/pending of guest cluster guest-a is not scheduled to a node/,
+  },
+  {
+    name: 'bad-nodevm',
+    what: 'a pod whose guest node maps to no VM on the host',
+    pod: { name: 'stray', node: 'gnode-9' },
+    spec: { nodeName: NODE, pfAddress: PF, podName: 'stray' },
+    says: /VM gnode-9 for pod tenant\/stray \(guest node gnode-9\): VM gnode-9 has no QMP socket on node vf-host-1/,
+  },
+  {
+    name: 'bad-grant-vm',
+    what: 'a VM the host did not grant this guest cluster',
+    spec: { nodeName: NODE, pfAddress: PF, vmName: 'vm-other' },
+    says: /refused: guest cluster guest-a may not claim a VF for VM vm-other: the host admin adds "vm-other" to "vms" of key guest-a in ConfigMap vf-claims\/xpuflow-vf-claim-grants/,
+  },
+  {
+    name: 'bad-grant-pf',
+    what: 'a PF the host did not grant this guest cluster',
+    spec: { nodeName: NODE, pfAddress: POOL_PF, vmName: 'vm1' },
+    says: /refused: guest cluster guest-a may not claim from PF 0000:3b:00\.0: the host admin adds "0000:3b:00\.0" to "pfs"/,
+  },
+] as Array<{
+  name: string;
+  what: string;
+  pod?: { name: string; node?: string };
+  spec: VfClaimSpec;
+  says: RegExp;
+}>)(
   '$what: Failed with the value named, nothing made on the host, and the claim deletes',
-  async ({ spec, says }) => {
-    const name = `bad-${spec.vmName}-${spec.pfAddress.slice(5, 7)}`;
+  async ({ name, pod, spec, says }) => {
+    if (pod) await createPod(pod.name, pod.node);
     const sysfsBefore = kernel.events.length;
-    const commandsBefore = qmp.commands.length;
+    const commandsBefore = qmp.commands.length + qmpNode.commands.length;
+    const vmClaimsBefore = (await h.workflowIds(WorkflowType.vmClaim)).length;
     await createClaim(name, spec);
     const failed = await waitPhase(name, 'Failed');
     expect(failed.status?.message).toMatch(says);
@@ -224,9 +356,9 @@ test.each([
       reason: 'ClaimFailed',
     });
     expect(kernel.events.length).toBe(sysfsBefore);
-    expect(qmp.commands.length).toBe(commandsBefore);
+    expect(qmp.commands.length + qmpNode.commands.length).toBe(commandsBefore);
     expect(await hostMirrors()).toEqual([]);
-    expect(await h.workflowIds(WorkflowType.vmClaim)).toHaveLength(1); // the first test's only
+    expect(await h.workflowIds(WorkflowType.vmClaim)).toHaveLength(vmClaimsBefore);
     await guestKube.delete('VFClaim', { namespace: TENANT, name });
     await waitGone(name);
   },
@@ -242,6 +374,19 @@ test("the guest's API server refuses a malformed claim naming the field and valu
     (err: unknown) => apiMessage(err),
   );
   expect(refused).toMatch(/spec\.pfAddress 5e:00\.0 is not a PCI address/);
+  const says = (spec: Partial<VfClaimSpec>) =>
+    createClaim('malformed', { nodeName: NODE, ...spec } as VfClaimSpec).then(
+      () => undefined,
+      (err: unknown) => apiMessage(err),
+    );
+  expect(await says({ pfAddress: PF, pool: 'pool-a', vmName: 'vm1' })).toMatch(
+    /spec\.pfAddress 0000:5e:00\.0 and spec\.pool pool-a are both set: name exactly one/,
+  );
+  expect(await says({ vmName: 'vm1' })).toMatch(/spec names neither pfAddress nor pool/);
+  expect(await says({ pool: 'pool-a', vmName: 'vm1', podName: 'web' })).toMatch(
+    /spec\.vmName vm1 and spec\.podName web are both set: name exactly one/,
+  );
+  expect(await says({ pool: 'pool-a' })).toMatch(/spec names neither vmName nor podName/);
   await createClaim('fixed', { nodeName: NODE, pfAddress: '0000:bb:00.0', vmName: 'vm9' });
   const changed = await guestKube
     .patch('VFClaim', { namespace: TENANT, name: 'fixed' }, { spec: { vmName: 'vm8' } })

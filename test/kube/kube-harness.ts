@@ -309,7 +309,16 @@ export class KubeHarness {
         });
       },
       () => {
-        if (!this.disposed) setTimeout(() => void this.watchDpus().catch(() => undefined), 300);
+        if (!this.disposed)
+          setTimeout(
+            () =>
+              void this.watchDpus().catch((err: unknown) => {
+                // Disposed meanwhile (the API server stopping): expected. Otherwise dpuEvents stop here: say so.
+                if (!this.disposed)
+                  console.warn(`kube harness: the DPU watch did not restart: ${(err as Error).message}`);
+              }),
+            300,
+          );
       },
     );
   }

@@ -161,7 +161,12 @@ describeOvs('service chains (real apiserver, Temporal, DPU worker, Open vSwitch)
     await client?.connection.close();
     await temporal.dispose();
     await apis.stop();
-    await ovs?.vsctl(['--if-exists', 'del-br', bridge]).catch(() => undefined);
+    // Cleanup (--if-exists covers a bridge already gone): a failure is said, and the private OVS stops next anyway.
+    await ovs
+      ?.vsctl(['--if-exists', 'del-br', bridge])
+      .catch((err: unknown) =>
+        console.warn(`cleanup: ovs-vsctl del-br ${bridge} failed: ${(err as Error).message}`),
+      );
     await ovs?.stop();
     for (const n of [vfPort, pfPort]) await execa('ip', ['link', 'del', n], { reject: false });
     fs.rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
+import { leanBundle } from '../../workers/control/lean-bundle';
 import { testWorkflowBundle } from '../support/workflow-bundle';
 
 const dir = path.join(__dirname, '..', 'histories');
@@ -16,10 +17,12 @@ jest.setTimeout(120_000);
 
 // One bundle of the current workflow code for every history: the same webpack build
 // runReplayHistory would make from workflowsPath, made once instead of once per file,
-// and taken from the tests' bundle cache while the workflow sources are unchanged.
+// taken from the tests' bundle cache while the workflow sources are unchanged, and
+// made lean as the build writes it (workers/control/bundle-workflows.ts).
 let bundle: WorkflowBundle;
 beforeAll(async () => {
-  bundle = await testWorkflowBundle(require.resolve('../../workflows'));
+  const { code } = await testWorkflowBundle(require.resolve('../../workflows'));
+  bundle = { code: leanBundle(code) };
 });
 
 test('there are captured histories to replay', () => {

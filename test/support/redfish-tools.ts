@@ -4,10 +4,8 @@
  * scripts/ensure-redfish-tools.sh. Throws with the script's own message when it cannot
  * provide them.
  */
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_ROOT } from './tools';
+import { ensureScriptDir } from './ensure-script-dir';
 
 /** The entry points the tests run, each of which must be in the venv's bin directory. */
 export const REDFISH_TOOLS = [
@@ -24,24 +22,8 @@ let bin: string | undefined;
 /** The venv's bin directory (with `python` and the tools above). */
 export function redfishToolsBinDir(): string {
   if (bin) return bin;
-  let dir: string;
-  try {
-    dir = execFileSync(path.join(REPO_ROOT, 'scripts', 'ensure-redfish-tools.sh'), {
-      encoding: 'utf8',
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 300_000,
-    }).trim();
-  } catch (err) {
-    const e = err as { stderr?: string; message: string };
-    throw new Error(`scripts/ensure-redfish-tools.sh failed: ${(e.stderr ?? '').trim() || e.message}`, {
-      cause: err,
-    });
-  }
-  for (const tool of REDFISH_TOOLS)
-    if (!fs.existsSync(path.join(dir, tool)))
-      throw new Error(`${tool} is missing from ${dir}: run scripts/ensure-redfish-tools.sh`);
-  bin = dir;
-  return dir;
+  bin = ensureScriptDir('ensure-redfish-tools.sh', REDFISH_TOOLS);
+  return bin;
 }
 
 /** The path of one tool in the venv. */

@@ -8,39 +8,26 @@
  * controller writes; Temporal is not reachable (a rollout start would throw).
  */
 import type * as k8s from '@kubernetes/client-node';
-import type { Client } from '@temporalio/client';
-import { DpuSetController } from '../../controllers/dpuset-controller';
 import { templateHash } from '../../controllers/template-hash';
-import type { Kube } from '../../platform/kube/client';
 import {
   TEMPLATE_HASH_ANNOTATION,
-  type DpuResource,
   type DpuSetResource,
   type DpuTemplateSpec,
 } from '../../model/resources/common';
 import type { DpuDeviceResource, DpuDiscoveryResource } from '../../model/resources/dpu-discovery';
 import { dpuObjectName, PCI_LABEL_PREFIX, pciToLabelValue } from '../../model/resources/pci-labels';
+import { discoveredDevice, fakeDpuSetController } from '../support/dpuset-controller-fake';
 
 const ns = 'default';
 const SHA = 'cd'.repeat(32);
 const PCI = '0000:3b:00.0';
 
 function device(name: string, node: string, status: Partial<NonNullable<DpuDeviceResource['status']>> = {}) {
-  return {
-    apiVersion: 'provisioning.xpuflow.dev/v1alpha1',
-    kind: 'DPUDevice',
-    metadata: { name, namespace: ns, labels: { via: 'bmc' } },
-    spec: { serialNumber: name.toUpperCase(), bmcIp: '127.0.0.9', bmcPort: 443 },
-    status: {
-      bmcIp: '127.0.0.9',
-      bmcPort: 443,
-      pciAddress: PCI,
-      dpuNode: node,
-      bmcCertSha256: SHA,
-      discovery: 'rack',
-      ...status,
-    },
-  } satisfies DpuDeviceResource;
+  const bmc = { ip: '127.0.0.9', port: 443, certSha256: SHA };
+  return discoveredDevice(
+    { name, namespace: ns, labels: { via: 'bmc' }, bmc, pciAddress: PCI, node, discovery: 'rack' },
+    status,
+  );
 }
 
 function node(name: string, labels: Record<string, string>): k8s.V1Node {
@@ -61,40 +48,11 @@ function world(opts: {
       dpuTemplate: { spec: opts.template },
     },
   } as unknown as DpuSetResource;
-  const dpus: DpuResource[] = [];
-  const events: string[] = [];
-  const kube = {
-    create: (_kind: string, _ns: string, body: DpuResource) => {
-      dpus.push(body);
-      return Promise.resolve(body);
-    },
-    delete: (_kind: string, ref: { name: string }) =>
-      Promise.reject(new Error(`unexpected delete of ${ref.name}`)),
-    patchStatus: () => Promise.resolve({}),
-    event: (_o: unknown, type: string, reason: string, message: string) => {
-      events.push(`${type} ${reason} ${message}`);
-      return Promise.resolve();
-    },
-  } as unknown as Kube;
   const discovery = {
     metadata: { name: 'rack', namespace: ns },
     spec: { ipRangeSpec: { cidr: '127.0.0.0/28' }, bmcCredentialsSecret: { name: 'bmc-credentials' } },
   } as unknown as DpuDiscoveryResource;
-  const ctl = new DpuSetController(
-    kube,
-    {} as Client,
-    {
-      set: () => set,
-      dpus: () => dpus,
-      bfb: () => ({ metadata: { name: 'bfb-1' } }) as never,
-      nodes: () => opts.nodes,
-      devices: () => opts.devices,
-      discovery: (_n, name) => (name === 'rack' ? discovery : undefined),
-      flavor: () => undefined,
-    },
-    { settleTimeoutSeconds: 60, workflowUrl: () => undefined },
-  );
-  return { ctl, dpus, events, set };
+  return { ...fakeDpuSetController({ set, nodes: opts.nodes, devices: opts.devices, discovery }), set };
 }
 
 const BMC = { address: '127.0.0.9:443', certSha256: SHA, credentialsSecret: { name: 'bmc-credentials' } };

@@ -6,32 +6,28 @@
  * device that cannot give a BMC block yet gets no DPU and one Warning Event.
  * The Kube client and Temporal are fakes recording what the controller does.
  */
-import type { Client } from '@temporalio/client';
-import { DpuSetController } from '../../controllers/dpuset-controller';
-import type { Kube } from '../../platform/kube/client';
-import type { DpuFlavorResource, DpuResource, DpuSetResource } from '../../model/resources/common';
+import type { DpuFlavorResource, DpuSetResource } from '../../model/resources/common';
 import type { DpuDeviceResource, DpuDiscoveryResource } from '../../model/resources/dpu-discovery';
 import { dpuObjectName } from '../../model/resources/pci-labels';
+import { discoveredDevice, fakeDpuSetController } from '../support/dpuset-controller-fake';
 
 const ns = 'default';
 const SHA = 'ab'.repeat(32);
 
 function device(status: Partial<NonNullable<DpuDeviceResource['status']>>): DpuDeviceResource {
-  return {
-    apiVersion: 'provisioning.xpuflow.dev/v1alpha1',
-    kind: 'DPUDevice',
-    metadata: { name: 'mt1', namespace: ns, labels: { rack: 'r1' } },
-    spec: { serialNumber: 'MT1', bmcIp: '127.0.0.7', bmcPort: 8443 },
-    status: {
-      bmcIp: '127.0.0.7',
-      bmcPort: 8443,
+  const bmc = { ip: '127.0.0.7', port: 8443, certSha256: SHA };
+  return discoveredDevice(
+    {
+      name: 'mt1',
+      namespace: ns,
+      labels: { rack: 'r1' },
+      bmc,
       pciAddress: '0000:3b:00.0',
-      dpuNode: 'host-a',
-      bmcCertSha256: SHA,
+      node: 'host-a',
       discovery: 'rack1',
-      ...status,
     },
-  };
+    status,
+  );
 }
 
 function world(opts: {
@@ -48,19 +44,6 @@ function world(opts: {
       strategy: { type: 'OnDelete' },
     },
   } as unknown as DpuSetResource;
-  const created: DpuResource[] = [];
-  const events: string[] = [];
-  const kube = {
-    create: (_kind: string, _ns: string, body: DpuResource) => {
-      created.push(body);
-      return Promise.resolve(body);
-    },
-    patchStatus: () => Promise.resolve({}),
-    event: (_o: unknown, type: string, reason: string, message: string) => {
-      events.push(`${type} ${reason} ${message}`);
-      return Promise.resolve();
-    },
-  } as unknown as Kube;
   const discovery = {
     metadata: { name: 'rack1', namespace: ns },
     spec: {
@@ -68,22 +51,14 @@ function world(opts: {
       bmcCredentialsSecret: { name: 'bmc-credentials', usernameKey: 'user' },
     },
   } as unknown as DpuDiscoveryResource;
-  const ctl = new DpuSetController(
-    kube,
-    {} as Client,
-    {
-      set: () => set,
-      dpus: () => [],
-      bfb: () => ({ metadata: { name: 'bfb-1' } }) as never,
-      nodes: () => [],
-      devices: () => [opts.device],
-      discovery: (_n, name) => (opts.discovery !== false && name === 'rack1' ? discovery : undefined),
-      flavor: (_n, name) =>
-        ({ metadata: { name }, spec: { installPath: opts.flavorPath } }) as unknown as DpuFlavorResource,
-    },
-    { settleTimeoutSeconds: 60, workflowUrl: () => undefined },
-  );
-  return { ctl, created, events };
+  const { ctl, dpus, events } = fakeDpuSetController({
+    set,
+    devices: [opts.device],
+    discovery: opts.discovery !== false ? discovery : undefined,
+    flavor: (_n, name) =>
+      ({ metadata: { name }, spec: { installPath: opts.flavorPath } }) as unknown as DpuFlavorResource,
+  });
+  return { ctl, created: dpus, events };
 }
 
 const BMC = {

@@ -3,7 +3,7 @@
  * service root links, X-Auth-Token on later requests, a token the BMC expired renewed once, logout by
  * DELETE of the Location (tolerant of a session already gone), and the login's faults.
  */
-import { openRedfish, type RedfishError } from '../../activities/redfish/client';
+import { openRedfish } from '../../activities/redfish/client';
 import {
   type Answer,
   ROOT_WITH_SESSIONS,
@@ -12,17 +12,9 @@ import {
   type TestBmc,
   TestPkiPair,
 } from './redfish-test-bmc';
+import { redfishFailure } from '../support/redfish-failure';
 
 const cred = { username: 'root', password: 'secret-password' };
-
-async function failure(p: Promise<unknown>): Promise<RedfishError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RedfishError;
-  }
-  throw new Error('expected a RedfishError, got success');
-}
 
 /** A BMC with sessions: tokens t1, t2, … ; `valid` says which tokens it still honours. */
 function sessionBmc(valid: Set<string>, opts: { loginHeaders?: (n: number) => Record<string, string> } = {}) {
@@ -126,7 +118,7 @@ describe('Redfish client session authentication', () => {
   });
 
   test('wrong credentials: Unauthorized at open naming the BMC, and nothing but the root and the login sent', async () => {
-    const err = await failure(
+    const err = await redfishFailure(
       openRedfish({ address: bmc.address, caPem: bmc.caPem }, { ...cred, password: 'nope' }),
     );
     expect(err.kind).toBe('Unauthorized');
@@ -154,7 +146,7 @@ describe('Redfish client session authentication', () => {
     bmc.route = sessionBmc(valid, {
       loginHeaders: (n) => ({ Location: `/redfish/v1/SessionService/Sessions/${n}` }),
     });
-    const err = await failure(openRedfish({ address: bmc.address, caPem: bmc.caPem }, cred));
+    const err = await redfishFailure(openRedfish({ address: bmc.address, caPem: bmc.caPem }, cred));
     expect(err.kind).toBe('Protocol');
     expect(err.message).toMatch(/without an X-Auth-Token header: use basic authentication/);
   });
@@ -165,7 +157,7 @@ describe('Redfish client session authentication', () => {
       headers: { 'Retry-After': '7' },
       body: { error: { message: 'busy' } },
     });
-    let err = await failure(openRedfish({ address: bmc.address, caPem: bmc.caPem }, cred));
+    let err = await redfishFailure(openRedfish({ address: bmc.address, caPem: bmc.caPem }, cred));
     expect(err.kind).toBe('Unavailable');
     expect(err.retryAfterMs).toBe(7000);
     expect(err.message).toContain(
@@ -173,14 +165,14 @@ describe('Redfish client session authentication', () => {
     );
     const at = new Date(Date.now() + 20_000).toUTCString();
     bmc.route = () => ({ status: 503, headers: { 'Retry-After': at } });
-    err = await failure(openRedfish({ address: bmc.address, caPem: bmc.caPem }, cred));
+    err = await redfishFailure(openRedfish({ address: bmc.address, caPem: bmc.caPem }, cred));
     expect(err.retryAfterMs).toBeGreaterThan(15_000);
     expect(err.retryAfterMs).toBeLessThanOrEqual(20_000);
   });
 
   test('an answer that is not a Redfish service root is refused naming the address', async () => {
     bmc.route = () => ({ status: 200, body: { hello: 'world' } });
-    const err = await failure(openRedfish({ address: bmc.address, caPem: bmc.caPem }, cred));
+    const err = await redfishFailure(openRedfish({ address: bmc.address, caPem: bmc.caPem }, cred));
     expect(err.kind).toBe('Protocol');
     expect(err.message).toContain(`https://${bmc.address}/redfish/v1 is not a Redfish service root`);
   });

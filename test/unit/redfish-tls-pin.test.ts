@@ -5,19 +5,11 @@
  */
 import net from 'node:net';
 import tls from 'node:tls';
-import { openRedfish, type RedfishError } from '../../activities/redfish/client';
+import { openRedfish } from '../../activities/redfish/client';
 import { TestPkiPair } from './redfish-test-bmc';
+import { redfishFailure } from '../support/redfish-failure';
 
 const cred = { username: 'root', password: 'secret-password' };
-
-async function failure(p: Promise<unknown>): Promise<RedfishError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RedfishError;
-  }
-  throw new Error('expected a RedfishError, got success');
-}
 
 /** A TLS server that records every byte a client sends after the handshake. */
 async function recordingTlsServer(pki: TestPkiPair) {
@@ -45,7 +37,7 @@ describe('Redfish client certificate pinning', () => {
   test('a CA pin the BMC certificate does not chain to: CertificateMismatch, and not one byte written', async () => {
     const server = await recordingTlsServer(pki);
     try {
-      const err = await failure(openRedfish({ address: server.address, caPem: pki.otherPem }, cred));
+      const err = await redfishFailure(openRedfish({ address: server.address, caPem: pki.otherPem }, cred));
       expect(err.kind).toBe('CertificateMismatch');
       expect(err.message).toContain(
         `BMC https://${server.address} presented a certificate that does not match`,
@@ -62,7 +54,7 @@ describe('Redfish client certificate pinning', () => {
   test('a wrong leaf SHA-256 beside the right CA: refused, nothing written', async () => {
     const server = await recordingTlsServer(pki);
     try {
-      const err = await failure(
+      const err = await redfishFailure(
         openRedfish({ address: server.address, caPem: pki.caPem, certSha256: 'ab'.repeat(32) }, cred),
       );
       expect(err.kind).toBe('CertificateMismatch');
@@ -78,7 +70,7 @@ describe('Redfish client certificate pinning', () => {
     const server = await recordingTlsServer(pki);
     try {
       const port = server.address.split(':')[1];
-      const err = await failure(openRedfish({ address: `localhost:${port}`, caPem: pki.caPem }, cred));
+      const err = await redfishFailure(openRedfish({ address: `localhost:${port}`, caPem: pki.caPem }, cred));
       expect(err.kind).toBe('CertificateMismatch');
       expect(err.message).toMatch(/not issued for this host by the pinned CA: ERR_TLS_CERT_ALTNAME_INVALID/);
       expect(server.bytes()).toBe(0);
@@ -90,7 +82,7 @@ describe('Redfish client certificate pinning', () => {
   test('no pin and a certificate the system CAs do not trust: refused, never sent insecurely', async () => {
     const server = await recordingTlsServer(pki);
     try {
-      const err = await failure(openRedfish({ address: server.address }, cred));
+      const err = await redfishFailure(openRedfish({ address: server.address }, cred));
       expect(err.kind).toBe('CertificateMismatch');
       expect(err.message).toContain('not trusted by the system CAs and no CA or certificate is pinned');
       expect(server.bytes()).toBe(0);
@@ -106,7 +98,7 @@ describe('Redfish client certificate pinning', () => {
     const { port } = server.address() as net.AddressInfo;
     try {
       const started = Date.now();
-      const err = await failure(
+      const err = await redfishFailure(
         openRedfish({ address: `127.0.0.1:${port}`, caPem: pki.caPem }, cred, { timeoutMs: 300 }),
       );
       expect(err.kind).toBe('Unavailable');
@@ -129,7 +121,7 @@ describe('Redfish client certificate pinning', () => {
       const abort = new AbortController();
       setTimeout(() => abort.abort(), 100);
       const started = Date.now();
-      const err = await failure(
+      const err = await redfishFailure(
         openRedfish({ address: `127.0.0.1:${port}`, caPem: pki.caPem }, cred, {
           timeoutMs: 30_000,
           signal: abort.signal,
@@ -149,7 +141,9 @@ describe('Redfish client certificate pinning', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const { port } = server.address() as net.AddressInfo;
     await new Promise<void>((r) => server.close(() => r()));
-    const err = await failure(openRedfish({ address: `https://127.0.0.1:${port}`, caPem: pki.caPem }, cred));
+    const err = await redfishFailure(
+      openRedfish({ address: `https://127.0.0.1:${port}`, caPem: pki.caPem }, cred),
+    );
     expect(err.kind).toBe('Unavailable');
     expect(err.message).toContain(`cannot reach BMC https://127.0.0.1:${port}: ECONNREFUSED`);
   });

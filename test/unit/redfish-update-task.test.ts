@@ -3,12 +3,7 @@
  * BMC: 202 + Location + Retry-After while the task runs, 204 once and then 404 on the monitor, the
  * Task's Payload recording the request; task failures by DMTF message id.
  */
-import {
-  openRedfish,
-  type RedfishError,
-  type RedfishSession,
-  type Task,
-} from '../../activities/redfish/client';
+import { openRedfish, type RedfishSession, type Task } from '../../activities/redfish/client';
 import {
   type Answer,
   ROOT_WITH_SESSIONS,
@@ -17,19 +12,11 @@ import {
   type TestBmc,
   TestPkiPair,
 } from './redfish-test-bmc';
+import { redfishFailure } from '../support/redfish-failure';
 
 const cred = { username: 'root', password: 'pw' };
 const ACTION = '/redfish/v1/UpdateService/Actions/UpdateService.SimpleUpdate';
 const IMAGE = 'http://10.0.0.1:8080/bfb/??bf.bfb,bf.cfg?/bfb-to-install';
-
-async function failure(p: Promise<unknown>): Promise<RedfishError> {
-  try {
-    await p;
-  } catch (err) {
-    return err as RedfishError;
-  }
-  throw new Error('expected a RedfishError, got success');
-}
 
 /** A BMC (basic auth for brevity) whose tasks, monitor answers and inventory the tests set. */
 class FakeBmc {
@@ -197,7 +184,7 @@ describe('Redfish client SimpleUpdate, task monitor and findUpdateTask', () => {
     const t = bmc.addTask('5', 'Exception', IMAGE, {
       Messages: [{ MessageId: id, Message: `it went wrong (${id})` }],
     });
-    const err = await failure(rf.task({ task: t['@odata.id'], imageUri: IMAGE }));
+    const err = await redfishFailure(rf.task({ task: t['@odata.id'], imageUri: IMAGE }));
     expect(err.kind).toBe(kind);
     expect(err.message).toContain(
       `BMC https://${server.address}: update task /redfish/v1/TaskService/Tasks/5 installing ${IMAGE} ended Exception`,
@@ -208,7 +195,7 @@ describe('Redfish client SimpleUpdate, task monitor and findUpdateTask', () => {
   });
 
   test('a task the BMC no longer has (monitor and task 404) is NotFound saying how to decide what happened', async () => {
-    const err = await failure(
+    const err = await redfishFailure(
       rf.task({
         task: '/redfish/v1/TaskService/Tasks/77',
         monitor: '/redfish/v1/TaskService/Tasks/77/Monitor',
@@ -225,19 +212,19 @@ describe('Redfish client SimpleUpdate, task monitor and findUpdateTask', () => {
   test('a monitor answering 503 + Retry-After is Unavailable with retryAfterMs', async () => {
     const t = bmc.addTask('6', 'Running', IMAGE);
     bmc.monitor = () => ({ status: 503, headers: { 'Retry-After': '2' } });
-    const err = await failure(rf.task({ task: t['@odata.id'], monitor: t.TaskMonitor }));
+    const err = await redfishFailure(rf.task({ task: t['@odata.id'], monitor: t.TaskMonitor }));
     expect(err).toMatchObject({ kind: 'Unavailable', retryAfterMs: 2000, resource: t.TaskMonitor });
   });
 
   test('SimpleUpdate refused because another update runs (DPF: 400 "Another update is in progress") is Unavailable', async () => {
     bmc.update = () => ({ status: 400, body: { error: { message: 'Another update is in progress' } } });
-    const err = await failure(rf.simpleUpdate({ imageUri: IMAGE }));
+    const err = await redfishFailure(rf.simpleUpdate({ imageUri: IMAGE }));
     expect(err.kind).toBe('Unavailable');
     expect(err.message).toMatch(/is running another update .*findUpdateTask finds it/);
   });
 
   test('a TransferProtocol the action does not allow is refused before anything is posted', async () => {
-    const err = await failure(rf.simpleUpdate({ imageUri: 'tftp://10.0.0.1/bf.bfb' }));
+    const err = await redfishFailure(rf.simpleUpdate({ imageUri: 'tftp://10.0.0.1/bf.bfb' }));
     expect(err.kind).toBe('UpdateRejected');
     expect(err.message).toContain('does not fetch images over TFTP (it allows HTTP, HTTPS)');
     expect(server.seen.some((r) => r.method === 'POST')).toBe(false);
@@ -254,7 +241,7 @@ describe('Redfish client SimpleUpdate, task monitor and findUpdateTask', () => {
         },
       },
     });
-    const err = await failure(rf.simpleUpdate({ imageUri: IMAGE }));
+    const err = await redfishFailure(rf.simpleUpdate({ imageUri: IMAGE }));
     expect(err.kind).toBe('ImageFetchFailed');
   });
 

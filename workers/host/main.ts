@@ -64,6 +64,7 @@ export async function runHostWorkers(placements: HostPlacement[], metricsAddress
           dataConverter,
           stateDir: vfConfigOf(p)?.stateDir ?? p.stateDir,
           qmpDir: p.qmpDir,
+          pools: vfConfigOf(p)?.pools,
         }),
       ),
     ),

@@ -12,7 +12,7 @@ import fs from 'node:fs';
 import * as path from 'node:path';
 import { createNetdevActivities } from '../../activities/netdev';
 import { createSysfsActivities } from '../../activities/sysfs';
-import { createVmActivities } from '../../activities/vfio';
+import { createVmActivities, type VmClaimPool } from '../../activities/vfio';
 import { hostTaskQueue } from '../../model/task-queues';
 import { checkNodeName } from '../../model/validation';
 import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
@@ -28,6 +28,8 @@ export interface HostWorkerOptions extends WorkerConnectionOptions {
   qmpDir?: string;
   /** The bundle of HOST_WORKFLOWS to run (tests pass one made once per run); default: as below. */
   workflowBundle?: { code: string };
+  /** The VF config's pools: guest VFClaims may name one instead of a PF. */
+  pools?: VmClaimPool[];
 }
 
 export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker> {
@@ -54,6 +56,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
         sysfsRoot: opts.sysfsRoot,
         stateDir: opts.stateDir,
         qmpDir: opts.qmpDir,
+        pools: opts.pools,
       }),
     },
   });

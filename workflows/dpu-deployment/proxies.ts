@@ -16,3 +16,10 @@ export function settleWaits(timeoutSeconds: number): KubeActivities {
     heartbeatWait(timeoutSeconds, { initialInterval: '2 seconds', maximumAttempts: 5 }),
   );
 }
+
+/** Waiting for one DPU's services to run on it (Argo CD health in its DPU cluster): alive through heartbeats. */
+export function servicesWaits(timeoutSeconds: number): KubeActivities {
+  return proxyActivities<KubeActivities>(
+    heartbeatWait(timeoutSeconds, { initialInterval: '2 seconds', maximumAttempts: 5 }),
+  );
+}

@@ -7,7 +7,7 @@ import { API_CALL } from '../toolkit/proxy-options';
 
 type HostClusterActivities = Pick<
   KubeActivities,
-  'applyHostVfClaim' | 'reportHostVfClaim' | 'deleteHostVfClaim'
+  'authorizeGuestVfClaim' | 'applyHostVfClaim' | 'reportHostVfClaim' | 'deleteHostVfClaim'
 >;
 
 /** The host cluster's mirror VFClaim, on the control queue (host credentials). */

@@ -3,7 +3,9 @@
  * only broker between the two clusters (no credentials of one in the other).
  *
  *   guest controller ──signalWithStart──▶ vfClaim
- *     host worker   vfClaimPreflight (PF here? VM's QMP socket here?) — nothing made before it
+ *     guest worker  resolveGuestPodVm (a pod claim: its guest node, named after its VM)
+ *     control       authorizeGuestVfClaim (the host's grants: may this guest claim this VM, PF, pool?)
+ *     host worker   vfClaimPreflight (PF or pool here? VM's QMP socket here?) — nothing made before it
  *     control       applyHostVfClaim (the host cluster's mirror, host credentials)
  *     child         vmClaim (create VF, vfio-pci, QMP device_add) ─vmClaimAttached─▶
  *     control/guest status Attached + the VF's address on both claims
@@ -20,6 +22,7 @@ import {
   ChildWorkflowFailure,
   condition,
   setHandler,
+  patched,
   startChild,
   workflowInfo,
   type ChildWorkflowHandle,
@@ -68,28 +71,60 @@ export async function vfClaim(input: VfClaimInput): Promise<VfClaimStatus> {
 
   const bad = vfClaimSpecProblem(spec);
   if (bad) return failAndWaitRelease(`${bad}: fix the VFClaim's spec`);
+  let vm = spec.vmName ?? '';
+  let forPod = '';
+  if (spec.podName !== undefined) {
+    // Only claims naming a pod (none before podName existed) make this call.
+    try {
+      const found = await toGuest.resolveGuestPodVm({ guest, pod: spec.podName });
+      vm = found.vm;
+      forPod = ` for pod ${guest.namespace}/${spec.podName} (guest node ${found.guestNode})`;
+    } catch (err) {
+      return failAndWaitRelease(failureMessage(err));
+    }
+  }
+  // The host's grants (model/vf-claim-grants.ts); runs started before they existed replay without.
+  if (patched('vf-claim-guest-grants')) {
+    const { refused } = await hostClusterCalls.authorizeGuestVfClaim({
+      cluster: guest.cluster,
+      vm,
+      ...(spec.pool !== undefined ? { pool: spec.pool } : { pfAddress: spec.pfAddress }),
+    });
+    if (refused) return failAndWaitRelease(`refused${forPod}: ${refused}`);
+  }
   let qmpSocket: string;
+  let pf: string;
   try {
-    ({ qmpSocket } = await hostChecks(spec.nodeName).vfClaimPreflight({
-      pf: spec.pfAddress,
-      vm: spec.vmName,
-    }));
+    const checked = await hostChecks(spec.nodeName).vfClaimPreflight({
+      ...(spec.pool !== undefined ? { pool: spec.pool } : { pf: spec.pfAddress }),
+      vm,
+    });
+    qmpSocket = checked.qmpSocket;
+    // Results recorded before pools existed carry no pf: it was the spec's.
+    pf = checked.pf ?? (spec.pfAddress as string);
   } catch (err) {
-    return failAndWaitRelease(failureMessage(err, hint));
+    const why = failureMessage(err, hint);
+    return failAndWaitRelease(forPod ? `VM ${vm}${forPod}: ${why}` : why);
   }
   if (released) {
     await toGuest.releaseGuestVfClaim({ guest });
     return status;
   }
 
-  await report({ phase: 'Claiming', message: `claiming a VF of ${spec.pfAddress} on ${spec.nodeName}` });
+  const from = spec.pool !== undefined ? `${pf} (pool ${spec.pool})` : pf;
+  await report({
+    phase: 'Claiming',
+    message: `claiming a VF of ${from} on ${spec.nodeName} for VM ${vm}${forPod}`,
+    pfAddress: pf,
+    vmName: vm,
+  });
   const hostRef = await hostClusterCalls.applyHostVfClaim({ guest, spec, workflowId });
-  const vmClaimId = vmClaimWorkflowId(spec.nodeName, spec.vmName, spec.pfAddress);
+  const vmClaimId = vmClaimWorkflowId(spec.nodeName, vm, pf);
   // By its registered name (model/workflow-types.ts): nothing borrows from another flow's folder.
   const vmInput = {
     node: spec.nodeName,
-    pf: spec.pfAddress,
-    vm: spec.vmName,
+    pf,
+    vm,
     qmpSocket,
     notifyWorkflowId: workflowId,
   };
@@ -104,7 +139,7 @@ export async function vfClaim(input: VfClaimInput): Promise<VfClaimStatus> {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     await hostClusterCalls.deleteHostVfClaim({ ref: hostRef });
     return failAndWaitRelease(
-      `VM ${spec.vmName} already has a claim on ${spec.pfAddress} of ${spec.nodeName} (workflow ${vmClaimId}): release it first`,
+      `VM ${vm} already has a claim on ${pf} of ${spec.nodeName} (workflow ${vmClaimId}): release it first`,
     );
   }
   let outcome: { failure?: unknown } | undefined;
@@ -115,8 +150,8 @@ export async function vfClaim(input: VfClaimInput): Promise<VfClaimStatus> {
 
   await condition(() => attached !== undefined || outcome !== undefined || released);
   if (attached && !outcome) {
-    const vf = { phase: 'Attached' as const, vfAddress: attached.pciAddress };
-    const message = `VF ${attached.pciAddress} of ${spec.pfAddress} on ${spec.nodeName} is in VM ${spec.vmName} (QMP id ${attached.deviceId})`;
+    const vf = { phase: 'Attached' as const, vfAddress: attached.pciAddress, pfAddress: pf, vmName: vm };
+    const message = `VF ${attached.pciAddress} of ${from} on ${spec.nodeName} is in VM ${vm}${forPod} (QMP id ${attached.deviceId})`;
     await hostClusterCalls.reportHostVfClaim({ ref: hostRef, status: { ...vf, message, workflowId } });
     await report({ ...vf, message });
     await condition(() => outcome !== undefined || released);

@@ -18,7 +18,7 @@ import {
   type VmClaimStatus,
 } from '../../model/vm-claim-api';
 import { checkPciAddress } from '../../model/validation';
-import { hostCalls } from './proxies';
+import { hostCalls, hotplugCalls } from './proxies';
 
 export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
   const bad =
@@ -49,7 +49,7 @@ export async function vmClaim(input: VmClaimInput): Promise<VmClaimStatus> {
 
     status.phase = 'HotPlugging';
     undo.push(() => acts.qmpDeviceDel({ qmpSocket: input.qmpSocket, id: status.deviceId as string }));
-    await acts.qmpDeviceAdd({
+    await hotplugCalls(input.node).qmpDeviceAdd({
       qmpSocket: input.qmpSocket,
       id: status.deviceId as string,
       pciAddress: claimed.pciAddress,

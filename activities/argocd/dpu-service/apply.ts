@@ -4,8 +4,7 @@
  * one last written (no resync, no pod restarts for nothing).
  */
 import { createHash } from 'node:crypto';
-import * as k8s from '@kubernetes/client-node';
-import { isConflict } from '../../../platform/kube/client';
+import { isConflict, jsonPatch } from '../../../platform/kube/client';
 import {
   ARGO_APPLICATIONS,
   ARGO_GROUP,
@@ -25,8 +24,6 @@ export interface ApplyInput extends ClusterTarget {
   namespace: string;
   release: ServiceRelease;
 }
-
-const JSON_PATCH = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
 
 /** A short hash of what we write into an Application: unchanged hash, nothing to write. */
 export function applicationHash(
@@ -86,7 +83,7 @@ export function applyActivity({ dpuCluster }: ServiceClusters) {
           value: [...new Set([...(have.metadata.finalizers ?? []), ...finalizers])],
         },
       ];
-      await k.custom.patchNamespacedCustomObject({ ...appRef(input.service), body: ops }, JSON_PATCH);
+      await k.custom.patchNamespacedCustomObject({ ...appRef(input.service), body: ops }, jsonPatch());
       return { changed: true, hash };
     },
   };

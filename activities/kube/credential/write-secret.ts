@@ -3,7 +3,8 @@
  * an issued token, as a kubeconfig or as token + ca.crt + server. It writes
  * only a Secret of its own request.
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubeClientModule } from '../../../platform/kube/client-module';
 import { isNotFound } from '../../../platform/kube/client';
 import {
   CREDENTIAL_LABEL,
@@ -37,7 +38,7 @@ export function secretData(spec: CredentialSpec, t: IssuedToken): Record<string,
     contexts: [{ name: cluster, context: { cluster, user, namespace: spec.serviceAccount.namespace } }],
     'current-context': cluster,
   };
-  return { kubeconfig: k8s.dumpYaml(kubeconfig) };
+  return { kubeconfig: kubeClientModule().dumpYaml(kubeconfig) };
 }
 
 export function writeSecretActivity({ host }: CredentialClusters) {

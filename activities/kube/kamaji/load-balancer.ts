@@ -6,7 +6,8 @@
  * internal/clustermanager/kamaji/manifests/keepalived.yaml @ 1f6a80c0b087,
  * with the tolerations and node affinity handler.go adds (reconcileKeepalived).
  */
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
+import { kubeClientModule } from '../../../platform/kube/client-module';
 import type { KamajiSettings } from '../../../model/resources/common';
 import { DPU_CLUSTER_LABEL, kamajiObjectNames, ownedByCluster } from '../../../model/dpu-cluster';
 import { isNotFound, statusCode, type Kube } from '../../../platform/kube/client';
@@ -127,7 +128,7 @@ export async function applyLoadBalancer(host: Kube, t: LoadBalancerTarget): Prom
   const { configMap, daemonSet } = keepalivedObjects(t);
   const namespace = t.cluster.namespace;
   const name = configMap.metadata!.name!;
-  const apps = host.kc.makeApiClient(k8s.AppsV1Api);
+  const apps = host.kc.makeApiClient(kubeClientModule().AppsV1Api);
   await createOrReplace(
     () => host.core.createNamespacedConfigMap({ namespace, body: configMap }),
     async () => {
@@ -175,7 +176,7 @@ export async function deleteLoadBalancer(
 ): Promise<string[]> {
   const name = kamajiObjectNames(cluster.name).keepalived;
   const namespace = cluster.namespace;
-  const apps = host.kc.makeApiClient(k8s.AppsV1Api);
+  const apps = host.kc.makeApiClient(kubeClientModule().AppsV1Api);
   const deleted: string[] = [];
   for (const [kind, del] of [
     ['DaemonSet', () => apps.deleteNamespacedDaemonSet({ namespace, name })],
