@@ -7,7 +7,7 @@ export type {
   VfCountChange,
   VfCountRequest,
 } from './activities';
-export { listVfs, readNumVfs, readTotalVfs, setNumVfs } from './sriov';
+export { listPfs, listVfs, readNumVfs, readTotalVfs, setNumVfs } from './sriov';
 export type { SetNumVfsOptions, SetNumVfsResult, VfInfo } from './sriov';
 export { bindDriver, readDriver } from './driver';
 export type { BindDriverOptions } from './driver';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { checkNumVfs, checkPciAddress } from '../../model/validation';
 import { readAttr, readIntAttr, readLinkName, writeAttr } from './attrs';
-import { netdevsIn } from './netdev';
+import { netdevsIn, readNetdevs } from './netdev';
 import { SysfsErrorType, errnoOf, nonRetryable, retryable } from './errors';
 import { assertPciAddress, requirePciDevice } from './paths';
 
@@ -163,4 +163,21 @@ export async function setNumVfs(
     await waitForCount(pciAddress, pfDir, value, wait);
   }
   return { previous, current: numVfs, writes };
+}
+
+/** The SR-IOV PFs of a host: PCI functions with sriov_totalvfs, in address order, with their netdev names. */
+export async function listPfs(root: string): Promise<Array<{ pciAddress: string; netdevs: string[] }>> {
+  const dir = path.join(root, 'bus', 'pci', 'devices');
+  const out = [];
+  for (const addr of (await fs.readdir(dir)).sort()) {
+    if (checkPciAddress(addr) !== undefined) continue;
+    try {
+      await fs.access(path.join(dir, addr, 'sriov_totalvfs'));
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') continue; // not an SR-IOV PF
+      throw err;
+    }
+    out.push({ pciAddress: addr, netdevs: await readNetdevs(root, addr) });
+  }
+  return out;
 }

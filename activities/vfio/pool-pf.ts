@@ -7,34 +7,13 @@
  * harvester/pcidevices pkg/apis/devices.harvesterhci.io/v1beta1/
  * sriovnetworkdevice.go @ a68f55420090741494da5aa1bf3f957de065ef70).
  */
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
-import { checkPciAddress } from '../../model/validation';
-import { listVfs, readNetdevs, readNumVfs, readTotalVfs } from '../sysfs';
-import { errnoOf } from '../sysfs/errors';
+import { listPfs, listVfs, readNumVfs, readTotalVfs } from '../sysfs';
 import { poolHasNoPf, poolNotOnHost } from './failures';
 
 /** What a VM claim needs of a pool: its name and its PFs (netdev names or PCI addresses). */
 export interface VmClaimPool {
   name: string;
   selector: { pfNames: string[] };
-}
-
-/** The SR-IOV PFs of this host, with their netdev names. */
-async function hostPfs(root: string): Promise<Array<{ pciAddress: string; netdevs: string[] }>> {
-  const dir = path.join(root, 'bus', 'pci', 'devices');
-  const out = [];
-  for (const addr of (await fs.readdir(dir)).sort()) {
-    if (checkPciAddress(addr) !== undefined) continue;
-    try {
-      await fs.access(path.join(dir, addr, 'sriov_totalvfs'));
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') continue; // not an SR-IOV PF
-      throw err;
-    }
-    out.push({ pciAddress: addr, netdevs: await readNetdevs(root, addr) });
-  }
-  return out;
 }
 
 /** Whether `pf` can give a VF now: one not bound to vfio-pci, or none yet and room to make one. */
@@ -62,7 +41,7 @@ export async function poolPf(
       pools.map((p) => p.name),
     );
   const wanted = config.selector.pfNames;
-  const pfs = (await hostPfs(root)).filter(
+  const pfs = (await listPfs(root)).filter(
     (pf) => wanted.includes(pf.pciAddress) || pf.netdevs.some((n) => wanted.includes(n)),
   );
   if (!pfs.length) throw poolHasNoPf(pool, node, wanted);

@@ -4,12 +4,10 @@
  * index range, vendor and driver; the pool also says which DPU and VLAN the
  * xPU side of a lease gets.
  */
-import * as fs from 'node:fs/promises';
-import * as path from 'node:path';
 import type { ApplicationFailure } from '@temporalio/common';
-import { listVfs, readOperstate, readVendor, readNetdevs, SysfsErrorType } from '../../activities/sysfs';
+import { listPfs, listVfs, readOperstate, readVendor, SysfsErrorType } from '../../activities/sysfs';
 import { errnoOf } from '../../activities/sysfs/errors';
-import { checkNamespace, checkPciAddress } from '../../model/validation';
+import { checkNamespace } from '../../model/validation';
 import { checkVlan, type XpuSide } from '../../model/vf';
 
 export interface PoolSelector {
@@ -94,32 +92,18 @@ export function poolProblems(pool: PoolConfig): string[] {
   return out;
 }
 
-/** PFs of the node: PCI functions with sriov_totalvfs, with their netdev name. */
-async function listPfs(root: string): Promise<Array<{ pciAddress: string; ifname?: string }>> {
-  const dir = path.join(root, 'bus', 'pci', 'devices');
-  const out = [];
-  for (const addr of (await fs.readdir(dir)).sort()) {
-    if (checkPciAddress(addr) !== undefined) continue;
-    try {
-      await fs.access(path.join(dir, addr, 'sriov_totalvfs'));
-    } catch (err) {
-      if (errnoOf(err) === 'ENOENT') continue; // not an SR-IOV PF
-      throw err;
-    }
-    out.push({ pciAddress: addr, ifname: (await readNetdevs(root, addr))[0] });
-  }
-  return out;
-}
-
 /** The pool's VFs on this node now, with health (VF driver as selected, PF link not down). */
 export async function discoverPool(root: string, pool: PoolConfig): Promise<PoolVf[]> {
   const inRange = parseRange(pool.selector.vfRange);
   if (typeof inRange === 'string') throw new Error(inRange);
-  const pfs = (await listPfs(root)).filter(
-    (pf) =>
-      pool.selector.pfNames.includes(pf.pciAddress) ||
-      (pf.ifname !== undefined && pool.selector.pfNames.includes(pf.ifname)),
-  );
+  // A PF is named by its PCI address or its first netdev.
+  const pfs = (await listPfs(root))
+    .map((pf) => ({ pciAddress: pf.pciAddress, ifname: pf.netdevs[0] }))
+    .filter(
+      (pf) =>
+        pool.selector.pfNames.includes(pf.pciAddress) ||
+        (pf.ifname !== undefined && pool.selector.pfNames.includes(pf.ifname)),
+    );
   const out: PoolVf[] = [];
   for (const pf of pfs) {
     const pfLink = await readOperstate(root, pf.pciAddress);
