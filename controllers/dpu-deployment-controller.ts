@@ -26,6 +26,7 @@ import type { Kube } from '../platform/kube/client';
 import { setCondition } from '../model/resources/conditions';
 import {
   DPUSET_LABEL,
+  TEMPLATE_HASH_ANNOTATION,
   refOf,
   type BfbResource,
   type DpuFlavorResource,
@@ -47,6 +48,7 @@ import {
 } from '../model/dpu-deployment';
 import {
   deploymentDeletedSignal,
+  deploymentDpusChangedSignal,
   deploymentPlannedSignal,
   type DeploymentPlan,
   type DpuDeploymentInput,
@@ -57,6 +59,7 @@ import { WorkflowType } from '../model/workflow-types';
 import { addFinalizer, objectWorkflow, SignalledOnce } from './object-workflow';
 import { templateHash } from './template-hash';
 import { applyChain, applyDpuServices, applyDpuSets, type ResolvedService } from './dpu-deployment-objects';
+import { isDpuReady } from '../activities/kube/dpuset';
 
 export interface DpuDeploymentLookups {
   deployment(namespace: string, name: string): DpuDeploymentResource | undefined;
@@ -83,6 +86,8 @@ export class DpuDeploymentController {
   private readonly signalled: SignalledOnce;
   /** Each deployment's workflow ID by key, so a deployment gone from the cache can still be told. */
   private readonly workflowOf = new Map<string, { uid: string; workflowId: string }>();
+  /** What each deployment's workflow was last told of its DPUs (by deployment uid). */
+  private readonly dpusTold = new Map<string, string>();
 
   constructor(
     private readonly kube: Kube,
@@ -240,7 +245,32 @@ export class DpuDeploymentController {
       deploymentPlannedSignal,
       plan,
     );
+    await this.tellDpusChanged(uid, workflowId, mine);
     await this.writeChecked(dep, revision, workflowId);
+  }
+
+  /**
+   * Wakes the workflow's rollout when what it reads of the sets' DPUs (readDpuSetHealth: each DPU's
+   * phase, readiness at its generation and template hash) changed since it was last told: a DPU the
+   * set made, or whose own flow ended Ready or in Error, is seen at once, not at the next poll.
+   */
+  private async tellDpusChanged(uid: string, workflowId: string, dpus: DpuResource[]): Promise<void> {
+    const seen = dpus
+      .map(
+        (d) =>
+          `${d.metadata.name} ${d.status?.phase ?? 'Unknown'} ${isDpuReady(d)} ${d.metadata.annotations?.[TEMPLATE_HASH_ANNOTATION] ?? ''}`,
+      )
+      .sort()
+      .join('\n');
+    const told = this.dpusTold.get(uid);
+    if (told === seen || (told === undefined && !dpus.length)) return;
+    try {
+      await this.temporal.workflow.getHandle(workflowId).signal(deploymentDpusChangedSignal);
+    } catch (err) {
+      // Ended (the deployment was deleted and its teardown finished): nothing left to wake.
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    this.dpusTold.set(uid, seen);
   }
 
   /** Names each template, configuration, BFB and flavor the deployment names and the cache does not hold. */
@@ -393,6 +423,7 @@ export class DpuDeploymentController {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
     this.signalled.remember(known.uid, 'delete');
+    this.dpusTold.delete(known.uid);
     this.workflowOf.delete(key);
   }
 }

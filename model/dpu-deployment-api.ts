@@ -61,6 +61,11 @@ export interface DpuDeploymentInput {
 
 export const deploymentPlannedSignal = defineSignal<[DeploymentPlan]>('deploymentPlanned');
 export const deploymentDeletedSignal = defineSignal('deploymentDeleted');
+/**
+ * A DPU of the deployment's sets changed (made, Ready, in Error, on another template): the
+ * rollout looks again now instead of at its next poll. Sent by the controller, which watches DPUs.
+ */
+export const deploymentDpusChangedSignal = defineSignal('deploymentDpusChanged');
 export const deploymentProgressQuery = defineQuery<DeploymentProgress>('deploymentProgress');
 
 /** A plan replaces another when it is of a newer generation, or moves to another revision. */

@@ -332,6 +332,13 @@ test('a deployment rolled from one BFB and service version to the next takes eac
     const d = await getDeployment('edge');
     return cond(d, 'RolloutProgressing')?.reason === 'RolloutComplete' ? d : undefined;
   });
+  // The controller woke the rollout as the set's DPUs came up (the workflow's own poll is 30 s).
+  const history = await h.client.workflow.getHandle(first.status!.workflowId!).fetchHistory();
+  expect(
+    history.events?.filter(
+      (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'deploymentDpusChanged',
+    ).length,
+  ).toBeGreaterThan(0);
   const v1 = (
     await h.kube.list<DpuServiceResource>('DPUService', NS, 'provisioning.xpuflow.dev/dpudeployment=edge')
   )[0];
@@ -341,21 +348,8 @@ test('a deployment rolled from one BFB and service version to the next takes eac
     expect(node?.metadata?.labels?.[labelKey]).toBe(v1.spec.nodeSelector![labelKey]);
   }
 
-  // Count every cordon of the host nodes from now on, from the API server's watch.
-  const cordons = new Map<string, number>();
-  const unschedulable = new Map<string, boolean>();
-  const watch = await new k8s.Watch(h.host.kc).watch(
-    '/api/v1/nodes',
-    {},
-    (_t, node: k8s.V1Node) => {
-      const name = node.metadata!.name!;
-      const now = !!node.spec?.unschedulable;
-      if (now && !unschedulable.get(name)) cordons.set(name, (cordons.get(name) ?? 0) + 1);
-      unschedulable.set(name, now);
-    },
-    () => undefined,
-  );
-  const flashesBefore = fleet.dpus.map((d) => d.dms.counters.flashes);
+  // Count every cordon of the host nodes and every flash of the DPUs from now on.
+  const counting = await countDisruptions();
 
   // The next BFB and the next service version, in one change of the deployment.
   await createBfb('bf-2-9-2', 'bf-bundle-2.9.2.bfb', '2.9.2');
@@ -378,12 +372,12 @@ test('a deployment rolled from one BFB and service version to the next takes eac
       ? d
       : undefined;
   });
-  watch.abort();
+  const disruptions = counting.stop();
 
   // Exactly one disruption per DPU: one cordon of its host, one flash.
   for (const [i, d] of fleet.dpus.entries()) {
-    expect(cordons.get(d.host.node)).toBe(1);
-    expect(d.dms.counters.flashes).toBe(flashesBefore[i] + 1);
+    expect(disruptions.cordonsOf.get(d.host.node)).toBe(1);
+    expect(disruptions.flashesOf[i]).toBe(1);
   }
   // The services moved with the flash: each DPU node carries the new revision, which the new DPUService selects.
   const services = await h.waitFor("the old revision's DPUService deleted", async () => {
@@ -427,9 +421,12 @@ test('a deployment rolled from one BFB and service version to the next takes eac
   for (const n of names) expect(stdout).toMatch(new RegExp(`${n}\\s+Ready`));
 });
 
-/** Counts cordons of the host nodes (from the API server's watch) and flashes of the DPUs from now on. */
+/**
+ * Counts cordons of the host nodes (from the API server's watch) and flashes of the DPUs from now
+ * on: per host node and per DPU of the fleet (in fleet order), and in all.
+ */
 async function countDisruptions() {
-  const cordons = new Map<string, number>();
+  const cordonsOf = new Map<string, number>();
   const unschedulable = new Map<string, boolean>();
   const watch = await new k8s.Watch(h.host.kc).watch(
     '/api/v1/nodes',
@@ -437,7 +434,7 @@ async function countDisruptions() {
     (_t, node: k8s.V1Node) => {
       const name = node.metadata!.name!;
       const now = !!node.spec?.unschedulable;
-      if (now && !unschedulable.get(name)) cordons.set(name, (cordons.get(name) ?? 0) + 1);
+      if (now && !unschedulable.get(name)) cordonsOf.set(name, (cordonsOf.get(name) ?? 0) + 1);
       unschedulable.set(name, now);
     },
     () => undefined,
@@ -446,9 +443,12 @@ async function countDisruptions() {
   return {
     stop() {
       watch.abort();
+      const flashesOf = fleet.dpus.map((d, i) => d.dms.counters.flashes - flashesBefore[i]);
       return {
-        cordons: [...cordons.values()].reduce((a, b) => a + b, 0),
-        flashes: fleet.dpus.reduce((n, d, i) => n + d.dms.counters.flashes - flashesBefore[i], 0),
+        cordonsOf,
+        flashesOf,
+        cordons: [...cordonsOf.values()].reduce((a, b) => a + b, 0),
+        flashes: flashesOf.reduce((a, b) => a + b, 0),
       };
     },
   };

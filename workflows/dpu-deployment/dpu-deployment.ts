@@ -21,6 +21,7 @@
 import { condition, continueAsNew, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import {
   deploymentDeletedSignal,
+  deploymentDpusChangedSignal,
   deploymentPlannedSignal,
   deploymentProgressQuery,
   replacesPlan,
@@ -56,6 +57,8 @@ interface Run {
   doneRevision?: string;
   deleting: boolean;
   pollSeconds: number;
+  /** deploymentDpusChanged signals so far: each wakes a rollout waiting for its DPUs. */
+  dpusChanged: number;
   progress: DeploymentProgress;
 }
 
@@ -65,8 +68,9 @@ export async function dpuDeployment(input: DpuDeploymentInput): Promise<string> 
     plan: input.plan,
     doneRevision: input.doneRevision,
     deleting: false,
-    // A DPU's update ending wakes the loop at once; the poll only notices DPUs the sets made meanwhile.
+    // A DPU's update ending, or the controller seeing the sets' DPUs change, wakes the loop at once; the poll is the fallback.
     pollSeconds: input.pollSeconds ?? 30,
+    dpusChanged: 0,
     progress: { phase: 'Waiting', dpus: [], message: 'waiting for a plan from the controller' },
   };
   if (input.plan) run.progress.plan = input.plan;
@@ -75,6 +79,10 @@ export async function dpuDeployment(input: DpuDeploymentInput): Promise<string> 
   });
   setHandler(deploymentDeletedSignal, () => {
     run.deleting = true;
+  });
+  // Histories from before this signal have none of it: they wake and replay as they did.
+  setHandler(deploymentDpusChangedSignal, () => {
+    run.dpusChanged++;
   });
   setHandler(deploymentProgressQuery, () => run.progress);
 
@@ -152,6 +160,8 @@ async function rollOut(run: Run, plan: DeploymentPlan): Promise<void> {
 
   const replaced = () => run.deleting || run.plan !== plan;
   for (;;) {
+    // Taken before the read: a change the read may have missed still wakes the wait below.
+    const dpusSeen = run.dpusChanged;
     const health = (
       await Promise.all(
         plan.dpuSets.map((set) => kubeCalls.readDpuSetHealth({ namespace: run.ref.namespace, name: set })),
@@ -217,8 +227,10 @@ async function rollOut(run: Run, plan: DeploymentPlan): Promise<void> {
       }
     }
     const seen = changed;
+    // Woken by a DPU's update ending, by the controller seeing the sets' DPUs change (one the set made, or
+    // whose own flow ended, Ready or in Error), or by the poll.
     await condition(
-      () => changed !== seen || (replaced() && running.size === 0),
+      () => changed !== seen || run.dpusChanged !== dpusSeen || (replaced() && running.size === 0),
       `${run.pollSeconds} seconds`,
     );
   }
