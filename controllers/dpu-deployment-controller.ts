@@ -410,6 +410,11 @@ export class DpuDeploymentController {
       objectWorkflow(WorkflowType.dpuDeployment, dpuDeploymentWorkflowId(ref), input),
       deploymentDeletedSignal,
     );
+    // Its teardown waits for the sets' DPUs to go: each one gone wakes it.
+    const mine = this.look
+      .dpus(dep.metadata.namespace!)
+      .filter((d) => d.metadata.labels?.[DPUSET_LABEL]?.startsWith(`${dep.metadata.name}-`));
+    await this.tellDpusChanged(uid, dpuDeploymentWorkflowId(ref), mine);
     this.workflowOf.delete(key);
   }
 

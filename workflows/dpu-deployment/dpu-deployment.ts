@@ -18,7 +18,7 @@
  * (templates exist, resources fit the flavor, the BFB satisfies each
  * template's versions) before it signals it: an unchecked plan never gets here.
  */
-import { condition, continueAsNew, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import { condition, continueAsNew, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import {
   deploymentDeletedSignal,
   deploymentDpusChangedSignal,
@@ -129,7 +129,10 @@ async function tearDown(run: Run): Promise<void> {
       run.progress.message = message;
       if (message !== said) await say(run, 'True', 'AwaitingDeletion', message, 'Normal', 'Deleting');
       said = message;
-      await sleep(`${wait} seconds`);
+      // The controller's word that the sets' DPUs changed (one gone) ends the wait early. A condition's
+      // timeout is the same timer a sleep starts, so histories from before replay alike.
+      const dpusSeen = run.dpusChanged;
+      await condition(() => run.dpusChanged !== dpusSeen, `${wait} seconds`);
       // Slowly longer (1, 2, 3 … 15 s): a stage that ends soon is seen soon, a long one costs few events.
       wait = Math.min(wait + 1, 15);
     }
