@@ -56,14 +56,15 @@ const { describe: describeVf } = requirePrerequisites(
 jest.setTimeout(120_000);
 const run = promisify(execFile);
 
+// The kube harness's pace (test/kube/kube-harness.ts TIMING): a flash seen done at the second poll.
 const FAST = {
-  flashMs: 4_000,
-  rebootMs: 1_000,
+  flashMs: 2_000,
+  rebootMs: 500,
   bfbSizeBytes: 2 ** 20,
   timing: {
-    expectedFlashSeconds: 4,
+    expectedFlashSeconds: 2,
     pollInitialSeconds: 1,
-    pollMaxSeconds: 2,
+    pollMaxSeconds: 1,
     rebootDelaySeconds: 1,
     hostScheduleToStartSeconds: 30,
   },
@@ -99,32 +100,41 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
       { timeoutMs, everyMs: 500, explain },
     );
 
-  async function fleet(name: string, dpusPerHost: number): Promise<SimFleet> {
-    const f = await startSimFleet({
-      ...FAST,
-      hosts: 1,
-      dpusPerHost,
-      dir: path.join(dir, name),
-      prefix: `${name}-`,
-    });
-    fleets.push(f);
-    await startFleetHostWorkers(client, f, {
-      logFile: path.join(dir, `${name}-hosts.log`),
-      env: env(),
-      started: (w) => workers.push(w),
-    });
-    return f;
-  }
+  /**
+   * The tests' fleets, each a host of its own with the DPUs its test provisions, all started before
+   * the first test and served by one host-workers process (one process to start, not one a test).
+   */
+  const FLEETS = { ready: 2, history: 3, matching: 2, frontend: 1 } as const;
+  const fleetOf = new Map<keyof typeof FLEETS, SimFleet>();
+  const fleet = (name: keyof typeof FLEETS): SimFleet => fleetOf.get(name)!;
 
   beforeAll(async () => {
     await cluster.start();
     client = await cluster.connect(codecDataConverter(env()));
-    controlWorker = await startControlWorker(client, {
-      dir,
-      logFile: path.join(dir, 'control.log'),
-      env: env(),
-      started: (w) => workers.push(w),
-    });
+    for (const [name, dpusPerHost] of Object.entries(FLEETS) as Array<[keyof typeof FLEETS, number]>) {
+      const f = await startSimFleet({
+        ...FAST,
+        hosts: 1,
+        dpusPerHost,
+        dir: path.join(dir, name),
+        prefix: `${name}-`,
+      });
+      fleets.push(f);
+      fleetOf.set(name, f);
+    }
+    [controlWorker] = await Promise.all([
+      startControlWorker(client, {
+        dir,
+        logFile: path.join(dir, 'control.log'),
+        env: env(),
+        started: (w) => workers.push(w),
+      }),
+      startFleetHostWorkers(
+        client,
+        { hosts: fleets.flatMap((f) => f.hosts) },
+        { logFile: path.join(dir, 'hosts.log'), env: env(), started: (w) => workers.push(w) },
+      ),
+    ]);
   }, 120_000);
 
   afterAll(async () => {
@@ -136,7 +146,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
   });
 
   test('2 DPUs reach Ready over mTLS, each flashed once, and `xpuflow runs list` reads them from SQL visibility', async () => {
-    const f = await fleet('ready', 2);
+    const f = fleet('ready');
     for (const d of f.dpus) await startProvision(client, d.spec);
     await waitReady(
       f.dpus.map((d) => d.spec.name),
@@ -296,7 +306,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
   });
 
   test('history killed -9 while a fleet is flashing and started again: every DPU reaches Ready, flashed once', async () => {
-    const f = await fleet('history', 3);
+    const f = fleet('history');
     const [d] = f.dpus;
     // DMS holds its answer to Activate (the flash has started) for one DPU: the control worker waits on it.
     const held = d.dms.holdAt('after-activate');
@@ -337,7 +347,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
   }
 
   test('matching killed -9 mid-provisioning and started again: `dpu status` says what it waits on, `runs list` still reads, each DPU Ready, flashed once, by the same workers', async () => {
-    const f = await fleet('matching', 2);
+    const f = fleet('matching');
     const [held, other] = f.dpus;
     const pids = samePids();
     // DMS holds its answer to Activate (the flash has started) for one DPU; the other goes on.
@@ -373,7 +383,7 @@ describe('xpuflow on a PostgreSQL-backed Temporal cluster with mTLS', () => {
   });
 
   test('the frontend restarted while workers poll: the CLI names the frontend it cannot reach; the workers reconnect by themselves and the DPU reaches Ready, flashed once', async () => {
-    const f = await fleet('frontend', 1);
+    const f = fleet('frontend');
     const d = f.dpus[0];
     const pids = samePids();
     const hold = d.dms.holdAt('after-activate');

@@ -37,7 +37,7 @@ export async function startControlWorker(
 /** One host-workers process for the fleet's hosts, once every host queue is polled. */
 export async function startFleetHostWorkers(
   client: Client,
-  fleet: SimFleet,
+  fleet: Pick<SimFleet, 'hosts'>,
   opts: {
     logFile: string;
     env: NodeJS.ProcessEnv;

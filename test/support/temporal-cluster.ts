@@ -3,7 +3,8 @@
  * the dev server of test/support/dev-server.ts): a private PostgreSQL holding
  * persistence (`temporal`) and SQL visibility (`temporal_visibility`), their
  * schemas created and migrated by Temporal's own SQL tool from the server
- * module's schema/postgresql/v12/, and the frontend, history, matching and
+ * module's schema/postgresql/v12/ (once per server and PostgreSQL version:
+ * later clusters start from a copy of that data directory), and the frontend, history, matching and
  * worker services as four separate `temporal-server start --service <name>`
  * processes with 4 history shards, mTLS on the frontend (client certificates
  * required), and a dynamic config of its own. An administrator's certificate
@@ -142,7 +143,6 @@ export class TemporalCluster {
     this.moduleDir = build.module;
     this.makeCertificates();
     await this.startPostgres();
-    await this.createSchemas();
     for (const s of CLUSTER_SERVICES)
       this.ports.set(s, { grpcPort: await freePort(), membershipPort: await freeMembershipPort() });
     this.httpPort = await freePort();
@@ -173,16 +173,36 @@ export class TemporalCluster {
     return this.tail(path.join(this.dir, 'postgres.log'));
   }
 
-  /** initdb (trust auth for the `temporal` superuser) and `postgres` on its own port and socket directory. */
+  /**
+   * PostgreSQL on its own port and socket directory, its data directory a
+   * copy of one initialised once per server and PostgreSQL version (initdb,
+   * then Temporal's SQL tool creating and migrating both databases: seconds
+   * of CPU each time otherwise). The first run builds it and leaves a copy
+   * in the server's cache beside bin/ (scripts/temporal-server.sh); files
+   * running in parallel may both build it, and the first to rename its copy
+   * into place wins.
+   */
   private async startPostgres(): Promise<void> {
     const bin = postgresBinDir();
     const user = postgresUser();
     const data = path.join(this.dir, 'pgdata');
     const sockets = path.join(this.dir, 'pgsock');
-    for (const d of [data, sockets]) {
-      fs.mkdirSync(d, { mode: 0o700 });
-      if (user) fs.chownSync(d, user.uid, user.gid);
+    fs.mkdirSync(sockets, { mode: 0o700 });
+    if (user) fs.chownSync(sockets, user.uid, user.gid);
+    const version = (await run(path.join(bin, 'postgres'), ['--version'])).stdout.trim();
+    // The major version is what a data directory is bound to; the tag names what the copy holds.
+    const major = /\(PostgreSQL\) (\d+)/.exec(version)?.[1];
+    if (!major)
+      throw new Error(`cannot read the PostgreSQL major version from \`postgres --version\`: ${version}`);
+    const template = path.join(this.binDir, '..', `pgdata-pg${major}-temporal-schemas`);
+    if (fs.existsSync(template)) {
+      // -a: the owner (`postgres` when this is root), modes (0700, which postgres insists on) and all.
+      await run('cp', ['-a', template, data]);
+      await this.spawnPostgres(bin, data, sockets, user);
+      return;
     }
+    fs.mkdirSync(data, { mode: 0o700 });
+    if (user) fs.chownSync(data, user.uid, user.gid);
     await run(
       path.join(bin, 'initdb'),
       ['-D', data, '-U', 'temporal', '-A', 'trust', '-E', 'UTF8', '--no-sync'],
@@ -192,6 +212,33 @@ export class TemporalCluster {
     ).catch((err: { stderr?: string; message: string }) => {
       throw new Error(`initdb ${data} failed: ${err.stderr || err.message}`);
     });
+    await this.spawnPostgres(bin, data, sockets, user);
+    await this.createSchemas();
+    // Stopped for the copy (smart shutdown: a checkpoint, a clean data directory), then started again.
+    const pg = this.pg!;
+    const exited = new Promise((r) => pg.once('exit', r));
+    pg.kill('SIGTERM');
+    await exited;
+    const staging = `${template}.${process.pid}-${Date.now()}`;
+    await run('cp', ['-a', data, staging]);
+    try {
+      fs.renameSync(staging, template);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // Another file built it first: keep theirs.
+      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+      fs.rmSync(staging, { recursive: true, force: true });
+    }
+    await this.spawnPostgres(bin, data, sockets, user);
+  }
+
+  /** `postgres` on a free port of 127.0.0.1 and the socket directory, until it accepts connections. */
+  private async spawnPostgres(
+    bin: string,
+    data: string,
+    sockets: string,
+    user: { uid: number; gid: number } | undefined,
+  ): Promise<void> {
     this.pgPort = await freePort();
     const log = fs.openSync(path.join(this.dir, 'postgres.log'), 'a');
     this.pg = spawn(
@@ -216,10 +263,11 @@ export class TemporalCluster {
       { stdio: ['ignore', log, log], ...user },
     );
     fs.closeSync(log);
+    const pg = this.pg;
     await waitFor(
       `PostgreSQL on 127.0.0.1:${this.pgPort}`,
       async () => {
-        if (this.pg?.exitCode !== null) throw new Error(`postgres exited: ${this.pgLog()}`);
+        if (pg.exitCode !== null) throw new Error(`postgres exited: ${this.pgLog()}`);
         await run(path.join(bin, 'pg_isready'), [
           '-h',
           '127.0.0.1',
