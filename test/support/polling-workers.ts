@@ -34,10 +34,10 @@ export async function startControlWorker(
   return worker;
 }
 
-/** One host-workers process for the fleet's hosts, once every host queue is polled. */
+/** One host-workers process for the fleet's hosts (or several fleets' hosts), once every host queue is polled. */
 export async function startFleetHostWorkers(
   client: Client,
-  fleet: SimFleet,
+  fleet: Pick<SimFleet, 'hosts'>,
   opts: {
     logFile: string;
     env: NodeJS.ProcessEnv;
