@@ -50,7 +50,7 @@ beforeAll(async () => {
     { prefix: 'dc', count: 1, labels: {}, flashMs: 300 },
   ]);
   fleets = { ne, dd, rb, dc };
-});
+}, 240_000); // the harness and all four hosts: more than one test's 120 s on a busy machine
 afterAll(() => h.dispose());
 
 async function createDpu(name: string, fleet: SimFleet, extra: object = {}): Promise<void> {
