@@ -7,12 +7,16 @@
  * as types.
  */
 import type * as K8s from '@kubernetes/client-node';
+import { keepKubeAgentsAlive } from './kept-alive-agents';
 
 let loaded: typeof K8s | undefined;
 
 export function kubeClientModule(): typeof K8s {
   // A plain import would load the package with the first module that names it.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded ??= require('@kubernetes/client-node') as typeof K8s;
+  if (!loaded) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    loaded = require('@kubernetes/client-node') as typeof K8s;
+    keepKubeAgentsAlive(loaded);
+  }
   return loaded;
 }

@@ -19,6 +19,7 @@ import { timestampedLog } from '../support/log-tails';
 import { dmsPodName } from '../../model/dpu';
 import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
 import type { DpuClusterResource, DpuResource, DpuSetResource } from '../../model/resources/common';
+import type { SimFleet } from '../../sim/fleet';
 import { readNumVfs } from '../../activities/sysfs';
 import { startControllerManager, type RunningControllerManager } from '../../sim/kube/controller-manager';
 import { requirePrerequisites } from '../support/prerequisites';
@@ -30,11 +31,21 @@ jest.setTimeout(240_000);
 const h = new KubeHarness();
 const { test: testOnRealNode } = requirePrerequisites('the drain on a real node', ['kubelet-node']);
 let kcm: RunningControllerManager | undefined;
+/** The simulated hosts of the tests, started together: one host-workers process, not one per test. */
+let fleets: Record<'solo' | 'pci' | 'later' | 'manual' | 'twin', SimFleet>;
 
 beforeAll(async () => {
   await h.start();
   await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
   await h.startControllers();
+  const [solo, pci, later, manual, twin] = await h.hostGroups([
+    { prefix: 'solo', count: 1, labels: {} },
+    { prefix: 'pci', count: 1, labels: {} },
+    { prefix: 'later', count: 2, labels: { rack: 'later' } },
+    { prefix: 'manual', count: 1, labels: {} },
+    { prefix: 'twin', count: 2, labels: {} },
+  ]);
+  fleets = { solo, pci, later, manual, twin };
 });
 afterAll(async () => {
   await kcm?.stop();
@@ -54,7 +65,7 @@ const dpuObject = (name: string, node: string, pciAddress: string, extra: object
 });
 
 test('deleting a DPU runs the delete flow and releases the finalizer', async () => {
-  const fleet = await h.hosts('solo', 1, {});
+  const fleet = fleets.solo;
   const node = fleet.hosts[0].node;
   const pci = fleet.dpus[0].spec.pciAddress;
   await h.kube.create('DPU', NS, dpuObject('solo-dpu', node, pci));
@@ -241,7 +252,7 @@ test('a DPU on a node that does not exist, or at a PCI address the node does not
       /node nowhere does not exist/.test(r.message)
     );
   });
-  const fleet = await h.hosts('pci', 1, {});
+  const fleet = fleets.pci;
   await h.kube.create('DPU', NS, dpuObject('wrong-pci', fleet.hosts[0].node, '0000:af:00.0'));
   const d = await h.waitFor('wrong-pci in Error', async () => {
     const x = await h.dpu('wrong-pci');
@@ -255,7 +266,7 @@ test('a DPU on a node that does not exist, or at a PCI address the node does not
 });
 
 test('a DPUSet whose BFB does not exist waits with a condition naming the BFB, and proceeds once it exists; dry run plans batches', async () => {
-  const fleet = await h.hosts('later', 2, { rack: 'later' });
+  const fleet = fleets.later;
   await h.kube.create('DPUSet', NS, {
     metadata: { name: 'later' },
     spec: { nodeSelector: { matchLabels: { rack: 'later' } }, dpuTemplate: { spec: { bfb: 'bf-later' } } },
@@ -291,7 +302,7 @@ test('a DPUSet whose BFB does not exist waits with a condition naming the BFB, a
 });
 
 test('without automatic reboot the DPU says what the operator must do, and an annotation lets it go on', async () => {
-  const fleet = await h.hosts('manual', 1, {});
+  const fleet = fleets.manual;
   await h.kube.create(
     'DPU',
     NS,
@@ -359,7 +370,7 @@ test('two DPUs of one name in two namespaces, provisioned together: their own DM
     log: timestampedLog(path.join(h.dir, 'controller-twin.log')),
   });
   try {
-    const fleet = await h.hosts('twin', 2, {});
+    const fleet = fleets.twin;
     const namespaces = [NS, other];
     const twin = (namespace: string) => h.kube.get<DpuResource>('DPU', { namespace, name: 'twin-dpu' });
     await Promise.all(

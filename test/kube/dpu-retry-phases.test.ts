@@ -31,6 +31,10 @@ const MERGE = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch)
 // 8 s, so a busy CPU (another file on the other core) does not time them out.
 const READY_TIMEOUT_SECONDS = 8;
 const REBOOT_TIMEOUT_SECONDS = 3;
+// The Rebooting test's DPU takes longer to boot than the reboot timeout allows.
+const SLOW_BOOT_MS = (REBOOT_TIMEOUT_SECONDS + 3) * 1000;
+/** Each test's one host, started together: one host-workers process for the file, not one per test. */
+let fleets: Record<'ne' | 'dd' | 'rb' | 'dc', SimFleet>;
 
 beforeAll(async () => {
   await h.start();
@@ -39,7 +43,14 @@ beforeAll(async () => {
     timing: { rebootTimeoutSeconds: REBOOT_TIMEOUT_SECONDS },
     readyTimeoutSeconds: READY_TIMEOUT_SECONDS,
   });
-});
+  const [ne, dd, rb, dc] = await h.hostGroups([
+    { prefix: 'ne', count: 1, labels: {}, flashMs: 300 },
+    { prefix: 'dd', count: 1, labels: {}, flashMs: 300 },
+    { prefix: 'rb', count: 1, labels: {}, flashMs: 300, rebootMs: SLOW_BOOT_MS },
+    { prefix: 'dc', count: 1, labels: {}, flashMs: 300 },
+  ]);
+  fleets = { ne, dd, rb, dc };
+}, 240_000); // the harness and all four hosts: more than one test's 120 s on a busy machine
 afterAll(() => h.dispose());
 
 async function createDpu(name: string, fleet: SimFleet, extra: object = {}): Promise<void> {
@@ -107,7 +118,7 @@ function expectFailed(dpu: DpuResource, phase: Phase): void {
 }
 
 test('Error in Node Effect: a drain blocked by a PodDisruptionBudget past its timeout; the budget removed, a retry from Node Effect drains and goes on to Ready', async () => {
-  const fleet = await h.hosts('ne', 1, {}, { flashMs: 300 });
+  const fleet = fleets.ne;
   const node = fleet.hosts[0].node;
   await h.kube.core.createNamespacedPod({
     namespace: NS,
@@ -169,7 +180,7 @@ test('Error in Node Effect: a drain blocked by a PodDisruptionBudget past its ti
 });
 
 test("Error in DMS Deployment: a stale pod holding the DMS pod's name that cannot be scheduled is named, neither used nor deleted; once the operator deletes it, a retry from DMS Deployment makes the DMS pod, to Ready", async () => {
-  const fleet = await h.hosts('dd', 1, {}, { flashMs: 300 });
+  const fleet = fleets.dd;
   // A DMS pod of the DPU's name left from before, pinned by a node selector no node matches:
   // created by the API server, and (playing the scheduler) marked Unschedulable.
   const stale = dmsPodName('dd-dpu');
@@ -229,9 +240,8 @@ test("Error in DMS Deployment: a stale pod holding the DMS pod's name that canno
 });
 
 test('Error in Rebooting: the DPU still rebooting past the reboot timeout after the power cycle; once it is back, a retry from Rebooting, to Ready without a second flash', async () => {
-  // A DPU that takes longer to boot than the reboot timeout allows.
-  const slowBootMs = (REBOOT_TIMEOUT_SECONDS + 3) * 1000;
-  const fleet = await h.hosts('rb', 1, {}, { flashMs: 300, rebootMs: slowBootMs });
+  // A DPU that takes longer to boot than the reboot timeout allows (SLOW_BOOT_MS).
+  const fleet = fleets.rb;
   const dms = fleet.dpus[0].dms;
   await createDpu('rb-dpu', fleet, { automaticReboot: false });
   await h.waitFor('rb-dpu waiting for a power cycle', async () => {
@@ -287,7 +297,7 @@ test('Error in Rebooting: the DPU still rebooting past the reboot timeout after 
 });
 
 test("Error in DPU Cluster Config: the DPUCluster's kubeconfig Secret deleted after the flash; the Secret created again, a retry from DPU Cluster Config finds the DPU joined, to Ready without a second flash", async () => {
-  const fleet = await h.hosts('dc', 1, {}, { flashMs: 300 });
+  const fleet = fleets.dc;
   const kubeconfigSecret = {
     metadata: { name: 'dc-cluster-kubeconfig' },
     stringData: { kubeconfig: h.dpuCluster.kubeconfigYaml },

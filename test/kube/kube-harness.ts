@@ -69,6 +69,22 @@ export interface ExternalTemporal {
   connect(): Promise<Client>;
 }
 
+/** What hosts() takes besides the group's name, size and labels. */
+export interface HostsOptions {
+  flashMs?: number;
+  rebootMs?: number;
+  realNode?: boolean;
+  /** The serial in each host's DPU VPD, which node discovery records (BMC discovery matches it). */
+  vpdSerial?: (h: number) => string;
+}
+
+/** One group of hostGroups(): what hosts() takes as its first three arguments. */
+export interface HostGroup {
+  prefix: string;
+  count: number;
+  labels: Record<string, string>;
+}
+
 export class KubeHarness {
   readonly apis = new KubeApiservers();
   readonly temporal = new DevServer();
@@ -204,15 +220,48 @@ export class KubeHarness {
     prefix: string,
     count: number,
     labels: Record<string, string>,
-    opts: {
-      flashMs?: number;
-      rebootMs?: number;
-      realNode?: boolean;
-      /** The serial in each host's DPU VPD, which node discovery records (BMC discovery matches it). */
-      vpdSerial?: (h: number) => string;
-    } = {},
+    opts: HostsOptions = {},
   ): Promise<SimFleet> {
-    if (opts.realNode && count !== 1)
+    const [fleet] = await this.hostGroups([{ prefix, count, labels, ...opts }]);
+    return fleet;
+  }
+
+  /**
+   * Several groups of hosts (each as hosts() makes it: its own fleet, flash and
+   * reboot times, labels) whose host workers run in one process: a host-workers
+   * process costs about 1.2 CPU-s to start (Node, the Temporal runtime) before
+   * the ~0.4 CPU-s of each placement, so a file that needs several groups
+   * starts them together in its beforeAll instead of one process per test.
+   */
+  async hostGroups(groups: Array<HostsOptions & HostGroup>): Promise<SimFleet[]> {
+    const fleets: SimFleet[] = [];
+    for (const g of groups) fleets.push(await this.startFleet(g));
+    // The host workers' node discovery labels each Node with its DPU's PCI address.
+    await startFleetHostWorkers(
+      this.client,
+      { hosts: fleets.flatMap((f) => f.hosts) },
+      {
+        logFile: path.join(this.dir, `${groups.map((g) => g.prefix).join('-')}-hosts.log`),
+        env: { ...this.temporalEnv, XPUFLOW_KUBECONFIG: this.host.kubeconfigPath },
+        started: (w) => this.workers.push(w),
+        discovery: { intervalSeconds: DISCOVERY_INTERVAL_SECONDS },
+      },
+    );
+    const label = `${PCI_LABEL_PREFIX}0`;
+    for (const fleet of fleets)
+      for (const [i, h] of fleet.hosts.entries()) {
+        await this.waitFor(`node discovery labels ${h.node} ${label}`, async () => {
+          const node = await this.kube.getNode(h.node);
+          return node?.metadata?.labels?.[label] === pciToLabelValue(fleet.dpus[i].spec.pciAddress);
+        });
+      }
+    return fleets;
+  }
+
+  /** One group's simulated hosts and their Node objects (or real node), without host workers. */
+  private async startFleet(g: HostsOptions & HostGroup): Promise<SimFleet> {
+    const { prefix, count, labels } = g;
+    if (g.realNode && count !== 1)
       throw new Error(`hosts ${prefix}: a real node is one host (asked ${count})`);
     const octet = 10 + this.fleets.length;
     const net = workerLoopback(); // not another jest worker's simulators, on a port it may have picked too
@@ -221,35 +270,21 @@ export class KubeHarness {
       prefix: `${prefix}-`,
       hosts: count,
       dpusPerHost: 1,
-      flashMs: opts.flashMs ?? 1500,
-      rebootMs: opts.rebootMs ?? 500,
+      flashMs: g.flashMs ?? 1500,
+      rebootMs: g.rebootMs ?? 500,
       bfbSizeBytes: 1024,
       dmsListen: (h) => ({ host: `${net}.${octet}.${h + 1}`, port: this.dmsBasePort }),
-      ...(opts.vpdSerial ? { vpdSerial: opts.vpdSerial } : {}),
+      ...(g.vpdSerial ? { vpdSerial: g.vpdSerial } : {}),
     });
     this.fleets.push(fleet);
     for (const [i, h] of fleet.hosts.entries()) {
-      if (opts.realNode) {
+      if (g.realNode) {
         this.realNodes.add(h.node);
         this.realHostNodes.push(await startRealHostNode(this.host, h.node));
         if (Object.keys(labels).length) await this.kube.patchNode(h.node, { metadata: { labels } });
       } else {
         await createHostNode(this.kube, h.node, `${net}.${octet}.${i + 1}`, labels);
       }
-    }
-    // The host workers' node discovery labels each Node with its DPU's PCI address.
-    await startFleetHostWorkers(this.client, fleet, {
-      logFile: path.join(this.dir, `${prefix}-hosts.log`),
-      env: { ...this.temporalEnv, XPUFLOW_KUBECONFIG: this.host.kubeconfigPath },
-      started: (w) => this.workers.push(w),
-      discovery: { intervalSeconds: DISCOVERY_INTERVAL_SECONDS },
-    });
-    for (const [i, h] of fleet.hosts.entries()) {
-      const label = `${PCI_LABEL_PREFIX}0`;
-      await this.waitFor(`node discovery labels ${h.node} ${label}`, async () => {
-        const node = await this.kube.getNode(h.node);
-        return node?.metadata?.labels?.[label] === pciToLabelValue(fleet.dpus[i].spec.pciAddress);
-      });
     }
     return fleet;
   }

@@ -34,7 +34,7 @@ export async function startControlWorker(
   return worker;
 }
 
-/** One host-workers process for the fleet's hosts, once every host queue is polled. */
+/** One host-workers process for the fleet's hosts (or several fleets' hosts), once every host queue is polled. */
 export async function startFleetHostWorkers(
   client: Client,
   fleet: Pick<SimFleet, 'hosts'>,
