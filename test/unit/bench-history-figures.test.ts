@@ -95,12 +95,13 @@ test('child times: a captured rollout of 3 children one at a time, by its event 
 });
 
 test('child times: a start fills the slot of the earliest end still open; ends after the last start refill nothing', () => {
-  const at = (ms: number) => ({ seconds: 1000, nanos: ms * 1e6 });
-  const ev = (eventType: temporal.api.enums.v1.EventType, ms: number, extra: Partial<Event> = {}): Event => ({
-    eventType,
-    eventTime: at(ms),
-    ...extra,
-  });
+  // Made as the client makes them (Long seconds and event IDs), from plain numbers.
+  const ev = (eventType: temporal.api.enums.v1.EventType, ms: number, extra: object = {}): Event =>
+    temporal.api.history.v1.HistoryEvent.fromObject({
+      eventType,
+      eventTime: { seconds: 1000, nanos: ms * 1e6 },
+      ...extra,
+    });
   const started = (ms: number, initiatedEventId: number) =>
     ev(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, ms, {
       childWorkflowExecutionStartedEventAttributes: { initiatedEventId },
