@@ -20,6 +20,11 @@ export interface WaitUntilOptions<T> {
   timeoutSeconds: number;
   /** Between looks (default 1 s). */
   pollSeconds?: number;
+  /**
+   * Looks again at once when what is awaited changes: given the wake, returns
+   * the stop (e.g. a watch on the object, object-watch.ts). The polls go on.
+   */
+  wakeOn?: (wake: () => void) => () => void;
   look: () => Promise<Look<T>>;
   /**
    * At the timeout, with the last thing seen: return a result instead of
@@ -34,6 +39,35 @@ export interface WaitUntilOptions<T> {
 }
 
 export async function waitUntil<T>(opts: WaitUntilOptions<T>): Promise<T> {
+  let wake: (() => void) | undefined;
+  let changedMeanwhile = false; // a change during a look: the next sleep is skipped, so it is not missed
+  const stopWaking = opts.wakeOn?.(() => {
+    if (wake) wake();
+    else changedMeanwhile = true;
+  });
+  const sleep = (ms: number): Promise<void> => {
+    if (changedMeanwhile) {
+      changedMeanwhile = false;
+      return Promise.resolve();
+    }
+    return new Promise<void>((r) => {
+      const done = () => {
+        wake = undefined;
+        clearTimeout(timer);
+        r();
+      };
+      const timer = setTimeout(done, ms);
+      wake = done;
+    });
+  };
+  try {
+    return await waitLooking(opts, sleep);
+  } finally {
+    stopWaking?.();
+  }
+}
+
+async function waitLooking<T>(opts: WaitUntilOptions<T>, sleep: (ms: number) => Promise<void>): Promise<T> {
   const deadline = Date.now() + opts.timeoutSeconds * 1000;
   for (;;) {
     const look = await opts.look();
@@ -46,7 +80,7 @@ export async function waitUntil<T>(opts: WaitUntilOptions<T>): Promise<T> {
         opts.failureType ?? 'WaitTimedOut',
       );
     }
-    await new Promise((r) => setTimeout(r, (opts.pollSeconds ?? 1) * 1000));
+    await sleep((opts.pollSeconds ?? 1) * 1000);
   }
 }
 

@@ -36,7 +36,7 @@ import {
 import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
 import { stringFlag } from './command-line';
 import { peakRssMiB } from './measure';
-import { rolloutRecord } from './rollout-record';
+import { rolloutRecord, updateBreakdown } from './rollout-record';
 
 const NS = 'bench';
 
@@ -204,6 +204,7 @@ async function main(): Promise<void> {
     );
     await settle(kube, 'solo', 1, 'bfb-b');
     const aloneMs = Date.now() - t;
+    const soloRecord = await rolloutRecord(client, { namespace: NS, name: 'solo' }, t);
 
     console.log(`rolling ${total} DPUs to bfb-b with maxUnavailable ${maxUnavailable}…`);
     t = Date.now();
@@ -233,6 +234,35 @@ async function main(): Promise<void> {
       `most DPUs down at once:      ${record.mostInFlight} by the rollout's history (${record.children} children of ${record.workflowId}), ` +
         `${worstDown} by polling the DPUs (maxUnavailable ${slots})`,
     );
+    const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+    console.log(
+      `where the time went:         template change → first child ${s(record.firstStartMs)} (alone ${s(soloRecord.firstStartMs)}); ` +
+        `a child (one DPU's update, Ready seen) ${s(record.meanChildMs)} on average (alone ${s(soloRecord.meanChildMs)}); ` +
+        `a freed slot refilled in ${s(record.meanRefillMs)} on average, ${s(record.maxRefillMs)} at most`,
+    );
+    const updated = async (set: string) =>
+      (await kube.list<DpuResource>('DPU', NS, `provisioning.xpuflow.dev/dpuset=${set}`)).map((d) => ({
+        ref: { namespace: NS, name: d.metadata.name },
+        generation: d.metadata.generation ?? 1,
+      }));
+    const alone = await updateBreakdown(
+      client,
+      { namespace: NS, name: 'solo' },
+      soloRecord.workflowId,
+      await updated('solo'),
+    );
+    const inRollout = await updateBreakdown(
+      client,
+      { namespace: NS, name: 'fleet' },
+      record.workflowId,
+      await updated('fleet'),
+    );
+    console.log("a rollout child's time (mean s):       in the rollout   alone");
+    const row = (what: string, a: number, b: number | undefined) =>
+      console.log(`  ${what.padEnd(36)} ${a.toFixed(1).padStart(6)}   ${b?.toFixed(1) ?? '-'}`);
+    row('child start → update flow starts', inRollout.reactSeconds, alone.reactSeconds);
+    for (const [phase, sec] of inRollout.phases) row(`  phase ${phase}`, sec, alone.phases.get(phase));
+    row('update Ready → child ends', inRollout.noticeSeconds, alone.noticeSeconds);
     console.log(`controller peak RSS:         ${peakRssMiB(controller.proc.pid!).toFixed(0)} MiB`);
     console.log(`control worker peak RSS:     ${peakRssMiB(control.proc.pid!).toFixed(0)} MiB`);
     await client.connection.close();

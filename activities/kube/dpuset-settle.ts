@@ -3,6 +3,7 @@ import type { Kube } from '../../platform/kube/client';
 import type { DpuResource, ObjectRef } from '../../model/resources/common';
 import { waitUntil } from '../wait-until';
 import { isDpuReady } from './dpuset-health';
+import { watchObject } from './object-watch';
 
 export function awaitSettledActivity(kube: () => Kube) {
   return {
@@ -15,6 +16,8 @@ export function awaitSettledActivity(kube: () => Kube) {
       return waitUntil<{ ready: boolean; message: string }>({
         what: `DPU ${input.dpu.name} to settle generation ${input.generation}`,
         timeoutSeconds: input.timeoutSeconds,
+        // The rollout's slot is freed when this returns: a look at each change of the DPU, not only each second.
+        wakeOn: (wake) => watchObject(kube(), 'DPU', input.dpu, wake),
         look: async () => {
           const d = await kube().get<DpuResource>('DPU', input.dpu);
           if (!d)

@@ -259,8 +259,9 @@ test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at o
     // server made the write heartbeat its task.
     expect(c.tasks).toBeLessThanOrEqual(3);
   }
-  // dpuset-rollout-complete.json and update-dpu-ready.json keep runs of the older paths (patched), for replay.
-  h.captureHistory(set.status!.rolloutWorkflowId!, 'dpuset-rollout-local-kube-calls.json');
+  // dpuset-rollout-complete.json, dpuset-rollout-local-kube-calls.json and update-dpu-ready.json keep runs
+  // of the older paths (patched), for replay.
+  h.captureHistory(set.status!.rolloutWorkflowId!, 'dpuset-rollout-refill-at-once.json');
   h.captureHistory(children[0], 'rollout-dpu-local-update.json');
   h.captureHistory(updates[0], 'update-dpu-status-with-work.json');
   h.captureHistory((await h.workflowIds('dpuLifecycle'))[0], 'dpu-lifecycle-updated.json');

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { loadHistoryFile } from '../../cli/history/load';
 import { actionsOf } from '../../bench/history-cost';
-import { childrenInFlight } from '../../bench/rollout-record';
+import { childTimes, childrenInFlight } from '../../bench/rollout-record';
 
 const T = temporal.api.enums.v1.EventType;
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -79,4 +79,53 @@ test('children in flight: overlapping children count together, and every way a c
     of(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_CANCELED),
   ];
   expect(childrenInFlight(events)).toEqual({ children: 5, mostInFlight: 3 });
+});
+
+test('child times: a captured rollout of 3 children one at a time, by its event times', () => {
+  // dpuset-rollout-local-kube-calls.json: started 23:04:04.475; children started 04:07.196, 05:24.729, 05:36.280 and
+  // ended 05:24.458, 05:36.136, 05:46.454 (the first child took 77 s there).
+  const history = loadHistoryFile(
+    path.join(__dirname, '..', 'histories', 'dpuset-rollout-local-kube-calls.json'),
+  );
+  const t = childTimes(history.events ?? []);
+  expect(t.firstStartMs).toBe(2721);
+  expect(t.meanChildMs).toBeCloseTo((77262 + 11407 + 10174) / 3, 0);
+  expect(t.meanRefillMs).toBeCloseTo((271 + 144) / 2, 0);
+  expect(t.maxRefillMs).toBe(271);
+});
+
+test('child times: a start fills the slot of the earliest end still open; ends after the last start refill nothing', () => {
+  // Made as the client makes them (Long seconds and event IDs), from plain numbers.
+  const ev = (eventType: temporal.api.enums.v1.EventType, ms: number, extra: object = {}): Event =>
+    temporal.api.history.v1.HistoryEvent.fromObject({
+      eventType,
+      eventTime: { seconds: 1000, nanos: ms * 1e6 },
+      ...extra,
+    });
+  const started = (ms: number, initiatedEventId: number) =>
+    ev(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_STARTED, ms, {
+      childWorkflowExecutionStartedEventAttributes: { initiatedEventId },
+    });
+  const events = [
+    ev(T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED, 0),
+    started(100, 1),
+    started(100, 2),
+    ev(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, 300, {
+      childWorkflowExecutionCompletedEventAttributes: { initiatedEventId: 1 },
+    }),
+    ev(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_FAILED, 400, {
+      childWorkflowExecutionFailedEventAttributes: { initiatedEventId: 2 },
+    }),
+    started(450, 3), // fills the slot freed at 300
+    started(900, 4), // and this one the slot freed at 400
+    ev(T.EVENT_TYPE_CHILD_WORKFLOW_EXECUTION_COMPLETED, 950, {
+      childWorkflowExecutionCompletedEventAttributes: { initiatedEventId: 3 },
+    }),
+  ];
+  expect(childTimes(events)).toEqual({
+    firstStartMs: 100,
+    meanChildMs: (200 + 300 + 500) / 3,
+    meanRefillMs: (150 + 500) / 2,
+    maxRefillMs: 500,
+  });
 });

@@ -43,9 +43,20 @@ type SetReport = Parameters<KubeActivities['reportDpuSet']>[0];
  */
 export const LOCAL_KUBE_CALLS = 'dpuset-rollout-local-kube-calls';
 
+/**
+ * Issue 16 "rollout makespan": a freed slot is refilled at once. A child that
+ * ends while the rollout is launching (its end arrives with a child's start)
+ * wakes the next look instead of being missed until the health look 5 s on,
+ * and the set's status is written after the launches rather than before them.
+ * Rollouts started before it (test/histories/dpuset-rollout-local-kube-calls.json)
+ * replay on the old loop.
+ */
+export const REFILL_AT_ONCE = 'dpuset-rollout-refill-at-once';
+
 export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRolloutProgress> {
   // Read once, first: the whole rollout takes one path.
   const r = new Rollout(input, patched(LOCAL_KUBE_CALLS));
+  const refillAtOnce = patched(REFILL_AT_ONCE);
   setHandler(setPausedSignal, (p) => {
     r.progress.paused = p;
   });
@@ -60,11 +71,14 @@ export async function dpusetRollout(input: DpuSetRolloutInput): Promise<DpuSetRo
     'RolloutStarted',
     `updating ${r.queue.length} DPUs, at most ${input.maxUnavailable} unavailable at once`,
   );
-  while (r.queue.length > 0 || r.running.size > 0) {
-    await r.stopIfOverBudget();
-    if (!r.progress.paused && !r.progress.stopped && r.queue.length > 0) await r.launchWhatFits();
-    if (r.progress.stopped && r.running.size === 0) break;
-    if (await r.nextChange()) await r.writeStatus({});
+  if (refillAtOnce) await r.rollRefillingAtOnce();
+  else {
+    while (r.queue.length > 0 || r.running.size > 0) {
+      await r.stopIfOverBudget();
+      if (!r.progress.paused && !r.progress.stopped && r.queue.length > 0) await r.launchWhatFits();
+      if (r.progress.stopped && r.running.size === 0) break;
+      if (await r.nextChange()) await r.writeStatus({});
+    }
   }
   if (!r.progress.stopped) await r.sayFinished();
   return r.progress;
@@ -148,10 +162,35 @@ class Rollout {
     }
   }
 
-  /** Waits for a child to end, a pause change, or the next health look; true when a child ended. */
-  async nextChange(): Promise<boolean> {
-    const seen = this.changed;
-    const paused = this.progress.paused;
+  /**
+   * The loop under REFILL_AT_ONCE: what changed is noted before launching, so
+   * a child that ends during the launches (its end can arrive with another
+   * child's start) wakes the next look at once; the set's status is written
+   * once the freed slots are refilled, not before the launches.
+   */
+  async rollRefillingAtOnce(): Promise<void> {
+    let written = this.changed;
+    const writeIfChanged = async () => {
+      if (this.changed === written) return;
+      written = this.changed;
+      await this.writeStatus({});
+    };
+    while (this.queue.length > 0 || this.running.size > 0) {
+      await this.stopIfOverBudget();
+      const seen = this.changed;
+      const paused = this.progress.paused;
+      if (!this.progress.paused && !this.progress.stopped && this.queue.length > 0)
+        await this.launchWhatFits();
+      await writeIfChanged();
+      if (this.progress.stopped && this.running.size === 0) break;
+      await this.nextChange(seen, paused);
+    }
+    // The last ends' counts (a finished rollout's are written with its closing condition).
+    if (this.progress.stopped) await writeIfChanged();
+  }
+
+  /** Waits for a child to end, a pause change, or the next health look (since `seen`); true when a child ended. */
+  async nextChange(seen = this.changed, paused = this.progress.paused): Promise<boolean> {
     await condition(
       () => this.changed !== seen || this.progress.paused !== paused,
       `${this.input.healthPollSeconds ?? 5} seconds`,
