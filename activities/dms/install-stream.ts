@@ -18,9 +18,6 @@ import {
 
 type InstallCall = grpc.ClientDuplexStream<InstallRequest, InstallResponse__Output>;
 
-/** Content messages a transfer queues beyond the one being written (InstallSession.send). */
-const MAX_UNFLUSHED = 1;
-
 export interface InstallStreamOptions extends DmsEndpoint {
   client: OSClient;
   version: string;
@@ -44,8 +41,6 @@ class InstallSession {
   private readonly responses: InstallResponse__Output[] = [];
   private failure?: Error;
   private ended = false;
-  /** Messages written and not yet handed to HTTP/2 (their write callback not called). */
-  private unflushed = 0;
   private wake?: () => void;
   private readonly onAbort = (): void => {
     this.call.cancel();
@@ -70,22 +65,12 @@ class InstallSession {
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /**
-   * Sends one message, waiting while more than MAX_UNFLUSHED are queued. The
-   * call's own backpressure counts messages (an object-mode stream holds 16
-   * before write() says it is full): 16 chunks of 256 KiB, 4 MiB per transfer,
-   * so 64 MiB of BFB in a control worker's buffers at 16 transfers. Waiting
-   * for each write's callback keeps it to MAX_UNFLUSHED chunks per transfer.
-   */
+  /** Sends one message, waiting while the stream is full. */
   async send(msg: InstallRequest): Promise<void> {
     this.throwIfBroken();
-    this.unflushed++;
-    this.call.write(msg, () => {
-      this.unflushed--;
-      this.notify();
-    });
+    if (this.call.write(msg)) return;
     await this.until('room to write', this.o.idleTimeoutMs, () =>
-      this.unflushed > MAX_UNFLUSHED || this.call.writableNeedDrain ? undefined : true,
+      this.call.writableNeedDrain ? undefined : true,
     );
   }
 
