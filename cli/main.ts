@@ -1,22 +1,9 @@
 #!/usr/bin/env node
 /** The xpuflow command. */
 import { Command, CommanderError } from 'commander';
-import { chainCommand } from './service-chain/command';
 import { CliError } from './cli-error';
-import { codecServerCommand } from './codec/command';
-import { controllerCommand } from './controller-command';
-import { replayCommand } from './replay/command';
-import { resetCommand } from './reset/command';
-import { runsCommand } from './runs/command';
-import { setupCommand } from './setup/command';
-import { demoCommand } from './demo/command';
-import { doctorCommand } from './doctor/command';
-import { dpuCommand } from './dpu/commands';
+import { commandsFor } from './command-table';
 import { InputRefused } from './dpu/start-provision';
-import { vfCommand } from './vf/commands';
-import { serviceCommand } from './dpu-service/commands';
-import { deploymentCommand } from './dpu-deployment/command';
-import { workerCommand } from './worker-commands';
 import { explainNamespaceNotFound } from '../platform/connection/namespace-check';
 
 const program = new Command('xpuflow')
@@ -26,21 +13,10 @@ const program = new Command('xpuflow')
       '(or a Temporal envconfig TOML file); by default the local dev server of ./temporal-dev.sh.',
   )
   .showHelpAfterError()
-  .exitOverride()
-  .addCommand(setupCommand())
-  .addCommand(dpuCommand())
-  .addCommand(vfCommand())
-  .addCommand(chainCommand())
-  .addCommand(serviceCommand())
-  .addCommand(deploymentCommand())
-  .addCommand(demoCommand())
-  .addCommand(workerCommand())
-  .addCommand(controllerCommand())
-  .addCommand(runsCommand())
-  .addCommand(replayCommand())
-  .addCommand(resetCommand())
-  .addCommand(doctorCommand())
-  .addCommand(codecServerCommand());
+  .exitOverride();
+// Only the command named is loaded (cli/command-table.ts): the chart's control
+// worker is `xpuflow worker control` and should not carry the other commands.
+for (const command of commandsFor(process.argv.slice(2))) program.addCommand(command);
 
 program.parseAsync(process.argv).catch((thrown: unknown) => {
   // "Namespace not found" from any command, with what to run (namespace-check.ts).

@@ -1,10 +1,10 @@
-/** `xpuflow worker control|host|dpu`: run one of the three worker processes in the foreground. */
+/**
+ * `xpuflow worker control|host|dpu|guest`: run one of the worker processes in
+ * the foreground. Each loads its own worker's modules when it runs (`await
+ * import`), not the others': the guest side alone brings the Kubernetes client
+ * into a control worker that may never use it (cli/command-table.ts).
+ */
 import { Command } from 'commander';
-import { runControlWorker } from '../workers/control/main';
-import { runDpuWorkers } from '../workers/dpu/main';
-import { runHostWorker } from '../workers/host/main';
-import { runGuestSide } from '../workers/guest/main';
-import { parseDiscoveryInterval, parseRemoveAfter } from '../workers/host/discovery';
 import { CONTROL_TUNING_DEFAULTS, TUNING_SETTINGS, tuningFrom } from '../workers/worker-tuning';
 
 export function workerCommand(): Command {
@@ -41,7 +41,10 @@ function guestWorkerCommand(): Command {
       '-n, --namespace <ns>',
       "the guest namespace whose VFClaims are carried (default $XPUFLOW_WATCH_NAMESPACE, the kubeconfig's, or default)",
     )
-    .action(async (o) => runGuestSide({ cluster: o.cluster, namespace: o.namespace }));
+    .action(async (o) => {
+      const { runGuestSide } = await import('../workers/guest/main');
+      await runGuestSide({ cluster: o.cluster, namespace: o.namespace });
+    });
 }
 
 function withMetrics(command: Command): Command {
@@ -63,13 +66,11 @@ function controlWorkerCommand(): Command {
         '--bfb-cache <dir>',
         'where downloaded BFBs are cached (default .xpuflow/bfb-cache or $XPUFLOW_BFB_CACHE)',
       ),
-  ).action(async (o) =>
-    runControlWorker({
-      bfbCacheDir: o.bfbCache,
-      metricsAddress: o.metrics,
-      tuning: tuningFrom(Object.fromEntries(TUNING_SETTINGS.map((s) => [s.key, o[s.key]]))),
-    }),
-  );
+  ).action(async (o) => {
+    const tuning = tuningFrom(Object.fromEntries(TUNING_SETTINGS.map((s) => [s.key, o[s.key]])));
+    const { runControlWorker } = await import('../workers/control/main');
+    await runControlWorker({ bfbCacheDir: o.bfbCache, metricsAddress: o.metrics, tuning });
+  });
 }
 
 /** The tuning flags (workers/worker-tuning.ts), each saying its variable and its default. */
@@ -121,8 +122,10 @@ function hostWorkerCommand(): Command {
       "where this node's VMs have their QMP sockets, <dir>/<vm>.qmp (guest-cluster VFClaims)",
       '/run/xpuflow/qmp',
     )
-    .action(async (o) =>
-      runHostWorker({
+    .action(async (o) => {
+      const { parseDiscoveryInterval, parseRemoveAfter } = await import('../workers/host/discovery');
+      const { runHostWorker } = await import('../workers/host/main');
+      await runHostWorker({
         node: o.node,
         sysfsRoot: o.sysfsRoot,
         metricsAddress: o.metrics,
@@ -133,8 +136,8 @@ function hostWorkerCommand(): Command {
           removeAfterSeconds: parseRemoveAfter(o.discoveryRemoveAfter),
           xpuIds: o.xpuId,
         },
-      }),
-    );
+      });
+    });
 }
 
 function dpuWorkerCommand(): Command {
@@ -160,8 +163,9 @@ function dpuWorkerCommand(): Command {
       "ovs-vswitchd's rundir (<bridge>.mgmt sockets; default: the db socket's directory)",
     )
     .option('--ovs-datapath <type>', 'datapath_type of bridges it creates (netdev: userspace)')
-    .action(async (o) =>
-      runDpuWorkers([
+    .action(async (o) => {
+      const { runDpuWorkers } = await import('../workers/dpu/main');
+      await runDpuWorkers([
         {
           ...(o.dpu !== undefined ? { dpu: o.dpu } : {}),
           ...(o.namespace !== undefined ? { dpuNamespace: o.namespace } : {}),
@@ -171,6 +175,6 @@ function dpuWorkerCommand(): Command {
           ...(o.ovsRundir ? { ovsRundir: o.ovsRundir } : {}),
           ...(o.ovsDatapath ? { ovsDatapathType: o.ovsDatapath } : {}),
         },
-      ]),
-    );
+      ]);
+    });
 }

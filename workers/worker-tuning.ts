@@ -21,7 +21,7 @@ export interface WorkerTuning {
   activityTaskSlots?: number;
   /** Local activities run at once (maxConcurrentLocalActivityExecutions). */
   localActivitySlots?: number;
-  /** Threads that run workflow code (workflowThreadPoolSize). */
+  /** Threads that run workflow code (workflowThreadPoolSize); 0: the main thread runs it (see MAIN_THREAD_WORKFLOWS). */
   workflowThreads?: number;
 }
 
@@ -81,8 +81,8 @@ export const TUNING_SETTINGS: readonly Setting[] = [
     key: 'workflowThreads',
     flag: '--workflow-threads',
     env: 'XPUFLOW_WORKFLOW_THREADS',
-    min: 1,
-    help: 'threads that run workflow code',
+    min: 0,
+    help: "threads that run workflow code; 0 runs it on the process's main thread, without a second V8 heap",
   },
 ];
 
@@ -155,6 +155,24 @@ export function tuningFlags(argv: string[]): Partial<Record<keyof WorkerTuning, 
   return out;
 }
 
+/**
+ * Workflows on the main thread: the SDK runs them in a worker thread, a V8
+ * isolate with its own heap and young generation, unless `debugMode` is set;
+ * then they run in a reused `vm` context of the main thread
+ * (ReusableVMWorkflowCreator, the path the SDK's own Worker.runReplayHistories
+ * takes: @temporalio/worker lib/worker.js createWorkflowCreator, v1.24).
+ * `debugMode` also lifts the deadlock detector's limit to 2^32 ms; it is set
+ * back to the SDK's 5 s, so a workflow that blocks is still failed as a
+ * deadlock. Activities and workflow tasks then share one event loop.
+ */
+export const MAIN_THREAD_WORKFLOWS: Pick<WorkerOptions, 'debugMode'> = {
+  debugMode: true,
+  // Not in WorkerOptions' type ("not exposed at the moment", WorkerOptionsWithDefaults in
+  // lib/worker-options.d.ts), but Worker.create keeps it: addDefaultWorkerOptions spreads the
+  // options given over its defaults. test/unit/worker-tuning.test.ts checks the compiled value.
+  ...({ isolateExecutionTimeout: '5s' } as object),
+};
+
 /** The tuning as Worker.create options; what is unset stays the SDK's default. */
 export function tuningWorkerOptions(
   t: WorkerTuning,
@@ -167,6 +185,7 @@ export function tuningWorkerOptions(
   | 'maxConcurrentActivityTaskExecutions'
   | 'maxConcurrentLocalActivityExecutions'
   | 'workflowThreadPoolSize'
+  | 'debugMode'
 > {
   return {
     ...(t.maxCachedWorkflows !== undefined ? { maxCachedWorkflows: t.maxCachedWorkflows } : {}),
@@ -181,6 +200,10 @@ export function tuningWorkerOptions(
     ...(t.localActivitySlots !== undefined
       ? { maxConcurrentLocalActivityExecutions: t.localActivitySlots }
       : {}),
-    ...(t.workflowThreads !== undefined ? { workflowThreadPoolSize: t.workflowThreads } : {}),
+    ...(t.workflowThreads === 0
+      ? MAIN_THREAD_WORKFLOWS
+      : t.workflowThreads !== undefined
+        ? { workflowThreadPoolSize: t.workflowThreads }
+        : {}),
   };
 }

@@ -1,5 +1,8 @@
 /** The control worker's tuning flags and variables (workers/worker-tuning.ts) and the Worker.create options they become. */
 import { Command } from 'commander';
+import { noopMetricMeter } from '@temporalio/common';
+import { DefaultLogger } from '@temporalio/worker';
+import { compileWorkerOptions } from '@temporalio/worker/lib/worker-options';
 import { workerCommand } from '../../cli/worker-commands';
 import {
   CONTROL_TUNING_DEFAULTS,
@@ -60,4 +63,20 @@ test('`xpuflow worker control --help` lists every tuning flag with its variable 
     const d = CONTROL_TUNING_DEFAULTS[s.key];
     if (d !== undefined) expect(help).toContain(`default ${d}`);
   }
+});
+
+test('--workflow-threads 0 runs workflows on the main thread, with the deadlock detector kept at 5 s', () => {
+  const options = tuningWorkerOptions(tuningFrom({ workflowThreads: '0' }, {}, {}));
+  expect(options).toEqual({ debugMode: true, isolateExecutionTimeout: '5s' });
+  // What Worker.create makes of them: debugMode alone would lift the limit to 2^32 ms.
+  const compiled = compileWorkerOptions(
+    { taskQueue: 'q', workflowBundle: { code: '' }, ...options },
+    new DefaultLogger('ERROR'),
+    noopMetricMeter,
+  );
+  expect(compiled.debugMode).toBe(true);
+  expect(compiled.isolateExecutionTimeoutMs).toBe(5000);
+  expect(() => tuningFrom({}, { XPUFLOW_WORKFLOW_THREADS: '-1' })).toThrow(
+    'XPUFLOW_WORKFLOW_THREADS "-1": give a whole number of at least 0',
+  );
 });
