@@ -76,7 +76,7 @@ export function timelineOf(workflowId: string, calledMs: number, events: History
         const f = a.lastFailure;
         const why = f?.timeoutFailureInfo
           ? `timeout ${temporal.api.enums.v1.TimeoutType[f.timeoutFailureInfo.timeoutType ?? 0]}`
-          : (f?.message ?? '?');
+          : (f?.applicationFailureInfo?.type ?? f?.message ?? '?');
         retried.push({
           what: `${activityType.get(id(a.scheduledEventId))}: ${why}`,
           attempt: a.attempt ?? 1,

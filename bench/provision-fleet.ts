@@ -42,6 +42,7 @@ import { numberFlag, runBench, stringFlag } from './command-line';
 import { startBenchCluster } from './temporal-cluster';
 import { cpuSeconds, machineCpuSeconds, peakRssMiB } from './measure';
 import { timelineReport, timelinesOf } from './flow-timeline';
+import { countersReport, readServerCounters } from './server-requests';
 import { costOfRunsStarted, type HistoryCost } from './history-cost';
 import { spawnSimFleet, type ChildSimFleet } from './sim-fleet-child';
 
@@ -212,10 +213,13 @@ async function main(): Promise<void> {
       machine: machineCpuSeconds(),
     });
     const otherBefore = otherCpu();
+    const metricsUrl = (temporal as { metricsUrl?: string }).metricsUrl;
+    const requestsBefore = metricsUrl ? await readServerCounters(metricsUrl) : undefined;
     const result = await provisionAll(client, fleet);
     const fleetCpu = controlCpu() - cpuBefore;
     const fleetServerCpu = serverCpu() - serverCpuBefore;
     const otherAfter = otherCpu();
+    const requestsAfter = metricsUrl ? await readServerCounters(metricsUrl) : undefined;
     const rss = Math.max(...controls.map((c) => peakRssMiB(c.proc.pid!)));
     const ready = result.statuses.filter((s) => s.phase === Phase.Ready).length;
     const soloCost = await costOfRunsStarted(client, ideal.t0, result.t0);
@@ -274,6 +278,10 @@ async function main(): Promise<void> {
         `bench ${(otherAfter.bench - otherBefore.bench).toFixed(1)}; the machine ${machineBusy.toFixed(1)} busy of ${machineAll.toFixed(1)} ` +
         `(${os.cpus().length} cores × ${fleetSecs.toFixed(1)} s; others' work included)`,
     );
+    if (requestsBefore && requestsAfter) {
+      console.log('what the server was asked over the fleet (its /metrics):');
+      for (const line of countersReport(requestsBefore, requestsAfter, ready)) console.log(line);
+    }
     const fleetTimes = await timelinesOf(client, result.called);
     const [aloneTime] = await timelinesOf(client, ideal.called);
     for (const line of timelineReport(fleetTimes, result.t0, aloneTime)) console.log(line);
