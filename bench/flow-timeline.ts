@@ -13,7 +13,9 @@
  *                     last attempt, attempt > 1, had not started yet)
  *   activity queue <queue>  an activity was scheduled and no worker had taken it
  *   timer             a durable timer was running
- *   other             none of these (a signal or update awaited)
+ *   other             none of these: a signal or update awaited, or the retry of a
+ *                     workflow task that failed or timed out (kept out of history
+ *                     until it completes; the report counts those tasks)
  *
  * Local activities run inside a workflow task and are counted in its run.
  * The history's event times are the server's; the bench's start call time is
@@ -118,6 +120,16 @@ export function timelineOf(workflowId: string, calledMs: number, events: History
       case T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
       case T.EVENT_TYPE_WORKFLOW_TASK_FAILED:
       case T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT: {
+        // A failed or timed-out task's retry stays out of history until it completes: its wait is 'other'.
+        if (e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT) {
+          const kind =
+            temporal.api.enums.v1.TimeoutType[e.workflowTaskTimedOutEventAttributes?.timeoutType ?? 0];
+          retried.push({ what: `workflow task: timeout ${kind}`, attempt: 2 });
+        } else if (e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_FAILED) {
+          const cause =
+            temporal.api.enums.v1.WorkflowTaskFailedCause[e.workflowTaskFailedEventAttributes?.cause ?? 0];
+          retried.push({ what: `workflow task: failed ${cause}`, attempt: 2 });
+        }
         const a =
           e.workflowTaskCompletedEventAttributes ??
           e.workflowTaskFailedEventAttributes ??

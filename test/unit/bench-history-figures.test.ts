@@ -153,3 +153,33 @@ test('a captured run alone: its buckets add up to its span, and name the workflo
     expect.arrayContaining(['workflow task run', 'activity dmsInstallBfb']),
   );
 });
+
+test("a run's timeline: a workflow task that timed out is counted, and its unrecorded retry's wait is 'other'", () => {
+  const events = [
+    { eventId: 1, eventTime: at(0), eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED },
+    { eventId: 2, eventTime: at(0), eventType: T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED },
+    {
+      eventId: 3,
+      eventTime: at(1),
+      eventType: T.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      workflowTaskStartedEventAttributes: { scheduledEventId: 2 },
+    },
+    {
+      eventId: 4,
+      eventTime: at(11),
+      eventType: T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+      workflowTaskTimedOutEventAttributes: {
+        scheduledEventId: 2,
+        timeoutType: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
+      },
+    },
+    { eventId: 5, eventTime: at(15), eventType: T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED },
+  ] as unknown as Event[];
+  const t = timelineOf('w', 1000 * 1000, events);
+  expect(Object.fromEntries(t.buckets)).toEqual({
+    'workflow task queue': 1000,
+    'workflow task run': 10000,
+    other: 4000,
+  });
+  expect(t.retried).toEqual([{ what: 'workflow task: timeout TIMEOUT_TYPE_START_TO_CLOSE', attempt: 2 }]);
+});
