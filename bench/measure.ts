@@ -29,3 +29,12 @@ export function cpuSeconds(pid: number): number {
   const stime = Number(fields[15 - 3]);
   return (utime + stime) / ticksPerSecond();
 }
+
+/** The whole machine's CPU seconds so far, busy (all but idle and iowait) and in all, over every core (/proc/stat, proc(5)). */
+export function machineCpuSeconds(): { busy: number; all: number } {
+  const line = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number); // user nice system idle iowait irq softirq steal
+  const all = ticks.reduce((a, b) => a + b, 0);
+  const idle = ticks[3] + ticks[4];
+  return { busy: (all - idle) / ticksPerSecond(), all: all / ticksPerSecond() };
+}

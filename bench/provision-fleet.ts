@@ -40,17 +40,27 @@ import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../cli
 import { startBenchTemporal } from './temporal-dev-server';
 import { numberFlag, runBench, stringFlag } from './command-line';
 import { startBenchCluster } from './temporal-cluster';
-import { cpuSeconds, peakRssMiB } from './measure';
+import { cpuSeconds, machineCpuSeconds, peakRssMiB } from './measure';
+import { timelineReport, timelinesOf } from './flow-timeline';
+import { countersReport, readServerCounters } from './server-requests';
 import { costOfRunsStarted, type HistoryCost } from './history-cost';
 import { spawnSimFleet, type ChildSimFleet } from './sim-fleet-child';
 
 async function provisionAll(
   client: Client,
   fleet: ChildSimFleet,
-): Promise<{ t0: number; makespanMs: number; startsPerSec: number; statuses: DpuStatus[] }> {
+): Promise<{
+  t0: number;
+  makespanMs: number;
+  startsPerSec: number;
+  statuses: DpuStatus[];
+  called: Map<string, number>;
+}> {
   const t0 = Date.now();
   const inFlight = new Set<Promise<unknown>>();
+  const called = new Map<string, number>();
   for (const d of fleet.dpus) {
+    called.set(provisionDpuWorkflowId(d.spec.name), Date.now());
     const p = startProvision(client, d.spec).finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= 16) await Promise.race(inFlight);
@@ -77,7 +87,7 @@ async function provisionAll(
   const end = Math.max(
     ...statuses.map((s) => Date.parse(s.phases[s.phases.length - 1].endedAt ?? new Date().toISOString())),
   );
-  return { t0, makespanMs: end - t0, startsPerSec, statuses };
+  return { t0, makespanMs: end - t0, startsPerSec, statuses, called };
 }
 
 /** One DPU's flow: from Initializing's start to Ready. */
@@ -172,13 +182,12 @@ async function main(): Promise<void> {
     );
     procs.push(...controls);
     const controlCpu = () => controls.reduce((sum, c) => sum + cpuSeconds(c.proc.pid!), 0);
-    procs.push(
-      spawnHostWorkers({
-        placements: [...solo.hosts, ...fleet.hosts].map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
-        logFile: path.join(dir, 'hosts.log'),
-        env,
-      }),
-    );
+    const hostWorkers = spawnHostWorkers({
+      placements: [...solo.hosts, ...fleet.hosts].map((h) => ({ node: h.node, sysfsRoot: h.sysfsRoot })),
+      logFile: path.join(dir, 'hosts.log'),
+      env,
+    });
+    procs.push(hostWorkers);
     await waitForPollers(
       client,
       [
@@ -197,9 +206,20 @@ async function main(): Promise<void> {
     const cpuBefore = controlCpu();
     const serverCpu = () => temporal.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0);
     const serverCpuBefore = serverCpu();
+    const otherCpu = () => ({
+      hosts: cpuSeconds(hostWorkers.proc.pid!),
+      sims: cpuSeconds(fleet.pid),
+      bench: process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6,
+      machine: machineCpuSeconds(),
+    });
+    const otherBefore = otherCpu();
+    const metricsUrl = (temporal as { metricsUrl?: string }).metricsUrl;
+    const requestsBefore = metricsUrl ? await readServerCounters(metricsUrl) : undefined;
     const result = await provisionAll(client, fleet);
     const fleetCpu = controlCpu() - cpuBefore;
     const fleetServerCpu = serverCpu() - serverCpuBefore;
+    const otherAfter = otherCpu();
+    const requestsAfter = metricsUrl ? await readServerCounters(metricsUrl) : undefined;
     const rss = Math.max(...controls.map((c) => peakRssMiB(c.proc.pid!)));
     const ready = result.statuses.filter((s) => s.phase === Phase.Ready).length;
     const soloCost = await costOfRunsStarted(client, ideal.t0, result.t0);
@@ -249,6 +269,22 @@ async function main(): Promise<void> {
     console.log(
       `Temporal server CPU:        ${fleetServerCpu.toFixed(1)} s over the fleet (${((fleetServerCpu / Math.max(1, ready)) * 1000).toFixed(0)} ms per provisioned DPU; ${temporal.pids().length} process(es))`,
     );
+    const fleetSecs = result.makespanMs / 1000;
+    const machineBusy = otherAfter.machine.busy - otherBefore.machine.busy;
+    const machineAll = otherAfter.machine.all - otherBefore.machine.all;
+    console.log(
+      `CPU over the fleet, s:      control ${fleetCpu.toFixed(1)}, server ${fleetServerCpu.toFixed(1)}, ` +
+        `host workers ${(otherAfter.hosts - otherBefore.hosts).toFixed(1)}, simulators ${(otherAfter.sims - otherBefore.sims).toFixed(1)}, ` +
+        `bench ${(otherAfter.bench - otherBefore.bench).toFixed(1)}; the machine ${machineBusy.toFixed(1)} busy of ${machineAll.toFixed(1)} ` +
+        `(${os.cpus().length} cores × ${fleetSecs.toFixed(1)} s; others' work included)`,
+    );
+    if (requestsBefore && requestsAfter) {
+      console.log('what the server was asked over the fleet (its /metrics):');
+      for (const line of countersReport(requestsBefore, requestsAfter, ready)) console.log(line);
+    }
+    const fleetTimes = await timelinesOf(client, result.called);
+    const [aloneTime] = await timelinesOf(client, ideal.called);
+    for (const line of timelineReport(fleetTimes, result.t0, aloneTime)) console.log(line);
     console.log('phase durations over the fleet (mean / max, s), against the DPU alone:');
     for (const [phase, fleetStats] of phaseStats(result.statuses)) {
       const solo = phaseStats(ideal.statuses).get(phase);

@@ -18,21 +18,26 @@ export interface BenchTemporal {
   env: NodeJS.ProcessEnv;
   /** The dev server's process (its CPU time is the server's). */
   pids(): number[];
+  /** The server's Prometheus /metrics (server-requests.ts), when the server serves them on a known port. */
+  metricsUrl?: string;
   stop(): Promise<void>;
 }
 
 export async function startBenchTemporal(stateDir: string): Promise<BenchTemporal> {
   const port = await freePort();
+  const metricsPort = await freePort();
   const env = {
     ...process.env,
     XPUFLOW_STATE_DIR: stateDir,
     XPUFLOW_TEMPORAL_PORT: String(port),
     XPUFLOW_UI_PORT: String(await freePort()),
+    XPUFLOW_TEMPORAL_METRICS_PORT: String(metricsPort),
   };
   await run(SCRIPT, ['start'], { env });
   return {
     address: `127.0.0.1:${port}`,
     env: { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_NAMESPACE: 'default' },
+    metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`,
     // temporal-dev.sh writes the pid of `temporal server start-dev` here.
     pids: () => [Number(fs.readFileSync(path.join(stateDir, 'temporal-dev.pid'), 'utf8').trim())],
     stop: async () => {

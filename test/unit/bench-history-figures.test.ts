@@ -8,6 +8,7 @@ import { temporal } from '@temporalio/proto';
 import { loadHistoryFile } from '../../cli/history/load';
 import { actionsOf } from '../../bench/history-cost';
 import { childTimes, childrenInFlight } from '../../bench/rollout-record';
+import { timelineOf } from '../../bench/flow-timeline';
 
 const T = temporal.api.enums.v1.EventType;
 type Event = temporal.api.history.v1.IHistoryEvent;
@@ -128,4 +129,106 @@ test('child times: a start fills the slot of the earliest end still open; ends a
     meanRefillMs: (150 + 500) / 2,
     maxRefillMs: 500,
   });
+});
+
+const at = (sec: number) => ({ seconds: String(1000 + Math.floor(sec)), nanos: Math.round((sec % 1) * 1e9) });
+
+test("a run's timeline: every second from the start call to the last event in one bucket, retries named", () => {
+  // Plain numbers and strings where the protobuf types say Long: what a history read from JSON holds.
+  const events = [
+    { eventId: 1, eventTime: at(1), eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED },
+    { eventId: 2, eventTime: at(1), eventType: T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED },
+    {
+      eventId: 3,
+      eventTime: at(4), // 3 s queued
+      eventType: T.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      workflowTaskStartedEventAttributes: { scheduledEventId: 2 },
+    },
+    {
+      eventId: 4,
+      eventTime: at(4.5),
+      eventType: T.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+      workflowTaskCompletedEventAttributes: { scheduledEventId: 2 },
+    },
+    {
+      eventId: 5,
+      eventTime: at(4.5),
+      eventType: T.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED,
+      activityTaskScheduledEventAttributes: {
+        activityType: { name: 'probeHost' },
+        taskQueue: { name: 'xpuflow-host-h1' },
+      },
+    },
+    {
+      eventId: 6,
+      eventTime: at(10.5), // 6 s between a failed first attempt and this one
+      eventType: T.EVENT_TYPE_ACTIVITY_TASK_STARTED,
+      activityTaskStartedEventAttributes: {
+        scheduledEventId: 5,
+        attempt: 2,
+        lastFailure: { message: 'sysfs busy' },
+      },
+    },
+    {
+      eventId: 7,
+      eventTime: at(12.5),
+      eventType: T.EVENT_TYPE_ACTIVITY_TASK_COMPLETED,
+      activityTaskCompletedEventAttributes: { scheduledEventId: 5 },
+    },
+  ] as unknown as Event[];
+  const t = timelineOf('w', 0.5 * 1000 + 1000 * 1000, events);
+  expect(Object.fromEntries(t.buckets)).toEqual({
+    'start call': 500,
+    'workflow task queue': 3000,
+    'workflow task run': 500,
+    'retry backoff probeHost': 6000,
+    'activity probeHost': 2000,
+  });
+  expect([...t.buckets.values()].reduce((a, b) => a + b, 0)).toBe(t.endMs - t.calledMs);
+  expect(t.retried).toEqual([{ what: 'probeHost: sysfs busy', attempt: 2 }]);
+  expect(t.firstTaskMs - t.startedMs).toBe(3000);
+  expect(t.firstActivityMs - t.startedMs).toBe(9500);
+});
+
+test('a captured run alone: its buckets add up to its span, and name the workflow tasks and the BFB transfer', () => {
+  const history = loadHistoryFile(
+    path.join(__dirname, '..', 'histories', 'provision-dpu-ready-fewer-events.json'),
+  );
+  const events = history.events ?? [];
+  const t = timelineOf('w', Number(events[0].eventTime?.seconds) * 1000, events);
+  const sum = [...t.buckets.values()].reduce((a, b) => a + b, 0);
+  expect(Math.abs(sum - (t.endMs - t.calledMs))).toBeLessThan(1);
+  expect([...t.buckets.keys()]).toEqual(
+    expect.arrayContaining(['workflow task run', 'activity dmsInstallBfb']),
+  );
+});
+
+test("a run's timeline: a workflow task that timed out is counted, and its unrecorded retry's wait is 'other'", () => {
+  const events = [
+    { eventId: 1, eventTime: at(0), eventType: T.EVENT_TYPE_WORKFLOW_EXECUTION_STARTED },
+    { eventId: 2, eventTime: at(0), eventType: T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED },
+    {
+      eventId: 3,
+      eventTime: at(1),
+      eventType: T.EVENT_TYPE_WORKFLOW_TASK_STARTED,
+      workflowTaskStartedEventAttributes: { scheduledEventId: 2 },
+    },
+    {
+      eventId: 4,
+      eventTime: at(11),
+      eventType: T.EVENT_TYPE_WORKFLOW_TASK_TIMED_OUT,
+      workflowTaskTimedOutEventAttributes: {
+        scheduledEventId: 2,
+        timeoutType: temporal.api.enums.v1.TimeoutType.TIMEOUT_TYPE_START_TO_CLOSE,
+      },
+    },
+    { eventId: 5, eventTime: at(15), eventType: T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED },
+  ] as unknown as Event[];
+  const t = timelineOf('w', 1000 * 1000, events);
+  expect(Object.fromEntries(t.buckets)).toEqual({
+    'workflow task queue': 1000,
+    'workflow task run': 10000,
+    other: 4000,
+  });
+  expect(t.retried).toEqual([{ what: 'workflow task: timeout TIMEOUT_TYPE_START_TO_CLOSE', attempt: 2 }]);
 });
