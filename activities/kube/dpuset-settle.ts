@@ -1,4 +1,5 @@
 /** `awaitDpuSettled`: waits until a DPU's flow settles at a generation: Ready, or Error. */
+import { log } from '@temporalio/activity';
 import type { Kube } from '../../platform/kube/client';
 import type { DpuResource, ObjectRef } from '../../model/resources/common';
 import { waitUntil } from '../wait-until';
@@ -17,7 +18,7 @@ export function awaitSettledActivity(kube: () => Kube) {
         what: `DPU ${input.dpu.name} to settle generation ${input.generation}`,
         timeoutSeconds: input.timeoutSeconds,
         // The rollout's slot is freed when this returns: a look at each change of the DPU, not only each second.
-        wakeOn: (wake) => watchObject(kube(), 'DPU', input.dpu, wake),
+        wakeOn: (wake) => watchObject(kube(), 'DPU', input.dpu, wake, (message) => log.warn(message)),
         look: async () => {
           const d = await kube().get<DpuResource>('DPU', input.dpu);
           if (!d)

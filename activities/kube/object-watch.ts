@@ -9,9 +9,19 @@ import { kubeClientModule } from '../../platform/kube/client-module';
 import type { Kube } from '../../platform/kube/client';
 import { GROUP, Plural, VERSION, type Kind, type ObjectRef } from '../../model/resources/common';
 
-/** Calls `changed` on every event of object `ref`; returns the stop. Closed by the API server, it watches again. */
-export function watchObject(kube: Kube, kind: Kind, ref: ObjectRef, changed: () => void): () => void {
+/**
+ * Calls `changed` on every event of object `ref`; returns the stop. Closed by the API server, it watches again.
+ * A watch that cannot start is reported through `report`, once until a watch starts again.
+ */
+export function watchObject(
+  kube: Kube,
+  kind: Kind,
+  ref: ObjectRef,
+  changed: () => void,
+  report: (message: string) => void,
+): () => void {
   let stopped = false;
+  let failing = false;
   let request: AbortController | undefined;
   const start = async (): Promise<void> => {
     if (stopped) return;
@@ -25,10 +35,17 @@ export function watchObject(kube: Kube, kind: Kind, ref: ObjectRef, changed: () 
           if (!stopped) setTimeout(() => void start(), 1000).unref();
         },
       );
+      failing = false;
       if (stopped) request.abort();
-    } catch {
+    } catch (err) {
       // The watch could not start (API server restarting, no watch permission): the wait's polls carry on
       // alone, and the next try is a second on.
+      if (!failing && !stopped)
+        report(
+          `watch on ${kind} ${ref.namespace}/${ref.name} could not start (${String(err)}): ` +
+            'the wait looks once a second instead; grant watch on it to be woken at each change',
+        );
+      failing = true;
       if (!stopped) setTimeout(() => void start(), 1000).unref();
     }
   };
