@@ -270,7 +270,7 @@ test('a serial no host reports waits without a DPUNode until its host records it
     const d = await h.kube.get<DpuDiscoveryResource>('DPUDiscovery', rack1);
     return d?.status?.observedGeneration === hourly;
   });
-  const before = new Set(await h.workflowIds('dpuDiscovery'));
+  const before = new Set(await h.workflowRuns('dpuDiscovery'));
 
   // host-f's node discovery records the card: a scan places the DPU and makes its DPUNode.
   await hostWithCards(LATE.hostName, [{ pciAddress: LATE.pciAddress, serial: LATE.serial }]);
@@ -290,8 +290,9 @@ test('a serial no host reports waits without a DPUNode until its host records it
   // Started by host-f's record: the hourly interval started none since. Waited for, not read once:
   // the scan that placed the DPU may be one already running when the record appeared, with the
   // triggered one buffered behind it (overlap BUFFER_ONE), and the dev server lists runs a moment late.
+  // Told by run ID: a scan triggered within the second of the one before has its workflow ID.
   await h.waitFor("a dpuDiscovery run started by host-f's record", async () => {
-    const started = (await h.workflowIds('dpuDiscovery')).filter((id) => !before.has(id));
+    const started = (await h.workflowRuns('dpuDiscovery')).filter((run) => !before.has(run));
     return started.length > 0 ? started : undefined;
   });
 });

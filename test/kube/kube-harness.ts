@@ -324,6 +324,19 @@ export class KubeHarness {
     return ids;
   }
 
+  /**
+   * Runs of a type, from visibility, as `<workflow id> <run id>`. Where a schedule starts the runs, two
+   * started within one second share a workflow ID (the scheduler appends the nominal time in RFC 3339,
+   * seconds: temporalio/temporal service/worker/scheduler/workflow.go @c01fd648, startWorkflow), so a new run is
+   * told by its run ID.
+   */
+  async workflowRuns(type: string): Promise<string[]> {
+    const runs: string[] = [];
+    for await (const w of this.client.workflow.list({ query: `WorkflowType = '${type}'` }))
+      runs.push(`${w.workflowId} ${w.runId}`);
+    return runs;
+  }
+
   /** Records every DPU status change, to check what was down at every moment; a dropped watch is restarted. */
   private async watchDpus(): Promise<void> {
     if (this.disposed) return;
