@@ -5,7 +5,7 @@
  * the record. It tolerates what is already gone. The addresses are released
  * afterwards by xpuflow-cni, through the IPAM plugin's DEL.
  */
-import { WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { detachNetdev } from '../../activities/netdev';
 import { parseNetConf, podFromArgs } from '../cni/config';
 import { CniCode, CniError } from '../cni/errors';
@@ -31,17 +31,7 @@ export async function cniDel(state: CniState, req: CniRequest__Output): Promise<
   if (pci) await detachVf(state, req, pci, record, pod);
 }
 
-/**
- * Releases the lease if it is this container's, else detaches from the record; then drops the record.
- *
- * With ADD's record of this container, the release update goes straight to
- * the lease (one round trip, where a look first cost a describe and a query
- * answered by the host worker): the lease's release validator refuses it
- * unless the lease is held for this container or pod (handlers.ts), a lease
- * that is gone answers not-found, and both fall back to the record's local
- * detach as the look did. Without a record (the agent lost it, or ADD never
- * reached the lease) DEL looks first, as before.
- */
+/** Releases the lease if it is this container's, else detaches from the record; then drops the record. */
 async function detachVf(
   state: CniState,
   req: CniRequest__Output,
@@ -49,20 +39,18 @@ async function detachVf(
   record: AttachRecord | undefined,
   pod: PodRef | undefined,
 ): Promise<void> {
-  if (record) {
-    const outcome = await releaseLease(state, req, pci, pod);
-    // as the look did: a lease gone or another's leaves the record's move to undo here
-    if (outcome === 'gone' || outcome === 'not ours') await detachNetdev(record);
-    await state.records.remove(record.pciAddress);
-    return;
-  }
   const lease = await runningLease(state.opts.client, state.opts.node, pci).catch((err: Error) => {
     throw new CniError(CniCode.TryAgainLater, `cannot reach the lease of VF ${pci}: ${err.message}`);
   });
   const ours =
     lease &&
     (lease.containerId === req.containerId || (pod && lease.pod && podKey(lease.pod) === podKey(pod)));
-  if (lease && ours) await releaseLease(state, req, pci, pod);
+  if (lease && ours) {
+    await releaseLease(state, req, pci, pod);
+  } else if (record) {
+    await detachNetdev(record);
+  }
+  if (record) await state.records.remove(record.pciAddress);
 }
 
 /**
@@ -79,16 +67,14 @@ async function releaseLease(
   req: CniRequest__Output,
   pci: string,
   pod: PodRef | undefined,
-): Promise<'released' | 'releasing' | 'gone' | 'not ours'> {
+): Promise<void> {
   try {
     await state.opts.client.workflow
       .getHandle(vfLeaseWorkflowId(state.opts.node, pci))
       .executeUpdate(releaseUpdate, {
         args: [{ reason: `CNI DEL of container ${req.containerId}`, pod, containerId: req.containerId }],
       });
-    return 'released';
   } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return 'gone'; // finished or never started: nothing to release
     if (!(err instanceof WorkflowUpdateFailedError)) {
       throw new CniError(
         CniCode.TryAgainLater,
@@ -117,7 +103,5 @@ async function releaseLease(
       `CNI DEL of container ${req.containerId}: the lease of VF ${pci} refused the release (${refusal}); ` +
         `it is ${now ? `now ${now.phase}${now.pod ? ` for pod ${podKey(now.pod)}` : ''}` : 'gone'}, so nothing of this container is left to release`,
     );
-    if (!now) return 'gone';
-    return now.phase === 'Released' || now.phase === 'Releasing' ? 'releasing' : 'not ours';
   }
 }

@@ -8,7 +8,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { cniDel } from '../../node/hostagent/cni-del';
 import { openCniState } from '../../node/hostagent/cni-state';
 import { CniError } from '../../node/cni/errors';
@@ -93,82 +93,4 @@ test('a refused release of a lease that is gone meanwhile succeeds, and the refu
       /container c1: the lease of VF 0000:03:00.2 refused the release \(the lease is busy detaching\); it is gone/,
     ),
   ]);
-});
-
-/** A DEL with ADD's record of its container: the release goes to the lease without a look first. */
-function withRecord(update: () => Promise<unknown>) {
-  const calls: string[] = [];
-  const client = {
-    workflow: {
-      getHandle: () => ({
-        describe: () => {
-          calls.push('describe');
-          return Promise.resolve({ status: { name: 'RUNNING' } });
-        },
-        query: () => {
-          calls.push('query');
-          return Promise.resolve({ ...attached, pod: { ...pod, name: 'other' }, containerId: 'c9' });
-        },
-        executeUpdate: () => {
-          calls.push('release');
-          return update();
-        },
-      }),
-    },
-  } as unknown as Client;
-  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cni-del-'));
-  const state = openCniState({ client, node: 'n1', sysfsRoot: stateDir, stateDir, pools: [], log: () => {} });
-  const record = {
-    pciAddress: pci,
-    containerId: 'c1',
-    netns: path.join(stateDir, 'no-such-netns'),
-    hostIfname: 'xpfnotthere0',
-    podIfname: 'net1',
-    originalMac: '02:00:00:00:00:01',
-    originalMtu: 1500,
-    mac: '02:00:00:00:00:02',
-    mtu: 1500,
-    addresses: [],
-  };
-  const req = {
-    command: 'DEL',
-    containerId: 'c1',
-    ifname: 'net1',
-    netns: record.netns,
-    args: 'K8S_POD_NAMESPACE=default;K8S_POD_NAME=web;K8S_POD_UID=u1',
-    configJson: JSON.stringify({ cniVersion: '1.0.0', name: 'vf', deviceID: pci }),
-  } as unknown as CniRequest__Output;
-  return {
-    calls,
-    run: async () => {
-      await state.records.put(record);
-      await cniDel(state, req);
-    },
-    recordLeft: () => state.records.get(pci),
-  };
-}
-
-test('with ADD’s record, DEL sends the release straight away: no describe or query first', async () => {
-  const h = withRecord(() => Promise.resolve(attached));
-  await h.run();
-  expect(h.calls).toEqual(['release']);
-  await expect(h.recordLeft()).resolves.toBeUndefined();
-});
-
-test('with ADD’s record, a lease that is gone (not found) is undone from the record', async () => {
-  const h = withRecord(() => Promise.reject(new WorkflowNotFoundError('gone', 'vf-lease-n1-x', undefined)));
-  await h.run();
-  expect(h.calls).toEqual(['release']);
-  await expect(h.recordLeft()).resolves.toBeUndefined();
-});
-
-test('with ADD’s record, a release refused because the lease is another pod’s is looked at, then undone locally', async () => {
-  const h = withRecord(() =>
-    Promise.reject(
-      new WorkflowUpdateFailedError('Workflow Update failed', new Error('leased to pod default/other')),
-    ),
-  );
-  await h.run();
-  expect(h.calls).toEqual(['release', 'describe', 'query']);
-  await expect(h.recordLeft()).resolves.toBeUndefined();
 });

@@ -53,21 +53,6 @@ export function listen(lease: Lease): void {
       // a signal cannot be refused to its sender: a mismatched one is ignored
     }
   });
-  // A release that names its container (CNI DEL) releases only a lease held for
-  // that container or its pod: the host agent sends it without looking first.
-  // Only the update checks it: validators do not run on replay, signal handlers do.
-  const releaseUpdateValidator = (req: ReleaseRequest) => {
-    releaseValidator(req);
-    const samePod =
-      req?.pod !== undefined && status.pod !== undefined && podKey(req.pod) === podKey(status.pod);
-    if (req?.containerId !== undefined && status.containerId !== req.containerId && !samePod) {
-      throw new Error(
-        `VF ${input.pciAddress} is not held for container ${req.containerId}` +
-          (status.pod ? ` (it is leased to pod ${podKey(status.pod)})` : ' (no pod has attached it yet)') +
-          ': not released',
-      );
-    }
-  };
   setHandler(
     releaseUpdate,
     async (req) => {
@@ -75,6 +60,6 @@ export function listen(lease: Lease): void {
       await condition(() => status.phase === 'Released');
       return status;
     },
-    { validator: releaseUpdateValidator },
+    { validator: releaseValidator },
   );
 }
