@@ -41,6 +41,7 @@ import {
   type DpuServiceTemplateResource,
 } from '../model/resources/dpu-deployment';
 import {
+  deploymentDpuSetName,
   mergeValues,
   resourceFitProblem,
   serviceRevisionLabelKey,
@@ -204,9 +205,7 @@ export class DpuDeploymentController {
     // a set makes from now on already count as moved.
     const revision = templateHash(sets[0].spec.dpuTemplate);
     const servicesRevision = templateHash(serviceLabels);
-    const mine = this.look
-      .dpus(namespace)
-      .filter((d) => setNames.includes(d.metadata.labels?.[DPUSET_LABEL] ?? ''));
+    const mine = this.dpusOf(namespace, setNames);
     // The DPUServices of older revisions go when the workflow has moved every DPU off them.
 
     // 4. Tell the workflow.
@@ -271,6 +270,13 @@ export class DpuDeploymentController {
       if (!(err instanceof WorkflowNotFoundError)) throw err;
     }
     this.dpusTold.set(uid, seen);
+  }
+
+  /** The DPUs of these DPUSets, from the cache. */
+  private dpusOf(namespace: string, setNames: string[]): DpuResource[] {
+    return this.look
+      .dpus(namespace)
+      .filter((d) => setNames.includes(d.metadata.labels?.[DPUSET_LABEL] ?? ''));
   }
 
   /** Names each template, configuration, BFB and flavor the deployment names and the cache does not hold. */
@@ -411,9 +417,8 @@ export class DpuDeploymentController {
       deploymentDeletedSignal,
     );
     // Its teardown waits for the sets' DPUs to go: each one gone wakes it.
-    const mine = this.look
-      .dpus(dep.metadata.namespace!)
-      .filter((d) => d.metadata.labels?.[DPUSET_LABEL]?.startsWith(`${dep.metadata.name}-`));
+    const setNames = dep.spec.dpus.dpuSets.map((s) => deploymentDpuSetName(dep.metadata.name, s.nameSuffix));
+    const mine = this.dpusOf(dep.metadata.namespace!, setNames);
     await this.tellDpusChanged(uid, dpuDeploymentWorkflowId(ref), mine);
     this.workflowOf.delete(key);
   }
