@@ -11,17 +11,31 @@
  *            VF lease's attach (kubelet Allocate before it, DEL after it, untimed).
  * The IPAM plugin comes from scripts/go-tools.sh (the CNI reference plugins).
  *
- *   node dist/bench/cni-cold-start.js [--adds 50] [--versions 100]
+ *   node dist/bench/cni-cold-start.js [flags]   (--help lists them with their defaults: COMMAND below)
  *
  * Needs root and OVS. It prints figures and never fails for being slow.
  */
 import path from 'node:path';
-import { numberFlag, runBench } from './command-line';
+import { type FlagValues, numberFlag } from './command-line';
+import { runBench } from './run-bench';
 import { percentile } from './measure';
 import { cniEnv, execPlugin as execArgv, scriptPath } from './cni-exec';
 import { startVfStack, vfStackUnavailable, type VfStack } from './vf-stack';
 
 const REPO = path.resolve(__dirname, '..', '..');
+
+const COMMAND = {
+  name: 'cni-cold-start',
+  about: [
+    'cold start of xpuflow-cni per CNI call, each a fresh process as a runtime runs it, for the',
+    'single executable (dist/xpuflow-cni) and `node dist/node/cni/main.js`: p50/p99 of VERSION',
+    '(process start alone) and of a full ADD. Needs root and OVS.',
+  ],
+  flags: {
+    adds: numberFlag(50, 'ADD execs per entry'),
+    versions: numberFlag(100, 'VERSION execs per entry'),
+  },
+};
 
 interface Entry {
   name: string;
@@ -68,14 +82,13 @@ async function measure(stack: VfStack, entry: Entry, cniPath: string, adds: numb
   return { version: version.sort((a, b) => a - b), add: add.sort((a, b) => a - b) };
 }
 
-async function main(): Promise<void> {
+async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
   const why = vfStackUnavailable();
   if (why) {
     console.log(`cni-cold-start benchmark skipped: ${why}`);
     return;
   }
-  const adds = numberFlag('adds', 50);
-  const versions = numberFlag('versions', 100);
+  const { adds, versions } = flags;
   const entries: Entry[] = [
     { name: 'executable', argv: [scriptPath('build-cni.sh')] },
     { name: 'node-dist', argv: [process.execPath, path.join(REPO, 'dist', 'node', 'cni', 'main.js')] },
@@ -104,4 +117,4 @@ async function main(): Promise<void> {
   }
 }
 
-runBench(main);
+runBench(COMMAND, main);

@@ -8,7 +8,7 @@
  * consecutive TokenRequests, p50/p95/max), and the events and bytes per run of
  * the continueAsNew chain (history size).
  *
- *   node dist/bench/credential-renewal.js [--renewals 200]
+ *   node dist/bench/credential-renewal.js [flags]   (--help lists them with their defaults: COMMAND below)
  *
  * It never fails for being slow.
  */
@@ -31,11 +31,24 @@ import {
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { WorkflowType, type CredentialWorkflow } from '../model/workflow-types';
 import { installCrds, KubeApiservers } from '../sim/kube';
-import { numberFlag, runBench } from './command-line';
+import { type FlagValues, numberFlag } from './command-line';
+import { runBench } from './run-bench';
 import { percentile } from './measure';
 
 const NS = 'creds';
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
+
+const COMMAND = {
+  name: 'credential-renewal',
+  about: [
+    'credential renewal cost on the time-skipping test server against a real kube-apiserver:',
+    'a 1h token renewed N times in workflow time. Prints wall time per renewal and events and',
+    'bytes per run of the continueAsNew chain.',
+  ],
+  flags: {
+    renewals: numberFlag(200, 'token renewals, in workflow time'),
+  },
+};
 
 function testServer(): string | undefined {
   return [
@@ -44,8 +57,8 @@ function testServer(): string | undefined {
   ].find((c): c is string => !!c && fs.existsSync(c));
 }
 
-async function main(): Promise<void> {
-  const renewals = numberFlag('renewals', 200);
+async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
+  const { renewals } = flags;
   const server = testServer();
   if (!server) {
     console.log(
@@ -198,4 +211,4 @@ async function main(): Promise<void> {
   }
 }
 
-runBench(main);
+runBench(COMMAND, main);

@@ -13,7 +13,7 @@
  *   the scan workflow's own time (start to close) and its activity's
  *   the peak of TCP connections open at once on the simulators' side, and the total
  *
- *   node dist/bench/dpu-discovery.js [--addresses 256] [--bmcs 40] [--workers 32]
+ *   node dist/bench/dpu-discovery.js [flags]   (--help lists them with their defaults: COMMAND below)
  *
  * It never fails for being slow.
  */
@@ -32,7 +32,8 @@ import { nodePatchFor } from '../node/discovery/node-record';
 import { freePort } from '../sim/free-port';
 import { spawnControlWorker } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
-import { numberFlag, runBench } from './command-line';
+import { type FlagValues, numberFlag } from './command-line';
+import { runBench } from './run-bench';
 import { spawnBenchChild } from './child-process';
 import { startControlWorkerStack } from './control-worker-stack';
 import type { BmcSimProcessOptions } from './bmc-sim-process';
@@ -40,10 +41,22 @@ import type { BmcSimProcessOptions } from './bmc-sim-process';
 const NS = 'xpuflow-bench-discovery';
 const FIRST = parseIpv4('127.0.1.0')!;
 
-async function main(): Promise<void> {
-  const N = numberFlag('addresses', 256);
-  const B = numberFlag('bmcs', 40);
-  const workers = numberFlag('workers', 32);
+const COMMAND = {
+  name: 'dpu-discovery',
+  about: [
+    'BMC discovery on a real kube-apiserver and a private dev server: a DPUDiscovery over N',
+    'loopback addresses with B simulated BlueField BMCs among them. Prints the time to B found',
+    "DPUs, the scan workflow's and its activity's time, and the simulators' peak of open connections.",
+  ],
+  flags: {
+    addresses: numberFlag(256, 'loopback addresses scanned, from 127.0.1.0 (1 to 4096)'),
+    bmcs: numberFlag(40, 'simulated BMCs among them (at most --addresses)'),
+    workers: numberFlag(32, "the DPUDiscovery's parallel probes (1 to 256)"),
+  },
+};
+
+async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
+  const { addresses: N, bmcs: B, workers } = flags;
   if (!(N >= 1 && N <= 4096 && B >= 0 && B <= N && workers >= 1 && workers <= 256))
     throw new Error(
       `--addresses ${N} --bmcs ${B} --workers ${workers}: want 1 ≤ addresses ≤ 4096, bmcs ≤ addresses, 1 ≤ workers ≤ 256`,
@@ -188,4 +201,4 @@ async function activityTimes(client: Client, workflowId: string): Promise<Record
   return out;
 }
 
-runBench(main);
+runBench(COMMAND, main);

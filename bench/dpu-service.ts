@@ -10,7 +10,7 @@
  *   version change, canary + waves [50, 100], with the time of each wave
  *   Application writes on a label-only change (should be 0)
  *
- *   node dist/bench/dpu-service.js [--clusters 4] [--repeats 3]
+ *   node dist/bench/dpu-service.js [flags]   (--help lists them with their defaults: COMMAND below)
  *
  * It never fails for being slow.
  */
@@ -27,10 +27,24 @@ import { installArgoCrd, listApplications, playArgo, type PlayedArgo } from '../
 import { installCrds, KubeApiservers, registerDpuCluster } from '../sim/kube';
 import { spawnControlWorker } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
-import { numberFlag, runBench } from './command-line';
+import { type FlagValues, numberFlag } from './command-line';
+import { runBench } from './run-bench';
 import { startControlWorkerStack } from './control-worker-stack';
 
 const NS = 'xpuflow-bench-svc';
+
+const COMMAND = {
+  name: 'dpu-service',
+  about: [
+    'DPUService rollout latency on real kube-apiservers (a host cluster and K DPU clusters), this',
+    'bench playing Argo CD. Prints create → Ready, a version change in one wave and in canary +',
+    'waves, and the Application writes of a label-only change (should be 0).',
+  ],
+  flags: {
+    clusters: numberFlag(4, 'DPU clusters, one Application each'),
+    repeats: numberFlag(3, 'times each change is measured'),
+  },
+};
 
 const chart = (version: string) => ({ repoURL: 'oci://ghcr.io/example/charts', chart: 'bench', version });
 const readyAt = (s: DpuServiceResource | undefined) =>
@@ -42,9 +56,8 @@ interface Rollout {
   waves: Array<{ wave: number; atMs: number }>;
 }
 
-async function main(): Promise<void> {
-  const K = numberFlag('clusters', 4);
-  const repeats = numberFlag('repeats', 3);
+async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
+  const { clusters: K, repeats } = flags;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-dpuservice-'));
   const names = Array.from({ length: K }, (_, i) => `dpu${i + 1}`);
   const apis = new KubeApiservers();
@@ -211,4 +224,4 @@ async function main(): Promise<void> {
   }
 }
 
-runBench(main);
+runBench(COMMAND, main);

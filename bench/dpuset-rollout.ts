@@ -2,7 +2,7 @@
  * Benchmark: a DPUSet rollout over simulated DPUs, on real kube-apiservers
  * (host and DPU cluster), a private Temporal dev server, and the controller,
  * control worker and host workers as their own processes.
- *   node dist/bench/dpuset-rollout.js [--hosts 10] [--dpus 10] [--max-unavailable 10%] [--flash-seconds 6] [--reboot-seconds 1]
+ *   node dist/bench/dpuset-rollout.js [flags]   (--help lists them with their defaults: COMMAND below)
  * Prints the rollout's makespan (template change → every DPU Ready on the new
  * BFB), the ideal (batches × one DPU's update flow, measured alone on a
  * one-DPU set), their ratio (goal ≤ 1.10), the most DPUs down at once (from
@@ -34,11 +34,28 @@ import {
   type WorkerProcess,
 } from '../cli/demo/worker-processes';
 import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
-import { stringFlag } from './command-line';
+import { type FlagValues, numberFlag, textFlag } from './command-line';
+import { runBench } from './run-bench';
 import { peakRssMiB } from './measure';
 import { rolloutRecord, updateBreakdown } from './rollout-record';
 
 const NS = 'bench';
+
+const COMMAND = {
+  name: 'dpuset-rollout',
+  about: [
+    'a DPUSet rollout over simulated DPUs on real kube-apiservers and a private dev server, the',
+    'controller and workers as processes. Prints the makespan, the ideal (batches × one DPU',
+    'update alone), their ratio (goal 1.10), the most DPUs down at once and peak RSS.',
+  ],
+  flags: {
+    hosts: numberFlag(10, 'simulated hosts'),
+    dpus: numberFlag(10, 'DPUs per host'),
+    'max-unavailable': textFlag('10%', "the DPUSet's maxUnavailable: a count or a percentage", 'N|N%'),
+    'flash-seconds': numberFlag(6, 'how long the simulated DMS takes to flash a BFB'),
+    'reboot-seconds': numberFlag(1, 'how long a simulated DPU takes to reboot'),
+  },
+};
 
 /** Waits until every DPU of the set is Ready on `bfb`; returns the most DPUs seen not Ready at once. */
 async function settle(kube: Kube, set: string, count: number, bfb: string): Promise<number> {
@@ -55,12 +72,11 @@ async function settle(kube: Kube, set: string, count: number, bfb: string): Prom
   }
 }
 
-async function main(): Promise<void> {
-  const hosts = Number(stringFlag('hosts', '10'));
-  const perHost = Number(stringFlag('dpus', '10'));
-  const maxUnavailable = stringFlag('max-unavailable', '10%');
-  const flashSeconds = Number(stringFlag('flash-seconds', '6'));
-  const rebootSeconds = Number(stringFlag('reboot-seconds', '1'));
+async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
+  const { hosts, dpus: perHost } = flags;
+  const maxUnavailable = flags['max-unavailable'];
+  const flashSeconds = flags['flash-seconds'];
+  const rebootSeconds = flags['reboot-seconds'];
   const total = hosts * perHost;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-rollout-'));
   const apis = new KubeApiservers();
@@ -283,7 +299,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err) => {
-  console.error(`benchmark failed: ${(err as Error).message}`);
-  process.exit(1);
-});
+runBench(COMMAND, main);

@@ -12,17 +12,26 @@ import path from 'node:path';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { temporal } from '@temporalio/proto';
 import { actionsOf } from './history-cost';
-import { runBench } from './command-line';
+import { runBench } from './run-bench';
+
+const COMMAND = {
+  name: 'history-file-cost',
+  about: [
+    'what captured workflow histories cost Temporal: for each file its events, workflow tasks,',
+    'activities, local activities, estimated Actions, size in bytes as stored, and time span.',
+  ],
+  flags: {},
+  operands: {
+    value: 'HISTORY.json …',
+    meaning: 'one or more histories as `temporal workflow show --output json` writes them (test/histories/)',
+  },
+};
 
 function seconds(t: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
   return Number(t?.seconds ?? 0) + (t?.nanos ?? 0) / 1e9;
 }
 
-async function main(): Promise<void> {
-  const files = process.argv.slice(2);
-  if (files.length === 0) {
-    throw new Error('name one or more history files (JSON of `temporal workflow show --output json`)');
-  }
+async function main(_flags: unknown, files: readonly string[]): Promise<void> {
   for (const file of files) {
     const history = historyFromJSON(JSON.parse(fs.readFileSync(file, 'utf8')));
     const events = history.events ?? [];
@@ -40,4 +49,4 @@ async function main(): Promise<void> {
   }
 }
 
-runBench(main);
+runBench(COMMAND, main);

@@ -3,15 +3,7 @@
  * on a Temporal cluster shaped like production (--server cluster: PostgreSQL,
  * frontend, history, matching and worker as four processes, mTLS; the test
  * harness's, bench/temporal-cluster.ts).
- *   node dist/bench/provision-fleet.js [--server dev|cluster] [--hosts 20] [--dpus 10] [--flash-seconds 30] [--reboot-seconds 5] [--bfb-mib 4]
- *     [--control-workers 1] [--control-flags '--max-cached-workflows 200 …'] [--control-node-options '--max-semi-space-size=2']
- *     [--control-malloc-arena-max 2]
- * --control-workers N runs N control worker processes on the one queue;
- * --control-flags passes the tuning flags (workers/worker-tuning.ts) to each;
- * --control-node-options sets their NODE_OPTIONS (V8 heap flags; the chart's
- * controlWorker.nodeOptions) and --control-malloc-arena-max their
- * MALLOC_ARENA_MAX (glibc's malloc arenas; controlWorker.mallocArenaMax); the
- * other processes keep the bench's own.
+ *   node dist/bench/provision-fleet.js [flags]   (--help lists them with their defaults: COMMAND below)
  * One DPU is provisioned alone first, on the same server and workers with
  * nothing else running, then the fleet. The headline is the fleet's makespan
  * divided by that DPU's uncontended time: what an operator waits for against
@@ -38,13 +30,51 @@ import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
 import { provisionDpuWorkflowId } from '../model/workflow-ids';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
-import { numberFlag, runBench, stringFlag } from './command-line';
+import { choiceFlag, type FlagValues, numberFlag, textFlag } from './command-line';
+import { runBench } from './run-bench';
 import { startBenchCluster } from './temporal-cluster';
 import { cpuSeconds, machineCpuSeconds, peakRssMiB } from './measure';
 import { timelineReport, timelinesOf } from './flow-timeline';
 import { countersReport, readServerCounters } from './server-requests';
 import { costOfRunsStarted, type HistoryCost } from './history-cost';
 import { spawnSimFleet, type ChildSimFleet } from './sim-fleet-child';
+
+const COMMAND = {
+  name: 'provision-fleet',
+  about: [
+    'one simulated DPU provisioned alone, then a simulated fleet, on one Temporal server',
+    'with the workers and the simulators as processes. Prints the makespan over one DPU alone,',
+    'events, workflow tasks and Actions per DPU, the control worker peak RSS and CPU seconds.',
+  ],
+  flags: {
+    server: choiceFlag(
+      ['dev', 'cluster'],
+      'dev',
+      'a private dev server, or a cluster (PostgreSQL, four services, mTLS; bench/temporal-cluster.ts)',
+    ),
+    hosts: numberFlag(20, 'simulated hosts in the fleet'),
+    dpus: numberFlag(10, 'DPUs per host'),
+    'flash-seconds': numberFlag(30, 'how long the simulated DMS takes to flash a BFB'),
+    'reboot-seconds': numberFlag(5, 'how long a simulated DPU takes to reboot'),
+    'bfb-mib': numberFlag(4, 'size of the BFB image served, MiB'),
+    'control-workers': numberFlag(1, 'control worker processes on the one queue (a whole number, 1 or more)'),
+    'control-flags': textFlag(
+      '',
+      "tuning flags for each control worker (workers/worker-tuning.ts), e.g. '--max-cached-workflows 200'",
+      'FLAGS',
+    ),
+    'control-node-options': textFlag(
+      '',
+      "the control workers' NODE_OPTIONS, e.g. '--max-semi-space-size=2' (chart: controlWorker.nodeOptions)",
+      'OPTIONS',
+    ),
+    'control-malloc-arena-max': textFlag(
+      '',
+      "the control workers' MALLOC_ARENA_MAX, glibc's malloc arenas (chart: controlWorker.mallocArenaMax)",
+      'N',
+    ),
+  },
+};
 
 async function provisionAll(
   client: Client,
@@ -115,27 +145,21 @@ function phaseStats(statuses: DpuStatus[]): Map<string, { mean: number; max: num
   );
 }
 
-async function main(): Promise<void> {
-  const hosts = numberFlag('hosts', 20);
-  const dpus = numberFlag('dpus', 10);
-  const flashSeconds = numberFlag('flash-seconds', 30);
-  const rebootSeconds = numberFlag('reboot-seconds', 5);
-  const bfbMib = numberFlag('bfb-mib', 4);
-  const server = stringFlag('server', 'dev');
-  const controlWorkers = numberFlag('control-workers', 1);
+async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
+  const { hosts, dpus, server } = flags;
+  const flashSeconds = flags['flash-seconds'];
+  const rebootSeconds = flags['reboot-seconds'];
+  const bfbMib = flags['bfb-mib'];
+  const controlWorkers = flags['control-workers'];
   if (!Number.isInteger(controlWorkers) || controlWorkers < 1)
     throw new Error(`--control-workers ${controlWorkers}: give a whole number of at least 1`);
-  const controlFlags = stringFlag('control-flags', '').split(/\s+/).filter(Boolean);
-  const controlNodeOptions = stringFlag('control-node-options', '');
-  const controlArenas = stringFlag('control-malloc-arena-max', '');
+  const controlFlags = flags['control-flags'].split(/\s+/).filter(Boolean);
+  const controlNodeOptions = flags['control-node-options'];
+  const controlArenas = flags['control-malloc-arena-max'];
   const controlEnv = {
     ...(controlNodeOptions ? { NODE_OPTIONS: controlNodeOptions } : {}),
     ...(controlArenas ? { MALLOC_ARENA_MAX: controlArenas } : {}),
   };
-  if (server !== 'dev' && server !== 'cluster')
-    throw new Error(
-      `--server ${server}: use dev (a private dev server) or cluster (PostgreSQL, four services, mTLS)`,
-    );
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-'));
   const temporal =
     server === 'cluster'
@@ -301,4 +325,4 @@ async function main(): Promise<void> {
   }
 }
 
-runBench(main);
+runBench(COMMAND, main);

@@ -13,7 +13,7 @@
  * and prints a table and one JSON line. Needs root, iproute2 and Open
  * vSwitch. Every veth and OVS it makes is removed at the end.
  *
- *   node dist/bench/service-chain.js [--ports 8,64,256] [--steady-runs 5]
+ *   node dist/bench/service-chain.js [flags]   (--help lists them with their defaults: COMMAND below)
  *
  * It never fails for being slow.
  */
@@ -25,9 +25,24 @@ import { createOvsActivities } from '../activities/ovs';
 import { planDpu, type PlanInput } from '../model/service-chain-planner';
 import type { DesiredOvs } from '../model/ovs-state';
 import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../sim/ovs';
-import { numberFlag, numberListFlag, runBench } from './command-line';
+import { type FlagValues, numberFlag, numberListFlag, switchFlag } from './command-line';
+import { runBench } from './run-bench';
 
 const CHAIN = 4;
+
+const COMMAND = {
+  name: 'service-chain',
+  about: [
+    'OVS reconcile cost of service chains of 4 on a private Open vSwitch (root, iproute2, OVS):',
+    'for each count of service ports, the first pass, a steady pass, a restore of what was',
+    'removed by hand, and a read, in ms. Prints a table and one JSON line.',
+  ],
+  flags: {
+    ports: numberListFlag([8, 64, 256], 'the counts of service ports to measure, one run each'),
+    'steady-runs': numberFlag(5, 'steady passes and reads per count (their median is printed)'),
+    verbose: switchFlag("print the restore pass's changes"),
+  },
+};
 
 async function timed<T>(f: () => Promise<T>): Promise<[number, T]> {
   const t0 = performance.now();
@@ -79,7 +94,7 @@ function plan(tag: string, bridge: string, pf: number, chains: number): DesiredO
   return p.desired;
 }
 
-async function runOne(ports: number, steadyRuns: number): Promise<Row> {
+async function runOne(ports: number, steadyRuns: number, verbose: boolean): Promise<Row> {
   const tag = Math.random().toString(36).slice(2, 5);
   const chains = Math.ceil(ports / CHAIN);
   const bridge = `xb${tag}`;
@@ -137,8 +152,7 @@ async function runOne(ports: number, steadyRuns: number): Promise<Row> {
       throw new Error(
         `restore left ${restored.state.ports.length}/${desired.ports.length} ports, ${restored.state.flows.length}/${desired.flows.length} flows`,
       );
-    if (process.argv.includes('--verbose'))
-      console.log(`restore changes (N=${ports}):\n  ${restored.changes.join('\n  ')}`);
+    if (verbose) console.log(`restore changes (N=${ports}):\n  ${restored.changes.join('\n  ')}`);
 
     return {
       ports: desired.ports.length,
@@ -165,17 +179,17 @@ async function runOne(ports: number, steadyRuns: number): Promise<Row> {
   }
 }
 
-async function main(): Promise<void> {
+async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
   const why = ovsUnavailable();
   if (why) {
     console.log(`service-chain bench skipped: ${why}`);
     return;
   }
-  const sizes = numberListFlag('ports', [8, 64, 256]);
-  const steadyRuns = numberFlag('steady-runs', 5);
+  const sizes = flags.ports;
+  const steadyRuns = flags['steady-runs'];
   const rows: Row[] = [];
   for (const n of sizes) {
-    const r = await runOne(n, steadyRuns);
+    const r = await runOne(n, steadyRuns, flags.verbose);
     rows.push(r);
     console.error(`N=${r.ports} done`);
   }
@@ -191,4 +205,4 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ bench: 'service-chain', chainLength: CHAIN, steadyRuns, rows }));
 }
 
-runBench(main);
+runBench(COMMAND, main);

@@ -18,8 +18,7 @@
  * For each in-flight count it prints p50/p99 of attach and detach for both
  * and the ratios workflow / direct. Needs root and OVS.
  *
- *   node dist/bench/vf-attach.js [--attaches 100] [--in-flight 1,8] [--history]
- * (--history prints one lease's events with their times: where an attach's time goes)
+ *   node dist/bench/vf-attach.js [flags]   (--help lists them with their defaults: COMMAND below)
  *
  * Goal (issue 16): ratio p50 ≤ 1.3, p99 ≤ 1.5. It never fails for being slow.
  */
@@ -28,7 +27,8 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { vfLeaseWorkflowId } from '../model/workflow-ids';
 import { resourceNameOf } from '../node/deviceplugin/pool';
-import { numberFlag, numberListFlag, runBench } from './command-line';
+import { type FlagValues, numberFlag, numberListFlag, switchFlag } from './command-line';
+import { runBench } from './run-bench';
 import { percentile } from './measure';
 import { cniEnv, execPlugin, scriptPath } from './cni-exec';
 import { spawnBenchChild } from './child-process';
@@ -49,6 +49,21 @@ interface Samples {
 }
 
 /** Runs `total` jobs over `n` lanes (lane i always uses VF/pod i); returns the sorted samples. */
+const COMMAND = {
+  name: 'vf-attach',
+  about: [
+    'what a pod waits for to get a VF: kubelet Allocate to the end of a CNI ADD run through',
+    'dist/xpuflow-cni, and the CNI DEL, by the VF lease workflow and by a direct path doing the',
+    'same work without Temporal. Prints p50/p99 per in-flight count and workflow / direct',
+    '(goal 1.3 / 1.5). Needs root and OVS.',
+  ],
+  flags: {
+    attaches: numberFlag(100, 'attaches (and detaches) per path and in-flight count'),
+    'in-flight': numberListFlag([1, 8], 'attaches in flight at once, one run per count'),
+    history: switchFlag("print one lease's events with their times: where an attach's time goes"),
+  },
+};
+
 async function lanes(
   total: number,
   n: number,
@@ -123,14 +138,14 @@ async function printHistory(stack: VfStack): Promise<void> {
   }
 }
 
-async function main(): Promise<void> {
+async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
   const why = vfStackUnavailable();
   if (why) {
     console.log(`vf-attach benchmark skipped: ${why}`);
     return;
   }
-  const attaches = numberFlag('attaches', 100);
-  const inFlights = numberListFlag('in-flight', [1, 8]);
+  const { attaches } = flags;
+  const inFlights = flags['in-flight'];
   const cni = scriptPath('build-cni.sh');
   const cniPath = scriptPath('go-tools.sh');
   const stack = await startVfStack(Math.max(...inFlights), 'vfbench');
@@ -197,11 +212,11 @@ async function main(): Promise<void> {
         );
       }
     }
-    if (process.argv.includes('--history')) await printHistory(stack);
+    if (flags.history) await printHistory(stack);
   } finally {
     await direct.stop();
     await stack.stop();
   }
 }
 
-runBench(main);
+runBench(COMMAND, main);
