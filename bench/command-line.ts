@@ -13,6 +13,8 @@ export interface Flag<T> {
   readonly fallback: T;
   /** The default as the help shows it; none for a switch. */
   readonly shownDefault?: string;
+  /** A value to show in a refusal (`e.g. --hosts 20`); none where the default is empty. */
+  readonly example?: string;
   readonly meaning: string;
   /** The value from its text, or what to give instead. */
   readonly read: (text: string) => { value: T } | { wrong: string };
@@ -49,6 +51,7 @@ export function numberFlag(fallback: number, meaning: string): Flag<number> {
     value: 'N',
     fallback,
     shownDefault: String(fallback),
+    example: String(fallback),
     meaning,
     read: (text) => {
       const n = numberIn(text);
@@ -63,6 +66,7 @@ export function numberListFlag(fallback: readonly number[], meaning: string): Fl
     value: 'N,N…',
     fallback: [...fallback],
     shownDefault: fallback.join(','),
+    example: fallback.join(','),
     meaning,
     read: (text) => {
       const items = text.split(',');
@@ -82,6 +86,7 @@ export function textFlag(fallback: string, meaning: string, value = 'TEXT'): Fla
     value,
     fallback,
     shownDefault: fallback === '' ? 'none' : fallback,
+    example: fallback === '' ? undefined : fallback,
     meaning,
     read: (text) => ({ value: text }),
   };
@@ -97,6 +102,7 @@ export function choiceFlag<const C extends readonly string[]>(
     value: choices.join('|'),
     fallback,
     shownDefault: fallback,
+    example: fallback,
     meaning,
     read: (text) =>
       choices.includes(text)
@@ -188,7 +194,10 @@ export function parseCommandLine<F extends Flags>(
         HELP.includes(next) ||
         (nextName !== undefined && knownFlags(command).includes(nextName))
       ) {
-        problems.push(`--${name} has no value: give ${flag.value}, e.g. --${name} ${flag.shownDefault}`);
+        problems.push(
+          `--${name} has no value: give ${flag.value}` +
+            (flag.example === undefined ? '' : `, e.g. --${name} ${flag.example}`),
+        );
         continue;
       }
       text = next;
