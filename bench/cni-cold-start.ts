@@ -16,7 +16,7 @@
  * Needs root and OVS. It prints figures and never fails for being slow.
  */
 import path from 'node:path';
-import { type FlagValues, numberFlag } from './command-line';
+import { countFlag, type FlagValues } from './command-line';
 import { runBench } from './run-bench';
 import { percentile } from './measure';
 import { cniEnv, execPlugin as execArgv, scriptPath } from './cni-exec';
@@ -32,8 +32,8 @@ const COMMAND = {
     '(process start alone) and of a full ADD. Needs root and OVS.',
   ],
   flags: {
-    adds: numberFlag(50, 'ADD execs per entry'),
-    versions: numberFlag(100, 'VERSION execs per entry'),
+    adds: countFlag(50, 'ADD execs per entry'),
+    versions: countFlag(100, 'VERSION execs per entry'),
   },
 };
 

@@ -46,7 +46,15 @@ function numberIn(text: string): number | undefined {
   return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(text.trim()) ? Number(text) : undefined;
 }
 
-export function numberFlag(fallback: number, meaning: string): Flag<number> {
+/** The number in `text` if it is one (a count, with `least`: a whole number of at least that). */
+function numberOfKind(text: string, least?: number): number | undefined {
+  const n = numberIn(text);
+  return n === undefined || (least !== undefined && !(Number.isInteger(n) && n >= least)) ? undefined : n;
+}
+
+const wanted = (least?: number) => (least === undefined ? 'a number' : `a whole number of at least ${least}`);
+
+function oneNumber(fallback: number, meaning: string, least?: number): Flag<number> {
   return {
     value: 'N',
     fallback,
@@ -54,14 +62,26 @@ export function numberFlag(fallback: number, meaning: string): Flag<number> {
     example: String(fallback),
     meaning,
     read: (text) => {
-      const n = numberIn(text);
-      return n === undefined ? { wrong: `is not a number: give one, e.g. ${fallback}` } : { value: n };
+      const n = numberOfKind(text, least);
+      return n === undefined
+        ? { wrong: `is not ${wanted(least)}: give one, e.g. ${fallback}` }
+        : { value: n };
     },
   };
 }
 
-/** `--name 1,8` */
-export function numberListFlag(fallback: readonly number[], meaning: string): Flag<number[]> {
+/** Any number: `30`, `0.5`. */
+export function numberFlag(fallback: number, meaning: string): Flag<number> {
+  return oneNumber(fallback, meaning);
+}
+
+/** A count: a whole number of at least `least` (1 unless said). */
+export function countFlag(fallback: number, meaning: string, least = 1): Flag<number> {
+  return oneNumber(fallback, meaning, least);
+}
+
+/** `--name 1,8`: counts, each a whole number of at least `least` (1 unless said). */
+export function countListFlag(fallback: readonly number[], meaning: string, least = 1): Flag<number[]> {
   return {
     value: 'N,N…',
     fallback: [...fallback],
@@ -70,11 +90,13 @@ export function numberListFlag(fallback: readonly number[], meaning: string): Fl
     meaning,
     read: (text) => {
       const items = text.split(',');
-      const bad = items.find((item) => numberIn(item) === undefined);
+      const bad = items.find((item) => numberOfKind(item, least) === undefined);
       return bad === undefined
         ? { value: items.map(Number) }
         : {
-            wrong: `holds ${JSON.stringify(bad)}, not a number: give numbers separated by commas, e.g. ${fallback.join(',')}`,
+            wrong:
+              `holds ${JSON.stringify(bad)}, not ${wanted(least)}: ` +
+              `give such numbers separated by commas, e.g. ${fallback.join(',')}`,
           };
     },
   };

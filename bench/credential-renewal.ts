@@ -31,7 +31,7 @@ import {
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
 import { WorkflowType, type CredentialWorkflow } from '../model/workflow-types';
 import { installCrds, KubeApiservers } from '../sim/kube';
-import { type FlagValues, numberFlag } from './command-line';
+import { countFlag, type FlagValues } from './command-line';
 import { runBench } from './run-bench';
 import { percentile } from './measure';
 
@@ -46,7 +46,7 @@ const COMMAND = {
     'bytes per run of the continueAsNew chain.',
   ],
   flags: {
-    renewals: numberFlag(200, 'token renewals, in workflow time'),
+    renewals: countFlag(200, 'token renewals, in workflow time'),
   },
 };
 

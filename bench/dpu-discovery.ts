@@ -32,7 +32,7 @@ import { nodePatchFor } from '../node/discovery/node-record';
 import { freePort } from '../sim/free-port';
 import { spawnControlWorker } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
-import { type FlagValues, numberFlag } from './command-line';
+import { countFlag, type FlagValues } from './command-line';
 import { runBench } from './run-bench';
 import { spawnBenchChild } from './child-process';
 import { startControlWorkerStack } from './control-worker-stack';
@@ -49,9 +49,9 @@ const COMMAND = {
     "DPUs, the scan workflow's and its activity's time, and the simulators' peak of open connections.",
   ],
   flags: {
-    addresses: numberFlag(256, 'loopback addresses scanned, from 127.0.1.0 (1 to 4096)'),
-    bmcs: numberFlag(40, 'simulated BMCs among them (at most --addresses)'),
-    workers: numberFlag(32, "the DPUDiscovery's parallel probes (1 to 256)"),
+    addresses: countFlag(256, 'loopback addresses scanned, from 127.0.1.0 (1 to 4096)'),
+    bmcs: countFlag(40, 'simulated BMCs among them (at most --addresses)', 0),
+    workers: countFlag(32, "the DPUDiscovery's parallel probes (1 to 256)"),
   },
 };
 

@@ -27,7 +27,7 @@ import { installArgoCrd, listApplications, playArgo, type PlayedArgo } from '../
 import { installCrds, KubeApiservers, registerDpuCluster } from '../sim/kube';
 import { spawnControlWorker } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
-import { type FlagValues, numberFlag } from './command-line';
+import { countFlag, type FlagValues } from './command-line';
 import { runBench } from './run-bench';
 import { startControlWorkerStack } from './control-worker-stack';
 
@@ -41,8 +41,8 @@ const COMMAND = {
     'waves, and the Application writes of a label-only change (should be 0).',
   ],
   flags: {
-    clusters: numberFlag(4, 'DPU clusters, one Application each'),
-    repeats: numberFlag(3, 'times each change is measured'),
+    clusters: countFlag(4, 'DPU clusters, one Application each'),
+    repeats: countFlag(3, 'times each change is measured'),
   },
 };
 

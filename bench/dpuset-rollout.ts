@@ -34,7 +34,7 @@ import {
   type WorkerProcess,
 } from '../cli/demo/worker-processes';
 import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
-import { type FlagValues, numberFlag, textFlag } from './command-line';
+import { countFlag, type FlagValues, numberFlag, textFlag } from './command-line';
 import { runBench } from './run-bench';
 import { peakRssMiB } from './measure';
 import { rolloutRecord, updateBreakdown } from './rollout-record';
@@ -49,8 +49,8 @@ const COMMAND = {
     'update alone), their ratio (goal 1.10), the most DPUs down at once and peak RSS.',
   ],
   flags: {
-    hosts: numberFlag(10, 'simulated hosts'),
-    dpus: numberFlag(10, 'DPUs per host'),
+    hosts: countFlag(10, 'simulated hosts'),
+    dpus: countFlag(10, 'DPUs per host'),
     'max-unavailable': textFlag('10%', "the DPUSet's maxUnavailable: a count or a percentage", 'N|N%'),
     'flash-seconds': numberFlag(6, 'how long the simulated DMS takes to flash a BFB'),
     'reboot-seconds': numberFlag(1, 'how long a simulated DPU takes to reboot'),

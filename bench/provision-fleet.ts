@@ -30,7 +30,7 @@ import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
 import { provisionDpuWorkflowId } from '../model/workflow-ids';
 import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
-import { choiceFlag, type FlagValues, numberFlag, textFlag } from './command-line';
+import { choiceFlag, countFlag, type FlagValues, numberFlag, textFlag } from './command-line';
 import { runBench } from './run-bench';
 import { startBenchCluster } from './temporal-cluster';
 import { cpuSeconds, machineCpuSeconds, peakRssMiB } from './measure';
@@ -52,12 +52,12 @@ const COMMAND = {
       'dev',
       'a private dev server, or a cluster (PostgreSQL, four services, mTLS; bench/temporal-cluster.ts)',
     ),
-    hosts: numberFlag(20, 'simulated hosts in the fleet'),
-    dpus: numberFlag(10, 'DPUs per host'),
+    hosts: countFlag(20, 'simulated hosts in the fleet'),
+    dpus: countFlag(10, 'DPUs per host'),
     'flash-seconds': numberFlag(30, 'how long the simulated DMS takes to flash a BFB'),
     'reboot-seconds': numberFlag(5, 'how long a simulated DPU takes to reboot'),
     'bfb-mib': numberFlag(4, 'size of the BFB image served, MiB'),
-    'control-workers': numberFlag(1, 'control worker processes on the one queue (a whole number, 1 or more)'),
+    'control-workers': countFlag(1, 'control worker processes on the one queue'),
     'control-flags': textFlag(
       '',
       "tuning flags for each control worker (workers/worker-tuning.ts), e.g. '--max-cached-workflows 200'",
@@ -151,8 +151,6 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
   const rebootSeconds = flags['reboot-seconds'];
   const bfbMib = flags['bfb-mib'];
   const controlWorkers = flags['control-workers'];
-  if (!Number.isInteger(controlWorkers) || controlWorkers < 1)
-    throw new Error(`--control-workers ${controlWorkers}: give a whole number of at least 1`);
   const controlFlags = flags['control-flags'].split(/\s+/).filter(Boolean);
   const controlNodeOptions = flags['control-node-options'];
   const controlArenas = flags['control-malloc-arena-max'];

@@ -25,7 +25,7 @@ import { createOvsActivities } from '../activities/ovs';
 import { planDpu, type PlanInput } from '../model/service-chain-planner';
 import type { DesiredOvs } from '../model/ovs-state';
 import { ovsUnavailable, startPrivateOvs, type PrivateOvs } from '../sim/ovs';
-import { type FlagValues, numberFlag, numberListFlag, switchFlag } from './command-line';
+import { countFlag, countListFlag, type FlagValues, switchFlag } from './command-line';
 import { runBench } from './run-bench';
 
 const CHAIN = 4;
@@ -38,8 +38,8 @@ const COMMAND = {
     'removed by hand, and a read, in ms. Prints a table and one JSON line.',
   ],
   flags: {
-    ports: numberListFlag([8, 64, 256], 'the counts of service ports to measure, one run each'),
-    'steady-runs': numberFlag(5, 'steady passes and reads per count (their median is printed)'),
+    ports: countListFlag([8, 64, 256], 'the counts of service ports to measure, one run each'),
+    'steady-runs': countFlag(5, 'steady passes and reads per count (their median is printed)'),
     verbose: switchFlag("print the restore pass's changes"),
   },
 };

@@ -27,7 +27,7 @@ import path from 'node:path';
 import { temporal } from '@temporalio/proto';
 import { vfLeaseWorkflowId } from '../model/workflow-ids';
 import { resourceNameOf } from '../node/deviceplugin/pool';
-import { type FlagValues, numberFlag, numberListFlag, switchFlag } from './command-line';
+import { countFlag, countListFlag, type FlagValues, switchFlag } from './command-line';
 import { runBench } from './run-bench';
 import { percentile } from './measure';
 import { cniEnv, execPlugin, scriptPath } from './cni-exec';
@@ -58,8 +58,8 @@ const COMMAND = {
     '(goal 1.3 / 1.5). Needs root and OVS.',
   ],
   flags: {
-    attaches: numberFlag(100, 'attaches (and detaches) per path and in-flight count'),
-    'in-flight': numberListFlag([1, 8], 'attaches in flight at once, one run per count'),
+    attaches: countFlag(100, 'attaches (and detaches) per path and in-flight count'),
+    'in-flight': countListFlag([1, 8], 'attaches in flight at once, one run per count'),
     history: switchFlag("print one lease's events with their times: where an attach's time goes"),
   },
 };

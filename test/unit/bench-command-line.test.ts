@@ -6,7 +6,8 @@
 import {
   choiceFlag,
   numberFlag,
-  numberListFlag,
+  countFlag,
+  countListFlag,
   parseCommandLine,
   switchFlag,
   textFlag,
@@ -21,10 +22,11 @@ const FLEET = {
   about: ['one DPU alone, then a fleet.', 'Prints the makespan.'],
   flags: {
     server: choiceFlag(['dev', 'cluster'], 'dev', 'the Temporal server'),
-    hosts: numberFlag(20, 'simulated hosts'),
-    dpus: numberFlag(10, 'DPUs per host'),
+    hosts: countFlag(20, 'simulated hosts'),
+    dpus: countFlag(10, 'DPUs per host'),
+    bmcs: countFlag(40, 'simulated BMCs', 0),
     'flash-seconds': numberFlag(30, 'flash time'),
-    'in-flight': numberListFlag([1, 8], 'attaches at once'),
+    'in-flight': countListFlag([1, 8], 'attaches at once'),
     'control-flags': textFlag('', 'tuning flags for the control worker', 'FLAGS'),
     'max-unavailable': textFlag('10%', 'the DPUSet maxUnavailable', 'N|N%'),
     history: switchFlag('print one history'),
@@ -62,7 +64,7 @@ test('--help says what the bench measures, how it is run, and every flag with it
     .split('\n')
     .filter((l) => l.startsWith('  -'))
     .map((l) => /^( {2}\S.*? {2,})\S/.exec(l)?.[1].length);
-  expect(columns).toHaveLength(9);
+  expect(columns).toHaveLength(10);
   expect(new Set(columns)).toEqual(new Set([columns[0]]));
 });
 
@@ -78,6 +80,7 @@ test('defaults fill what is not given; given values are read as numbers, lists, 
     server: 'dev',
     hosts: 20,
     dpus: 10,
+    bmcs: 40,
     'flash-seconds': 30,
     'in-flight': [1, 8],
     'control-flags': '',
@@ -89,6 +92,8 @@ test('defaults fill what is not given; given values are read as numbers, lists, 
     '--hosts',
     '1',
     '--dpus=3',
+    '--bmcs',
+    '0',
     '--flash-seconds',
     '0.5',
     '--in-flight',
@@ -105,6 +110,7 @@ test('defaults fill what is not given; given values are read as numbers, lists, 
     server: 'cluster',
     hosts: 1,
     dpus: 3,
+    bmcs: 0,
     'flash-seconds': 0.5,
     'in-flight': [2, 16],
     'control-flags': '--max-cached-workflows 200',
@@ -128,23 +134,36 @@ test('an unknown or misspelt flag is refused, named with the value given and the
   const text = refusalText(FLEET, problems('--dpu', '5'));
   expect(text).toContain('provision-fleet: unknown flag --dpu (given "5"): did you mean --dpus?\n');
   expect(text).toContain(
-    'known flags: --server, --hosts, --dpus, --flash-seconds, --in-flight, --control-flags, --max-unavailable, --history, --help\n',
+    'known flags: --server, --hosts, --dpus, --bmcs, --flash-seconds, --in-flight, --control-flags, --max-unavailable, --history, --help\n',
   );
   expect(text).toContain('node dist/bench/provision-fleet.js --help');
 });
 
-test('a number flag that is not a number is refused, naming the flag, the value and what to give', () => {
-  expect(problems('--dpus', 'five')).toEqual(['--dpus "five" is not a number: give one, e.g. 10']);
+test('a number that is not one, and a count that is not a whole number of at least its least, are refused, naming the flag, the value and what to give', () => {
+  expect(problems('--dpus', 'five')).toEqual([
+    '--dpus "five" is not a whole number of at least 1: give one, e.g. 10',
+  ]);
   for (const bad of ['', ' ', '0x10', 'Infinity', 'NaN', '3s', '1,2'])
-    expect(problems(`--hosts=${bad}`)).toEqual([
-      `--hosts ${JSON.stringify(bad)} is not a number: give one, e.g. 20`,
+    expect(problems(`--flash-seconds=${bad}`)).toEqual([
+      `--flash-seconds ${JSON.stringify(bad)} is not a number: give one, e.g. 30`,
     ]);
-  expect(problems('--in-flight', '1,x')).toEqual([
-    '--in-flight "1,x" holds "x", not a number: give numbers separated by commas, e.g. 1,8',
+  for (const bad of ['2.5', '0', '-1', 'five'])
+    expect(problems('--hosts', bad)).toEqual([
+      `--hosts ${JSON.stringify(bad)} is not a whole number of at least 1: give one, e.g. 20`,
+    ]);
+  expect(problems('--bmcs', '-1')).toEqual([
+    '--bmcs "-1" is not a whole number of at least 0: give one, e.g. 40',
   ]);
-  expect(problems('--in-flight', '1,,8')).toEqual([
-    '--in-flight "1,,8" holds "", not a number: give numbers separated by commas, e.g. 1,8',
-  ]);
+  for (const [bad, item] of [
+    ['1,x', 'x'],
+    ['1,,8', ''],
+    ['1,0', '0'],
+    ['1.5', '1.5'],
+  ])
+    expect(problems('--in-flight', bad)).toEqual([
+      `--in-flight ${JSON.stringify(bad)} holds ${JSON.stringify(item)}, not a whole number of at least 1: ` +
+        'give such numbers separated by commas, e.g. 1,8',
+    ]);
   expect(problems('--server', 'staging')).toEqual([
     '--server "staging" is not one of dev, cluster: give one of them',
   ]);

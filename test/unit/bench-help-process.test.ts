@@ -118,7 +118,9 @@ test('node dist/bench/provision-fleet.js refuses --dpus five and a misspelt flag
   ]);
   expect(code).toBe(2);
   expect(stdout).toBe('');
-  expect(stderr).toContain('provision-fleet: --dpus "five" is not a number: give one, e.g. 10');
+  expect(stderr).toContain(
+    'provision-fleet: --dpus "five" is not a whole number of at least 1: give one, e.g. 10',
+  );
   expect(stderr).toContain(
     'provision-fleet: unknown flag --flash-second (given "3"): did you mean --flash-seconds?',
   );
