@@ -102,15 +102,22 @@ export function countListFlag(fallback: readonly number[], meaning: string, leas
   };
 }
 
-/** Any text; `value` names it in the help (`FLAGS`, `10%`). An empty default is shown as none. */
-export function textFlag(fallback: string, meaning: string, value = 'TEXT'): Flag<string> {
+/**
+ * Text; `value` names it in the help (`FLAGS`, `N|N%`). With a `pattern`, text that does not
+ * match it is refused. An empty default is shown as none.
+ */
+export function textFlag(fallback: string, meaning: string, value = 'TEXT', pattern?: RegExp): Flag<string> {
+  const example = fallback === '' ? undefined : fallback;
   return {
     value,
     fallback,
-    shownDefault: fallback === '' ? 'none' : fallback,
-    example: fallback === '' ? undefined : fallback,
+    shownDefault: example ?? 'none',
+    example,
     meaning,
-    read: (text) => ({ value: text }),
+    read: (text) =>
+      pattern === undefined || pattern.test(text)
+        ? { value: text }
+        : { wrong: `is not ${value}: give one${example === undefined ? '' : ` like ${example}`}` },
   };
 }
 
@@ -155,13 +162,15 @@ function editDistance(a: string, b: string): number {
   return row[b.length];
 }
 
-function unknownFlag(command: BenchCommand<Flags>, name: string, given: string | undefined): string {
+/** `spelt` as given (`--dpu`, `-hosts`), the value taken as its own if any, and the nearest known flag. */
+function unknownFlag(command: BenchCommand<Flags>, spelt: string, given: string | undefined): string {
+  const name = spelt.replace(/^-+/, '');
   const near = Object.keys(command.flags)
     .map((known) => ({ known, d: editDistance(name, known) }))
     .filter(({ d }) => d <= 2)
     .sort((x, y) => x.d - y.d)[0];
   return (
-    `unknown flag --${name}${given === undefined ? '' : ` (given ${JSON.stringify(given)})`}` +
+    `unknown flag ${spelt}${given === undefined ? '' : ` (given ${JSON.stringify(given)})`}` +
     (near ? `: did you mean --${near.known}?` : '')
   );
 }
@@ -180,6 +189,7 @@ export function parseCommandLine<F extends Flags>(
   const values: Record<string, unknown> = {};
   const problems: string[] = [];
   const operands: string[] = [];
+  const seen = new Set<string>();
   let help = false;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -193,14 +203,16 @@ export function parseCommandLine<F extends Flags>(
       continue;
     }
     const eq = arg.indexOf('=');
-    const name = (eq < 0 ? arg : arg.slice(0, eq)).replace(/^--?/, '');
+    const spelt = eq < 0 ? arg : arg.slice(0, eq);
+    const name = spelt.slice(2);
     const inline = eq < 0 ? undefined : arg.slice(eq + 1);
-    const flag = Object.prototype.hasOwnProperty.call(command.flags, name) ? command.flags[name] : undefined;
+    const flag =
+      spelt.startsWith('--') && Object.hasOwn(command.flags, name) ? command.flags[name] : undefined;
     if (!flag) {
       // A value after it is taken as its own, so it is not reported again as a stray argument.
       const next = args[i + 1];
-      const given = inline ?? (next !== undefined && !next.startsWith('-') ? args[++i] : undefined);
-      problems.push(unknownFlag(command, name, given));
+      const looksLikeValue = next !== undefined && (!next.startsWith('-') || numberIn(next) !== undefined);
+      problems.push(unknownFlag(command, spelt, inline ?? (looksLikeValue ? args[++i] : undefined)));
       continue;
     }
     let text: string | undefined = inline;
@@ -225,10 +237,11 @@ export function parseCommandLine<F extends Flags>(
       text = next;
       i++;
     }
-    if (name in values) {
+    if (seen.has(name)) {
       problems.push(`--${name} is given twice: give it once`);
       continue;
     }
+    seen.add(name);
     const read = flag.read(text ?? '');
     if ('wrong' in read) problems.push(`--${name} ${JSON.stringify(text)} ${read.wrong}`);
     else values[name] = read.value;
@@ -237,7 +250,6 @@ export function parseCommandLine<F extends Flags>(
   if (command.operands && operands.length === 0)
     problems.push(`no ${command.operands.value} given: name ${command.operands.meaning}`);
   if (problems.length > 0) return { kind: 'wrong', problems };
-  for (const [name, flag] of Object.entries(command.flags))
-    if (!(name in values)) values[name] = flag.fallback;
+  for (const [name, flag] of Object.entries(command.flags)) if (!seen.has(name)) values[name] = flag.fallback;
   return { kind: 'run', flags: values as FlagValues<F>, operands };
 }

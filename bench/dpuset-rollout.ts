@@ -51,7 +51,12 @@ const COMMAND = {
   flags: {
     hosts: countFlag(10, 'simulated hosts'),
     dpus: countFlag(10, 'DPUs per host'),
-    'max-unavailable': textFlag('10%', "the DPUSet's maxUnavailable: a count or a percentage", 'N|N%'),
+    'max-unavailable': textFlag(
+      '10%',
+      "the DPUSet's maxUnavailable: a count or a percentage of the set",
+      'N|N%',
+      /^\d+%?$/,
+    ),
     'flash-seconds': numberFlag(6, 'how long the simulated DMS takes to flash a BFB'),
     'reboot-seconds': numberFlag(1, 'how long a simulated DPU takes to reboot'),
   },

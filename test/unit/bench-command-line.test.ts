@@ -28,7 +28,7 @@ const FLEET = {
     'flash-seconds': numberFlag(30, 'flash time'),
     'in-flight': countListFlag([1, 8], 'attaches at once'),
     'control-flags': textFlag('', 'tuning flags for the control worker', 'FLAGS'),
-    'max-unavailable': textFlag('10%', 'the DPUSet maxUnavailable', 'N|N%'),
+    'max-unavailable': textFlag('10%', 'the DPUSet maxUnavailable', 'N|N%', /^\d+%?$/),
     history: switchFlag('print one history'),
   },
 };
@@ -130,6 +130,9 @@ test('an unknown or misspelt flag is refused, named with the value given and the
     'unknown flag --flash-second (given "3"): did you mean --flash-seconds?',
   ]);
   expect(problems('--verbose')).toEqual(['unknown flag --verbose']);
+  // Flags take two dashes; one is refused as given, with the flag meant.
+  expect(problems('-hosts', '5')).toEqual(['unknown flag -hosts (given "5"): did you mean --hosts?']);
+  expect(problems('--dpu', '-3')).toEqual(['unknown flag --dpu (given "-3"): did you mean --dpus?']);
   expect(problems('--workers=4')).toEqual(['unknown flag --workers (given "4")']);
   const text = refusalText(FLEET, problems('--dpu', '5'));
   expect(text).toContain('provision-fleet: unknown flag --dpu (given "5"): did you mean --dpus?\n');
@@ -139,7 +142,7 @@ test('an unknown or misspelt flag is refused, named with the value given and the
   expect(text).toContain('node dist/bench/provision-fleet.js --help');
 });
 
-test('a number that is not one, and a count that is not a whole number of at least its least, are refused, naming the flag, the value and what to give', () => {
+test('a value its flag does not take (a number, a count: a whole number of at least its least, N|N%, dev|cluster) is refused, naming the flag, the value and what to give', () => {
   expect(problems('--dpus', 'five')).toEqual([
     '--dpus "five" is not a whole number of at least 1: give one, e.g. 10',
   ]);
@@ -164,6 +167,9 @@ test('a number that is not one, and a count that is not a whole number of at lea
       `--in-flight ${JSON.stringify(bad)} holds ${JSON.stringify(item)}, not a whole number of at least 1: ` +
         'give such numbers separated by commas, e.g. 1,8',
     ]);
+  expect(problems('--max-unavailable', 'ten')).toEqual([
+    '--max-unavailable "ten" is not N|N%: give one like 10%',
+  ]);
   expect(problems('--server', 'staging')).toEqual([
     '--server "staging" is not one of dev, cluster: give one of them',
   ]);
@@ -174,6 +180,10 @@ test('a flag without its value, given twice, a switch given a value, and a stray
   expect(problems('--hosts', '--dpus', '2')).toEqual(['--hosts has no value: give N, e.g. --hosts 20']);
   expect(problems('--control-flags', '--hosts=2')).toEqual(['--control-flags has no value: give FLAGS']);
   expect(problems('--hosts', '1', '--hosts', '2')).toEqual(['--hosts is given twice: give it once']);
+  expect(problems('--hosts', 'x', '--hosts', '2')).toEqual([
+    '--hosts "x" is not a whole number of at least 1: give one, e.g. 20',
+    '--hosts is given twice: give it once',
+  ]);
   expect(problems('--history=yes')).toEqual(['--history takes no value (given "yes")']);
   expect(problems('200')).toEqual(['unexpected argument "200": provision-fleet takes only flags']);
 });
