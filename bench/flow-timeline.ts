@@ -235,7 +235,7 @@ export function timelineReport(fleet: RunTimeline[], t0: number, alone?: RunTime
     ['WorkflowExecutionStarted', (r) => r.startedMs - t0],
     ['first workflow task taken', (r) => r.firstTaskMs - t0],
     ['first activity taken', (r) => r.firstActivityMs - t0],
-    ['last event (Ready)', (r) => r.endMs - t0],
+    ['last event (the run ended)', (r) => r.endMs - t0],
     ['run: first call → last event', (r) => r.endMs - r.calledMs],
   ];
   for (const [name, f] of rows) lines.push(`  ${name.padEnd(30)} ${stats(fleet.map(f))}`);

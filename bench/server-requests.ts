@@ -25,8 +25,14 @@ export async function readServerCounters(metricsUrl: string): Promise<Counters> 
   return out;
 }
 
-/** The counters' growth from `before` to `after`, per `per` (DPUs), largest first, the top `n` of each kind. */
-export function countersReport(before: Counters, after: Counters, per: number, n = 12): string[] {
+/** The counters' growth from `before` to `after`, per `per` (`unit`s: provisioned DPUs, flows), largest first, the top `n` of each kind. */
+export function countersReport(
+  before: Counters,
+  after: Counters,
+  per: number,
+  n = 12,
+  unit = 'provisioned DPU',
+): string[] {
   const grown = [...after]
     .map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / Math.max(1, per)] as const)
     .filter(([, v]) => v > 0)
@@ -36,7 +42,7 @@ export function countersReport(before: Counters, after: Counters, per: number, n
     const rows = grown.filter(([k]) => k.startsWith(`${kind} `));
     const total = rows.reduce((s, [, v]) => s + v, 0);
     lines.push(
-      `  ${kind === 'rpc' ? 'server requests' : 'persistence requests'} per provisioned DPU: ${total.toFixed(1)}; ` +
+      `  ${kind === 'rpc' ? 'server requests' : 'persistence requests'} per ${unit}: ${total.toFixed(1)}; ` +
         rows
           .slice(0, n)
           .map(([k, v]) => `${k.slice(kind.length + 1)} ${v.toFixed(1)}`)

@@ -38,6 +38,15 @@ const EXPECTED: Record<string, Record<string, string | undefined>> = {
     'control-node-options': 'none',
     'control-malloc-arena-max': 'none',
   },
+  'temporal-floor': {
+    flows: '200',
+    'wait-seconds': '35',
+    'quiet-seconds': '30',
+    'look-seconds': '1',
+    'max-look-seconds': '2',
+    before: '4',
+    after: '1',
+  },
   'service-chain': { ports: '8,64,256', 'steady-runs': '5', verbose: undefined },
   'vf-attach': { attaches: '100', 'in-flight': '1,8', history: undefined },
 };

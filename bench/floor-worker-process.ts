@@ -1,0 +1,29 @@
+/**
+ * The floor flow's worker (floor-flow.ts, floor-activities.ts) in a process of
+ * its own (child-process.ts), with the SDK's default tuning, as the control
+ * worker runs in one. Options: the Temporal address and task queue.
+ * Ready line: `{}` once it polls.
+ */
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { floorActivities } from './floor-activities';
+import { serveUntilStopped } from './child-process';
+
+serveUntilStopped(async (opts: { address: string; taskQueue: string }) => {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const connection = await NativeConnection.connect({ address: opts.address });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: opts.taskQueue,
+    workflowsPath: require.resolve('./floor-flow'),
+    activities: floorActivities,
+  });
+  const running = worker.run();
+  return {
+    ready: {},
+    stop: async () => {
+      worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+});
