@@ -6,8 +6,9 @@
  * Prints the rollout's makespan (template change → every DPU Ready on the new
  * BFB), the ideal (batches × one DPU's update flow, measured alone on a
  * one-DPU set), their ratio (goal ≤ 1.10), the most DPUs down at once (from
- * the rollout workflow's own history, rollout-record.ts, and as seen by
- * polling the DPU objects every 250 ms), and the controller's and control
+ * the rollout workflow's own history, rollout-record.ts, and as seen by a
+ * watch on the DPU objects, at each change: dpu-set-watch.ts), the CPU
+ * seconds of every process over the rollout, and the controller's and control
  * worker's peak RSS. Never fails for being slow.
  */
 import fs from 'node:fs';
@@ -26,7 +27,6 @@ import { createHostNode, installCrds, KubeApiservers, playKubelets, registerDpuC
 import { startDpuClusterJoins, type DpuClusterJoins } from '../sim/dpu';
 import { syncNodeDevices } from '../node/discovery/sync-node';
 import { xpuIdTable } from '../node/discovery/pci-ids';
-import { isDpuReady } from '../activities/kube';
 import {
   spawnControlWorker,
   spawnController,
@@ -36,8 +36,9 @@ import {
 import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
 import { countFlag, type FlagValues, numberFlag, textFlag } from './command-line';
 import { runBench } from './run-bench';
-import { peakRssMiB } from './measure';
+import { cpuSeconds, machineCpuSeconds, peakRssMiB } from './measure';
 import { rolloutRecord, updateBreakdown } from './rollout-record';
+import { settleDpuSet } from './dpu-set-watch';
 
 const NS = 'bench';
 
@@ -46,7 +47,8 @@ const COMMAND = {
   about: [
     'a DPUSet rollout over simulated DPUs on real kube-apiservers and a private dev server, the',
     'controller and workers as processes. Prints the makespan, the ideal (batches × one DPU',
-    'update alone), their ratio (goal 1.10), the most DPUs down at once and peak RSS.',
+    'update alone), their ratio (goal 1.10), the most DPUs down at once, every process CPU',
+    'seconds and peak RSS.',
   ],
   flags: {
     hosts: countFlag(10, 'simulated hosts'),
@@ -61,21 +63,6 @@ const COMMAND = {
     'reboot-seconds': numberFlag(1, 'how long a simulated DPU takes to reboot'),
   },
 };
-
-/** Waits until every DPU of the set is Ready on `bfb`; returns the most DPUs seen not Ready at once. */
-async function settle(kube: Kube, set: string, count: number, bfb: string): Promise<number> {
-  let worstDown = 0;
-  for (;;) {
-    const dpus = await kube.list<DpuResource>('DPU', NS, `provisioning.xpuflow.dev/dpuset=${set}`);
-    const down = dpus.filter((d) => !isDpuReady(d)).length;
-    worstDown = Math.max(worstDown, down);
-    if (dpus.length === count && dpus.every((d) => d.spec.bfb === bfb && isDpuReady(d))) return worstDown;
-    const errors = dpus.filter((d) => d.status?.phase === 'Error');
-    if (errors.length > 0)
-      throw new Error(`DPU ${errors[0].metadata.name} failed: ${errors[0].status?.message}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
   const { hosts, dpus: perHost } = flags;
@@ -177,18 +164,17 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
       },
     });
     procs.push(control, controller);
-    procs.push(
-      spawnHostWorkers({
-        // Discovery ran once above; the DPU set does not change during the bench.
-        placements: [...solo.hosts, ...fleet.hosts].map((x) => ({
-          node: x.node,
-          sysfsRoot: x.sysfsRoot,
-          discovery: { intervalSeconds: 0 },
-        })),
-        logFile: path.join(dir, 'hosts.log'),
-        env: temporalEnv,
-      }),
-    );
+    const hostWorkers = spawnHostWorkers({
+      // Discovery ran once above; the DPU set does not change during the bench.
+      placements: [...solo.hosts, ...fleet.hosts].map((x) => ({
+        node: x.node,
+        sysfsRoot: x.sysfsRoot,
+        discovery: { intervalSeconds: 0 },
+      })),
+      logFile: path.join(dir, 'hosts.log'),
+      env: temporalEnv,
+    });
+    procs.push(hostWorkers);
     await waitForPollers(client, [
       { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
       ...[...solo.hosts, ...fleet.hosts].map((x) => ({ taskQueue: hostTaskQueue(x.node) })),
@@ -212,8 +198,8 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
     let t = Date.now();
     await kube.create('DPUSet', NS, dpuset('solo', 'solo'));
     await kube.create('DPUSet', NS, dpuset('fleet', 'fleet'));
-    await settle(kube, 'solo', 1, 'bfb-a');
-    await settle(kube, 'fleet', total, 'bfb-a');
+    await settleDpuSet(kube, NS, 'solo', 1, 'bfb-a');
+    await settleDpuSet(kube, NS, 'fleet', total, 'bfb-a');
     const firstMs = Date.now() - t;
 
     console.log('one DPU alone: rolling the solo set to bfb-b…');
@@ -223,19 +209,30 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
       { namespace: NS, name: 'solo' },
       { spec: { dpuTemplate: { spec: { bfb: 'bfb-b' } } } },
     );
-    await settle(kube, 'solo', 1, 'bfb-b');
+    await settleDpuSet(kube, NS, 'solo', 1, 'bfb-b');
     const aloneMs = Date.now() - t;
     const soloRecord = await rolloutRecord(client, { namespace: NS, name: 'solo' }, t);
 
     console.log(`rolling ${total} DPUs to bfb-b with maxUnavailable ${maxUnavailable}…`);
+    const cpu = () => ({
+      control: cpuSeconds(control.proc.pid!),
+      controller: cpuSeconds(controller.proc.pid!),
+      hosts: cpuSeconds(hostWorkers.proc.pid!),
+      server: temporal!.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+      kube: apis.pids().reduce((sum, pid) => sum + cpuSeconds(pid), 0),
+      bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
+      machine: machineCpuSeconds(),
+    });
+    const cpuBefore = cpu();
     t = Date.now();
     await kube.patch(
       'DPUSet',
       { namespace: NS, name: 'fleet' },
       { spec: { dpuTemplate: { spec: { bfb: 'bfb-b' } } } },
     );
-    const worstDown = await settle(kube, 'fleet', total, 'bfb-b');
+    const worstDown = await settleDpuSet(kube, NS, 'fleet', total, 'bfb-b');
     const makespanMs = Date.now() - t;
+    const cpuAfter = cpu();
     const record = await rolloutRecord(client, { namespace: NS, name: 'fleet' }, t);
 
     const slots = resolveMaxUnavailable(
@@ -253,7 +250,7 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
     console.log(`ratio:                       ${(makespanMs / idealMs).toFixed(3)} (goal ≤ 1.10)`);
     console.log(
       `most DPUs down at once:      ${record.mostInFlight} by the rollout's history (${record.children} children of ${record.workflowId}), ` +
-        `${worstDown} by polling the DPUs (maxUnavailable ${slots})`,
+        `${worstDown} by watching the DPUs (maxUnavailable ${slots})`,
     );
     const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
     console.log(
@@ -284,6 +281,14 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
     row('child start → update flow starts', inRollout.reactSeconds, alone.reactSeconds);
     for (const [phase, sec] of inRollout.phases) row(`  phase ${phase}`, sec, alone.phases.get(phase));
     row('update Ready → child ends', inRollout.noticeSeconds, alone.noticeSeconds);
+    const spent = (k: Exclude<keyof typeof cpuAfter, 'machine'>) => (cpuAfter[k] - cpuBefore[k]).toFixed(1);
+    console.log(
+      `CPU over the rollout, s:     control worker ${spent('control')}, controller ${spent('controller')}, ` +
+        `host workers ${spent('hosts')}, Temporal server ${spent('server')}, kube-apiservers and etcd ${spent('kube')}, ` +
+        `bench (simulators, played kubelets and joins) ${spent('bench')}; the machine ` +
+        `${(cpuAfter.machine.busy - cpuBefore.machine.busy).toFixed(1)} busy of ${(cpuAfter.machine.all - cpuBefore.machine.all).toFixed(1)} ` +
+        `(${os.cpus().length} cores × ${(makespanMs / 1000).toFixed(1)} s; others' work included)`,
+    );
     console.log(`controller peak RSS:         ${peakRssMiB(controller.proc.pid!).toFixed(0)} MiB`);
     console.log(`control worker peak RSS:     ${peakRssMiB(control.proc.pid!).toFixed(0)} MiB`);
     await client.connection.close();

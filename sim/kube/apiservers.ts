@@ -265,6 +265,11 @@ export class KubeApiservers {
     }
   }
 
+  /** The live etcd and kube-apiserver processes (a benchmark counts their CPU time). */
+  pids(): number[] {
+    return this.procs.filter((p) => p.exitCode === null && p.signalCode === null).map((p) => p.pid!);
+  }
+
   private spawn(name: string, file: string, args: string[]): ChildProcess {
     const logPath = path.join(this.dir, `${name}.log`);
     const logStart = fs.existsSync(logPath) ? fs.statSync(logPath).size : 0;
