@@ -39,6 +39,7 @@ import { runBench } from './run-bench';
 import { cpuSeconds, machineCpuSeconds, peakRssMiB } from './measure';
 import { rolloutRecord, updateBreakdown } from './rollout-record';
 import { settleDpuSet } from './dpu-set-watch';
+import { kubeRequestsReport, readKubeRequests } from './kube-requests';
 
 const NS = 'bench';
 
@@ -224,6 +225,7 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
       machine: machineCpuSeconds(),
     });
     const cpuBefore = cpu();
+    const kubeBefore = await Promise.all([host, dpuCluster].map((c) => readKubeRequests(c.kc)));
     t = Date.now();
     await kube.patch(
       'DPUSet',
@@ -233,6 +235,7 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
     const worstDown = await settleDpuSet(kube, NS, 'fleet', total, 'bfb-b');
     const makespanMs = Date.now() - t;
     const cpuAfter = cpu();
+    const kubeAfter = await Promise.all([host, dpuCluster].map((c) => readKubeRequests(c.kc)));
     const record = await rolloutRecord(client, { namespace: NS, name: 'fleet' }, t);
 
     const slots = resolveMaxUnavailable(
@@ -289,6 +292,9 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
         `${(cpuAfter.machine.busy - cpuBefore.machine.busy).toFixed(1)} busy of ${(cpuAfter.machine.all - cpuBefore.machine.all).toFixed(1)} ` +
         `(${os.cpus().length} cores × ${(makespanMs / 1000).toFixed(1)} s; others' work included)`,
     );
+    console.log(`kube-apiserver requests over the rollout (apiserver_request_total, by verb and resource):`);
+    console.log(`  host cluster: ${kubeRequestsReport(kubeBefore[0], kubeAfter[0], total, 'DPU updated')}`);
+    console.log(`  DPU cluster:  ${kubeRequestsReport(kubeBefore[1], kubeAfter[1], total, 'DPU updated')}`);
     console.log(`controller peak RSS:         ${peakRssMiB(controller.proc.pid!).toFixed(0)} MiB`);
     console.log(`control worker peak RSS:     ${peakRssMiB(control.proc.pid!).toFixed(0)} MiB`);
     await client.connection.close();
