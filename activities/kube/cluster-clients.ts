@@ -4,6 +4,7 @@
  * DPU cluster (the kubeconfig in the Secret its DPUCluster names); and the
  * last write of every flow that owns an object: releasing its finalizer.
  */
+import crypto from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import type * as k8s from '@kubernetes/client-node';
 import { isNotFound, Kube } from '../../platform/kube/client';
@@ -34,7 +35,23 @@ export interface DpuClusterLookup {
   kubeconfigMissingType?: string;
 }
 
-/** The client of DPUCluster `ref` (in the host cluster), from its kubeconfig Secret. */
+/**
+ * The DPU clusters' clients made so far, per host-cluster client and DPUCluster, with a digest of
+ * the kubeconfig each was made from. A client is made again only when its kubeconfig changes:
+ * each new KubeConfig gets new HTTPS agents (platform/kube/kept-alive-agents.ts keys them by
+ * KubeConfig), so a client per call made a new TLS connection to the DPU cluster on every look of
+ * a wait.
+ */
+const madeClients = new WeakMap<
+  Kube,
+  Map<string, { digest: string; client: { kube: Kube; kc: k8s.KubeConfig } }>
+>();
+
+/**
+ * The client of DPUCluster `ref` (in the host cluster), from its kubeconfig Secret, read on every
+ * call (a rotated kubeconfig is used at once); the client itself is kept while the kubeconfig is
+ * the same.
+ */
 export async function dpuClusterClient(
   host: Kube,
   ref: ObjectRef,
@@ -56,11 +73,19 @@ export async function dpuClusterClient(
       lookup.kubeconfigMissingType ?? 'DpuClusterKubeconfigMissing',
     );
   }
+  let made = madeClients.get(host);
+  if (!made) madeClients.set(host, (made = new Map()));
+  const cacheKey = `${ref.namespace}/${ref.name}`;
+  const digest = crypto.createHash('sha256').update(data).digest('hex');
+  const kept = made.get(cacheKey);
+  if (kept?.digest === digest) return kept.client;
   const kc = kubeConfigFromYaml(
     Buffer.from(data, 'base64').toString('utf8'),
     `Secret ${ref.namespace}/${name} key ${key}`,
   );
-  return { kube: new Kube(kc), kc };
+  const client = { kube: new Kube(kc), kc };
+  made.set(cacheKey, { digest, client });
+  return client;
 }
 
 /**

@@ -249,3 +249,30 @@ it("DPU Cluster Config's wait names the node and the likely cause when the DPU s
     `node dpu-stays-out.team-a not joined yet; its join token ${tokenId} is deleted (the API server refuses it: 401)`,
   );
 });
+
+it("the DPU cluster's client is kept while its kubeconfig Secret is unchanged, and made again from a changed one", async () => {
+  const ref = { namespace: 'team-b', name: 'dpu-cluster' };
+  const clusterOf = dpuClusterOf(() => host);
+  const first = await clusterOf(ref);
+  // Every look of a wait asks for the client: it is the same one, so its kept-alive connection is reused.
+  expect(await clusterOf(ref)).toBe(first);
+  // A rotated kubeconfig (here the same one rewritten) is read on the next call and gets a client of its own.
+  const secret = await host.core.readNamespacedSecret({
+    namespace: ref.namespace,
+    name: 'dpu-cluster-kubeconfig',
+  });
+  await host.core.replaceNamespacedSecret({
+    namespace: ref.namespace,
+    name: 'dpu-cluster-kubeconfig',
+    body: {
+      ...secret,
+      data: { kubeconfig: Buffer.from(`${dpu.kubeconfigYaml}\n# rotated\n`).toString('base64') },
+    },
+  });
+  const second = await clusterOf(ref);
+  expect(second).not.toBe(first);
+  expect(await clusterOf(ref)).toBe(second);
+  // The other namespace's DPUCluster has its own client.
+  expect(await clusterOf({ namespace: 'team-a', name: 'dpu-cluster' })).not.toBe(second);
+  expect((await second.core.listNode()).items.length).toBeGreaterThan(0);
+});
