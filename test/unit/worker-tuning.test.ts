@@ -80,3 +80,18 @@ test('--workflow-threads 0 runs workflows on the main thread, with the deadlock 
     'XPUFLOW_WORKFLOW_THREADS "-1": give a whole number of at least 0',
   );
 });
+
+test('the control worker runs workflows on its main thread unless told otherwise (README "Worker tuning": a lower peak RSS in each of three fleet runs side by side)', () => {
+  expect(tuningWorkerOptions(tuningFrom({}, {}))).toMatchObject({
+    debugMode: true,
+    isolateExecutionTimeout: '5s',
+  });
+  expect(tuningWorkerOptions(tuningFrom({}, {}))).not.toHaveProperty('workflowThreadPoolSize');
+  // One thread is still there for the asking.
+  expect(tuningWorkerOptions(tuningFrom({}, { XPUFLOW_WORKFLOW_THREADS: '1' }))).toMatchObject({
+    workflowThreadPoolSize: 1,
+  });
+  expect(tuningWorkerOptions(tuningFrom({}, { XPUFLOW_WORKFLOW_THREADS: '1' }))).not.toHaveProperty(
+    'debugMode',
+  );
+});
