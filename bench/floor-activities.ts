@@ -5,7 +5,7 @@
  * scheduled, the way `dmsAwaitReboot` waits (activities/dms/await-reboot.ts).
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import type { FloorFlowInput } from './floor-flow';
+import type { FloorFlowInput } from './floor-shape';
 
 export interface FloorActivities {
   floorStep(i: number): Promise<number>;

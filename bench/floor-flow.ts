@@ -8,19 +8,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { FloorActivities } from './floor-activities';
-
-export interface FloorFlowInput {
-  /** No-op activities before the wait (the provision flow: probe, fetch, install, activate). */
-  before: number;
-  /** No-op activities after it (configure the VFs). */
-  after: number;
-  /** How long the wait lasts from its first look (the flash and reboot). */
-  waitSeconds: number;
-  /** Not before this long into the wait, then every `lookSeconds` (doubling to `maxLookSeconds`). */
-  quietSeconds: number;
-  lookSeconds: number;
-  maxLookSeconds: number;
-}
+import type { FloorFlowInput } from './floor-shape';
 
 const steps = proxyActivities<FloorActivities>({ startToCloseTimeout: '30 seconds' });
 

@@ -19,7 +19,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { spawnBenchChild } from './child-process';
 import { countFlag, type FlagValues, numberFlag } from './command-line';
 import { runBench } from './run-bench';
-import type { FloorFlowInput } from './floor-flow';
+import type { FloorFlowInput } from './floor-shape';
 import { timelineReport, timelinesOf } from './flow-timeline';
 import { costOfRunsStarted } from './history-cost';
 import { cpuSeconds, machineCpuSeconds, peakRssMiB } from './measure';
