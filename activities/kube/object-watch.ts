@@ -20,6 +20,32 @@ export function watchObject(
   changed: () => void,
   report: (message: string) => void,
 ): () => void {
+  return watchObjects(
+    kube,
+    kind,
+    ref.namespace,
+    { fieldSelector: `metadata.name=${ref.name}` },
+    `${kind} ${ref.namespace}/${ref.name}`,
+    () => changed(),
+    report,
+  );
+}
+
+/**
+ * Calls `event` with each event of the `kind` objects of `namespace` that `selector` picks; returns the
+ * stop. Closed by the API server, it watches again a second on; a new watch begins with an ADDED event
+ * for every object there (a watch with no resourceVersion). A watch that cannot start is reported
+ * through `report` (naming it as `what`), once until a watch starts again, and tried again a second on.
+ */
+export function watchObjects(
+  kube: Kube,
+  kind: Kind,
+  namespace: string,
+  selector: { fieldSelector?: string; labelSelector?: string },
+  what: string,
+  event: (type: string, obj: k8s.KubernetesObject) => void,
+  report: (message: string) => void,
+): () => void {
   let stopped = false;
   let failing = false;
   let request: AbortController | undefined;
@@ -27,9 +53,9 @@ export function watchObject(
     if (stopped) return;
     try {
       request = await new (kubeClientModule().Watch)(kube.kc).watch(
-        `/apis/${GROUP}/${VERSION}/namespaces/${ref.namespace}/${Plural[kind]}`,
-        { fieldSelector: `metadata.name=${ref.name}` },
-        (_type: string, _obj: k8s.KubernetesObject) => changed(),
+        `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${Plural[kind]}`,
+        selector,
+        event,
         // Ended by the API server (its watch timeout) or by stop(): watched again unless stopped, a second on.
         () => {
           if (!stopped) setTimeout(() => void start(), 1000).unref();
@@ -38,11 +64,11 @@ export function watchObject(
       failing = false;
       if (stopped) request.abort();
     } catch (err) {
-      // The watch could not start (API server restarting, no watch permission): the wait's polls carry on
+      // The watch could not start (API server restarting, no watch permission): a wait's polls carry on
       // alone, and the next try is a second on.
       if (!failing && !stopped)
         report(
-          `watch on ${kind} ${ref.namespace}/${ref.name} could not start (${String(err)}): ` +
+          `watch on ${what} could not start (${String(err)}): ` +
             'the wait looks once a second instead; grant watch on it to be woken at each change',
         );
       failing = true;
