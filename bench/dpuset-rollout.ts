@@ -39,7 +39,8 @@ import { runBench } from './run-bench';
 import { cpuSeconds, machineCpuSeconds, peakRssMiB } from './measure';
 import { rolloutRecord, updateBreakdown } from './rollout-record';
 import { settleDpuSet } from './dpu-set-watch';
-import { kubeRequestsReport, readKubeRequests } from './kube-requests';
+import { readKubeRequests } from './kube-requests';
+import { growthLine } from './server-requests';
 
 const NS = 'bench';
 
@@ -293,8 +294,8 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
         `(${os.cpus().length} cores × ${(makespanMs / 1000).toFixed(1)} s; others' work included)`,
     );
     console.log(`kube-apiserver requests over the rollout (apiserver_request_total, by verb and resource):`);
-    console.log(`  host cluster: ${kubeRequestsReport(kubeBefore[0], kubeAfter[0], total, 'DPU updated')}`);
-    console.log(`  DPU cluster:  ${kubeRequestsReport(kubeBefore[1], kubeAfter[1], total, 'DPU updated')}`);
+    console.log(`  host cluster: ${growthLine(kubeBefore[0], kubeAfter[0], total, 'DPU updated')}`);
+    console.log(`  DPU cluster:  ${growthLine(kubeBefore[1], kubeAfter[1], total, 'DPU updated')}`);
     console.log(`controller peak RSS:         ${peakRssMiB(controller.proc.pid!).toFixed(0)} MiB`);
     console.log(`control worker peak RSS:     ${peakRssMiB(control.proc.pid!).toFixed(0)} MiB`);
     await client.connection.close();

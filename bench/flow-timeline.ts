@@ -23,6 +23,7 @@
  */
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
+import { eventMs } from './history-cost';
 import { percentile } from './measure';
 
 const T = temporal.api.enums.v1.EventType;
@@ -46,17 +47,13 @@ export interface RunTimeline {
   retried: Array<{ what: string; attempt: number }>;
 }
 
-function ms(e: HistoryEvent): number {
-  return Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
-}
-
 function id(x: unknown): string {
   return String(x ?? '');
 }
 
 /** One run's timeline from its history and the time the bench called start. */
 export function timelineOf(workflowId: string, calledMs: number, events: HistoryEvent[]): RunTimeline {
-  const sorted = events.map((e, i) => ({ e, t: ms(e), i })).sort((a, b) => a.t - b.t || a.i - b.i);
+  const sorted = events.map((e, i) => ({ e, t: eventMs(e), i })).sort((a, b) => a.t - b.t || a.i - b.i);
   const activityType = new Map<string, string>();
   const activityQueue = new Map<string, string>();
   const wftQueued = new Set<string>();

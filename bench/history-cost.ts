@@ -81,7 +81,8 @@ export function actionsOf(events: HistoryEvent[]): number {
   return actions;
 }
 
-function startMs(e: HistoryEvent | undefined): number {
+/** An event's time, epoch ms (0 when it has none). */
+export function eventMs(e: HistoryEvent | undefined): number {
   return Number(e?.eventTime?.seconds ?? 0) * 1000 + (e?.eventTime?.nanos ?? 0) / 1e6;
 }
 
@@ -99,7 +100,7 @@ export async function costOfRunsStarted(client: Client, fromMs: number, toMs: nu
   for (const { workflowId, runId } of runs) {
     const events = (await client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
     // The visibility store's start time and the history's agree; the history is the record.
-    if (startMs(events[0]) < fromMs) continue;
+    if (eventMs(events[0]) < fromMs) continue;
     cost.workflows += 1;
     cost.events += events.length;
     cost.workflowTasks += events.filter((e) => e.eventType === T.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED).length;

@@ -10,11 +10,10 @@
  */
 import https from 'node:https';
 import type * as k8s from '@kubernetes/client-node';
-
-export type KubeCounters = Map<string, number>;
+import type { Counters } from './server-requests';
 
 /** `apiserver_request_total` of the cluster `kc` points at, by `VERB resource[/subresource]`. */
-export async function readKubeRequests(kc: k8s.KubeConfig): Promise<KubeCounters> {
+export async function readKubeRequests(kc: k8s.KubeConfig): Promise<Counters> {
   const server = kc.getCurrentCluster()?.server;
   if (!server) throw new Error('the kubeconfig names no current cluster: cannot read its /metrics');
   const url = new URL('/metrics', server);
@@ -33,7 +32,7 @@ export async function readKubeRequests(kc: k8s.KubeConfig): Promise<KubeCounters
       })
       .on('error', reject);
   });
-  const out: KubeCounters = new Map();
+  const out: Counters = new Map();
   for (const line of text.split('\n')) {
     const m = /^apiserver_request_total\{([^}]*)\}\s+([0-9.e+]+)/.exec(line);
     if (!m) continue;
@@ -43,26 +42,4 @@ export async function readKubeRequests(kc: k8s.KubeConfig): Promise<KubeCounters
     out.set(key, (out.get(key) ?? 0) + Number(m[2]));
   }
   return out;
-}
-
-/** The growth from `before` to `after` per `per` `unit`s, largest first, the top `n`. */
-export function kubeRequestsReport(
-  before: KubeCounters,
-  after: KubeCounters,
-  per: number,
-  unit: string,
-  n = 12,
-): string {
-  const grown = [...after]
-    .map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / Math.max(1, per)] as const)
-    .filter(([, v]) => v > 0)
-    .sort((a, b) => b[1] - a[1]);
-  const total = grown.reduce((s, [, v]) => s + v, 0);
-  return (
-    `${total.toFixed(1)} per ${unit}; ` +
-    grown
-      .slice(0, n)
-      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
-      .join(', ')
-  );
 }

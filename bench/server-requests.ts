@@ -25,7 +25,35 @@ export async function readServerCounters(metricsUrl: string): Promise<Counters> 
   return out;
 }
 
-/** The counters' growth from `before` to `after`, per `per` (`unit`s: provisioned DPUs, flows), largest first, the top `n` of each kind. */
+/**
+ * The counters' growth from `before` to `after` per `per` `unit`s (provisioned DPUs, flows, DPUs
+ * updated), of the keys that start with `prefix` (shown without it), largest first: the total, then
+ * the top `n`.
+ */
+export function growthLine(
+  before: Counters,
+  after: Counters,
+  per: number,
+  unit: string,
+  n = 12,
+  prefix = '',
+): string {
+  const rows = [...after]
+    .filter(([k]) => k.startsWith(prefix))
+    .map(([k, v]) => [k.slice(prefix.length), (v - (before.get(k) ?? 0)) / Math.max(1, per)] as const)
+    .filter(([, v]) => v > 0)
+    .sort((a, b) => b[1] - a[1]);
+  const total = rows.reduce((sum, [, v]) => sum + v, 0);
+  return (
+    `${total.toFixed(1)} per ${unit}; ` +
+    rows
+      .slice(0, n)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')
+  );
+}
+
+/** The server's requests and persistence requests over a span (growthLine of each kind). */
 export function countersReport(
   before: Counters,
   after: Counters,
@@ -33,21 +61,8 @@ export function countersReport(
   n = 12,
   unit = 'provisioned DPU',
 ): string[] {
-  const grown = [...after]
-    .map(([k, v]) => [k, (v - (before.get(k) ?? 0)) / Math.max(1, per)] as const)
-    .filter(([, v]) => v > 0)
-    .sort((a, b) => b[1] - a[1]);
-  const lines: string[] = [];
-  for (const kind of ['rpc', 'db']) {
-    const rows = grown.filter(([k]) => k.startsWith(`${kind} `));
-    const total = rows.reduce((s, [, v]) => s + v, 0);
-    lines.push(
-      `  ${kind === 'rpc' ? 'server requests' : 'persistence requests'} per ${unit}: ${total.toFixed(1)}; ` +
-        rows
-          .slice(0, n)
-          .map(([k, v]) => `${k.slice(kind.length + 1)} ${v.toFixed(1)}`)
-          .join(', '),
-    );
-  }
-  return lines;
+  return [
+    `  server requests: ${growthLine(before, after, per, unit, n, 'rpc ')}`,
+    `  persistence requests: ${growthLine(before, after, per, unit, n, 'db ')}`,
+  ];
 }
