@@ -15,6 +15,7 @@ import type { SimFleet } from '../../sim/fleet';
 import { spawnController, type WorkerProcess } from '../../cli/demo/worker-processes';
 import { startControlWorker } from '../support/polling-workers';
 import { LeaderElector } from '../../controllers/leader-election';
+import { isConflict } from '../../platform/kube/client';
 import { KubeHarness, NS, TIMING } from './kube-harness';
 
 jest.setTimeout(300_000);
@@ -301,13 +302,25 @@ test('a leader whose renewals fail (409: another writer took the Lease) gives up
   expect(await elector.acquire()).toBe(true);
   const renewing = elector.renewUntilLost();
   await new Promise((r) => setTimeout(r, 1_500));
-  // Another writer replaces the Lease (as a replica that wrongly judged it expired would).
-  const l = await api.readNamespacedLease({ name: 'renew-test', namespace: NS });
-  await api.replaceNamespacedLease({
-    name: 'renew-test',
-    namespace: NS,
-    body: { ...l, spec: { ...l.spec, holderIdentity: 'thief', renewTime: new k8s.V1MicroTime(Date.now()) } },
-  });
+  // Another writer replaces the Lease (as a replica that wrongly judged it expired would). The
+  // leader renews every 0.5 s: a renewal between the thief's read and its write makes the write a
+  // 409, and the thief reads again, as any optimistic writer does.
+  for (let tries = 1; ; tries++) {
+    const l = await api.readNamespacedLease({ name: 'renew-test', namespace: NS });
+    try {
+      await api.replaceNamespacedLease({
+        name: 'renew-test',
+        namespace: NS,
+        body: {
+          ...l,
+          spec: { ...l.spec, holderIdentity: 'thief', renewTime: new k8s.V1MicroTime(Date.now()) },
+        },
+      });
+      break;
+    } catch (err) {
+      if (!isConflict(err) || tries === 5) throw err;
+    }
+  }
   const stolenAt = Date.now();
   expect(await renewing).toBe('lost');
   const after = (Date.now() - stolenAt) / 1000;
