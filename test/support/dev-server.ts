@@ -3,7 +3,7 @@
  * file: its own ports and SQLite file, so it can be stopped and started again
  * with its state intact.
  */
-import { spawn, type ChildProcess, execFile } from 'node:child_process';
+import { spawn, type ChildProcess, execFile, execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -13,6 +13,15 @@ import { freePort, listensOn } from '../../sim/free-port';
 import { temporalCli } from './tools';
 
 const run = promisify(execFile);
+
+/** The SQLite pragmas ./temporal-dev.sh opens the state file with (WAL; why there), as `--sqlite-pragma` flags. */
+function sqlitePragmaFlags(): string[] {
+  const script = path.resolve(__dirname, '..', '..', 'temporal-dev.sh');
+  return execFileSync(script, ['sqlite-pragmas'], { encoding: 'utf8' })
+    .split('\n')
+    .filter((line) => line !== '')
+    .flatMap((pragma) => ['--sqlite-pragma', pragma]);
+}
 
 /** The dev server could not bind a port picked for it: another process took it meanwhile. */
 class PortTaken extends Error {
@@ -79,6 +88,7 @@ export class DevServer {
         String(this.uiPort),
         '--db-filename',
         path.join(this.dir, 'temporal.db'),
+        ...sqlitePragmaFlags(),
         '--log-level',
         'warn',
         ...(this.opts.registerSearchAttributes === false
