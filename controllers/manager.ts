@@ -28,6 +28,7 @@ import { startDpuServiceControllers } from './dpu-service-manager';
 import { startDpuDiscoveryController } from './dpu-discovery-manager';
 import { startDpuDeploymentController } from './dpu-deployment-manager';
 import { DpuDeviceFeed } from './dpu-device-feed';
+import { clusterKeysOfDpu } from './dpu-cluster-requeue';
 import {
   controllerRunner,
   objectKey,
@@ -222,17 +223,11 @@ function coreRunner(
       ]),
       {
         // A DPU naming a cluster that is being deleted comes or goes: a deletion it blocked may go on.
-        // Only then: the rest of a reconcile does not read the DPUs, and each one probes the DPU
-        // cluster (its kubeconfig Secret read, its nodes listed), which at every status write of
-        // every DPU in a rollout was 11 GETs of the Secret and 11 LISTs of the nodes per DPU updated.
         ...objectQueue('DPUCluster', inf.clusters, ns, (n, name) => ctl.cluster.reconcile(n, name), [
-          on(inf.dpus, (d) => {
-            const namespace = d.metadata?.namespace ?? ns;
-            const name = d.spec.cluster?.name;
-            return name && inf.clusters.get(name, namespace)?.metadata.deletionTimestamp
-              ? [`${namespace}/${name}`]
-              : [];
-          }),
+          on(
+            inf.dpus,
+            clusterKeysOfDpu((n, name) => inf.clusters.get(name, n), ns),
+          ),
         ]),
         // Reachability changes without an event: look again every minute.
         requeue: { everyMs: 60_000, keys: () => inf.clusters.list(ns).map(keyOf) },
