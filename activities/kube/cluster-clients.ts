@@ -33,13 +33,6 @@ export interface DpuClusterLookup {
   /** Failure types (default DpuClusterNotFound, DpuClusterKubeconfigMissing). */
   notFoundType?: string;
   kubeconfigMissingType?: string;
-  /**
-   * How long a client made (or found unchanged) may be handed out again without reading the
-   * DPUCluster and its Secret (default 0: read on every call). The DPU flows' many short calls on one
-   * DPUCluster then cost two GETs per window instead of two per call; a rotated kubeconfig is used
-   * within the window.
-   */
-  maxAgeMs?: number;
 }
 
 /**
@@ -51,22 +44,19 @@ export interface DpuClusterLookup {
  */
 const madeClients = new WeakMap<
   Kube,
-  Map<string, { digest: string; readAt: number; client: { kube: Kube; kc: k8s.KubeConfig } }>
+  Map<string, { digest: string; client: { kube: Kube; kc: k8s.KubeConfig } }>
 >();
 
 /**
  * The client of DPUCluster `ref` (in the host cluster), from its kubeconfig Secret, read on every
- * call unless `lookup.maxAgeMs` lets a client read that recently be handed out again; the client
- * itself is kept while the kubeconfig is the same.
+ * call (a rotated kubeconfig is used at once); the client itself is kept while the kubeconfig is
+ * the same.
  */
 export async function dpuClusterClient(
   host: Kube,
   ref: ObjectRef,
   lookup: DpuClusterLookup,
 ): Promise<{ kube: Kube; kc: k8s.KubeConfig }> {
-  const cacheKey = `${ref.namespace}/${ref.name}`;
-  const recent = madeClients.get(host)?.get(cacheKey);
-  if (recent && Date.now() - recent.readAt < (lookup.maxAgeMs ?? 0)) return recent.client;
   const dc = await host.get<DpuClusterResource>('DPUCluster', ref);
   if (!dc) {
     throw ApplicationFailure.nonRetryable(
@@ -85,18 +75,16 @@ export async function dpuClusterClient(
   }
   let made = madeClients.get(host);
   if (!made) madeClients.set(host, (made = new Map()));
+  const cacheKey = `${ref.namespace}/${ref.name}`;
   const digest = crypto.createHash('sha256').update(data).digest('hex');
   const kept = made.get(cacheKey);
-  if (kept?.digest === digest) {
-    kept.readAt = Date.now();
-    return kept.client;
-  }
+  if (kept?.digest === digest) return kept.client;
   const kc = kubeConfigFromYaml(
     Buffer.from(data, 'base64').toString('utf8'),
     `Secret ${ref.namespace}/${name} key ${key}`,
   );
   const client = { kube: new Kube(kc), kc };
-  made.set(cacheKey, { digest, readAt: Date.now(), client });
+  made.set(cacheKey, { digest, client });
   return client;
 }
 

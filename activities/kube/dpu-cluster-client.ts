@@ -13,20 +13,8 @@ export interface DpuClusterInput {
 /** A client of the DPU cluster a DPUCluster names. */
 export type DpuClusterOf = (ref: ObjectRef) => Promise<Kube>;
 
-/**
- * How long the DPU flows reuse a DPU cluster's client before reading its DPUCluster and kubeconfig
- * Secret again. A rollout's DPUs share one DPUCluster and call it about five times each (join token,
- * bf.cfg, old node out, node wait, labels): read on every call, that was 8 GETs per DPU on the host
- * cluster. A rotated kubeconfig is taken up within this time.
- */
-export const DPU_CLUSTER_CLIENT_MAX_AGE_MS = 10_000;
-
-export function dpuClusterOf(kube: () => Kube, maxAgeMs = DPU_CLUSTER_CLIENT_MAX_AGE_MS): DpuClusterOf {
+export function dpuClusterOf(kube: () => Kube): DpuClusterOf {
   return async (ref) =>
-    (
-      await dpuClusterClient(kube(), ref, {
-        fixMissing: "create it or fix the DPU's spec.cluster.name",
-        maxAgeMs,
-      })
-    ).kube;
+    (await dpuClusterClient(kube(), ref, { fixMissing: "create it or fix the DPU's spec.cluster.name" }))
+      .kube;
 }

@@ -22,7 +22,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import type { Kube } from '../../platform/kube/client';
 import { DPU_NODE_LABEL } from '../../model/resources/common';
 import { dpuClusterClient } from './cluster-clients';
-import { DPU_CLUSTER_CLIENT_MAX_AGE_MS, type DpuClusterInput } from './dpu-cluster-client';
+import type { DpuClusterInput } from './dpu-cluster-client';
 import { KubeFailureType } from './failures';
 
 export interface JoinMaterial {
@@ -71,7 +71,6 @@ export async function liveJoinToken(
 export async function readJoinMaterial(host: Kube, input: DpuClusterInput): Promise<JoinMaterial> {
   const { kube, kc } = await dpuClusterClient(host, input.cluster, {
     fixMissing: "create it or fix the DPU's spec.cluster.name",
-    maxAgeMs: DPU_CLUSTER_CLIENT_MAX_AGE_MS,
   });
   const cluster = kc.getCurrentCluster();
   const where = `the kubeconfig of DPUCluster ${input.cluster.namespace}/${input.cluster.name}`;
