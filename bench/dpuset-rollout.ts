@@ -225,6 +225,7 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
       bench: (process.cpuUsage().user + process.cpuUsage().system) / 1e6,
       machine: machineCpuSeconds(),
     });
+    const refusedBefore = new Map([...joins.refusals].map(([step, r]) => [step, r.count]));
     const cpuBefore = cpu();
     const kubeBefore = await Promise.all([host, dpuCluster].map((c) => readKubeRequests(c.kc)));
     t = Date.now();
@@ -296,6 +297,12 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
     console.log(`kube-apiserver requests over the rollout (apiserver_request_total, by verb and resource):`);
     console.log(`  host cluster: ${growthLine(kubeBefore[0], kubeAfter[0], total, 'DPU updated')}`);
     console.log(`  DPU cluster:  ${growthLine(kubeBefore[1], kubeAfter[1], total, 'DPU updated')}`);
+    const refused = [...joins.refusals]
+      .map(([step, r]) => ({ step, n: r.count - (refusedBefore.get(step) ?? 0), lastReason: r.lastReason }))
+      .filter((r) => r.n > 0);
+    console.log(
+      `DPU joins refused over the rollout: ${refused.length === 0 ? 'none' : refused.map((r) => `${r.step} ${(r.n / total).toFixed(1)} per DPU updated (last: ${r.lastReason})`).join('; ')}`,
+    );
     console.log(`controller peak RSS:         ${peakRssMiB(controller.proc.pid!).toFixed(0)} MiB`);
     console.log(`control worker peak RSS:     ${peakRssMiB(control.proc.pid!).toFixed(0)} MiB`);
     await client.connection.close();

@@ -28,6 +28,7 @@ import { startDpuServiceControllers } from './dpu-service-manager';
 import { startDpuDiscoveryController } from './dpu-discovery-manager';
 import { startDpuDeploymentController } from './dpu-deployment-manager';
 import { DpuDeviceFeed } from './dpu-device-feed';
+import { clusterKeysOfDpu } from './dpu-cluster-requeue';
 import {
   controllerRunner,
   objectKey,
@@ -221,10 +222,11 @@ function coreRunner(
         ),
       ]),
       {
-        // A DPU naming a cluster comes or goes: a deletion it blocked may go on.
+        // A DPU naming a cluster that is being deleted comes or goes: a deletion it blocked may go on.
         ...objectQueue('DPUCluster', inf.clusters, ns, (n, name) => ctl.cluster.reconcile(n, name), [
-          on(inf.dpus, (d) =>
-            d.spec.cluster ? [`${d.metadata?.namespace ?? ns}/${d.spec.cluster.name}`] : [],
+          on(
+            inf.dpus,
+            clusterKeysOfDpu((n, name) => inf.clusters.get(name, n), ns),
           ),
         ]),
         // Reachability changes without an event: look again every minute.

@@ -20,12 +20,22 @@ async function tokenState(k: Kube, id: string): Promise<string> {
   return `its join token ${id} is live`;
 }
 
+/** How often a wait reads the join token while the node has not joined (it looks at the node every second). */
+export const TOKEN_LOOK_MS = 10_000;
+
 export function nodeReadyActivity(dpuCluster: DpuClusterOf) {
   return {
     async awaitDpuNodeReady(
       input: DpuClusterInput & { timeoutSeconds: number; tokenId?: string },
     ): Promise<void> {
       const k = await dpuCluster(input.cluster);
+      // The token's state only explains a DPU that stays out: read every TOKEN_LOOK_MS, not at every look.
+      let token: { said: string; at: number } | undefined;
+      const tokenSaid = async (id: string) => {
+        if (!token || Date.now() - token.at >= TOKEN_LOOK_MS)
+          token = { said: await tokenState(k, id), at: Date.now() };
+        return token.said;
+      };
       await waitUntil({
         what: `DPU node ${input.dpuNode} to be Ready in DPUCluster ${input.cluster.name}`,
         timeoutSeconds: input.timeoutSeconds,
@@ -37,10 +47,9 @@ export function nodeReadyActivity(dpuCluster: DpuClusterOf) {
           const node = await k.getNode(input.dpuNode);
           const ready = node?.status?.conditions?.find((c) => c.type === 'Ready');
           if (ready?.status === 'True') return { done: undefined };
-          const token = input.tokenId ? `; ${await tokenState(k, input.tokenId)}` : '';
           const seen = node
             ? `node present, Ready=${ready?.status ?? 'Unknown'}`
-            : `node ${input.dpuNode} not joined yet${token}`;
+            : `node ${input.dpuNode} not joined yet${input.tokenId ? `; ${await tokenSaid(input.tokenId)}` : ''}`;
           return { seen, details: { node: input.dpuNode } };
         },
       });

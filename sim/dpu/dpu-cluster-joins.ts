@@ -9,10 +9,12 @@ import type { DmsSimulator } from '../dms';
 import { setUpKubeadmBootstrap } from '../kube/kubeadm-bootstrap';
 import { startControllerManager } from '../kube/controller-manager';
 import type { KubeCluster } from '../kube/apiservers';
-import { playDpuJoins, type DpuJoinState } from './join';
+import { playDpuJoins, type DpuJoinState, type JoinRefusals } from './join';
 
 export interface DpuClusterJoins {
   readonly outcomes: Map<string, DpuJoinState>;
+  /** Every refused join attempt so far, by step (join.ts). */
+  readonly refusals: JoinRefusals;
   controllerManagerLog(): string;
   stop(): Promise<void>;
 }
@@ -28,6 +30,7 @@ export async function startDpuClusterJoins(
   const joins = playDpuJoins(sims, opts);
   return {
     outcomes: joins.outcomes,
+    refusals: joins.refusals,
     controllerManagerLog: kcm.log,
     stop: async () => {
       joins.stop();

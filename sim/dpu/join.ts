@@ -57,9 +57,13 @@ export type DpuJoinState =
       attempts: number;
     };
 
+/** Every refused join attempt so far, by step: how many, and the last reason given. */
+export type JoinRefusals = Map<JoinRefused['step'], { count: number; lastReason: string }>;
+
 export interface PlayedDpuJoins {
   /** The last outcome per DMS address. */
   readonly outcomes: Map<string, DpuJoinState>;
+  readonly refusals: JoinRefusals;
   stop(): void;
 }
 
@@ -73,6 +77,7 @@ export function playDpuJoins(
   opts: { everyMs?: number; retryMs?: number } = {},
 ): PlayedDpuJoins {
   const outcomes = new Map<string, DpuJoinState>();
+  const refusals: JoinRefusals = new Map();
   const nextTry = new Map<string, number>();
   /** The boot a join belongs to: DMS reboots counted, and the cfg booted. */
   const bootOf = new Map<string, string>();
@@ -103,15 +108,18 @@ export function playDpuJoins(
       outcomes.set(sim.address, { state: 'joined', cfg: st.runningCfg, node: args.nodeName, joined });
     } catch (err) {
       const attempts = last?.state === 'refused' && last.cfg === st.runningCfg ? last.attempts + 1 : 1;
+      const step = err instanceof JoinRefused ? err.step : 'discovery';
+      const reason = err instanceof Error ? err.message : String(err);
       outcomes.set(sim.address, {
         state: 'refused',
         cfg: st.runningCfg,
         node: args.nodeName,
-        step: err instanceof JoinRefused ? err.step : 'discovery',
+        step,
         status: err instanceof JoinRefused ? err.status : undefined,
-        reason: err instanceof Error ? err.message : String(err),
+        reason,
         attempts,
       });
+      refusals.set(step, { count: (refusals.get(step)?.count ?? 0) + 1, lastReason: reason });
       nextTry.set(sim.address, Date.now() + (opts.retryMs ?? 5000));
     }
   };
@@ -124,6 +132,7 @@ export function playDpuJoins(
   let stopped = false;
   return {
     outcomes,
+    refusals,
     stop: () => {
       stopped = true;
       clearInterval(timer);

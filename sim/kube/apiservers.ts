@@ -17,6 +17,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { freePort, listensOn } from '../free-port';
+import { auditLogFlags } from './audit-log';
 
 /** The repository root, from the sources (sim/kube) or the build (dist/sim/kube). */
 export function repoRoot(): string {
@@ -185,6 +186,7 @@ export class KubeApiservers {
       // No controller-manager creates the default ServiceAccount of a namespace.
       '--disable-admission-plugins=ServiceAccount',
       '--v=0',
+      ...auditLogFlags(name, dir),
     ]);
     const mine = [this.etcd!, proc];
     const ca = path.join(dir, 'certs', 'apiserver.crt');

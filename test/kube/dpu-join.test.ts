@@ -250,6 +250,27 @@ it("DPU Cluster Config's wait names the node and the likely cause when the DPU s
   );
 });
 
+it('the node wait looks at the node every second but reads the join token once per TOKEN_LOOK_MS', async () => {
+  const s = spec('team-a', 'dpu-slow-boot');
+  const { tokenId } = await bfCfgFor(s);
+  const getSecret = jest.spyOn(dpuKube, 'getSecret');
+  const getNode = jest.spyOn(dpuKube, 'getNode');
+  try {
+    const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
+    const wait = nodeReadyActivity(async () => dpuKube);
+    const err = await env.run(wait.awaitDpuNodeReady, { ...inputOf(s), timeoutSeconds: 3, tokenId }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect((err as ApplicationFailure).message).toContain(`its join token ${tokenId} is live`);
+    expect(getNode.mock.calls.length).toBeGreaterThanOrEqual(4);
+    expect(getSecret).toHaveBeenCalledTimes(1);
+  } finally {
+    getSecret.mockRestore();
+    getNode.mockRestore();
+  }
+});
+
 it("the DPU cluster's client is kept while its kubeconfig Secret is unchanged, and made again from a changed one", async () => {
   const ref = { namespace: 'team-b', name: 'dpu-cluster' };
   const clusterOf = dpuClusterOf(() => host);

@@ -186,6 +186,12 @@ test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at o
   await h.createBfb('bf-2-9-2', 'bf-bundle-2.9.2.bfb');
   const from = h.dpuEvents.length;
   const gauge = sampleSeries(h.metricsUrl, 'xpuflow_rollout_progress_ratio', 'rollout');
+  const joinedBefore = fleet.dpus.map((d) => {
+    const o = h.joins!.outcomes.get(d.dms.address);
+    return o?.state === 'joined' ? o.joined.csrName : undefined;
+  });
+  expect(joinedBefore.every((csr) => csr !== undefined)).toBe(true);
+  const rolledAt = Date.now();
   await h.kube.patch(
     'DPUSet',
     { namespace: NS, name: 'rack1' },
@@ -212,6 +218,19 @@ test('a new BFB rolls the DPUSet with maxUnavailable=1: never two DPUs down at o
   }
   expect(worst).toBe(1);
   for (const d of fleet.dpus) expect(d.dms.counters.flashes).toBe(2);
+  // Each reflashed DPU joined again, at its first try: its old Node left the DPU cluster before the
+  // flash (removeDpuNode), so kubeadm join was not refused over a Ready Node of its name, and the DPU
+  // was Ready on the new Node, not on the old one its kubelet no longer reports.
+  for (const [i, d] of fleet.dpus.entries()) {
+    const st = await d.dms.state();
+    const joined = h.joins!.outcomes.get(d.dms.address);
+    expect(joined).toMatchObject({ state: 'joined', cfg: st.runningCfg });
+    expect(joined?.state === 'joined' && joined.joined.csrName).not.toBe(joinedBefore[i]);
+    const node = await h.dpuKube.getNode(dpuClusterNodeName(NS, names[i]));
+    expect(new Date(node!.metadata!.creationTimestamp!).getTime()).toBeGreaterThanOrEqual(
+      Math.floor(rolledAt / 1000) * 1000,
+    );
+  }
   const set = await h.waitFor('DPUSet rollout complete', async () => {
     const s = await h.kube.get<DpuSetResource>('DPUSet', { namespace: NS, name: 'rack1' });
     return s?.status?.conditions?.find(

@@ -9,7 +9,8 @@
  * | DMS Deployment             | xpuflow-control     | deployDmsPod, awaitDmsPodReady (heartbeats), dmsVerify          | removeDmsPod          |
  * | OS Installing              | xpuflow-control     | dmsVerify, dmsInstallBfb (heartbeats), createJoinToken and      | — (the next flash     |
  * |                            |                     | dmsInstallBfCfg (bf.cfg with the kubeadm join; without a        |   replaces it)        |
- * |                            |                     | DPUCluster: renderBfCfg, dmsInstallContent),                    |                       |
+ * |                            |                     | DPUCluster: renderBfCfg, dmsInstallContent), removeDpuNode      |                       |
+ * |                            |                     | (local: the old Node, which would refuse the rejoin),           |                       |
  * |                            |                     | dmsRebootStatus (CPU), one dmsActivate of                       |                       |
  * |                            |                     | `<bfb>;<cfg>` (heartbeats; DMS reboots the DPU), dmsRebootStatus |                       |
  * |                            |                     | (CPU) on durable timers (older runs: see dms-activation.ts)     |                       |

@@ -7,7 +7,7 @@
  * attempt's got through. Runs started before that change keep the old path
  * (Activate of the BFB alone, OS.Verify polls, a Reboot in "Rebooting").
  */
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched } from '@temporalio/workflow';
 import { Phase } from '../../../model/phases';
 import {
   bfbCalls,
@@ -17,6 +17,7 @@ import {
   dmsTransfers,
   heartbeatTimeoutOf,
   kubeCalls,
+  kubeLocalCalls,
 } from '../proxies';
 import { clusterInputOf } from './dpu-cluster-config';
 import type { FetchedBfb, FlowContext, PhaseOutcome, ProvisionPhase } from '../context';
@@ -28,6 +29,12 @@ import { hasOlderPatch } from '../fewer-events';
 export const BF_CFG_CARRIES_KUBEADM_JOIN = 'bf-cfg-carries-kubeadm-join';
 /** The patch behind flashing a BFB the DPU already runs, because its bf.cfg (flavor) changed. */
 export const REFLASH_FOR_NEW_BF_CFG = 'reflash-for-new-bf-cfg';
+/**
+ * Marker: the DPU's old Node leaves the DPU cluster before a flash whose bf.cfg joins it again
+ * (activities/kube/dpu-cluster-remove.ts removeDpuNode). Runs without it leave the old Node Ready:
+ * the reflashed DPU's kubeadm join is refused for as long as it stays, and the node wait passes on it.
+ */
+export const REMOVE_NODE_BEFORE_FLASH = 'remove-dpu-node-before-flash';
 
 export const osInstalling: ProvisionPhase = { phase: Phase.OsInstalling, run: installOs };
 
@@ -77,6 +84,9 @@ async function sendBfCfg(ctx: FlowContext): Promise<{ fileName: string }> {
       [{ ...at, spec, join }],
     );
     ctx.learnt.joinTokenId = sent.tokenId;
+    // As DPF's rollout deletes the DPU, and with it its Node (removeDpuNode says where): the DPU joins
+    // again at boot under the same name. A delete, idempotent: a local activity, one marker.
+    if (patched(REMOVE_NODE_BEFORE_FLASH)) await kubeLocalCalls.removeDpuNode(join);
     return sent;
   }
   if (ctx.fewerEvents) {
