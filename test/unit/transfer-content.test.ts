@@ -53,7 +53,7 @@ describe('EncodedTransferContent', () => {
     // What the DMS side decodes is the content.
     const decoded = install.requestDeserialize(encoded.encoded);
     expect(decoded.request).toBe('transferContent');
-    expect(Buffer.from(decoded.transferContent).equals(content)).toBe(true);
+    expect(Buffer.from(decoded.transferContent!).equals(content)).toBe(true);
   });
 
   it('reads a file into its messages: each one protobufjs bytes of its slice, the last one short', async () => {
