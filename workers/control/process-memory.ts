@@ -8,10 +8,12 @@
  * V8's own default for each.
  *
  * The defaults are the fleet benchmark's (README "Worker tuning", "Process
- * memory"): 100 DPUs, peak RSS 268 MiB with none of them, 196 MiB with all
- * three. Each alone did less: the young generation alone 268 (what it no
- * longer held was promoted and the old generation grew by as much), the
- * growth bound alone 251, the arenas alone 260.
+ * memory"): at 200 DPUs the peak RSS was 312-327 MiB with none of them and
+ * 215-232 MiB with all three (CPU per DPU 112-120 ms against 138-152 ms); at
+ * 100 DPUs 268 MiB and 196 MiB. Each alone did little: the young generation
+ * alone 268 (what it no longer held was promoted and the old generation grew
+ * by as much), the growth bound alone 251, the arenas alone 260, the first
+ * two without the arenas 250.
  */
 import v8 from 'node:v8';
 
