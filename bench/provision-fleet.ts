@@ -60,17 +60,20 @@ const COMMAND = {
     'control-workers': countFlag(1, 'control worker processes on the one queue'),
     'control-flags': textFlag(
       '',
-      "tuning flags for each control worker (workers/worker-tuning.ts), e.g. '--max-cached-workflows 200'",
+      "tuning flags for each control worker (workers/worker-tuning.ts), e.g. '--max-cached-workflows 200', " +
+        "and --heap-growing-percent N (workers/control/process-memory.ts: default 25, 0 V8's own)",
       'FLAGS',
     ),
     'control-node-options': textFlag(
       '',
-      "the control workers' NODE_OPTIONS, e.g. '--max-semi-space-size=2' (chart: controlWorker.nodeOptions)",
+      "the control workers' NODE_OPTIONS (chart: controlWorker.memory.nodeOptions); --max-semi-space-size=4 is added " +
+        "unless they name one (--max-semi-space-size=0: Node's default)",
       'OPTIONS',
     ),
     'control-malloc-arena-max': textFlag(
       '',
-      "the control workers' MALLOC_ARENA_MAX, glibc's malloc arenas (chart: controlWorker.mallocArenaMax)",
+      "the control workers' MALLOC_ARENA_MAX, glibc's malloc arenas (chart: controlWorker.memory.mallocArenaMax); " +
+        "unset: 2, as the chart's; 0: glibc's default",
       'N',
     ),
   },

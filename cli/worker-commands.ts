@@ -6,6 +6,12 @@
  */
 import { Command } from 'commander';
 import { CONTROL_TUNING_DEFAULTS, TUNING_SETTINGS, tuningFrom } from '../workers/worker-tuning';
+import {
+  CONTROL_PROCESS_MEMORY,
+  HEAP_GROWING_ENV,
+  HEAP_GROWING_FLAG,
+  heapGrowingPercentFrom,
+} from '../workers/control/process-memory';
 
 export function workerCommand(): Command {
   return new Command('worker')
@@ -65,11 +71,24 @@ function controlWorkerCommand(): Command {
       .option(
         '--bfb-cache <dir>',
         'where downloaded BFBs are cached (default .xpuflow/bfb-cache or $XPUFLOW_BFB_CACHE)',
+      )
+      .option(
+        `${HEAP_GROWING_FLAG} <n>`,
+        "how much V8's old generation may grow after a full collection, in percent; 0: V8's own " +
+          `(default ${CONTROL_PROCESS_MEMORY.heapGrowingPercent}, or $${HEAP_GROWING_ENV}). Set at start: ` +
+          `NODE_OPTIONS=--max-semi-space-size=${CONTROL_PROCESS_MEMORY.semiSpaceMiB} and ` +
+          `MALLOC_ARENA_MAX=${CONTROL_PROCESS_MEMORY.mallocArenaMax}, as the chart does (README "Worker tuning")`,
       ),
   ).action(async (o) => {
     const tuning = tuningFrom(Object.fromEntries(TUNING_SETTINGS.map((s) => [s.key, o[s.key]])));
+    const heapGrowingPercent = heapGrowingPercentFrom(o.heapGrowingPercent);
     const { runControlWorker } = await import('../workers/control/main');
-    await runControlWorker({ bfbCacheDir: o.bfbCache, metricsAddress: o.metrics, tuning });
+    await runControlWorker({
+      bfbCacheDir: o.bfbCache,
+      metricsAddress: o.metrics,
+      tuning,
+      heapGrowingPercent,
+    });
   });
 }
 

@@ -10,6 +10,31 @@ import {
   type OSClient,
   type SystemClient,
 } from '../../proto/load';
+import { installRequestSerializer } from './transfer-content';
+
+type OSClientConstructor = ReturnType<typeof osClientConstructor>;
+let osWithEncodedContent: OSClientConstructor | undefined;
+
+/**
+ * The gnoi.os.OS client, its Install requests serialized by
+ * installRequestSerializer: BFB chunks already encoded go to grpc-js as they
+ * are (transfer-content.ts), everything else through protobufjs as before.
+ */
+function osClientWithEncodedContent(): OSClientConstructor {
+  if (!osWithEncodedContent) {
+    const base = osClientConstructor();
+    const install = base.service.Install;
+    const service = {
+      ...base.service,
+      Install: { ...install, requestSerialize: installRequestSerializer(install.requestSerialize) },
+    };
+    osWithEncodedContent = grpc.makeClientConstructor(
+      service,
+      'gnoi.os.OS',
+    ) as unknown as OSClientConstructor;
+  }
+  return osWithEncodedContent;
+}
 
 export class DmsClients {
   private readonly osClients = new Map<string, OSClient>();
@@ -21,7 +46,7 @@ export class DmsClients {
   ) {}
 
   os(address: string): OSClient {
-    return this.cached(this.osClients, address, osClientConstructor());
+    return this.cached(this.osClients, address, osClientWithEncodedContent());
   }
 
   system(address: string): SystemClient {

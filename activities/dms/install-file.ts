@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import { badInput, fileMissing, type DmsEndpoint } from './failures';
 import type { InstallStreamResult } from './install-stream';
+import { fileTransferContent } from './transfer-content';
 import { checkEndpoint, checkVersion, type DmsCallInput, type DmsSession } from './session';
 
 export interface DmsInstallFileInput extends DmsCallInput {
@@ -45,9 +46,7 @@ export function installFileActivity({ chunkBytes, install }: DmsSession) {
         );
       }
       const bytesTotal = await imageSize(t, version, filePath);
-      return install(t, version, bytesTotal, () =>
-        fs.createReadStream(filePath, { highWaterMark: chunkBytes }),
-      );
+      return install(t, version, bytesTotal, () => fileTransferContent(filePath, chunkBytes));
     },
   };
 }

@@ -15,6 +15,7 @@ import {
   isServiceError,
   type DmsEndpoint,
 } from './failures';
+import { EncodedTransferContent } from './transfer-content';
 
 type InstallCall = grpc.ClientDuplexStream<InstallRequest, InstallResponse__Output>;
 
@@ -28,8 +29,13 @@ export interface InstallStreamOptions extends DmsEndpoint {
   signal?: AbortSignal;
 }
 
-/** What to send once DMS is ready for it; only opened when DMS does not already have the version. */
-export type ContentSource = () => AsyncIterable<Buffer> | Iterable<Buffer>;
+/**
+ * What to send once DMS is ready for it; only opened when DMS does not already
+ * have the version. A chunk is the content's bytes, or the message carrying
+ * them already encoded (transfer-content.ts: a file read into its messages).
+ */
+export type ContentSource = () =>
+  AsyncIterable<Buffer | EncodedTransferContent> | Iterable<Buffer | EncodedTransferContent>;
 
 export interface InstallStreamResult {
   result: 'validated' | 'already-present';
@@ -192,9 +198,10 @@ export async function installStream(
         throw installErrorFailure(o, o.version, early.installError.type, early.installError.detail);
       }
       if (early) throw unexpected(o, early, 'during the transfer');
-      if (chunk.length === 0) continue;
-      await session.send({ transferContent: chunk });
-      bytesSent += chunk.length;
+      const message = chunk instanceof EncodedTransferContent ? chunk : { transferContent: chunk };
+      if (message.transferContent.length === 0) continue;
+      await session.send(message);
+      bytesSent += message.transferContent.length;
       onSent(bytesSent);
     }
     await session.send({ transferEnd: {} });

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { DpuPlacement } from '../../workers/dpu/main';
 import type { HostPlacement } from '../../workers/host/main';
+import { controlProcessEnv } from '../../workers/control/process-memory';
 
 export interface WorkerProcess {
   /** What it runs, relative to dist/ (`workers/control/main.js`). */
@@ -84,11 +85,13 @@ export function spawnControlWorker(opts: {
   /** More flags (the tuning flags of workers/worker-tuning.ts, say). */
   args?: string[];
 }): WorkerProcess {
+  // The process memory settings the chart gives it (workers/control/process-memory.ts), unless env sets them.
+  const env = { ...process.env, ...opts.env };
   return startProcess(
     'workers/control/main.js',
     ['--bfb-cache', opts.bfbCacheDir, ...(opts.args ?? [])],
     opts.logFile,
-    opts.env ?? {},
+    { ...(opts.env ?? {}), ...controlProcessEnv(env) },
   );
 }
 

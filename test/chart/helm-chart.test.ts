@@ -12,6 +12,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { vfConfigProblems, type VfHostConfig } from '../../node/hostagent/config';
 import { dpuServiceProblems } from '../../model/dpu-service';
+import { controlProcessEnv } from '../../workers/control/process-memory';
 import type { DpuServiceSpec } from '../../model/resources/dpu-service';
 import {
   CHART,
@@ -346,23 +347,46 @@ describe('default values', () => {
     expect(() => renderChart({ 'controlWorker.tuning.workflowTaskPolls': '1' })).toThrow(/workflowTaskPolls/);
   });
 
-  test("controlWorker.memory becomes the control worker's NODE_OPTIONS and MALLOC_ARENA_MAX; by default, neither", () => {
+  test("controlWorker.memory becomes the control worker's NODE_OPTIONS, MALLOC_ARENA_MAX and XPUFLOW_HEAP_GROWING_PERCENT; by default, process-memory.ts's", () => {
     const set = env(
       pod(
         renderChart({
           'controlWorker.memory.nodeOptions': '--max-semi-space-size=2',
-          'controlWorker.memory.mallocArenaMax': '2',
+          'controlWorker.memory.mallocArenaMax': '3',
+          'controlWorker.memory.heapGrowingPercent': '40',
         }),
         'Deployment',
         'xpuflow-control-worker',
       ).containers[0],
     );
     expect(set.get('NODE_OPTIONS')?.value).toBe('--max-semi-space-size=2');
-    expect(set.get('MALLOC_ARENA_MAX')?.value).toBe('2');
+    expect(set.get('MALLOC_ARENA_MAX')?.value).toBe('3');
+    expect(set.get('XPUFLOW_HEAP_GROWING_PERCENT')?.value).toBe('40');
+    // The defaults are what `xpuflow demo` and the benchmarks start the control worker with.
     const plain = env(pod(objs, 'Deployment', 'xpuflow-control-worker').containers[0]);
-    expect(plain.has('NODE_OPTIONS')).toBe(false);
-    expect(plain.has('MALLOC_ARENA_MAX')).toBe(false);
+    const launched = controlProcessEnv({});
+    expect(plain.get('NODE_OPTIONS')?.value).toBe(launched.NODE_OPTIONS);
+    expect(plain.get('MALLOC_ARENA_MAX')?.value).toBe(launched.MALLOC_ARENA_MAX);
+    expect(plain.get('XPUFLOW_HEAP_GROWING_PERCENT')?.value).toBe(launched.XPUFLOW_HEAP_GROWING_PERCENT);
+    // Empty and 0: Node's, glibc's and V8's own.
+    const off = env(
+      pod(
+        renderChart({
+          'controlWorker.memory.nodeOptions': '',
+          'controlWorker.memory.mallocArenaMax': '0',
+          'controlWorker.memory.heapGrowingPercent': '0',
+        }),
+        'Deployment',
+        'xpuflow-control-worker',
+      ).containers[0],
+    );
+    expect(off.has('NODE_OPTIONS')).toBe(false);
+    expect(off.has('MALLOC_ARENA_MAX')).toBe(false);
+    expect(off.get('XPUFLOW_HEAP_GROWING_PERCENT')?.value).toBe('0');
     expect(() => renderChart({ 'controlWorker.memory.heap': '3' })).toThrow(/heap/);
+    expect(() => renderChart({ 'controlWorker.memory.heapGrowingPercent': '500' })).toThrow(
+      /heapGrowingPercent/,
+    );
   });
 
   test('controller and control worker share one ServiceAccount that the RBAC bindings name', () => {

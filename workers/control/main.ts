@@ -4,6 +4,8 @@
  * Tuning flags (or their XPUFLOW_* variables; workers/worker-tuning.ts): --max-cached-workflows,
  * --workflow-task-polls, --activity-task-polls, --workflow-task-slots, --activity-task-slots,
  * --local-activity-slots, --workflow-threads.
+ * --heap-growing-percent N (or XPUFLOW_HEAP_GROWING_PERCENT): V8's old-generation growth after a full
+ * collection (workers/control/process-memory.ts; default 25, 0: V8's own).
  * XPUFLOW_MAX_TRANSFERS bounds the BFB transfers to DMS it runs at once (default 16).
  * XPUFLOW_KUBECONFIG (or KUBECONFIG, or the pod's service account) names the cluster of DPU objects.
  * XPUFLOW_DMS_POD: the DMS pod's layout as JSON (chart values `dms:`, model/dms-pod.ts); default NVIDIA DPF's.
@@ -22,6 +24,12 @@ import { installWorkerRuntime } from '../../platform/observability/runtime';
 import { connectWorkerProcess, flagValue, runUntilShutdown, runWorkerMain } from '../worker-process';
 import { tuningFlags, tuningFrom, type WorkerTuning } from '../worker-tuning';
 import { createControlWorker } from './worker';
+import {
+  applyHeapGrowing,
+  HEAP_GROWING_FLAG,
+  heapGrowingPercentFrom,
+  processMemoryInEffect,
+} from './process-memory';
 import { startBfbWithCfgServer } from '../../activities/bfb/bfb-with-cfg-server';
 
 /** `host:port` of XPUFLOW_IMAGE_SERVER, or an error naming the value. */
@@ -35,8 +43,16 @@ function imageServerListen(value: string): { host: string; port: number } {
 }
 
 export async function runControlWorker(
-  opts: { bfbCacheDir?: string; metricsAddress?: string; tuning?: WorkerTuning } = {},
+  opts: {
+    bfbCacheDir?: string;
+    metricsAddress?: string;
+    tuning?: WorkerTuning;
+    /** V8's old-generation growth (process-memory.ts); default: the flag's environment variable, else 25. */
+    heapGrowingPercent?: number;
+  } = {},
 ): Promise<void> {
+  const heapGrowingPercent = opts.heapGrowingPercent ?? heapGrowingPercentFrom(undefined);
+  applyHeapGrowing(heapGrowingPercent);
   const tuning = opts.tuning ?? tuningFrom({});
   installWorkerRuntime({ component: 'control-worker', metricsAddress: opts.metricsAddress });
   const dmsTls = dmsTlsFromEnv();
@@ -68,7 +84,8 @@ export async function runControlWorker(
     ...(imageServerUrl ? { imageServerUrl } : {}),
   });
   console.log(
-    `control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace}); tuning ${JSON.stringify(tuning)}`,
+    `control worker polling xpuflow-control on ${settings.address} (namespace ${settings.namespace}); tuning ${JSON.stringify(tuning)}; ` +
+      `memory: ${processMemoryInEffect(heapGrowingPercent)}`,
   );
   if (imageServer) console.log(`image server (BFB + bf.cfg for BMCs) on ${imageServer.url}`);
   await runUntilShutdown(connection, [worker]);
@@ -81,6 +98,7 @@ if (require.main === module) {
       bfbCacheDir: flagValue(process.argv, '--bfb-cache'),
       metricsAddress: flagValue(process.argv, '--metrics'),
       tuning: tuningFrom(tuningFlags(process.argv)),
+      heapGrowingPercent: heapGrowingPercentFrom(flagValue(process.argv, HEAP_GROWING_FLAG)),
     }),
   );
 }
