@@ -94,14 +94,16 @@ export const TUNING_SETTINGS: readonly Setting[] = [
  *   default follows the V8 heap limit, i.e. the node's memory (2,311 on a
  *   24 GiB machine), not the pod's. A smaller cache saves no memory at 100
  *   runs in flight and costs CPU in replays (+35 % with 25);
- * - workflows on the main thread (workflowThreads 0): the workflow thread is
- *   a V8 isolate of its own; without it the worker peaked 13 to 143 MiB lower
- *   (266–362 MiB against 353–409 MiB, three pairs side by side at 100 and 200
- *   DPUs), every kill -9 and replay test passing with it (a second thread
- *   costs 42 MiB idle and gained nothing);
+ * - one workflow thread (workflowThreads 1): workflow code off the event loop
+ *   that streams BFBs to DMS and heartbeats. With the process memory settings
+ *   (workers/control/process-memory.ts) the main thread saved no memory (peak
+ *   295 and 317 MiB against 312 and 316 at 200 DPUs, two pairs on a quiet
+ *   machine) and cost time: makespan / one DPU alone 1.75 and 1.77 against
+ *   1.59 and 1.59, 176 against 144 ms of CPU per DPU. 0 runs workflows on the
+ *   main thread (it saved 13 to 143 MiB before those settings);
  * - pollers and slots: the SDK's (fewer made no difference beyond the noise).
  */
-export const CONTROL_TUNING_DEFAULTS: WorkerTuning = { maxCachedWorkflows: 1000, workflowThreads: 0 };
+export const CONTROL_TUNING_DEFAULTS: WorkerTuning = { maxCachedWorkflows: 1000, workflowThreads: 1 };
 
 function parseSetting(s: Setting, raw: string, from: string): number {
   const n = Number(raw);
