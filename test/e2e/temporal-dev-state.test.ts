@@ -11,6 +11,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { freePort } from '../../sim/free-port';
+import { pidAlive } from '../support/pid-alive';
 
 jest.setTimeout(120_000);
 
@@ -53,8 +54,8 @@ test('the state file is in WAL mode, and a started flow survives kill -9 of the 
 
   const pid = serverPid();
   process.kill(pid, 'SIGKILL');
-  for (let i = 0; i < 100 && isAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
-  expect(isAlive(pid)).toBe(false);
+  for (let i = 0; i < 100 && pidAlive(pid); i++) await new Promise((r) => setTimeout(r, 100));
+  expect(pidAlive(pid)).toBe(false);
 
   await run(SCRIPT, ['start'], { env });
   expect(serverPid()).not.toBe(pid);
@@ -69,13 +70,3 @@ test('the state file is in WAL mode, and a started flow survives kill -9 of the 
     await connection.close();
   }
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw err;
-  }
-}

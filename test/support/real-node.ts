@@ -47,6 +47,7 @@ import { freePort } from '../../sim/free-port';
 import { PAUSE_IMAGE, realNodeTools } from './real-node-tools';
 import { waitFor } from './wait-for';
 import { exclusiveLock, LOCKS } from './exclusive-lock';
+import { pidAlive } from './pid-alive';
 
 const run = promisify(execFile);
 
@@ -415,16 +416,6 @@ export function processesNaming(text: string): string[] {
     if (cmd.includes(text)) found.push(`${pid} ${cmd.slice(0, 120)}`);
   }
   return found;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
-    throw err;
-  }
 }
 
 /** Unmounts, deepest first, whatever is still mounted under `dir` (overlay rootfs, secret tmpfs, shm). */
