@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { waitForPollers } from '../platform/connection/pollers';
 import { CONTROL_TASK_QUEUE } from '../model/task-queues';
-import { spawnControlWorker, type WorkerProcess } from '../cli/demo/worker-processes';
+import { spawnControlWorker, untilReady, type WorkerProcess } from '../cli/demo/worker-processes';
 import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
 
 export interface ControlWorkerStack {
@@ -36,7 +36,10 @@ export async function startControlWorkerStack(
         XPUFLOW_KUBECONFIG: kubeconfigPath,
       },
     });
-    await waitForPollers(client, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }]);
+    const polled = client;
+    await untilReady([worker], (signal) =>
+      waitForPollers(polled, [{ taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' }], 60_000, signal),
+    );
     return { temporal, client, worker };
   } catch (err) {
     await worker?.stop(5_000);

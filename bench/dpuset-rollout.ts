@@ -31,6 +31,7 @@ import {
   spawnControlWorker,
   spawnController,
   spawnHostWorkers,
+  untilReady,
   type WorkerProcess,
 } from '../cli/demo/worker-processes';
 import { startBenchTemporal, type BenchTemporal } from './temporal-dev-server';
@@ -177,10 +178,18 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
       env: temporalEnv,
     });
     procs.push(hostWorkers);
-    await waitForPollers(client, [
-      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
-      ...[...solo.hosts, ...fleet.hosts].map((x) => ({ taskQueue: hostTaskQueue(x.node) })),
-    ]);
+    // A worker that exits first is reported at once with the end of its log.
+    await untilReady(procs, (signal) =>
+      waitForPollers(
+        client,
+        [
+          { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+          ...[...solo.hosts, ...fleet.hosts].map((x) => ({ taskQueue: hostTaskQueue(x.node) })),
+        ],
+        60_000,
+        signal,
+      ),
+    );
 
     const dpuset = (name: string, selector: string) => ({
       metadata: { name },

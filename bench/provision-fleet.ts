@@ -28,7 +28,12 @@ import { Phase } from '../model/phases';
 import { statusQuery } from '../model/dpu-provision-api';
 import { CONTROL_TASK_QUEUE, hostTaskQueue } from '../model/task-queues';
 import { provisionDpuWorkflowId } from '../model/workflow-ids';
-import { spawnControlWorker, spawnHostWorkers, type WorkerProcess } from '../cli/demo/worker-processes';
+import {
+  spawnControlWorker,
+  spawnHostWorkers,
+  untilReady,
+  type WorkerProcess,
+} from '../cli/demo/worker-processes';
 import { startBenchTemporal } from './temporal-dev-server';
 import { choiceFlag, countFlag, type FlagValues, numberFlag, textFlag } from './command-line';
 import { runBench } from './run-bench';
@@ -213,14 +218,18 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
       env,
     });
     procs.push(hostWorkers);
-    await waitForPollers(
-      client,
-      [
-        { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
-        ...[...solo.hosts, ...fleet.hosts].map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
-        // Workers for 20 hosts can take over a minute to poll on a loaded 2-core machine.
-      ],
-      180_000,
+    // A worker that exits first (a refused flag, say) is reported at once with the end of its log.
+    await untilReady(procs, (signal) =>
+      waitForPollers(
+        client,
+        [
+          { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+          ...[...solo.hosts, ...fleet.hosts].map((h) => ({ taskQueue: hostTaskQueue(h.node) })),
+          // Workers for 20 hosts can take over a minute to poll on a loaded 2-core machine.
+        ],
+        180_000,
+        signal,
+      ),
     );
 
     console.log(

@@ -23,6 +23,7 @@ import {
   spawnControlWorker,
   spawnDpuWorkers,
   spawnHostWorkers,
+  untilReady,
   type WorkerProcess,
 } from '../cli/demo/worker-processes';
 import type { PoolConfig } from '../node/deviceplugin/pool';
@@ -153,11 +154,19 @@ export async function startVfStack(numVfs: number, prefix: string): Promise<VfSt
         env,
       }),
     );
-    await waitForPollers(client, [
-      { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
-      { taskQueue: hostTaskQueue(node) },
-      { taskQueue: dpuTaskQueue(dpu) },
-    ]);
+    // A worker that exits first is reported at once with the end of its log.
+    await untilReady(procs, (signal) =>
+      waitForPollers(
+        client,
+        [
+          { taskQueue: CONTROL_TASK_QUEUE, kind: 'workflow' },
+          { taskQueue: hostTaskQueue(node) },
+          { taskQueue: dpuTaskQueue(dpu) },
+        ],
+        60_000,
+        signal,
+      ),
+    );
     await kubelet.waitForPlugin(resourceName, (p) => p.devices.length === numVfs, 30_000);
     return {
       dir,
