@@ -11,7 +11,7 @@ import type { Kube } from '../../platform/kube/client';
 import type { DpuResource, ObjectRef } from '../../model/resources/common';
 import { waitUntil } from '../wait-until';
 import { isDpuReady } from './dpuset-health';
-import { watchObjects } from './object-watch';
+import { watchObject } from './object-watch';
 
 /** The longest a look trusts the watch alone before it reads the DPU with a GET. */
 export const REFRESH_MS = 15_000;
@@ -62,12 +62,10 @@ export function awaitSettledActivity(kube: () => Kube) {
         timeoutSeconds: input.timeoutSeconds,
         // The rollout's slot is freed when this returns: a look at each change of the DPU, not only each second.
         wakeOn: (wake) =>
-          watchObjects(
+          watchObject(
             kube(),
             'DPU',
-            input.dpu.namespace,
-            { fieldSelector: `metadata.name=${input.dpu.name}` },
-            `DPU ${input.dpu.namespace}/${input.dpu.name}`,
+            input.dpu,
             (type, obj) => {
               watched.event(type, obj as DpuResource);
               wake();

@@ -10,14 +10,15 @@ import type { Kube } from '../../platform/kube/client';
 import { GROUP, Plural, VERSION, type Kind, type ObjectRef } from '../../model/resources/common';
 
 /**
- * Calls `changed` on every event of object `ref`; returns the stop. Closed by the API server, it watches again.
- * A watch that cannot start is reported through `report`, once until a watch starts again.
+ * Calls `event` with every event of object `ref` (its type and the object); returns the stop. Closed by
+ * the API server, it watches again. A watch that cannot start is reported through `report`, once until a
+ * watch starts again.
  */
 export function watchObject(
   kube: Kube,
   kind: Kind,
   ref: ObjectRef,
-  changed: () => void,
+  event: (type: string, obj: k8s.KubernetesObject) => void,
   report: (message: string) => void,
 ): () => void {
   return watchObjects(
@@ -26,7 +27,7 @@ export function watchObject(
     ref.namespace,
     { fieldSelector: `metadata.name=${ref.name}` },
     `${kind} ${ref.namespace}/${ref.name}`,
-    () => changed(),
+    event,
     report,
   );
 }
