@@ -1,9 +1,12 @@
 /**
- * iproute2 through execa with argument arrays: in the host netns, or inside a
- * pod's netns (nsenter --net=<path>). `ip -j` output is parsed, never scraped.
+ * iproute2 with argument arrays: in the host netns, or inside a pod's netns
+ * (nsenter --net=<path>). `ip -j` output is parsed, never scraped. Each `ip`
+ * is started by the small command runner process (platform/process), not by
+ * the worker, whose event loop a fork would stop for as long as its memory
+ * takes to copy.
  */
-import execa from 'execa';
 import * as fs from 'node:fs';
+import { CommandFailed, runCommand } from '../../platform/process/command-runner';
 
 export interface LinkInfo {
   ifname: string;
@@ -21,20 +24,22 @@ interface IpJsonLink {
   addr_info?: Array<{ family: string; local: string; prefixlen: number }>;
 }
 
+/** What ip said when it failed (its stderr), else how it ended; a runner that died says so. */
+function whyFailed(err: unknown): string {
+  if (err instanceof CommandFailed) return (err.stderr || err.message).trim();
+  if (err instanceof Error) return err.message;
+  throw err;
+}
+
 /** Runs `ip ARGS` in the host netns, or in `netns` (a path) when given. */
 export async function ip(args: string[], netns?: string): Promise<string> {
   const [cmd, argv] = netns ? ['nsenter', [`--net=${netns}`, 'ip', ...args]] : ['ip', args];
   try {
-    const { stdout } = await execa(cmd, argv);
-    return stdout;
+    return (await runCommand(cmd, argv)).stdout;
   } catch (err) {
-    const e = err as execa.ExecaError;
-    throw new Error(
-      `ip ${args.join(' ')}${netns ? ` (in netns ${netns})` : ''} failed: ${(e.stderr || e.message).trim()}`,
-      {
-        cause: err,
-      },
-    );
+    throw new Error(`ip ${args.join(' ')}${netns ? ` (in netns ${netns})` : ''} failed: ${whyFailed(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -47,11 +52,10 @@ export async function ipBatch(commands: string[][], netns?: string): Promise<voi
       throw new Error(`ip batch argument with whitespace: ${JSON.stringify(c)}`);
   }
   try {
-    await execa(cmd, argv, { input: commands.map((c) => c.join(' ')).join('\n') + '\n' });
+    await runCommand(cmd, argv, commands.map((c) => c.join(' ')).join('\n') + '\n');
   } catch (err) {
-    const e = err as execa.ExecaError;
     throw new Error(
-      `ip -batch [${commands.map((c) => c.join(' ')).join('; ')}]${netns ? ` (in netns ${netns})` : ''} failed: ${(e.stderr || e.message).trim()}`,
+      `ip -batch [${commands.map((c) => c.join(' ')).join('; ')}]${netns ? ` (in netns ${netns})` : ''} failed: ${whyFailed(err)}`,
       {
         cause: err,
       },
