@@ -4,10 +4,12 @@
  * token deleted or expired is the likely reason a flashed DPU stays out (the
  * API server refuses it with 401), so the timeout names it.
  */
+import { log } from '@temporalio/activity';
 import { waitUntil } from '../wait-until';
 import type { Kube } from '../../platform/kube/client';
 import type { DpuClusterInput, DpuClusterOf } from './dpu-cluster-client';
 import { KubeFailureType } from './failures';
+import { watchNode } from './object-watch';
 
 /** What became of bootstrap token `id` (kube-system/bootstrap-token-<id>). */
 async function tokenState(k: Kube, id: string): Promise<string> {
@@ -20,8 +22,16 @@ async function tokenState(k: Kube, id: string): Promise<string> {
   return `its join token ${id} is live`;
 }
 
-/** How often a wait reads the join token while the node has not joined (it looks at the node every second). */
+/** How often a wait reads the join token while the node has not joined. */
 export const TOKEN_LOOK_MS = 10_000;
+
+/**
+ * Between two looks at the node when no watch event came. A watch on the
+ * node wakes the wait at each change (its creation by the joining kubelet,
+ * its Ready condition), so the DPU is seen as soon as it is Ready; the looks
+ * are the backstop for a watch the API server closed or refused.
+ */
+export const NODE_LOOK_SECONDS = 5;
 
 export function nodeReadyActivity(dpuCluster: DpuClusterOf) {
   return {
@@ -36,9 +46,18 @@ export function nodeReadyActivity(dpuCluster: DpuClusterOf) {
           token = { said: await tokenState(k, id), at: Date.now() };
         return token.said;
       };
+      const what = `DPU node ${input.dpuNode} to be Ready in DPUCluster ${input.cluster.name}`;
       await waitUntil({
-        what: `DPU node ${input.dpuNode} to be Ready in DPUCluster ${input.cluster.name}`,
+        what,
         timeoutSeconds: input.timeoutSeconds,
+        pollSeconds: NODE_LOOK_SECONDS,
+        wakeOn: (wake) =>
+          watchNode(
+            k,
+            input.dpuNode,
+            () => wake(),
+            (message) => log.warn(`${what}: ${message}`),
+          ),
         failureType: KubeFailureType.DpuNodeNotReady,
         hint:
           'the DPU joins at boot with the kubeadm join command in its bf.cfg; a wrong, expired or deleted ' +

@@ -1,5 +1,5 @@
 /**
- * A wake-up for a wait on one custom object: a watch on its name, so a wait
+ * A wake-up for a wait on one custom object or Node: a watch on its name, so a wait
  * (waitUntil) looks again as soon as the object changes rather than at its
  * next poll. The polls go on beside it, so a watch that cannot start or that
  * the API server closes costs only that promptness, never the wait.
@@ -47,6 +47,41 @@ export function watchObjects(
   event: (type: string, obj: k8s.KubernetesObject) => void,
   report: (message: string) => void,
 ): () => void {
+  return watchPath(
+    kube,
+    `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${Plural[kind]}`,
+    selector,
+    what,
+    event,
+    report,
+  );
+}
+
+/** Calls `event` with every event of Node `name` (a cluster's core API); returns the stop. As watchObject. */
+export function watchNode(
+  kube: Kube,
+  name: string,
+  event: (type: string, obj: k8s.KubernetesObject) => void,
+  report: (message: string) => void,
+): () => void {
+  return watchPath(
+    kube,
+    '/api/v1/nodes',
+    { fieldSelector: `metadata.name=${name}` },
+    `node ${name}`,
+    event,
+    report,
+  );
+}
+
+function watchPath(
+  kube: Kube,
+  apiPath: string,
+  selector: { fieldSelector?: string; labelSelector?: string },
+  what: string,
+  event: (type: string, obj: k8s.KubernetesObject) => void,
+  report: (message: string) => void,
+): () => void {
   let stopped = false;
   let failing = false;
   let request: AbortController | undefined;
@@ -54,7 +89,7 @@ export function watchObjects(
     if (stopped) return;
     try {
       request = await new (kubeClientModule().Watch)(kube.kc).watch(
-        `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${Plural[kind]}`,
+        apiPath,
         selector,
         event,
         // Ended by the API server (its watch timeout) or by stop(): watched again unless stopped, a second on.
@@ -70,7 +105,7 @@ export function watchObjects(
       if (!failing && !stopped)
         report(
           `watch on ${what} could not start (${String(err)}): ` +
-            'the wait looks once a second instead; grant watch on it to be woken at each change',
+            'the wait goes on with its periodic looks alone; grant watch on it to be woken at each change',
         );
       failing = true;
       if (!stopped) setTimeout(() => void start(), 1000).unref();

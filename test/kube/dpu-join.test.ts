@@ -16,7 +16,11 @@ import { renderBfCfg } from '../../activities/bfb';
 import { dpuClusterOf } from '../../activities/kube/dpu-cluster-client';
 import { joinTokenActivity } from '../../activities/kube/dpu-cluster-join-token';
 import { readJoinMaterial } from '../../activities/kube/dpu-cluster-join-material';
-import { nodeReadyActivity } from '../../activities/kube/dpu-cluster-node-ready';
+import {
+  NODE_LOOK_SECONDS,
+  nodeReadyActivity,
+  TOKEN_LOOK_MS,
+} from '../../activities/kube/dpu-cluster-node-ready';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { DefaultLogger } from '@temporalio/worker';
@@ -250,7 +254,7 @@ it("DPU Cluster Config's wait names the node and the likely cause when the DPU s
   );
 });
 
-it('the node wait looks at the node every second but reads the join token once per TOKEN_LOOK_MS', async () => {
+it('the node wait looks at the node every NODE_LOOK_SECONDS and reads the join token once per TOKEN_LOOK_MS', async () => {
   const s = spec('team-a', 'dpu-slow-boot');
   const { tokenId } = await bfCfgFor(s);
   const getSecret = jest.spyOn(dpuKube, 'getSecret');
@@ -258,16 +262,57 @@ it('the node wait looks at the node every second but reads the join token once p
   try {
     const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
     const wait = nodeReadyActivity(async () => dpuKube);
-    const err = await env.run(wait.awaitDpuNodeReady, { ...inputOf(s), timeoutSeconds: 3, tokenId }).then(
+    const timeoutSeconds = NODE_LOOK_SECONDS + 2;
+    const err = await env.run(wait.awaitDpuNodeReady, { ...inputOf(s), timeoutSeconds, tokenId }).then(
       () => undefined,
       (e: unknown) => e,
     );
     expect((err as ApplicationFailure).message).toContain(`its join token ${tokenId} is live`);
-    expect(getNode.mock.calls.length).toBeGreaterThanOrEqual(4);
-    expect(getSecret).toHaveBeenCalledTimes(1);
+    // At 0, NODE_LOOK_SECONDS and 2 × NODE_LOOK_SECONDS (past the timeout): no watch event came, the node
+    // never joined. The token at 0 and at 2 × NODE_LOOK_SECONDS (TOKEN_LOOK_MS on), not at the look between.
+    expect(NODE_LOOK_SECONDS * 2 * 1000).toBeGreaterThanOrEqual(TOKEN_LOOK_MS);
+    expect(getNode).toHaveBeenCalledTimes(3);
+    expect(getSecret).toHaveBeenCalledTimes(2);
   } finally {
     getSecret.mockRestore();
     getNode.mockRestore();
+  }
+});
+
+it('the node wait is woken by a watch on the node: it ends as the node turns Ready, not at its next look', async () => {
+  const s = spec('team-a', 'dpu-watched');
+  const input = inputOf(s);
+  const { tokenId } = await bfCfgFor(s);
+  const getNode = jest.spyOn(dpuKube, 'getNode');
+  try {
+    const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
+    const wait = nodeReadyActivity(async () => dpuKube);
+    const started = Date.now();
+    const waited = env.run(wait.awaitDpuNodeReady, { ...input, timeoutSeconds: 60, tokenId });
+    // The kubelet's two writes of a join: the Node, then its Ready condition.
+    await new Promise((r) => setTimeout(r, 500));
+    await dpuKube.core.createNode({ body: { metadata: { name: input.dpuNode } } });
+    await new Promise((r) => setTimeout(r, 1500));
+    const readyAt = Date.now();
+    await dpuKube.core.patchNodeStatus(
+      {
+        name: input.dpuNode,
+        body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady' }] } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await waited;
+    const ended = Date.now();
+    // Before the second periodic look (NODE_LOOK_SECONDS after the first): the watch woke it.
+    expect(ended - started).toBeLessThan(NODE_LOOK_SECONDS * 1000);
+    expect(ended - readyAt).toBeLessThan(2000);
+    // The first look, one at the Node's creation, one at its Ready condition.
+    expect(getNode.mock.calls.length).toBeLessThanOrEqual(3);
+  } finally {
+    getNode.mockRestore();
+    await dpuKube.core.deleteNode({ name: input.dpuNode }).catch((e: unknown) => {
+      if (statusCode(e) !== 404) throw e;
+    });
   }
 });
 
