@@ -15,7 +15,9 @@ import { isConflict, isNotFound, type Kube } from '../../platform/kube/client';
 import { dmsPodName } from '../../model/dpu';
 import { DPF_DMS_POD_LAYOUT, dmsPodSpec, type DmsPodLayout } from '../../model/dms-pod';
 import { ApplicationFailure } from '@temporalio/common';
+import { log } from '@temporalio/activity';
 import { waitUntil } from '../wait-until';
+import { watchPod } from './object-watch';
 import { API_VERSION, GROUP, type ObjectRef } from '../../model/resources/common';
 
 export interface DmsPodInput {
@@ -45,6 +47,13 @@ async function nodeIpOf(kube: Kube, input: DmsPodInput): Promise<string> {
 }
 
 const DMS_APP_LABEL = 'xpuflow-dms';
+
+/**
+ * Between two looks at the DMS pod when no watch event came: a watch on the
+ * pod wakes the wait at each change, so it ends as the kubelet reports it
+ * Ready; the looks are the backstop for a closed or refused watch.
+ */
+export const POD_LOOK_SECONDS = 5;
 const DPU_LABEL = `${GROUP}/dpu`;
 
 /** Whether `pod` is the DMS pod of DPU `dpu` (see the file comment). */
@@ -150,9 +159,20 @@ export function dmsDeploymentActivities(kube: () => Kube, layout: DmsPodLayout =
       node: string;
       timeoutSeconds: number;
     }): Promise<void> {
+      const what = `DMS pod ${input.namespace}/${input.pod} on node ${input.node} to be Ready`;
       await waitUntil({
-        what: `DMS pod ${input.namespace}/${input.pod} on node ${input.node} to be Ready`,
+        what,
         timeoutSeconds: input.timeoutSeconds,
+        pollSeconds: POD_LOOK_SECONDS,
+        // Woken at each change of the pod (scheduled, containers started, Ready) rather than at the next look.
+        wakeOn: (wake) =>
+          watchPod(
+            kube(),
+            input.namespace,
+            input.pod,
+            () => wake(),
+            (message) => log.warn(`${what}: ${message}`),
+          ),
         failureType: 'DmsPodNotReady',
         hint: `check the kubelet on ${input.node} and the pod's events`,
         look: async () => {

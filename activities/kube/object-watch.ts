@@ -74,6 +74,24 @@ export function watchNode(
   );
 }
 
+/** Calls `event` with every event of pod `namespace/name`; returns the stop. As watchObject. */
+export function watchPod(
+  kube: Kube,
+  namespace: string,
+  name: string,
+  event: (type: string, obj: k8s.KubernetesObject) => void,
+  report: (message: string) => void,
+): () => void {
+  return watchPath(
+    kube,
+    `/api/v1/namespaces/${namespace}/pods`,
+    { fieldSelector: `metadata.name=${name}` },
+    `pod ${namespace}/${name}`,
+    event,
+    report,
+  );
+}
+
 function watchPath(
   kube: Kube,
   apiPath: string,

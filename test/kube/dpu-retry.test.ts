@@ -10,7 +10,10 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { dmsDeploymentActivities } from '../../activities/kube/dms-deployment';
+import * as k8s from '@kubernetes/client-node';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { DefaultLogger } from '@temporalio/worker';
+import { dmsDeploymentActivities, POD_LOOK_SECONDS } from '../../activities/kube/dms-deployment';
 import { dmsPodName } from '../../model/dpu';
 import { lifecycleStateQuery } from '../../model/dpu-lifecycle-api';
 import { RETRYABLE_FROM } from '../../model/phases';
@@ -223,4 +226,44 @@ test("a DMS pod is the DPU's by its owner's UID: a retried create takes it, anot
   expect(await removeAs(mine)).toBe(`deleted DMS pod ${NS}/${pod} (uid ${uid})`);
   await h.waitFor('the owned DMS pod gone', async () => (await h.kube.getPod(NS, pod)) === undefined);
   expect(await removeAs(mine)).toBe(`DMS pod ${NS}/${pod} already gone`);
+});
+
+test('the DMS pod wait is woken by a watch on the pod: it ends as the pod turns Ready, not at its next look', async () => {
+  const name = 'dms-watched';
+  // On a node no played kubelet serves: nothing but this test makes it Ready.
+  await h.kube.core.createNamespacedPod({
+    namespace: NS,
+    body: {
+      metadata: { name, namespace: NS },
+      spec: { nodeName: 'no-kubelet-here', containers: [{ name: 'dms', image: 'xpuflow-dms:test' }] },
+    },
+  });
+  try {
+    const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
+    const acts = dmsDeploymentActivities(() => h.kube);
+    const started = Date.now();
+    const waited = env.run(acts.awaitDmsPodReady, {
+      namespace: NS,
+      pod: name,
+      node: 'no-kubelet-here',
+      timeoutSeconds: 60,
+    });
+    await new Promise((r) => setTimeout(r, 2000));
+    const readyAt = Date.now();
+    await h.kube.core.patchNamespacedPodStatus(
+      {
+        namespace: NS,
+        name,
+        body: { status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } },
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch),
+    );
+    await waited;
+    const ended = Date.now();
+    // Before the second periodic look (POD_LOOK_SECONDS after the first): the watch woke it.
+    expect(ended - started).toBeLessThan(POD_LOOK_SECONDS * 1000);
+    expect(ended - readyAt).toBeLessThan(2000);
+  } finally {
+    await h.kube.core.deleteNamespacedPod({ namespace: NS, name, gracePeriodSeconds: 0 });
+  }
 });
