@@ -16,6 +16,7 @@ import { renderBfCfg } from '../../activities/bfb';
 import { dpuClusterOf } from '../../activities/kube/dpu-cluster-client';
 import { joinTokenActivity } from '../../activities/kube/dpu-cluster-join-token';
 import { readJoinMaterial } from '../../activities/kube/dpu-cluster-join-material';
+import { removeFromClusterActivity } from '../../activities/kube/dpu-cluster-remove';
 import {
   NODE_LOOK_SECONDS,
   nodeReadyActivity,
@@ -341,4 +342,30 @@ it("the DPU cluster's client is kept while its kubeconfig Secret is unchanged, a
   // The other namespace's DPUCluster has its own client.
   expect(await clusterOf({ namespace: 'team-a', name: 'dpu-cluster' })).not.toBe(second);
   expect((await second.core.listNode()).items.length).toBeGreaterThan(0);
+});
+
+it('after the flash began, removeDpuNode removes a Node that joined before it and keeps one that joined since', async () => {
+  const input = inputOf(spec('team-b', 'dpu-reflashed'));
+  const remove = removeFromClusterActivity(async () => dpuKube).removeDpuNode;
+  const env = new MockActivityEnvironment({}, { logger: new DefaultLogger('WARN') });
+  await dpuKube.core.createNode({ body: { metadata: { name: input.dpuNode } } });
+  const created = (await dpuKube.getNode(input.dpuNode))!.metadata!.creationTimestamp!;
+  // The flash began after the Node joined: the old OS's Node, removed.
+  const later = new Date(new Date(created).getTime() + 60_000).toISOString();
+  expect(await env.run(remove, { ...input, joinedBefore: later })).toMatch(
+    /^removed node dpu-reflashed\.team-b/,
+  );
+  expect(await dpuKube.getNode(input.dpuNode)).toBeUndefined();
+  // The flash began before this Node joined (a control worker down through the whole flash): the
+  // reflashed DPU's own, kept.
+  await dpuKube.core.createNode({ body: { metadata: { name: input.dpuNode } } });
+  const earlier = new Date(Date.now() - 60_000).toISOString();
+  expect(await env.run(remove, { ...input, joinedBefore: earlier })).toMatch(
+    /^kept node dpu-reflashed\.team-b/,
+  );
+  expect(await dpuKube.getNode(input.dpuNode)).toBeDefined();
+  await dpuKube.core.deleteNode({ name: input.dpuNode });
+  expect(await env.run(remove, { ...input, joinedBefore: earlier })).toBe(
+    'no node dpu-reflashed.team-b in DPUCluster dpu-cluster',
+  );
 });

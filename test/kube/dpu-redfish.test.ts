@@ -31,7 +31,7 @@ import type { WorkerProcess } from '../../cli/demo/worker-processes';
 import { startControlWorker } from '../support/polling-workers';
 import { waitFor } from '../support/wait-for';
 import { KubeHarness, NS } from './kube-harness';
-import { kubeadmJoin, parseBfCfgJoin } from '../../sim/dpu';
+import { JoinRefused, kubeadmJoin, parseBfCfgJoin } from '../../sim/dpu';
 import { dpuClusterNodeName } from '../../model/dpu-cluster-node';
 
 /** The harness's BFB (bf-bundle-2.9.1.bfb) is this long: the BMC simulator finds the bf.cfg after it. */
@@ -49,7 +49,7 @@ beforeAll(async () => {
   await h.createBfb('bf-2-9-1', 'bf-bundle-2.9.1.bfb');
   // A killed control worker's activity is noticed in 5 s (the BMC activities heartbeat every look, 1 s).
   await h.startControllers({ timing: { heartbeatTimeoutSeconds: 5, rebootTimeoutSeconds: 30 } });
-  fleet = await h.hosts('rf', 11, {});
+  fleet = await h.hosts('rf', 12, {}); // one host per DPU of this file
 });
 afterAll(async () => {
   await Promise.all(extraWorkers.map((w) => w.stop(5_000)));
@@ -318,6 +318,57 @@ test("a redfish DPU in a DPUCluster: the bf.cfg after the BFB in the BMC's strea
   const history = payloadsOf(await provision.fetchHistory());
   expect(history).toContain(join!.token.split('.')[0]); // the token's ID, public
   expect(history).not.toContain(join!.token.split('.')[1]);
+});
+
+test('a redfish DPU reflashed to a new BFB joins again on a new Node: its old Node leaves once the update began', async () => {
+  const name = 'rf-rejoin';
+  const node = dpuClusterNodeName(NS, name);
+  const { sim } = await redfishDpu(name, { cluster: 'dpu-cluster' });
+  const firstCfg = await waitFor(
+    'the BMC to hand rf-rejoin its bf.cfg',
+    async () => sim.updates()[0]?.bfCfg,
+    {
+      timeoutMs: 60_000,
+      everyMs: 50,
+    },
+  );
+  await kubeadmJoin(parseBfCfgJoin(firstCfg)!);
+  await inPhase(name, 'Ready');
+  const before = await h.dpuKube.getNode(node);
+  expect(before?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+
+  await h.createBfb('bf-2-9-2', 'bf-bundle-2.9.2.bfb');
+  await h.kube.patch('DPU', { namespace: NS, name }, { spec: { bfb: 'bf-2-9-2' } });
+  const secondCfg = await waitFor(
+    'the BMC to hand rf-rejoin its second bf.cfg',
+    async () => sim.updates()[1]?.bfCfg,
+    {
+      timeoutMs: 90_000,
+      everyMs: 50,
+    },
+  );
+  // The reflashed DPU joins as DPF's kubeadm-join.service does: again until it is let in. With its
+  // old Node still Ready, kubeadm join is refused for as long as that Node stays.
+  const join = parseBfCfgJoin(secondCfg)!;
+  const joined = await waitFor(
+    'the reflashed DPU to join',
+    async () =>
+      kubeadmJoin(join).catch((err: unknown) => {
+        if (err instanceof JoinRefused) return undefined;
+        throw err;
+      }),
+    { timeoutMs: 30_000, everyMs: 500 },
+  );
+  expect(joined.username).toBe(`system:node:${node}`);
+  const after = await h.waitFor(`${name} Ready on bf-2-9-2`, async () => {
+    const d = await h.dpu(name);
+    return d?.status?.phase === 'Ready' && d.spec.bfb === 'bf-2-9-2' && d.status.observedGeneration === 2
+      ? h.dpuKube.getNode(node)
+      : undefined;
+  });
+  // Ready on the Node the reflashed DPU made, not on the old one its kubelet no longer reports.
+  expect(after?.metadata?.uid).not.toBe(before?.metadata?.uid);
+  expect(sim.updateCount()).toBe(2);
 });
 
 /** Every payload of a history, decoded (JSON payloads are base64 in the history's JSON). */

@@ -28,8 +28,9 @@
  * | -------------------------- | ------------------- | --------------------------------------------------------------- | --------------------- |
  * | DMS Deployment             | —                   | none: not applicable                                            | —                     |
  * | OS Installing              | xpuflow-control     | redfishStartUpdate (SimpleUpdate; a retry finds the update      | — (the next install   |
- * |                            |                     | first), redfishFollowUpdate (heartbeats the task),              |   replaces it)        |
- * |                            |                     | redfishAwaitVersion (heartbeats)                                |                       |
+ * |                            |                     | first), removeDpuNode (local: the old Node, unless it joined    |   replaces it)        |
+ * |                            |                     | since the update began), redfishFollowUpdate (heartbeats the    |                       |
+ * |                            |                     | task), redfishAwaitVersion (heartbeats)                         |                       |
  * | Rebooting                  | xpuflow-control     | redfishResetDpu (or the operatorRebooted signal),               | —                     |
  * |                            |                     | redfishAwaitVersion (heartbeats)                                |                       |
  *

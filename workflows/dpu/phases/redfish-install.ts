@@ -36,7 +36,16 @@ import { bfbVersionOf } from '../../../model/install-path';
 import { powerCycleEventMessage, powerCycleHint } from '../../../model/operator-hints';
 import type { RedfishCallInput } from '../../../activities/redfish';
 import type { FlowContext, PhaseOutcome } from '../context';
-import { heartbeatTimeoutOf, imageStaging, kubeCalls, redfishCalls, redfishWaits } from '../proxies';
+import {
+  heartbeatTimeoutOf,
+  imageStaging,
+  kubeCalls,
+  kubeLocalCalls,
+  redfishCalls,
+  redfishWaits,
+} from '../proxies';
+import type { DpuClusterInput } from '../../../activities/kube';
+import { REMOVE_NODE_BEFORE_FLASH } from './os-installing';
 import { writeRunStatus } from '../status-writer';
 import { clusterInputOf } from './dpu-cluster-config';
 
@@ -54,7 +63,8 @@ function bmcCallOf(ctx: FlowContext): RedfishCallInput {
 export async function installThroughBmc(ctx: FlowContext): Promise<PhaseOutcome> {
   const { spec, book, timing } = ctx;
   const at = bmcCallOf(ctx);
-  const imageUri = await imageUriOf(ctx);
+  const staged = await imageUriOf(ctx);
+  const imageUri = staged.imageUri;
   const expectVersion = bfbVersionOf(spec.bfb.url);
   // Workflow time: recorded in the activity's input, the same at every attempt and replay.
   const startedAt = new Date();
@@ -73,6 +83,13 @@ export async function installThroughBmc(ctx: FlowContext): Promise<PhaseOutcome>
     [{ ...at, ...find, ...(ctx.reflash ? { reflash: true } : {}) }],
   );
   if (!started.task) return { done: `DPU already runs ${started.alreadyRunning}: nothing to flash` };
+  // The flash is under way and its bf.cfg joins the DPU cluster again under the same name: the old Node
+  // goes, as on the gNOI path (os-installing.ts), so the join is not refused over it and the node wait
+  // does not pass on it. A Node that joined since the update began is the reflashed DPU's and stays.
+  const join = staged.join;
+  if (join && patched(REMOVE_NODE_BEFORE_FLASH)) {
+    await kubeLocalCalls.removeDpuNode({ ...join, joinedBefore: startedAfter });
+  }
 
   const followed = await redfishWaits(
     timing.flashTimeoutSeconds,
@@ -91,13 +108,13 @@ export async function installThroughBmc(ctx: FlowContext): Promise<PhaseOutcome>
 }
 
 /**
- * The ImageURI the BMC fetches. With a DPUCluster the DPU gets a bootstrap
+ * The ImageURI the BMC fetches, and the DPU cluster its bf.cfg joins. With a DPUCluster the DPU gets a bootstrap
  * token first (as on the gNOI path), which the staging activity reads itself:
  * history holds the token's ID and the URL, not the bf.cfg.
  */
-async function imageUriOf(ctx: FlowContext): Promise<string> {
+async function imageUriOf(ctx: FlowContext): Promise<{ imageUri: string; join?: DpuClusterInput }> {
   const { spec } = ctx;
-  if (!patched(REDFISH_IMAGE_CARRIES_BF_CFG)) return spec.bfb.url;
+  if (!patched(REDFISH_IMAGE_CARRIES_BF_CFG)) return { imageUri: spec.bfb.url };
   const join = clusterInputOf(spec);
   if (join) await kubeCalls.createJoinToken(join); // the live token for this DPU, or a new one
   const staged = await imageStaging(ctx.timing).redfishStageImage.executeWithOptions(
@@ -109,7 +126,7 @@ async function imageUriOf(ctx: FlowContext): Promise<string> {
     [{ dpu: spec.name, spec, ...(join ? { join } : {}) }],
   );
   if (staged.tokenId) ctx.learnt.joinTokenId = staged.tokenId;
-  return staged.imageUri;
+  return { imageUri: staged.imageUri, ...(join ? { join } : {}) };
 }
 
 export async function resetThroughBmc(ctx: FlowContext): Promise<PhaseOutcome> {
