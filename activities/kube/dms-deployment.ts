@@ -17,7 +17,7 @@ import { DPF_DMS_POD_LAYOUT, dmsPodSpec, type DmsPodLayout } from '../../model/d
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import { waitUntil } from '../wait-until';
-import { watchPod } from './object-watch';
+import { podTarget, watchObject } from './object-watch';
 import { API_VERSION, GROUP, type ObjectRef } from '../../model/resources/common';
 
 export interface DmsPodInput {
@@ -166,10 +166,9 @@ export function dmsDeploymentActivities(kube: () => Kube, layout: DmsPodLayout =
         pollSeconds: POD_LOOK_SECONDS,
         // Woken at each change of the pod (scheduled, containers started, Ready) rather than at the next look.
         wakeOn: (wake) =>
-          watchPod(
+          watchObject(
             kube(),
-            input.namespace,
-            input.pod,
+            podTarget(input.namespace, input.pod),
             () => wake(),
             (message) => log.warn(`${what}: ${message}`),
           ),

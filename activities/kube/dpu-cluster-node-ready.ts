@@ -9,7 +9,7 @@ import { waitUntil } from '../wait-until';
 import type { Kube } from '../../platform/kube/client';
 import type { DpuClusterInput, DpuClusterOf } from './dpu-cluster-client';
 import { KubeFailureType } from './failures';
-import { watchNode } from './object-watch';
+import { nodeTarget, watchObject } from './object-watch';
 
 /** What became of bootstrap token `id` (kube-system/bootstrap-token-<id>). */
 async function tokenState(k: Kube, id: string): Promise<string> {
@@ -52,9 +52,9 @@ export function nodeReadyActivity(dpuCluster: DpuClusterOf) {
         timeoutSeconds: input.timeoutSeconds,
         pollSeconds: NODE_LOOK_SECONDS,
         wakeOn: (wake) =>
-          watchNode(
+          watchObject(
             k,
-            input.dpuNode,
+            nodeTarget(input.dpuNode),
             () => wake(),
             (message) => log.warn(`${what}: ${message}`),
           ),

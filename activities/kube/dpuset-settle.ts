@@ -11,7 +11,7 @@ import type { Kube } from '../../platform/kube/client';
 import type { DpuResource, ObjectRef } from '../../model/resources/common';
 import { waitUntil } from '../wait-until';
 import { isDpuReady } from './dpuset-health';
-import { watchObject } from './object-watch';
+import { objectTarget, watchObject } from './object-watch';
 
 /** The longest a look trusts the watch alone before it reads the DPU with a GET. */
 export const REFRESH_MS = 15_000;
@@ -64,8 +64,7 @@ export function awaitSettledActivity(kube: () => Kube) {
         wakeOn: (wake) =>
           watchObject(
             kube(),
-            'DPU',
-            input.dpu,
+            objectTarget('DPU', input.dpu),
             (type, obj) => {
               watched.event(type, obj as DpuResource);
               wake();

@@ -9,24 +9,50 @@ import { kubeClientModule } from '../../platform/kube/client-module';
 import type { Kube } from '../../platform/kube/client';
 import { GROUP, Plural, VERSION, type Kind, type ObjectRef } from '../../model/resources/common';
 
+/** One object to watch: its collection's API path, its name, and how a report names it. */
+export interface WatchTarget {
+  path: string;
+  name: string;
+  what: string;
+}
+
+/** A custom object of xpuflow's API group. */
+export const objectTarget = (kind: Kind, ref: ObjectRef): WatchTarget => ({
+  path: `/apis/${GROUP}/${VERSION}/namespaces/${ref.namespace}/${Plural[kind]}`,
+  name: ref.name,
+  what: `${kind} ${ref.namespace}/${ref.name}`,
+});
+
+/** A Node of a cluster's core API. */
+export const nodeTarget = (name: string): WatchTarget => ({
+  path: '/api/v1/nodes',
+  name,
+  what: `node ${name}`,
+});
+
+/** A pod of a cluster's core API. */
+export const podTarget = (namespace: string, name: string): WatchTarget => ({
+  path: `/api/v1/namespaces/${namespace}/pods`,
+  name,
+  what: `pod ${namespace}/${name}`,
+});
+
 /**
- * Calls `event` with every event of object `ref` (its type and the object); returns the stop. Closed by
+ * Calls `event` with every event of `target` (its type and the object); returns the stop. Closed by
  * the API server, it watches again. A watch that cannot start is reported through `report`, once until a
  * watch starts again.
  */
 export function watchObject(
   kube: Kube,
-  kind: Kind,
-  ref: ObjectRef,
+  target: WatchTarget,
   event: (type: string, obj: k8s.KubernetesObject) => void,
   report: (message: string) => void,
 ): () => void {
-  return watchObjects(
+  return watchPath(
     kube,
-    kind,
-    ref.namespace,
-    { fieldSelector: `metadata.name=${ref.name}` },
-    `${kind} ${ref.namespace}/${ref.name}`,
+    target.path,
+    { fieldSelector: `metadata.name=${target.name}` },
+    target.what,
     event,
     report,
   );
@@ -52,41 +78,6 @@ export function watchObjects(
     `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${Plural[kind]}`,
     selector,
     what,
-    event,
-    report,
-  );
-}
-
-/** Calls `event` with every event of Node `name` (a cluster's core API); returns the stop. As watchObject. */
-export function watchNode(
-  kube: Kube,
-  name: string,
-  event: (type: string, obj: k8s.KubernetesObject) => void,
-  report: (message: string) => void,
-): () => void {
-  return watchPath(
-    kube,
-    '/api/v1/nodes',
-    { fieldSelector: `metadata.name=${name}` },
-    `node ${name}`,
-    event,
-    report,
-  );
-}
-
-/** Calls `event` with every event of pod `namespace/name`; returns the stop. As watchObject. */
-export function watchPod(
-  kube: Kube,
-  namespace: string,
-  name: string,
-  event: (type: string, obj: k8s.KubernetesObject) => void,
-  report: (message: string) => void,
-): () => void {
-  return watchPath(
-    kube,
-    `/api/v1/namespaces/${namespace}/pods`,
-    { fieldSelector: `metadata.name=${name}` },
-    `pod ${namespace}/${name}`,
     event,
     report,
   );
