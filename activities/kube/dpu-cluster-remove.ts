@@ -33,8 +33,9 @@ export function removeFromClusterActivity(dpuCluster: DpuClusterOf) {
      * Removes the DPU's Node (not its join tokens: the bf.cfg about to be flashed carries one) before a
      * flash, or, with `joinedBefore` (the BMC path, where the flash is known to happen only once the BMC
      * took the update), once the flash began: then a Node that joined since that time is the reflashed
-     * DPU's and is kept (a control worker down through the whole flash must not delete it). The reflashed DPU joins again under the same name, and kubeadm join refuses while a Ready
-     * Node of that name exists (kubernetes/kubernetes v1.36.3, cmd/kubeadm/app/cmd/phases/join/kubelet.go
+     * DPU's and is kept (a control worker down through the whole flash must not delete it). The
+     * reflashed DPU joins again under the same name, and kubeadm join refuses while a Ready Node of that
+     * name exists (kubernetes/kubernetes v1.36.3, cmd/kubeadm/app/cmd/phases/join/kubelet.go
      * runKubeletStartJoinPhase: "a Node with name %q and status %q already exists in the cluster"); the
      * old Node, whose kubelet never reports again, would also pass the wait for the new one as Ready.
      * NVIDIA DPF rolls a DPUSet by deleting the DPU object, and a deleted DPU deletes its Node from the

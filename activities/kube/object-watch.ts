@@ -1,7 +1,7 @@
 /**
- * A wake-up for a wait on one custom object or Node: a watch on its name, so a wait
- * (waitUntil) looks again as soon as the object changes rather than at its
- * next poll. The polls go on beside it, so a watch that cannot start or that
+ * A wake-up for a wait on one object (a custom object, a Node, a pod): a
+ * watch on its name, so a wait (waitUntil) looks again as soon as the object
+ * changes rather than at its next poll. The polls go on beside it, so a watch that cannot start or that
  * the API server closes costs only that promptness, never the wait.
  */
 import type * as k8s from '@kubernetes/client-node';

@@ -2,9 +2,10 @@
  * Short commands (`ip`, `nsenter`) run from a small child process instead of
  * the worker that asks for them.
  *
- * Node starts a command with fork and exec (libuv's uv_spawn, unix/process.c:
- * fork, then the child execs; the parent waits on a pipe until it has), and
- * its event loop stands still meanwhile. A fork copies the page tables of the
+ * Node starts a command with libuv's uv_spawn: fork, then the child execs,
+ * and the parent waits on a close-on-exec pipe until it has (libuv/libuv
+ * src/unix/process.c @aa6c120f7e2841bb3d3c17c86c3c5b350121b8d7, the comment
+ * on `signal_pipe`); its event loop stands still meanwhile. A fork copies the page tables of the
  * whole process and every page the parent writes before the child execs is
  * copied again, so the wait grows with the process's memory: on this 2-core
  * machine a spawn blocked a 50 MiB Node process 1.0 ms and one holding
