@@ -63,7 +63,7 @@ function bmcCallOf(ctx: FlowContext): RedfishCallInput {
 export async function installThroughBmc(ctx: FlowContext): Promise<PhaseOutcome> {
   const { spec, book, timing } = ctx;
   const at = bmcCallOf(ctx);
-  const staged = await imageUriOf(ctx);
+  const staged = await stagedImageOf(ctx);
   const imageUri = staged.imageUri;
   const expectVersion = bfbVersionOf(spec.bfb.url);
   // Workflow time: recorded in the activity's input, the same at every attempt and replay.
@@ -108,11 +108,12 @@ export async function installThroughBmc(ctx: FlowContext): Promise<PhaseOutcome>
 }
 
 /**
- * The ImageURI the BMC fetches, and the DPU cluster its bf.cfg joins. With a DPUCluster the DPU gets a bootstrap
- * token first (as on the gNOI path), which the staging activity reads itself:
- * history holds the token's ID and the URL, not the bf.cfg.
+ * The ImageURI the BMC fetches, and the DPU cluster its bf.cfg joins. With a
+ * DPUCluster the DPU gets a bootstrap token first (as on the gNOI path), which
+ * the staging activity reads itself: history holds the token's ID and the
+ * URL, not the bf.cfg.
  */
-async function imageUriOf(ctx: FlowContext): Promise<{ imageUri: string; join?: DpuClusterInput }> {
+async function stagedImageOf(ctx: FlowContext): Promise<{ imageUri: string; join?: DpuClusterInput }> {
   const { spec } = ctx;
   if (!patched(REDFISH_IMAGE_CARRIES_BF_CFG)) return { imageUri: spec.bfb.url };
   const join = clusterInputOf(spec);
