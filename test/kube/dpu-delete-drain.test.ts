@@ -25,6 +25,11 @@ import { startControllerManager, type RunningControllerManager } from '../../sim
 import { requirePrerequisites } from '../support/prerequisites';
 import { TEST_IMAGE } from '../support/real-node-tools';
 import { KubeHarness, NS, TIMING } from './kube-harness';
+import { holdLock, LOCKS } from '../support/exclusive-lock';
+
+// One real node on the machine at a time (test/support/real-node.ts): held for the whole file, so the
+// wait for test/kube/real-node.test.ts is not taken from a test's time and the sequencer keeps them apart.
+holdLock(LOCKS.realKubelet);
 
 jest.setTimeout(240_000);
 

@@ -529,15 +529,29 @@ test('a deleted deployment removes the services, chain and interfaces, then its 
   const lastSeen: Record<string, number> = {};
   const deletingMessages = new Set<string>();
   let polling = true;
+  const look = async () => {
+    for (const kind of ['DPUService', 'DPUServiceChain', 'DPUServiceInterface', 'DPUSet'] as const)
+      for (const d of ['edge', 'waits'])
+        if ((await h.kube.list(kind, NS, label(d))).length) lastSeen[`${d} ${kind}`] = Date.now();
+    for (const d of ['edge', 'waits']) {
+      const c = cond(await getDeployment(d), 'Deleting');
+      if (c) deletingMessages.add(`${d}: ${c.message}`);
+    }
+  };
+  // One whole look before the deletes: on a slow machine the loop's first look can come after the
+  // first kinds are gone, and the order below would compare with nothing.
+  await look();
+  for (const key of [
+    'edge DPUService',
+    'edge DPUSet',
+    'waits DPUServiceChain',
+    'waits DPUServiceInterface',
+    'waits DPUSet',
+  ])
+    expect([key, lastSeen[key] !== undefined]).toEqual([key, true]);
   const poll = (async () => {
     while (polling) {
-      for (const kind of ['DPUService', 'DPUServiceChain', 'DPUServiceInterface', 'DPUSet'] as const)
-        for (const d of ['edge', 'waits'])
-          if ((await h.kube.list(kind, NS, label(d))).length) lastSeen[`${d} ${kind}`] = Date.now();
-      for (const d of ['edge', 'waits']) {
-        const c = cond(await getDeployment(d), 'Deleting');
-        if (c) deletingMessages.add(`${d}: ${c.message}`);
-      }
+      await look();
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
