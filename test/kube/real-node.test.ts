@@ -215,13 +215,17 @@ describeNode('a real kubelet and containerd', () => {
     expect(p.spec?.nodeName).toBeUndefined();
   };
 
+  let nodeUp = false;
   beforeAll(async () => {
     const started = Date.now();
+    // Each step says when it is done, so a start that outlasts the hook shows where it stopped.
+    const done = (what: string) => console.log(`${what} at ${Date.now() - started} ms`);
     await Promise.all([
       apis.start(['host']).then(([h]) => {
         host = h;
+        done('API server up');
       }),
-      temporal.start(),
+      temporal.start().then(() => done('dev server up')),
     ]);
     kube = new Kube(host.kc);
     // The node lifecycle controller lifts the not-ready taint the API server puts on a new Node
@@ -238,6 +242,7 @@ describeNode('a real kubelet and containerd', () => {
     connection = await NativeConnection.connect({ address: temporal.address });
     workers = await vfLeaseWorkers(connection, { node: NODE, dpuQueue: dpuTaskQueue(POOL.dpu) });
     running = Promise.all(workers.map((w) => w.run()));
+    done('workers running');
 
     const tree = createSysfsTree(sysfsRoot, { pfs: [{ pciAddress: PF, totalVfs: 4, ifname: 'enp3s0f0' }] });
     pfOperstate = path.join(tree.deviceDir(PF), 'net', 'enp3s0f0', 'operstate');
@@ -245,7 +250,9 @@ describeNode('a real kubelet and containerd', () => {
     kernel = startSimKernel(sysfsRoot, { persistent: false });
     await setNumVfs(sysfsRoot, PF, 2);
     vfs = [tree.vfAddress(PF, 0), tree.vfAddress(PF, 1)];
+    done('VFs made');
     await nodeStarted;
+    nodeUp = true;
     console.log(
       `real node up in ${Date.now() - started} ms (${Object.entries(node.startTimings)
         .map(([k, v]) => `${k} ${v} ms`)
@@ -254,6 +261,10 @@ describeNode('a real kubelet and containerd', () => {
   });
 
   afterAll(async () => {
+    if (!nodeUp)
+      console.log(
+        `the real node did not come up; its start steps done: ${JSON.stringify(node?.startTimings)}`,
+      );
     await plugin?.stop();
     await node?.stop();
     await kernel?.stop();

@@ -102,7 +102,10 @@ export class DevServer {
     const deadline = Date.now() + 60_000;
     for (;;) {
       try {
-        await run(temporalCli(), ['operator', 'cluster', 'health', '--address', this.address]);
+        // Bounded: one look that hangs (a server still binding, a machine under load) must not outlast the deadline.
+        await run(temporalCli(), ['operator', 'cluster', 'health', '--address', this.address], {
+          timeout: 10_000,
+        });
         // Another process's server on a port taken from under this one answers too: this one must hold it.
         if (listensOn(this.proc.pid!, this.port)) return;
         throw new Error(`port ${this.port} answers, but not from dev server ${this.proc.pid}`);

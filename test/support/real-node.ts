@@ -129,16 +129,26 @@ export class RealNode {
     this.startKubelet();
   }
 
-  /** `ctr` against this node's containerd, in the CRI's namespace. */
+  /**
+   * `ctr` against this node's containerd, in the CRI's namespace; a call that has not ended in 60 s
+   * is killed and says so.
+   */
   async ctr(args: string[]): Promise<string> {
-    const { stdout } = await run(realNodeTools().ctr, [
-      '--address',
-      this.containerdSocket,
-      '-n',
-      'k8s.io',
-      ...args,
-    ]);
-    return stdout;
+    try {
+      const { stdout } = await run(
+        realNodeTools().ctr,
+        ['--address', this.containerdSocket, '-n', 'k8s.io', ...args],
+        { timeout: 60_000 },
+      );
+      return stdout;
+    } catch (err) {
+      if ((err as { killed?: boolean }).killed)
+        throw new Error(
+          `ctr ${args.join(' ')} did not end in 60 s: containerd (log ${this.logPath('containerd')}) is stuck or starved; its log ends:\n${this.log('containerd').slice(-2000)}`,
+          { cause: err },
+        );
+      throw err;
+    }
   }
 
   logPath(what: 'kubelet' | 'containerd'): string {
