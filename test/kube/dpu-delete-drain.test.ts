@@ -27,10 +27,6 @@ import { TEST_IMAGE } from '../support/real-node-tools';
 import { KubeHarness, NS, TIMING } from './kube-harness';
 import { holdLock, LOCKS } from '../support/exclusive-lock';
 
-// One real node on the machine at a time (test/support/real-node.ts): held for the whole file, so the
-// wait for test/kube/real-node.test.ts is not taken from a test's time and the sequencer keeps them apart.
-holdLock(LOCKS.realKubelet);
-
 jest.setTimeout(240_000);
 
 const h = new KubeHarness();
@@ -56,6 +52,11 @@ afterAll(async () => {
   await kcm?.stop();
   await h.dispose();
 });
+// One real node on the machine at a time (test/support/real-node.ts): held for the whole file, so the
+// wait for test/kube/real-node.test.ts is not taken from a test's time and the sequencer keeps them apart.
+// After the afterAll above: jest runs one block's afterAll hooks in the order they are declared, and
+// h.dispose() stops the real node that also holds it.
+holdLock(LOCKS.realKubelet);
 
 const dpuObject = (name: string, node: string, pciAddress: string, extra: object = {}) => ({
   metadata: { name },

@@ -40,6 +40,7 @@ import { logTails, timestampedLog } from '../support/log-tails';
 import { PCI_LABEL_PREFIX, pciToLabelValue } from '../../model/resources/pci-labels';
 import { startControlWorker, startFleetHostWorkers } from '../support/polling-workers';
 import { startRealHostNode } from './real-host-node';
+import { tearDown } from '../support/tear-down';
 import type { RealNode } from '../support/real-node';
 
 export const NS = 'xpuflow-test';
@@ -397,17 +398,20 @@ export class KubeHarness {
 
   async dispose(): Promise<void> {
     this.disposed = true;
-    this.kubelets?.stop();
-    await this.joins?.stop();
-    this.dpuWatch?.abort();
-    await this.stopControllers();
-    await Promise.all(this.workers.map((w) => w.stop(5_000)));
-    await Promise.all(this.fleets.map((f) => f.stop()));
-    for (const n of this.realHostNodes) await n.stop();
-    await this.bfb?.stop();
-    await this.client?.connection.close();
-    await this.temporal.dispose(); // never started with an external Temporal: removes its directory
-    await this.apis.stop();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    await tearDown('the kube harness', [
+      ['the played kubelets', () => this.kubelets?.stop()],
+      ['the played DPU joins', () => this.joins?.stop()],
+      ['the DPU watch', () => this.dpuWatch?.abort()],
+      ['the controllers', () => this.stopControllers()],
+      ['the workers', () => Promise.all(this.workers.map((w) => w.stop(5_000)))],
+      ['the simulated fleets', () => Promise.all(this.fleets.map((f) => f.stop()))],
+      ...this.realHostNodes.map((n) => [`real node ${n.name}`, () => n.stop()] as const),
+      ['the BFB server', () => this.bfb?.stop()],
+      ['the Temporal client', () => this.client?.connection.close()],
+      // Never started with an external Temporal: removes its directory.
+      ['the dev server', () => this.temporal.dispose()],
+      ['the API servers', () => this.apis.stop()],
+      ['the harness folder', () => fs.rmSync(this.dir, { recursive: true, force: true })],
+    ]);
   }
 }

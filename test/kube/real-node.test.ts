@@ -57,6 +57,7 @@ import { DEVICE_PLUGIN_DIR, processesNaming, RealNode } from '../support/real-no
 import { TEST_IMAGE } from '../support/real-node-tools';
 import { waitFor } from '../support/wait-for';
 import { holdLock, LOCKS } from '../support/exclusive-lock';
+import { tearDown } from '../support/tear-down';
 
 // The kubelet's device plugin folder is fixed: one real node on the machine at a time (test/support/real-node.ts).
 holdLock(LOCKS.realKubelet);
@@ -265,18 +266,25 @@ describeNode('a real kubelet and containerd', () => {
       console.log(
         `the real node did not come up; its start steps done: ${JSON.stringify(node?.startTimings)}`,
       );
-    await plugin?.stop();
-    await node?.stop();
-    await kernel?.stop();
-    workers.forEach((w) => w.shutdown());
-    await running;
-    await connection?.close();
-    await clientConnection?.close();
-    await temporal.dispose();
-    await kcm?.stop();
-    await scheduler?.stop();
-    await apis.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
+    await tearDown('the real-node tests', [
+      ['the device plugin', () => plugin?.stop()],
+      ['the real node', () => node?.stop()],
+      ['the simulated kernel', () => kernel?.stop()],
+      [
+        'the workers',
+        async () => {
+          workers.forEach((w) => w.shutdown());
+          await running;
+        },
+      ],
+      ['the worker connection', () => connection?.close()],
+      ['the client connection', () => clientConnection?.close()],
+      ['the dev server', () => temporal.dispose()],
+      ['the controller manager', () => kcm?.stop()],
+      ['the scheduler', () => scheduler?.stop()],
+      ['the API server', () => apis.stop()],
+      ['the test folder', () => fs.rmSync(dir, { recursive: true, force: true })],
+    ]);
   });
 
   test('the device plugin registers with the kubelet: the node offers the pool, the scheduler places a pod asking for it, the kubelet admits it and it sees the VF Allocate leased', async () => {

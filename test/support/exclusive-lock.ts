@@ -63,9 +63,12 @@ export async function exclusiveLock(name: string, timeoutMs = 15 * 60_000): Prom
 }
 
 /**
- * Holds `name` from before the first hook of the file (or describe block) it is called in to after
- * its last: call it at the top level of a test file or of a describe block. The wait for another
- * process to release it has a budget of its own, not a hook's.
+ * Holds `name` from its beforeAll to its afterAll in the file (or describe block) it is called in: call
+ * it at the top level of a test file or of a describe block. jest runs one block's hooks in the order
+ * they are declared, the afterAll hooks too: call it after the afterAll that stops what else takes
+ * the lock (a RealNode), or one block further out. At its afterAll it lets go of whatever this file
+ * still has taken, and fails the file saying so. The wait for another process to release it has a
+ * budget of its own, not a hook's.
  */
 export function holdLock(name: string, timeoutMs = 15 * 60_000): void {
   let release: (() => Promise<void>) | undefined;
@@ -74,7 +77,30 @@ export function holdLock(name: string, timeoutMs = 15 * 60_000): void {
   }, timeoutMs + 10_000);
   afterAll(async () => {
     await release?.();
+    // Whatever else in this file took it and did not give it back (a RealNode never stopped) would
+    // hold it until the jest worker exits: every later file needing it would wait out its budget.
+    const leaked = await releaseLeaked(name);
+    if (leaked)
+      throw new Error(
+        `lock ${name}: still taken ${leaked} time(s) after this file's last hook; released now so the next file does not wait. ` +
+          'Release what took it (e.g. stop the RealNode) in an afterAll.',
+      );
   });
+}
+
+/**
+ * Lets go of `name` however many times this process still has it taken; returns that count (0: it
+ * was not held). For the end of a file: a releaser called later does nothing more.
+ */
+export async function releaseLeaked(name: string): Promise<number> {
+  const leaked = held.get(name);
+  if (!leaked) return 0;
+  held.delete(name);
+  const child = await leaked.ready;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.stdin?.end();
+  if (child.exitCode === null) await exited;
+  return leaked.count;
 }
 
 function take(name: string, timeoutMs: number): Promise<ChildProcess> {

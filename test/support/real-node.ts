@@ -48,6 +48,7 @@ import { PAUSE_IMAGE, realNodeTools } from './real-node-tools';
 import { waitFor } from './wait-for';
 import { exclusiveLock, LOCKS } from './exclusive-lock';
 import { pidAlive } from './pid-alive';
+import { tearDown } from './tear-down';
 
 const run = promisify(execFile);
 
@@ -164,22 +165,41 @@ export class RealNode {
   }
 
   async stop(): Promise<void> {
-    await stopProcess(this.kubelet);
-    this.kubelet = undefined;
-    if (this.containerd && this.containerd.exitCode === null) await this.removeContainers();
-    await stopProcess(this.containerd);
-    this.containerd = undefined;
-    unmountUnder(this.dir);
-    // The pod cgroups and the device plugin folder are the machine's: only the lock's holder cleans them.
-    if (this.lockTaken) {
-      removePodCgroups();
-      for (const f of KUBELET_FILES) fs.rmSync(path.join(DEVICE_PLUGIN_DIR, f), { force: true });
-      fs.rmSync(LOCK, { force: true });
-      this.lockTaken = false;
-    }
-    fs.rmSync(this.dir, { recursive: true, force: true });
-    await this.releaseExclusive?.();
+    const release = this.releaseExclusive;
     this.releaseExclusive = undefined;
+    await tearDown(`real node ${this.name}`, [
+      [
+        'the kubelet',
+        async () => {
+          await stopProcess(this.kubelet);
+          this.kubelet = undefined;
+        },
+      ],
+      [
+        'the containers',
+        () => (this.containerd && this.containerd.exitCode === null ? this.removeContainers() : undefined),
+      ],
+      [
+        'containerd',
+        async () => {
+          await stopProcess(this.containerd);
+          this.containerd = undefined;
+        },
+      ],
+      ['the mounts', () => unmountUnder(this.dir)],
+      // The pod cgroups and the device plugin folder are the machine's: only the lock's holder cleans them.
+      ['the pod cgroups and kubelet files', () => this.lockTaken && this.removeMachineState()],
+      ['the node folder', () => fs.rmSync(this.dir, { recursive: true, force: true })],
+      // Last, and whatever failed before: another file waits for it.
+      ['the real-kubelet lock', () => release?.()],
+    ]);
+  }
+
+  private removeMachineState(): void {
+    removePodCgroups();
+    for (const f of KUBELET_FILES) fs.rmSync(path.join(DEVICE_PLUGIN_DIR, f), { force: true });
+    fs.rmSync(LOCK, { force: true });
+    this.lockTaken = false;
   }
 
   private takeLock(): void {

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import { exclusiveLock } from '../support/exclusive-lock';
+import { exclusiveLock, releaseLeaked } from '../support/exclusive-lock';
 
 const file = (name: string) => `/tmp/xpuflow-locks/${name}.lock`;
 /** Whether another process could take the lock now (flock -n exits 1 when it is held). */
@@ -56,4 +56,20 @@ test('a lock not free in time is refused, naming the file', async () => {
   } finally {
     stopOther();
   }
+});
+
+test('at the end of a file, a lock taken and never released is let go, counting what leaked', async () => {
+  const name = unique();
+  const kept = await exclusiveLock(name);
+  await exclusiveLock(name); // never released: a RealNode whose stop() never ran
+  await kept();
+  expect(freeForOthers(name)).toBe(false);
+  expect(await releaseLeaked(name)).toBe(1);
+  expect(freeForOthers(name)).toBe(true);
+  expect(await releaseLeaked(name)).toBe(0);
+  // The next taker takes it afresh.
+  const again = await exclusiveLock(name, 5000);
+  expect(freeForOthers(name)).toBe(false);
+  await again();
+  expect(freeForOthers(name)).toBe(true);
 });
