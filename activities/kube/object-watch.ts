@@ -2,12 +2,58 @@
  * A wake-up for a wait on one object (a custom object, a Node, a pod): a
  * watch on its name, so a wait (waitUntil) looks again as soon as the object
  * changes rather than at its next poll. The polls go on beside it, so a watch that cannot start or that
- * the API server closes costs only that promptness, never the wait.
+ * the API server closes costs only that promptness, never the wait. What the watch delivered
+ * (WatchedObject) spares a look its GET.
  */
 import type * as k8s from '@kubernetes/client-node';
 import { kubeClientModule } from '../../platform/kube/client-module';
 import type { Kube } from '../../platform/kube/client';
 import { GROUP, Plural, VERSION, type Kind, type ObjectRef } from '../../model/resources/common';
+
+/** The longest a look trusts a watch alone before it reads the object with a GET. */
+export const WATCH_REFRESH_MS = 15_000;
+
+/**
+ * An object as its watch last delivered it, for a wait's looks instead of a GET each. A GET still
+ * backs it: before the watch has delivered anything, while it cannot start, and once every
+ * `refreshMs`, so a watch that stalls without closing costs promptness, never the wait.
+ */
+export class WatchedObject<T> {
+  private latest: { obj: T | undefined } | undefined;
+  private failing = false;
+  private lastGetAt = 0;
+  private events = 0;
+
+  constructor(
+    private readonly refreshMs: number = WATCH_REFRESH_MS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** A watch event: ADDED or MODIFIED carry the object, DELETED its end. */
+  event(type: string, obj: T): void {
+    this.failing = false;
+    this.events += 1;
+    this.latest = { obj: type === 'DELETED' ? undefined : obj };
+  }
+
+  /** The watch could not start: looks GET until it delivers again. */
+  watchFailing(): void {
+    this.failing = true;
+  }
+
+  /** The object to look at: the watch's, or `get()`'s when the watch has none, fails, or is due a refresh. */
+  async read(get: () => Promise<T | undefined>): Promise<T | undefined> {
+    if (this.latest && !this.failing && this.now() - this.lastGetAt < this.refreshMs) return this.latest.obj;
+    this.lastGetAt = this.now();
+    const before = this.events;
+    const obj = await get();
+    // An event delivered while the GET was out is kept: the watch delivers every later change too, so
+    // it is never behind for long, while a GET answer kept over it could hide the change until the refresh.
+    if (this.events !== before) return this.latest!.obj;
+    this.latest = { obj };
+    return obj;
+  }
+}
 
 /** One object to watch: its collection's API path, its name, and how a report names it. */
 export interface WatchTarget {

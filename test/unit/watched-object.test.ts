@@ -1,8 +1,8 @@
 /**
- * awaitDpuSettled's reads (activities/kube/dpuset-settle.ts WatchedObject): what the watch delivered
+ * A wait's reads of a watched object (activities/kube/object-watch.ts WatchedObject): what the watch delivered
  * instead of a GET per look, a GET before the watch delivers, while it fails, and once per refresh.
  */
-import { WatchedObject } from '../../activities/kube/dpuset-settle';
+import { WatchedObject } from '../../activities/kube/object-watch';
 
 function setUp() {
   let now = 0;
@@ -58,4 +58,15 @@ test('a GET again once per refresh, and at every look while the watch cannot sta
   t.watched.event('ADDED', { phase: 'Ready' });
   expect(await t.read()).toEqual({ phase: 'Ready' });
   expect(t.gets()).toBe(4);
+});
+
+test('an event delivered while a GET is out wins over the GET answer, so the change is not hidden until the refresh', async () => {
+  const watched = new WatchedObject<{ ready: boolean }>(15_000, () => 0);
+  let answer: (v: { ready: boolean }) => void = () => undefined;
+  const reading = watched.read(() => new Promise((r) => (answer = r)));
+  // The node turns Ready while the GET (sent before it did) is on its way back.
+  watched.event('MODIFIED', { ready: true });
+  answer({ ready: false });
+  expect(await reading).toEqual({ ready: true });
+  expect(await watched.read(async () => ({ ready: false }))).toEqual({ ready: true });
 });
