@@ -17,7 +17,7 @@ import { DPF_DMS_POD_LAYOUT, dmsPodSpec, type DmsPodLayout } from '../../model/d
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import { waitUntil } from '../wait-until';
-import { podTarget, watchObject } from './object-watch';
+import { podTarget, watchObject, WatchedObject } from './object-watch';
 import { API_VERSION, GROUP, type ObjectRef } from '../../model/resources/common';
 
 export interface DmsPodInput {
@@ -160,22 +160,30 @@ export function dmsDeploymentActivities(kube: () => Kube, layout: DmsPodLayout =
       timeoutSeconds: number;
     }): Promise<void> {
       const what = `DMS pod ${input.namespace}/${input.pod} on node ${input.node} to be Ready`;
+      const watched = new WatchedObject<k8s.V1Pod>();
       await waitUntil({
         what,
         timeoutSeconds: input.timeoutSeconds,
         pollSeconds: POD_LOOK_SECONDS,
-        // Woken at each change of the pod (scheduled, containers started, Ready) rather than at the next look.
+        // Woken at each change of the pod (scheduled, containers started, Ready) rather than at the next
+        // look, which reads the pod the watch delivered.
         wakeOn: (wake) =>
           watchObject(
             kube(),
             podTarget(input.namespace, input.pod),
-            () => wake(),
-            (message) => log.warn(`${what}: ${message}`),
+            (type, obj) => {
+              watched.event(type, obj as k8s.V1Pod);
+              wake();
+            },
+            (message) => {
+              watched.watchFailing();
+              log.warn(`${what}: ${message}`);
+            },
           ),
         failureType: 'DmsPodNotReady',
         hint: `check the kubelet on ${input.node} and the pod's events`,
         look: async () => {
-          const pod = await kube().getPod(input.namespace, input.pod);
+          const pod = await watched.read(() => kube().getPod(input.namespace, input.pod));
           if (!pod) return { seen: 'not created', details: { pod: input.pod } };
           if (pod.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True')
             return { done: undefined };

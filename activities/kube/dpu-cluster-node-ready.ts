@@ -4,12 +4,13 @@
  * token deleted or expired is the likely reason a flashed DPU stays out (the
  * API server refuses it with 401), so the timeout names it.
  */
+import type * as k8s from '@kubernetes/client-node';
 import { log } from '@temporalio/activity';
 import { waitUntil } from '../wait-until';
 import type { Kube } from '../../platform/kube/client';
 import type { DpuClusterInput, DpuClusterOf } from './dpu-cluster-client';
 import { KubeFailureType } from './failures';
-import { nodeTarget, watchObject } from './object-watch';
+import { nodeTarget, watchObject, WatchedObject } from './object-watch';
 
 /** What became of bootstrap token `id` (kube-system/bootstrap-token-<id>). */
 async function tokenState(k: Kube, id: string): Promise<string> {
@@ -28,8 +29,9 @@ export const TOKEN_LOOK_MS = 10_000;
 /**
  * Between two looks at the node when no watch event came. A watch on the
  * node wakes the wait at each change (its creation by the joining kubelet,
- * its Ready condition), so the DPU is seen as soon as it is Ready; the looks
- * are the backstop for a watch the API server closed or refused.
+ * its Ready condition) and delivers it, so the DPU is seen as soon as it is
+ * Ready and a look reads what it delivered rather than GET the node; the
+ * looks are the backstop for a watch the API server closed or refused.
  */
 export const NODE_LOOK_SECONDS = 5;
 
@@ -47,6 +49,7 @@ export function nodeReadyActivity(dpuCluster: DpuClusterOf) {
         return token.said;
       };
       const what = `DPU node ${input.dpuNode} to be Ready in DPUCluster ${input.cluster.name}`;
+      const watched = new WatchedObject<k8s.V1Node>();
       await waitUntil({
         what,
         timeoutSeconds: input.timeoutSeconds,
@@ -55,15 +58,21 @@ export function nodeReadyActivity(dpuCluster: DpuClusterOf) {
           watchObject(
             k,
             nodeTarget(input.dpuNode),
-            () => wake(),
-            (message) => log.warn(`${what}: ${message}`),
+            (type, obj) => {
+              watched.event(type, obj as k8s.V1Node);
+              wake();
+            },
+            (message) => {
+              watched.watchFailing();
+              log.warn(`${what}: ${message}`);
+            },
           ),
         failureType: KubeFailureType.DpuNodeNotReady,
         hint:
           'the DPU joins at boot with the kubeadm join command in its bf.cfg; a wrong, expired or deleted ' +
           'bootstrap token is refused by the API server: check the token and the DPU\'s kubeadm-join log, then retry from "OS Installing"',
         look: async () => {
-          const node = await k.getNode(input.dpuNode);
+          const node = await watched.read(() => k.getNode(input.dpuNode));
           const ready = node?.status?.conditions?.find((c) => c.type === 'Ready');
           if (ready?.status === 'True') return { done: undefined };
           const seen = node
