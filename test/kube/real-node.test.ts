@@ -601,9 +601,27 @@ describeNode('a real kubelet and containerd', () => {
     expect(ran.status?.containerStatuses?.[0]?.state?.terminated?.message).toBe('ran\n');
   });
 
-  test('stopping the node leaves no process, mount, pod cgroup or kubelet file behind', async () => {
+  test('stopping the node leaves no process, mount, pod cgroup or kubelet file behind, even what containerd could not stop', async () => {
     const nodeDir = node.dir;
+    // What a task delete that failed leaves ("ttrpc: closed": its shim went mid-delete): a process still
+    // in a pod's cgroup, and a shim naming the node's folder that outlives containerd.
+    await kube.core.createNamespacedPod({
+      namespace: NS,
+      body: busyboxPod('left-behind', 'while :; do sleep 1; done'),
+    });
+    const running = await awaitPod('left-behind', 'Running', (p) => p.status?.phase === 'Running');
+    const podCgroup = `/sys/fs/cgroup/pids/kubepods/besteffort/pod${running.metadata!.uid}`;
+    expect(fs.existsSync(podCgroup)).toBe(true);
+    const inPod = spawn('sleep', ['600']);
+    fs.writeFileSync(path.join(podCgroup, 'cgroup.procs'), `${inPod.pid}\n`);
+    const shim = spawn('sh', ['-c', 'sleep 600', path.join(nodeDir, 'containerd.sock')]);
+    const gone = (p: ReturnType<typeof spawn>) =>
+      p.exitCode !== null || p.signalCode !== null
+        ? Promise.resolve()
+        : new Promise((r) => p.once('exit', r));
     await node.stop();
+    await Promise.all([gone(inPod), gone(shim)]);
+    expect([inPod.signalCode, shim.signalCode]).toEqual(['SIGKILL', 'SIGKILL']);
     const processes = processesNaming(nodeDir);
     expect(processes).toEqual([]);
     expect(fs.readFileSync('/proc/self/mountinfo', 'utf8')).not.toContain(nodeDir);

@@ -186,17 +186,19 @@ export class RealNode {
           this.containerd = undefined;
         },
       ],
+      // A shim whose task could not be deleted outlives containerd (as shims do): it and what it runs go.
+      ['what containerd left running', () => killProcessesNaming(this.dir)],
       ['the mounts', () => unmountUnder(this.dir)],
       // The pod cgroups and the device plugin folder are the machine's: only the lock's holder cleans them.
-      ['the pod cgroups and kubelet files', () => this.lockTaken && this.removeMachineState()],
+      ['the pod cgroups', () => (this.lockTaken ? removePodCgroups() : undefined)],
+      ['the kubelet files', () => this.lockTaken && this.removeKubeletFiles()],
       ['the node folder', () => fs.rmSync(this.dir, { recursive: true, force: true })],
       // Last, and whatever failed before: another file waits for it.
       ['the real-kubelet lock', () => release?.()],
     ]);
   }
 
-  private removeMachineState(): void {
-    removePodCgroups();
+  private removeKubeletFiles(): void {
     for (const f of KUBELET_FILES) fs.rmSync(path.join(DEVICE_PLUGIN_DIR, f), { force: true });
     fs.rmSync(LOCK, { force: true });
     this.lockTaken = false;
@@ -394,7 +396,10 @@ export class RealNode {
         .filter(Boolean);
     for (const task of lines(await this.ctr(['tasks', 'ls', '-q']))) {
       await this.ctr(['tasks', 'delete', '--force', task]).catch((err: Error) => {
-        if (!/not found/.test(err.message)) throw err; // gone meanwhile
+        if (/not found/.test(err.message)) return; // gone meanwhile
+        // Its shim went while containerd deleted the task: what it ran is killed with the pod cgroups.
+        if (/ttrpc: closed/.test(err.message)) return;
+        throw err;
       });
     }
     for (const container of lines(await this.ctr(['containers', 'ls', '-q']))) {
@@ -448,6 +453,27 @@ export function processesNaming(text: string): string[] {
   return found;
 }
 
+/** SIGKILLs every process whose command line names `text`, and waits up to 5 s for them to go. */
+async function killProcessesNaming(text: string): Promise<void> {
+  const pids = () => processesNaming(text).map((p) => Number(p.split(' ')[0]));
+  for (let attempt = 0; ; attempt++) {
+    const left = pids();
+    if (left.length === 0) return;
+    if (attempt >= 50)
+      throw new Error(
+        `processes naming ${text} still run 5 s after SIGKILL: ${processesNaming(text).join('; ')}`,
+      );
+    for (const pid of left) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // gone meanwhile
+      }
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 /** Unmounts, deepest first, whatever is still mounted under `dir` (overlay rootfs, secret tmpfs, shm). */
 function unmountUnder(dir: string): void {
   const mounts = fs
@@ -460,7 +486,7 @@ function unmountUnder(dir: string): void {
 }
 
 /** The kubelet's pod cgroups (cgroupfs driver: kubepods under each v1 controller), removed deepest first. */
-function removePodCgroups(): void {
+async function removePodCgroups(): Promise<void> {
   const root = '/sys/fs/cgroup';
   // cpu and cpuacct may be one hierarchy under two names: each real directory once (and the root
   // itself, where a cgroup v2 host keeps kubepods).
@@ -478,6 +504,45 @@ function removePodCgroups(): void {
         if (e.isDirectory()) walk(path.join(d, e.name));
     };
     walk(top);
-    for (const d of dirs.sort((a, b) => b.length - a.length)) fs.rmdirSync(d);
+    for (const d of dirs.sort((a, b) => b.length - a.length)) await removeCgroup(d);
+  }
+}
+
+/**
+ * Removes an empty cgroup. One still holding processes (EBUSY: a container whose shim died before
+ * containerd could delete its task, "ttrpc: closed") has them killed, and is tried again for up to 5 s.
+ */
+async function removeCgroup(dir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT') return;
+      const left = cgroupProcesses(dir);
+      if (code !== 'EBUSY' || attempt >= 50)
+        throw new Error(
+          `cgroup ${dir} not removed (${code}); processes still in it: ${left.join(', ') || 'none'}: kill them, then rmdir it`,
+          { cause: err },
+        );
+      for (const pid of left) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch (killErr) {
+          if ((killErr as NodeJS.ErrnoException).code !== 'ESRCH') throw killErr; // gone meanwhile
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+function cgroupProcesses(dir: string): number[] {
+  try {
+    return fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }
