@@ -17,7 +17,7 @@ import { DPF_DMS_POD_LAYOUT, dmsPodSpec, type DmsPodLayout } from '../../model/d
 import { ApplicationFailure } from '@temporalio/common';
 import { log } from '@temporalio/activity';
 import { waitUntil } from '../wait-until';
-import { podTarget, watchObject, WatchedObject } from './object-watch';
+import { podTarget, watchedWake, WatchedObject } from './object-watch';
 import { API_VERSION, GROUP, type ObjectRef } from '../../model/resources/common';
 
 export interface DmsPodInput {
@@ -167,19 +167,9 @@ export function dmsDeploymentActivities(kube: () => Kube, layout: DmsPodLayout =
         pollSeconds: POD_LOOK_SECONDS,
         // Woken at each change of the pod (scheduled, containers started, Ready) rather than at the next
         // look, which reads the pod the watch delivered.
-        wakeOn: (wake) =>
-          watchObject(
-            kube(),
-            podTarget(input.namespace, input.pod),
-            (type, obj) => {
-              watched.event(type, obj as k8s.V1Pod);
-              wake();
-            },
-            (message) => {
-              watched.watchFailing();
-              log.warn(`${what}: ${message}`);
-            },
-          ),
+        wakeOn: watchedWake(kube(), podTarget(input.namespace, input.pod), watched, (message) =>
+          log.warn(`${what}: ${message}`),
+        ),
         failureType: 'DmsPodNotReady',
         hint: `check the kubelet on ${input.node} and the pod's events`,
         look: async () => {

@@ -10,7 +10,7 @@ import { waitUntil } from '../wait-until';
 import type { Kube } from '../../platform/kube/client';
 import type { DpuClusterInput, DpuClusterOf } from './dpu-cluster-client';
 import { KubeFailureType } from './failures';
-import { nodeTarget, watchObject, WatchedObject } from './object-watch';
+import { nodeTarget, watchedWake, WatchedObject } from './object-watch';
 
 /** What became of bootstrap token `id` (kube-system/bootstrap-token-<id>). */
 async function tokenState(k: Kube, id: string): Promise<string> {
@@ -54,19 +54,9 @@ export function nodeReadyActivity(dpuCluster: DpuClusterOf) {
         what,
         timeoutSeconds: input.timeoutSeconds,
         pollSeconds: NODE_LOOK_SECONDS,
-        wakeOn: (wake) =>
-          watchObject(
-            k,
-            nodeTarget(input.dpuNode),
-            (type, obj) => {
-              watched.event(type, obj as k8s.V1Node);
-              wake();
-            },
-            (message) => {
-              watched.watchFailing();
-              log.warn(`${what}: ${message}`);
-            },
-          ),
+        wakeOn: watchedWake(k, nodeTarget(input.dpuNode), watched, (message) =>
+          log.warn(`${what}: ${message}`),
+        ),
         failureType: KubeFailureType.DpuNodeNotReady,
         hint:
           'the DPU joins at boot with the kubeadm join command in its bf.cfg; a wrong, expired or deleted ' +

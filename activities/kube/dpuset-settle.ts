@@ -10,7 +10,7 @@ import type { Kube } from '../../platform/kube/client';
 import type { DpuResource, ObjectRef } from '../../model/resources/common';
 import { waitUntil } from '../wait-until';
 import { isDpuReady } from './dpuset-health';
-import { objectTarget, watchObject, WatchedObject } from './object-watch';
+import { objectTarget, watchedWake, WatchedObject } from './object-watch';
 
 export function awaitSettledActivity(kube: () => Kube) {
   return {
@@ -25,19 +25,7 @@ export function awaitSettledActivity(kube: () => Kube) {
         what: `DPU ${input.dpu.name} to settle generation ${input.generation}`,
         timeoutSeconds: input.timeoutSeconds,
         // The rollout's slot is freed when this returns: a look at each change of the DPU, not only each second.
-        wakeOn: (wake) =>
-          watchObject(
-            kube(),
-            objectTarget('DPU', input.dpu),
-            (type, obj) => {
-              watched.event(type, obj as DpuResource);
-              wake();
-            },
-            (message) => {
-              watched.watchFailing();
-              log.warn(message);
-            },
-          ),
+        wakeOn: watchedWake(kube(), objectTarget('DPU', input.dpu), watched, (message) => log.warn(message)),
         look: async () => {
           const d = await watched.read(() => kube().get<DpuResource>('DPU', input.dpu));
           if (!d)

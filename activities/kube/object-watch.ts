@@ -55,6 +55,32 @@ export class WatchedObject<T> {
   }
 }
 
+/**
+ * A wait's wake-up (waitUntil's `wakeOn`) that also feeds `watched`: each event of `target` is handed
+ * to it, then wakes the wait; a watch that cannot start is said through `report`, and `watched` reads
+ * with GETs until the watch delivers again.
+ */
+export function watchedWake<T>(
+  kube: Kube,
+  target: WatchTarget,
+  watched: WatchedObject<T>,
+  report: (message: string) => void,
+): (wake: () => void) => () => void {
+  return (wake) =>
+    watchObject(
+      kube,
+      target,
+      (type, obj) => {
+        watched.event(type, obj as T);
+        wake();
+      },
+      (message) => {
+        watched.watchFailing();
+        report(message);
+      },
+    );
+}
+
 /** One object to watch: its collection's API path, its name, and how a report names it. */
 export interface WatchTarget {
   path: string;
@@ -88,7 +114,7 @@ export const podTarget = (namespace: string, name: string): WatchTarget => ({
  * the API server, it watches again. A watch that cannot start is reported through `report`, once until a
  * watch starts again.
  */
-export function watchObject(
+function watchObject(
   kube: Kube,
   target: WatchTarget,
   event: (type: string, obj: k8s.KubernetesObject) => void,

@@ -453,6 +453,17 @@ export function processesNaming(text: string): string[] {
   return found;
 }
 
+/** SIGKILLs each of `pids`; one gone meanwhile is fine. */
+function sigkill(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+}
+
 /** SIGKILLs every process whose command line names `text`, and waits up to 5 s for them to go. */
 async function killProcessesNaming(text: string): Promise<void> {
   const pids = () => processesNaming(text).map((p) => Number(p.split(' ')[0]));
@@ -463,13 +474,7 @@ async function killProcessesNaming(text: string): Promise<void> {
       throw new Error(
         `processes naming ${text} still run 5 s after SIGKILL: ${processesNaming(text).join('; ')}`,
       );
-    for (const pid of left) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err; // gone meanwhile
-      }
-    }
+    sigkill(left);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -526,13 +531,7 @@ async function removeCgroup(dir: string): Promise<void> {
           `cgroup ${dir} not removed (${code}); processes still in it: ${left.join(', ') || 'none'}: kill them, then rmdir it`,
           { cause: err },
         );
-      for (const pid of left) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch (killErr) {
-          if ((killErr as NodeJS.ErrnoException).code !== 'ESRCH') throw killErr; // gone meanwhile
-        }
-      }
+      sigkill(left);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
