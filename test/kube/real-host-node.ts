@@ -19,7 +19,12 @@ export async function startRealHostNode(cluster: KubeCluster, name: string): Pro
   try {
     await node.start();
   } catch (err) {
-    await node.stop();
+    // The start's failure is the one to read: a stop that fails too is added to it, not put in its place.
+    await node.stop().catch((stopErr: unknown) => {
+      throw new Error(`${String(err)}; stopping the node then failed too: ${String(stopErr)}`, {
+        cause: err,
+      });
+    });
     throw err;
   }
   return node;
