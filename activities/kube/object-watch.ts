@@ -57,8 +57,8 @@ export class WatchedObject<T> {
 
 /**
  * A wait's wake-up (waitUntil's `wakeOn`) that also feeds `watched`: each event of `target` is handed
- * to it, then wakes the wait; a watch that cannot start is said through `report`, and `watched` reads
- * with GETs until the watch delivers again.
+ * to it, then wakes the wait. Closed by the API server, the watch starts again a second on; one that
+ * cannot start is said through `report`, and `watched` reads with GETs until the watch delivers again.
  */
 export function watchedWake<T>(
   kube: Kube,
@@ -67,9 +67,11 @@ export function watchedWake<T>(
   report: (message: string) => void,
 ): (wake: () => void) => () => void {
   return (wake) =>
-    watchObject(
+    watchPath(
       kube,
-      target,
+      target.path,
+      { fieldSelector: `metadata.name=${target.name}` },
+      target.what,
       (type, obj) => {
         watched.event(type, obj as T);
         wake();
@@ -108,27 +110,6 @@ export const podTarget = (namespace: string, name: string): WatchTarget => ({
   name,
   what: `pod ${namespace}/${name}`,
 });
-
-/**
- * Calls `event` with every event of `target` (its type and the object); returns the stop. Closed by
- * the API server, it watches again. A watch that cannot start is reported through `report`, once until a
- * watch starts again.
- */
-function watchObject(
-  kube: Kube,
-  target: WatchTarget,
-  event: (type: string, obj: k8s.KubernetesObject) => void,
-  report: (message: string) => void,
-): () => void {
-  return watchPath(
-    kube,
-    target.path,
-    { fieldSelector: `metadata.name=${target.name}` },
-    target.what,
-    event,
-    report,
-  );
-}
 
 /**
  * Calls `event` with each event of the `kind` objects of `namespace` that `selector` picks; returns the
