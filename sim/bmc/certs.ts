@@ -31,32 +31,40 @@ function openssl(args: string[]): void {
 }
 
 interface Ca {
-  dir: string;
   caPem: string;
+  keyPem: string;
 }
 let sharedCa: Ca | undefined;
 
 /**
- * One CA per process (made on first use, its key in a private temporary directory removed at
- * exit): the discovery tests start 40 simulators, and one openssl call per leaf keeps that quick.
+ * One CA per process, made on first use and kept in memory: its files live only
+ * while openssl runs, in private temporary directories removed at once (a process
+ * stopped by a signal leaves nothing behind). The discovery tests start 40
+ * simulators, and one openssl call per leaf keeps that quick.
  */
 function processCa(): Ca {
-  if (sharedCa && fs.existsSync(path.join(sharedCa.dir, 'ca.key'))) return sharedCa;
+  if (sharedCa) return sharedCa;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bmc-ca-'));
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
-  openssl(
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-      .concat(['-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.crt')])
-      .concat(['-subj', '/O=xpuflow/CN=xpuflow BMC simulator CA', '-days', '2'])
-      .concat([
-        '-addext',
-        'basicConstraints=critical,CA:TRUE',
-        '-addext',
-        'keyUsage=critical,keyCertSign,cRLSign',
-      ]),
-  );
-  sharedCa = { dir, caPem: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8') };
-  return sharedCa;
+  try {
+    openssl(
+      ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
+        .concat(['-keyout', path.join(dir, 'ca.key'), '-out', path.join(dir, 'ca.crt')])
+        .concat(['-subj', '/O=xpuflow/CN=xpuflow BMC simulator CA', '-days', '2'])
+        .concat([
+          '-addext',
+          'basicConstraints=critical,CA:TRUE',
+          '-addext',
+          'keyUsage=critical,keyCertSign,cRLSign',
+        ]),
+    );
+    sharedCa = {
+      caPem: fs.readFileSync(path.join(dir, 'ca.crt'), 'utf8'),
+      keyPem: fs.readFileSync(path.join(dir, 'ca.key'), 'utf8'),
+    };
+    return sharedCa;
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** A leaf for `host` (an IP address or a DNS name), valid for two days, signed by the process's CA. */
@@ -64,10 +72,12 @@ export function makeBmcCertificate(host: string): BmcCertificate {
   const ca = processCa();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bmc-leaf-'));
   try {
+    fs.writeFileSync(path.join(dir, 'ca.crt'), ca.caPem);
+    fs.writeFileSync(path.join(dir, 'ca.key'), ca.keyPem, { mode: 0o600 });
     const san = /^[\d.]+$/.test(host) || host.includes(':') ? `IP:${host}` : `DNS:${host}`;
     openssl(
       ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes']
-        .concat(['-CA', path.join(ca.dir, 'ca.crt'), '-CAkey', path.join(ca.dir, 'ca.key')])
+        .concat(['-CA', path.join(dir, 'ca.crt'), '-CAkey', path.join(dir, 'ca.key')])
         .concat(['-keyout', path.join(dir, 'leaf.key'), '-out', path.join(dir, 'leaf.crt')])
         .concat(['-subj', `/O=xpuflow/CN=${host}`, '-days', '2'])
         .concat(['-addext', `subjectAltName=${san}`, '-addext', 'basicConstraints=critical,CA:FALSE'])
