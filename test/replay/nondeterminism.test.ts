@@ -4,6 +4,7 @@
  * and `replay` names the step (event, activity, phase) where it breaks.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { loadHistoryFile } from '../../cli/history/load';
 import { replay } from '../../cli/replay/replay';
@@ -48,7 +49,12 @@ test.each([
     /does not begin with WorkflowExecutionStarted \(first event: WorkflowTaskCompleted\)/,
   ],
 ])('a history file %s is refused, saying what is wrong', (_name, mangle, message) => {
-  const bad = path.join(fs.mkdtempSync('/tmp/xpuflow-replay-'), 'h.json');
-  fs.writeFileSync(bad, mangle(fs.readFileSync(file, 'utf8')));
-  expect(() => loadHistoryFile(bad)).toThrow(message);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-replay-'));
+  try {
+    const bad = path.join(dir, 'h.json');
+    fs.writeFileSync(bad, mangle(fs.readFileSync(file, 'utf8')));
+    expect(() => loadHistoryFile(bad)).toThrow(message);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });

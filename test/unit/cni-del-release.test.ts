@@ -27,6 +27,9 @@ const attached: VfLeaseStatus = {
   resourceName: 'xpuflow.io/vf',
 };
 
+const stateDirs: string[] = [];
+afterAll(() => stateDirs.forEach((dir) => fs.rmSync(dir, { recursive: true, force: true })));
+
 /** A lease that is this container's on the first look, refuses the release, and is `after` on the second look. */
 function handler(after: VfLeaseStatus | undefined) {
   const lines: string[] = [];
@@ -47,6 +50,7 @@ function handler(after: VfLeaseStatus | undefined) {
     },
   } as unknown as Client;
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cni-del-'));
+  stateDirs.push(stateDir);
   const state = openCniState({
     client,
     node: 'n1',
