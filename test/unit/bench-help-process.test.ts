@@ -14,6 +14,7 @@ jest.setTimeout(120_000);
 
 /** Each entry's flags and the defaults its --help shows (undefined: a switch, which has none). */
 const EXPECTED: Record<string, Record<string, string | undefined>> = {
+  'bfb-transfer': { transfers: '16', mib: '64', 'chunk-kib': '256', rounds: '1' },
   'cni-cold-start': { adds: '50', versions: '100' },
   'credential-renewal': { renewals: '200' },
   'dpu-discovery': { addresses: '256', bmcs: '40', workers: '32' },
