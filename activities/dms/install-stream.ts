@@ -1,8 +1,8 @@
 /**
  * The client side of gNOI OS.Install: TransferRequest, then either Validated
- * at once (already staged) or TransferReady → content chunks (with write
- * backpressure) → TransferEnd → Validated | InstallError. Every wait is
- * bounded, and an AbortSignal cancels the stream.
+ * at once (already staged) or TransferReady → content chunks, one at a time
+ * → TransferEnd → Validated | InstallError. Every wait is bounded, and an
+ * AbortSignal cancels the stream.
  */
 import type * as grpc from '@grpc/grpc-js';
 import { ApplicationFailure } from '@temporalio/common';
@@ -22,7 +22,7 @@ type InstallCall = grpc.ClientDuplexStream<InstallRequest, InstallResponse__Outp
 export interface InstallStreamOptions extends DmsEndpoint {
   client: OSClient;
   version: string;
-  /** Longest wait for TransferReady, for a write to drain, or for any answer. */
+  /** Longest wait for TransferReady, for grpc-js to take a write, or for any answer. */
   idleTimeoutMs: number;
   /** Longest wait for Validated after TransferEnd (DMS checks the image then). */
   validateTimeoutMs: number;
@@ -33,6 +33,8 @@ export interface InstallStreamOptions extends DmsEndpoint {
  * What to send once DMS is ready for it; only opened when DMS does not already
  * have the version. A chunk is the content's bytes, or the message carrying
  * them already encoded (transfer-content.ts: a file read into its messages).
+ * The next chunk is asked for only once grpc-js has taken the last one
+ * (InstallSession.send), so a source may reuse a chunk's memory for the next.
  */
 export type ContentSource = () =>
   AsyncIterable<Buffer | EncodedTransferContent> | Iterable<Buffer | EncodedTransferContent>;
@@ -67,17 +69,39 @@ class InstallSession {
       this.ended = true;
       this.notify();
     });
-    this.call.on('drain', () => this.notify());
     o.signal?.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  /** Sends one message, waiting while the stream is full. */
+  /**
+   * Sends one message and waits until grpc-js has taken it: the write's
+   * callback. grpc-js calls it only after its compression filter has copied
+   * the serialized message into the framed buffer it sends and keeps for
+   * retries (@grpc/grpc-js 1.14.7, build/src/resolving-call.js
+   * sendMessageOnChild: the filter stack's sendMessage, then the child call
+   * gets the filtered message and the write's context; compression-filter.js
+   * IdentityHandler.writeMessage: `message.copy(output, 5)`). So once this
+   * returns, the message's bytes are free to reuse. The stream never holds
+   * more than one of our messages, and grpc-js calls back at once only while
+   * its copies fit its retry buffer (1 MiB a call by default,
+   * internal-channel.js DEFAULT_PER_RPC_RETRY_BUFFER_SIZE_BYTES), else once
+   * HTTP/2 has written the copy: DMS's flow control reaches the source.
+   * A call that fails or is cancelled meanwhile may never call back: its
+   * 'error' event ends the wait.
+   */
   async send(msg: InstallRequest): Promise<void> {
     this.throwIfBroken();
-    if (this.call.write(msg)) return;
-    await this.until('room to write', this.o.idleTimeoutMs, () =>
-      this.call.writableNeedDrain ? undefined : true,
-    );
+    let taken = false;
+    let refused: Error | null | undefined;
+    this.call.write(msg, (err?: Error | null) => {
+      taken = true;
+      refused = err;
+      this.notify();
+    });
+    await this.until('room to send the next message', this.o.idleTimeoutMs, () => {
+      if (!taken) return undefined;
+      if (refused) throw isServiceError(refused) ? grpcFailure('Install', this.o, refused) : refused;
+      return true;
+    });
   }
 
   /** An answer that arrived while sending content (an early InstallError), if any. */

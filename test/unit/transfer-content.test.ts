@@ -1,17 +1,21 @@
 /**
  * BFB chunks encoded by hand (activities/dms/transfer-content.ts): the bytes
  * are protobufjs's, the DMS client hands them to grpc-js without a copy, and a
- * file streamed to the DMS simulator arrives whole.
+ * file streamed to the DMS simulator arrives whole, its chunks read into one
+ * buffer the stream reuses.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
+import type { FileHandle } from 'node:fs/promises';
 import * as path from 'node:path';
 import { createDmsActivities, DmsClients } from '../../activities/dms';
+import { installStream } from '../../activities/dms/install-stream';
 import {
   EncodedTransferContent,
   fileTransferContent,
   installRequestSerializer,
+  readBuffer,
   transferContentHeaderLength,
 } from '../../activities/dms/transfer-content';
 import { osServiceDefinition } from '../../proto/load';
@@ -139,6 +143,68 @@ describe('the DMS client’s Install serializer', () => {
     } finally {
       clients.close();
       await sim.stop();
+    }
+  });
+
+  it('copies each chunk before the stream asks for the next, so one buffer serves a whole transfer', async () => {
+    // A file in memory whose reads fill the buffer at once: the next chunk
+    // overwrites the last one's bytes as soon as the stream asks for it. A
+    // stream that asked before grpc-js had copied the last chunk would send
+    // the next chunk's bytes twice, and DMS would stage another sha256.
+    const data = randomBytes(1024 * KiB + 77);
+    const inMemory = {
+      read: async (buffer: Buffer, offset: number, length: number, position: number) => {
+        const bytesRead = data.copy(buffer, offset, position, Math.min(position + length, data.length));
+        return { bytesRead, buffer };
+      },
+    } as unknown as FileHandle;
+    const chunk = 16 * KiB;
+    const into = readBuffer(chunk);
+    let reused = 0;
+    async function* oneBuffer(): AsyncGenerator<EncodedTransferContent> {
+      for (let position = 0; ;) {
+        const m = await EncodedTransferContent.read(inMemory, position, chunk, into);
+        if (!m) return;
+        if (m.transferContent.buffer === into.buffer) reused += 1;
+        position += m.transferContent.length;
+        yield m;
+      }
+    }
+    const sim = await startDmsSimulator({ flashMs: 1000, rebootMs: 1000, initialVersion: 'bf-old' });
+    const clients = new DmsClients();
+    try {
+      const result = await installStream(
+        {
+          dpu: 'dpu-0',
+          address: sim.address,
+          client: clients.os(sim.address),
+          version: 'bf-reused',
+          idleTimeoutMs: 5000,
+          validateTimeoutMs: 5000,
+        },
+        oneBuffer,
+        () => undefined,
+      );
+      expect(result).toEqual({ result: 'validated', bytesSent: data.length });
+      expect(reused).toBe(Math.ceil(data.length / chunk));
+      const staged = (await sim.state()).stagedImages.find((i) => i.version === 'bf-reused');
+      expect(staged?.sha256).toBe(createHash('sha256').update(data).digest('hex'));
+    } finally {
+      clients.close();
+      await sim.stop();
+    }
+  });
+
+  it('refuses a read buffer too small for a chunk and its header, naming both sizes', async () => {
+    const file = path.join(tmp, 'small.bfb');
+    fs.writeFileSync(file, randomBytes(KiB));
+    const handle = await fs.promises.open(file, 'r');
+    try {
+      await expect(EncodedTransferContent.read(handle, 0, KiB, Buffer.alloc(KiB))).rejects.toThrow(
+        'a buffer of 1024 bytes cannot hold a 1024-byte chunk and its header; make it with readBuffer(1024)',
+      );
+    } finally {
+      await handle.close();
     }
   });
 });
