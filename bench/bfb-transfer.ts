@@ -40,10 +40,10 @@ const COMMAND = {
 async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
   const { transfers, mib, rounds } = flags;
   const chunkBytes = flags['chunk-kib'] * 1024;
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-bfb-'));
   const sims = await spawnBenchChild<{ addresses: string[] }>('dms-sim-process.js', {
     count: transfers,
   } satisfies DmsSimProcessOptions);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-bfb-'));
   const clients = new DmsClients();
   try {
     const image = path.join(dir, 'image.bfb');

@@ -167,12 +167,19 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
     ...(controlArenas ? { MALLOC_ARENA_MAX: controlArenas } : {}),
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-'));
-  const temporal =
-    server === 'cluster'
-      ? await startBenchCluster('xpuflow-bench')
-      : await startBenchTemporal(path.join(dir, 'temporal'));
+  // A server that does not start, or that the bench cannot reach, leaves neither its folder nor its process.
+  const temporal = await (
+    server === 'cluster' ? startBenchCluster('xpuflow-bench') : startBenchTemporal(path.join(dir, 'temporal'))
+  ).catch((err: unknown) => {
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   const env = { TEMPORAL_CONFIG_FILE: path.join(dir, 'no-profile.toml'), ...temporal.env };
-  const client = await connectClient(temporalSettings(env));
+  const client = await connectClient(temporalSettings(env)).catch(async (err: unknown) => {
+    await temporal.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  });
   const procs: WorkerProcess[] = [];
   const fleets: ChildSimFleet[] = [];
   try {

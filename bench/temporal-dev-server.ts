@@ -33,7 +33,11 @@ export async function startBenchTemporal(stateDir: string): Promise<BenchTempora
     XPUFLOW_UI_PORT: String(await freePort()),
     XPUFLOW_TEMPORAL_METRICS_PORT: String(metricsPort),
   };
-  await run(SCRIPT, ['start'], { env });
+  // A server that started but did not answer in time is stopped, not left behind (stop is a no-op without one).
+  await run(SCRIPT, ['start'], { env }).catch(async (err: unknown) => {
+    await run(SCRIPT, ['stop'], { env });
+    throw err;
+  });
   return {
     address: `127.0.0.1:${port}`,
     env: { TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_NAMESPACE: 'default' },
