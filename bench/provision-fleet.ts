@@ -167,22 +167,20 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
     ...(controlArenas ? { MALLOC_ARENA_MAX: controlArenas } : {}),
   };
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'xpuflow-bench-'));
-  // A server that does not start, or that the bench cannot reach, leaves neither its folder nor its process.
-  const temporal = await (
-    server === 'cluster' ? startBenchCluster('xpuflow-bench') : startBenchTemporal(path.join(dir, 'temporal'))
-  ).catch((err: unknown) => {
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw err;
-  });
-  const env = { TEMPORAL_CONFIG_FILE: path.join(dir, 'no-profile.toml'), ...temporal.env };
-  const client = await connectClient(temporalSettings(env)).catch(async (err: unknown) => {
-    await temporal.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
-    throw err;
-  });
   const procs: WorkerProcess[] = [];
   const fleets: ChildSimFleet[] = [];
+  // Whatever started is stopped, even when the server does not start or the bench cannot reach it.
+  let stopServer: (() => Promise<void>) | undefined;
+  let closeClient: (() => Promise<void>) | undefined;
   try {
+    const temporal =
+      server === 'cluster'
+        ? await startBenchCluster('xpuflow-bench')
+        : await startBenchTemporal(path.join(dir, 'temporal'));
+    stopServer = () => temporal.stop();
+    const env = { TEMPORAL_CONFIG_FILE: path.join(dir, 'no-profile.toml'), ...temporal.env };
+    const client = await connectClient(temporalSettings(env));
+    closeClient = () => client.connection.close();
     const common = {
       flashMs: flashSeconds * 1000,
       rebootMs: rebootSeconds * 1000,
@@ -336,8 +334,8 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
   } finally {
     await Promise.all(procs.map((p) => p.stop()));
     await Promise.all(fleets.map((f) => f.stop()));
-    await client.connection.close();
-    await temporal.stop();
+    await closeClient?.();
+    await stopServer?.();
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
