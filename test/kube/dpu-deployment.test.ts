@@ -527,17 +527,19 @@ test('a deleted deployment removes the services, chain and interfaces, then its 
   const label = (d: string) => `provisioning.xpuflow.dev/dpudeployment=${d}`;
   // When each kind was last seen, polled while the deletion runs.
   const lastSeen: Record<string, number> = {};
-  const deletingMessages = new Set<string>();
   let polling = true;
   const look = async () => {
     for (const kind of ['DPUService', 'DPUServiceChain', 'DPUServiceInterface', 'DPUSet'] as const)
       for (const d of ['edge', 'waits'])
         if ((await h.kube.list(kind, NS, label(d))).length) lastSeen[`${d} ${kind}`] = Date.now();
-    for (const d of ['edge', 'waits']) {
-      const c = cond(await getDeployment(d), 'Deleting');
-      if (c) deletingMessages.add(`${d}: ${c.message}`);
-    }
   };
+  // Every Deleting message the deployments' status carried, from a watch: a step can pass between two
+  // polls when its objects go fast (a poll on a loaded machine saw edge go from step 1 to released).
+  const deletingMessages = new Set<string>();
+  const deletingWatch = await h.watchObjects<DpuDeploymentResource>('dpudeployments', (d) => {
+    const c = cond(d, 'Deleting');
+    if (c) deletingMessages.add(`${d.metadata.name}: ${c.message}`);
+  });
   // One whole look before the deletes: on a slow machine the loop's first look can come after the
   // first kinds are gone, and the order below would compare with nothing.
   await look();
@@ -562,6 +564,7 @@ test('a deleted deployment removes the services, chain and interfaces, then its 
     await h.waitFor(`DPUDeployment ${d} gone`, async () => !(await getDeployment(d)), 90_000);
   polling = false;
   await poll;
+  deletingWatch.abort();
 
   for (const d of ['edge', 'waits'])
     for (const kind of ['DPUService', 'DPUServiceChain', 'DPUServiceInterface', 'DPUSet'] as const)

@@ -114,7 +114,8 @@ export class KubeHarness {
   joins?: DpuClusterJoins;
   readonly dpuEvents: Array<{ at: number; name: string; phase: string; ready: boolean; generation: number }> =
     [];
-  private dpuWatch?: { abort(): void };
+  /** The watches watchObjects() started, ended at dispose. */
+  private readonly watches: Array<{ abort(): void }> = [];
   private disposed = false;
 
   /**
@@ -338,38 +339,69 @@ export class KubeHarness {
     return runs;
   }
 
-  /** Records every DPU status change, to check what was down at every moment; a dropped watch is restarted. */
+  /** Records every DPU status change, to check what was down at every moment. */
   private async watchDpus(): Promise<void> {
-    if (this.disposed) return;
-    const watch = new k8s.Watch(this.host.kc);
-    this.dpuWatch = await watch.watch(
-      `/apis/provisioning.xpuflow.dev/v1alpha1/namespaces/${NS}/dpus`,
-      {},
-      (_type, obj: DpuResource) => {
-        const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
-        this.dpuEvents.push({
-          at: Date.now(),
-          name: obj.metadata.name,
-          phase: obj.status?.phase ?? '',
-          ready:
-            ready?.status === 'True' &&
-            (obj.status?.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0),
-          generation: obj.metadata.generation ?? 0,
-        });
+    await this.watchObjects<DpuResource>('dpus', (obj) => {
+      const ready = obj.status?.conditions?.find((c) => c.type === 'Ready');
+      this.dpuEvents.push({
+        at: Date.now(),
+        name: obj.metadata.name,
+        phase: obj.status?.phase ?? '',
+        ready:
+          ready?.status === 'True' && (obj.status?.observedGeneration ?? 0) >= (obj.metadata.generation ?? 0),
+        generation: obj.metadata.generation ?? 0,
+      });
+    });
+  }
+
+  /**
+   * Calls onObject with every version of the namespace's objects of one kind of
+   * provisioning.xpuflow.dev (plural: `dpus`, `dpudeployments`) from now on, each
+   * write included, however short-lived: a status a poll would miss is seen. A
+   * dropped watch is restarted from the last resourceVersion it delivered, so
+   * nothing in between is lost. Stop it with abort().
+   */
+  async watchObjects<T extends { metadata: { resourceVersion?: string } }>(
+    plural: string,
+    onObject: (obj: T, type: string) => void,
+  ): Promise<{ abort(): void }> {
+    let current: { abort(): void } | undefined;
+    let stopped = false;
+    let resourceVersion: string | undefined;
+    const start = async (): Promise<void> => {
+      if (stopped || this.disposed) return;
+      current = await new k8s.Watch(this.host.kc).watch(
+        `/apis/provisioning.xpuflow.dev/v1alpha1/namespaces/${NS}/${plural}`,
+        resourceVersion ? { resourceVersion } : {},
+        (type, obj: T) => {
+          resourceVersion = obj.metadata.resourceVersion ?? resourceVersion;
+          onObject(obj, type);
+        },
+        () => {
+          if (!stopped && !this.disposed)
+            setTimeout(
+              () =>
+                void start().catch((err: unknown) => {
+                  // Disposed meanwhile (the API server stopping): expected. Otherwise the record stops here: say so.
+                  if (!stopped && !this.disposed)
+                    console.warn(
+                      `kube harness: the ${plural} watch did not restart: ${(err as Error).message}`,
+                    );
+                }),
+              300,
+            );
+        },
+      );
+    };
+    await start();
+    const handle = {
+      abort: () => {
+        stopped = true;
+        current?.abort();
       },
-      () => {
-        if (!this.disposed)
-          setTimeout(
-            () =>
-              void this.watchDpus().catch((err: unknown) => {
-                // Disposed meanwhile (the API server stopping): expected. Otherwise dpuEvents stop here: say so.
-                if (!this.disposed)
-                  console.warn(`kube harness: the DPU watch did not restart: ${(err as Error).message}`);
-              }),
-            300,
-          );
-      },
-    );
+    };
+    this.watches.push(handle);
+    return handle;
   }
 
   /** Saves a run's history under test/histories/ when XPUFLOW_WRITE_HISTORIES=1. */
@@ -401,7 +433,7 @@ export class KubeHarness {
     await tearDown('the kube harness', [
       ['the played kubelets', () => this.kubelets?.stop()],
       ['the played DPU joins', () => this.joins?.stop()],
-      ['the DPU watch', () => this.dpuWatch?.abort()],
+      ['the watches', () => this.watches.forEach((w) => w.abort())],
       ['the controllers', () => this.stopControllers()],
       ['the workers', () => Promise.all(this.workers.map((w) => w.stop(5_000)))],
       ['the simulated fleets', () => Promise.all(this.fleets.map((f) => f.stop()))],
