@@ -1,6 +1,7 @@
 /**
  * gRPC clients for DMS (gnoi.os.OS and gnoi.system.System), one pair per
- * address, reused across activity calls. Insecure by default; pass channel
+ * address, reused across activity calls and closed once no longer in use
+ * (retireIdle). Insecure by default; pass channel
  * credentials (e.g. grpc.credentials.createSsl(ca, key, cert)) for TLS.
  */
 import * as grpc from '@grpc/grpc-js';
@@ -36,42 +37,121 @@ function osClientWithEncodedContent(): OSClientConstructor {
   return osWithEncodedContent;
 }
 
-export class DmsClients {
-  private readonly osClients = new Map<string, OSClient>();
-  private readonly systemClients = new Map<string, SystemClient>();
+/**
+ * When the clients of an address no longer in use are closed: a sweep every
+ * `everyMs` closes the pair of each address whose channels are both idle and
+ * neither of which was handed out in the last `handedOutGraceMs`.
+ */
+export interface DmsClientsRetirement {
+  everyMs: number;
+  handedOutGraceMs: number;
+}
 
+/**
+ * Every 5 minutes; a client handed out in the last minute is left alone (a
+ * channel is idle too before its first call, which follows at once).
+ */
+export const DEFAULT_DMS_CLIENTS_RETIREMENT: DmsClientsRetirement = {
+  everyMs: 5 * 60_000,
+  handedOutGraceMs: 60_000,
+};
+
+interface AddressClients {
+  os?: OSClient;
+  system?: SystemClient;
+  handedOutAt: number;
+}
+
+export class DmsClients {
+  private readonly byAddress = new Map<string, AddressClients>();
+  private sweep?: NodeJS.Timeout;
+
+  /**
+   * `retirement` false keeps every address's clients until close(), as a
+   * short-lived user (`xpuflow doctor`) does.
+   */
   constructor(
     private readonly credentials: grpc.ChannelCredentials = grpc.credentials.createInsecure(),
     private readonly channelOptions: grpc.ChannelOptions = {},
+    private readonly retirement: DmsClientsRetirement | false = DEFAULT_DMS_CLIENTS_RETIREMENT,
   ) {}
 
   os(address: string): OSClient {
-    return this.cached(this.osClients, address, osClientWithEncodedContent());
+    const a = this.handOut(address);
+    return (a.os ??= new (osClientWithEncodedContent())(address, this.credentials, this.channelOptions));
   }
 
   system(address: string): SystemClient {
-    return this.cached(this.systemClients, address, systemClientConstructor());
+    const a = this.handOut(address);
+    return (a.system ??= new (systemClientConstructor())(address, this.credentials, this.channelOptions));
+  }
+
+  /** The addresses whose clients are open. */
+  get addresses(): number {
+    return this.byAddress.size;
+  }
+
+  /**
+   * Closes the clients of every address no longer in use; returns how many
+   * addresses it closed. A DPU's flow calls its DMS for minutes, then not for
+   * months: a control worker that kept every address's pair would grow by
+   * about 50 KiB of heap per DPU it ever provisioned.
+   *
+   * A channel is IDLE only with no call in flight: grpc-js (1.14.7,
+   * build/src/internal-channel.js, startIdleTimeout and onCallEnd) enters IDLE
+   * from its idle timer only when callCount is 0 and nothing happened for
+   * `grpc.client_idle_timeout_ms` (30 min by default), and a call started on
+   * an IDLE channel takes it out of IDLE in that tick (getConfig → exitIdle,
+   * build/src/resolving-load-balancer.js updateResolution: CONNECTING). A
+   * pick-first channel whose connection dropped (a DPU rebooting) also turns
+   * IDLE; a call on that connection has failed with it. Calls here start in
+   * the same tick as the client is handed out, so the grace only covers a
+   * client made and not yet called.
+   */
+  retireIdle(now: number = Date.now()): number {
+    if (this.retirement === false) return 0;
+    let closed = 0;
+    for (const [address, a] of this.byAddress) {
+      if (now - a.handedOutAt < this.retirement.handedOutGraceMs) continue;
+      const clients = [a.os, a.system].filter((c): c is OSClient | SystemClient => c !== undefined);
+      if (!clients.every((c) => c.getChannel().getConnectivityState(false) === grpc.connectivityState.IDLE))
+        continue;
+      for (const c of clients) c.close();
+      this.byAddress.delete(address);
+      closed++;
+    }
+    if (this.byAddress.size === 0) this.stopSweep();
+    return closed;
   }
 
   /** Closes every channel; later calls open new ones. */
   close(): void {
-    for (const c of this.osClients.values()) c.close();
-    for (const c of this.systemClients.values()) c.close();
-    this.osClients.clear();
-    this.systemClients.clear();
+    this.stopSweep();
+    for (const a of this.byAddress.values()) {
+      a.os?.close();
+      a.system?.close();
+    }
+    this.byAddress.clear();
   }
 
-  /** The client of `address` in `clients`, made with this object's credentials on first use. */
-  private cached<C>(
-    clients: Map<string, C>,
-    address: string,
-    Client: new (address: string, credentials: grpc.ChannelCredentials, options: grpc.ChannelOptions) => C,
-  ): C {
-    let client = clients.get(address);
-    if (!client) {
-      client = new Client(address, this.credentials, this.channelOptions);
-      clients.set(address, client);
+  /** The address's entry, its hand-out time now; starts the sweep with the first one. */
+  private handOut(address: string): AddressClients {
+    let a = this.byAddress.get(address);
+    if (!a) {
+      a = { handedOutAt: 0 };
+      this.byAddress.set(address, a);
     }
-    return client;
+    a.handedOutAt = Date.now();
+    if (this.retirement !== false && !this.sweep) {
+      this.sweep = setInterval(() => this.retireIdle(), this.retirement.everyMs);
+      // The sweep never keeps a process alive on its own.
+      this.sweep.unref();
+    }
+    return a;
+  }
+
+  private stopSweep(): void {
+    if (this.sweep) clearInterval(this.sweep);
+    this.sweep = undefined;
   }
 }

@@ -40,6 +40,8 @@ export const dmsReachabilityCheck: Check = {
     const clients = new DmsClients(
       tls?.credentials ?? grpc.credentials.createInsecure(),
       tls?.channelOptions ?? {},
+      // One look, then close() below.
+      false,
     );
     try {
       // Answers, or not, before the check's own deadline, so each DMS is named.
