@@ -34,6 +34,7 @@ import { installCrds, KubeApiservers } from '../sim/kube';
 import { countFlag, type FlagValues } from './command-line';
 import { runBench } from './run-bench';
 import { percentile } from './measure';
+import { workerBundleOptions } from '../workers/workflow-bundle-options';
 
 const NS = 'creds';
 const REPO_ROOT = path.resolve(__dirname, '..', '..');
@@ -101,7 +102,7 @@ async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {
     worker = await Worker.create({
       connection: env.nativeConnection,
       taskQueue: CONTROL_TASK_QUEUE,
-      workflowsPath: require.resolve('../workflows'),
+      ...workerBundleOptions(require.resolve('../workflows')),
       activities,
       dataConverter,
     });

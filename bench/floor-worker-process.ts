@@ -7,6 +7,7 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { floorActivities } from './floor-activities';
 import { serveUntilStopped } from './child-process';
+import { workerBundleOptions } from '../workers/workflow-bundle-options';
 
 serveUntilStopped(async (opts: { address: string; taskQueue: string }) => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -14,7 +15,8 @@ serveUntilStopped(async (opts: { address: string; taskQueue: string }) => {
   const worker = await Worker.create({
     connection,
     taskQueue: opts.taskQueue,
-    workflowsPath: require.resolve('./floor-flow'),
+    // Bundled as xpuflow's workers bundle theirs, so the floor differs from them only in its flow.
+    ...workerBundleOptions(require.resolve('./floor-flow')),
     activities: floorActivities,
   });
   const running = worker.run();

@@ -9,6 +9,7 @@ import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { DataConverter } from '@temporalio/common';
 import { WORKFLOW_BUNDLE } from '../../workers/control/bundle-workflows';
+import { workflowBundleOptions } from '../../workers/workflow-bundle-options';
 import { eventId, phaseAt, phaseSpans } from '../history/events';
 import { eventTypeName, type History } from '../history/load';
 
@@ -87,7 +88,7 @@ async function workflowCode(opts: ReplayOptions): Promise<string> {
     return fs.readFileSync(WORKFLOW_BUNDLE, 'utf8');
   }
   const { code } = await bundleWorkflowCode({
-    workflowsPath: require.resolve('../../workflows'),
+    ...workflowBundleOptions(require.resolve('../../workflows')),
     workflowInterceptorModules: opts.interceptorModules,
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });

@@ -14,6 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleOptions } from '../../workers/workflow-bundle-options';
 
 const CACHE_DIR = path.join(os.tmpdir(), 'xpuflow-workflow-bundles');
 
@@ -60,11 +61,13 @@ export async function testWorkflowBundle(
   workflowsPath: string,
   cacheDir = CACHE_DIR,
 ): Promise<{ code: string }> {
-  const key = crypto.createHash('sha256').update(workflowsPath).digest('hex').slice(0, 16);
+  const options = workflowBundleOptions(workflowsPath);
+  // Options in the key: a bundle made with other options is another bundle.
+  const key = crypto.createHash('sha256').update(JSON.stringify(options)).digest('hex').slice(0, 16);
   const file = path.join(cacheDir, `${key}.json`);
   const cached = readCached(file, workflowsPath);
   if (cached) return { code: cached };
-  const { code } = await bundleWorkflowCode({ workflowsPath });
+  const { code } = await bundleWorkflowCode(options);
   const files = bundledFiles(code, process.cwd());
   if (!files.includes(workflowsPath))
     throw new Error(

@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowBundleOptions } from '../workflow-bundle-options';
 import { leanBundle } from './lean-bundle';
 
 export const WORKFLOW_BUNDLE = path.resolve(__dirname, '..', '..', 'workflow-bundle.js');
@@ -23,7 +24,7 @@ async function main(): Promise<void> {
     [WORKFLOW_BUNDLE, require.resolve('../../workflows')],
     [HOST_WORKFLOW_BUNDLE, HOST_WORKFLOWS],
   ]) {
-    const code = leanBundle((await bundleWorkflowCode({ workflowsPath })).code);
+    const code = leanBundle((await bundleWorkflowCode(workflowBundleOptions(workflowsPath))).code);
     fs.writeFileSync(file, code);
     console.log(`workflow bundle written to ${file} (${(code.length / 1024).toFixed(0)} KiB)`);
   }

@@ -25,6 +25,7 @@ import { controlWorkerHooks } from './hooks';
 import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
 import { tuningWorkerOptions, type WorkerTuning } from '../worker-tuning';
 import { WORKFLOW_BUNDLE } from './bundle-workflows';
+import { workerBundleOptions } from '../workflow-bundle-options';
 
 export interface ControlWorkerOptions extends WorkerConnectionOptions {
   /** Where downloaded BFBs are cached (content-addressed by sha256). */
@@ -55,7 +56,7 @@ export async function createControlWorker(opts: ControlWorkerOptions): Promise<W
       ? { workflowBundle: opts.workflowBundle }
       : fs.existsSync(WORKFLOW_BUNDLE) && __filename.endsWith('.js')
         ? { workflowBundle: { codePath: WORKFLOW_BUNDLE } }
-        : { workflowsPath: require.resolve('../../workflows') }),
+        : workerBundleOptions(require.resolve('../../workflows'))),
     activities: controlActivities(
       opts.bfbCacheDir,
       opts.maxConcurrentTransfers,

@@ -17,6 +17,7 @@ import { hostTaskQueue } from '../../model/task-queues';
 import { checkNodeName } from '../../model/validation';
 import { commonWorkerOptions, type WorkerConnectionOptions } from '../worker-options';
 import { HOST_WORKFLOW_BUNDLE, HOST_WORKFLOWS } from '../control/bundle-workflows';
+import { workerBundleOptions } from '../workflow-bundle-options';
 
 export interface HostWorkerOptions extends WorkerConnectionOptions {
   node: string;
@@ -42,7 +43,7 @@ export async function createHostWorker(opts: HostWorkerOptions): Promise<Worker>
       ? { workflowBundle: opts.workflowBundle }
       : fs.existsSync(HOST_WORKFLOW_BUNDLE) && __filename.endsWith('.js')
         ? { workflowBundle: { codePath: HOST_WORKFLOW_BUNDLE } }
-        : { workflowsPath: HOST_WORKFLOWS }),
+        : workerBundleOptions(HOST_WORKFLOWS)),
     activities: {
       ...createSysfsActivities({ sysfsRoot: opts.sysfsRoot, node: opts.node }),
       // VF attach (CNI netns moves) and VM claims (vfio-pci, QMP hot-plug).
