@@ -359,11 +359,13 @@ export class KubeHarness {
    * provisioning.xpuflow.dev (plural: `dpus`, `dpudeployments`) from now on, each
    * write included, however short-lived: a status a poll would miss is seen. A
    * dropped watch is restarted from the last resourceVersion it delivered, so
-   * nothing in between is lost. Stop it with abort().
+   * nothing in between is lost; when the API server no longer has that version
+   * (an ERROR event, 410 Gone), from now, every object delivered again. Stop it
+   * with abort().
    */
   async watchObjects<T extends { metadata: { resourceVersion?: string } }>(
     plural: string,
-    onObject: (obj: T, type: string) => void,
+    onObject: (obj: T) => void,
   ): Promise<{ abort(): void }> {
     let current: { abort(): void } | undefined;
     let stopped = false;
@@ -374,8 +376,13 @@ export class KubeHarness {
         `/apis/provisioning.xpuflow.dev/v1alpha1/namespaces/${NS}/${plural}`,
         resourceVersion ? { resourceVersion } : {},
         (type, obj: T) => {
+          // An ERROR event carries a Status, not an object: the restart below starts afresh.
+          if (type === 'ERROR') {
+            resourceVersion = undefined;
+            return;
+          }
           resourceVersion = obj.metadata.resourceVersion ?? resourceVersion;
-          onObject(obj, type);
+          onObject(obj);
         },
         () => {
           if (!stopped && !this.disposed)
