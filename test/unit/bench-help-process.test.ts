@@ -17,6 +17,7 @@ const EXPECTED: Record<string, Record<string, string | undefined>> = {
   'bfb-transfer': { transfers: '16', mib: '64', 'chunk-kib': '256', rounds: '1' },
   'cni-cold-start': { adds: '50', versions: '100' },
   'dms-clients-memory': { addresses: '200' },
+  'source-map-memory': { rounds: '3', replays: '5' },
   'credential-renewal': { renewals: '200' },
   'dpu-discovery': { addresses: '256', bmcs: '40', workers: '32' },
   'dpu-service': { clusters: '4', repeats: '3' },
