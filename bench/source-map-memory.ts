@@ -5,9 +5,10 @@
  * trace a workflow takes (its promise hook takes one for every promise,
  * @temporalio/worker 1.24 lib/workflow/vm-shared.js), and keeps it for the
  * worker's life. Each bundle xpuflow builds (the control worker's, the host
- * worker's lease bundle) is bundled twice here: with the bundler's mappings
- * (one segment per expression; the bundle before leanBundle kept one segment
- * per source line) and as `npm run build` writes it (leanBundle). Each variant
+ * worker's lease bundle) is bundled once and written twice here: with the
+ * bundler's mappings (one segment per expression, as the build wrote them
+ * until leanBundle kept one per source line) and as `npm run build` writes
+ * it (leanBundle). Each variant
  * then replays a captured history in a fresh process of its own
  * (source-map-memory-child.ts), the variants in turn for each round.
  *
