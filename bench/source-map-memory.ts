@@ -5,10 +5,10 @@
  * trace a workflow takes (its promise hook takes one for every promise,
  * @temporalio/worker 1.24 lib/workflow/vm-shared.js), and keeps it for the
  * worker's life. Each bundle xpuflow builds (the control worker's, the host
- * worker's lease bundle) is bundled once and written twice here: with the
- * bundler's mappings (one segment per expression, as the build wrote them
- * until leanBundle kept one per source line) and as `npm run build` writes
- * it (leanBundle). Each variant
+ * worker's lease bundle) is bundled once and written twice here: as
+ * `npm run build` writes it (leanBundle), and the same with the bundler's
+ * mappings put back (one segment per expression, as the build wrote them
+ * until leanBundle kept one per source line). Each variant
  * then replays a captured history in a fresh process of its own
  * (source-map-memory-child.ts), the variants in turn for each round.
  *
@@ -21,7 +21,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { HOST_WORKFLOWS } from '../workers/control/bundle-workflows';
-import { leanBundle } from '../workers/control/lean-bundle';
+import { inlineSourceMap, leanBundle, withInlineSourceMap } from '../workers/control/lean-bundle';
 import { decodeMappings } from '../workers/control/source-map-mappings';
 import { workflowBundleOptions } from '../workers/workflow-bundle-options';
 import { spawnBenchChild } from './child-process';
@@ -52,24 +52,15 @@ const BUNDLES = [
   { name: 'host (lease)', workflows: HOST_WORKFLOWS, history: 'test/histories/vf-lease-attach-release.json' },
 ];
 
-const MAP_TAG = '//# sourceMappingURL=data:application/json;charset=utf-8;base64,';
-
-/** The bundle with its source texts dropped, as leanBundle did before it thinned the mappings. */
+/** The bundle as the build writes it, but with the bundler's mappings: the only difference is the mappings. */
 function withBundlerMappings(code: string): string {
-  const at = code.lastIndexOf(MAP_TAG);
-  if (at < 0) throw new Error(`bundleWorkflowCode wrote no inline source map starting ${MAP_TAG}`);
-  const map = JSON.parse(Buffer.from(code.slice(at + MAP_TAG.length), 'base64').toString()) as {
-    sourcesContent?: unknown;
-  };
-  delete map.sourcesContent;
-  return `${code.slice(0, at)}${MAP_TAG}${Buffer.from(JSON.stringify(map)).toString('base64')}`;
+  const lean = inlineSourceMap(leanBundle(code));
+  return withInlineSourceMap({ ...lean, map: { ...lean.map, mappings: inlineSourceMap(code).map.mappings } });
 }
 
 function segments(code: string): number {
-  const map = JSON.parse(
-    Buffer.from(code.slice(code.lastIndexOf('base64,') + 'base64,'.length), 'base64').toString(),
-  ) as { mappings: string };
-  return decodeMappings(map.mappings).reduce((n, line) => n + line.length, 0);
+  const { mappings } = inlineSourceMap(code).map;
+  return typeof mappings === 'string' ? decodeMappings(mappings).reduce((n, line) => n + line.length, 0) : 0;
 }
 
 async function main(flags: FlagValues<typeof COMMAND.flags>): Promise<void> {

@@ -5,7 +5,7 @@
  * per character.
  */
 import vm from 'node:vm';
-import { leanBundle, oneSegmentPerSourceLine } from '../../workers/control/lean-bundle';
+import { inlineSourceMap, leanBundle, oneSegmentPerSourceLine } from '../../workers/control/lean-bundle';
 import { decodeMappings, encodeMappings, type Segment } from '../../workers/control/source-map-mappings';
 import { testWorkflowBundle } from '../support/workflow-bundle';
 
@@ -57,13 +57,8 @@ function resolve(lines: Segment[][], line: number, column: number): Segment | un
 
 test('in the real control bundle, every position the bundler mapped still resolves to its source and line', async () => {
   const { code } = await testWorkflowBundle(require.resolve('../../workflows'));
-  const mapOfBundle = (c: string) =>
-    JSON.parse(Buffer.from(c.slice(c.lastIndexOf('base64,') + 'base64,'.length), 'base64').toString()) as {
-      sources: string[];
-      mappings: string;
-    };
-  const before = mapOfBundle(code);
-  const after = mapOfBundle(leanBundle(code));
+  const before = inlineSourceMap(code).map as { sources: string[]; mappings: string };
+  const after = inlineSourceMap(leanBundle(code)).map as { sources: string[]; mappings: string };
   expect(after.sources).toEqual(before.sources);
   const full = decodeMappings(before.mappings);
   const lean = decodeMappings(after.mappings);

@@ -25,7 +25,14 @@ import { decodeMappings, encodeMappings, type Segment } from './source-map-mappi
 const MAP_TAG = '//# sourceMappingURL=data:';
 const MAP_PREFIX = 'data:application/json;charset=utf-8;base64,';
 
-export function leanBundle(code: string): string {
+/** A bundle's code before its inline source map, and the map. */
+export interface BundleWithSourceMap {
+  body: string;
+  map: { sourcesContent?: unknown; mappings?: unknown; [key: string]: unknown };
+}
+
+/** Splits a bundle into its code and its inline source map, as the worker reads it. */
+export function inlineSourceMap(code: string): BundleWithSourceMap {
   const at = code.lastIndexOf(MAP_TAG);
   if (at < 0) {
     throw new Error(
@@ -36,16 +43,25 @@ export function leanBundle(code: string): string {
   const data = code.indexOf('base64,', at);
   if (data < 0)
     throw new Error(`the workflow bundle's inline source map is not base64: bundle with bundleWorkflowCode`);
-  const map = JSON.parse(Buffer.from(code.slice(data + 'base64,'.length).trim(), 'base64').toString()) as {
-    sourcesContent?: unknown;
-    mappings?: unknown;
-  };
+  const map = JSON.parse(
+    Buffer.from(code.slice(data + 'base64,'.length).trim(), 'base64').toString(),
+  ) as BundleWithSourceMap['map'];
+  return { body: code.slice(0, at), map };
+}
+
+/** The bundle's code with `map` inline after it. */
+export function withInlineSourceMap({ body, map }: BundleWithSourceMap): string {
+  return `${body}//# sourceMappingURL=${MAP_PREFIX}${Buffer.from(JSON.stringify(map)).toString('base64')}`;
+}
+
+export function leanBundle(code: string): string {
+  const { body, map } = inlineSourceMap(code);
   delete map.sourcesContent;
   if (typeof map.mappings === 'string') map.mappings = oneSegmentPerSourceLine(map.mappings);
-  const body = code
-    .slice(0, at)
-    .replace(/[\u0100-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return `${body}//# sourceMappingURL=${MAP_PREFIX}${Buffer.from(JSON.stringify(map)).toString('base64')}`;
+  return withInlineSourceMap({
+    body: body.replace(/[\u0100-\uffff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`),
+    map,
+  });
 }
 
 /**
